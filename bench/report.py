@@ -1,0 +1,129 @@
+"""Tables of results, as aligned text for the terminal or Markdown for bench/README.md, and the JSON file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+RATIO_BASE = "overcast"
+FLOOR = "null"  # the do-nothing server: a ratio to it means something only for the client's floor (boto3 mode)
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        if value >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _ratio(ours: float | None, theirs: float | None) -> str:
+    if not ours or not theirs:
+        return ""
+    return f"{ours / theirs:.2f}x"
+
+
+def _note(row: Row) -> str:
+    text = row.get("error") or row.get("note") or ""
+    text = " ".join(str(text).split())
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _base_row(rows: list[Row], row: Row, keys: tuple[str, ...]) -> Row | None:
+    for other in rows:
+        if other["target"] == RATIO_BASE and all(other.get(k) == row.get(k) for k in keys):
+            return other
+    return None
+
+
+def small_ops_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    header = ["workload", "mode", "target", "ops/s", "p50 ms", "p99 ms", "server CPU ms/op", "client CPU %",
+              "Overcast ÷ target ops/s", "Overcast ÷ target CPU/op", "note"]
+    body = []
+    for row in rows:
+        if row["kind"] != "ops":
+            continue
+        base = _base_row(rows, row, ("workload", "mode"))
+        is_base = row["target"] == RATIO_BASE or (row["target"] == FLOOR and row["mode"] != "boto3")
+        body.append([
+            row["title"], row["mode"], row["target"], _fmt(row.get("ops_s")), _fmt(row.get("p50_ms"), 2),
+            _fmt(row.get("p99_ms"), 2), _fmt(row.get("cpu_ms_per_op"), 3), _fmt(row.get("client_cpu_pct"), 0),
+            "" if is_base or base is None else _ratio(base.get("ops_s"), row.get("ops_s")),
+            "" if is_base or base is None or row["target"] == FLOOR
+            else _ratio(base.get("cpu_ms_per_op"), row.get("cpu_ms_per_op")),
+            _note(row),
+        ])
+    return header, body
+
+
+def large_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    header = ["workload", "target", "MB/s", "seconds", "server RSS growth MB", "server peak RSS MB",
+              "Overcast ÷ target MB/s", "note"]
+    body = []
+    for row in rows:
+        if row["kind"] != "large":
+            continue
+        base = _base_row(rows, row, ("workload",))
+        is_base = row["target"] == RATIO_BASE
+        body.append([
+            row["title"], row["target"], _fmt(row.get("mb_s")), _fmt(row.get("seconds"), 2),
+            _fmt(row.get("rss_growth_mb")), _fmt(row.get("peak_rss_mb")),
+            "" if is_base or base is None else _ratio(base.get("mb_s"), row.get("mb_s")),
+            _note(row),
+        ])
+    return header, body
+
+
+def start_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    header = ["target", "start to first request ms (median)", "all starts ms", "idle RSS MB", "idle CPU %",
+              "Overcast ÷ target start", "Overcast ÷ target RSS", "note"]
+    body = []
+    for row in rows:
+        if row["kind"] != "start":
+            continue
+        base = _base_row(rows, row, ())
+        is_base = row["target"] in (RATIO_BASE, FLOOR)
+        body.append([
+            row["target"], _fmt(row.get("start_ms"), 0), " ".join(f"{v:.0f}" for v in row.get("start_ms_all", [])),
+            _fmt(row.get("idle_rss_mb")), _fmt(row.get("idle_cpu_pct")),
+            "" if is_base or base is None else _ratio(base.get("start_ms"), row.get("start_ms")),
+            "" if is_base or base is None else _ratio(base.get("idle_rss_mb"), row.get("idle_rss_mb")),
+            _note(row),
+        ])
+    return header, body
+
+
+def _text(header: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *body]) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *body]]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _markdown(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in r) + " |" for r in body]
+    return "\n".join(lines)
+
+
+def render(rows: list[Row], *, markdown: bool = False) -> str:
+    out = []
+    for title, table in (("Small operations", small_ops_table), ("Large objects (raw socket, UNSIGNED-PAYLOAD)",
+                                                                  large_table), ("Start-up", start_table)):
+        header, body = table(rows)
+        if not body:
+            continue
+        out.append(f"### {title}" if markdown else f"== {title} ==")
+        out.append((_markdown if markdown else _text)(header, body))
+        out.append("")
+    return "\n".join(out)
+
+
+def write_json(path: Path, meta: dict[str, Any], rows: list[Row]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"meta": meta, "rows": rows}, indent=2) + "\n")

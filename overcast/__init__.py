@@ -1,0 +1,3 @@
+"""Overcast: the AWS serverless stack on one machine."""
+
+__version__ = "0.1.0"

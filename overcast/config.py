@@ -1,0 +1,84 @@
+"""Server configuration: command-line flags, each with an environment variable behind it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+def default_data_dir() -> str:
+    """A per-user place: $XDG_DATA_HOME/overcast, else ~/.local/share/overcast."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "overcast")
+
+
+@dataclass(frozen=True)
+class Setting:
+    flag: str
+    env: str
+    default: object
+    help: str
+
+
+# One table feeds argparse, the environment and the README's configuration table.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "OVERCAST_HOST", "127.0.0.1", "address to listen on (127.0.0.1 keeps it private to this machine)"),
+    Setting("port", "OVERCAST_PORT", 4566, "port for every AWS API and /_overcast/"),
+    Setting("data_dir", "OVERCAST_DATA_DIR", None, "where state lives (default: $XDG_DATA_HOME/overcast or ~/.local/share/overcast)"),
+    Setting("region", "OVERCAST_REGION", "us-east-1", "region used when a request names none"),
+    Setting("account", "OVERCAST_ACCOUNT", "000000000000", "account id used when the access key is not a 12-digit account id"),
+    Setting("log_level", "OVERCAST_LOG_LEVEL", "info", "debug, info, warning or error; info logs one line per request"),
+    Setting("verify_signatures", "OVERCAST_VERIFY_SIGNATURES", False, "check SigV4 signatures against the configured credentials"),
+    Setting("credentials", "OVERCAST_CREDENTIALS", "test:test", "access_key:secret pairs, comma separated, used when verifying signatures"),
+    Setting("fsync", "OVERCAST_FSYNC", True, "sync writes to disk before acknowledging them (turning this off trades durability for speed)"),
+)
+
+
+@dataclass
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 4566
+    data_dir: str = field(default_factory=default_data_dir)
+    region: str = "us-east-1"
+    account: str = "000000000000"
+    log_level: str = "info"
+    verify_signatures: bool = False
+    credentials: str = "test:test"
+    fsync: bool = True
+
+    @property
+    def credential_map(self) -> dict[str, str]:
+        pairs = {}
+        for item in self.credentials.split(","):
+            if ":" in item:
+                key, secret = item.split(":", 1)
+                pairs[key.strip()] = secret.strip()
+        return pairs
+
+    @property
+    def endpoint_url(self) -> str:
+        host = "localhost" if self.host in ("127.0.0.1", "0.0.0.0", "::", "::1") else self.host
+        return f"http://{host}:{self.port}"
+
+
+def parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def from_env_and_args(args: dict[str, object]) -> Config:
+    """Flags win over environment variables, which win over defaults."""
+    values: dict[str, object] = {}
+    for setting in SETTINGS:
+        value = args.get(setting.flag)
+        if value is None:
+            value = os.environ.get(setting.env)
+        if value is None:
+            continue
+        if isinstance(setting.default, bool):
+            value = parse_bool(value)
+        elif isinstance(setting.default, int):
+            value = int(value)  # type: ignore[arg-type]
+        values[setting.flag] = value
+    return Config(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Request parsers, one per wire protocol (see overcast.protocol.registry)."""

@@ -1,0 +1,1 @@
+"""Response serializers, one per wire protocol (see overcast.protocol.registry)."""

@@ -1,0 +1,320 @@
+"""Input validation shared by the RPC protocols: what the compiled readers raise, how AWS words
+missing and malformed members, and the per-service hooks that reword or extend those checks.
+
+Coral (the framework behind the JSON and query services) names members in lowerCamelCase with
+1-based list positions ('keySchema.1.member.attributeName') and reports every problem in one
+message: "2 validation errors detected: Value null at 'x' failed to satisfy constraint: ...".
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from overcast.protocol.values import to_iso8601
+
+if TYPE_CHECKING:
+    from overcast.protocol.errors import ServiceError
+    from overcast.protocol.model import OperationModel, ServiceModel, Shape
+
+
+# -- validation messages --------------------------------------------------------------------------
+
+
+def lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:] if name else name
+
+
+def validation_path(path: tuple[Any, ...]) -> str:
+    """Coral's way of naming a member: 'keySchema.1.member.attributeName'."""
+    parts: list[str] = []
+    for step in path:
+        if isinstance(step, int):
+            parts.append(f"{step + 1}.member")
+        else:
+            parts.append(lower_camel(str(step)))
+    return ".".join(parts)
+
+
+def missing_required_message(paths: list[tuple[Any, ...]]) -> str:
+    """AWS's wording for members that must not be null (Coral services share it)."""
+    problems = [
+        f"Value null at '{validation_path(path)}' failed to satisfy constraint: Member must not be null"
+        for path in paths
+    ]
+    noun = "error" if len(problems) == 1 else "errors"
+    return f"{len(problems)} validation {noun} detected: " + "; ".join(problems)
+
+
+class MissingRequiredMembers(Exception):
+    """Raised by compiled input readers; `paths` are member paths from the input root."""
+
+    def __init__(self, paths: list[tuple[Any, ...]]):
+        super().__init__(paths)
+        self.paths = paths
+
+    def prefixed(self, step: Any) -> MissingRequiredMembers:
+        self.paths = [(step, *path) for path in self.paths]
+        return self
+
+
+class WrongValueType(Exception):
+    """Raised by compiled input readers: `expected` is the shape type, `got` the wire value."""
+
+    def __init__(self, expected: str, got: Any, path: tuple[Any, ...] = ()):
+        super().__init__(expected, got)
+        self.expected = expected
+        self.got = got
+        self.path = path
+
+    def prefixed(self, step: Any) -> WrongValueType:
+        self.path = (step, *self.path)
+        return self
+
+
+# -- service hook for "missing required member" errors --------------------------------------------
+#
+# Services word this error differently (DynamoDB has its own phrasing), so a service package may
+# register a handler that builds the error from the member paths. Registration lives in the
+# service package's __init__, which is imported on the first such error so that the hook is in
+# place even before the provider has been loaded.
+
+MissingRequiredHandler = Callable[["OperationModel", "list[tuple[Any, ...]]"], "ServiceError"]
+_MISSING_REQUIRED_HANDLERS: dict[str, MissingRequiredHandler] = {}
+_IMPORTED_SERVICE_PACKAGES: set[str] = set()
+
+
+def register_missing_required_handler(service: str, handler: MissingRequiredHandler) -> None:
+    """`service` is the catalog name (dynamodb, sqs, ...)."""
+    _MISSING_REQUIRED_HANDLERS[service] = handler
+
+
+def load_service_hooks(service: str) -> None:
+    """Import the service's package once, so that the hooks it registers are in place."""
+    if service in _IMPORTED_SERVICE_PACKAGES:
+        return
+    _IMPORTED_SERVICE_PACKAGES.add(service)
+    from overcast.protocol.catalog import BY_NAME
+
+    entry = BY_NAME.get(service)
+    package = (entry.package if entry and entry.package else service).replace("-", "_")
+    try:
+        importlib.import_module(f"overcast.services.{package}")
+    except Exception:  # a broken service package must not turn a 400 into a 500
+        pass
+
+
+def missing_required_handler(service: str) -> MissingRequiredHandler | None:
+    handler = _MISSING_REQUIRED_HANDLERS.get(service)
+    if handler is None and service not in _IMPORTED_SERVICE_PACKAGES:
+        load_service_hooks(service)
+        handler = _MISSING_REQUIRED_HANDLERS.get(service)
+    return handler
+
+
+def query_member_path(path: tuple[Any, ...]) -> str:
+    """A member the way query clients name it: 'Tags.member.1.Key'."""
+    parts = []
+    for step in path:
+        parts.append(f"member.{step + 1}" if isinstance(step, int) else str(step))
+    return ".".join(parts)
+
+
+def modeled_error(model: ServiceModel, shape_name: str, message: str) -> ServiceError | None:
+    """An error the model defines (CloudWatch's MissingRequiredParameterException, ...), or None."""
+    raw = model.raw_shapes.get(shape_name)
+    if raw is None or not raw.get("exception"):
+        return None
+    from overcast.protocol.errors import ServiceError
+
+    status = raw.get("error", {}).get("httpStatusCode", 400)
+    return ServiceError(message, code=shape_name, status=status)
+
+
+def missing_parameter_message(paths: list[tuple[Any, ...]]) -> str:
+    """The query-protocol wording: 'The parameter MetricData.member.1.MetricName is required.'"""
+    names = ", ".join(query_member_path(path) for path in paths)
+    phrase = "parameter {} is" if len(paths) == 1 else "parameters {} are"
+    return f"The {phrase.format(names)} required."
+
+
+# -- AWS's server-side constraint checks (opt-in per service) -------------------------------------
+#
+# Coral services check lengths, ranges, enums and patterns from the model before an operation
+# runs, and report every violation in one message. botocore only checks minimums client-side, so
+# a boto3 user meets the rest from the server. A service opts in with
+# enable_constraint_validation("<service>") (from its package __init__); its provider then never
+# sees input that breaks the model's constraints.
+
+_CONSTRAINT_SERVICES: set[str] = set()
+_CONSTRAINT_COMPILERS: dict[str, ConstraintCompiler] = {}
+ConstraintCheck = Callable[[Any, str, list[str]], None]  # (value, path, problems)
+
+
+def enable_constraint_validation(service: str) -> None:
+    _CONSTRAINT_SERVICES.add(service)
+
+
+def constraint_validation_enabled(service: str) -> bool:
+    if service not in _CONSTRAINT_SERVICES and service not in _IMPORTED_SERVICE_PACKAGES:
+        load_service_hooks(service)
+    return service in _CONSTRAINT_SERVICES
+
+
+def java_text(value: Any) -> str:
+    """A value the way Coral's messages print it (Java's toString)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(java_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, datetime):
+        return to_iso8601(value)
+    return str(value)
+
+
+def _problem(value: Any, path: str, sensitive: bool, constraint: str) -> str:
+    # Coral leaves the value out for members the model marks sensitive (passwords, secrets).
+    shown = "Value" if sensitive else f"Value '{java_text(value)}'"
+    return f"{shown} at '{path}' failed to satisfy constraint: Member {constraint}"
+
+
+class ConstraintCompiler:
+    """Compiles a shape into a check that appends Coral-worded problems for its value."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, ConstraintCheck | None] = {}
+
+    def check(self, shape: Shape) -> ConstraintCheck | None:
+        if shape.name in self._compiled:
+            return self._compiled[shape.name]
+        cell: list[ConstraintCheck | None] = []
+
+        def deferred(value: Any, path: str, problems: list[str]) -> None:
+            if cell[0] is not None:
+                cell[0](value, path, problems)
+
+        self._compiled[shape.name] = deferred
+        built = self._build(shape)
+        cell.append(built)
+        self._compiled[shape.name] = built
+        return built
+
+    def _build(self, shape: Shape) -> ConstraintCheck | None:
+        raw = shape.raw
+        kind = shape.type_name
+        sensitive = bool(raw.get("sensitive"))
+        scalar: list[Callable[[Any], str | None]] = []
+        if kind in ("string", "blob", "list", "map") and ("min" in raw or "max" in raw):
+            low, high = raw.get("min"), raw.get("max")
+            if low is not None:
+                scalar.append(
+                    lambda v: f"must have length greater than or equal to {low}" if len(v) < low else None
+                )
+            if high is not None:
+                scalar.append(
+                    lambda v: f"must have length less than or equal to {high}" if len(v) > high else None
+                )
+        if kind in ("integer", "long", "float", "double") and ("min" in raw or "max" in raw):
+            low, high = raw.get("min"), raw.get("max")
+            if low is not None:
+                scalar.append(
+                    lambda v: f"must have value greater than or equal to {low}" if v < low else None
+                )
+            if high is not None:
+                scalar.append(lambda v: f"must have value less than or equal to {high}" if v > high else None)
+        if kind == "string" and raw.get("pattern"):
+            try:
+                regex = re.compile(raw["pattern"])
+            except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
+                regex = None
+            if regex is not None:
+                pattern = raw["pattern"]
+                scalar.append(
+                    lambda v: (
+                        None if regex.fullmatch(v) else f"must satisfy regular expression pattern: {pattern}"
+                    )
+                )
+        if kind == "string" and raw.get("enum"):
+            allowed = frozenset(raw["enum"])
+            listing = "[" + ", ".join(raw["enum"]) + "]"
+            scalar.append(lambda v: None if v in allowed else f"must satisfy enum value set: {listing}")
+        nested = self._nested(shape)
+        if not scalar and nested is None:
+            return None
+
+        def check(value: Any, path: str, problems: list[str]) -> None:
+            for rule in scalar:
+                failed = rule(value)
+                if failed:
+                    problems.append(_problem(value, path, sensitive, failed))
+            if nested is not None:
+                nested(value, path, problems)
+
+        return check
+
+    def _nested(self, shape: Shape) -> ConstraintCheck | None:
+        kind = shape.type_name
+        if kind == "structure" and not shape.raw.get("document"):
+            members = [
+                (name, lower_camel(name), self.check(member)) for name, member in shape.members.items()
+            ]
+            members = [(name, camel, check) for name, camel, check in members if check is not None]
+            if not members:
+                return None
+
+            def check_structure(value: Any, path: str, problems: list[str]) -> None:
+                for name, camel, check in members:
+                    item = value.get(name)
+                    if item is not None:
+                        check(item, f"{path}.{camel}" if path else camel, problems)
+
+            return check_structure
+        if kind == "list":
+            element = self.check(shape.member)
+            if element is None:
+                return None
+
+            def check_list(value: Any, path: str, problems: list[str]) -> None:
+                for index, item in enumerate(value):
+                    if item is not None:
+                        element(item, f"{path}.{index + 1}.member", problems)
+
+            return check_list
+        if kind == "map":
+            key_check, value_check = self.check(shape.key), self.check(shape.value)
+            if key_check is None and value_check is None:
+                return None
+
+            def check_map(value: Any, path: str, problems: list[str]) -> None:
+                for key, item in value.items():
+                    if key_check is not None:
+                        key_check(key, f"{path}.key", problems)
+                    if value_check is not None and item is not None:
+                        value_check(item, f"{path}.{key}", problems)
+
+            return check_map
+        return None
+
+
+def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
+    """Every constraint the input breaks, worded as AWS words them; compiled once per operation."""
+    check = operation.cache.get("constraints.check", False)
+    if check is False:
+        shape = operation.input_shape
+        compiler = _CONSTRAINT_COMPILERS.setdefault(operation.model.service, ConstraintCompiler())
+        check = compiler.check(shape) if shape is not None else None
+        operation.cache["constraints.check"] = check
+    problems: list[str] = []
+    if check is not None:
+        check(params, "", problems)
+    return problems
+
+
+def constraint_message(problems: list[str]) -> str:
+    noun = "error" if len(problems) == 1 else "errors"
+    return f"{len(problems)} validation {noun} detected: " + "; ".join(problems)

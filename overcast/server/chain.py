@@ -1,0 +1,89 @@
+"""The handler chain: every AWS API request takes this path, in this order.
+
+    internal routes   /_overcast/... (health, clock, data-plane helpers)
+    detect service    X-Amz-Target, credential scope, path, Host
+    account/region    from the access key and credential scope
+    authenticate      SigV4 / presigned, when verification is configured
+    decode body       aws-chunked framing and trailing checksums
+    parse             protocol layer, from botocore's service model
+    dispatch          services/<svc>/provider method
+    serialize         protocol layer, or the error path
+
+Each step is a small function; the order lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import uuid
+from typing import TYPE_CHECKING
+
+from overcast.protocol import chunked, sigv4
+from overcast.protocol.errors import InternalError, NotImplementedOperation, ServiceError
+from overcast.protocol.model import load_service_model
+from overcast.protocol.registry import parser_for, serializer_for
+from overcast.server.context import RequestContext
+from overcast.server.http import Request, Response
+from overcast.server.routing import detect_service
+from overcast.services.base import method_name
+
+if TYPE_CHECKING:
+    from overcast.server.app import Overcast
+
+log = logging.getLogger("overcast.server")
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())
+
+
+async def handle(app: Overcast, request: Request) -> tuple[Response, RequestContext | None]:
+    """Run one request through the chain. Never raises: failures become error responses."""
+    if request.path.startswith("/_overcast/"):
+        return await app.internal_routes.handle(request), None
+    data_plane = app.data_plane_for(request)
+    if data_plane is not None:
+        return await data_plane(request), None
+
+    auth = sigv4.parse_auth(request)
+    service = detect_service(request, auth.service if auth else None)
+    ctx = RequestContext(
+        request=request,
+        request_id=new_request_id(),
+        account_id=sigv4.account_for_access_key(auth.access_key, app.config.account) if auth else app.config.account,
+        region=(auth.region if auth and auth.region else app.config.region),
+        service=service,
+        access_key=auth.access_key if auth else None,
+        auth=auth,
+        anonymous=auth is None,
+    )
+    model = load_service_model(service)
+    ctx.service_model = model
+    serializer = serializer_for(model)
+    try:
+        secret = await app.authenticate(ctx) if auth is not None else None
+        if chunked.is_aws_chunked(request):
+            request.body = chunked.decode_if_chunked(request, auth=auth if secret else None, secret=secret)
+        operation, params = await parser_for(model).parse(request)
+        ctx.operation = operation
+        output = await dispatch(app, ctx, params)
+        return serializer.serialize(ctx, operation, output), ctx
+    except ServiceError as error:
+        return serializer.serialize_error(ctx, ctx.operation, error), ctx
+    except Exception:
+        log.exception("%s %s failed", service, ctx.operation_name or request.path)
+        return serializer.serialize_error(ctx, ctx.operation, InternalError()), ctx
+
+
+async def dispatch(app: Overcast, ctx: RequestContext, params: dict) -> dict:
+    """Call the provider's method for ctx.operation; NotImplemented when it has none."""
+    assert ctx.service is not None and ctx.operation is not None
+    provider = app.registry.get(ctx.service)
+    method = getattr(provider, method_name(ctx.operation.name), None) if provider is not None else None
+    if method is None:
+        raise NotImplementedOperation(ctx.service, ctx.operation.name)
+    result = method(ctx, params)
+    if inspect.isawaitable(result):
+        result = await result
+    return result or {}

@@ -1,0 +1,147 @@
+"""The HTTP request and response that travel through the handler chain.
+
+Kept free of any framework: the ASGI app builds a Request from the scope and turns a Response
+back into ASGI messages. Bodies stream: a Request's body is read from the connection only when a
+handler asks for it, and a Response's body may be an async iterator of chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+# Bodies up to this size are read whole; above it, handlers that can stream should.
+SMALL_BODY = 1024 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class RequestBody:
+    """The request body, read lazily from the ASGI receive channel, once."""
+
+    def __init__(self, receive: Receive | None, initial: bytes = b""):
+        self._receive = receive
+        self._buffer = initial
+        self._done = receive is None
+        self._consumed = False
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RequestBody:
+        return cls(None, data)
+
+    async def read(self, limit: int | None = None) -> bytes:
+        """The whole body (cached). Raises BodyTooLarge past `limit` bytes."""
+        if self._done:
+            return self._buffer
+        parts = [self._buffer] if self._buffer else []
+        size = len(self._buffer)
+        while not self._done:
+            message = await self._receive()  # type: ignore[misc]
+            if message["type"] == "http.disconnect":
+                self._done = True
+                raise ConnectionError("client disconnected")
+            chunk = message.get("body", b"")
+            if chunk:
+                parts.append(chunk)
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise BodyTooLarge(size)
+            if not message.get("more_body", False):
+                self._done = True
+        self._buffer = b"".join(parts)
+        return self._buffer
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk as it arrives, without holding it whole."""
+        if self._consumed:
+            raise RuntimeError("request body already streamed")
+        self._consumed = True
+        if self._buffer:
+            yield self._buffer
+        if self._done:
+            return
+        while True:
+            message = await self._receive()  # type: ignore[misc]
+            if message["type"] == "http.disconnect":
+                raise ConnectionError("client disconnected")
+            chunk = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                self._done = True
+                self._buffer = b""
+                return
+
+    @property
+    def fully_read(self) -> bool:
+        return self._done
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # as sent: still percent-encoded, without the query string
+    query_string: str
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ","
+    body: RequestBody
+    scheme: str = "http"
+    client: tuple[str, int] | None = None
+    _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+
+    @property
+    def host(self) -> str:
+        return self.headers.get("host", "")
+
+    @property
+    def host_name(self) -> str:
+        """Host without the port."""
+        host = self.host
+        if host.startswith("["):
+            return host.split("]")[0] + "]"
+        return host.rsplit(":", 1)[0] if ":" in host else host
+
+    @property
+    def query_list(self) -> list[tuple[str, str]]:
+        if self._query is None:
+            self._query = parse_qsl(self.query_string, keep_blank_values=True)
+        return self._query
+
+    @property
+    def query(self) -> dict[str, str]:
+        """First value of each query parameter."""
+        out: dict[str, str] = {}
+        for k, v in self.query_list:
+            out.setdefault(k, v)
+        return out
+
+    @property
+    def decoded_path(self) -> str:
+        return unquote(self.path)
+
+
+ResponseBody = bytes | AsyncIterator[bytes]
+
+
+@dataclass
+class Response:
+    status: int = 200
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: ResponseBody = b""
+
+    def set_header(self, name: str, value: str) -> None:
+        lname = name.lower()
+        self.headers = [(k, v) for k, v in self.headers if k.lower() != lname]
+        self.headers.append((name, value))
+
+    def get_header(self, name: str) -> str | None:
+        lname = name.lower()
+        for k, v in self.headers:
+            if k.lower() == lname:
+                return v
+        return None

@@ -1,0 +1,297 @@
+"""On-demand backups and point-in-time recovery.
+
+A backup copies the table's item rows; restoring writes them into a new table (index rows
+rebuilt). Point-in-time recovery keeps every item's states (item history, written in the same
+transaction as each change) from the moment it is enabled, so a restore can pick the state of
+every item as it was at any second of the window.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from typing import Any
+
+from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb.errors import (
+    BackupNotFoundException,
+    InvalidRestoreTimeException,
+    PointInTimeRecoveryUnavailableException,
+    TableAlreadyExistsException,
+    TableNotFoundException,
+    ValidationException,
+)
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.tables import check_table_name, timestamp
+from overcast.storage.interface import Tx
+
+DEFAULT_RECOVERY_DAYS = 35
+
+
+def _backup_arn(table: Table, now: float) -> str:
+    suffix = hashlib.sha1(f"{table.arn}{now}".encode()).hexdigest()[:8]
+    return f"{table.arn}/backup/{int(now * 1000):017d}-{suffix}"
+
+
+def _details(meta: dict) -> dict:
+    return {"BackupArn": meta["BackupArn"], "BackupName": meta["BackupName"], "BackupSizeBytes": meta["BackupSizeBytes"],
+            "BackupStatus": "AVAILABLE", "BackupType": "USER", "BackupCreationDateTime": timestamp(meta["Created"])}
+
+
+def _source_details(meta: dict) -> dict:
+    table = meta["Table"]
+    billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    throughput = table["ProvisionedThroughput"]
+    return {"TableName": table["TableName"], "TableId": table["TableId"], "TableArn": table["TableArn"],
+            "TableSizeBytes": meta["BackupSizeBytes"], "KeySchema": table["KeySchema"],
+            "TableCreationDateTime": timestamp(table["CreationDateTime"]),
+            "ProvisionedThroughput": {"ReadCapacityUnits": throughput["ReadCapacityUnits"],
+                                      "WriteCapacityUnits": throughput["WriteCapacityUnits"]},
+            "ItemCount": meta["ItemCount"], "BillingMode": billing}
+
+
+def _feature_details(meta: dict) -> dict:
+    table = meta["Table"]
+    features: dict[str, Any] = {}
+    if table.get("LocalSecondaryIndexes"):
+        features["LocalSecondaryIndexes"] = [
+            {k: i[k] for k in ("IndexName", "KeySchema", "Projection")} for i in table["LocalSecondaryIndexes"]]
+    if table.get("GlobalSecondaryIndexes"):
+        features["GlobalSecondaryIndexes"] = [
+            {k: i[k] for k in ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput") if k in i}
+            for i in table["GlobalSecondaryIndexes"]]
+    if table.get("StreamSpecification"):
+        features["StreamDescription"] = table["StreamSpecification"]
+    if table.get("SSEDescription"):
+        features["SSEDescription"] = table["SSEDescription"]
+    return features
+
+
+def _description(meta: dict) -> dict:
+    return {"BackupDetails": _details(meta), "SourceTableDetails": _source_details(meta),
+            "SourceTableFeatureDetails": _feature_details(meta)}
+
+
+class BackupsMixin:
+    def _source_table(self, ctx, name: str | None) -> Table:
+        name = check_table_name(name)
+        table = self._tables.get((ctx.account_id, ctx.region, name))
+        if table is None:
+            raise TableNotFoundException(f"Table not found: {name}")
+        return table
+
+    def _backup(self, ctx, arn: str | None) -> dict:
+        row = self.db.fetchone("SELECT meta FROM dynamodb_backups WHERE arn = ? AND account = ?", (arn, ctx.account_id))
+        if row is None:
+            raise BackupNotFoundException(f"Backup not found: {arn}")
+        return codec.meta_loads(row[0])
+
+    async def create_backup(self, ctx, params: dict) -> dict:
+        table = self._source_table(ctx, params.get("TableName"))
+        name = params.get("BackupName")
+        if not name:
+            raise ValidationException(
+                "1 validation error detected: Value null at 'backupName' failed to satisfy constraint: Member must not be null")
+        now = self._now()
+        arn = _backup_arn(table, now)
+        count, size = self._counts(table)
+        meta = {"BackupArn": arn, "BackupName": name, "BackupSizeBytes": size, "ItemCount": count, "Created": now,
+                "Table": table.description, "Tags": table.tags}
+
+        def write(tx: Tx) -> None:
+            tx.execute("INSERT INTO dynamodb_backups (arn, account, region, table_name, created, meta) VALUES (?, ?, ?, ?, ?, ?)",
+                       (arn, table.account, table.region, table.name, now, codec.meta_dumps(meta)))
+            tx.execute("INSERT INTO dynamodb_backup_items (backup_arn, pk, sk, item) "
+                       "SELECT ?, pk, sk, item FROM dynamodb_items WHERE table_id = ?", (arn, table.id))
+
+        await self.db.write(write)
+        return {"BackupDetails": _details(meta)}
+
+    def describe_backup(self, ctx, params: dict) -> dict:
+        return {"BackupDescription": _description(self._backup(ctx, params.get("BackupArn")))}
+
+    async def delete_backup(self, ctx, params: dict) -> dict:
+        meta = self._backup(ctx, params.get("BackupArn"))
+        arn = meta["BackupArn"]
+
+        def write(tx: Tx) -> None:
+            tx.execute("DELETE FROM dynamodb_backups WHERE arn = ?", (arn,))
+            tx.execute("DELETE FROM dynamodb_backup_items WHERE backup_arn = ?", (arn,))
+
+        await self.db.write(write)
+        description = _description(meta)
+        description["BackupDetails"]["BackupStatus"] = "DELETED"
+        return {"BackupDescription": description}
+
+    def list_backups(self, ctx, params: dict) -> dict:
+        rows = self.db.fetchall("SELECT meta FROM dynamodb_backups WHERE account = ? AND region = ? ORDER BY created, arn",
+                                (ctx.account_id, ctx.region))
+        metas = [codec.meta_loads(r[0]) for r in rows]
+        if params.get("TableName"):
+            metas = [m for m in metas if m["Table"]["TableName"] == params["TableName"]]
+        lower, upper = params.get("TimeRangeLowerBound"), params.get("TimeRangeUpperBound")
+        if lower is not None:
+            metas = [m for m in metas if m["Created"] >= _epoch(lower)]
+        if upper is not None:
+            metas = [m for m in metas if m["Created"] < _epoch(upper)]
+        if params.get("BackupType") in ("SYSTEM", "AWS_BACKUP"):
+            metas = []
+        start = params.get("ExclusiveStartBackupArn")
+        if start:
+            arns = [m["BackupArn"] for m in metas]
+            metas = metas[arns.index(start) + 1:] if start in arns else metas
+        limit = params.get("Limit") or 100
+        summaries = []
+        for meta in metas[:limit]:
+            table = meta["Table"]
+            summaries.append({"TableName": table["TableName"], "TableId": table["TableId"], "TableArn": table["TableArn"],
+                              **_details(meta)})
+        result: dict[str, Any] = {"BackupSummaries": summaries}
+        if len(metas) > limit:
+            result["LastEvaluatedBackupArn"] = metas[limit - 1]["BackupArn"]
+        return result
+
+    async def restore_table_from_backup(self, ctx, params: dict) -> dict:
+        meta = self._backup(ctx, params.get("BackupArn"))
+        arn = meta["BackupArn"]
+
+        def rows(tx: Tx) -> list[tuple]:
+            return tx.fetchall("SELECT pk, sk, item FROM dynamodb_backup_items WHERE backup_arn = ?", (arn,))
+
+        summary = {"SourceBackupArn": arn, "SourceTableArn": meta["Table"]["TableArn"]}
+        return await self._restore(ctx, params, meta["Table"], rows, summary)
+
+    async def _restore(self, ctx, params: dict, source: dict, rows, summary: dict) -> dict:
+        name = check_table_name(params.get("TargetTableName"), "targetTableName")
+        if (ctx.account_id, ctx.region, name) in self._tables:
+            raise TableAlreadyExistsException(f"Table already exists: {name}")
+        now = self._now()
+        description = copy.deepcopy(source)
+        arn = f"arn:aws:dynamodb:{ctx.region}:{ctx.account_id}:table/{name}"
+        description.update({"TableName": name, "TableArn": arn, "TableStatus": "ACTIVE", "CreationDateTime": now,
+                            "TableId": hashlib.md5(f"{arn}{now}".encode()).hexdigest()})
+        for key in ("StreamSpecification", "LatestStreamArn", "LatestStreamLabel"):
+            description.pop(key, None)
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            for index in description.get(kind, ()):
+                index["IndexArn"] = f"{arn}/index/{index['IndexName']}"
+        if params.get("BillingModeOverride") == "PAY_PER_REQUEST":
+            description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
+        if params.get("GlobalSecondaryIndexOverride") is not None:
+            overrides = params["GlobalSecondaryIndexOverride"]
+            description["GlobalSecondaryIndexes"] = [
+                {**o, "IndexStatus": "ACTIVE", "IndexArn": f"{arn}/index/{o['IndexName']}"} for o in overrides]
+            if not overrides:
+                description.pop("GlobalSecondaryIndexes")
+        table = Table(0, ctx.account_id, ctx.region, name, description, {})
+
+        def write(tx: Tx) -> None:
+            if tx.fetchone("SELECT 1 FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
+                           (ctx.account_id, ctx.region, name)):
+                raise TableAlreadyExistsException(f"Table already exists: {name}")
+            table.id = store.insert_table(tx, table)
+            for pk, sk, text in rows(tx):
+                store.write_item(tx, table, pk, sk, None, codec.loads(text), now)
+
+        await self.db.write(write)
+        self._tables[(ctx.account_id, ctx.region, name)] = table
+        body = self._describe(table)
+        body["TableStatus"] = "CREATING"
+        body["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(now), "RestoreInProgress": False}
+        return {"TableDescription": body}
+
+    # -- point-in-time recovery
+
+    def _continuous(self, table: Table) -> dict:
+        pitr: dict[str, Any] = {"PointInTimeRecoveryStatus": "ENABLED" if table.pitr.get("Enabled") else "DISABLED"}
+        if table.pitr.get("Enabled"):
+            pitr["EarliestRestorableDateTime"] = timestamp(_earliest(table, self._now()))
+            pitr["LatestRestorableDateTime"] = timestamp(self._now())
+            pitr["RecoveryPeriodInDays"] = table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)
+        return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
+
+    def describe_continuous_backups(self, ctx, params: dict) -> dict:
+        return {"ContinuousBackupsDescription": self._continuous(self._source_table(ctx, params.get("TableName")))}
+
+    async def update_continuous_backups(self, ctx, params: dict) -> dict:
+        table = self._source_table(ctx, params.get("TableName"))
+        spec = params.get("PointInTimeRecoverySpecification") or {}
+        enabled = bool(spec.get("PointInTimeRecoveryEnabled"))
+        now = self._now()
+        if enabled and table.pitr.get("Enabled"):
+            pitr = {**table.pitr, "Days": spec.get("RecoveryPeriodInDays") or table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)}
+        elif enabled:
+            pitr = {"Enabled": True, "Since": now, "Days": spec.get("RecoveryPeriodInDays") or DEFAULT_RECOVERY_DAYS}
+        else:
+            pitr = {}
+        updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags, table.ttl, pitr)
+        starting = enabled and not table.pitr.get("Enabled")
+
+        def write(tx: Tx) -> None:
+            store.save_table(tx, updated)
+            if not enabled:
+                tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
+            elif starting:
+                # The history starts with every item as it is now.
+                tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
+                tx.execute("INSERT INTO dynamodb_item_history (table_id, pk, sk, changed, item) "
+                           "SELECT table_id, pk, sk, ?, item FROM dynamodb_items WHERE table_id = ?", (now, table.id))
+
+        await self.db.write(write)
+        self._tables[(table.account, table.region, table.name)] = updated
+        return {"ContinuousBackupsDescription": self._continuous(updated)}
+
+    async def restore_table_to_point_in_time(self, ctx, params: dict) -> dict:
+        name = params.get("SourceTableName")
+        if name is None and params.get("SourceTableArn"):
+            name = params["SourceTableArn"].rsplit("/", 1)[-1]
+        table = self._source_table(ctx, name)
+        if not table.pitr.get("Enabled"):
+            raise PointInTimeRecoveryUnavailableException(f"Point in time recovery is not enabled for table '{table.name}'")
+        now = self._now()
+        if params.get("UseLatestRestorableTime") or params.get("RestoreDateTime") is None:
+            moment = now
+        else:
+            moment = _epoch(params["RestoreDateTime"])
+            earliest = _earliest(table, now)
+            if moment < earliest or moment > now:
+                raise InvalidRestoreTimeException(
+                    f"Restore time must be in the range [{_iso(earliest)}, {_iso(now)}]")
+
+        def rows(tx: Tx) -> list[tuple]:
+            found = tx.fetchall(
+                "SELECT h.pk, h.sk, h.item FROM dynamodb_item_history h WHERE h.table_id = ? AND h.changed = "
+                "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
+                "AND x.sk = h.sk AND x.changed <= ?)", (table.id, moment))
+            return [r for r in found if r[2] is not None]
+
+        return await self._restore(ctx, params, table.description, rows,
+                                   {"SourceTableArn": table.arn})
+
+
+def _earliest(table: Table, now: float) -> float:
+    days = table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)
+    return max(table.pitr["Since"], now - days * 86400)
+
+
+def trim_history(tx: Tx, table: Table, now: float) -> None:
+    """Forget item states that no restore inside the window can pick any more: every state
+    older than the window's start except each item's last one before it."""
+    cutoff = _earliest(table, now)
+    tx.execute(
+        "DELETE FROM dynamodb_item_history WHERE table_id = ? AND changed < ? AND EXISTS ("
+        "SELECT 1 FROM dynamodb_item_history newer WHERE newer.table_id = dynamodb_item_history.table_id "
+        "AND newer.pk = dynamodb_item_history.pk AND newer.sk = dynamodb_item_history.sk "
+        "AND newer.changed > dynamodb_item_history.changed AND newer.changed <= ?)",
+        (table.id, cutoff, cutoff))
+
+
+def _epoch(value: Any) -> float:
+    if hasattr(value, "timestamp"):
+        return value.timestamp()
+    return float(value)
+
+
+def _iso(value: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))

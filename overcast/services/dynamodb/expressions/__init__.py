@@ -1,0 +1,1 @@
+"""DynamoDB's expression language: tokenizer, parser, evaluator, update and projection."""

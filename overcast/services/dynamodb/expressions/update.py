@@ -1,0 +1,152 @@
+"""Applies a parsed UpdateExpression to an item, reading every operand from the item before it."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+
+from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.expressions.evaluator import operand_value, resolve
+from overcast.services.dynamodb.types import DECIMAL_CONTEXT, format_number, parse_number, values_equal
+
+_BAD_PATH = "The document path provided in the update expression is invalid for update"
+_MISSING_ATTR = "The provided expression refers to an attribute that does not exist in the item"
+
+
+def _operand_type_error(op: str, kind: str) -> ValidationException:
+    return ValidationException(
+        f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: {op}, operand type: {kind}")
+
+
+def compute(node: tuple, item: dict) -> dict:
+    kind = node[0]
+    if kind in ("value", "path"):
+        value = operand_value(item, node)
+        if value is None:
+            raise ValidationException(_MISSING_ATTR)
+        return value
+    if kind == "if_not_exists":
+        existing = resolve(item, node[1][1])
+        return existing if existing is not None else compute(node[2], item)
+    if kind == "list_append":
+        a, b = compute(node[1], item), compute(node[2], item)
+        for side in (a, b):
+            if "L" not in side:
+                raise _operand_type_error("list_append", next(iter(side)))
+        return {"L": a["L"] + b["L"]}
+    if kind in ("+", "-"):
+        a, b = compute(node[1], item), compute(node[2], item)
+        for side in (a, b):
+            if "N" not in side:
+                raise _operand_type_error(kind, next(iter(side)))
+        x, y = Decimal(a["N"]), Decimal(b["N"])
+        result = DECIMAL_CONTEXT.add(x, y) if kind == "+" else DECIMAL_CONTEXT.subtract(x, y)
+        return {"N": format_number(parse_number(str(result)))}
+    raise AssertionError(kind)
+
+
+def apply_update(clauses: dict[str, list], original: dict) -> dict:
+    item = copy.deepcopy(original)
+    # Every value is computed from the item as it was before the update.
+    sets = [(target[1], compute(value, original)) for target, value in clauses.get("SET", ())]
+    for path, value in sets:
+        _assign(item, path, value)
+    removals = sorted((p[1] for p in clauses.get("REMOVE", ())), key=_removal_order, reverse=True)
+    for path in removals:
+        _remove(item, path)
+    for target, value_node in clauses.get("ADD", ()):
+        _add(item, target[1], value_node[1])
+    for target, value_node in clauses.get("DELETE", ()):
+        _delete(item, target[1], value_node[1])
+    return item
+
+
+def _removal_order(path: tuple) -> tuple:
+    # Removing list elements from the highest index down keeps the lower indexes valid.
+    return tuple((1, e) if isinstance(e, int) else (0, 0) for e in path)
+
+
+def _parent(item: dict, path: tuple) -> dict | list | None:
+    """The container (attribute map or list) that holds the last element of path."""
+    if len(path) == 1:
+        return item
+    parent = resolve(item, path[:-1])
+    if parent is None:
+        return None
+    last = path[-1]
+    if isinstance(last, int):
+        return parent.get("L")
+    return parent.get("M")
+
+
+def _assign(item: dict, path: tuple, value: dict) -> None:
+    container = _parent(item, path)
+    last = path[-1]
+    if isinstance(last, int):
+        if not isinstance(container, list):
+            raise ValidationException(_BAD_PATH)
+        if last >= len(container):
+            container.append(value)
+        else:
+            container[last] = value
+    else:
+        if not isinstance(container, dict):
+            raise ValidationException(_BAD_PATH)
+        container[last] = value
+
+
+def _remove(item: dict, path: tuple) -> None:
+    container = _parent(item, path)
+    last = path[-1]
+    if isinstance(last, int):
+        if isinstance(container, list) and last < len(container):
+            del container[last]
+        elif container is None and len(path) > 1 and resolve(item, path[:-1]) is None:
+            return
+    elif isinstance(container, dict):
+        container.pop(last, None)
+
+
+def _add(item: dict, path: tuple, value: dict) -> None:
+    kind, inner = next(iter(value.items()))
+    existing = resolve(item, path)
+    if kind not in ("N", "SS", "NS", "BS"):
+        raise ValidationException(
+            f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {_type_word(kind)}")
+    if existing is None:
+        _assign(item, path, copy.deepcopy(value))
+        return
+    existing_kind = next(iter(existing))
+    if existing_kind != kind:
+        raise ValidationException("An operand in the update expression has an incorrect data type")
+    if kind == "N":
+        total = DECIMAL_CONTEXT.add(Decimal(existing["N"]), Decimal(inner))
+        _assign(item, path, {"N": format_number(parse_number(str(total)))})
+    else:
+        merged = list(existing[kind])
+        for element in inner:
+            if not any(values_equal({kind[0]: element}, {kind[0]: e}) for e in merged):
+                merged.append(element)
+        _assign(item, path, {kind: merged})
+
+
+def _delete(item: dict, path: tuple, value: dict) -> None:
+    kind, inner = next(iter(value.items()))
+    if kind not in ("SS", "NS", "BS"):
+        raise ValidationException(
+            f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {_type_word(kind)}")
+    existing = resolve(item, path)
+    if existing is None:
+        return
+    if next(iter(existing)) != kind:
+        raise ValidationException("An operand in the update expression has an incorrect data type")
+    remaining = [e for e in existing[kind] if not any(values_equal({kind[0]: e}, {kind[0]: x}) for x in inner)]
+    if remaining:
+        _assign(item, path, {kind: remaining})
+    else:
+        _remove(item, path)
+
+
+def _type_word(kind: str) -> str:
+    return {"S": "STRING", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "L": "LIST", "M": "MAP",
+            "N": "NUMBER", "SS": "STRING SET", "NS": "NUMBER SET", "BS": "BINARY SET"}.get(kind, kind)

@@ -1,0 +1,165 @@
+"""PutItem, GetItem, UpdateItem, DeleteItem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from overcast.services.dynamodb import capacity, legacy
+from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.expressions.parser import parse_update
+from overcast.services.dynamodb.expressions.projection import project
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.requests import (
+    condition_from,
+    expression_context,
+    key_of,
+    projection_from,
+    reject_mixed,
+    return_values,
+    validate_key,
+    validate_put_item,
+)
+from overcast.services.dynamodb.types import item_size
+from overcast.services.dynamodb.writes import Write
+
+_CONDITION_MEMBERS = ("ConditionExpression",)
+
+
+def _on_failure(params: dict) -> bool:
+    value = params.get("ReturnValuesOnConditionCheckFailure") or "NONE"
+    if value not in ("NONE", "ALL_OLD"):
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [ALL_OLD, NONE]")
+    return value == "ALL_OLD"
+
+
+def prepare_put(table: Table, params: dict) -> Write:
+    ctx = expression_context(params, _CONDITION_MEMBERS)
+    item = validate_put_item(table, params.get("Item"))
+    condition = condition_from(params, ctx)
+    ctx.check_unused()
+    return Write(table, key_of(table, item), "put", item=item, condition=condition,
+                 return_old_on_failure=_on_failure(params))
+
+
+def prepare_delete(table: Table, params: dict) -> Write:
+    ctx = expression_context(params, _CONDITION_MEMBERS)
+    key = validate_key(table, params.get("Key"))
+    condition = condition_from(params, ctx)
+    ctx.check_unused()
+    return Write(table, key, "delete", condition=condition, return_old_on_failure=_on_failure(params))
+
+
+def prepare_check(table: Table, params: dict) -> Write:
+    ctx = expression_context(params, _CONDITION_MEMBERS)
+    key = validate_key(table, params.get("Key"))
+    if not params.get("ConditionExpression"):
+        raise ValidationException(
+            "1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
+    condition = condition_from(params, ctx)
+    ctx.check_unused()
+    return Write(table, key, "check", condition=condition, return_old_on_failure=_on_failure(params))
+
+
+def prepare_update(table: Table, params: dict) -> Write:
+    ctx = expression_context(params, ("UpdateExpression", "ConditionExpression"))
+    key = validate_key(table, params.get("Key"))
+    reject_mixed(params, [("AttributeUpdates", "UpdateExpression"), ("Expected", "UpdateExpression"),
+                          ("AttributeUpdates", "ConditionExpression")])
+    clauses: dict[str, list] = {}
+    if params.get("UpdateExpression") is not None:
+        clauses = parse_update(params["UpdateExpression"], ctx)
+    elif params.get("AttributeUpdates"):
+        clauses = legacy.attribute_updates_to_clauses(params["AttributeUpdates"], table.key_names)
+    for word, actions in clauses.items():
+        for action in actions:
+            path = action[1] if word == "REMOVE" else action[0][1]
+            if path[0] in table.key_names:
+                raise ValidationException(
+                    f"One or more parameter values were invalid: Cannot update attribute {path[0]}. This attribute is part of the key")
+    condition = condition_from(params, ctx)
+    ctx.check_unused()
+    return Write(table, key, "update", clauses=clauses, condition=condition, return_old_on_failure=_on_failure(params))
+
+
+def updated_paths(clauses: dict[str, list]) -> list[tuple]:
+    paths = []
+    for word, actions in clauses.items():
+        for action in actions:
+            paths.append(action[1] if word == "REMOVE" else action[0][1])
+    return paths
+
+
+class ItemsMixin:
+    async def put_item(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"))
+        mode = return_values(params, ("NONE", "ALL_OLD"))
+        write = prepare_put(table, params)
+        now = self._now()
+        old, new = await self.db.write(lambda tx: write.run(tx, now))
+        result: dict[str, Any] = {}
+        if mode == "ALL_OLD" and old is not None:
+            result["Attributes"] = old
+        self._add_write_metrics(result, table, write.key, old, new, params)
+        return result
+
+    async def delete_item(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"))
+        mode = return_values(params, ("NONE", "ALL_OLD"))
+        write = prepare_delete(table, params)
+        now = self._now()
+        old, new = await self.db.write(lambda tx: write.run(tx, now))
+        result: dict[str, Any] = {}
+        if mode == "ALL_OLD" and old is not None:
+            result["Attributes"] = old
+        self._add_write_metrics(result, table, write.key, old, new, params)
+        return result
+
+    async def update_item(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"))
+        mode = return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+        write = prepare_update(table, params)
+        now = self._now()
+        old, new = await self.db.write(lambda tx: write.run(tx, now))
+        result: dict[str, Any] = {}
+        attributes = None
+        if mode == "ALL_OLD":
+            attributes = old
+        elif mode == "ALL_NEW":
+            attributes = new
+        elif mode in ("UPDATED_OLD", "UPDATED_NEW"):
+            source = old if mode == "UPDATED_OLD" else new
+            attributes = project(source, updated_paths(write.clauses or {})) if source else None
+        if attributes:
+            result["Attributes"] = attributes
+        self._add_write_metrics(result, table, write.key, old, new, params)
+        return result
+
+    def get_item(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"))
+        expressions = expression_context(params, ("ProjectionExpression",))
+        key = validate_key(table, params.get("Key"))
+        paths = projection_from(params, expressions)
+        expressions.check_unused()
+        item = self._read_item(table, key)
+        result: dict[str, Any] = {}
+        if item is not None:
+            result["Item"] = project(item, paths) if paths is not None else item
+        used = capacity.consumed(table, capacity.read_units(_size(item), bool(params.get("ConsistentRead"))),
+                                 params.get("ReturnConsumedCapacity"), read=True)
+        if used:
+            result["ConsumedCapacity"] = used
+        return result
+
+    def _add_write_metrics(self, result: dict, table: Table, key: dict, old: dict | None, new: dict | None, params: dict) -> None:
+        used = capacity.write_capacity(table, old, new, params.get("ReturnConsumedCapacity"))
+        if used:
+            result["ConsumedCapacity"] = used
+        metrics = capacity.collection_metrics(table, key, params.get("ReturnItemCollectionMetrics"))
+        if metrics:
+            result["ItemCollectionMetrics"] = metrics
+
+
+def _size(item: dict | None) -> int:
+    return item_size(item) if item else 0

@@ -1,0 +1,97 @@
+"""The service's records: a table's metadata and its secondary indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+
+@dataclass
+class IndexMeta:
+    name: str
+    hash_key: str
+    range_key: str | None
+    projection_type: str  # ALL, KEYS_ONLY, INCLUDE
+    non_key_attributes: tuple[str, ...] = ()
+    is_global: bool = True
+
+
+@dataclass
+class Table:
+    """A table as stored: the DescribeTable body (without counts) plus what the engine needs."""
+
+    id: int
+    account: str
+    region: str
+    name: str
+    description: dict[str, Any]
+    tags: dict[str, str] = field(default_factory=dict)
+    ttl: dict[str, Any] = field(default_factory=dict)  # {"AttributeName": ..., "Enabled": bool}
+    pitr: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arn(self) -> str:
+        return self.description["TableArn"]
+
+    @property
+    def key_schema(self) -> list[dict]:
+        return self.description["KeySchema"]
+
+    # Derived views are cached: a Table is replaced, never edited, when its description changes.
+    @cached_property
+    def attribute_types(self) -> dict[str, str]:
+        return {a["AttributeName"]: a["AttributeType"] for a in self.description["AttributeDefinitions"]}
+
+    @cached_property
+    def hash_key(self) -> str:
+        return _key_of(self.key_schema, "HASH")  # type: ignore[return-value]
+
+    @cached_property
+    def range_key(self) -> str | None:
+        return _key_of(self.key_schema, "RANGE")
+
+    @cached_property
+    def key_names(self) -> tuple[str, ...]:
+        return tuple(k["AttributeName"] for k in self.key_schema)
+
+    @property
+    def stream_spec(self) -> dict | None:
+        spec = self.description.get("StreamSpecification")
+        return spec if spec and spec.get("StreamEnabled") else None
+
+    @property
+    def stream_arn(self) -> str | None:
+        return self.description.get("LatestStreamArn") if self.stream_spec else None
+
+    def indexes(self) -> list[IndexMeta]:
+        return self._indexes
+
+    @cached_property
+    def _indexes(self) -> list[IndexMeta]:
+        result = []
+        for kind, is_global in (("GlobalSecondaryIndexes", True), ("LocalSecondaryIndexes", False)):
+            for index in self.description.get(kind, ()):
+                projection = index.get("Projection", {})
+                result.append(IndexMeta(
+                    name=index["IndexName"],
+                    hash_key=_key_of(index["KeySchema"], "HASH"),  # type: ignore[arg-type]
+                    range_key=_key_of(index["KeySchema"], "RANGE"),
+                    projection_type=projection.get("ProjectionType", "ALL"),
+                    non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
+                    is_global=is_global,
+                ))
+        return result
+
+    def index(self, name: str) -> IndexMeta | None:
+        for index in self.indexes():
+            if index.name == name:
+                return index
+        return None
+
+
+def _key_of(schema: list[dict], key_type: str) -> str | None:
+    for element in schema:
+        if element["KeyType"] == key_type:
+            return element["AttributeName"]
+    return None

@@ -1,0 +1,1 @@
+"""The PartiQL subset DynamoDB applications use: single-table SELECT, INSERT, UPDATE, DELETE."""

@@ -1,0 +1,212 @@
+"""ExecuteStatement, BatchExecuteStatement and ExecuteTransaction on top of the item engine."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from overcast.services.dynamodb import codec
+from overcast.services.dynamodb.errors import (
+    ConditionalCheckFailedException,
+    DuplicateItemException,
+    ResourceNotFoundException,
+    ValidationException,
+)
+from overcast.services.dynamodb.expressions.projection import project
+from overcast.services.dynamodb.keycondition import KeyRange
+from overcast.services.dynamodb.keys import encode_key_value
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
+from overcast.services.dynamodb.query import Plan, _start_key
+from overcast.services.dynamodb.requests import check_item, key_of
+from overcast.services.dynamodb.types import validate_item
+from overcast.services.dynamodb.writes import Write
+
+_KEY_REQUIRED = "Where clause does not contain a mandatory equality on all key attributes"
+
+
+def _conjuncts(node: tuple | None) -> list[tuple]:
+    if node is None:
+        return []
+    if node[0] == "and":
+        return _conjuncts(node[1]) + _conjuncts(node[2])
+    return [node]
+
+
+def _join(nodes: list[tuple]) -> tuple | None:
+    result = None
+    for node in nodes:
+        result = node if result is None else ("and", result, node)
+    return result
+
+
+def _equalities(nodes: list[tuple]) -> dict[str, tuple[dict, tuple]]:
+    """attribute -> (value, node) for every top-level `attr = value` conjunct."""
+    found = {}
+    for node in nodes:
+        if node[0] == "cmp" and node[1] == "=":
+            left, right = node[2], node[3]
+            if left[0] == "value" and right[0] == "path":
+                left, right = right, left
+            if left[0] == "path" and right[0] == "value" and len(left[1]) == 1:
+                found.setdefault(left[1][0], (right[1], node))
+    return found
+
+
+def _split_key(table: Table, where: tuple | None) -> tuple[dict, tuple | None]:
+    nodes = _conjuncts(where)
+    equalities = _equalities(nodes)
+    key, used = {}, []
+    for name in table.key_names:
+        if name not in equalities:
+            raise ValidationException(_KEY_REQUIRED)
+        value, node = equalities[name]
+        if table.attribute_types[name] not in value:
+            raise ValidationException(_KEY_REQUIRED)
+        key[name] = value
+        used.append(node)
+    return key, _join([n for n in nodes if not any(n is u for u in used)])
+
+
+def _exists(table: Table) -> tuple:
+    return ("func", "attribute_exists", (("path", (table.hash_key,)),))
+
+
+class PartiqlMixin:
+    def _partiql_table(self, ctx, statement: Statement) -> Table:
+        table = self._tables.get((ctx.account_id, ctx.region, statement.table))
+        if table is None:
+            raise ResourceNotFoundException()
+        return table
+
+    def _partiql_write(self, ctx, statement: Statement) -> Write:
+        table = self._partiql_table(ctx, statement)
+        if statement.kind == "INSERT":
+            item = validate_item(statement.item)
+            check_item(table, item)
+            return Write(table, key_of(table, item), "put", item=item,
+                         condition=("func", "attribute_not_exists", (("path", (table.hash_key,)),)),
+                         failure_code="DuplicateItem", failure_message="Duplicate primary key exists in table")
+        key, rest = _split_key(table, statement.where)
+        if statement.kind == "UPDATE":
+            clauses: dict[str, list] = {}
+            if statement.sets:
+                clauses["SET"] = statement.sets
+            if statement.removes:
+                clauses["REMOVE"] = statement.removes
+            for target in [s[0] for s in statement.sets] + statement.removes:
+                if target[1][0] in table.key_names:
+                    raise ValidationException(
+                        f"One or more parameter values were invalid: Cannot update attribute {target[1][0]}. This attribute is part of the key")
+            condition = _exists(table) if rest is None else ("and", _exists(table), rest)
+            return Write(table, key, "update", clauses=clauses, condition=condition)
+        if statement.kind == "DELETE":
+            return Write(table, key, "delete", condition=rest)
+        raise ValidationException("Unsupported operation in this context")
+
+    async def _run_partiql_write(self, ctx, statement: Statement) -> dict:
+        write = self._partiql_write(ctx, statement)
+        now = self._now()
+        try:
+            old, new = await self.db.write(lambda tx: write.run(tx, now))
+        except ConditionalCheckFailedException:
+            if statement.kind == "INSERT":
+                raise DuplicateItemException("Duplicate primary key exists in table") from None
+            raise
+        returning = statement.returning
+        if returning in ("ALL_OLD", "MODIFIED_OLD") and old is not None:
+            return {"Items": [old]}
+        if returning in ("ALL_NEW", "MODIFIED_NEW") and new is not None:
+            return {"Items": [new]}
+        return {"Items": []}
+
+    def _run_select(self, ctx, statement: Statement, params: dict) -> dict:
+        table = self._partiql_table(ctx, statement)
+        index = None
+        if statement.index:
+            index = table.index(statement.index)
+            if index is None:
+                raise ValidationException(f"The table does not have the specified index: {statement.index}")
+        limit = params.get("Limit")
+        plan = Plan(table, index, statement.where, statement.projection, "SPECIFIC_ATTRIBUTES", limit, False)
+        start = None
+        if params.get("NextToken"):
+            try:
+                start = _start_key(plan, codec.loads(base64.b64decode(params["NextToken"]).decode()))
+            except (ValueError, UnicodeDecodeError):
+                raise ValidationException("Invalid NextToken") from None
+        hash_key = index.hash_key if index else table.hash_key
+        equalities = _equalities(_conjuncts(statement.where))
+        partition = equalities.get(hash_key)
+        if partition is not None and table.attribute_types[hash_key] in partition[0]:
+            value = partition[0]
+            rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, True)
+        else:
+            rows = self._scan_rows(plan, start, 0, 1)
+        page = self._run_page(plan, rows, {})
+        result: dict[str, Any] = {"Items": page.get("Items", [])}
+        if "LastEvaluatedKey" in page:
+            result["NextToken"] = base64.b64encode(codec.dumps(page["LastEvaluatedKey"]).encode()).decode()
+        return result
+
+    async def execute_statement(self, ctx, params: dict) -> dict:
+        statement = parse_statement(params.get("Statement", ""), params.get("Parameters"))
+        if statement.kind == "SELECT":
+            return self._run_select(ctx, statement, params)
+        return await self._run_partiql_write(ctx, statement)
+
+    async def batch_execute_statement(self, ctx, params: dict) -> dict:
+        statements = params.get("Statements") or []
+        if not statements or len(statements) > 25:
+            raise ValidationException(
+                "1 validation error detected: Value at 'statements' failed to satisfy constraint: "
+                "Member must have length less than or equal to 25")
+        responses = []
+        for entry in statements:
+            response: dict[str, Any] = {}
+            try:
+                statement = parse_statement(entry.get("Statement", ""), entry.get("Parameters"))
+                response["TableName"] = statement.table
+                if statement.kind == "SELECT":
+                    table = self._partiql_table(ctx, statement)
+                    key, _ = _split_key(table, statement.where)
+                    item = self._read_item(table, key)
+                    if item is not None:
+                        response["Item"] = project(item, statement.projection) if statement.projection else item
+                else:
+                    await self._run_partiql_write(ctx, statement)
+            except DuplicateItemException as error:
+                response["Error"] = {"Code": "DuplicateItem", "Message": error.message}
+            except ConditionalCheckFailedException as error:
+                response["Error"] = {"Code": "ConditionalCheckFailed", "Message": error.message}
+            except ResourceNotFoundException as error:
+                response["Error"] = {"Code": "ResourceNotFound", "Message": error.message}
+            except ValidationException as error:
+                response["Error"] = {"Code": "ValidationError", "Message": error.message}
+            responses.append(response)
+        return {"Responses": responses}
+
+    async def execute_transaction(self, ctx, params: dict) -> dict:
+        entries = params.get("TransactStatements") or []
+        if not entries or len(entries) > 100:
+            raise ValidationException(
+                "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: "
+                "Member must have length less than or equal to 100")
+        statements = [parse_statement(e.get("Statement", ""), e.get("Parameters")) for e in entries]
+        selects = [s for s in statements if s.kind == "SELECT"]
+        if selects and len(selects) != len(statements):
+            raise ValidationException("Transaction must contain either only reads or only writes")
+        if selects:
+            responses = []
+            for statement in statements:
+                table = self._partiql_table(ctx, statement)
+                key, _ = _split_key(table, statement.where)
+                item = self._read_item(table, key)
+                responses.append({"Item": project(item, statement.projection) if statement.projection else item} if item else {})
+            return {"Responses": responses}
+        writes = [self._partiql_write(ctx, s) for s in statements]
+        identities = [w.identity for w in writes]
+        if len(set(identities)) != len(identities):
+            raise ValidationException("Transaction request cannot include multiple operations on one item")
+        await self._commit_transaction(ctx, writes, params.get("ClientRequestToken"), entries)
+        return {}

@@ -1,0 +1,48 @@
+"""The DynamoDB provider: one method per operation, grouped by concern in the mixins."""
+
+from __future__ import annotations
+
+from overcast.services.base import Provider as BaseProvider
+from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb.backups import BackupsMixin
+from overcast.services.dynamodb.batch import BatchMixin
+from overcast.services.dynamodb.errors import ResourceNotFoundException
+from overcast.services.dynamodb.items import ItemsMixin
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.partiql.executor import PartiqlMixin
+from overcast.services.dynamodb.query import QueryMixin
+from overcast.services.dynamodb.tables import TablesMixin, check_table_name
+from overcast.services.dynamodb.transactions import TransactionsMixin
+from overcast.services.dynamodb.ttl import TtlMixin
+
+
+class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
+               BackupsMixin, BaseProvider):
+    service = "dynamodb"
+
+    def start(self) -> None:
+        self.db.migrate("dynamodb", store.MIGRATIONS)
+        # Table metadata is read on every request, so it lives in memory; writes keep it in step.
+        self._tables: dict[tuple[str, str, str], Table] = {}
+        for row in self.db.fetchall(f"SELECT {store.TABLE_COLUMNS} FROM dynamodb_tables"):
+            table = store.table_from_row(row)
+            self._tables[(table.account, table.region, table.name)] = table
+        self._start_ttl()
+
+    def _now(self) -> float:
+        return self.clock.time()
+
+    def _table(self, ctx, name: str | None, describe_style: bool = False) -> Table:
+        name = check_table_name(name)
+        table = self._tables.get((ctx.account_id, ctx.region, name))
+        if table is None:
+            if describe_style:
+                raise ResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
+            raise ResourceNotFoundException()
+        return table
+
+    def _read_item(self, table: Table, key: dict) -> dict | None:
+        pk, sk = store.key_bytes(table, key)
+        row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?",
+                               (table.id, pk, sk))
+        return codec.loads(row[0]) if row else None

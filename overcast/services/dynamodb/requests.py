@@ -1,0 +1,165 @@
+"""Validation shared by the item operations: keys, items, expression parameters, ReturnValues."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb.errors import ValidationException, invalid
+from overcast.services.dynamodb.expressions.parser import (
+    ExpressionContext,
+    parse_condition,
+    parse_projection,
+)
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.types import MAX_ITEM_SIZE, item_size, validate_item, validate_value
+
+MAX_HASH_KEY = 2048
+_PLACEHOLDER = re.compile(r"^[#:][0-9a-zA-Z_]+$")
+MAX_RANGE_KEY = 1024
+
+
+def expression_context(params: dict, expression_members: tuple[str, ...]) -> ExpressionContext:
+    """Check ExpressionAttributeNames/Values as DynamoDB does before it parses any expression.
+
+    expression_members lists the operation's expression parameters in the order DynamoDB names
+    them in its messages (UpdateItem: UpdateExpression, ConditionExpression)."""
+    names = params.get("ExpressionAttributeNames")
+    values = params.get("ExpressionAttributeValues")
+    used = [m for m in expression_members if params.get(m) is not None]
+    if names is not None and not used:
+        raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
+    value_members = [m for m in expression_members if m != "ProjectionExpression"]
+    if values is not None and value_members and not any(params.get(m) is not None for m in value_members):
+        verb = "are" if len(value_members) > 1 else "is"
+        raise ValidationException(
+            f"ExpressionAttributeValues can only be specified when using expressions: {' and '.join(value_members)} {verb} null")
+    if names is not None:
+        if not names:
+            raise ValidationException("ExpressionAttributeNames must not be empty")
+        for key in names:
+            if not _PLACEHOLDER.match(key) or key[0] != "#":
+                raise ValidationException(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
+    context = ExpressionContext(names, values)
+    if values is not None:
+        if not values:
+            raise ValidationException("ExpressionAttributeValues must not be empty")
+        for key in values:
+            if not _PLACEHOLDER.match(key) or key[0] != ":":
+                raise ValidationException(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
+        for key in values:
+            context.checked_value(key)
+    return context
+
+
+def reject_mixed(params: dict, pairs: list[tuple[str, str]]) -> None:
+    """DynamoDB refuses a legacy parameter and its expression counterpart in one request."""
+    legacy_used = [old for old, _ in pairs if params.get(old) is not None]
+    modern_used = [new for _, new in pairs if params.get(new) is not None]
+    if legacy_used and modern_used:
+        raise ValidationException(
+            "Can not use both expression and non-expression parameters in the same request: "
+            f"Non-expression parameters: {{{', '.join(legacy_used)}}} Expression parameters: {{{', '.join(modern_used)}}}")
+
+
+def condition_from(params: dict, ctx: ExpressionContext) -> tuple | None:
+    """ConditionExpression, or the legacy Expected map, as one AST (None when unconditional)."""
+    reject_mixed(params, [("Expected", "ConditionExpression"), ("ConditionalOperator", "ConditionExpression")])
+    text = params.get("ConditionExpression")
+    if text is not None:
+        return parse_condition(text, "ConditionExpression", ctx)
+    if params.get("Expected"):
+        return legacy.expected_to_ast(params["Expected"], params.get("ConditionalOperator"))
+    return None
+
+
+def projection_from(params: dict, ctx: ExpressionContext) -> list[tuple] | None:
+    reject_mixed(params, [("AttributesToGet", "ProjectionExpression")])
+    text = params.get("ProjectionExpression")
+    if text is not None:
+        return [node[1] for node in parse_projection(text, ctx)]
+    names = params.get("AttributesToGet")
+    if names:
+        duplicates = [n for i, n in enumerate(names) if n in names[:i]]
+        if duplicates:
+            raise ValidationException(f"One or more parameter values were invalid: Duplicate value in attribute name: {duplicates[0]}")
+        return [(name,) for name in names]
+    return None
+
+
+def validate_key(table: Table, key: Any, index_label: str = "") -> dict:
+    """A Key parameter: exactly the table's key attributes, of the declared types."""
+    if not isinstance(key, dict):
+        raise ValidationException("The provided key element does not match the schema")
+    names = table.key_names
+    if len(key) != len(names) or any(n not in key for n in names):
+        raise ValidationException("The provided key element does not match the schema")
+    types = table.attribute_types
+    result = {}
+    for name in names:
+        value = validate_value(key[name])
+        if types[name] not in value:
+            raise ValidationException("The provided key element does not match the schema")
+        _check_key_value(name, value, name == table.hash_key)
+        result[name] = value
+    return result
+
+
+def _check_key_value(name: str, value: dict, is_hash: bool) -> None:
+    kind, inner = next(iter(value.items()))
+    if kind in ("S", "B") and len(inner) == 0:
+        raise ValidationException(
+            f"One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {'string' if kind == 'S' else 'binary'} value. Key: {name}")
+    size = len(inner.encode("utf-8")) if kind == "S" else len(inner)
+    if is_hash and size > MAX_HASH_KEY:
+        raise invalid(f"Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY} bytes")
+    if not is_hash and size > MAX_RANGE_KEY:
+        raise invalid(f"Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY} bytes")
+
+
+def validate_put_item(table: Table, raw: Any) -> dict:
+    item = validate_item(raw)
+    check_item(table, item)
+    return item
+
+
+def check_item(table: Table, item: dict) -> None:
+    """An item about to be stored: keys present and typed, index keys typed, size in bounds."""
+    types = table.attribute_types
+    for name in table.key_names:
+        value = item.get(name)
+        if value is None:
+            raise invalid(f"Missing the key {name} in the item")
+        kind = next(iter(value))
+        if kind != types[name]:
+            raise invalid(f"Type mismatch for key {name} expected: {types[name]} actual: {kind}")
+        _check_key_value(name, value, name == table.hash_key)
+    for index in table.indexes():
+        for name in (index.hash_key, index.range_key):
+            if name is None or name in table.key_names:
+                continue
+            value = item.get(name)
+            if value is None:
+                continue
+            kind, inner = next(iter(value.items()))
+            if kind != types[name]:
+                raise invalid(
+                    f"Type mismatch for Index Key {name} Expected: {types[name]} Actual: {kind} IndexName: {index.name}")
+            if kind in ("S", "B") and len(inner) == 0:
+                raise ValidationException(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+                    f"The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index.name}, IndexKey: {name}")
+    if item_size(item) > MAX_ITEM_SIZE:
+        raise ValidationException("Item size has exceeded the maximum allowed size")
+
+
+def return_values(params: dict, allowed: tuple[str, ...]) -> str:
+    value = params.get("ReturnValues") or "NONE"
+    if value not in allowed:
+        raise ValidationException("Return values set to invalid value")
+    return value
+
+
+def key_of(table: Table, item: dict) -> dict:
+    return {name: item[name] for name in table.key_names if name in item}

@@ -1,0 +1,238 @@
+"""How DynamoDB state persists: one items table for all tables, keyed so that SQLite's BLOB
+order is DynamoDB's order, plus index rows, stream records, backups and idempotency tokens.
+
+Every Query and Scan walks a primary-key or index range with a LIMIT, so its cost grows with
+the page it returns, not with the table.
+"""
+
+from __future__ import annotations
+
+from overcast.services.dynamodb import codec
+from overcast.services.dynamodb.keys import encode_key_value, scan_hash
+from overcast.services.dynamodb.models import IndexMeta, Table
+from overcast.services.dynamodb.types import item_size
+from overcast.storage.interface import Migration, Tx
+
+MIGRATIONS = [
+    Migration(1, [
+        """CREATE TABLE dynamodb_tables (
+            id INTEGER PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            name TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            UNIQUE (account, region, name))""",
+        """CREATE TABLE dynamodb_items (
+            table_id INTEGER NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            shash INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            expires REAL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (table_id, pk, sk))""",
+        "CREATE INDEX dynamodb_items_scan ON dynamodb_items (table_id, shash, pk, sk)",
+        "CREATE INDEX dynamodb_items_ttl ON dynamodb_items (table_id, expires) WHERE expires IS NOT NULL",
+        """CREATE TABLE dynamodb_index_items (
+            table_id INTEGER NOT NULL,
+            index_name TEXT NOT NULL,
+            ipk BLOB NOT NULL,
+            isk BLOB NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (table_id, index_name, ipk, isk, pk, sk))""",
+        """CREATE TABLE dynamodb_streams (
+            stream_arn TEXT PRIMARY KEY,
+            table_id INTEGER NOT NULL,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            created REAL NOT NULL,
+            disabled REAL,
+            meta TEXT NOT NULL)""",
+        """CREATE TABLE dynamodb_stream_records (
+            stream_arn TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            created REAL NOT NULL,
+            record TEXT NOT NULL,
+            PRIMARY KEY (stream_arn, seq))""",
+        """CREATE TABLE dynamodb_tokens (
+            account TEXT NOT NULL,
+            token TEXT NOT NULL,
+            created REAL NOT NULL,
+            digest TEXT NOT NULL,
+            PRIMARY KEY (account, token))""",
+        """CREATE TABLE dynamodb_item_history (
+            table_id INTEGER NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            changed REAL NOT NULL,
+            item TEXT,
+            PRIMARY KEY (table_id, pk, sk, changed))""",
+        """CREATE TABLE dynamodb_backups (
+            arn TEXT PRIMARY KEY,
+            account TEXT NOT NULL,
+            region TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            created REAL NOT NULL,
+            meta TEXT NOT NULL)""",
+        """CREATE TABLE dynamodb_backup_items (
+            backup_arn TEXT NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (backup_arn, pk, sk))""",
+    ]),
+]
+
+
+# -- tables
+
+def table_from_row(row: tuple) -> Table:
+    table_id, account, region, name, meta = row
+    data = codec.meta_loads(meta)
+    return Table(table_id, account, region, name, data["description"], data.get("tags", {}),
+                 data.get("ttl", {}), data.get("pitr", {}))
+
+
+def table_meta(table: Table) -> str:
+    return codec.meta_dumps({"description": table.description, "tags": table.tags, "ttl": table.ttl, "pitr": table.pitr})
+
+
+TABLE_COLUMNS = "id, account, region, name, meta"
+
+
+def insert_table(tx: Tx, table: Table) -> int:
+    tx.execute("INSERT INTO dynamodb_tables (account, region, name, meta) VALUES (?, ?, ?, ?)",
+               (table.account, table.region, table.name, table_meta(table)))
+    row = tx.fetchone("SELECT id FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
+                      (table.account, table.region, table.name))
+    return row[0]  # type: ignore[index]
+
+
+def save_table(tx: Tx, table: Table) -> None:
+    tx.execute("UPDATE dynamodb_tables SET meta = ? WHERE id = ?", (table_meta(table), table.id))
+
+
+def drop_table(tx: Tx, table: Table) -> None:
+    tx.execute("DELETE FROM dynamodb_tables WHERE id = ?", (table.id,))
+    tx.execute("DELETE FROM dynamodb_items WHERE table_id = ?", (table.id,))
+    tx.execute("DELETE FROM dynamodb_index_items WHERE table_id = ?", (table.id,))
+    tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
+
+
+# -- keys
+
+def key_bytes(table: Table, item: dict) -> tuple[bytes, bytes]:
+    pk = encode_key_value(item[table.hash_key])
+    range_key = table.range_key
+    sk = encode_key_value(item[range_key]) if range_key else b""
+    return pk, sk
+
+
+def index_key_bytes(index: IndexMeta, item: dict, types: dict[str, str]) -> tuple[bytes, bytes] | None:
+    """The index keys of an item, or None when the item is not in the (sparse) index."""
+    hash_value = item.get(index.hash_key)
+    if hash_value is None or types.get(index.hash_key) not in hash_value:
+        return None
+    if index.range_key:
+        range_value = item.get(index.range_key)
+        if range_value is None or types.get(index.range_key) not in range_value:
+            return None
+        return encode_key_value(hash_value), encode_key_value(range_value)
+    return encode_key_value(hash_value), b""
+
+
+def project_for_index(table: Table, index: IndexMeta, item: dict) -> dict:
+    if index.projection_type == "ALL":
+        return item
+    keep = set(table.key_names) | {index.hash_key}
+    if index.range_key:
+        keep.add(index.range_key)
+    if index.projection_type == "INCLUDE":
+        keep.update(index.non_key_attributes)
+    return {k: v for k, v in item.items() if k in keep}
+
+
+# -- items (inside a write)
+
+def expiry(table: Table, item: dict) -> float | None:
+    """The item's TTL as epoch seconds when the table has TTL on and the attribute is a number."""
+    if not table.ttl.get("Enabled"):
+        return None
+    value = item.get(table.ttl.get("AttributeName", ""))
+    if value is None or "N" not in value:
+        return None
+    try:
+        return float(value["N"])
+    except (ValueError, OverflowError):
+        return None
+
+
+def refresh_expiry(tx: Tx, table: Table) -> None:
+    """Recompute every item's expiry after TTL was switched on, off, or to another attribute."""
+    rows = tx.fetchall("SELECT pk, sk, item FROM dynamodb_items WHERE table_id = ?", (table.id,))
+    for pk, sk, text in rows:
+        tx.execute("UPDATE dynamodb_items SET expires = ? WHERE table_id = ? AND pk = ? AND sk = ?",
+                   (expiry(table, codec.loads(text)), table.id, pk, sk))
+
+_UPSERT_ITEM = (
+    "INSERT INTO dynamodb_items (table_id, pk, sk, shash, size, expires, item) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (table_id, pk, sk) DO UPDATE SET size = excluded.size, expires = excluded.expires, item = excluded.item")
+_UPSERT_HISTORY = (
+    "INSERT INTO dynamodb_item_history (table_id, pk, sk, changed, item) VALUES (?, ?, ?, ?, ?) "
+    "ON CONFLICT (table_id, pk, sk, changed) DO UPDATE SET item = excluded.item")
+_UPSERT_INDEX_ITEM = (
+    "INSERT INTO dynamodb_index_items (table_id, index_name, ipk, isk, pk, sk, size, item) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, index_name, ipk, isk, pk, sk) "
+    "DO UPDATE SET size = excluded.size, item = excluded.item")
+
+def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
+    row = tx.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?",
+                      (table.id, pk, sk))
+    return codec.loads(row[0]) if row else None
+
+
+def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new: dict | None, now: float) -> None:
+    """Replace (or delete, when new is None) one item and keep its index rows (and, with
+    point-in-time recovery on, its history) in step."""
+    if table.pitr.get("Enabled"):
+        tx.execute(_UPSERT_HISTORY, (table.id, pk, sk, now, codec.dumps(new) if new is not None else None))
+    if new is None:
+        tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+    else:
+        text = codec.dumps(new)
+        tx.execute(_UPSERT_ITEM, (table.id, pk, sk, scan_hash(pk), item_size(new), expiry(table, new), text))
+    indexes = table.indexes()
+    if not indexes:
+        return
+    types = table.attribute_types
+    for index in indexes:
+        old_keys = index_key_bytes(index, old, types) if old else None
+        new_keys = index_key_bytes(index, new, types) if new else None
+        if old_keys and old_keys != new_keys:
+            tx.execute(
+                "DELETE FROM dynamodb_index_items WHERE table_id = ? AND index_name = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?",
+                (table.id, index.name, old_keys[0], old_keys[1], pk, sk))
+        if new_keys:
+            projected = project_for_index(table, index, new)
+            tx.execute(_UPSERT_INDEX_ITEM,
+                       (table.id, index.name, new_keys[0], new_keys[1], pk, sk, item_size(projected), codec.dumps(projected)))
+
+
+def backfill_index(tx: Tx, table: Table, index: IndexMeta) -> None:
+    types = table.attribute_types
+    rows = tx.fetchall("SELECT pk, sk, item FROM dynamodb_items WHERE table_id = ?", (table.id,))
+    for pk, sk, text in rows:
+        item = codec.loads(text)
+        keys = index_key_bytes(index, item, types)
+        if keys:
+            projected = project_for_index(table, index, item)
+            tx.execute(_UPSERT_INDEX_ITEM,
+                       (table.id, index.name, keys[0], keys[1], pk, sk, item_size(projected), codec.dumps(projected)))
+
+
+def drop_index(tx: Tx, table: Table, index_name: str) -> None:
+    tx.execute("DELETE FROM dynamodb_index_items WHERE table_id = ? AND index_name = ?", (table.id, index_name))

@@ -1,0 +1,74 @@
+"""Stream records, written in the same transaction as the change they describe."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from overcast.services.dynamodb import codec
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.types import item_size
+from overcast.storage.interface import Tx
+
+RETENTION_SECONDS = 24 * 3600
+# The GetRecords wire form; Lambda events carry the same fields as {"type", "principalId"}.
+TTL_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+
+
+def stream_label(now: float) -> str:
+    import time
+
+    millis = int(now * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{millis:03d}"
+
+
+def open_stream(tx: Tx, table: Table, now: float) -> None:
+    """Record a new stream for the table (its ARN is already in the table's description)."""
+    spec = table.description["StreamSpecification"]
+    meta = {"StreamViewType": spec["StreamViewType"], "KeySchema": table.key_schema,
+            "StreamLabel": table.description["LatestStreamLabel"], "TableArn": table.arn}
+    tx.execute(
+        "INSERT INTO dynamodb_streams (stream_arn, table_id, account, region, table_name, created, disabled, meta) "
+        "VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+        (table.description["LatestStreamArn"], table.id, table.account, table.region, table.name, now, codec.meta_dumps(meta)))
+
+
+def close_stream(tx: Tx, stream_arn: str, now: float) -> None:
+    tx.execute("UPDATE dynamodb_streams SET disabled = ? WHERE stream_arn = ? AND disabled IS NULL", (now, stream_arn))
+
+
+def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict | None, now: float,
+                  identity: dict | None = None) -> None:
+    spec = table.stream_spec
+    if spec is None or (old is None and new is None):
+        return
+    stream_arn = table.description["LatestStreamArn"]
+    view = spec["StreamViewType"]
+    row = tx.fetchone("SELECT MAX(seq) FROM dynamodb_stream_records WHERE stream_arn = ?", (stream_arn,))
+    seq = (row[0] or 0) + 1 if row else 1
+    body: dict[str, Any] = {"ApproximateCreationDateTime": int(now), "Keys": keys}
+    if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
+        body["NewImage"] = new
+    if view in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES") and old is not None:
+        body["OldImage"] = old
+    body["SequenceNumber"] = f"{seq:021d}"
+    body["SizeBytes"] = item_size(keys) + sum(item_size(body[k]) for k in ("NewImage", "OldImage") if k in body)
+    body["StreamViewType"] = view
+    record: dict[str, Any] = {
+        "eventID": uuid.uuid4().hex,
+        "eventName": "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY"),
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": table.region,
+        "dynamodb": body,
+    }
+    if identity is not None:
+        record["userIdentity"] = identity
+    tx.execute("INSERT INTO dynamodb_stream_records (stream_arn, seq, created, record) VALUES (?, ?, ?, ?)",
+               (stream_arn, seq, now, codec.dumps(record)))
+
+
+def trim(tx: Tx, now: float) -> None:
+    cutoff = now - RETENTION_SECONDS
+    tx.execute("DELETE FROM dynamodb_stream_records WHERE created < ?", (cutoff,))
+    tx.execute("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?", (cutoff,))

@@ -1,0 +1,100 @@
+"""Time to Live: UpdateTimeToLive/DescribeTimeToLive and the sweeper that deletes expired items.
+
+The sweeper runs on the shared scheduler and reads the shared clock, so moving the clock
+(/_overcast/clock) makes items expire at once. Each deletion goes to the stream with the
+service principal as userIdentity, as DynamoDB writes it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from overcast.services.dynamodb import codec, store, streams
+from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.models import Table
+from overcast.storage.interface import Tx
+
+log = logging.getLogger("overcast.dynamodb.ttl")
+SWEEP_INTERVAL = 5.0
+SWEEP_BATCH = 500
+HISTORY_TRIM_INTERVAL = 3600.0
+# DynamoDB leaves alone items whose expiry is more than five years in the past.
+_TOO_OLD = 5 * 365 * 24 * 3600
+
+
+class TtlMixin:
+    def _start_ttl(self) -> None:
+        scheduler = getattr(self.runtime, "scheduler", None)
+        if scheduler is not None:
+            scheduler.every(SWEEP_INTERVAL, self.sweep_expired)
+            scheduler.every(HISTORY_TRIM_INTERVAL, self.trim_history)
+
+    async def update_time_to_live(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"), describe_style=True)
+        spec = params.get("TimeToLiveSpecification") or {}
+        enabled = bool(spec.get("Enabled"))
+        name = spec.get("AttributeName")
+        if not name:
+            raise ValidationException(
+                "1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null")
+        current = table.ttl.get("Enabled", False)
+        if enabled and current:
+            raise ValidationException("TimeToLive is already enabled")
+        if not enabled and not current:
+            raise ValidationException("TimeToLive is already disabled")
+        if not enabled and table.ttl.get("AttributeName") != name:
+            raise ValidationException("TimeToLive is already disabled")
+        updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags,
+                        {"Enabled": enabled, "AttributeName": name}, table.pitr)
+
+        def write(tx: Tx) -> None:
+            store.save_table(tx, updated)
+            store.refresh_expiry(tx, updated)
+
+        await self.db.write(write)
+        self._tables[(table.account, table.region, table.name)] = updated
+        return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": name}}
+
+    def describe_time_to_live(self, ctx, params: dict) -> dict:
+        table = self._table(ctx, params.get("TableName"), describe_style=True)
+        if table.ttl.get("Enabled"):
+            return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": table.ttl["AttributeName"]}}
+        return {"TimeToLiveDescription": {"TimeToLiveStatus": "DISABLED"}}
+
+    def sweep_expired(self, now: float) -> int:
+        """Delete every item whose TTL has passed (called by the scheduler with the clock's time)."""
+        deleted = 0
+        for table in list(self._tables.values()):
+            if table.ttl.get("Enabled"):
+                while True:
+                    count = self.db.write_blocking(lambda tx, t=table: _sweep_table(tx, t, now))
+                    deleted += count
+                    if count < SWEEP_BATCH:
+                        break
+        self.db.write_blocking(lambda tx: streams.trim(tx, now))
+        return deleted
+
+    def trim_history(self, now: float) -> None:
+        """Drop point-in-time-recovery history that has left every table's recovery window."""
+        tables = [t for t in list(self._tables.values()) if t.pitr.get("Enabled")]
+        if tables:
+            self.db.write_blocking(lambda tx: _trim_histories(tx, tables, now))
+
+
+def _trim_histories(tx: Tx, tables: list[Table], now: float) -> None:
+    from overcast.services.dynamodb.backups import trim_history
+
+    for table in tables:
+        trim_history(tx, table, now)
+
+
+def _sweep_table(tx: Tx, table: Table, now: float) -> int:
+    rows = tx.fetchall(
+        "SELECT pk, sk, item FROM dynamodb_items WHERE table_id = ? AND expires IS NOT NULL AND expires <= ? AND expires >= ? "
+        f"LIMIT {SWEEP_BATCH}", (table.id, now, now - _TOO_OLD))
+    for pk, sk, text in rows:
+        old = codec.loads(text)
+        store.write_item(tx, table, pk, sk, old, None, now)
+        keys = {name: old[name] for name in table.key_names}
+        streams.append_record(tx, table, keys, old, None, now, streams.TTL_IDENTITY)
+    return len(rows)

@@ -1,0 +1,189 @@
+"""AttributeValues: validation, number normalisation, ordering and size as DynamoDB counts them."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from typing import Any
+
+from overcast.services.dynamodb.errors import ValidationException, invalid
+
+AttributeValue = dict[str, Any]
+Item = dict[str, AttributeValue]
+
+TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
+SET_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
+_SET_WORD = {"SS": "string", "NS": "number", "BS": "binary"}
+MAX_ITEM_SIZE = 400 * 1024
+MAX_DEPTH = 32
+
+# 38 significant digits is DynamoDB's precision; the context rounds nothing we accept.
+DECIMAL_CONTEXT = decimal.Context(prec=60, Emax=999, Emin=-999)
+
+
+def parse_number(text: Any) -> Decimal:
+    """A number as DynamoDB accepts it (38 digits, 1E-130 .. 9.9..9E+125), else ValidationException."""
+    if not isinstance(text, str):
+        raise ValidationException("A value provided cannot be converted into a number")
+    stripped = text.strip()
+    try:
+        value = DECIMAL_CONTEXT.create_decimal(stripped)
+    except decimal.InvalidOperation:
+        raise ValidationException("A value provided cannot be converted into a number") from None
+    if not value.is_finite() or not stripped or stripped.lower().startswith(("nan", "inf", "-inf", "+inf")):
+        raise ValidationException("A value provided cannot be converted into a number")
+    if value.is_zero():
+        return Decimal(0)
+    value = value.normalize(DECIMAL_CONTEXT)
+    sign, digits, exponent = value.as_tuple()
+    if len(digits) > 38:
+        raise ValidationException("Attempting to store more than 38 significant digits in a Number")
+    magnitude = len(digits) + exponent - 1  # power of ten of the leading digit
+    if magnitude > 125:
+        raise ValidationException(
+            "Number overflow. Attempting to store a number with magnitude larger than supported range")
+    if magnitude < -130:
+        raise ValidationException(
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range")
+    return value
+
+
+def format_number(value: Decimal) -> str:
+    """DynamoDB's canonical text: plain notation, no exponent, no trailing zeros."""
+    if value.is_zero():
+        return "0"
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def normalize_number(text: Any) -> str:
+    return format_number(parse_number(text))
+
+
+def type_of(value: AttributeValue) -> str:
+    return next(iter(value))
+
+
+def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeValue:
+    """Check one AttributeValue and return it normalised (numbers canonical, sets checked)."""
+    if not isinstance(value, dict) or not value:
+        raise ValidationException(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+    if len(value) > 1:
+        raise ValidationException(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+    if depth > MAX_DEPTH:
+        raise ValidationException("Nesting Levels have exceeded supported limits")
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        if not isinstance(inner, str):
+            raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+        return value
+    if kind == "N":
+        return {"N": normalize_number(inner)}
+    if kind == "B":
+        if isinstance(inner, str):
+            inner = inner.encode()
+        return {"B": bytes(inner)}
+    if kind == "BOOL":
+        return {"BOOL": bool(inner)}
+    if kind == "NULL":
+        if inner is not True:
+            raise invalid("Null attribute value types must have the value of true")
+        return {"NULL": True}
+    if kind == "M":
+        return {"M": {k: validate_value(v, depth + 1) for k, v in (inner or {}).items()}}
+    if kind == "L":
+        return {"L": [validate_value(v, depth + 1) for v in (inner or [])]}
+    if kind in SET_TYPES:
+        if not inner:
+            raise invalid(f"An {_SET_WORD[kind]} set  may not be empty")
+        if kind == "NS":
+            numbers = [parse_number(n) for n in inner]
+            canonical = [format_number(n) for n in numbers]
+            if len(set(numbers)) != len(numbers):
+                raise invalid(f"Input collection [{', '.join(inner)}]of type NS contains duplicates.")
+            return {"NS": canonical}
+        if kind == "BS":
+            items = [bytes(b.encode() if isinstance(b, str) else b) for b in inner]
+        else:
+            items = list(inner)
+        if len(set(items)) != len(items):
+            shown = ", ".join(str(i) for i in inner)
+            raise invalid(f"Input collection [{shown}]of type {kind} contains duplicates.")
+        return {kind: items}
+    raise ValidationException(
+        "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+
+def validate_item(item: Any) -> Item:
+    return {name: validate_value(value) for name, value in (item or {}).items()}
+
+
+def value_size(value: AttributeValue) -> int:
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(inner.encode("utf-8"))
+    if kind == "B":
+        return len(inner)
+    if kind == "N":
+        return number_size(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(s.encode("utf-8")) for s in inner)
+    if kind == "BS":
+        return sum(len(b) for b in inner)
+    if kind == "NS":
+        return sum(number_size(n) for n in inner)
+    if kind == "M":
+        return 3 + sum(len(k.encode("utf-8")) + value_size(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(value_size(v) + 1 for v in inner)
+    return 0
+
+
+def number_size(text: str) -> int:
+    digits = text.lstrip("-").replace(".", "").strip("0")
+    return (len(digits) + 1) // 2 + 1
+
+
+def item_size(item: Item) -> int:
+    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
+
+
+def values_equal(a: AttributeValue | None, b: AttributeValue | None) -> bool:
+    if a is None or b is None:
+        return False
+    ka, va = next(iter(a.items()))
+    kb, vb = next(iter(b.items()))
+    if ka != kb:
+        return False
+    if ka == "N":
+        return Decimal(va) == Decimal(vb)
+    if ka == "NS":
+        return {Decimal(x) for x in va} == {Decimal(x) for x in vb}
+    if ka in ("SS", "BS"):
+        return set(va) == set(vb)
+    if ka == "M":
+        return va.keys() == vb.keys() and all(values_equal(va[k], vb[k]) for k in va)
+    if ka == "L":
+        return len(va) == len(vb) and all(values_equal(x, y) for x, y in zip(va, vb, strict=True))
+    return va == vb
+
+
+def compare_scalars(a: AttributeValue, b: AttributeValue) -> int | None:
+    """-1/0/1 for two values of the same scalar type (S, N, B); None when not comparable."""
+    ka, va = next(iter(a.items()))
+    kb, vb = next(iter(b.items()))
+    if ka != kb or ka not in ("S", "N", "B"):
+        return None
+    if ka == "N":
+        x, y = Decimal(va), Decimal(vb)
+    elif ka == "S":
+        x, y = va.encode("utf-8"), vb.encode("utf-8")
+    else:
+        x, y = va, vb
+    return (x > y) - (x < y)

@@ -1,0 +1,75 @@
+"""One item write (put, update, delete, condition check), prepared on the request path and run
+on the writer inside its transaction, so that the condition check and the write are atomic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from overcast.services.dynamodb import store, streams
+from overcast.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
+from overcast.services.dynamodb.expressions.evaluator import evaluate
+from overcast.services.dynamodb.expressions.update import apply_update
+from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.requests import check_item
+from overcast.services.dynamodb.types import values_equal
+from overcast.storage.interface import Tx
+
+
+@dataclass
+class Write:
+    table: Table
+    key: dict
+    action: str  # put, update, delete, check
+    item: dict | None = None
+    clauses: dict | None = None
+    condition: tuple | None = None
+    return_old_on_failure: bool = False
+    # How a failed condition is reported inside a transaction (PartiQL INSERT says DuplicateItem).
+    failure_code: str = "ConditionalCheckFailed"
+    failure_message: str = "The conditional request failed"
+
+    def __post_init__(self) -> None:
+        self.pk, self.sk = store.key_bytes(self.table, self.key)
+
+    @property
+    def identity(self) -> tuple[int, bytes, bytes]:
+        return (self.table.id, self.pk, self.sk)
+
+    def read(self, tx: Tx) -> dict | None:
+        return store.read_item(tx, self.table, self.pk, self.sk)
+
+    def check(self, old: dict | None) -> None:
+        if self.condition is not None and not evaluate(self.condition, old):
+            raise ConditionalCheckFailedException(old if self.return_old_on_failure and old is not None else None)
+
+    def compute(self, old: dict | None) -> dict | None:
+        if self.action == "put":
+            return self.item
+        if self.action == "delete":
+            return None
+        if self.action == "check":
+            return old
+        base = old if old is not None else dict(self.key)
+        new = apply_update(self.clauses or {}, base)
+        for name in self.table.key_names:
+            if name not in new:
+                raise ValidationException(
+                    f"One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key")
+        check_item(self.table, new)
+        return new
+
+    def apply(self, tx: Tx, old: dict | None, new: dict | None, now: float, identity: dict | None = None) -> None:
+        if self.action == "check" or (old is None and new is None):
+            return
+        store.write_item(tx, self.table, self.pk, self.sk, old, new, now)
+        # DynamoDB writes no stream record for a write that leaves the item as it was.
+        if old is not None and new is not None and values_equal({"M": old}, {"M": new}):
+            return
+        streams.append_record(tx, self.table, self.key, old, new, now, identity)
+
+    def run(self, tx: Tx, now: float) -> tuple[dict | None, dict | None]:
+        old = self.read(tx)
+        self.check(old)
+        new = self.compute(old)
+        self.apply(tx, old, new, now)
+        return old, new

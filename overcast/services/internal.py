@@ -1,0 +1,53 @@
+"""The in-process client that services use to call each other by AWS operation name.
+
+S3 notifications reaching Lambda, API Gateway invoking a function, Lambda fetching its code
+from S3: all go through here, with the same operation names and dicts as the wire API, never
+by reaching into another service's modules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from overcast.protocol.errors import NotImplementedOperation
+from overcast.protocol.model import load_service_model
+from overcast.server.context import RequestContext
+from overcast.server.http import Request, RequestBody
+
+if TYPE_CHECKING:
+    from overcast.server.app import Overcast
+
+
+class InternalClient:
+    def __init__(self, app: Overcast):
+        self._app = app
+
+    async def call(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> dict[str, Any]:
+        """Run `operation` of `service` as the given account; returns its output dict or raises
+        the service's ServiceError."""
+        app = self._app
+        model = load_service_model(service)
+        if not model.has_operation(operation):
+            raise NotImplementedOperation(service, operation)
+        ctx = RequestContext(
+            request=Request("POST", "/", "", {"host": "internal"}, RequestBody.from_bytes(b"")),
+            request_id=str(uuid.uuid4()),
+            account_id=account_id or app.config.account,
+            region=region or app.config.region,
+            service=service,
+            service_model=model,
+            operation=model.operation(operation),
+        )
+        ctx.extra["internal"] = True
+        from overcast.server.chain import dispatch  # the chain imports services lazily too
+
+        return await dispatch(app, ctx, dict(params or {}))

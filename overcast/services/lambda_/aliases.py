@@ -1,0 +1,95 @@
+"""CreateAlias, GetAlias, ListAliases, UpdateAlias, DeleteAlias (with weighted routing)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from overcast.server.context import RequestContext
+from overcast.services.lambda_.common import LATEST, LambdaBase, new_revision
+from overcast.services.lambda_.errors import InvalidParameterValue, ResourceConflict, ResourceNotFound
+from overcast.services.lambda_.models import FunctionRecord
+from overcast.services.lambda_.validation import check_alias_name
+from overcast.services.lambda_.versions import paginate
+
+
+class AliasOps(LambdaBase):
+    def _check_version_exists(self, record: FunctionRecord, version: str) -> None:
+        if version != LATEST and version not in record.versions:
+            raise ResourceNotFound(f"Function not found: {record.arn}:{version}")
+
+    def _check_routing(self, record: FunctionRecord, primary: str, routing: dict[str, Any] | None) -> None:
+        weights = (routing or {}).get("AdditionalVersionWeights") or {}
+        if len(weights) > 1:
+            raise InvalidParameterValue("Number of items in AdditionalVersionWeights cannot be greater than 1")
+        for version, weight in weights.items():
+            if weight < 0 or weight > 1:
+                raise InvalidParameterValue(f"Invalid weight {weight} for version {version}: weights must be "
+                                            "between 0.0 and 1.0.")
+            if version == primary:
+                raise InvalidParameterValue(f"Invalid function version {version}. Function version {version} is "
+                                            "already included in routing configuration.")
+            if primary == LATEST or version == LATEST:
+                raise InvalidParameterValue("$LATEST is not supported for an alias pointing to more than 1 version")
+            self._check_version_exists(record, version)
+
+    def _alias(self, record: FunctionRecord, name: str) -> dict[str, Any]:
+        alias = record.aliases.get(name)
+        if alias is None:
+            raise ResourceNotFound(f"Alias not found: {record.arn}:{name}")
+        return alias
+
+    async def create_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        name = params["Name"]
+        check_alias_name(name)
+        version = params["FunctionVersion"]
+        self._check_version_exists(record, version)
+        if name in record.aliases:
+            raise ResourceConflict(f"Alias already exists: {record.arn}:{name}")
+        self._check_routing(record, version, params.get("RoutingConfig"))
+        alias: dict[str, Any] = {"AliasArn": f"{record.arn}:{name}", "Name": name, "FunctionVersion": version,
+                                 "Description": params.get("Description") or "", "RevisionId": new_revision()}
+        if params.get("RoutingConfig"):
+            alias["RoutingConfig"] = copy.deepcopy(params["RoutingConfig"])
+        record.aliases[name] = alias
+        await self.store.put(record)
+        return copy.deepcopy(alias)
+
+    async def get_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        return copy.deepcopy(self._alias(record, params["Name"]))
+
+    async def list_aliases(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        wanted = params.get("FunctionVersion")
+        items = [copy.deepcopy(a) for _, a in sorted(record.aliases.items())
+                 if wanted is None or a["FunctionVersion"] == wanted]
+        return paginate(items, params, "Aliases")
+
+    async def update_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        alias = self._alias(record, params["Name"])
+        self.check_revision(record, params.get("RevisionId"), alias["RevisionId"])
+        version = params.get("FunctionVersion") or alias["FunctionVersion"]
+        self._check_version_exists(record, version)
+        routing = params.get("RoutingConfig", alias.get("RoutingConfig"))
+        self._check_routing(record, version, routing)
+        alias["FunctionVersion"] = version
+        if params.get("Description") is not None:
+            alias["Description"] = params["Description"]
+        if routing and (routing.get("AdditionalVersionWeights") or {}):
+            alias["RoutingConfig"] = copy.deepcopy(routing)
+        else:
+            alias.pop("RoutingConfig", None)
+        alias["RevisionId"] = new_revision()
+        await self.store.put(record)
+        return copy.deepcopy(alias)
+
+    async def delete_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        if record.aliases.pop(params["Name"], None) is not None:
+            record.policy.pop(params["Name"], None)
+            record.event_invoke_configs.pop(params["Name"], None)
+            await self.store.put(record)
+        return {}

@@ -1,0 +1,282 @@
+"""CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions, DeleteFunction,
+UpdateFunctionCode and UpdateFunctionConfiguration."""
+
+from __future__ import annotations
+
+import base64
+import copy
+from typing import Any
+from urllib.parse import quote
+
+from overcast.protocol.errors import ServiceError
+from overcast.server.context import RequestContext
+from overcast.services.lambda_ import validation as v
+from overcast.services.lambda_.code import check_zip, store_zip
+from overcast.services.lambda_.common import LATEST, LambdaBase, new_revision, now_iso
+from overcast.services.lambda_.errors import (
+    InvalidParameterValue,
+    ResourceConflict,
+    ResourceNotFound,
+)
+from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+
+DEFAULT_PAGE = 50
+
+
+class FunctionOps(LambdaBase):
+    # -- code ---------------------------------------------------------------------------------
+
+    async def _code_bytes(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> bytes:
+        data = params.get("ZipFile")
+        if data is not None:
+            if isinstance(data, str):
+                data = base64.b64decode(data)
+            v.check_zip_size(data, operation)
+            return data
+        bucket, key = params.get("S3Bucket"), params.get("S3Key")
+        if bucket and key:
+            return await self._code_from_s3(ctx, bucket, key, params.get("S3ObjectVersion"))
+        if params.get("ImageUri"):
+            raise InvalidParameterValue("Overcast runs zip packages only; container images are not supported.")
+        raise InvalidParameterValue("Please provide a source for function code.")
+
+    async def _code_from_s3(self, ctx: RequestContext, bucket: str, key: str, version: str | None) -> bytes:
+        request = {"Bucket": bucket, "Key": key}
+        if version:
+            request["VersionId"] = version
+        try:
+            out = await self.runtime.internal.call("s3", "GetObject", request, account_id=ctx.account_id,
+                                                   region=ctx.region)
+        except ServiceError as e:
+            raise InvalidParameterValue(f"Error occurred while GetObject. S3 Error Code: {e.code}. "
+                                        f"S3 Error Message: {e.message}") from None
+        body = out.get("Body", b"")
+        if isinstance(body, (bytes, bytearray)):
+            return bytes(body)
+        if hasattr(body, "__aiter__"):
+            return b"".join([chunk async for chunk in body])
+        if hasattr(body, "read"):
+            data = body.read()
+            return await data if hasattr(data, "__await__") else data
+        return bytes(body)
+
+    async def _new_code(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> CodeInfo:
+        data = await self._code_bytes(ctx, params, operation)
+        check_zip(data)
+        code = await store_zip(self.blobs, data)
+        await self.codes.ensure(code)
+        return code
+
+    # -- configuration ------------------------------------------------------------------------
+
+    def _layers_out(self, ctx: RequestContext, arns: list[str]) -> list[dict[str, Any]]:
+        resolve = getattr(self, "resolve_layer_arn", None)
+        return [resolve(ctx, arn) if resolve else {"Arn": arn, "CodeSize": 0} for arn in arns]
+
+    def _validate_config(self, params: dict[str, Any]) -> None:
+        v.check_handler(params.get("Handler"))
+        v.check_memory(params.get("MemorySize"))
+        v.check_timeout(params.get("Timeout"))
+        v.check_ephemeral(params.get("EphemeralStorage"))
+        v.check_environment(params.get("Environment"))
+        if "Role" in params:
+            v.check_role(params.get("Role"))
+        if params.get("Runtime") is not None:
+            v.check_runtime(params["Runtime"], params.get("Handler") or "x", "Zip")
+
+    def _apply_config(self, ctx: RequestContext, config: dict[str, Any], params: dict[str, Any]) -> None:
+        for key in ("Role", "Handler", "Description", "Timeout", "MemorySize", "Runtime", "KMSKeyArn"):
+            if key in params and params[key] is not None:
+                config[key] = params[key]
+        if params.get("Environment") is not None:
+            config["Environment"] = {"Variables": dict(params["Environment"].get("Variables") or {})}
+        if params.get("EphemeralStorage"):
+            config["EphemeralStorage"] = {"Size": params["EphemeralStorage"]["Size"]}
+        if params.get("TracingConfig"):
+            config["TracingConfig"] = {"Mode": params["TracingConfig"].get("Mode", "PassThrough")}
+        if params.get("DeadLetterConfig") is not None:
+            target = params["DeadLetterConfig"].get("TargetArn")
+            if target:
+                config["DeadLetterConfig"] = {"TargetArn": target}
+            else:
+                config.pop("DeadLetterConfig", None)
+        if params.get("Layers") is not None:
+            config["Layers"] = self._layers_out(ctx, list(params["Layers"]))
+        if params.get("VpcConfig") is not None:
+            vpc = params["VpcConfig"]
+            config["VpcConfig"] = {"SubnetIds": vpc.get("SubnetIds", []),
+                                   "SecurityGroupIds": vpc.get("SecurityGroupIds", []), "VpcId": ""}
+        if params.get("LoggingConfig"):
+            logging_config = dict(config.get("LoggingConfig") or {})
+            logging_config.update(params["LoggingConfig"])
+            config["LoggingConfig"] = logging_config
+        if params.get("Architectures"):
+            config["Architectures"] = list(params["Architectures"])
+
+    # -- operations ---------------------------------------------------------------------------
+
+    async def create_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        name = params.get("FunctionName", "")
+        v.check_function_name_for_create(name)
+        ref = v.parse_function_ref(name)
+        name = ref.name
+        package_type = params.get("PackageType") or "Zip"
+        v.check_role(params.get("Role"))
+        v.check_runtime(params.get("Runtime"), params.get("Handler"), package_type)
+        self._validate_config(params)
+        if self.store.get(ctx.account_id, ctx.region, name) is not None:
+            raise ResourceConflict(f"Function already exist: {name}")
+        code = await self._new_code(ctx, params.get("Code") or {}, "CreateFunction")
+        if self.store.get(ctx.account_id, ctx.region, name) is not None:
+            raise ResourceConflict(f"Function already exist: {name}")
+        config: dict[str, Any] = {
+            "FunctionName": name,
+            "FunctionArn": self.function_arn(ctx, name),
+            "Runtime": params["Runtime"],
+            "Role": params["Role"],
+            "Handler": params["Handler"],
+            "CodeSize": code.size,
+            "Description": params.get("Description") or "",
+            "Timeout": params.get("Timeout") or 3,
+            "MemorySize": params.get("MemorySize") or 128,
+            "LastModified": now_iso(),
+            "CodeSha256": code.sha256,
+            "Version": LATEST,
+            "TracingConfig": {"Mode": "PassThrough"},
+            "RevisionId": new_revision(),
+            "PackageType": package_type,
+            "Architectures": ["x86_64"],
+            "EphemeralStorage": {"Size": 512},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "RuntimeVersionConfig": {"RuntimeVersionArn": f"arn:aws:lambda:{ctx.region}::runtime:overcast"},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
+        }
+        self._apply_config(ctx, config, params)
+        record = FunctionRecord(ctx.account_id, ctx.region, name, config, code, tags=dict(params.get("Tags") or {}))
+        if params.get("Publish"):
+            self.publish(record, params.get("Description") or "")
+        await self.store.put(record)
+        self.launcher.prewarm(config["Runtime"])
+        out = self.configuration(record, record.versions and str(record.next_version - 1) or LATEST)
+        out.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+        out.pop("LastUpdateStatus", None)
+        return out
+
+    def publish(self, record: FunctionRecord, description: str) -> str:
+        """Snapshot $LATEST as the next version (callers persist the record)."""
+        version = str(record.next_version)
+        record.next_version += 1
+        config = copy.deepcopy(record.config)
+        config.update(Version=version, FunctionArn=f"{record.arn}:{version}", RevisionId=new_revision(),
+                      Description=description or record.config.get("Description", ""),
+                      LastModified=now_iso())
+        record.versions[version] = {"config": config, "code": record.code.to_doc()}
+        return version
+
+    async def get_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        version = self.resolve_version(ctx, record, qualifier)
+        _, code = self.version_doc(record, version)
+        out: dict[str, Any] = {
+            "Configuration": self.configuration(record, version),
+            "Code": {"RepositoryType": "S3", "Location": self.code_location(code["blob_id"])},
+        }
+        if record.tags:
+            out["Tags"] = dict(record.tags)
+        if record.reserved_concurrency is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": record.reserved_concurrency}
+        return out
+
+    def code_location(self, blob_id: str) -> str:
+        return f"{self.config.endpoint_url}/_overcast/lambda/code/{quote(blob_id, safe='')}"
+
+    async def get_function_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        return self.configuration(record, self.resolve_version(ctx, record, qualifier))
+
+    async def list_functions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        all_versions = params.get("FunctionVersion") == "ALL"
+        items: list[dict[str, Any]] = []
+        for record in self.store.list(ctx.account_id, ctx.region):
+            if all_versions:
+                items.append(self.configuration(record, LATEST))
+                items.extend(self.configuration(record, version)
+                             for version in sorted(record.versions, key=int))
+            else:
+                items.append(self.configuration(record, LATEST))
+        start = 0
+        marker = params.get("Marker")
+        if marker:
+            try:
+                start = int(base64.urlsafe_b64decode(marker.encode()).decode())
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidParameterValue("Invalid marker.") from None
+        size = params.get("MaxItems") or DEFAULT_PAGE
+        if size < 1 or size > 10000:
+            raise InvalidParameterValue("MaxItems must be between 1 and 10000.")
+        page = items[start:start + size]
+        out: dict[str, Any] = {"Functions": page}
+        if start + size < len(items):
+            out["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+        return out
+
+    async def delete_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        if qualifier == LATEST:
+            raise InvalidParameterValue("$LATEST version cannot be deleted without deleting the function.")
+        if qualifier:
+            if qualifier not in record.versions:
+                raise ResourceNotFound(f"Function not found: {record.arn}:{qualifier}")
+            users = [name for name, alias in record.aliases.items()
+                     if alias["FunctionVersion"] == qualifier
+                     or qualifier in ((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})]
+            if users:
+                raise ResourceConflict(f"Unable to delete version because the following aliases reference it: "
+                                       f"[{', '.join(users)}]")
+            del record.versions[qualifier]
+            record.event_invoke_configs.pop(qualifier, None)
+            await self.store.put(record)
+            self.pool.retire(record.account, record.region, record.name, qualifier)
+            return {}
+        await self.store.delete(record)
+        self.pool.retire(record.account, record.region, record.name)
+        return {}
+
+    async def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        self.check_revision(record, params.get("RevisionId"))
+        code = await self._new_code(ctx, params, "UpdateFunctionCode")
+        if params.get("DryRun"):
+            out = self.configuration(record)
+            out.update(CodeSha256=code.sha256, CodeSize=code.size)
+            return out
+        record.code = code
+        record.config.update(CodeSha256=code.sha256, CodeSize=code.size, LastModified=now_iso(),
+                             RevisionId=new_revision())
+        if params.get("Architectures"):
+            record.config["Architectures"] = list(params["Architectures"])
+        version = self.publish(record, "") if params.get("Publish") else LATEST
+        await self.store.put(record)
+        self.pool.retire(record.account, record.region, record.name, LATEST)
+        out = self.configuration(record, version)
+        if version == LATEST:
+            out.update(LastUpdateStatus="InProgress", LastUpdateStatusReason="The function is being created.",
+                       LastUpdateStatusReasonCode="Creating")
+        return out
+
+    async def update_function_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, _ = self.find(ctx, params["FunctionName"])
+        self.check_revision(record, params.get("RevisionId"))
+        self._validate_config(params)
+        if params.get("Runtime") or params.get("Handler"):
+            v.check_runtime(params.get("Runtime") or record.config["Runtime"],
+                            params.get("Handler") or record.config["Handler"], "Zip")
+        self._apply_config(ctx, record.config, params)
+        record.config.update(LastModified=now_iso(), RevisionId=new_revision())
+        await self.store.put(record)
+        self.pool.retire(record.account, record.region, record.name, LATEST)
+        self.launcher.prewarm(record.config["Runtime"])
+        out = self.configuration(record)
+        out.update(LastUpdateStatus="InProgress", LastUpdateStatusReason="The function is being created.",
+                   LastUpdateStatusReasonCode="Creating")
+        return out

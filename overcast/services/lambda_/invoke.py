@@ -1,0 +1,128 @@
+"""Invoke (RequestResponse, DryRun; Event is handed to the asynchronous queue) and the bridge
+from a function's stored configuration to the data plane's FunctionSpec."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+from overcast.protocol.errors import ServiceError
+from overcast.server.context import RequestContext
+from overcast.services.lambda_.common import LambdaBase
+from overcast.services.lambda_.errors import InvalidRequestContent, RequestTooLarge, TooManyRequests
+from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+from overcast.services.lambda_.runtime.environment import TAIL_BYTES
+from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
+from overcast.services.lambda_.runtime.launcher import RuntimeUnavailable
+from overcast.services.lambda_.runtime.pool import Throttled
+from overcast.services.lambda_.runtime.spec import FunctionSpec
+from overcast.services.lambda_.validation import MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, runtime_family
+
+
+class InvalidRuntime(ServiceError):
+    code = "InvalidRuntimeException"
+    status = 502
+
+
+def log_result(tail: str) -> str:
+    """X-Amz-Log-Result: the last 4 KB of the invocation's log, base64."""
+    return base64.b64encode(tail.encode("utf-8", "replace")[-TAIL_BYTES:]).decode()
+
+
+def check_payload(payload: bytes) -> None:
+    if not payload:
+        return
+    try:
+        json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidRequestContent(f"Could not parse request body into json: Could not parse payload into json: "
+                                    f"{e}") from None
+
+
+class InvokeOps(LambdaBase):
+    _specs: dict[tuple, FunctionSpec]
+
+    async def spec_for(self, record: FunctionRecord, version: str) -> FunctionSpec:
+        config, code_doc = self.version_doc(record, version)
+        key = (record.account, record.region, record.name, version, config["RevisionId"])
+        spec = self._specs.get(key)
+        if spec is not None:
+            return spec
+        runtime = config.get("Runtime") or ""
+        if not runtime_family(runtime):
+            raise InvalidRuntime(f"Overcast cannot run {runtime} functions; it runs python, nodejs and "
+                                 f"provided runtimes.")
+        code_dir = await self.codes.ensure(CodeInfo(**code_doc))
+        layer_dirs = await self.layer_dirs_for(config) if hasattr(self, "layer_dirs_for") else ()
+        access_key, secret_key = next(iter(self.config.credential_map.items()), ("test", "test"))
+        spec = FunctionSpec(
+            function_name=record.name, function_arn=record.arn, version=version, runtime=runtime,
+            handler=config.get("Handler") or "", code_dir=code_dir, memory_mb=config.get("MemorySize", 128),
+            timeout_s=config.get("Timeout", 3), region=record.region, account_id=record.account,
+            endpoint_url=self.config.endpoint_url, revision=f"{config['RevisionId']}/{code_doc['sha256']}",
+            layer_dirs=tuple(layer_dirs),
+            environment=tuple(sorted(((config.get("Environment") or {}).get("Variables") or {}).items())),
+            ephemeral_mb=(config.get("EphemeralStorage") or {}).get("Size", 512),
+            access_key=access_key, secret_key=secret_key,
+            log_group=(config.get("LoggingConfig") or {}).get("LogGroup") or "")
+        self._specs = {k: s for k, s in self._specs.items() if k[:4] != key[:4]}
+        self._specs[key] = spec
+        return spec
+
+    async def run_invocation(self, record: FunctionRecord, version: str, payload: bytes, *,
+                             request_id: str | None = None, client_context: str | None = None,
+                             qualified_arn: str | None = None) -> InvokeResult:
+        """Run one invocation to its end (used by synchronous and asynchronous invokes alike)."""
+        spec = await self.spec_for(record, version)
+        config, _ = self.version_doc(record, version)
+        inv = Invocation(request_id=request_id or str(uuid.uuid4()), payload=payload or b"{}",
+                         invoked_function_arn=qualified_arn or record.arn, timeout_s=float(config.get("Timeout", 3)),
+                         client_context=client_context,
+                         trace_id=f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0")
+        try:
+            return await self.pool.invoke(spec, inv, record.reserved_concurrency)
+        except RuntimeUnavailable as e:
+            raise InvalidRuntime(str(e)) from None
+
+    async def invoke(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        invocation_type = params.get("InvocationType") or "RequestResponse"
+        payload = params.get("Payload") or b""
+        if isinstance(payload, str):
+            payload = payload.encode()
+        limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
+        if len(payload) > limit:
+            operation = "InvokeAsync" if invocation_type == "Event" else "Invoke"
+            raise RequestTooLarge(f"Request must be smaller than {limit} bytes for the {operation} operation")
+        check_payload(payload)
+        version = self.resolve_version(ctx, record, qualifier, for_invoke=True)
+        if invocation_type == "DryRun":
+            return {"StatusCode": 204}
+        qualified_arn = f"{record.arn}:{qualifier}" if qualifier else record.arn
+        if invocation_type == "Event":
+            await self.enqueue_async(record, qualifier, payload, request_id=ctx.request_id)
+            return {"StatusCode": 202, "Payload": b""}
+        client_context = None
+        if params.get("ClientContext"):
+            try:
+                client_context = base64.b64decode(params["ClientContext"]).decode()
+                json.loads(client_context)
+            except (ValueError, UnicodeDecodeError):
+                raise InvalidRequestContent("Client context must be a valid Base64-encoded JSON object.") from None
+        try:
+            result = await self.run_invocation(record, version, payload, request_id=ctx.request_id,
+                                               client_context=client_context, qualified_arn=qualified_arn)
+        except Throttled as e:
+            raise TooManyRequests(e.reason) from None
+        out: dict[str, Any] = {"StatusCode": 200, "Payload": result.payload, "ExecutedVersion": version}
+        if result.function_error:
+            out["FunctionError"] = result.function_error
+        if params.get("LogType") == "Tail":
+            out["LogResult"] = log_result(result.log_tail)
+        return out
+
+    async def enqueue_async(self, record: FunctionRecord, qualifier: str | None, payload: bytes,
+                            request_id: str | None = None) -> None:
+        raise NotImplementedError  # provided by AsyncInvokeOps

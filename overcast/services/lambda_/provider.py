@@ -1,0 +1,68 @@
+"""AWS Lambda: the provider class the server builds on Lambda's first request.
+
+Operations are grouped by concern in sibling modules and mixed together here; the data plane
+(execution environments) lives under runtime/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+
+from overcast.services.base import ServiceRuntime
+from overcast.services.lambda_ import code_download
+from overcast.services.lambda_.aliases import AliasOps
+from overcast.services.lambda_.async_invoke import AsyncInvokeOps
+from overcast.services.lambda_.code import CodeCache, remove_tree
+from overcast.services.lambda_.functions import FunctionOps
+from overcast.services.lambda_.invoke import InvokeOps
+from overcast.services.lambda_.layers import LayerOps
+from overcast.services.lambda_.log_shipping import LogShipper
+from overcast.services.lambda_.permissions import PolicyOps
+from overcast.services.lambda_.runtime.launcher import Launcher
+from overcast.services.lambda_.runtime.pool import ExecutionPool
+from overcast.services.lambda_.settings import SettingsOps
+from overcast.services.lambda_.store import LambdaStore
+from overcast.services.lambda_.versions import VersionOps
+
+# Not in the shared settings table yet: read here so they can be tuned without a code change.
+ACCOUNT_CONCURRENCY = int(os.environ.get("OVERCAST_LAMBDA_CONCURRENCY", "1000"))
+IDLE_TIMEOUT_S = float(os.environ.get("OVERCAST_LAMBDA_IDLE_TIMEOUT", "600"))
+
+
+class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
+    service = "lambda"
+
+    def __init__(self, runtime: ServiceRuntime):
+        super().__init__(runtime)
+        self.store = LambdaStore(self.db)
+        # Outside the data directory on purpose: functions see these paths.
+        self.work_root = tempfile.mkdtemp(prefix="overcast-lambda-")
+        self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
+        self.launcher = Launcher(self.work_root)
+        self.log_shipper = LogShipper(runtime.internal)
+        self.pool = ExecutionPool(self.launcher, self.log_shipper, self.work_root,
+                                  account_limit=ACCOUNT_CONCURRENCY, idle_timeout_s=IDLE_TIMEOUT_S)
+        self.account_concurrency = ACCOUNT_CONCURRENCY
+        self._specs = {}
+
+    def start(self) -> None:
+        self.store.load()
+        code_download.register(self)
+        self.runtime.health["lambda"] = {"functions": len(self.store.functions)}
+        self.start_async_worker()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        # Most functions are Python: have the zygote importing boto3 while the first
+        # CreateFunction is still being answered.
+        self.launcher.prewarm("python{}.{}".format(*sys.version_info[:2]))
+
+    def stop(self) -> None:
+        self.stop_async_worker()
+        code_download.register(None)
+        self.pool.stop()
+        remove_tree(self.work_root)

@@ -1,0 +1,1 @@
+"""Lambda's data plane: execution environments that speak the Lambda Runtime API."""

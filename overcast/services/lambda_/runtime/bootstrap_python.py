@@ -1,0 +1,252 @@
+"""Overcast's Python runtime client: loads the handler and serves invocations over the Runtime API.
+
+This file runs inside function processes under whichever Python the runtime maps to, so it
+imports only the standard library and stays compatible with Python 3.8. The zygote imports it
+once and each forked environment calls main(); it can also be run directly as a script.
+Errors are shaped as AWS's Python runtime shapes them ({errorMessage, errorType, requestId,
+stackTrace}), and log lines from `logging` carry AWS's format.
+"""
+
+import decimal
+import http.client
+import importlib
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import traceback
+
+# Written after a response so the server knows every line printed before it has been read.
+END_MARKER = "\x00overcast-end\x00"
+
+
+class CognitoIdentity:
+    __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
+
+    def __init__(self, identity_id=None, pool_id=None):
+        self.cognito_identity_id = identity_id
+        self.cognito_identity_pool_id = pool_id
+
+    def __repr__(self):
+        return f"CognitoIdentity([cognito_identity_id={self.cognito_identity_id};cognito_identity_pool_id={self.cognito_identity_pool_id}])"
+
+
+class Client:
+    __slots__ = ("installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name")
+
+    def __init__(self, doc):
+        self.installation_id = doc.get("installation_id")
+        self.app_title = doc.get("app_title")
+        self.app_version_name = doc.get("app_version_name")
+        self.app_version_code = doc.get("app_version_code")
+        self.app_package_name = doc.get("app_package_name")
+
+
+class ClientContext:
+    __slots__ = ("custom", "env", "client")
+
+    def __init__(self, doc):
+        self.custom = doc.get("custom")
+        self.env = doc.get("env")
+        self.client = Client(doc["client"]) if doc.get("client") else None
+
+
+class LambdaContext:
+    def __init__(self, request_id, deadline_ms, invoked_arn, client_context, cognito_identity):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_arn
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+        self.client_context = ClientContext(client_context) if client_context else None
+        cog = cognito_identity or {}
+        self.identity = CognitoIdentity(cog.get("cognitoIdentityId"), cog.get("cognitoIdentityPoolId"))
+
+    def get_remaining_time_in_millis(self):
+        return max(int(self._deadline_ms - time.time() * 1000), 0)
+
+    def __repr__(self):
+        return (f"LambdaContext([aws_request_id={self.aws_request_id};log_group_name={self.log_group_name};log_stream_name={self.log_stream_name};function_name={self.function_name};"
+                f"memory_limit_in_mb={self.memory_limit_in_mb};function_version={self.function_version};invoked_function_arn={self.invoked_function_arn};client_context={self.client_context};"
+                f"identity={self.identity}])")
+
+
+class FaultError(Exception):
+    def __init__(self, error_type, message, stack=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.stack = stack or []
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return super().default(o)
+
+
+_request_id = ""
+
+
+class _RequestIdFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _request_id
+        return True
+
+
+def _configure_logging():
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(
+        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    handler.formatter.converter = time.gmtime
+    handler.addFilter(_RequestIdFilter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+def _stack_of(tb):
+    frames = traceback.extract_tb(tb)
+    runtime_file = os.path.abspath(__file__).rstrip("c")
+    frames = [f for f in frames if os.path.abspath(f.filename) != runtime_file and "importlib" not in f.filename]
+    return traceback.format_list(frames)
+
+
+def load_handler(handler_name):
+    try:
+        module_path, function_name = handler_name.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{handler_name}': {e}") from None
+    module_name = module_path.replace("/", ".")
+    if module_name.startswith("."):
+        raise FaultError("Runtime.BadHandler", f"Cannot use relative import: '{module_name}'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as e:
+        raise FaultError("Runtime.ImportModuleError",
+                         f"Unable to import module '{module_name}': {e}") from None
+    except SyntaxError as e:
+        raise FaultError("Runtime.UserCodeSyntaxError",
+                         f"Syntax error in module '{module_name}': {e}",
+                         ["  File \"{}\" Line {}\n    {}\n".format(e.filename, e.lineno, (e.text or "").strip())]) from None
+    except Exception as e:
+        raise FaultError(type(e).__name__, str(e), _stack_of(sys.exc_info()[2])) from None
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise FaultError("Runtime.HandlerNotFound",
+                         f"Handler '{function_name}' missing on module '{module_name}'")
+    return handler
+
+
+class _NoDelayConnection(http.client.HTTPConnection):
+    """http.client sends headers and body in two writes; without TCP_NODELAY the body waits
+    for the peer's delayed ACK (up to 200 ms) on every response."""
+
+    def connect(self):
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class RuntimeClient:
+    def __init__(self, address):
+        host, _, port = address.partition(":")
+        self.conn = _NoDelayConnection(host, int(port or 80))
+
+    def _request(self, method, path, body=None, headers=None):
+        self.conn.request(method, "/2018-06-01/runtime/" + path, body=body, headers=headers or {})
+        response = self.conn.getresponse()
+        return response, response.read()
+
+    def next(self):
+        response, body = self._request("GET", "invocation/next")
+        return response.headers, body
+
+    def respond(self, request_id, body):
+        self._request("POST", f"invocation/{request_id}/response", body,
+                      {"Content-Type": "application/json"})
+
+    def error(self, request_id, doc):
+        self._request("POST", f"invocation/{request_id}/error", json.dumps(doc).encode(),
+                      {"Content-Type": "application/json",
+                       "Lambda-Runtime-Function-Error-Type": doc.get("errorType", "Unhandled")})
+
+
+def _error_doc(error_type, message, request_id, stack):
+    return {"errorMessage": message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+
+
+def _log_error(doc):
+    text = "[ERROR] {}: {}".format(doc["errorType"], doc["errorMessage"])
+    if doc["stackTrace"]:
+        text += "\nTraceback (most recent call last):\n" + "".join(doc["stackTrace"]).rstrip("\n")
+    sys.stdout.write(text + "\n")
+
+
+def _end(request_id):
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.write(1, (END_MARKER + request_id + "\n").encode())
+
+
+def main():
+    global _request_id
+    client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    _configure_logging()
+    fault = None
+    try:
+        handler = load_handler(os.environ.get("_HANDLER", ""))
+    except FaultError as e:
+        # Like AWS's runtime: the failure is reported on every invocation, with an empty requestId.
+        fault = _error_doc(e.error_type, e.message, "", e.stack)
+        _log_error(fault)
+    while True:
+        try:
+            headers, body = client.next()
+        except (OSError, http.client.HTTPException):
+            return
+        request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+        _request_id = request_id
+        if fault is not None:
+            _end(request_id)
+            client.error(request_id, fault)
+            continue
+        try:
+            event = json.loads(body) if body else {}
+            client_context = headers.get("Lambda-Runtime-Client-Context")
+            cognito = headers.get("Lambda-Runtime-Cognito-Identity")
+            context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
+                                    headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                                    json.loads(client_context) if client_context else None,
+                                    json.loads(cognito) if cognito else None)
+            if headers.get("Lambda-Runtime-Trace-Id"):
+                os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
+            result = handler(event, context)
+        except Exception as e:
+            doc = _error_doc(type(e).__name__, str(e), request_id, _stack_of(sys.exc_info()[2]))
+            _log_error(doc)
+            _end(request_id)
+            client.error(request_id, doc)
+            continue
+        try:
+            out = json.dumps(result, cls=_Encoder).encode()
+        except (TypeError, ValueError) as e:
+            doc = _error_doc("Runtime.MarshalError", f"Unable to marshal response: {e}", request_id, [])
+            _log_error(doc)
+            _end(request_id)
+            client.error(request_id, doc)
+            continue
+        _end(request_id)
+        client.respond(request_id, out)
+
+
+if __name__ == "__main__":
+    main()

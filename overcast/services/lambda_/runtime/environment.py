@@ -1,0 +1,360 @@
+"""One execution environment: a process, its Runtime API endpoint, its output and its log stream.
+
+An environment runs one invocation at a time. It is created cold (INIT_START, the runtime
+imports the handler, then asks for work), serves invocations while warm, and is discarded after
+a timeout, a crash, running out of memory, or when its function's code or configuration
+changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import shutil
+import time
+import uuid
+
+from overcast.services.lambda_.runtime.api_server import RuntimeApiServer
+from overcast.services.lambda_.runtime.bootstrap_python import END_MARKER
+from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
+from overcast.services.lambda_.runtime.launcher import Launcher
+from overcast.services.lambda_.runtime.processes import ProcessHandle
+from overcast.services.lambda_.runtime.spec import FunctionSpec, LogSink
+
+log = logging.getLogger("overcast.lambda")
+
+INIT_TIMEOUT_S = 10.0
+TAIL_BYTES = 4096
+_MARKER = END_MARKER.encode()
+# How often memory is sampled while an invocation runs, growing up to the maximum.
+_POLL_FIRST_S, _POLL_MAX_S = 0.02, 0.1
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
+
+
+def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir: str) -> dict[str, str]:
+    """The variables a function sees: Lambda's, its own, credentials, and the way back to Overcast."""
+    layer_bins = [os.path.join(d, "bin") for d in reversed(spec.layer_dirs)]
+    layer_libs = [os.path.join(d, "lib") for d in reversed(spec.layer_dirs)]
+    env = {
+        "PATH": ":".join([*layer_bins, "/usr/local/bin", "/usr/bin", "/bin"]),
+        "LANG": "en_US.UTF-8",
+        "TZ": ":UTC",
+        "HOME": tmp_dir,  # keeps SDKs away from the server user's ~/.aws
+        "TMPDIR": tmp_dir,
+        "LAMBDA_TASK_ROOT": spec.code_dir,
+        "LAMBDA_RUNTIME_DIR": os.path.dirname(os.path.abspath(__file__)),
+        "_HANDLER": spec.handler,
+        "AWS_LAMBDA_RUNTIME_API": api_address,
+        "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+        "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
+        "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+        "AWS_REGION": spec.region,
+        "AWS_DEFAULT_REGION": spec.region,
+        "AWS_ACCESS_KEY_ID": spec.access_key,
+        "AWS_SECRET_ACCESS_KEY": spec.secret_key,
+        "AWS_ENDPOINT_URL": spec.endpoint_url,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+    }
+    if layer_libs:
+        env["LD_LIBRARY_PATH"] = ":".join(layer_libs)
+    if spec.family == "node":
+        modules = [os.path.join(d, "nodejs", "node_modules") for d in reversed(spec.layer_dirs)]
+        env["NODE_PATH"] = ":".join([*modules, os.path.join(spec.code_dir, "node_modules")])
+    env.update(dict(spec.environment))
+    return env
+
+
+class Environment:
+    def __init__(self, spec: FunctionSpec, launcher: Launcher, sink: LogSink, work_root: str):
+        self.spec = spec
+        self.launcher = launcher
+        self.sink = sink
+        self.id = uuid.uuid4().hex
+        version = spec.version
+        self.stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{self.id}"
+        self.tmp_dir = os.path.join(work_root, "env", self.id, "tmp")
+        self.state = "new"  # new -> idle <-> busy -> dead
+        self.process: ProcessHandle | None = None
+        self.api = RuntimeApiServer(self)
+        self.last_used = time.monotonic()
+        self._pending: asyncio.Queue[Invocation] = asyncio.Queue()
+        self._current: Invocation | None = None
+        self._spawn_started = 0.0
+        self._init_duration_ms: float | None = None
+        self._init_failure: tuple[bytes, str] | None = None
+        self._lines: list[str] = []
+        self._events: list[tuple[int, str]] = []
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._marker: tuple[str, asyncio.Future] | None = None
+        self._reader_done: asyncio.Future | None = None
+        self._reader_task: asyncio.Task | None = None
+        self._oom = False
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        os.makedirs(self.tmp_dir, exist_ok=True)
+        await self.api.start()
+        env = build_environment(self.spec, self.api.address, self.stream_name, self.tmp_dir)
+        read_fd, write_fd = os.pipe()
+        self._reader_done = loop.create_future()
+        self._spawn_started = time.perf_counter()
+        self._emit(f"INIT_START Runtime Version: {self.spec.runtime.replace('.x', '')}.overcast\t"
+                   f"Runtime Version ARN: arn:aws:lambda:{self.spec.region}::runtime:overcast-{self.spec.runtime}")
+        warning = self.launcher.warn_once(self.spec.runtime)
+        if warning:
+            self._emit(warning)
+        try:
+            self.process = await self.launcher.launch(
+                self.spec.runtime, self.spec.code_dir, self.spec.layer_dirs, self.spec.code_dir, env, write_fd,
+                self.spec.ephemeral_mb * 1024 * 1024)
+        except BaseException:
+            os.close(read_fd)
+            self.close()
+            raise
+        finally:
+            os.close(write_fd)
+        # Held so the task (and with it the pipe) is not garbage-collected mid-read.
+        self._reader_task = asyncio.create_task(self._read_output(read_fd))
+        self.state = "idle"
+
+    def close(self) -> None:
+        if self.state == "dead":
+            return
+        self.state = "dead"
+        if self.process is not None:
+            self.process.kill()
+        self.api.close()
+        self._flush()
+        shutil.rmtree(os.path.dirname(self.tmp_dir), ignore_errors=True)
+
+    @property
+    def alive(self) -> bool:
+        return self.state != "dead" and not (self.process is not None and self.process.exited.done())
+
+    # -- output -------------------------------------------------------------------------------
+
+    async def _read_output(self, fd: int) -> None:
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader(limit=1 << 20)
+        transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
+                                                    os.fdopen(fd, "rb", 0))
+        try:
+            while True:
+                try:
+                    line = await reader.readuntil(b"\n")
+                except asyncio.IncompleteReadError as e:
+                    if e.partial:
+                        self._on_line(e.partial)
+                    break
+                except asyncio.LimitOverrunError as e:
+                    line = await reader.readexactly(e.consumed)
+                self._on_line(line)
+        finally:
+            transport.close()
+            if self._reader_done is not None and not self._reader_done.done():
+                self._reader_done.set_result(None)
+
+    def _on_line(self, raw: bytes) -> None:
+        if raw.startswith(_MARKER):
+            request_id = raw[len(_MARKER):].strip().decode("ascii", "replace")
+            if self._marker is not None and self._marker[0] == request_id and not self._marker[1].done():
+                self._marker[1].set_result(None)
+            return
+        self._emit(raw.decode("utf-8", "replace").rstrip("\n"))
+
+    def _emit(self, message: str) -> None:
+        self._lines.append(message)
+        self._events.append((_now_ms(), message))
+        if self._flush_handle is None:
+            try:
+                self._flush_handle = asyncio.get_running_loop().call_later(0.05, self._flush)
+            except RuntimeError:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self._events:
+            events, self._events = self._events, []
+            try:
+                self.sink.write(self.spec, self.stream_name, events)
+            except Exception:
+                log.exception("could not deliver function logs")
+
+    # -- Runtime API --------------------------------------------------------------------------
+
+    async def next_invocation(self) -> Invocation:
+        if self._init_duration_ms is None:
+            self._init_duration_ms = (time.perf_counter() - self._spawn_started) * 1000
+        inv = await self._pending.get()
+        inv.deadline_ms = _now_ms() + int(inv.timeout_s * 1000)
+        if inv.delivered is not None and not inv.delivered.done():
+            inv.delivered.set_result(time.perf_counter())
+        return inv
+
+    def _resolve(self, request_id: str | None, result: tuple) -> bool:
+        inv = self._current
+        if inv is None or inv.outcome is None or (request_id is not None and inv.request_id != request_id):
+            return False
+        if not inv.outcome.done():
+            inv.outcome.set_result(result)
+        return True
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        return self._resolve(request_id, (body, None, "invoke"))
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str | None) -> bool:
+        return self._resolve(request_id, (body, error_type or "Unhandled", "invoke"))
+
+    def response_too_large(self, request_id: str, size: int) -> bool:
+        body = json.dumps({"errorMessage": "Response payload size exceeded maximum allowed payload size "
+                                           "(6291556 bytes).", "errorType": "Function.ResponseSizeTooLarge"})
+        return self._resolve(request_id, (body.encode(), "Function.ResponseSizeTooLarge", "invoke"))
+
+    def init_error(self, body: bytes, error_type: str | None) -> None:
+        failure = (body, error_type or "Runtime.Unknown")
+        if not self._resolve(None, (*failure, "init")):
+            self._init_failure = failure
+
+    # -- invoking -----------------------------------------------------------------------------
+
+    async def invoke(self, inv: Invocation) -> InvokeResult:
+        loop = asyncio.get_running_loop()
+        assert self.process is not None
+        self.state = "busy"
+        cold = self._init_duration_ms is None
+        if not cold:
+            self._lines = []
+        inv.outcome = loop.create_future()
+        inv.delivered = loop.create_future()
+        marker: asyncio.Future = loop.create_future()
+        self._marker = (inv.request_id, marker)
+        self._current = inv
+        self._emit(f"START RequestId: {inv.request_id} Version: {self.spec.version}")
+        if self._init_failure is not None:
+            inv.outcome.set_result((*self._init_failure, "init"))
+        else:
+            self._pending.put_nowait(inv)
+        status, payload, error_type, started = await self._await_outcome(inv)
+        ended = time.perf_counter()
+        if status == "ok" and self.spec.family in ("python", "node"):
+            # Our bootstraps mark the end of an invocation's output; wait so the log is complete.
+            if not marker.done():
+                await asyncio.wait({marker, self.process.exited}, timeout=1.0,
+                                   return_when=asyncio.FIRST_COMPLETED)
+        elif status != "ok" and self._reader_done is not None:
+            await asyncio.wait({self._reader_done}, timeout=0.2)
+        else:
+            await asyncio.sleep(0.002)
+        duration_ms = (ended - started) * 1000 if started else 0.0
+        result = self._finish(inv, status, payload, error_type, duration_ms, cold)
+        self._current = None
+        self._marker = None
+        self.last_used = time.monotonic()
+        if result.environment_lost:
+            self.close()
+        else:
+            self.state = "idle"
+        return result
+
+    async def _await_outcome(self, inv: Invocation) -> tuple[str, bytes, str | None, float]:
+        """Wait for the runtime's answer, the process's end, a timeout or memory exhaustion."""
+        assert self.process is not None and inv.outcome is not None and inv.delivered is not None
+        exited = self.process.exited
+        waiting = {inv.outcome, inv.delivered, exited}
+        init_deadline = time.perf_counter() + max(INIT_TIMEOUT_S, inv.timeout_s)
+        while not inv.delivered.done():
+            done, _ = await asyncio.wait(waiting, timeout=init_deadline - time.perf_counter(),
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if inv.outcome.done():
+                # A quick invocation can be picked up and answered within one wait.
+                body, error_type, phase = inv.outcome.result()
+                if phase == "invoke" and inv.delivered.done():
+                    return "ok", body, error_type, inv.delivered.result()
+                return "init_error", body, error_type, 0.0
+            if exited.done():
+                return "exited", b"", None, 0.0
+            if not done:
+                return "timeout", b"", None, time.perf_counter() - inv.timeout_s
+        started = inv.delivered.result()
+        deadline = started + inv.timeout_s
+        poll = _POLL_FIRST_S
+        waiting = {inv.outcome, exited}
+        while True:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                return "timeout", b"", None, started
+            done, _ = await asyncio.wait(waiting, timeout=min(poll, remaining), return_when=asyncio.FIRST_COMPLETED)
+            if inv.outcome.done():
+                body, error_type, phase = inv.outcome.result()
+                return ("ok" if phase == "invoke" else "init_error"), body, error_type, started
+            if exited.done():
+                return "exited", b"", None, started
+            poll = min(poll * 2, _POLL_MAX_S)
+            if self.process.rss_mb() > self.spec.memory_mb:
+                self._oom = True
+                self.process.kill()
+
+    def _finish(self, inv: Invocation, status: str, payload: bytes, error_type: str | None,
+                duration_ms: float, cold: bool) -> InvokeResult:
+        rid = inv.request_id
+        lost = status != "ok"
+        function_error: str | None = None
+        report_status = ""
+        max_memory = self.process.peak_rss_mb() if self.process else 0
+        if status == "ok":
+            function_error = "Unhandled" if error_type else None
+        elif status == "init_error":
+            function_error = "Unhandled"
+            report_status = "error"
+        elif status == "timeout":
+            self.process.kill()  # type: ignore[union-attr]
+            seconds = inv.timeout_s
+            self._emit(f"{_iso(_now_ms())} {rid} Task timed out after {seconds:.2f} seconds")
+            payload = json.dumps({"errorType": "Sandbox.Timedout",
+                                  "errorMessage": f"RequestId: {rid} Error: Task timed out after {seconds:.2f} seconds"}
+                                 ).encode()
+            function_error = "Unhandled"
+            report_status = "timeout"
+        else:  # the process ended without answering
+            how = self.process.exited.result() if self.process and self.process.exited.done() else "signal: killed"
+            kind = "Runtime.OutOfMemory" if self._oom else "Runtime.ExitError"
+            message = f"RequestId: {rid} Error: Runtime exited with error: {how}"
+            self._emit(message)
+            self._emit(kind)
+            payload = json.dumps({"errorType": kind, "errorMessage": message}).encode()
+            function_error = "Unhandled"
+            report_status = "error"
+            if self._oom:
+                max_memory = self.spec.memory_mb
+        self._emit(f"END RequestId: {rid}")
+        report = (f"REPORT RequestId: {rid}\tDuration: {duration_ms:.2f} ms\t"
+                  f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {self.spec.memory_mb} MB\t"
+                  f"Max Memory Used: {max_memory} MB\t")
+        init_ms = self._init_duration_ms if cold else None
+        if init_ms is not None:
+            report += f"Init Duration: {init_ms:.2f} ms\t"
+        if report_status:
+            report += f"Status: {report_status}\t"
+        self._emit(report)
+        self._flush()
+        return InvokeResult(payload=payload, function_error=function_error, log_tail="\n".join(self._lines) + "\n",
+                            duration_ms=duration_ms, init_duration_ms=init_ms, max_memory_mb=max_memory,
+                            environment_lost=lost)

@@ -1,0 +1,159 @@
+"""Execution environments by function: warm reuse, concurrency limits, retirement and reaping.
+
+Concurrent invocations each get their own environment. Reserved concurrency and the account
+limit are checked before anything starts, so excess synchronous callers get a 429 at once
+instead of queueing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+
+from overcast.services.lambda_.runtime.environment import Environment
+from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
+from overcast.services.lambda_.runtime.launcher import Launcher
+from overcast.services.lambda_.runtime.spec import FunctionSpec, LogSink
+
+log = logging.getLogger("overcast.lambda")
+
+
+class Throttled(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ExecutionPool:
+    def __init__(self, launcher: Launcher, sink: LogSink, work_root: str, *,
+                 account_limit: int = 1000, idle_timeout_s: float = 600.0):
+        self.launcher = launcher
+        self.sink = sink
+        self.work_root = work_root
+        self.account_limit = account_limit
+        self.idle_timeout_s = idle_timeout_s
+        self._idle: dict[tuple, list[Environment]] = defaultdict(list)
+        self._revisions: dict[tuple, str] = {}
+        self._busy: dict[tuple, int] = defaultdict(int)
+        self._total_busy = 0
+        self._all: set[Environment] = set()
+        self._reaper: asyncio.Task | None = None
+
+    # -- invoking -----------------------------------------------------------------------------
+
+    def busy(self, account_id: str, region: str, function_name: str) -> int:
+        return self._busy.get((account_id, region, function_name), 0)
+
+    async def invoke(self, spec: FunctionSpec, inv: Invocation, reserved: int | None = None) -> InvokeResult:
+        key = spec.concurrency_key
+        if reserved is not None and self._busy[key] >= reserved:
+            raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
+        if self._total_busy >= self.account_limit:
+            raise Throttled("ConcurrentInvocationLimitExceeded")
+        self._busy[key] += 1
+        self._total_busy += 1
+        try:
+            self._note_revision(spec)
+            env = self._take_idle(spec)
+            if env is None:
+                env = await self._create(spec)
+            try:
+                result = await env.invoke(inv)
+            except BaseException:
+                env.close()
+                raise
+            self._give_back(env)
+            return result
+        finally:
+            self._busy[key] -= 1
+            self._total_busy -= 1
+
+    def _note_revision(self, spec: FunctionSpec) -> None:
+        if self._revisions.get(spec.pool_key) != spec.revision:
+            self._revisions[spec.pool_key] = spec.revision
+            self._drop_idle(spec.pool_key, keep_revision=spec.revision)
+
+    def _take_idle(self, spec: FunctionSpec) -> Environment | None:
+        idle = self._idle.get(spec.pool_key)
+        while idle:
+            env = idle.pop()  # the most recently used is the warmest
+            if env.alive and env.spec.revision == spec.revision:
+                return env
+            self._discard(env)
+        return None
+
+    async def _create(self, spec: FunctionSpec) -> Environment:
+        env = Environment(spec, self.launcher, self.sink, self.work_root)
+        self._all.add(env)
+        try:
+            await env.start()
+        except BaseException:
+            self._discard(env)
+            raise
+        self._ensure_reaper()
+        return env
+
+    def _give_back(self, env: Environment) -> None:
+        if env.alive and self._revisions.get(env.spec.pool_key) == env.spec.revision:
+            self._idle[env.spec.pool_key].append(env)
+        else:
+            self._discard(env)
+
+    def _discard(self, env: Environment) -> None:
+        env.close()
+        self._all.discard(env)
+
+    # -- retirement ---------------------------------------------------------------------------
+
+    def _drop_idle(self, pool_key: tuple, keep_revision: str | None = None) -> None:
+        idle = self._idle.get(pool_key, [])
+        keep = [e for e in idle if keep_revision is not None and e.spec.revision == keep_revision]
+        for env in idle:
+            if env not in keep:
+                self._discard(env)
+        self._idle[pool_key] = keep
+
+    def retire(self, account_id: str, region: str, function_name: str, version: str | None = None,
+               keep_revision: str | None = None) -> None:
+        """Retire a function's environments (all versions, or one); busy ones finish first."""
+        for pool_key in list(self._idle):
+            if pool_key[:3] == (account_id, region, function_name) and version in (None, pool_key[3]):
+                self._drop_idle(pool_key, keep_revision)
+                if keep_revision is None:
+                    self._revisions.pop(pool_key, None)
+                else:
+                    self._revisions[pool_key] = keep_revision
+
+    def environments(self, account_id: str, region: str, function_name: str) -> list[Environment]:
+        return [e for e in self._all if e.spec.concurrency_key == (account_id, region, function_name)]
+
+    def reap(self) -> int:
+        cutoff = time.monotonic() - self.idle_timeout_s
+        reaped = 0
+        for idle in list(self._idle.values()):
+            for env in [e for e in idle if e.last_used < cutoff or not e.alive]:
+                idle.remove(env)
+                self._discard(env)
+                reaped += 1
+        return reaped
+
+    def _ensure_reaper(self) -> None:
+        if self._reaper is None or self._reaper.done():
+            self._reaper = asyncio.get_running_loop().create_task(self._reap_forever())
+
+    async def _reap_forever(self) -> None:
+        interval = max(0.05, min(self.idle_timeout_s / 2, 30.0))
+        while self._all:
+            await asyncio.sleep(interval)
+            self.reap()
+
+    def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+        for env in list(self._all):
+            env.close()
+        self._all.clear()
+        self._idle.clear()
+        self.launcher.stop()

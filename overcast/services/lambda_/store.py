@@ -1,0 +1,100 @@
+"""How Lambda's records persist: one JSON document per function, per layer version, per queued
+asynchronous invocation. Everything is also kept in memory (the store is the only writer)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from overcast.services.lambda_.models import FunctionRecord, LayerVersion
+from overcast.storage.interface import Database, Migration
+
+MIGRATIONS = [
+    Migration(1, [
+        "CREATE TABLE lambda_functions (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+        "doc TEXT NOT NULL, PRIMARY KEY (account, region, name))",
+        "CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+        "version INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, name, version))",
+        "CREATE TABLE lambda_async_queue (id TEXT PRIMARY KEY, due REAL NOT NULL, doc TEXT NOT NULL)",
+    ]),
+]
+
+
+class LambdaStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self.functions: dict[tuple[str, str, str], FunctionRecord] = {}
+        self.layers: dict[tuple[str, str, str], dict[int, LayerVersion]] = {}
+
+    def load(self) -> None:
+        self.db.migrate("lambda", MIGRATIONS)
+        for (doc,) in self.db.fetchall("SELECT doc FROM lambda_functions"):
+            record = FunctionRecord.from_doc(json.loads(doc))
+            self.functions[(record.account, record.region, record.name)] = record
+        for account, region, name, version, doc in self.db.fetchall(
+                "SELECT account, region, name, version, doc FROM lambda_layers"):
+            layer = LayerVersion(account, region, name, version, json.loads(doc))
+            self.layers.setdefault((account, region, name), {})[version] = layer
+
+    # -- functions ----------------------------------------------------------------------------
+
+    def get(self, account: str, region: str, name: str) -> FunctionRecord | None:
+        return self.functions.get((account, region, name))
+
+    def list(self, account: str, region: str) -> list[FunctionRecord]:
+        return sorted((r for (a, g, _), r in self.functions.items() if a == account and g == region),
+                      key=lambda r: r.name)
+
+    async def put(self, record: FunctionRecord) -> None:
+        doc = json.dumps(record.to_doc())
+        await self.db.write(lambda tx: tx.execute(
+            "INSERT INTO lambda_functions (account, region, name, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (account, region, name) DO UPDATE SET doc = excluded.doc",
+            (record.account, record.region, record.name, doc)))
+        self.functions[(record.account, record.region, record.name)] = record
+
+    async def delete(self, record: FunctionRecord) -> None:
+        await self.db.write(lambda tx: tx.execute(
+            "DELETE FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
+            (record.account, record.region, record.name)))
+        self.functions.pop((record.account, record.region, record.name), None)
+
+    def blob_referenced(self, blob_id: str) -> bool:
+        for record in self.functions.values():
+            if record.code.blob_id == blob_id:
+                return True
+            if any(v["code"]["blob_id"] == blob_id for v in record.versions.values()):
+                return True
+        return any(layer.doc.get("code", {}).get("blob_id") == blob_id
+                   for versions in self.layers.values() for layer in versions.values())
+
+    # -- layers -------------------------------------------------------------------------------
+
+    async def put_layer(self, layer: LayerVersion) -> None:
+        doc = json.dumps(layer.doc)
+        await self.db.write(lambda tx: tx.execute(
+            "INSERT INTO lambda_layers (account, region, name, version, doc) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (account, region, name, version) DO UPDATE SET doc = excluded.doc",
+            (layer.account, layer.region, layer.name, layer.version, doc)))
+        self.layers.setdefault((layer.account, layer.region, layer.name), {})[layer.version] = layer
+
+    async def delete_layer(self, layer: LayerVersion) -> None:
+        await self.db.write(lambda tx: tx.execute(
+            "DELETE FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?",
+            (layer.account, layer.region, layer.name, layer.version)))
+        self.layers.get((layer.account, layer.region, layer.name), {}).pop(layer.version, None)
+
+    # -- asynchronous invocations -------------------------------------------------------------
+
+    async def enqueue(self, event_id: str, due: float, doc: dict[str, Any]) -> None:
+        text = json.dumps(doc)
+        await self.db.write(lambda tx: tx.execute(
+            "INSERT INTO lambda_async_queue (id, due, doc) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET due = excluded.due, doc = excluded.doc", (event_id, due, text)))
+
+    async def dequeue(self, event_id: str) -> None:
+        await self.db.write(lambda tx: tx.execute("DELETE FROM lambda_async_queue WHERE id = ?", (event_id,)))
+
+    def queued(self) -> list[tuple[str, float, dict[str, Any]]]:
+        return [(i, due, json.loads(doc)) for i, due, doc in
+                self.db.fetchall("SELECT id, due, doc FROM lambda_async_queue ORDER BY due")]

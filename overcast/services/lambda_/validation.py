@@ -1,0 +1,179 @@
+"""Input checks as Lambda makes them, and the parsing of function names, ARNs and qualifiers."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from overcast.services.lambda_.errors import (
+    InvalidParameterValue,
+    RequestTooLarge,
+    ResourceNotFound,
+    validation_error,
+)
+
+SUPPORTED_RUNTIMES = (
+    "python3.9", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14",
+    "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x",
+    "provided", "provided.al2", "provided.al2023",
+    "java11", "java17", "java21", "java8.al2", "dotnet8", "ruby3.2", "ruby3.3", "ruby3.4",
+)
+DEPRECATED_RUNTIMES = (
+    "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x",
+    "nodejs4.3-edge", "python2.7", "python3.6", "python3.7", "python3.8", "dotnetcore1.0", "dotnetcore2.0",
+    "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "ruby2.5", "ruby2.7", "go1.x", "java8",
+)
+ALL_RUNTIMES = SUPPORTED_RUNTIMES + DEPRECATED_RUNTIMES
+EXECUTABLE_FAMILIES = ("python", "nodejs", "provided")
+
+FUNCTION_NAME_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+                         r"([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?")
+_FUNCTION_NAME = re.compile(FUNCTION_NAME_PATTERN)
+_FUNCTION_REF = re.compile(
+    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12}):function:)?"
+    r"(?:(?P<account2>\d{12}):function:)?(?P<name>[a-zA-Z0-9-_]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")
+ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
+_ROLE = re.compile(ROLE_PATTERN)
+_HANDLER = re.compile(r"[^\s]+")
+_ALIAS = re.compile(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+RESERVED_ENV_KEYS = (
+    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+)
+MAX_ZIP_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 262144000
+MAX_ENV_BYTES = 4096
+MAX_SYNC_PAYLOAD = 6 * 1024 * 1024
+MAX_ASYNC_PAYLOAD = 1024 * 1024
+
+
+@dataclass
+class FunctionRef:
+    name: str
+    qualifier: str | None
+    account: str | None
+    region: str | None
+
+
+def parse_function_ref(value: str, member: str = "functionName") -> FunctionRef:
+    """A name, partial ARN (123456789012:function:name) or ARN, each optionally with :qualifier."""
+    if not value or len(value) > 170 or not _FUNCTION_NAME.fullmatch(value):
+        raise validation_error(value, member,
+                               f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}")
+    match = _FUNCTION_REF.match(value)
+    if match is None:
+        raise validation_error(value, member,
+                               f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}")
+    return FunctionRef(match["name"], match["qualifier"], match["account"] or match["account2"], match["region"])
+
+
+def check_function_name_for_create(name: str) -> None:
+    if not name or len(name) > 64 or not re.fullmatch(r"[a-zA-Z0-9-_]+", name):
+        ref = parse_function_ref(name)  # raises the pattern error for malformed names
+        if len(ref.name) > 64:
+            raise validation_error(name, "functionName", "Member must have length less than or equal to 64")
+
+
+def check_runtime(runtime: str | None, handler: str | None, package_type: str) -> None:
+    if package_type == "Image":
+        return
+    if not runtime or not handler:
+        raise InvalidParameterValue("Runtime and Handler are mandatory parameters for functions created "
+                                    "with deployment packages.")
+    if runtime in DEPRECATED_RUNTIMES:
+        raise InvalidParameterValue(
+            f"The runtime parameter of {runtime} is no longer supported for creating or updating AWS Lambda "
+            f"functions. We recommend you use the new runtime (python3.13) while creating or updating functions.")
+    if runtime not in SUPPORTED_RUNTIMES:
+        raise InvalidParameterValue(
+            f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: "
+            f"[{', '.join(SUPPORTED_RUNTIMES)}] or be a valid ARN")
+
+
+def check_handler(handler: str | None) -> None:
+    if handler is not None and (len(handler) > 128 or not _HANDLER.fullmatch(handler)):
+        raise validation_error(handler, "handler", "Member must satisfy regular expression pattern: [^\\s]+")
+
+
+def check_role(role: str | None) -> None:
+    if role is None:
+        raise validation_error("null", "role", "Member must not be null")
+    if not _ROLE.fullmatch(role):
+        raise validation_error(role, "role", f"Member must satisfy regular expression pattern: {ROLE_PATTERN}")
+
+
+def check_memory(memory: int | None) -> None:
+    if memory is None:
+        return
+    if memory < 128:
+        raise validation_error(memory, "memorySize", "Member must have value greater than or equal to 128")
+    if memory > 10240:
+        raise validation_error(memory, "memorySize", "Member must have value less than or equal to 10240")
+
+
+def check_timeout(timeout: int | None) -> None:
+    if timeout is None:
+        return
+    if timeout < 1:
+        raise validation_error(timeout, "timeout", "Member must have value greater than or equal to 1")
+    if timeout > 900:
+        raise validation_error(timeout, "timeout", "Member must have value less than or equal to 900")
+
+
+def check_ephemeral(storage: dict | None) -> None:
+    if not storage:
+        return
+    size = storage.get("Size")
+    if size is None or size < 512:
+        raise validation_error(size, "ephemeralStorage.size", "Member must have value greater than or equal to 512")
+    if size > 10240:
+        raise validation_error(size, "ephemeralStorage.size", "Member must have value less than or equal to 10240")
+
+
+def check_environment(environment: dict | None) -> None:
+    variables = (environment or {}).get("Variables") or {}
+    reserved = [k for k in variables if k in RESERVED_ENV_KEYS]
+    if reserved:
+        raise InvalidParameterValue(
+            "Lambda was unable to configure your environment variables because the environment variables you "
+            "have provided contains reserved keys that are currently not supported for modification. "
+            f"Reserved keys used in this request: {','.join(reserved)}")
+    measured = json.dumps(variables, separators=(",", ":"))
+    if len(measured.encode()) > MAX_ENV_BYTES:
+        raise InvalidParameterValue(
+            "Lambda was unable to configure your environment variables because the environment variables you "
+            f"have provided exceeded the 4KB limit. String measured: {measured}")
+
+
+def check_zip_size(data: bytes, operation: str) -> None:
+    if len(data) > MAX_ZIP_BYTES:
+        raise RequestTooLarge(f"Request must be smaller than 69905067 bytes for the {operation} operation")
+
+
+def check_alias_name(name: str) -> None:
+    if not name or len(name) > 128 or not _ALIAS.fullmatch(name):
+        raise validation_error(name, "name", "Member must satisfy regular expression pattern: "
+                                             "(?!^[0-9]+$)([a-zA-Z0-9-_]+)")
+
+
+def check_qualifier_matches(ref: FunctionRef, qualifier: str | None) -> str | None:
+    """A qualifier may come in the name or the Qualifier parameter; both must agree."""
+    if ref.qualifier and qualifier and ref.qualifier != qualifier:
+        raise InvalidParameterValue("The derived qualifier from the function name does not match the "
+                                    "specified qualifier.")
+    return qualifier or ref.qualifier
+
+
+def runtime_family(runtime: str) -> str:
+    for family in EXECUTABLE_FAMILIES:
+        if runtime.startswith(family):
+            return family
+    return ""
+
+
+def not_found_for(arn: str) -> ResourceNotFound:
+    return ResourceNotFound(f"Function not found: {arn}")

@@ -1,0 +1,1 @@
+"""A minimal CloudWatch Logs: groups, streams, events, simple filter patterns, retention."""

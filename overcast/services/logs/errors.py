@@ -1,0 +1,28 @@
+"""CloudWatch Logs' errors, worded as AWS words them."""
+
+from __future__ import annotations
+
+from overcast.protocol.errors import ServiceError
+
+
+class ResourceNotFound(ServiceError):
+    code = "ResourceNotFoundException"
+    status = 400
+
+
+class ResourceAlreadyExists(ServiceError):
+    code = "ResourceAlreadyExistsException"
+    status = 400
+
+
+class InvalidParameter(ServiceError):
+    code = "InvalidParameterException"
+    status = 400
+
+
+def group_not_found() -> ResourceNotFound:
+    return ResourceNotFound("The specified log group does not exist.")
+
+
+def stream_not_found() -> ResourceNotFound:
+    return ResourceNotFound("The specified log stream does not exist.")

@@ -1,0 +1,20 @@
+"""Tables for log groups, streams and events."""
+
+from __future__ import annotations
+
+from overcast.storage.interface import Migration
+
+MIGRATIONS = [
+    Migration(1, [
+        "CREATE TABLE logs_groups (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
+        "created INTEGER NOT NULL, retention INTEGER, PRIMARY KEY (account, region, name))",
+        "CREATE TABLE logs_streams (account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, "
+        "name TEXT NOT NULL, created INTEGER NOT NULL, first_ts INTEGER, last_ts INTEGER, last_ingest INTEGER, "
+        "stored INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (account, region, grp, name))",
+        "CREATE TABLE logs_events (seq INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
+        "grp TEXT NOT NULL, stream TEXT NOT NULL, ts INTEGER NOT NULL, ingest INTEGER NOT NULL, "
+        "message TEXT NOT NULL)",
+        "CREATE INDEX logs_events_by_stream ON logs_events (account, region, grp, stream, ts, seq)",
+        "CREATE INDEX logs_events_by_group ON logs_events (account, region, grp, ts, seq)",
+    ]),
+]

@@ -1,0 +1,336 @@
+"""Bucket sub-resources that are stored and echoed: website, policy, CORS, lifecycle, tagging,
+public access block, ownership controls, encryption, versioning, ACL, notifications, and the
+read-only defaults SDKs and IaC tools ask for. Each is one section of the bucket's config.
+
+Validation happens before anything is stored, so a malformed document changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from overcast.protocol.errors import ServiceError
+from overcast.server.context import RequestContext
+from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
+from overcast.services.s3.listing import owner_of
+from overcast.services.s3.policy import policy_is_public, validate_policy
+
+if TYPE_CHECKING:
+    from overcast.services.s3.store import S3Store
+    from overcast.storage.interface import Database, Tx
+
+# section -> (error code, message) answered by Get* when the section was never set.
+_MISSING = {
+    "Policy": ("NoSuchBucketPolicy", "The bucket policy does not exist"),
+    "Website": ("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"),
+    "Cors": ("NoSuchCORSConfiguration", "The CORS configuration does not exist"),
+    "Lifecycle": ("NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"),
+    "Tagging": ("NoSuchTagSet", "The TagSet does not exist"),
+    "PublicAccessBlock": ("NoSuchPublicAccessBlockConfiguration",
+                          "The public access block configuration was not found"),
+    "OwnershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
+}
+_CORS_METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
+_DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                                  "BucketKeyEnabled": False}]}
+CANNED_ACLS = {"private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
+               "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"}
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+
+
+def not_found(section: str, bucket: str) -> ServiceError:
+    code, message = _MISSING[section]
+    return ServiceError(message, code=code, status=404, BucketName=bucket)
+
+
+def validate_website(config: dict[str, Any]) -> None:
+    redirect_all = config.get("RedirectAllRequestsTo")
+    index = config.get("IndexDocument")
+    if redirect_all:
+        if index or config.get("ErrorDocument") or config.get("RoutingRules"):
+            raise InvalidRequest("RedirectAllRequestsTo cannot be provided in conjunction with other Routing "
+                                 "Rules.")
+        if not redirect_all.get("HostName"):
+            raise MalformedXML()
+        return
+    if not index:
+        raise InvalidArgument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
+                              ArgumentName="IndexDocument", ArgumentValue="")
+    suffix = index.get("Suffix") or ""
+    if not suffix or "/" in suffix:
+        raise InvalidArgument("The IndexDocument Suffix is not well formed", ArgumentName="IndexDocument",
+                              ArgumentValue=suffix)
+    for rule in config.get("RoutingRules") or []:
+        if not rule.get("Redirect"):
+            raise MalformedXML()
+
+
+def validate_cors(config: dict[str, Any]) -> None:
+    rules = config.get("CORSRules") or []
+    if not rules or len(rules) > 100:
+        raise MalformedXML()
+    for rule in rules:
+        if not rule.get("AllowedOrigins") or not rule.get("AllowedMethods"):
+            raise MalformedXML()
+        for method in rule["AllowedMethods"]:
+            if method not in _CORS_METHODS:
+                raise InvalidRequest(f"Found unsupported HTTP method in CORS config. Unsupported method is {method}")
+
+
+def validate_lifecycle(config: dict[str, Any]) -> None:
+    rules = config.get("Rules") or []
+    if not rules or len(rules) > 1000:
+        raise MalformedXML()
+    ids = [rule.get("ID") for rule in rules if rule.get("ID")]
+    if len(ids) != len(set(ids)):
+        raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
+                              ArgumentName="ID", ArgumentValue=ids[0])
+    for rule in rules:
+        if rule.get("Status") not in ("Enabled", "Disabled"):
+            raise MalformedXML()
+        if not any(rule.get(action) for action in ("Expiration", "Transitions", "NoncurrentVersionExpiration",
+                                                   "NoncurrentVersionTransitions",
+                                                   "AbortIncompleteMultipartUpload")):
+            raise InvalidRequest("At least one action needs to be specified in a rule")
+
+
+def validate_tags(tag_set: list[dict[str, Any]], limit: int) -> None:
+    keys = [tag.get("Key") or "" for tag in tag_set]
+    if len(keys) != len(set(keys)):
+        raise ServiceError("Cannot provide multiple Tags with the same key", code="InvalidTag", status=400)
+    if len(keys) > limit:
+        raise ServiceError(f"Object tags cannot be greater than {limit}" if limit == 10 else
+                           f"Bucket tag count cannot be greater than {limit}", code="BadRequest", status=400)
+    for tag in tag_set:
+        key, value = tag.get("Key") or "", tag.get("Value") or ""
+        if key.lower().startswith("aws:"):
+            raise ServiceError("System tags cannot be added/updated by requester", code="InvalidTag", status=400)
+        if not key or len(key) > 128 or len(value) > 256:
+            raise ServiceError("The TagKey you have provided is invalid" if not key or len(key) > 128 else
+                               "The TagValue you have provided is invalid", code="InvalidTag", status=400)
+
+
+def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
+    """The grants a canned ACL stands for."""
+    owner = owner_of(account_id)
+    grants: list[dict[str, Any]] = [{"Grantee": {"Type": "CanonicalUser", **owner}, "Permission": "FULL_CONTROL"}]
+    if acl in ("public-read", "public-read-write"):
+        grants.append({"Grantee": {"Type": "Group", "URI": _ALL_USERS}, "Permission": "READ"})
+    if acl == "public-read-write":
+        grants.append({"Grantee": {"Type": "Group", "URI": _ALL_USERS}, "Permission": "WRITE"})
+    if acl == "authenticated-read":
+        grants.append({"Grantee": {"Type": "Group", "URI": _AUTHENTICATED_USERS}, "Permission": "READ"})
+    return grants
+
+
+def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
+    """The stored ACL of a Put*Acl request: a canned ACL or a full AccessControlPolicy."""
+    canned = params.get("ACL")
+    policy = params.get("AccessControlPolicy")
+    if canned is not None:
+        if canned not in CANNED_ACLS:
+            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
+        return {"Owner": owner_of(account_id), "Grants": grants_for(canned, account_id)}
+    if policy is not None:
+        return {"Owner": policy.get("Owner") or owner_of(account_id), "Grants": policy.get("Grants") or []}
+    return {"Owner": owner_of(account_id), "Grants": grants_for("private", account_id)}
+
+
+class BucketConfigOperations:
+    store: S3Store
+    db: Database
+
+    def _section(self, bucket: str, section: str) -> Any:
+        config = self.store.get_config(bucket)
+        if config is None:
+            raise NoSuchBucket(bucket)
+        return config.get(section)
+
+    def _required_section(self, bucket: str, section: str) -> Any:
+        value = self._section(bucket, section)
+        if value is None:
+            raise not_found(section, bucket)
+        return value
+
+    async def _set_section(self, bucket: str, section: str, value: Any) -> dict[str, Any]:
+        store = self.store
+
+        def write(tx: Tx) -> None:
+            store.tx_set_config(tx, bucket, section, value)
+
+        await self.db.write(write)
+        return {}
+
+    # ---- policy ------------------------------------------------------------------------------
+
+    async def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket, text = params["Bucket"], params["Policy"]
+        self.store.require_bucket(bucket)
+        validate_policy(text, bucket)
+        return await self._set_section(bucket, "Policy", text)
+
+    def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Policy": self._required_section(params["Bucket"], "Policy")}
+
+    def get_bucket_policy_status(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        text = self._required_section(params["Bucket"], "Policy")
+        return {"PolicyStatus": {"IsPublic": policy_is_public(json.loads(text))}}
+
+    async def delete_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Policy", None)
+
+    # ---- website -----------------------------------------------------------------------------
+
+    async def put_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("WebsiteConfiguration") or {}
+        self.store.require_bucket(params["Bucket"])
+        validate_website(config)
+        return await self._set_section(params["Bucket"], "Website", config)
+
+    def get_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._required_section(params["Bucket"], "Website"))
+
+    async def delete_bucket_website(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Website", None)
+
+    # ---- CORS --------------------------------------------------------------------------------
+
+    async def put_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("CORSConfiguration") or {}
+        self.store.require_bucket(params["Bucket"])
+        validate_cors(config)
+        return await self._set_section(params["Bucket"], "Cors", config["CORSRules"])
+
+    def get_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"CORSRules": self._required_section(params["Bucket"], "Cors")}
+
+    async def delete_bucket_cors(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Cors", None)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    async def put_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("LifecycleConfiguration") or {}
+        self.store.require_bucket(params["Bucket"])
+        validate_lifecycle(config)
+        await self._set_section(params["Bucket"], "Lifecycle", config["Rules"])
+        return {"TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
+
+    def get_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"Rules": self._required_section(params["Bucket"], "Lifecycle"),
+                "TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
+
+    async def delete_bucket_lifecycle(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Lifecycle", None)
+
+    # ---- tagging -----------------------------------------------------------------------------
+
+    async def put_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        tag_set = (params.get("Tagging") or {}).get("TagSet") or []
+        self.store.require_bucket(params["Bucket"])
+        validate_tags(tag_set, 50)
+        return await self._set_section(params["Bucket"], "Tagging", tag_set)
+
+    def get_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"TagSet": self._required_section(params["Bucket"], "Tagging")}
+
+    async def delete_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Tagging", None)
+
+    # ---- public access block, ownership, encryption --------------------------------------------
+
+    async def put_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("PublicAccessBlockConfiguration") or {}
+        if not config:
+            raise InvalidRequest("Must specify at least one configuration.")
+        block = {name: bool(config.get(name, False)) for name in
+                 ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+        return await self._set_section(params["Bucket"], "PublicAccessBlock", block)
+
+    def get_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"PublicAccessBlockConfiguration": self._required_section(params["Bucket"], "PublicAccessBlock")}
+
+    async def delete_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "PublicAccessBlock", None)
+
+    async def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        rules = (params.get("OwnershipControls") or {}).get("Rules") or []
+        if len(rules) != 1 or rules[0].get("ObjectOwnership") not in (
+                "BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"):
+            raise MalformedXML()
+        return await self._set_section(params["Bucket"], "OwnershipControls", {"Rules": rules})
+
+    def get_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"OwnershipControls": self._required_section(params["Bucket"], "OwnershipControls")}
+
+    async def delete_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "OwnershipControls", None)
+
+    async def put_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("ServerSideEncryptionConfiguration") or {}
+        if not config.get("Rules"):
+            raise MalformedXML()
+        return await self._set_section(params["Bucket"], "Encryption", config)
+
+    def get_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        # Every bucket is encrypted with SSE-S3 unless configured otherwise, as on AWS.
+        config = self._section(params["Bucket"], "Encryption")
+        return {"ServerSideEncryptionConfiguration": config or _DEFAULT_ENCRYPTION}
+
+    async def delete_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Encryption", None)
+
+    # ---- versioning (stored; version ids are not kept yet) -------------------------------------
+
+    async def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        status = (params.get("VersioningConfiguration") or {}).get("Status")
+        if status not in ("Enabled", "Suspended"):
+            raise MalformedXML()
+        return await self._set_section(params["Bucket"], "Versioning", status)
+
+    def get_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        status = self._section(params["Bucket"], "Versioning")
+        return {"Status": status} if status else {}
+
+    # ---- ACLs ----------------------------------------------------------------------------------
+
+    async def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        return await self._set_section(bucket.name, "Acl", acl_from_params(params, bucket.account_id))
+
+    def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        acl = self._section(bucket.name, "Acl")
+        return acl or {"Owner": owner_of(bucket.account_id), "Grants": grants_for("private", bucket.account_id)}
+
+    # ---- notifications (stored and echoed; delivery comes with the event bus) ------------------
+
+    async def put_bucket_notification_configuration(self, ctx: RequestContext,
+                                                    params: dict[str, Any]) -> dict[str, Any]:
+        config = params.get("NotificationConfiguration") or {}
+        for kind, arn_member in (("TopicConfigurations", "TopicArn"), ("QueueConfigurations", "QueueArn"),
+                                 ("LambdaFunctionConfigurations", "LambdaFunctionArn")):
+            for entry in config.get(kind) or []:
+                if not str(entry.get(arn_member, "")).startswith("arn:") or not entry.get("Events"):
+                    raise InvalidArgument("Unable to validate the following destination configurations",
+                                          ArgumentName=entry.get(arn_member, ""), ArgumentValue="")
+        return await self._set_section(params["Bucket"], "Notification", config)
+
+    def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._section(params["Bucket"], "Notification") or {})
+
+    # ---- read-only defaults that SDKs and IaC tools query --------------------------------------
+
+    def get_bucket_accelerate_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.store.require_bucket(params["Bucket"])
+        return {}
+
+    def get_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.store.require_bucket(params["Bucket"])
+        return {"Payer": "BucketOwner"}
+
+    def get_bucket_logging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        self.store.require_bucket(params["Bucket"])
+        return {}

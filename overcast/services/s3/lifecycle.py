@@ -1,0 +1,138 @@
+"""Lifecycle rules that act: Expiration (Days, Date) deletes objects and
+AbortIncompleteMultipartUpload aborts stale uploads, by the server's clock.
+
+Runs on the scheduler's thread, periodically and whenever the clock is moved, so a test can
+advance time past an expiry and see the objects go. Deletions go through the same store calls
+as DeleteObject, in bounded batches, with blob files unlinked after each commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from overcast.services.s3.store import S3Store, UploadStore
+    from overcast.storage.interface import BlobStore, Database, Tx
+
+log = logging.getLogger("overcast.s3.lifecycle")
+
+DAY = 86400
+INTERVAL = 3600.0  # clock seconds between sweeps (moving the clock runs one at once)
+_BATCH = 500
+
+
+def _next_midnight(epoch: float) -> float:
+    """AWS rounds an expiry up to the next midnight UTC."""
+    return math.ceil(epoch / DAY) * DAY
+
+
+class RuleFilter:
+    def __init__(self, rule: dict[str, Any]):
+        spec = rule.get("Filter") or {}
+        conjunction = spec.get("And") or {}
+        self.prefix: str = spec.get("Prefix", conjunction.get("Prefix", rule.get("Prefix", ""))) or ""
+        tags = list(conjunction.get("Tags") or [])
+        if spec.get("Tag"):
+            tags.append(spec["Tag"])
+        self.tags = {(t.get("Key"), t.get("Value")) for t in tags}
+        self.larger_than = spec.get("ObjectSizeGreaterThan", conjunction.get("ObjectSizeGreaterThan"))
+        self.smaller_than = spec.get("ObjectSizeLessThan", conjunction.get("ObjectSizeLessThan"))
+
+    def size_matches(self, size: int) -> bool:
+        if self.larger_than is not None and size <= int(self.larger_than):
+            return False
+        return not (self.smaller_than is not None and size >= int(self.smaller_than))
+
+
+class LifecycleSweeper:
+    def __init__(self, store: S3Store, uploads: UploadStore, db: Database, blobs: BlobStore):
+        self.store = store
+        self.uploads = uploads
+        self.db = db
+        self.blobs = blobs
+
+    def __call__(self, now: float) -> None:
+        for bucket, rules in self.store.buckets_with_config("Lifecycle"):
+            for rule in rules:
+                if rule.get("Status") != "Enabled":
+                    continue
+                try:
+                    self._apply(bucket, rule, now)
+                except Exception:
+                    log.exception("lifecycle rule %r of bucket %s failed", rule.get("ID"), bucket)
+
+    def _apply(self, bucket: str, rule: dict[str, Any], now: float) -> None:
+        rule_filter = RuleFilter(rule)
+        expiration = rule.get("Expiration") or {}
+        days, date = expiration.get("Days"), expiration.get("Date")
+        if days is not None or date is not None:
+            cutoff = date.timestamp() if isinstance(date, datetime) else None
+            if cutoff is None or now >= cutoff:
+                self._expire(bucket, rule_filter, now, int(days) if days is not None else None)
+        abort = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
+        if abort is not None:
+            self._abort_uploads(bucket, rule_filter.prefix, now, int(abort))
+
+    def _expire(self, bucket: str, rule_filter: RuleFilter, now: float, days: int | None) -> None:
+        cursor, inclusive = rule_filter.prefix, True
+        while True:
+            rows = self.store.list_after(bucket, cursor, 1000, inclusive)
+            doomed = []
+            for key, size, _etag, last_modified, *_ in rows:
+                if not key.startswith(rule_filter.prefix):
+                    rows = []
+                    break
+                if days is not None and _next_midnight(last_modified + days * DAY) > now:
+                    continue
+                if not rule_filter.size_matches(size):
+                    continue
+                if rule_filter.tags and not self._has_tags(bucket, key, rule_filter.tags):
+                    continue
+                doomed.append((key, last_modified))
+            for start in range(0, len(doomed), _BATCH):
+                self._delete(bucket, doomed[start:start + _BATCH])
+            if len(rows) < 1000:
+                return
+            cursor, inclusive = rows[-1][0], False
+
+    def _has_tags(self, bucket: str, key: str, wanted: set[tuple[str, str]]) -> bool:
+        obj = self.store.get_object(bucket, key)
+        tags = {(t["Key"], t["Value"]) for t in (obj.headers.get("Tags") or [])} if obj else set()
+        return wanted <= tags
+
+    def _delete(self, bucket: str, entries: list[tuple[str, float]]) -> None:
+        store, blobs = self.store, self.blobs
+
+        def write(tx: Tx) -> None:
+            unlinked: list[str] = []
+            for key, last_modified in entries:
+                row = tx.fetchone("SELECT last_modified FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+                # Rewritten since it was found: the new object is not (yet) expired.
+                if row is None or row[0] != last_modified:
+                    continue
+                unlinked += store.tx_delete_object(tx, bucket, key) or []
+            if unlinked:
+                tx.after_commit(lambda: [blobs.delete(b) for b in unlinked])
+
+        self.db.write_blocking(write)
+
+    def _abort_uploads(self, bucket: str, prefix: str, now: float, days: int) -> None:
+        uploads, blobs = self.uploads, self.blobs
+        stale = [u.upload_id for u in self.uploads.list_uploads(bucket, prefix, "", 10000)
+                 if u.key.startswith(prefix) and _next_midnight(u.initiated + days * DAY) <= now]
+        if not stale:
+            return
+
+        def write(tx: Tx) -> None:
+            unlinked: list[str] = []
+            for upload_id in stale:
+                parts = uploads.tx_parts(tx, upload_id)
+                uploads.tx_finish_upload(tx, upload_id)
+                unlinked += [p.blob_id for p in parts.values()]
+            if unlinked:
+                tx.after_commit(lambda: [blobs.delete(b) for b in unlinked])
+
+        self.db.write_blocking(write)

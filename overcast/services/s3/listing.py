@@ -1,0 +1,203 @@
+"""ListObjects and ListObjectsV2: prefix, delimiter, CommonPrefixes, paging, encoding-type=url.
+
+A page is a walk along the (bucket, key) index from the marker: each query reads at most one
+page's worth of rows, and a common prefix is skipped with one seek past all keys under it, so
+the cost of a page depends on the page, not on the bucket's size.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from overcast.server.context import RequestContext
+from overcast.services.s3.errors import InvalidArgument
+from overcast.services.s3.models import to_datetime
+
+if TYPE_CHECKING:
+    from overcast.services.s3.store import S3Store
+
+MAX_KEYS = 1000
+
+
+@dataclass
+class Page:
+    rows: list[tuple] = field(default_factory=list)  # store.list_after's rows
+    common_prefixes: list[str] = field(default_factory=list)
+    truncated: bool = False
+    last: str | None = None  # the last key or common prefix returned: where the next page starts
+
+
+def _past(prefix: str) -> str:
+    """The smallest string greater than every string that starts with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def scan(store: S3Store, bucket: str, prefix: str, delimiter: str, marker: str, max_keys: int) -> Page:
+    page = Page()
+    if max_keys <= 0:
+        return page
+    count = 0
+    if prefix > marker:
+        cursor, inclusive = prefix, True
+    else:
+        cursor, inclusive = marker, False
+    batch = min(max_keys, MAX_KEYS) + 1
+    while True:
+        rows = store.list_after(bucket, cursor, batch, inclusive)
+        sought = False
+        for row in rows:
+            key = row[0]
+            if not key.startswith(prefix):
+                return page
+            if delimiter:
+                found = key.find(delimiter, len(prefix))
+                if found >= 0:
+                    common = key[:found + len(delimiter)]
+                    if common > marker:
+                        if count == max_keys:
+                            page.truncated = True
+                            return page
+                        page.common_prefixes.append(common)
+                        page.last = common
+                        count += 1
+                    cursor, inclusive, sought = _past(common), True, True
+                    break
+            if count == max_keys:
+                page.truncated = True
+                return page
+            page.rows.append(row)
+            page.last = key
+            count += 1
+        if sought:
+            continue
+        if len(rows) < batch:
+            return page
+        cursor, inclusive = rows[-1][0], False
+
+
+def _encoder(encoding_type: str | None):
+    if encoding_type is None:
+        return lambda value: value
+    if encoding_type.lower() != "url":
+        raise InvalidArgument("Invalid Encoding Method specified in Request", ArgumentName="encoding-type",
+                              ArgumentValue=encoding_type)
+    return lambda value: quote(value, safe="/")
+
+
+def _max_keys(params: dict[str, Any]) -> int:
+    value = params.get("MaxKeys")
+    if value is None:
+        return MAX_KEYS
+    if value < 0:
+        raise InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647",
+                              ArgumentName="maxKeys", ArgumentValue=str(value))
+    return min(value, MAX_KEYS)
+
+
+def owner_of(account_id: str) -> dict[str, str]:
+    """S3's canonical user: a 64-hex-digit id, stable per account."""
+    return {"DisplayName": account_id, "ID": hashlib.sha256(f"overcast:{account_id}".encode()).hexdigest()}
+
+
+def encode_token(marker: str) -> str:
+    return base64.urlsafe_b64encode(marker.encode("utf-8")).decode().rstrip("=")
+
+
+def decode_token(token: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise InvalidArgument("The continuation token provided is incorrect",
+                              ArgumentName="continuation-token", ArgumentValue=token) from None
+
+
+class ListingOperations:
+    store: S3Store
+
+    def _contents(self, page: Page, encode, owner: dict[str, str] | None) -> list[dict[str, Any]]:
+        contents = []
+        for key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type in page.rows:
+            item: dict[str, Any] = {
+                "Key": encode(key),
+                "LastModified": to_datetime(last_modified),
+                "ETag": f'"{etag}"',
+                "Size": size,
+                "StorageClass": storage_class,
+            }
+            if checksum_algorithm:
+                item["ChecksumAlgorithm"] = [checksum_algorithm]
+                item["ChecksumType"] = checksum_type or "FULL_OBJECT"
+            if owner is not None:
+                item["Owner"] = owner
+            contents.append(item)
+        return contents
+
+    def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = params["Bucket"]
+        encode = _encoder(params.get("EncodingType"))
+        max_keys = _max_keys(params)
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter") or ""
+        token = params.get("ContinuationToken")
+        start_after = params.get("StartAfter") or ""
+        record = self.store.require_bucket(bucket)
+        marker = decode_token(token) if token is not None else start_after
+        page = scan(self.store, bucket, prefix, delimiter, marker, max_keys)
+        owner = owner_of(record.account_id) if params.get("FetchOwner") else None
+        out: dict[str, Any] = {
+            "Name": bucket,
+            "Prefix": encode(prefix),
+            "MaxKeys": max_keys if params.get("MaxKeys") is None else params["MaxKeys"],
+            "KeyCount": len(page.rows) + len(page.common_prefixes),
+            "IsTruncated": page.truncated,
+        }
+        if page.rows:
+            out["Contents"] = self._contents(page, encode, owner)
+        if page.common_prefixes:
+            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.common_prefixes]
+        if delimiter:
+            out["Delimiter"] = encode(delimiter)
+        if params.get("EncodingType"):
+            out["EncodingType"] = params["EncodingType"]
+        if token is not None:
+            out["ContinuationToken"] = token
+        if start_after:
+            out["StartAfter"] = encode(start_after)
+        if page.truncated and page.last is not None:
+            out["NextContinuationToken"] = encode_token(page.last)
+        return out
+
+    def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = params["Bucket"]
+        encode = _encoder(params.get("EncodingType"))
+        max_keys = _max_keys(params)
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter") or ""
+        marker = params.get("Marker") or ""
+        record = self.store.require_bucket(bucket)
+        page = scan(self.store, bucket, prefix, delimiter, marker, max_keys)
+        out: dict[str, Any] = {
+            "Name": bucket,
+            "Prefix": encode(prefix),
+            "Marker": encode(marker),
+            "MaxKeys": max_keys if params.get("MaxKeys") is None else params["MaxKeys"],
+            "IsTruncated": page.truncated,
+        }
+        if page.rows:
+            out["Contents"] = self._contents(page, encode, owner_of(record.account_id))
+        if page.common_prefixes:
+            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.common_prefixes]
+        if delimiter:
+            out["Delimiter"] = encode(delimiter)
+            # Without a delimiter the client pages from the last key itself; S3 sends
+            # NextMarker only when a delimiter was given.
+            if page.truncated and page.last is not None:
+                out["NextMarker"] = encode(page.last)
+        if params.get("EncodingType"):
+            out["EncodingType"] = params["EncodingType"]
+        return out

@@ -1,0 +1,61 @@
+"""Object sub-resources: tagging and ACLs, kept with the object's headers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from overcast.server.context import RequestContext
+from overcast.services.s3.bucket_config import CANNED_ACLS, acl_from_params, grants_for, validate_tags
+from overcast.services.s3.errors import InvalidArgument, NoSuchKey
+from overcast.services.s3.listing import owner_of
+from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
+
+if TYPE_CHECKING:
+    from overcast.services.s3.store import S3Store
+    from overcast.storage.interface import Database, Tx
+
+
+class ObjectAttributeOperations:
+    store: S3Store
+    db: Database
+
+    async def _update_headers(self, bucket: str, key: str, name: str, value: Any) -> None:
+        store = self.store
+
+        def write(tx: Tx) -> None:
+            store.tx_require_bucket(tx, bucket)
+            if not store.tx_set_object_header(tx, bucket, key, name, value):
+                raise NoSuchKey(key)
+
+        await self.db.write(write)
+
+    async def put_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        tags = (params.get("Tagging") or {}).get("TagSet") or []
+        validate_tags(tags, MAX_OBJECT_TAGS)
+        await self._update_headers(params["Bucket"], params["Key"], TAGS, tags or None)
+        return {}
+
+    def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        obj = self._find(params["Bucket"], params["Key"], with_body=False)  # type: ignore[attr-defined]
+        return {"TagSet": obj.headers.get(TAGS) or []}
+
+    async def delete_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        await self._update_headers(params["Bucket"], params["Key"], TAGS, None)
+        return {}
+
+    async def put_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        canned = params.get("ACL")
+        if canned is not None and canned not in CANNED_ACLS:
+            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
+        acl = canned if canned is not None else acl_from_params(params, bucket.account_id)
+        await self._update_headers(bucket.name, params["Key"], ACL, acl)
+        return {}
+
+    def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        obj = self._find(bucket.name, params["Key"], with_body=False)  # type: ignore[attr-defined]
+        acl = obj.headers.get(ACL) or "private"
+        if isinstance(acl, dict):
+            return acl
+        return {"Owner": owner_of(bucket.account_id), "Grants": grants_for(acl, bucket.account_id)}

@@ -1,0 +1,364 @@
+"""Object operations: PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject.
+
+A write streams the body first (into memory or a blob file), verifies it, and only then commits
+the row in one group-committed transaction, which also re-checks the bucket and any
+conditions; a blob that the row replaced is unlinked once that commit is durable. A blob that
+ends up unreferenced because the commit failed is unlinked at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote
+
+from overcast.protocol import checksums
+from overcast.server.context import RequestContext
+from overcast.services.s3 import conditions, events
+from overcast.services.s3.bodies import ObjectReplaced, object_bytes
+from overcast.services.s3.bucket_config import CANNED_ACLS, validate_tags
+from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchKey
+from overcast.services.s3.events import ChangeContext
+from overcast.services.s3.integrity import UploadIntegrity, checksum_of
+from overcast.services.s3.models import StoredObject, to_datetime
+from overcast.services.s3.ranges import content_range, resolve_range
+from overcast.services.s3.uploads import Received, copy_stream, receive_body
+from overcast.services.s3.validation import validate_key, validate_metadata
+
+if TYPE_CHECKING:
+    from overcast.services.s3.store import S3Store
+    from overcast.storage.interface import BlobStore, Database, Tx
+
+# Members stored with an object and returned as they were given.
+STORED_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
+                  "WebsiteRedirectLocation")
+DEFAULT_CONTENT_TYPE = "binary/octet-stream"
+# Kept with the content headers but not returned as members of GetObject: the object's tag
+# set (TagCount is) and its canned ACL.
+TAGS = "Tags"
+ACL = "Acl"
+MAX_OBJECT_TAGS = 10
+_RESPONSE_OVERRIDES = (
+    ("ResponseContentType", "ContentType"),
+    ("ResponseContentLanguage", "ContentLanguage"),
+    ("ResponseContentDisposition", "ContentDisposition"),
+    ("ResponseContentEncoding", "ContentEncoding"),
+    ("ResponseCacheControl", "CacheControl"),
+)
+MAX_DELETE_KEYS = 1000
+# A read that finds its blob already replaced retries against the newer row this many times.
+_READ_ATTEMPTS = 3
+
+
+def object_headers(params: dict[str, Any]) -> dict[str, Any]:
+    """The content headers and user metadata of a PutObject/CopyObject (REPLACE) request."""
+    headers: dict[str, Any] = {}
+    for name in STORED_HEADERS:
+        value = params.get(name)
+        if value is not None and value != "":
+            headers[name] = value
+    encoding = headers.get("ContentEncoding")
+    if encoding is not None:
+        # aws-chunked describes the upload's framing, not the object; S3 does not keep it.
+        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+        if kept:
+            headers["ContentEncoding"] = ",".join(kept)
+        else:
+            del headers["ContentEncoding"]
+    headers.setdefault("ContentType", DEFAULT_CONTENT_TYPE)
+    expires = params.get("Expires")
+    if isinstance(expires, datetime):
+        headers["Expires"] = expires.timestamp()
+    metadata = params.get("Metadata")
+    if metadata:
+        headers["Metadata"] = {str(k).lower(): str(v) for k, v in metadata.items()}
+    tagging = params.get("Tagging")
+    if tagging:
+        tags = parse_tagging_header(tagging)
+        validate_tags(tags, MAX_OBJECT_TAGS)
+        headers[TAGS] = tags
+    acl = params.get("ACL")
+    if acl:
+        if acl not in CANNED_ACLS:
+            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=acl)
+        headers[ACL] = acl
+    return headers
+
+
+def parse_tagging_header(text: str) -> list[dict[str, str]]:
+    """x-amz-tagging: a URL-encoded query string of tags."""
+    return [{"Key": k, "Value": v} for k, v in parse_qsl(text, keep_blank_values=True)]
+
+
+def object_output(obj: StoredObject) -> dict[str, Any]:
+    """The members that GetObject and HeadObject share."""
+    out: dict[str, Any] = {
+        "ETag": obj.quoted_etag,
+        "LastModified": obj.last_modified_dt,
+        "AcceptRanges": "bytes",
+    }
+    for name, value in obj.headers.items():
+        if name == "Expires":
+            out["Expires"] = to_datetime(value)
+        elif name == TAGS:
+            out["TagCount"] = len(value)
+        elif name != ACL:
+            out[name] = value
+    if obj.storage_class != "STANDARD":
+        out["StorageClass"] = obj.storage_class
+    return out
+
+
+def parse_copy_source(source: str) -> tuple[str, str, str | None]:
+    """`bucket/key[?versionId=v]`, URL-encoded, with or without a leading slash."""
+    version_id = None
+    path = source
+    if "?" in source:
+        path, query = source.split("?", 1)
+        for pair in query.split("&"):
+            name, _, value = pair.partition("=")
+            if name == "versionId":
+                version_id = unquote(value)
+    path = unquote(path).lstrip("/")
+    bucket, _, key = path.partition("/")
+    if not bucket or not key:
+        raise InvalidArgument(
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            ArgumentName="x-amz-copy-source", ArgumentValue=source,
+        )
+    return bucket, key, version_id
+
+
+class ObjectOperations:
+    store: S3Store
+    blobs: BlobStore
+    db: Database
+
+    def _now(self) -> float:
+        return round(self.clock.time(), 3)  # type: ignore[attr-defined]
+
+    # ---- PutObject ---------------------------------------------------------------------------
+
+    async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket, key = params["Bucket"], params["Key"]
+        validate_key(key)
+        validate_metadata(params.get("Metadata"))
+        conditions.validate_write_conditions(params)
+        self.store.require_bucket(bucket)
+        integrity = UploadIntegrity.from_request(params, ctx.request.headers)
+        if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
+            # Fail before streaming a body that could not be stored; re-checked at commit.
+            current = self.store.get_object(bucket, key)
+            conditions.check_write(params, key, current.etag if current else None)
+        received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
+        obj = StoredObject(
+            bucket=bucket, key=key, size=received.size, etag=received.md5, last_modified=self._now(),
+            headers=object_headers(params), body=received.body, blob_id=received.blob_id,
+            storage_class=params.get("StorageClass") or "STANDARD", checksum_type="FULL_OBJECT",
+        )
+        try:
+            obj.checksum_algorithm, obj.checksum_value = integrity.verify(received.md5, received.trailers)
+        except Exception:
+            self._discard(received)
+            raise
+        await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Put")
+        return {
+            "ETag": obj.quoted_etag,
+            f"Checksum{obj.checksum_algorithm}": obj.checksum_value,
+            "ChecksumType": "FULL_OBJECT",
+        }
+
+    async def _commit(self, obj: StoredObject, params: dict[str, Any] | None = None,
+                      change: ChangeContext | None = None, event_name: str = "ObjectCreated:Put") -> None:
+        """Commit the object's row, replacing whatever was there; the new blob is unlinked if
+        the commit fails (but not if the caller merely stopped waiting: it may have committed)."""
+        store, blobs = self.store, self.blobs
+
+        def write(tx: Tx) -> None:
+            config = store.tx_require_bucket(tx, obj.bucket)
+            released = store.tx_release(tx, obj.bucket, obj.key)
+            if params is not None:
+                conditions.check_write(params, obj.key, released[0] if released else None)
+            store.tx_put_object(tx, obj)
+            events.enqueue(tx, config, change, event_name, obj.bucket, obj.key, obj.size, obj.etag,
+                           obj.last_modified)
+            if released is not None:
+                unlink_after_commit(tx, blobs, [b for b in released[1] if b != obj.blob_id])
+
+        try:
+            await self.db.write(write)
+        except Exception:
+            if obj.blob_id is not None:
+                blobs.delete(obj.blob_id)
+            raise
+
+    def _discard(self, received: Received) -> None:
+        if received.blob_id is not None:
+            self.blobs.delete(received.blob_id)
+
+    # ---- GetObject / HeadObject --------------------------------------------------------------
+
+    def _find(self, bucket: str, key: str, with_body: bool) -> StoredObject:
+        obj = self.store.get_object(bucket, key, with_body=with_body)
+        if obj is None:
+            self.store.require_bucket(bucket)
+            raise NoSuchKey(key)
+        return obj
+
+    async def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket, key = params["Bucket"], params["Key"]
+        for attempt in range(_READ_ATTEMPTS):
+            obj = self._find(bucket, key, with_body=True)
+            out, (first, last) = self._read_output(obj, params)
+            try:
+                out["Body"] = await object_bytes(self.store, self.blobs, obj, first, last)
+                return out
+            except ObjectReplaced:
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        obj = self._find(params["Bucket"], params["Key"], with_body=False)
+        out, _ = self._read_output(obj, params)
+        return out
+
+    def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
+        """Conditions, range and the response members; returns them with the span to serve."""
+        conditions.check_read(params, obj)
+        span = resolve_range(params.get("Range"), obj.size)
+        out = object_output(obj)
+        for param, member in _RESPONSE_OVERRIDES:
+            value = params.get(param)
+            if value is not None:
+                out[member] = value
+        expires = params.get("ResponseExpires")
+        if expires is not None:
+            out["Expires"] = expires
+        if span is None:
+            out["ContentLength"] = obj.size
+            if params.get("ChecksumMode") == "ENABLED" and obj.checksum_algorithm:
+                out[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
+                out["ChecksumType"] = obj.checksum_type or "FULL_OBJECT"
+            return out, (0, obj.size - 1)
+        first, last = span
+        out["ContentLength"] = last - first + 1
+        out["ContentRange"] = content_range(first, last, obj.size)
+        return out, span
+
+    # ---- DeleteObject / DeleteObjects --------------------------------------------------------
+
+    async def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket, key = params["Bucket"], params["Key"]
+        self.store.require_bucket(bucket)
+        await self._delete_keys(bucket, [key], ChangeContext.of(ctx))
+        return {}
+
+    async def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = params["Bucket"]
+        delete = params.get("Delete") or {}
+        entries = delete.get("Objects") or []
+        if not entries or len(entries) > MAX_DELETE_KEYS:
+            raise MalformedXML()
+        self.store.require_bucket(bucket)
+        keys = [entry["Key"] for entry in entries]
+        await self._delete_keys(bucket, keys, ChangeContext.of(ctx))
+        if delete.get("Quiet"):
+            return {}
+        return {"Deleted": [{"Key": key} for key in keys]}
+
+    async def _delete_keys(self, bucket: str, keys: list[str], change: ChangeContext | None = None) -> None:
+        store, blobs = self.store, self.blobs
+
+        def write(tx: Tx) -> None:
+            config = store.tx_require_bucket(tx, bucket)
+            for key in keys:
+                released = store.tx_delete_object(tx, bucket, key)
+                if released is not None:
+                    unlink_after_commit(tx, blobs, released)
+                    events.enqueue(tx, config, change, "ObjectRemoved:Delete", bucket, key)
+
+        await self.db.write(write)
+
+    # ---- CopyObject --------------------------------------------------------------------------
+
+    async def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket, key = params["Bucket"], params["Key"]
+        validate_key(key)
+        src_bucket, src_key, _version = parse_copy_source(params["CopySource"])
+        directive = (params.get("MetadataDirective") or "COPY").upper()
+        if directive not in ("COPY", "REPLACE"):
+            raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
+                                  ArgumentValue=directive)
+        if directive == "REPLACE":
+            validate_metadata(params.get("Metadata"))
+        self.store.require_bucket(bucket)
+        conditions.validate_write_conditions(params)
+        for attempt in range(_READ_ATTEMPTS):
+            source = self._find(src_bucket, src_key, with_body=True)
+            conditions.check_copy_source(params, source)
+            if (src_bucket, src_key) == (bucket, key) and directive == "COPY" and not (
+                params.get("StorageClass") or params.get("WebsiteRedirectLocation")
+                or params.get("ServerSideEncryption") or params.get("ChecksumAlgorithm")
+            ):
+                raise InvalidRequest(
+                    "This copy request is illegal because it is trying to copy an object to itself without "
+                    "changing the object's metadata, storage class, website redirect location or encryption "
+                    "attributes."
+                )
+            try:
+                obj = await self._copy_bytes(source, bucket, key, params.get("ChecksumAlgorithm"))
+                break
+            except ObjectReplaced:
+                if attempt == _READ_ATTEMPTS - 1:
+                    raise
+        obj.headers = object_headers(params) if directive == "REPLACE" else dict(source.headers)
+        if (params.get("TaggingDirective") or "COPY").upper() == "REPLACE":
+            obj.headers.pop(TAGS, None)
+            if params.get("Tagging"):
+                obj.headers[TAGS] = parse_tagging_header(params["Tagging"])
+        elif directive == "REPLACE" and TAGS in source.headers:
+            obj.headers[TAGS] = source.headers[TAGS]
+        obj.storage_class = params.get("StorageClass") or source.storage_class
+        obj.last_modified = self._now()
+        await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Copy")
+        result: dict[str, Any] = {"ETag": obj.quoted_etag, "LastModified": obj.last_modified_dt}
+        if obj.checksum_algorithm:
+            result[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
+            result["ChecksumType"] = "FULL_OBJECT"
+        return {"CopyObjectResult": result}
+
+    async def _copy_bytes(self, source: StoredObject, bucket: str, key: str, algorithm: str | None) -> StoredObject:
+        """The source's bytes as a new single-part object (not yet committed). Raises
+        ObjectReplaced when the source changed under the copy."""
+        algorithm = algorithm.upper() if algorithm else source.checksum_algorithm
+        recompute = algorithm is not None and (algorithm != source.checksum_algorithm
+                                               or source.checksum_type == "COMPOSITE")
+        obj = StoredObject(bucket=bucket, key=key, size=source.size, etag=source.etag, last_modified=0.0,
+                           checksum_algorithm=algorithm, checksum_value=source.checksum_value,
+                           checksum_type="FULL_OBJECT" if algorithm else None)
+        if source.blob_id is None and not source.is_multipart:
+            obj.body = source.body or b""
+            if recompute:
+                obj.checksum_value = checksum_of(algorithm, obj.body)  # type: ignore[arg-type]
+            return obj
+        hasher = checksums.hasher_for(algorithm) if recompute else None
+        data = await object_bytes(self.store, self.blobs, source, 0, source.size - 1)
+        if isinstance(data, bytes):
+            data = _once(data)
+        copied = await copy_stream(self.blobs, data, [hasher.update] if hasher is not None else [])
+        obj.blob_id, obj.size, obj.etag = copied.blob_id, copied.size, copied.md5
+        if hasher is not None:
+            obj.checksum_value = hasher.digest_b64()
+        return obj
+
+
+async def _once(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def unlink_after_commit(tx: Tx, blobs: BlobStore, blob_ids: list[str]) -> None:
+    """Blob files that a committed change no longer references go once it is durable."""
+    if blob_ids:
+        tx.after_commit(lambda: [blobs.delete(b) for b in blob_ids])

@@ -1,0 +1,456 @@
+"""How S3 persists: its tables and every query it runs.
+
+Objects are keyed by (bucket, key) so that a listing is one index range scan from where the
+previous page stopped, whatever the bucket's size. Small bodies live in the object row itself,
+so one group commit makes an object durable; large bodies are blob files named by the row.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from overcast.services.s3.errors import NoSuchBucket
+from overcast.services.s3.models import Bucket, Part, StoredObject, Upload
+from overcast.storage.interface import Database, Migration, Tx
+
+NAMESPACE = "s3"
+_DATETIME = "$datetime"
+
+MIGRATIONS = [
+    Migration(1, [
+        """CREATE TABLE s3_buckets (
+            name TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL,
+            region TEXT NOT NULL,
+            created REAL NOT NULL,
+            config TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX s3_buckets_by_account ON s3_buckets (account_id, name)",
+        """CREATE TABLE s3_objects (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified REAL NOT NULL,
+            storage_class TEXT NOT NULL,
+            checksum_algorithm TEXT,
+            checksum_value TEXT,
+            headers TEXT NOT NULL,
+            blob_id TEXT,
+            body BLOB,
+            PRIMARY KEY (bucket, key)
+        )""",
+        "CREATE INDEX s3_objects_by_blob ON s3_objects (blob_id) WHERE blob_id IS NOT NULL",
+    ]),
+    # Multipart uploads: parts in progress, and completed objects that are the sum of their parts
+    # (their bytes stay in the parts' blobs: completing an upload copies nothing).
+    Migration(2, [
+        "ALTER TABLE s3_objects ADD COLUMN parts_count INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE s3_objects ADD COLUMN checksum_type TEXT",
+        """CREATE TABLE s3_uploads (
+            upload_id TEXT PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            initiated REAL NOT NULL,
+            account_id TEXT NOT NULL,
+            storage_class TEXT NOT NULL,
+            checksum_algorithm TEXT,
+            checksum_type TEXT,
+            headers TEXT NOT NULL
+        )""",
+        "CREATE INDEX s3_uploads_by_key ON s3_uploads (bucket, key, upload_id)",
+        """CREATE TABLE s3_parts (
+            upload_id TEXT NOT NULL,
+            part_number INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified REAL NOT NULL,
+            checksum_value TEXT,
+            blob_id TEXT NOT NULL,
+            PRIMARY KEY (upload_id, part_number)
+        )""",
+        "CREATE INDEX s3_parts_by_blob ON s3_parts (blob_id)",
+        """CREATE TABLE s3_object_parts (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            part_number INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            checksum_value TEXT,
+            blob_id TEXT NOT NULL,
+            PRIMARY KEY (bucket, key, part_number)
+        )""",
+        "CREATE INDEX s3_object_parts_by_blob ON s3_object_parts (blob_id)",
+    ]),
+    # Event notifications, written in the same transaction as the change they describe, so an
+    # acknowledged change always has its event; a delivery loop drains them in order.
+    Migration(3, [
+        """CREATE TABLE s3_events (
+            event_id TEXT PRIMARY KEY,
+            destination TEXT NOT NULL,
+            payload TEXT NOT NULL
+        )""",
+    ]),
+]
+
+_OBJECT_COLUMNS = ("size, etag, last_modified, storage_class, checksum_algorithm, checksum_value, headers, blob_id, "
+                   "parts_count, checksum_type")
+_SELECT_OBJECT = f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?"
+_SELECT_OBJECT_WITH_BODY = f"SELECT {_OBJECT_COLUMNS}, body FROM s3_objects WHERE bucket = ? AND key = ?"
+_UPSERT_OBJECT = (
+    "INSERT INTO s3_objects (bucket, key, size, etag, last_modified, storage_class, checksum_algorithm, "
+    "checksum_value, headers, blob_id, body, parts_count, checksum_type) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, "
+    "last_modified = excluded.last_modified, storage_class = excluded.storage_class, "
+    "checksum_algorithm = excluded.checksum_algorithm, checksum_value = excluded.checksum_value, "
+    "headers = excluded.headers, blob_id = excluded.blob_id, body = excluded.body, "
+    "parts_count = excluded.parts_count, checksum_type = excluded.checksum_type"
+)
+_LIST_PAGE = (
+    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type FROM s3_objects "
+    "WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?"
+)
+_LIST_PAGE_FROM = (
+    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type FROM s3_objects "
+    "WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?"
+)
+
+
+def _object_from_row(bucket: str, key: str, row: tuple) -> StoredObject:
+    return StoredObject(
+        bucket=bucket,
+        key=key,
+        size=row[0],
+        etag=row[1],
+        last_modified=row[2],
+        storage_class=row[3],
+        checksum_algorithm=row[4],
+        checksum_value=row[5],
+        headers=json.loads(row[6]),
+        blob_id=row[7],
+        parts_count=row[8],
+        checksum_type=row[9],
+        body=row[10] if len(row) > 10 else None,
+    )
+
+
+def _bucket_from_row(row: tuple) -> Bucket:
+    return Bucket(name=row[0], account_id=row[1], region=row[2], created=row[3])
+
+
+class S3Store:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def migrate(self) -> None:
+        self.db.migrate(NAMESPACE, MIGRATIONS)
+
+    # ---- buckets (reads) ---------------------------------------------------------------------
+
+    def get_bucket(self, name: str) -> Bucket | None:
+        row = self.db.fetchone("SELECT name, account_id, region, created FROM s3_buckets WHERE name = ?", (name,))
+        return _bucket_from_row(row) if row else None
+
+    def list_buckets(self, account_id: str, prefix: str, after: str, limit: int) -> list[Bucket]:
+        rows = self.db.fetchall(
+            "SELECT name, account_id, region, created FROM s3_buckets WHERE account_id = ? AND name > ? "
+            "AND name >= ? ORDER BY name LIMIT ?",
+            (account_id, after, prefix, limit),
+        )
+        return [_bucket_from_row(r) for r in rows if r[0].startswith(prefix)]
+
+    def require_bucket(self, name: str) -> Bucket:
+        bucket = self.get_bucket(name)
+        if bucket is None:
+            raise NoSuchBucket(name)
+        return bucket
+
+    def get_config(self, name: str) -> dict[str, Any] | None:
+        """The bucket's sub-resource configurations (website, policy, cors, ...); None if no bucket."""
+        row = self.db.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
+        return decode_json(row[0]) if row else None
+
+    @staticmethod
+    def tx_set_config(tx: Tx, name: str, section: str, value: Any) -> None:
+        """Set (or with None remove) one section of the bucket's configuration."""
+        row = tx.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
+        if row is None:
+            raise NoSuchBucket(name)
+        config = decode_json(row[0])
+        if value is None:
+            config.pop(section, None)
+        else:
+            config[section] = value
+        tx.execute("UPDATE s3_buckets SET config = ? WHERE name = ?", (encode_headers(config), name))
+
+    def buckets_with_config(self, section: str) -> list[tuple[str, Any]]:
+        """(bucket, section) for every bucket that has the section (lifecycle sweeps)."""
+        rows = self.db.fetchall("SELECT name, config FROM s3_buckets WHERE config LIKE ?", (f'%"{section}"%',))
+        out = []
+        for name, text in rows:
+            value = decode_json(text).get(section)
+            if value is not None:
+                out.append((name, value))
+        return out
+
+    def count_buckets(self) -> int:
+        row = self.db.fetchone("SELECT COUNT(*) FROM s3_buckets")
+        return int(row[0]) if row else 0
+
+    # ---- buckets (inside a write) ------------------------------------------------------------
+
+    @staticmethod
+    def tx_get_bucket(tx: Tx, name: str) -> Bucket | None:
+        row = tx.fetchone("SELECT name, account_id, region, created FROM s3_buckets WHERE name = ?", (name,))
+        return _bucket_from_row(row) if row else None
+
+    @staticmethod
+    def tx_insert_bucket(tx: Tx, bucket: Bucket) -> None:
+        tx.execute(
+            "INSERT INTO s3_buckets (name, account_id, region, created) VALUES (?, ?, ?, ?)",
+            (bucket.name, bucket.account_id, bucket.region, bucket.created),
+        )
+
+    @staticmethod
+    def tx_bucket_is_empty(tx: Tx, name: str) -> bool:
+        return tx.fetchone("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", (name,)) is None
+
+    @staticmethod
+    def tx_delete_bucket(tx: Tx, name: str) -> None:
+        tx.execute("DELETE FROM s3_buckets WHERE name = ?", (name,))
+
+    # ---- objects (reads) ---------------------------------------------------------------------
+
+    def get_object(self, bucket: str, key: str, with_body: bool = False) -> StoredObject | None:
+        """One statement, so that the metadata and an inline body come from one snapshot."""
+        row = self.db.fetchone(_SELECT_OBJECT_WITH_BODY if with_body else _SELECT_OBJECT, (bucket, key))
+        return _object_from_row(bucket, key, row) if row else None
+
+    def list_after(self, bucket: str, marker: str, limit: int, inclusive: bool = False) -> list[tuple]:
+        """Up to `limit` rows (key, size, etag, last_modified, storage_class, checksum_algorithm,
+        checksum_type)
+        with key > marker (>= when inclusive), in key order."""
+        return self.db.fetchall(_LIST_PAGE_FROM if inclusive else _LIST_PAGE, (bucket, marker, limit))
+
+    def blob_is_referenced(self, blob_id: str) -> bool:
+        for table in ("s3_objects", "s3_object_parts", "s3_parts"):
+            if self.db.fetchone(f"SELECT 1 FROM {table} WHERE blob_id = ?", (blob_id,)) is not None:
+                return True
+        return False
+
+    def get_segments(self, bucket: str, key: str, etag: str) -> list[tuple[int, int, str]] | None:
+        """(part_number, size, blob_id) of a multipart object, in order; None when the object
+        is no longer the one with this ETag (replaced since its row was read)."""
+        rows = self.db.fetchall(
+            "SELECT o.etag, p.part_number, p.size, p.blob_id FROM s3_objects o "
+            "JOIN s3_object_parts p ON p.bucket = o.bucket AND p.key = o.key "
+            "WHERE o.bucket = ? AND o.key = ? ORDER BY p.part_number",
+            (bucket, key),
+        )
+        if not rows or rows[0][0] != etag:
+            return None
+        return [(r[1], r[2], r[3]) for r in rows]
+
+    # ---- objects (inside a write) ------------------------------------------------------------
+
+    @staticmethod
+    def tx_get_object(tx: Tx, bucket: str, key: str) -> StoredObject | None:
+        row = tx.fetchone(_SELECT_OBJECT, (bucket, key))
+        return _object_from_row(bucket, key, row) if row else None
+
+    @staticmethod
+    def tx_release(tx: Tx, bucket: str, key: str) -> tuple[str, list[str]] | None:
+        """Before an object is replaced or deleted: its ETag and the blob files that hold its
+        bytes (to unlink once the change is durable), its part rows already removed.
+        None when there is no object."""
+        row = tx.fetchone("SELECT etag, blob_id, parts_count FROM s3_objects WHERE bucket = ? AND key = ?",
+                          (bucket, key))
+        if row is None:
+            return None
+        blobs = [row[1]] if row[1] else []
+        if row[2]:
+            blobs += [r[0] for r in tx.fetchall(
+                "SELECT blob_id FROM s3_object_parts WHERE bucket = ? AND key = ?", (bucket, key))]
+            tx.execute("DELETE FROM s3_object_parts WHERE bucket = ? AND key = ?", (bucket, key))
+        return row[0], blobs
+
+    @staticmethod
+    def tx_require_bucket(tx: Tx, name: str) -> str:
+        """Inside a write: the bucket may have been deleted since the request began. Returns
+        its configuration (JSON text) as of this transaction."""
+        row = tx.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
+        if row is None:
+            raise NoSuchBucket(name)
+        return row[0]
+
+    @staticmethod
+    def tx_put_object(tx: Tx, obj: StoredObject) -> None:
+        tx.execute(_UPSERT_OBJECT, (
+            obj.bucket, obj.key, obj.size, obj.etag, obj.last_modified, obj.storage_class,
+            obj.checksum_algorithm, obj.checksum_value, encode_headers(obj.headers), obj.blob_id,
+            obj.body if obj.blob_id is None and not obj.parts_count else None, obj.parts_count, obj.checksum_type,
+        ))
+
+    @staticmethod
+    def tx_set_object_header(tx: Tx, bucket: str, key: str, name: str, value: Any) -> bool:
+        """Set (None: remove) one entry of an object's stored headers; False if no object."""
+        row = tx.fetchone("SELECT headers FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+        if row is None:
+            return False
+        headers = json.loads(row[0])
+        if value is None:
+            headers.pop(name, None)
+        else:
+            headers[name] = value
+        tx.execute("UPDATE s3_objects SET headers = ? WHERE bucket = ? AND key = ?",
+                   (encode_headers(headers), bucket, key))
+        return True
+
+    @staticmethod
+    def tx_delete_object(tx: Tx, bucket: str, key: str) -> list[str] | None:
+        """Delete the object; returns the blob files to unlink after the commit (None: there
+        was no object)."""
+        released = S3Store.tx_release(tx, bucket, key)
+        if released is None:
+            return None
+        tx.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+        return released[1]
+
+
+def _encode_extra(value: Any) -> Any:
+    # Configurations may hold timestamps (lifecycle dates): kept as epoch seconds, tagged.
+    if isinstance(value, datetime):
+        return {_DATETIME: value.timestamp()}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def _decode_extra(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and _DATETIME in obj:
+        return datetime.fromtimestamp(obj[_DATETIME], UTC)
+    return obj
+
+
+def encode_headers(headers: dict[str, Any]) -> str:
+    return json.dumps(headers, separators=(",", ":"), ensure_ascii=False, default=_encode_extra)
+
+
+def decode_json(text: str) -> Any:
+    return json.loads(text, object_hook=_decode_extra)
+
+
+# ---- multipart uploads ---------------------------------------------------------------------
+
+_UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, account_id, storage_class, checksum_algorithm, "
+                   "checksum_type, headers")
+
+
+def _upload_from_row(row: tuple) -> Upload:
+    return Upload(upload_id=row[0], bucket=row[1], key=row[2], initiated=row[3], account_id=row[4],
+                  storage_class=row[5], checksum_algorithm=row[6], checksum_type=row[7],
+                  headers=json.loads(row[8]))
+
+
+def _part_from_row(row: tuple) -> Part:
+    return Part(part_number=row[0], size=row[1], etag=row[2], last_modified=row[3], checksum_value=row[4],
+                blob_id=row[5])
+
+
+class EventStore:
+    """The outbox of event notifications awaiting delivery."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    @staticmethod
+    def tx_enqueue(tx: Tx, event_id: str, destination: str, payload: str) -> None:
+        tx.execute("INSERT INTO s3_events (event_id, destination, payload) VALUES (?, ?, ?)",
+                   (event_id, destination, payload))
+
+    def pending(self, limit: int) -> list[tuple[str, str, str]]:
+        return [tuple(r) for r in self.db.fetchall(  # type: ignore[misc]
+            "SELECT event_id, destination, payload FROM s3_events ORDER BY event_id LIMIT ?", (limit,))]
+
+    async def acknowledge(self, event_ids: list[str]) -> None:
+        def write(tx: Tx) -> None:
+            tx.executemany("DELETE FROM s3_events WHERE event_id = ?", [(i,) for i in event_ids])
+
+        await self.db.write(write)
+
+
+class UploadStore:
+    """Multipart uploads in progress and their parts."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get_upload(self, upload_id: str) -> Upload | None:
+        row = self.db.fetchone(f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE upload_id = ?", (upload_id,))
+        return _upload_from_row(row) if row else None
+
+    def list_uploads(self, bucket: str, key_marker: str, upload_marker: str, limit: int) -> list[Upload]:
+        """Uploads after (key_marker, upload_marker) in (key, upload id) order."""
+        rows = self.db.fetchall(
+            f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE bucket = ? AND "
+            "(key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?",
+            (bucket, key_marker, key_marker, upload_marker, limit),
+        )
+        return [_upload_from_row(r) for r in rows]
+
+    def list_parts(self, upload_id: str, after: int, limit: int) -> list[Part]:
+        rows = self.db.fetchall(
+            "SELECT part_number, size, etag, last_modified, checksum_value, blob_id FROM s3_parts "
+            "WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
+            (upload_id, after, limit),
+        )
+        return [_part_from_row(r) for r in rows]
+
+    @staticmethod
+    def tx_insert_upload(tx: Tx, upload: Upload) -> None:
+        tx.execute(
+            f"INSERT INTO s3_uploads ({_UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (upload.upload_id, upload.bucket, upload.key, upload.initiated, upload.account_id,
+             upload.storage_class, upload.checksum_algorithm, upload.checksum_type, encode_headers(upload.headers)),
+        )
+
+    @staticmethod
+    def tx_get_upload(tx: Tx, upload_id: str) -> Upload | None:
+        row = tx.fetchone(f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE upload_id = ?", (upload_id,))
+        return _upload_from_row(row) if row else None
+
+    @staticmethod
+    def tx_put_part(tx: Tx, upload_id: str, part: Part) -> str | None:
+        """Store a part; returns the blob of the part it replaced, if any."""
+        row = tx.fetchone("SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?",
+                          (upload_id, part.part_number))
+        tx.execute(
+            "INSERT INTO s3_parts (upload_id, part_number, size, etag, last_modified, checksum_value, blob_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET "
+            "size = excluded.size, etag = excluded.etag, last_modified = excluded.last_modified, "
+            "checksum_value = excluded.checksum_value, blob_id = excluded.blob_id",
+            (upload_id, part.part_number, part.size, part.etag, part.last_modified, part.checksum_value,
+             part.blob_id),
+        )
+        return row[0] if row and row[0] != part.blob_id else None
+
+    @staticmethod
+    def tx_parts(tx: Tx, upload_id: str) -> dict[int, Part]:
+        rows = tx.fetchall(
+            "SELECT part_number, size, etag, last_modified, checksum_value, blob_id FROM s3_parts "
+            "WHERE upload_id = ?", (upload_id,))
+        return {r[0]: _part_from_row(r) for r in rows}
+
+    @staticmethod
+    def tx_finish_upload(tx: Tx, upload_id: str) -> None:
+        """Forget an upload and its part rows (their blobs are the caller's to keep or unlink)."""
+        tx.execute("DELETE FROM s3_parts WHERE upload_id = ?", (upload_id,))
+        tx.execute("DELETE FROM s3_uploads WHERE upload_id = ?", (upload_id,))
+
+    @staticmethod
+    def tx_insert_object_parts(tx: Tx, bucket: str, key: str, parts: list[Part]) -> None:
+        tx.executemany(
+            "INSERT INTO s3_object_parts (bucket, key, part_number, size, checksum_value, blob_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(bucket, key, p.part_number, p.size, p.checksum_value, p.blob_id) for p in parts],
+        )

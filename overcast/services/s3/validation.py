@@ -1,0 +1,74 @@
+"""Input rules that S3 enforces before touching state: bucket names, keys, regions, metadata."""
+
+from __future__ import annotations
+
+import re
+
+from overcast.services.s3.errors import (
+    IllegalLocationConstraintException,
+    InvalidBucketName,
+    InvalidLocationConstraint,
+    KeyTooLongError,
+    MetadataTooLarge,
+)
+
+_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+# Prefixes and suffixes that AWS reserves for access points, aliases and directory buckets.
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+MAX_KEY_BYTES = 1024
+MAX_METADATA_BYTES = 2048
+DEFAULT_REGION = "us-east-1"
+
+
+def validate_bucket_name(name: str) -> None:
+    """The rules for new general purpose buckets (the legacy us-east-1 leniency is gone)."""
+    if (
+        not _BUCKET_NAME.match(name)
+        or ".." in name
+        or ".-" in name
+        or "-." in name
+        or _IP_ADDRESS.match(name)
+        or name.startswith(_RESERVED_PREFIXES)
+        or name.endswith(_RESERVED_SUFFIXES)
+    ):
+        raise InvalidBucketName(name)
+
+
+def validate_key(key: str) -> None:
+    if len(key) > MAX_KEY_BYTES // 4 and len(key.encode("utf-8")) > MAX_KEY_BYTES:
+        raise KeyTooLongError(key)
+
+
+def validate_metadata(metadata: dict[str, str] | None) -> None:
+    if not metadata:
+        return
+    # AWS counts the UTF-8 bytes of each name (without x-amz-meta-) and value.
+    size = sum(len(k.encode("utf-8")) + len(str(v).encode("utf-8")) for k, v in metadata.items())
+    if size > MAX_METADATA_BYTES:
+        raise MetadataTooLarge(size)
+
+
+def bucket_region(request_region: str, location_constraint: str | None) -> str:
+    """The region a new bucket lives in, or the error AWS gives for the constraint.
+
+    us-east-1 is the legacy global endpoint: it creates buckets in any region named, but refuses
+    its own name as a constraint. Every other regional endpoint requires the constraint to name
+    its own region.
+    """
+    if request_region == DEFAULT_REGION:
+        if location_constraint == DEFAULT_REGION:
+            raise InvalidLocationConstraint(location_constraint)
+        return _region_of_constraint(location_constraint) if location_constraint else DEFAULT_REGION
+    if not location_constraint:
+        raise IllegalLocationConstraintException(None)
+    if _region_of_constraint(location_constraint) != request_region:
+        raise IllegalLocationConstraintException(location_constraint)
+    return request_region
+
+
+def _region_of_constraint(constraint: str) -> str:
+    # "EU" is the historical name of eu-west-1 and is still accepted.
+    return "eu-west-1" if constraint == "EU" else constraint

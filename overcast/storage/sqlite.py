@@ -1,0 +1,398 @@
+"""SQLite (WAL) engine for the Database interface: one writer thread with group commit, a
+read connection per thread.
+
+Group commit: the writer drains every queued job, runs each inside its own SAVEPOINT of one
+BEGIN IMMEDIATE transaction, and commits once, so a batch of concurrent writers shares a single
+sync of the WAL. A job that raises is rolled back to its savepoint alone; the others commit.
+Callers are resolved only after COMMIT returns, i.e. after the sync (synchronous=FULL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import re
+import sqlite3
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from overcast.storage.interface import Database, Migration
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+# A batch is bounded so that one enormous burst does not hold every caller until all of it is done.
+MAX_BATCH = 512
+_STOP = object()
+_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+class SchemaTooNewError(RuntimeError):
+    """The database was written by a newer Overcast than this one (refuse rather than corrupt)."""
+
+
+class DatabaseClosedError(RuntimeError):
+    pass
+
+
+class _ReaderConnection(sqlite3.Connection):
+    """A plain subclass only so that connections can sit in a WeakSet (the base type cannot)."""
+
+
+class _Tx:
+    """The Tx handed to one write function; it dies with the job so it cannot leak out."""
+
+    __slots__ = ("_conn", "_callbacks", "_open")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._callbacks: list[Callable[[], None]] = []
+        self._open = True
+
+    def _check(self) -> sqlite3.Connection:
+        if not self._open:
+            raise RuntimeError("transaction used after its write function returned")
+        return self._conn
+
+    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
+        conn = self._check()
+        if _TRANSACTION_CONTROL.match(sql):
+            # The writer owns the transaction; a COMMIT here would publish half a batch.
+            raise ValueError(f"transaction control is not allowed in a write function: {sql[:40]!r}")
+        return conn.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._check().executemany(sql, rows)
+
+    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        return self._check().execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        return _first_row(self._check(), sql, params)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self._check()
+        self._callbacks.append(callback)
+
+
+def _first_row(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple | None:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchone()
+    finally:
+        # A half-read statement keeps its read snapshot open, which would stop checkpoints
+        # from ever recycling the WAL; closing resets it at once.
+        cursor.close()
+
+
+class _Job:
+    __slots__ = ("fn", "loop", "future", "event", "result", "error", "callbacks")
+
+    def __init__(self, fn: Callable[[Any], Any], loop: asyncio.AbstractEventLoop | None,
+                 future: asyncio.Future | None, event: threading.Event | None) -> None:
+        self.fn = fn
+        self.loop = loop
+        self.future = future
+        self.event = event
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.callbacks: list[Callable[[], None]] = []
+
+
+def _settle_futures(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    for future, result, error in outcomes:
+        if future.done():
+            continue  # the caller gave up waiting (cancelled); the write itself still happened or failed
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+class SqliteDatabase(Database):
+    def __init__(self, path: str, fsync: bool = True) -> None:
+        self.path = path
+        self.fsync = fsync
+        self.commits = 0  # counters for benchmarks and /_overcast/ internals
+        self.jobs_committed = 0
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._closed = False
+        self._submit_lock = threading.Lock()  # so that no job can slip in behind the stop marker
+        self._local = threading.local()
+        self._readers: weakref.WeakSet[_ReaderConnection] = weakref.WeakSet()
+        self._readers_lock = threading.Lock()
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+        self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
+                                        daemon=True)
+        self._writer.start()
+        self._ready.wait()
+        if self._startup_error is not None:
+            self._writer.join()
+            raise self._startup_error
+
+    # ---- connections -------------------------------------------------------------------------
+
+    def _common_pragmas(self, conn: sqlite3.Connection, cache_kib: int) -> None:
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute(f"PRAGMA cache_size = -{cache_kib}")  # grows only as it is used
+        conn.execute("PRAGMA mmap_size = 268435456")  # reads straight from the page cache
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA foreign_keys = ON")
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, cached_statements=512)
+        self._common_pragmas(conn, cache_kib=32768)
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise RuntimeError(f"{self.path}: could not switch to WAL mode (got {mode!r})")
+        # FULL syncs the WAL at every commit, which is what makes an acknowledgement durable.
+        conn.execute(f"PRAGMA synchronous = {'FULL' if self.fsync else 'OFF'}")
+        if self.fsync and sys.platform == "darwin":
+            conn.execute("PRAGMA fullfsync = ON")  # macOS fsync() does not reach the platter
+        conn.execute("PRAGMA journal_size_limit = 67108864")
+        conn.execute("PRAGMA wal_autocheckpoint = 4000")  # pages: ~16 MiB of WAL between checkpoints
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_versions (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+        )
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise DatabaseClosedError("database is closed")
+            # check_same_thread=False only so close() may close it from another thread; each
+            # connection is otherwise used by the one thread that owns it.
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   factory=_ReaderConnection, cached_statements=512)
+            # Smaller than the writer's: there is one per thread, and mmap serves most reads.
+            self._common_pragmas(conn, cache_kib=8192)
+            conn.execute("PRAGMA query_only = ON")
+            with self._readers_lock:
+                self._readers.add(conn)
+            self._local.conn = conn
+        return conn
+
+    # ---- reads -------------------------------------------------------------------------------
+
+    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
+        return self._reader().execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
+        return _first_row(self._reader(), sql, params)
+
+    # ---- writes ------------------------------------------------------------------------------
+
+    async def write(self, fn: Callable[[Any], T]) -> T:
+        """See Database.write. Cancelling the awaiting task does not withdraw the write: once
+        submitted it commits or fails like any other, only nobody hears about it."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._submit(_Job(fn, loop, future, None))
+        return await future
+
+    def write_blocking(self, fn: Callable[[Any], T]) -> T:
+        if threading.current_thread() is self._writer:
+            raise RuntimeError("write_blocking called from the writer thread (inside a write or an "
+                               "after_commit callback); it would wait for itself forever")
+        job = _Job(fn, None, None, threading.Event())
+        self._submit(job)
+        job.event.wait()  # type: ignore[union-attr]
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    def _submit(self, job: _Job) -> None:
+        with self._submit_lock:
+            if self._closed:
+                raise DatabaseClosedError("database is closed")
+            self._queue.put(job)
+
+    def _run_writer(self) -> None:
+        try:
+            conn = self._open_writer()
+        except BaseException as exc:  # handed to the constructor's thread
+            self._startup_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        stopping = False
+        try:
+            while not stopping:
+                first = self._queue.get()
+                if first is _STOP:
+                    break
+                batch = [first]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is _STOP:
+                        stopping = True
+                        break
+                    batch.append(item)
+                try:
+                    self._run_batch(conn, batch)
+                except BaseException as exc:
+                    # Never let the writer die with callers waiting on it forever.
+                    log.exception("writer failed on a batch")
+                    for job in batch:
+                        job.error, job.result = exc, None
+                    if conn.in_transaction:
+                        try:
+                            conn.execute("ROLLBACK")
+                        except sqlite3.Error:
+                            pass
+                    self._finish(batch)
+        finally:
+            conn.close()
+
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        succeeded: list[_Job] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except BaseException as exc:
+            for job in batch:
+                job.error = exc
+            self._finish(batch)
+            return
+        for job in batch:
+            if not conn.in_transaction:
+                # SQLite abandoned the whole transaction (disk full, I/O error): nothing in this
+                # batch can commit any more, including jobs that had already succeeded.
+                job.error = sqlite3.OperationalError("transaction aborted by an earlier error in its batch")
+                continue
+            tx = _Tx(conn)
+            try:
+                conn.execute("SAVEPOINT job")
+                job.result = job.fn(tx)
+                if asyncio.iscoroutine(job.result):
+                    job.result.close()
+                    raise TypeError("a write function must be a plain function, not async: it runs on "
+                                    "the writer thread inside the transaction")
+                conn.execute("RELEASE job")
+                job.callbacks = tx._callbacks
+                succeeded.append(job)
+            except BaseException as exc:
+                job.error = exc
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK TO job")
+                        conn.execute("RELEASE job")
+                    except sqlite3.Error:
+                        log.exception("rolling back a failed write")
+            finally:
+                tx._open = False
+        if not conn.in_transaction and succeeded:
+            for job in succeeded:
+                job.error = sqlite3.OperationalError("transaction aborted by an error in its batch; not committed")
+                job.result, job.callbacks = None, []
+            succeeded = []
+        if conn.in_transaction:
+            try:
+                conn.execute("COMMIT")
+                self.commits += 1
+                self.jobs_committed += len(succeeded)
+            except BaseException as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.exception("rolling back a failed commit")
+                for job in succeeded:
+                    job.error, job.result, job.callbacks = exc, None, []
+                succeeded = []
+        for job in succeeded:
+            for callback in job.callbacks:
+                try:
+                    callback()
+                except Exception:
+                    # The write is durable; a failed follow-up (e.g. unlinking a replaced blob)
+                    # must not turn it into an error for the caller.
+                    log.exception("after_commit callback failed")
+        self._finish(batch)
+
+    def _finish(self, batch: list[_Job]) -> None:
+        per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any, BaseException | None]]] = {}
+        for job in batch:
+            if job.event is not None:
+                job.event.set()
+            else:
+                per_loop.setdefault(job.loop, []).append((job.future, job.result, job.error))  # type: ignore[arg-type]
+        # One wake-up per event loop per batch instead of one per caller.
+        for loop, outcomes in per_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle_futures, outcomes)
+            except RuntimeError:
+                pass  # that loop is closed; nobody is waiting any more
+
+    # ---- migrations --------------------------------------------------------------------------
+
+    def schema_version(self, namespace: str) -> int:
+        row = self.fetchone("SELECT version FROM schema_versions WHERE namespace = ?", (namespace,))
+        return row[0] if row else 0
+
+    def migrate(self, namespace: str, migrations: list[Migration]) -> None:
+        ordered = sorted(migrations, key=lambda m: m.version)
+        versions = [m.version for m in ordered]
+        if len(set(versions)) != len(versions) or (versions and versions[0] < 1):
+            raise ValueError(f"{namespace}: migration versions must be distinct positive integers, got {versions}")
+        newest_known = versions[-1] if versions else 0
+
+        def current(tx: _Tx) -> int:
+            row = tx.fetchone("SELECT version FROM schema_versions WHERE namespace = ?", (namespace,))
+            return row[0] if row else 0
+
+        def check(tx: _Tx) -> int:
+            version = current(tx)
+            if version > newest_known:
+                raise SchemaTooNewError(
+                    f"the database at {self.path} has schema version {version} for {namespace!r}, but this "
+                    f"Overcast knows only up to version {newest_known}; upgrade Overcast or use another data "
+                    "directory"
+                )
+            return version
+
+        if self.write_blocking(check) >= newest_known:
+            return
+        for migration in ordered:
+            self.write_blocking(lambda tx, m=migration: self._apply(tx, namespace, m, current))
+
+    @staticmethod
+    def _apply(tx: _Tx, namespace: str, migration: Migration, current: Callable[[_Tx], int]) -> None:
+        # Re-read inside the transaction: another process or thread may have applied it meanwhile.
+        if current(tx) >= migration.version:
+            return
+        for statement in migration.statements:
+            tx.execute(statement)
+        tx.execute(
+            "INSERT INTO schema_versions (namespace, version) VALUES (?, ?) "
+            "ON CONFLICT (namespace) DO UPDATE SET version = excluded.version",
+            (namespace, migration.version),
+        )
+
+    # ---- shutdown ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._submit_lock:
+            if self._closed:
+                return
+            self._closed = True
+            # Jobs queued before this point are still committed and answered: the queue is FIFO.
+            self._queue.put(_STOP)
+        self._writer.join()
+        with self._readers_lock:
+            readers = list(self._readers)
+            self._readers.clear()
+        for conn in readers:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass

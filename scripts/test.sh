@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs into .venv (created on first run) and runs it:
+# lint (ruff), type checks (mypy) and the tests (pytest), against real server processes.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh tests/services/s3 -x`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+# Browser tests use Debian's Chromium when it can be installed; they skip cleanly otherwise.
+if [ -z "${OVERCAST_SKIP_BROWSER_INSTALL:-}" ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; browser tests will skip"
+fi
+
+echo "== ruff"
+.venv/bin/ruff check overcast tests bench
+echo "== mypy"
+.venv/bin/mypy overcast
+echo "== pytest"
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -1,0 +1,63 @@
+"""boto3 clients and throw-away tables on the shared server."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+
+import boto3
+import pytest
+from botocore.config import Config
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def ddb(client_factory):
+    return client_factory("dynamodb")
+
+
+@pytest.fixture(scope="session")
+def streams(client_factory):
+    return client_factory("dynamodbstreams")
+
+
+@pytest.fixture(scope="session")
+def ddb_resource(server):
+    return boto3.resource("dynamodb", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test",
+                          config=Config(retries={"max_attempts": 1}))
+
+
+def unique_name(prefix: str = "tbl") -> str:
+    return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def make_table(ddb):
+    created = []
+
+    def factory(hash_type: str = "S", range_type: str | None = None, **extra) -> str:
+        name = extra.pop("TableName", None) or unique_name()
+        schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+        definitions = [{"AttributeName": "pk", "AttributeType": hash_type}]
+        if range_type:
+            schema.append({"AttributeName": "sk", "KeyType": "RANGE"})
+            definitions.append({"AttributeName": "sk", "AttributeType": range_type})
+        definitions += extra.pop("ExtraDefinitions", [])
+        ddb.create_table(TableName=name, KeySchema=schema, AttributeDefinitions=definitions,
+                         BillingMode="PAY_PER_REQUEST", **extra)
+        created.append(name)
+        return name
+
+    yield factory
+    for name in created:
+        try:
+            ddb.delete_table(TableName=name)
+        except ddb.exceptions.ResourceNotFoundException:
+            pass
+
+
+def error_of(excinfo) -> tuple[str, str, int]:
+    response = excinfo.value.response
+    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]

@@ -1,0 +1,82 @@
+"""On-demand backups and point-in-time recovery."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error_of, unique_name
+
+
+def test_backup_and_restore(ddb, make_table):
+    name = make_table("S")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    details = ddb.create_backup(TableName=name, BackupName="first")["BackupDetails"]
+    assert details["BackupStatus"] == "AVAILABLE"
+    ddb.put_item(TableName=name, Item={"pk": {"S": "b"}})
+    described = ddb.describe_backup(BackupArn=details["BackupArn"])["BackupDescription"]
+    assert described["SourceTableDetails"]["TableName"] == name
+    assert described["SourceTableDetails"]["ItemCount"] == 1
+    summaries = ddb.list_backups(TableName=name)["BackupSummaries"]
+    assert [s["BackupArn"] for s in summaries] == [details["BackupArn"]]
+    target = unique_name("restored")
+    restored = ddb.restore_table_from_backup(TargetTableName=target, BackupArn=details["BackupArn"])["TableDescription"]
+    assert restored["RestoreSummary"]["SourceBackupArn"] == details["BackupArn"]
+    ddb.get_waiter("table_exists").wait(TableName=target, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    assert ddb.scan(TableName=target)["Items"] == [{"pk": {"S": "a"}, "v": {"N": "1"}}]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.restore_table_from_backup(TargetTableName=target, BackupArn=details["BackupArn"])
+    assert error_of(excinfo) == ("TableAlreadyExistsException", f"Table already exists: {target}", 400)
+    ddb.delete_backup(BackupArn=details["BackupArn"])
+    with pytest.raises(ClientError) as excinfo:
+        ddb.describe_backup(BackupArn=details["BackupArn"])
+    assert error_of(excinfo) == ("BackupNotFoundException", f"Backup not found: {details['BackupArn']}", 400)
+    ddb.delete_table(TableName=target)
+
+
+def test_backup_of_missing_table(ddb):
+    with pytest.raises(ClientError) as excinfo:
+        ddb.create_backup(TableName="missing-table", BackupName="xyz")
+    assert error_of(excinfo) == ("TableNotFoundException", "Table not found: missing-table", 400)
+
+
+def test_point_in_time_recovery(fresh_server):
+    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    name = unique_name("pitr")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    with pytest.raises(ClientError) as excinfo:
+        client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-r", UseLatestRestorableTime=True)
+    assert error_of(excinfo) == ("PointInTimeRecoveryUnavailableException",
+                                 f"Point in time recovery is not enabled for table '{name}'", 400)
+    client.put_item(TableName=name, Item={"pk": {"S": "old"}, "v": {"N": "1"}})
+    status = client.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    assert status["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+    def advance(seconds: int) -> None:
+        request = urllib.request.Request(fresh_server.endpoint_url + "/_overcast/clock", method="POST",
+                                         data=json.dumps({"advance": seconds}).encode())
+        urllib.request.urlopen(request).read()
+
+    advance(60)
+    client.put_item(TableName=name, Item={"pk": {"S": "old"}, "v": {"N": "2"}})
+    client.put_item(TableName=name, Item={"pk": {"S": "new"}})
+    middle = json.loads(urllib.request.urlopen(fresh_server.endpoint_url + "/_overcast/clock").read())["now"]
+    advance(60)
+    client.delete_item(TableName=name, Key={"pk": {"S": "new"}})
+    advance(60)
+    client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-r",
+                                          RestoreDateTime=datetime.fromtimestamp(middle + 1, tz=UTC))
+    items = sorted(client.scan(TableName=name + "-r")["Items"], key=lambda i: i["pk"]["S"])
+    assert items == [{"pk": {"S": "new"}}, {"pk": {"S": "old"}, "v": {"N": "2"}}]
+    with pytest.raises(ClientError) as excinfo:
+        client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-x",
+                                              RestoreDateTime=datetime.fromtimestamp(time.time() - 86400 * 10, tz=UTC))
+    assert error_of(excinfo)[0] == "InvalidRestoreTimeException"

@@ -1,0 +1,108 @@
+"""BatchGetItem, BatchWriteItem, TransactGetItems, TransactWriteItems through boto3."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error_of
+
+
+@pytest.fixture
+def table(make_table):
+    return make_table("S")
+
+
+def _key(value: str) -> dict:
+    return {"pk": {"S": value}}
+
+
+def test_batch_write_and_get(ddb, table):
+    ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {**_key(str(i)), "n": {"N": str(i)}}}} for i in range(25)]})
+    result = ddb.batch_get_item(RequestItems={table: {"Keys": [_key(str(i)) for i in range(0, 25, 5)] + [_key("missing")],
+                                                      "ProjectionExpression": "n"}})
+    assert sorted(i["n"]["N"] for i in result["Responses"][table]) == ["0", "10", "15", "20", "5"]
+    assert result["UnprocessedKeys"] == {}
+    ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": _key(str(i))}} for i in range(10)]})
+    assert ddb.scan(TableName=table, Select="COUNT")["Count"] == 15
+
+
+def test_batch_errors(ddb, table):
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": _key("a")}}, {"DeleteRequest": {"Key": _key("a")}}]})
+    assert error_of(excinfo) == ("ValidationException", "Provided list of item keys contains duplicates", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={table: {"Keys": [_key("a"), _key("a")]}})
+    assert error_of(excinfo) == ("ValidationException", "Provided list of item keys contains duplicates", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={table: {"Keys": [_key(str(i)) for i in range(101)]}})
+    assert error_of(excinfo) == ("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": _key(str(i))}} for i in range(26)]})
+    assert error_of(excinfo)[0] == "ValidationException"
+
+
+def test_batch_writer_resource(ddb_resource, table):
+    resource_table = ddb_resource.Table(table)
+    with resource_table.batch_writer(overwrite_by_pkeys=["pk"]) as writer:
+        for i in range(60):
+            writer.put_item(Item={"pk": f"k{i % 50}", "v": i})
+    assert resource_table.scan(Select="COUNT")["Count"] == 50
+
+
+def test_transact_write_all_or_nothing(ddb, table):
+    ddb.put_item(TableName=table, Item={**_key("acct1"), "balance": {"N": "100"}})
+    ddb.put_item(TableName=table, Item={**_key("acct2"), "balance": {"N": "0"}})
+    ddb.put_item(TableName=table, Item=_key("bank"))
+    move = lambda amount: [  # noqa: E731
+        {"Update": {"TableName": table, "Key": _key("acct1"), "UpdateExpression": "SET balance = balance - :a",
+                    "ConditionExpression": "balance >= :a", "ExpressionAttributeValues": {":a": {"N": str(amount)}}}},
+        {"Update": {"TableName": table, "Key": _key("acct2"), "UpdateExpression": "SET balance = balance + :a",
+                    "ExpressionAttributeValues": {":a": {"N": str(amount)}}}},
+        {"Put": {"TableName": table, "Item": {**_key(f"log-{amount}"), "amount": {"N": str(amount)}}}},
+        {"ConditionCheck": {"TableName": table, "Key": _key("bank"), "ConditionExpression": "attribute_exists(pk)"}},
+    ]
+    ddb.transact_write_items(TransactItems=move(60))
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=move(60))
+    code, message, status = error_of(excinfo)
+    assert (code, status) == ("TransactionCanceledException", 400)
+    assert message == ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                       "[ConditionalCheckFailed, None, None, None]")
+    reasons = excinfo.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["ConditionalCheckFailed", "None", "None", "None"]
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": _key(k)}} for k in ("acct1", "acct2", "nope")])
+    assert [r.get("Item", {}).get("balance") for r in got["Responses"]] == [{"N": "40"}, {"N": "60"}, None]
+
+
+def test_transaction_cancellation_returns_old_item(ddb, table):
+    ddb.put_item(TableName=table, Item={**_key("x"), "v": {"N": "1"}})
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {**_key("y")}}},
+            {"Delete": {"TableName": table, "Key": _key("x"), "ConditionExpression": "v = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}}, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+        ])
+    reasons = excinfo.value.response["CancellationReasons"]
+    assert reasons[0] == {"Code": "None"}
+    assert reasons[1]["Item"] == {**_key("x"), "v": {"N": "1"}}
+    assert "Item" not in ddb.get_item(TableName=table, Key=_key("y"))
+
+
+def test_transaction_rejects_two_actions_on_one_item(ddb, table):
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": _key("d")}},
+                                                {"Delete": {"TableName": table, "Key": _key("d")}}])
+    assert error_of(excinfo) == ("ValidationException", "Transaction request cannot include multiple operations on one item", 400)
+
+
+def test_client_request_token_is_idempotent(ddb, table):
+    action = [{"Update": {"TableName": table, "Key": _key("ctr"), "UpdateExpression": "ADD n :one",
+                          "ExpressionAttributeValues": {":one": {"N": "1"}}}}]
+    ddb.transact_write_items(TransactItems=action, ClientRequestToken="token-1")
+    ddb.transact_write_items(TransactItems=action, ClientRequestToken="token-1")
+    assert ddb.get_item(TableName=table, Key=_key("ctr"))["Item"]["n"] == {"N": "1"}
+    other = [{"Put": {"TableName": table, "Item": _key("other")}}]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=other, ClientRequestToken="token-1")
+    assert error_of(excinfo)[0] == "IdempotentParameterMismatchException"

@@ -1,0 +1,202 @@
+"""Query and Scan through boto3: key conditions, ordering, paging, filters, Select, indexes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error_of
+
+
+@pytest.fixture
+def numbers_table(ddb, ddb_resource, make_table):
+    name = make_table("S", "N")
+    with ddb_resource.Table(name).batch_writer() as writer:
+        for value in [-10, -1.5, -1, 0, 0.25, 1, 2, 10, 100, 1e20]:
+            writer.put_item(Item={"pk": "p", "sk": Decimal(str(value)), "even": int(value) % 2 == 0})
+        writer.put_item(Item={"pk": "other", "sk": 5})
+    return name
+
+
+def test_numbers_sort_numerically(ddb_resource, numbers_table):
+    table = ddb_resource.Table(numbers_table)
+    items = table.query(KeyConditionExpression=Key("pk").eq("p"))["Items"]
+    assert [float(i["sk"]) for i in items] == [-10, -1.5, -1, 0, 0.25, 1, 2, 10, 100, 1e20]
+    items = table.query(KeyConditionExpression=Key("pk").eq("p"), ScanIndexForward=False)["Items"]
+    assert float(items[0]["sk"]) == 1e20
+
+
+@pytest.mark.parametrize("condition, expected", [
+    (Key("sk").lt(0), [-10, -1.5, -1]),
+    (Key("sk").lte(0), [-10, -1.5, -1, 0]),
+    (Key("sk").gt(2), [10, 100, 1e20]),
+    (Key("sk").gte(2), [2, 10, 100, 1e20]),
+    (Key("sk").between(-1, 1), [-1, 0, 0.25, 1]),
+    (Key("sk").eq(Decimal("0.25")), [0.25]),
+])
+def test_sort_key_conditions(ddb_resource, numbers_table, condition, expected):
+    items = ddb_resource.Table(numbers_table).query(KeyConditionExpression=Key("pk").eq("p") & condition)["Items"]
+    assert [float(i["sk"]) for i in items] == expected
+
+
+def test_begins_with_on_strings(ddb_resource, make_table):
+    name = make_table("S", "S")
+    table = ddb_resource.Table(name)
+    for sk in ["a", "ab", "abc", "b", "a\xff", "é"]:
+        table.put_item(Item={"pk": "p", "sk": sk})
+    items = table.query(KeyConditionExpression=Key("pk").eq("p") & Key("sk").begins_with("a"))["Items"]
+    assert [i["sk"] for i in items] == ["a", "ab", "abc", "a\xff"]
+    everything = [i["sk"] for i in table.query(KeyConditionExpression=Key("pk").eq("p"))["Items"]]
+    assert everything == sorted(everything, key=lambda s: s.encode())
+
+
+def test_paging_with_limit_and_filter(ddb_resource, numbers_table):
+    table = ddb_resource.Table(numbers_table)
+    seen, start, pages = [], None, 0
+    while True:
+        kwargs = {"KeyConditionExpression": Key("pk").eq("p"), "FilterExpression": Attr("even").eq(True), "Limit": 3}
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = table.query(**kwargs)
+        assert page["ScannedCount"] <= 3
+        seen += [float(i["sk"]) for i in page["Items"]]
+        pages += 1
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert seen == [-10, 0, 0.25, 2, 10, 100, 1e20]
+    assert pages == 4
+
+
+def test_select_count(ddb, numbers_table):
+    result = ddb.query(TableName=numbers_table, KeyConditionExpression="pk = :p", Select="COUNT",
+                       ExpressionAttributeValues={":p": {"S": "p"}})
+    assert result["Count"] == 10 and "Items" not in result
+    result = ddb.scan(TableName=numbers_table, Select="COUNT")
+    assert result["Count"] == 11 and result["ScannedCount"] == 11
+
+
+def test_query_errors(ddb, numbers_table):
+    cases = [
+        (dict(KeyConditionExpression="sk = :v", ExpressionAttributeValues={":v": {"N": "1"}}),
+         "Query condition missed key schema element: pk"),
+        (dict(KeyConditionExpression="pk = :v OR sk = :w", ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
+         "Invalid operator used in KeyConditionExpression: OR"),
+        (dict(KeyConditionExpression="pk = :v", ExpressionAttributeValues={":v": {"N": "1"}}),
+         "One or more parameter values were invalid: Condition parameter type does not match schema type"),
+        (dict(KeyConditionExpression="pk = :v", FilterExpression="sk > :v", ExpressionAttributeValues={":v": {"S": "p"}}),
+         "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
+        (dict(KeyConditionExpression="pk = :v", IndexName="nope", ExpressionAttributeValues={":v": {"S": "p"}}),
+         "The table does not have the specified index: nope"),
+        (dict(KeyConditionExpression="pk = :v", ExclusiveStartKey={"pk": {"S": "p"}}, ExpressionAttributeValues={":v": {"S": "p"}}),
+         "The provided starting key is invalid: The provided key element does not match the schema"),
+        (dict(), "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."),
+        (dict(KeyConditionExpression="pk = :v AND sk <> :w", ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
+         "Invalid operator used in KeyConditionExpression: <>"),
+        (dict(KeyConditionExpression="pk = :v AND attribute_exists(sk)", ExpressionAttributeValues={":v": {"S": "p"}}),
+         "Invalid operator used in KeyConditionExpression: attribute_exists"),
+        (dict(KeyConditionExpression="pk = :v AND sk = :w AND sk > :w", ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
+         "KeyConditionExpressions must only contain one condition per key"),
+        (dict(KeyConditionExpression="pk = :v", ScanIndexForward=True, ExpressionAttributeNames={"#x": "x"},
+              ExpressionAttributeValues={":v": {"S": "p"}}),
+         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ClientError) as excinfo:
+            ddb.query(TableName=numbers_table, **kwargs)
+        assert error_of(excinfo) == ("ValidationException", message, 400), kwargs
+
+
+def test_legacy_key_conditions_and_query_filter(ddb, numbers_table):
+    result = ddb.query(TableName=numbers_table,
+                       KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
+                                      "sk": {"ComparisonOperator": "GE", "AttributeValueList": [{"N": "10"}]}},
+                       QueryFilter={"even": {"ComparisonOperator": "EQ", "AttributeValueList": [{"BOOL": True}]}})
+    assert [i["sk"]["N"] for i in result["Items"]] == ["10", "100", "100000000000000000000"]
+    scanned = ddb.scan(TableName=numbers_table, ScanFilter={"sk": {"ComparisonOperator": "IN", "AttributeValueList": [{"N": "5"}, {"N": "2"}]}})
+    assert sorted(i["sk"]["N"] for i in scanned["Items"]) == ["2", "5"]
+
+
+def test_parallel_scan_covers_everything_once(ddb, ddb_resource, make_table):
+    name = make_table("N")
+    with ddb_resource.Table(name).batch_writer() as writer:
+        for i in range(200):
+            writer.put_item(Item={"pk": i})
+    seen = []
+    for segment in range(4):
+        start = None
+        while True:
+            kwargs = {"TableName": name, "Segment": segment, "TotalSegments": 4, "Limit": 17}
+            if start:
+                kwargs["ExclusiveStartKey"] = start
+            page = ddb.scan(**kwargs)
+            seen += [int(i["pk"]["N"]) for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+    assert sorted(seen) == list(range(200))
+    with pytest.raises(ClientError) as excinfo:
+        ddb.scan(TableName=name, Segment=4, TotalSegments=4)
+    assert error_of(excinfo)[1] == (
+        "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4")
+
+
+def test_one_megabyte_page_applies_before_filter(ddb, make_table):
+    name = make_table("S", "N")
+    blob = "x" * 300_000
+    for i in range(8):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}, "payload": {"S": blob}})
+    page = ddb.query(TableName=name, KeyConditionExpression="pk = :p", FilterExpression="attribute_not_exists(payload)",
+                     ExpressionAttributeValues={":p": {"S": "p"}})
+    assert page["Count"] == 0
+    assert page["ScannedCount"] < 8
+    assert "LastEvaluatedKey" in page
+
+
+def test_global_and_local_secondary_indexes(ddb, make_table):
+    name = make_table(
+        "S", "S",
+        ExtraDefinitions=[{"AttributeName": "gk", "AttributeType": "S"}, {"AttributeName": "score", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "gk", "KeyType": "HASH"},
+                                                                 {"AttributeName": "score", "KeyType": "RANGE"}],
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        LocalSecondaryIndexes=[{"IndexName": "lsi1", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                {"AttributeName": "score", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["extra"]}}])
+    for i, score in enumerate([30, 10, 20]):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "u"}, "sk": {"S": f"s{i}"}, "gk": {"S": "G"},
+                                           "score": {"N": str(score)}, "extra": {"S": "e"}, "hidden": {"S": "h"}})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "u"}, "sk": {"S": "sparse"}})
+    result = ddb.query(TableName=name, IndexName="gsi1", KeyConditionExpression="gk = :g",
+                       ExpressionAttributeValues={":g": {"S": "G"}})
+    assert [i["score"]["N"] for i in result["Items"]] == ["10", "20", "30"]
+    assert set(result["Items"][0]) == {"pk", "sk", "gk", "score"}
+    local = ddb.query(TableName=name, IndexName="lsi1", KeyConditionExpression="pk = :p AND score > :s",
+                      ExpressionAttributeValues={":p": {"S": "u"}, ":s": {"N": "15"}})
+    assert [i["score"]["N"] for i in local["Items"]] == ["20", "30"]
+    assert set(local["Items"][0]) == {"pk", "sk", "score", "extra"}
+    full = ddb.query(TableName=name, IndexName="lsi1", KeyConditionExpression="pk = :p", Select="ALL_ATTRIBUTES",
+                     ExpressionAttributeValues={":p": {"S": "u"}})
+    assert "hidden" in full["Items"][0]
+    paged = ddb.query(TableName=name, IndexName="gsi1", KeyConditionExpression="gk = :g", Limit=1,
+                      ExpressionAttributeValues={":g": {"S": "G"}})
+    assert set(paged["LastEvaluatedKey"]) == {"pk", "sk", "gk", "score"}
+    second = ddb.query(TableName=name, IndexName="gsi1", KeyConditionExpression="gk = :g", Limit=1,
+                       ExclusiveStartKey=paged["LastEvaluatedKey"], ExpressionAttributeValues={":g": {"S": "G"}})
+    assert second["Items"][0]["score"]["N"] == "20"
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "u"}, "sk": {"S": "s1"}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "u"}, "sk": {"S": "s2"}}, UpdateExpression="REMOVE gk")
+    result = ddb.query(TableName=name, IndexName="gsi1", KeyConditionExpression="gk = :g",
+                       ExpressionAttributeValues={":g": {"S": "G"}})
+    assert [i["score"]["N"] for i in result["Items"]] == ["30"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName=name, IndexName="gsi1", KeyConditionExpression="gk = :g", ConsistentRead=True,
+                  ExpressionAttributeValues={":g": {"S": "G"}})
+    assert error_of(excinfo)[1] == "Consistent reads are not supported on global secondary indexes"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.put_item(TableName=name, Item={"pk": {"S": "u"}, "sk": {"S": "bad"}, "gk": {"N": "1"}})
+    assert error_of(excinfo)[1] == (
+        "One or more parameter values were invalid: Type mismatch for Index Key gk Expected: S Actual: N IndexName: gsi1")

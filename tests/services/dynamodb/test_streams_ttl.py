@@ -1,0 +1,104 @@
+"""DynamoDB Streams records for every change, and the TTL sweeper driven by the server's clock."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import boto3
+import pytest
+
+from tests.services.dynamodb.conftest import unique_name
+
+
+def _records(streams, stream_arn: str) -> list[dict]:
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = []
+    for _ in range(10):
+        page = streams.get_records(ShardIterator=iterator)
+        records += page["Records"]
+        iterator = page.get("NextShardIterator")
+        if not page["Records"] or not iterator:
+            break
+    return records
+
+
+def test_stream_records_in_order(ddb, streams, make_table):
+    name = make_table("S", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "2"}})
+    ddb.update_item(TableName=name, Key={"pk": {"S": "a"}}, UpdateExpression="SET v = :v", ExpressionAttributeValues={":v": {"N": "2"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "a"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "never-existed"}})
+    records = _records(streams, arn)
+    assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"]
+    assert records[0]["dynamodb"]["NewImage"] == {"pk": {"S": "a"}, "v": {"N": "1"}}
+    assert "OldImage" not in records[0]["dynamodb"]
+    assert records[1]["dynamodb"]["OldImage"]["v"] == {"N": "1"}
+    assert records[1]["dynamodb"]["NewImage"]["v"] == {"N": "2"}
+    assert records[2]["dynamodb"]["Keys"] == {"pk": {"S": "a"}}
+    assert records[0]["eventSource"] == "aws:dynamodb"
+    sequence = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
+    assert sequence == sorted(sequence)
+    listed = streams.list_streams(TableName=name)["Streams"]
+    assert listed[0]["StreamArn"] == arn
+
+
+def test_keys_only_stream_and_latest_iterator(ddb, streams, make_table):
+    name = make_table("S", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "before"}})
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    latest = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "after"}, "x": {"S": "y"}})
+    records = streams.get_records(ShardIterator=latest)["Records"]
+    assert [r["dynamodb"]["Keys"] for r in records] == [{"pk": {"S": "after"}}]
+    assert "NewImage" not in records[0]["dynamodb"]
+
+
+def test_stream_enabled_by_update_table(ddb, streams, make_table):
+    name = make_table("S")
+    description = ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    arn = description["TableDescription"]["LatestStreamArn"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "z"}})
+    assert [r["eventName"] for r in _records(streams, arn)] == ["INSERT"]
+
+
+def test_ttl_sweeper_deletes_expired_items(fresh_server):
+    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    stream_client = boto3.client("dynamodbstreams", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                                 aws_access_key_id="test", aws_secret_access_key="test")
+    name = unique_name("ttl")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    now = int(time.time())
+    client.put_item(TableName=name, Item={"pk": {"S": "soon"}, "expires": {"N": str(now + 3600)}})
+    client.put_item(TableName=name, Item={"pk": {"S": "later"}, "expires": {"N": str(now + 30 * 86400)}})
+    client.put_item(TableName=name, Item={"pk": {"S": "never"}})
+    assert "Item" in client.get_item(TableName=name, Key={"pk": {"S": "soon"}})
+    request = urllib.request.Request(fresh_server.endpoint_url + "/_overcast/clock", data=json.dumps({"advance": 7200}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+    # The sweep may be running on the scheduler's own thread when the clock call returns.
+    for _ in range(100):
+        remaining = sorted(i["pk"]["S"] for i in client.scan(TableName=name)["Items"])
+        if "soon" not in remaining:
+            break
+        time.sleep(0.05)
+    assert remaining == ["later", "never"]
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    records = _records(stream_client, arn)
+    removal = [r for r in records if r["eventName"] == "REMOVE"]
+    assert len(removal) == 1
+    assert removal[0]["userIdentity"] == {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+    assert removal[0]["dynamodb"]["OldImage"]["pk"] == {"S": "soon"}
+    with pytest.raises(client.exceptions.ClientError):
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})

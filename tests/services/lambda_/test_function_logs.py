@@ -1,0 +1,37 @@
+"""Function output reaches CloudWatch Logs in /aws/lambda/<name>, one stream per environment."""
+
+from __future__ import annotations
+
+import re
+
+from tests.services.lambda_.helpers import create_python, invoke_json, wait_for
+
+
+def test_invocation_lines_in_log_group(lam, logs):
+    name = create_python(lam, "def handler(e, c):\n    print('from the function', e['n'])\n    return 1\n")
+    invoke_json(lam, name, {"n": 1})
+    invoke_json(lam, name, {"n": 2})
+    group = f"/aws/lambda/{name}"
+
+    def messages():
+        try:
+            events = logs.filter_log_events(logGroupName=group)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        found = [e["message"] for e in events]
+        return found if sum(m.startswith("REPORT") for m in found) == 2 else None
+
+    lines = wait_for(messages)
+    streams = logs.describe_log_streams(logGroupName=group)["logStreams"]
+    assert len(streams) == 1
+    assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", streams[0]["logStreamName"])
+    assert lines[0].startswith("INIT_START")
+    assert [m for m in lines if m.startswith("from the function")] == ["from the function 1",
+                                                                      "from the function 2"]
+    starts = [m for m in lines if m.startswith("START RequestId:")]
+    ends = [m for m in lines if m.startswith("END RequestId:")]
+    reports = [m for m in lines if m.startswith("REPORT RequestId:")]
+    assert len(starts) == len(ends) == len(reports) == 2
+    assert "Init Duration" in reports[0] and "Init Duration" not in reports[1]
+    assert re.search(r"Duration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
+                     r"Max Memory Used: \d+ MB\t", reports[1])

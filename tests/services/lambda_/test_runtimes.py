@@ -1,0 +1,98 @@
+"""Interpreter choice, provided runtimes (a zip's own bootstrap) and layers."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.services.lambda_.helpers import ROLE, create_python, invoke_json, unique, zip_of
+
+VERSION_SOURCE = ("import sys, boto3\ndef handler(e, c):\n"
+                  "    return {'version': '%d.%d' % sys.version_info[:2], 'boto3': boto3.__version__}\n")
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13"])
+def test_python_runtime_versions_have_boto3(lam, runtime):
+    name = create_python(lam, VERSION_SOURCE, runtime=runtime)
+    response, body = invoke_json(lam, name, LogType="Tail")
+    assert "FunctionError" not in response, body
+    assert body["boto3"]
+    wanted = runtime[len("python"):]
+    if body["version"] != wanted:
+        # Not installed here: the closest interpreter ran it, and the function's log says so.
+        import base64
+        assert f"{runtime} is not installed" in base64.b64decode(response["LogResult"]).decode()
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_provided_runtime_runs_the_zip_bootstrap(lam):
+    bootstrap = (
+        "#!/bin/sh\nset -eu\n"
+        "API=\"http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime\"\n"
+        "echo \"init with handler $_HANDLER\"\n"
+        "while true; do\n"
+        "  HEADERS=\"$(mktemp)\"\n"
+        "  EVENT=\"$(curl -sS -D \"$HEADERS\" \"$API/invocation/next\")\"\n"
+        "  ID=\"$(grep -i Lambda-Runtime-Aws-Request-Id \"$HEADERS\" | tr -d '[:space:]' | cut -d: -f2)\"\n"
+        "  echo \"handling $ID\"\n"
+        "  curl -sS -X POST \"$API/invocation/$ID/response\" -d \"{\\\"got\\\": $EVENT}\" > /dev/null\n"
+        "done\n")
+    name = unique("provided")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="my.handler",
+                        Code={"ZipFile": zip_of({"bootstrap": bootstrap}, executable=("bootstrap",))})
+    response, body = invoke_json(lam, name, {"x": 1}, LogType="Tail")
+    assert body == {"got": {"x": 1}}
+    import base64
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert "init with handler my.handler" in tail
+
+
+def test_provided_runtime_error_report(lam):
+    bootstrap = (
+        "#!/bin/sh\n"
+        "API=\"http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime\"\n"
+        "HEADERS=\"$(mktemp)\"\n"
+        "curl -sS -D \"$HEADERS\" \"$API/invocation/next\" > /dev/null\n"
+        "ID=\"$(grep -i Lambda-Runtime-Aws-Request-Id \"$HEADERS\" | tr -d '[:space:]' | cut -d: -f2)\"\n"
+        "curl -sS -X POST \"$API/invocation/$ID/error\" -H 'Lambda-Runtime-Function-Error-Type: Custom.Bad' "
+        "-d '{\"errorMessage\": \"bad thing\", \"errorType\": \"Custom.Bad\"}' > /dev/null\n"
+        "sleep 5\n")
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    name = unique("provided")
+    lam.create_function(FunctionName=name, Runtime="provided.al2", Role=ROLE, Handler="x",
+                        Code={"ZipFile": zip_of({"bootstrap": bootstrap}, executable=("bootstrap",))})
+    response, body = invoke_json(lam, name)
+    assert response["FunctionError"] == "Unhandled"
+    assert body == {"errorMessage": "bad thing", "errorType": "Custom.Bad"}
+
+
+def test_missing_bootstrap(lam):
+    name = unique("provided")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                        Code={"ZipFile": zip_of({"readme.txt": "no bootstrap here"})})
+    with pytest.raises(lam.exceptions.ClientError) as err:
+        lam.invoke(FunctionName=name)
+    assert err.value.response["Error"]["Code"] == "InvalidRuntimeException"
+
+
+def test_layers_are_importable(lam):
+    layer = lam.publish_layer_version(LayerName=unique("layer"), Description="helpers",
+                                      Content={"ZipFile": zip_of({"python/greeting.py": "WORD = 'layered'\n"})},
+                                      CompatibleRuntimes=["python3.11"])
+    assert layer["Version"] == 1 and layer["Content"]["CodeSize"] > 0
+    got = lam.get_layer_version(LayerName=layer["LayerArn"].split(":")[-1], VersionNumber=1)
+    assert got["LayerVersionArn"] == layer["LayerVersionArn"]
+    name = create_python(lam, "import greeting\ndef handler(e, c):\n    return greeting.WORD\n",
+                         Layers=[layer["LayerVersionArn"]])
+    config = lam.get_function_configuration(FunctionName=name)
+    assert config["Layers"][0]["Arn"] == layer["LayerVersionArn"]
+    assert invoke_json(lam, name)[1] == "layered"
+    versions = lam.list_layer_versions(LayerName=layer["LayerArn"].split(":")[-1])["LayerVersions"]
+    assert [v["Version"] for v in versions] == [1]
+    assert any(item["LayerArn"] == layer["LayerArn"] for item in lam.list_layers()["Layers"])
+    with pytest.raises(lam.exceptions.ClientError) as err:
+        create_python(lam, "def handler(e, c):\n    return 1\n",
+                      Layers=[layer["LayerArn"] + ":99"])
+    assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"

@@ -1,0 +1,53 @@
+"""S3 test helpers: a fresh bucket per test, error assertions, raw HTTP for what boto3 will not send."""
+
+from __future__ import annotations
+
+import http.client
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def unique_bucket_name(prefix: str = "test") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    name = unique_bucket_name()
+    s3.create_bucket(Bucket=name)
+    return name
+
+
+def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int, dict]:
+    response = exc_info.value.response
+    error = response["Error"]
+    return error.get("Code"), error.get("Message"), response["ResponseMetadata"]["HTTPStatusCode"], error
+
+
+def assert_error(exc_info: pytest.ExceptionInfo[ClientError], code: str, status: int,
+                 message: str | None = None) -> dict:
+    got_code, got_message, got_status, error = error_of(exc_info)
+    assert (got_code, got_status) == (code, status), error
+    if message is not None:
+        assert got_message == message
+    return error
+
+
+def raw_request(endpoint_url: str, method: str, path: str, body: bytes = b"",
+                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """One plain HTTP request (the server does not verify signatures unless configured to)."""
+    parsed = urlparse(endpoint_url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    try:
+        all_headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
+                                        "SignedHeaders=host, Signature=" + "0" * 64}
+        all_headers.update(headers or {})
+        conn.request(method, path, body=body, headers=all_headers)
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    finally:
+        conn.close()

@@ -1,0 +1,300 @@
+"""SqliteDatabase: group commit, per-job rollback, after_commit, readers, concurrency, close."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+
+import pytest
+
+from overcast.storage import DatabaseClosedError, SqliteDatabase
+
+
+@pytest.fixture(params=[True, False], ids=["fsync", "nofsync"])
+def db(tmp_path, request):
+    database = SqliteDatabase(str(tmp_path / "test.db"), fsync=request.param)
+    database.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield database
+    database.close()
+
+
+def names(db: SqliteDatabase) -> list[str]:
+    return [row[0] for row in db.fetchall("SELECT name FROM items ORDER BY id")]
+
+
+class WriterGate:
+    """Holds the writer inside one job so that the jobs submitted meanwhile form one batch."""
+
+    def __init__(self, db: SqliteDatabase) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+        def hold(tx):
+            self.entered.set()
+            assert self.release.wait(30)
+
+        self.thread = threading.Thread(target=db.write_blocking, args=(hold,))
+        self.thread.start()
+        assert self.entered.wait(30)
+
+    def open(self) -> None:
+        self.release.set()
+        self.thread.join(30)
+
+
+def test_write_returns_result_and_read_sees_it(db):
+    async def main():
+        return await db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('a')").lastrowid)
+
+    rowid = asyncio.run(main())
+    assert db.fetchone("SELECT id, name FROM items") == (rowid, "a")
+    assert db.fetchall("SELECT name FROM items") == [("a",)]
+
+
+def test_failing_job_is_rolled_back_alone_within_a_batch(db):
+    def insert(name):
+        return lambda tx: tx.execute("INSERT INTO items (name) VALUES (?)", (name,)).lastrowid
+
+    def insert_then_fail(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('doomed')")
+        raise ValueError("boom")
+
+    async def main():
+        gate = WriterGate(db)
+        commits_before = db.commits
+        tasks = [
+            asyncio.ensure_future(db.write(insert("first"))),
+            asyncio.ensure_future(db.write(insert_then_fail)),
+            asyncio.ensure_future(db.write(insert("first"))),  # unique violation: fails alone too
+            asyncio.ensure_future(db.write(insert("last"))),
+        ]
+        await asyncio.sleep(0)  # every task has now queued its job behind the gate
+        gate.open()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return results, db.commits - commits_before
+
+    results, commits = asyncio.run(main())
+    assert isinstance(results[0], int) and isinstance(results[3], int)
+    assert isinstance(results[1], ValueError) and str(results[1]) == "boom"
+    assert isinstance(results[2], sqlite3.IntegrityError)
+    assert names(db) == ["first", "last"]
+    # The gate's own job, then every queued job in one shared commit.
+    assert commits == 2
+
+
+def test_exception_is_raised_to_blocking_caller_and_nothing_is_kept(db):
+    def fail(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('x')")
+        raise KeyError("nope")
+
+    with pytest.raises(KeyError):
+        db.write_blocking(fail)
+    assert names(db) == []
+    db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('y')"))
+    assert names(db) == ["y"]
+
+
+def test_after_commit_runs_in_order_only_for_committed_jobs_and_after_the_commit(db):
+    seen: list[tuple[str, list[str]]] = []
+
+    def job(name, fail=False):
+        def fn(tx):
+            tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
+            # A reader connection sees the row only once it is committed.
+            tx.after_commit(lambda: seen.append((f"{name}-1", names(db))))
+            tx.after_commit(lambda: seen.append((f"{name}-2", names(db))))
+            if fail:
+                raise RuntimeError(name)
+        return fn
+
+    async def main():
+        gate = WriterGate(db)
+        tasks = [asyncio.ensure_future(db.write(job(n, fail=(n == "b")))) for n in "abc"]
+        await asyncio.sleep(0)
+        gate.open()
+        return await asyncio.gather(*tasks, return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert isinstance(results[1], RuntimeError)
+    assert [label for label, _ in seen] == ["a-1", "a-2", "c-1", "c-2"]
+    assert all(visible == ["a", "c"] for _, visible in seen)
+
+
+def test_failing_after_commit_callback_does_not_fail_the_write(db):
+    def fn(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('kept')")
+        tx.after_commit(lambda: 1 / 0)
+        return "ok"
+
+    assert db.write_blocking(fn) == "ok"
+    assert names(db) == ["kept"]
+
+
+def test_tx_cannot_be_used_after_its_job(db):
+    leaked = db.write_blocking(lambda tx: tx)
+    with pytest.raises(RuntimeError):
+        leaked.execute("SELECT 1")
+
+
+def test_write_blocking_inside_a_write_is_refused_instead_of_deadlocking(db):
+    def nested(tx):
+        db.write_blocking(lambda inner: None)
+
+    with pytest.raises(RuntimeError, match="writer thread"):
+        db.write_blocking(nested)
+
+
+def test_readers_do_not_wait_for_an_open_write_transaction(db):
+    db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('old')"))
+    inside = threading.Event()
+    finish = threading.Event()
+
+    def slow(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('new')")
+        inside.set()
+        assert finish.wait(30)
+
+    writer = threading.Thread(target=db.write_blocking, args=(slow,))
+    writer.start()
+    try:
+        assert inside.wait(30)
+        # The write transaction is open and holds the write lock; a read still answers, from
+        # the last committed state.
+        assert names(db) == ["old"]
+    finally:
+        finish.set()
+        writer.join(30)
+    assert names(db) == ["old", "new"]
+
+
+def test_reader_connection_is_read_only(db):
+    with pytest.raises(sqlite3.OperationalError):
+        db.fetchall("INSERT INTO items (name) VALUES ('sneaky')")
+
+
+def test_many_concurrent_async_and_thread_writers_are_all_acknowledged_and_present(db):
+    async_count, thread_count, per_thread = 200, 4, 50
+
+    async def main():
+        return await asyncio.gather(*(
+            db.write(lambda tx, i=i: tx.execute("INSERT INTO items (name) VALUES (?)", (f"a{i}",)).lastrowid)
+            for i in range(async_count)
+        ))
+
+    thread_ids: list[int] = []
+    lock = threading.Lock()
+
+    def thread_writer(t):
+        for i in range(per_thread):
+            rowid = db.write_blocking(
+                lambda tx, i=i: tx.execute("INSERT INTO items (name) VALUES (?)", (f"t{t}-{i}",)).lastrowid)
+            with lock:
+                thread_ids.append(rowid)
+
+    threads = [threading.Thread(target=thread_writer, args=(t,)) for t in range(thread_count)]
+    for thread in threads:
+        thread.start()
+    async_ids = asyncio.run(main())
+    for thread in threads:
+        thread.join(60)
+    acknowledged = set(async_ids) | set(thread_ids)
+    assert len(acknowledged) == async_count + thread_count * per_thread
+    stored = {row[0] for row in db.fetchall("SELECT id FROM items")}
+    assert stored == acknowledged
+    # Concurrent writers shared commits.
+    assert db.jobs_committed > db.commits
+
+
+def test_data_survives_close_and_reopen(tmp_path):
+    path = str(tmp_path / "again.db")
+    first = SqliteDatabase(path)
+    first.write_blocking(lambda tx: tx.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)"))
+    first.write_blocking(lambda tx: tx.execute("INSERT INTO kv VALUES ('k', x'00ff')"))
+    first.close()
+    second = SqliteDatabase(path)
+    try:
+        assert second.fetchone("SELECT v FROM kv WHERE k = 'k'") == (b"\x00\xff",)
+        assert second.fetchone("PRAGMA journal_mode") == ("wal",)
+    finally:
+        second.close()
+
+
+def test_close_answers_queued_writes_then_refuses_new_ones(db):
+    async def main():
+        gate = WriterGate(db)
+        pending = asyncio.ensure_future(db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('q')")))
+        await asyncio.sleep(0)
+        closer = threading.Thread(target=db.close)
+        closer.start()
+        gate.open()
+        await pending
+        closer.join(30)
+
+    asyncio.run(main())
+    with pytest.raises(DatabaseClosedError):
+        db.write_blocking(lambda tx: None)
+    reopened = SqliteDatabase(db.path)
+    try:
+        assert reopened.fetchall("SELECT name FROM items") == [("q",)]
+    finally:
+        reopened.close()
+
+
+def test_foreign_keys_are_enforced(db):
+    db.write_blocking(lambda tx: tx.execute(
+        "CREATE TABLE child (id INTEGER PRIMARY KEY, item INTEGER NOT NULL REFERENCES items(id))"))
+    with pytest.raises(sqlite3.IntegrityError):
+        db.write_blocking(lambda tx: tx.execute("INSERT INTO child (item) VALUES (12345)"))
+
+
+def test_open_fails_clearly_for_an_unusable_path(tmp_path):
+    with pytest.raises(sqlite3.OperationalError):
+        SqliteDatabase(str(tmp_path / "missing-dir" / "x.db"))
+
+
+def test_async_write_function_is_rejected(db):
+    async def wrong(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('never')")
+
+    with pytest.raises(TypeError, match="plain function"):
+        db.write_blocking(wrong)
+    assert names(db) == []
+
+
+def test_fetchone_does_not_hold_a_snapshot_that_blocks_checkpoints(db):
+    db.write_blocking(lambda tx: tx.executemany("INSERT INTO items (name) VALUES (?)", [(f"n{i}",) for i in range(50)]))
+    assert db.fetchone("SELECT name FROM items ORDER BY id") == ("n0",)  # 49 rows left unread
+    db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('later')"))
+    outsider = sqlite3.connect(db.path)
+    try:
+        busy, _, _ = outsider.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        outsider.close()
+    assert busy == 0
+
+
+@pytest.mark.parametrize("statement", ["COMMIT", "  begin immediate", "ROLLBACK", "savepoint x", "END"])
+def test_transaction_control_inside_a_write_is_refused(db, statement):
+    def fn(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('inside')")
+        tx.execute(statement)
+
+    with pytest.raises(ValueError, match="transaction control"):
+        db.write_blocking(fn)
+    assert names(db) == []
+
+
+def test_cancelled_caller_does_not_withdraw_a_submitted_write(db):
+    async def main():
+        gate = WriterGate(db)
+        task = asyncio.ensure_future(db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('orphan')")))
+        await asyncio.sleep(0)
+        task.cancel()
+        gate.open()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await db.write(lambda tx: None)  # queued after it, so it has been answered by now
+
+    asyncio.run(main())
+    assert names(db) == ["orphan"]
