@@ -36,6 +36,15 @@ GET_ITEM_OK = _response(
     [(b"Content-Type", b"application/x-amz-json-1.0")],
     b'{"Item":{"pk":{"S":"get-0"},"payload":{"S":"' + b"x" * 1000 + b'"},"n":{"N":"42"}}}',
 )
+# A 1,000-item partition of small items, as the Query workload reads it, for the client's parse cost.
+QUERY_OK = _response(
+    b"200 OK",
+    [(b"Content-Type", b"application/x-amz-json-1.0")],
+    b'{"Count":1000,"ScannedCount":1000,"Items":['
+    + b",".join(b'{"pk":{"S":"partition"},"sk":{"N":"%d"},"payload":{"S":"%s"}}' % (n, b"y" * 100)
+                for n in range(1000))
+    + b"]}",
+)
 JSON_OK = _response(b"200 OK", [(b"Content-Type", b"application/x-amz-json-1.0")], b"{}")
 LIST_OK = _response(b"200 OK", [(b"Content-Type", b"application/xml")], LIST_BUCKETS_XML)
 GET_OK = _response(b"200 OK", [(b"Content-Type", b"binary/octet-stream"), (b"ETag", b'"0"')], OBJECT_BODY)
@@ -91,23 +100,30 @@ class NullProtocol(asyncio.Protocol):
                 self.continued = True
                 self.transport.write(CONTINUE)
             return False
+        body = bytes(self.buffer[body_start:request_end]) if length is not None else b""
         del self.buffer[:request_end]
         self.continued = False
-        self.transport.write(self._answer(head))
+        self.transport.write(self._answer(head, body))
         return True
 
     @staticmethod
-    def _answer(head: bytes) -> bytes:
+    def _answer(head: bytes, body: bytes) -> bytes:
         target = _header(head, b"x-amz-target")
         if target is not None:
             # A 1 KB item, so the client's floor includes parsing what a real GetItem returns.
-            return GET_ITEM_OK if target.endswith(b".getitem") else JSON_OK
+            if target.endswith(b".getitem"):
+                return GET_ITEM_OK
+            return QUERY_OK if target.endswith(b".query") else JSON_OK
         method, _, rest = head.partition(b" ")
         path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
         if method == b"get":
             return LIST_OK if path == b"/" else GET_OK
         if method == b"head":
             return HEAD_OK
+        if path.endswith(b"/invocations"):
+            # Lambda Invoke: the event comes back as the function's result, as an echo handler would return it.
+            return _response(b"200 OK", [(b"Content-Type", b"application/json"),
+                                         (b"X-Amz-Executed-Version", b"$LATEST")], body)
         return PUT_OK
 
 

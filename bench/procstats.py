@@ -49,8 +49,19 @@ def _cpu_ticks(pid: int) -> int:
     except OSError:
         return 0
     fields = stat[stat.rfind(b")") + 2 :].split()
-    # utime and stime are fields 14 and 15 of stat; `fields` starts at field 3 (state).
-    return int(fields[11]) + int(fields[12])
+    # utime, stime, cutime, cstime are fields 14-17 of stat; `fields` starts at field 3 (state). The last two
+    # hold the time of children already reaped (Lambda workers, say), which a living tree no longer shows.
+    return int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+
+
+def start_time(pid: int) -> int | None:
+    """Clock ticks after boot when the process started: with the pid, names one process even if pids are reused."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat[stat.rfind(b")") + 2 :].split()[19])
 
 
 def _rss_bytes(pid: int) -> int:
@@ -62,7 +73,7 @@ def _rss_bytes(pid: int) -> int:
 
 
 def tree_cpu_seconds(root_pid: int, pids: list[int] | None = None) -> float:
-    """User+system CPU consumed so far by the tree (dead children's time is lost: servers here keep theirs)."""
+    """User+system CPU consumed so far by the tree, reaped children included (unreaped dead ones are lost)."""
     return sum(_cpu_ticks(p) for p in (pids or process_tree(root_pid))) / CLOCK_TICKS_PER_SECOND
 
 

@@ -1,6 +1,6 @@
 """Run every workload against every server, one fresh server at a time, and print the side-by-side table.
 
-    python -m bench [--quick] [--only s3,dynamodb,large] [--targets overcast,moto]
+    python -m bench [--quick] [--only s3,dynamodb,lambda,large] [--targets overcast,moto]
     python bench/run.py ...   (the same)
 """
 
@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable from t
 
 from bench import large
 from bench.capture import Signer, make_client
-from bench.clientbench import run_client
+from bench.clientbench import run_client, run_paired
 from bench.loadgen import run_load
 from bench.procstats import tree_cpu_seconds, tree_rss_bytes
 from bench.report import Row, render, write_json
@@ -34,7 +34,7 @@ from bench.workloads.s3 import ensure_bucket
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MIB = 1024 * 1024
-GROUPS = ("s3", "dynamodb", "large", "start")  # start-up is measured whatever the selection
+GROUPS = ("s3", "dynamodb", "lambda", "apigateway", "large", "start")  # start-up is measured whatever the selection
 
 
 @dataclass
@@ -46,6 +46,8 @@ class Options:
     start_repeats: int
     settle: float
     keep_workdirs: bool
+    paired_duration: float = 0.0  # seconds per side when pairing with the floor (0: same as duration)
+    max_distinct_requests: int = 1_000_000  # signing costs ~0.5 ms each; --quick signs fewer
     max_calls: int = 100_000
     max_requests: int = 2_000_000
 
@@ -81,12 +83,27 @@ def _throughput_fields(result: Any, server_cpu: float) -> dict[str, Any]:
     return fields
 
 
-def bench_boto3(server: RunningServer, workload: Workload, client: Any, opts: Options) -> Row:
-    cpu_before = tree_cpu_seconds(server.pid)
-    result = run_client(client, workload, duration=opts.duration, max_calls=opts.max_calls,
-                        warmup_seconds=opts.warmup)
-    cpu = tree_cpu_seconds(server.pid) - cpu_before
-    return _ops_row(workload, "boto3", server.spec.name, **_throughput_fields(result, cpu))
+def bench_boto3(server: RunningServer, workload: Workload, client: Any, opts: Options,
+                floor: RunningServer | None) -> Row:
+    """One client's calls; paired with the do-nothing floor when one is running, for a drift-free ratio."""
+    server_cpu = functools.partial(tree_cpu_seconds, server.pid)
+    if floor is None:
+        result = run_client(client, workload, duration=opts.duration, max_calls=opts.max_calls,
+                            warmup_seconds=opts.warmup, server_cpu=server_cpu)
+        return _ops_row(workload, workload.client_label, server.spec.name, **_throughput_fields(result, result.server_cpu_seconds))
+    floor_client = make_client(workload.service, floor.endpoint)
+    result, floor_result = run_paired(client, floor_client, workload, duration=opts.paired_duration or opts.duration,
+                                      max_calls=opts.max_calls, warmup_seconds=opts.warmup, server_cpu=server_cpu)
+    if floor_result.failed and not result.failed:
+        # The floor cannot answer this operation as the client expects: measure alone rather than not at all.
+        result = run_client(client, workload, duration=opts.duration, max_calls=opts.max_calls,
+                            warmup_seconds=opts.warmup, server_cpu=server_cpu)
+    row = _ops_row(workload, workload.client_label, server.spec.name, **_throughput_fields(result, result.server_cpu_seconds))
+    if result.completed and floor_result.completed and floor_result.elapsed and not floor_result.failed:
+        floor_ops = floor_result.completed / floor_result.elapsed
+        row["paired_floor_ops_s"] = floor_ops
+        row["vs_floor"] = row["ops_s"] / floor_ops
+    return row
 
 
 def _call_nth(workload: Workload, i: int, client: Any) -> Any:
@@ -94,11 +111,12 @@ def _call_nth(workload: Workload, i: int, client: Any) -> Any:
 
 
 def bench_server_bound(server: RunningServer, workload: Workload, opts: Options) -> Row:
+    distinct = min(workload.distinct_requests, opts.max_distinct_requests)
     if workload.wire is not None:
-        requests = [workload.wire(server.endpoint, i) for i in range(workload.distinct_requests)]
+        requests = [workload.wire(server.endpoint, i) for i in range(distinct)]
     else:
         signer = Signer(workload.service, server.endpoint)
-        requests = [signer.sign(functools.partial(_call_nth, workload, i)) for i in range(workload.distinct_requests)]
+        requests = [signer.sign(functools.partial(_call_nth, workload, i)) for i in range(distinct)]
     run_load(HOST, server.port, requests, connections=opts.connections, duration=opts.warmup,
              max_requests=opts.max_requests)
     cpu_before = tree_cpu_seconds(server.pid)
@@ -109,7 +127,7 @@ def bench_server_bound(server: RunningServer, workload: Workload, opts: Options)
     return _ops_row(workload, mode, server.spec.name, **_throughput_fields(result, cpu))
 
 
-def bench_workload(server: RunningServer, workload: Workload, opts: Options) -> list[Row]:
+def bench_workload(server: RunningServer, workload: Workload, opts: Options, floor: RunningServer | None) -> list[Row]:
     mode_b = f"server-bound ({opts.connections} conns)"
     if not server.spec.serves(workload.service):
         return []  # not a peer for this service: no row rather than a row of n/a
@@ -119,12 +137,15 @@ def bench_workload(server: RunningServer, workload: Workload, opts: Options) -> 
             workload.setup(client)
         except Exception as error:  # noqa: BLE001 - a server that lacks the operation is n/a, not a crash
             reason = f"setup failed: {type(error).__name__}: {error}"
-            return [_ops_row(workload, mode, server.spec.name, error=reason) for mode in ("boto3", mode_b)]
-    rows = [bench_boto3(server, workload, client, opts)]
+            return [_ops_row(workload, mode, server.spec.name, error=reason) for mode in (workload.client_label, mode_b)]
+    rows = [bench_boto3(server, workload, client, opts, floor)]
     if not workload.server_bound:
         return rows
     if rows[0].get("ops"):
-        rows.append(bench_server_bound(server, workload, opts))
+        try:
+            rows.append(bench_server_bound(server, workload, opts))
+        except Exception as error:  # noqa: BLE001 - e.g. a request that cannot be signed: n/a, not a crash
+            rows.append(_ops_row(workload, mode_b, server.spec.name, error=f"{type(error).__name__}: {error}"))
     else:
         rows.append(_ops_row(workload, mode_b, server.spec.name, error="skipped: boto3 mode failed"))
     return rows
@@ -160,7 +181,8 @@ def bench_large(server: RunningServer, opts: Options) -> list[Row]:
     return rows
 
 
-def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], opts: Options) -> list[Row]:
+def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], opts: Options,
+                 floor: RunningServer | None = None) -> list[Row]:
     missing = spec.missing()
     if missing:
         return [{"kind": "start", "target": spec.name, "error": missing}]
@@ -178,7 +200,7 @@ def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], 
         idle_rss = tree_rss_bytes(server.pid) / MIB
         for workload in workloads:
             print(f"  {spec.name}: {workload.title}", file=sys.stderr, flush=True)
-            rows += bench_workload(server, workload, opts)
+            rows += bench_workload(server, workload, opts, None if not spec.stateful else floor)
         if "large" in groups and spec.stateful and spec.serves("s3"):
             print(f"  {spec.name}: {opts.large_mib} MiB objects", file=sys.stderr, flush=True)
             rows += bench_large(server, opts)
@@ -218,13 +240,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="short runs (finishes in under 2 minutes)")
     parser.add_argument("--only", default=",".join(GROUPS),
                         help=f"comma-separated groups to run, from {', '.join(GROUPS)} (start-up is always measured)")
-    parser.add_argument("--targets", default=",".join(SPECS), help=f"comma-separated, from {', '.join(SPECS)}")
+    parser.add_argument("--targets", default=",".join(n for n, s in SPECS.items() if s.in_default_run),
+                        help=f"comma-separated, from {', '.join(SPECS)} (default: all but overcast-nofsync)")
     parser.add_argument("--duration", type=float, help="seconds per measurement (default 5, quick 1)")
     parser.add_argument("--connections", type=int, default=16, help="server-bound connections (default 16)")
     parser.add_argument("--large-mib", type=int, default=256, help="size of the large object (default 256)")
     parser.add_argument("--start-repeats", type=int, help="fresh starts timed per server (default 5, quick 1)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for bench/README.md)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json and latest.json)")
+    parser.add_argument("--no-pairing", action="store_true",
+                        help="do not pair boto3-mode measurements with a do-nothing floor server")
     parser.add_argument("--keep-workdirs", action="store_true", help="keep each server's temporary directory")
     return parser.parse_args(argv)
 
@@ -242,8 +267,11 @@ def main(argv: list[str] | None = None) -> int:
         connections=args.connections,
         large_mib=args.large_mib,
         start_repeats=args.start_repeats or (1 if args.quick else 5),
-        settle=1.0 if args.quick else 3.0,
+        settle=0.5 if args.quick else 3.0,
         keep_workdirs=args.keep_workdirs,
+        # --quick must stay under 2 minutes on a busy 2-core machine: half the time per side when paired.
+        paired_duration=0.5 if args.quick and not args.duration else 0.0,
+        max_distinct_requests=100 if args.quick else 1_000_000,
     )
     workloads = [w for w in all_workloads() if w.group in groups and (w.in_quick or not args.quick)]
     targets = [SPECS[t.strip()] for t in args.targets.split(",") if t.strip()]
@@ -253,9 +281,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: load average {load_before[0]:.1f} on {os.cpu_count()} CPUs: other work is running, "
               "ops/s and latency will be noisy (server CPU ms/op is steadier)", file=sys.stderr)
     rows: list[Row] = []
-    for spec in targets:
-        print(f"{spec.name}:", file=sys.stderr, flush=True)
-        rows += bench_target(spec, workloads, groups, opts)
+    # A second do-nothing server, idle but for the floor slices that alternate with each boto3 measurement.
+    floor = None if args.no_pairing or not workloads else start(SPECS["null"])
+    try:
+        for spec in targets:
+            print(f"{spec.name}:", file=sys.stderr, flush=True)
+            target_started = time.time()
+            rows += bench_target(spec, workloads, groups, opts, floor)
+            print(f"  {spec.name}: {time.time() - target_started:.1f} s", file=sys.stderr, flush=True)
+    finally:
+        if floor is not None:
+            floor.stop()
     meta = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "quick": args.quick,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.capture import Signer
+from bench.procstats import process_tree, start_time
 
 HOST = "127.0.0.1"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +36,7 @@ class ServerSpec:
     stateful: bool = True  # False for the do-nothing floor: no setup, no large objects
     probe_service: str = "s3"  # the first successful request: ListBuckets (s3) or ListTables (dynamodb)
     services: frozenset[str] | None = None  # AWS services it emulates; None for all that the workloads use
+    in_default_run: bool = True  # False for diagnostic variants, run only when named in --targets
 
     def serves(self, service: str) -> bool:
         return self.services is None or service in self.services
@@ -73,6 +75,14 @@ SPECS: dict[str, ServerSpec] = {
         _python("-m", "overcast.cli", "serve", "--host", "{host}", "--port", "{port}", "--data-dir", "{data}",
                 "--log-level", "warning"),
         needs_module="overcast.cli",
+    ),
+    # Diagnostic: what durability costs. Not a peer, and not in the default run.
+    "overcast-nofsync": ServerSpec(
+        "overcast-nofsync",
+        _python("-m", "overcast.cli", "serve", "--host", "{host}", "--port", "{port}", "--data-dir", "{data}",
+                "--log-level", "warning", "--no-fsync"),
+        needs_module="overcast.cli",
+        in_default_run=False,
     ),
     "moto": ServerSpec("moto", _python("-m", "moto.server", "-H", "{host}", "-p", "{port}"), needs_module="moto.server"),
     "ministack": ServerSpec(
@@ -137,6 +147,9 @@ class RunningServer:
             return ""
 
     def stop(self) -> None:
+        # Descendants may have left the process group (Lambda workers often do): note them while they are
+        # still the leader's, so that they can be ended by id once the leader has had its chance to end them.
+        descendants = [(pid, start_time(pid)) for pid in process_tree(self.process.pid) if pid != self.process.pid]
         if self.process.poll() is None:
             try:
                 # Our own child leads its own process group, so this reaches only what it started.
@@ -152,6 +165,13 @@ class RunningServer:
             os.killpg(self.process.pid, signal.SIGKILL)  # stragglers the leader left behind
         except (ProcessLookupError, PermissionError):
             pass
+        for pid, started in descendants:
+            if started is None or start_time(pid) != started:
+                continue  # gone, and the pid perhaps reused by a process that is not ours
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         if self._log is not None:
             self._log.close()  # type: ignore[attr-defined]
         if not self.keep_workdir:

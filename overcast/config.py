@@ -79,6 +79,7 @@ def from_env_and_args(args: dict[str, object]) -> Config:
         if isinstance(setting.default, bool):
             value = parse_bool(value)
         elif isinstance(setting.default, int):
-            value = int(value)  # type: ignore[arg-type]
+            value = int(str(value))  # a flag arrives as int, an environment variable as text
         values[setting.flag] = value
+    # Each value was converted to its Setting's type above, which mypy cannot follow through the table.
     return Config(**values)  # type: ignore[arg-type]

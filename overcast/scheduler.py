@@ -29,6 +29,12 @@ class Scheduler:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stopping = False
+        # Held while a job runs, so run_due (after a clock move) waits for a job already in
+        # flight on the background thread instead of answering before it is done.
+        self._job_lock = threading.Lock()
+        # Bumped by every clock move: a periodic job that was running while the clock moved
+        # saw the old time, so it is due again at once.
+        self._generation = 0
         clock.on_change(self.wake)
 
     def every(self, interval: float, job: Job, *, first_in: float | None = None) -> None:
@@ -48,6 +54,7 @@ class Scheduler:
     def wake(self) -> None:
         """Re-check what is due now (called when the clock moves)."""
         with self._cond:
+            self._generation += 1
             # A moved clock may make periodic jobs due at once: pull them forward.
             now = self.clock.time()
             self._heap = [(min(when, now) if interval else when, seq, job, interval)
@@ -56,23 +63,33 @@ class Scheduler:
             self._cond.notify()
 
     def run_due(self) -> None:
-        """Run every job due now, on the calling thread (used by tests of jobs and by wake-ups)."""
-        while True:
-            with self._cond:
-                if not self._heap or self._heap[0][0] > self.clock.time():
-                    return
-                when, _, job, interval = heapq.heappop(self._heap)
-            self._run(job, interval)
+        """Run every job due now, on the calling thread (after a clock move, so the caller sees
+        the effect). A job in flight on the background thread is waited for first."""
+        while not self._run_next_due():
+            pass
 
-    def _run(self, job: Job, interval: float | None) -> None:
-        now = self.clock.time()
-        try:
-            job(now)
-        except Exception:  # a failing job must not stop the others
-            log.exception("background job %r failed", job)
+    def _run_next_due(self) -> bool:
+        """Pop and run one due job; True when none was due. Popping happens under the job lock,
+        so whoever holds it is the only one running jobs."""
+        with self._job_lock:
+            with self._cond:
+                if self._stopping or not self._heap or self._heap[0][0] > self.clock.time():
+                    return True
+                _, _, job, interval = heapq.heappop(self._heap)
+                generation = self._generation
+            now = self.clock.time()
+            try:
+                job(now)
+            except Exception:  # a failing job must not stop the others
+                log.exception("background job %r failed", job)
         if interval is not None:
             with self._cond:
-                heapq.heappush(self._heap, (self.clock.time() + interval, next(self._seq), job, interval))
+                # A periodic job that ran while the clock moved saw the old time: due again now.
+                moved = self._generation != generation
+                when = self.clock.time() if moved else self.clock.time() + interval
+                heapq.heappush(self._heap, (when, next(self._seq), job, interval))
+                self._cond.notify()
+        return False
 
     def _ensure_thread(self) -> None:
         if self._thread is None and not self._stopping:
@@ -92,8 +109,7 @@ class Scheduler:
                         self._cond.wait(timeout=1.0)
                 if self._stopping:
                     return
-                _, _, job, interval = heapq.heappop(self._heap)
-            self._run(job, interval)
+            self._run_next_due()
 
     def stop(self) -> None:
         with self._cond:

@@ -29,10 +29,11 @@ class Workload:
     # answered from cache, say): the workload then runs in the boto3 mode only.
     server_bound: bool = True
     min_response_body: int = 0  # the server-bound mode counts a 2xx with a shorter body as an error
+    client_label: str = "boto3"  # the one-client mode's name in the table, for calls made without boto3
     in_quick: bool = True  # False for slow workloads that would push --quick past its 2 minutes
 
 
 def all_workloads() -> list[Workload]:
-    from bench.workloads import dynamodb, s3
+    from bench.workloads import apigateway, dynamodb, lambda_, s3
 
-    return [*s3.WORKLOADS, *dynamodb.WORKLOADS]
+    return [*s3.WORKLOADS, *dynamodb.WORKLOADS, *lambda_.WORKLOADS, *apigateway.WORKLOADS]

@@ -2,11 +2,13 @@
 
 A service's own errors subclass ServiceError in services/<svc>/errors.py, setting `code` and
 `status` as AWS does. Extra keyword arguments become extra members of the error body (S3's
-<BucketName>, DynamoDB's CancellationReasons, ...), serialized by the protocol in use.
+<BucketName>, DynamoDB's CancellationReasons, ...), serialized by the protocol in use; members
+whose names are not Python identifiers ('Content-MD5', 'X-Amz-Expires') go in `members`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -24,6 +26,7 @@ class ServiceError(Exception):
         status: int | None = None,
         sender_fault: bool | None = None,
         headers: dict[str, str] | None = None,
+        members: Mapping[str, Any] | None = None,
         **fields: Any,
     ):
         if message is not None:
@@ -34,7 +37,7 @@ class ServiceError(Exception):
             self.status = status
         if sender_fault is not None:
             self.sender_fault = sender_fault
-        self.fields: dict[str, Any] = fields
+        self.fields: dict[str, Any] = {**members, **fields} if members else fields
         self.headers: dict[str, str] = headers or {}
         super().__init__(self.message)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from overcast.protocol.base import RequestParser, ResponseSerializer
 from overcast.protocol.model import ServiceModel
@@ -32,7 +33,7 @@ _parser_cache: dict[tuple[str, str], RequestParser] = {}
 _serializer_cache: dict[tuple[str, str], ResponseSerializer] = {}
 
 
-def _load(package: str, module: str, cls: str):
+def _load(package: str, module: str, cls: str) -> Any:
     return getattr(importlib.import_module(f"overcast.protocol.{package}.{module}"), cls)
 
 

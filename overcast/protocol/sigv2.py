@@ -98,6 +98,9 @@ def canonical_resources(request: Request, bucket: str | None) -> list[str]:
             subresources.append((key, f"{key}={unquote(value)}" if sep else key))
     suffix = "?" + "&".join(text for _, text in sorted(subresources)) if subresources else ""
     candidates = [path + suffix]
+    if path.count("/") == 1 and len(path) > 1:
+        # botocore signs a bucket's own resource path-style as "/bucket/" while sending "/bucket".
+        candidates.append(path + "/" + suffix)
     host_label = request.host_name.split(".", 1)[0] if "." in request.host_name else ""
     for name in (bucket, host_label):
         if name and not name.isdigit() and f"/{name}{path}{suffix}" not in candidates:

@@ -26,7 +26,7 @@ from overcast.protocol.checksums import (  # noqa: F401  (re-exported: part of t
     PayloadHashChecker,
     validate_content_sha256,
 )
-from overcast.protocol.errors import ServiceError
+from overcast.protocol.errors import AccessDenied, ServiceError
 from overcast.protocol.sigv4_errors import (  # noqa: F401  (re-exported: part of this module's API)
     MAX_PRESIGNED_EXPIRES,
     OTHER_MAX_SKEW,
@@ -40,10 +40,12 @@ from overcast.protocol.sigv4_errors import (  # noqa: F401  (re-exported: part o
     check_skew_of,
     is_s3,
     malformed_error,
+    missing_auth_error,
     signature_error,
     unknown_key_error,
     wrong_region_error,
 )
+from overcast.protocol.sigv4_errors import _iso as iso_time
 from overcast.server.http import Request
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -376,7 +378,9 @@ def verify(
     if auth.version == 2 and s3:
         from overcast.protocol.sigv2 import verify_v2  # rare: only legacy S3 clients get here
 
-        verify_v2(request, auth, secret, now, check_skew=check_skew)
+        # A presigned URL expires by Overcast's clock, as SigV4 ones do.
+        v2_now = presign_now if auth.presigned and presign_now is not None else now
+        verify_v2(request, auth, secret, v2_now, check_skew=check_skew)
         return
     if auth.version != 4 or auth.algorithm != ALGORITHM:
         raise ServiceError(
@@ -427,7 +431,13 @@ def _same_signature(expected: str, provided: str) -> bool:
 def check_presigned_expiry(auth: SigV4Auth, now: float, service: str | None = None) -> None:
     """Refuse an expired SigV4 presigned URL even when its signature cannot be checked (a key
     Overcast has no secret for): expiry needs no secret."""
-    if not auth.presigned or auth.version != 4:
+    if not auth.presigned:
+        return
+    if auth.version == 2:
+        if auth.expires is not None and now > auth.expires:
+            raise AccessDenied("Request has expired", Expires=iso_time(auth.expires), ServerTime=iso_time(now))
+        return
+    if auth.version != 4:
         return
     request_time = _parse_amz_date(auth.amz_date)
     if request_time is not None:

@@ -38,6 +38,12 @@ OTHER_UNKNOWN_KEY_MESSAGE = "The security token included in the request is inval
 _JSON_PROTOCOLS = frozenset({"json", "rest-json", "smithy-rpc-v2-cbor"})
 
 
+def _auth_status(protocol: str | None) -> int:
+    """awsJson services (DynamoDB, Kinesis, Secrets Manager, ...) answer failed authentication
+    with 400; the REST and query services with 403."""
+    return 400 if protocol == "json" else 403
+
+
 def is_s3(service: str | None) -> bool:
     """Whether a service answers auth failures the S3 way."""
     return service == "s3" or service == "s3control"
@@ -48,8 +54,18 @@ def unknown_key_error(service: str | None, access_key: str = "", protocol: str |
     if is_s3(service):
         return InvalidAccessKeyId(S3_UNKNOWN_KEY_MESSAGE, AWSAccessKeyId=access_key)
     if protocol is None or protocol in _JSON_PROTOCOLS:
-        return UnrecognizedClient(OTHER_UNKNOWN_KEY_MESSAGE)
+        return UnrecognizedClient(OTHER_UNKNOWN_KEY_MESSAGE, status=_auth_status(protocol))
     return ServiceError(OTHER_UNKNOWN_KEY_MESSAGE, code="InvalidClientTokenId", status=403)
+
+
+def missing_auth_error(service: str | None, protocol: str | None) -> ServiceError:
+    """What AWS answers for a request that carries no credentials at all, where it needs them."""
+    if is_s3(service):
+        return AccessDenied("Access Denied")
+    if protocol in _JSON_PROTOCOLS:
+        message = "Request is missing Authentication Token" if protocol == "json" else "Missing Authentication Token"
+        return ServiceError(message, code="MissingAuthenticationTokenException", status=_auth_status(protocol))
+    return ServiceError("Request is missing Authentication Token", code="MissingAuthenticationToken", status=403)
 
 
 def signature_error(
@@ -66,7 +82,9 @@ def signature_error(
             CanonicalRequestBytes=_spaced_hex(canonical),
         )
     if protocol in _JSON_PROTOCOLS:
-        return SignatureDoesNotMatch(OTHER_SIGNATURE_MESSAGE, code="InvalidSignatureException")
+        return SignatureDoesNotMatch(
+            OTHER_SIGNATURE_MESSAGE, code="InvalidSignatureException", status=_auth_status(protocol)
+        )
     return SignatureDoesNotMatch(OTHER_SIGNATURE_MESSAGE)
 
 
@@ -142,7 +160,7 @@ def check_presigned_time(auth: SigV4Auth, request_time: float, now: float, s3: b
         if s3:
             raise AccessDenied(
                 "Request has expired",
-                **{
+                members={
                     "X-Amz-Expires": str(expires),
                     "Expires": _iso(request_time + expires),
                     "ServerTime": _iso(now),
@@ -171,10 +189,12 @@ def check_skew_of(request_time: float, now: float, s3: bool, protocol: str | Non
             f"Signature expired: {_amz(request_time)} is now earlier than "
             f"{_amz(now - OTHER_MAX_SKEW)} ({_amz(now)} - 5 min.)",
             code=code,
+            status=_auth_status(protocol),
         )
     if request_time > now + OTHER_MAX_SKEW:
         raise SignatureDoesNotMatch(
             f"Signature not yet current: {_amz(request_time)} is still later than "
             f"{_amz(now + OTHER_MAX_SKEW)} ({_amz(now)} + 5 min.)",
             code=code,
+            status=_auth_status(protocol),
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.values import to_iso8601
 
 if TYPE_CHECKING:
@@ -59,6 +60,13 @@ class MissingRequiredMembers(Exception):
     def prefixed(self, step: Any) -> MissingRequiredMembers:
         self.paths = [(step, *path) for path in self.paths]
         return self
+
+
+def check_required(required: tuple[str, ...], found: dict[str, Any]) -> None:
+    """Raise MissingRequiredMembers naming every required member a structure lacks."""
+    missing = [name for name in required if name not in found]
+    if missing:
+        raise MissingRequiredMembers([(name,) for name in missing])
 
 
 class WrongValueType(Exception):
@@ -152,6 +160,25 @@ def missing_parameter_message(paths: list[tuple[Any, ...]]) -> str:
 _CONSTRAINT_SERVICES: set[str] = set()
 _CONSTRAINT_COMPILERS: dict[str, ConstraintCompiler] = {}
 ConstraintCheck = Callable[[Any, str, list[str]], None]  # (value, path, problems)
+ScalarRule = Callable[[Any], str | None]  # value -> what it fails to satisfy, or None
+
+
+def _length_rules(low: int | None, high: int | None) -> list[ScalarRule]:
+    rules: list[ScalarRule] = []
+    if low is not None:
+        rules.append(lambda v: f"must have length greater than or equal to {low}" if len(v) < low else None)
+    if high is not None:
+        rules.append(lambda v: f"must have length less than or equal to {high}" if len(v) > high else None)
+    return rules
+
+
+def _range_rules(low: float | None, high: float | None) -> list[ScalarRule]:
+    rules: list[ScalarRule] = []
+    if low is not None:
+        rules.append(lambda v: f"must have value greater than or equal to {low}" if v < low else None)
+    if high is not None:
+        rules.append(lambda v: f"must have value less than or equal to {high}" if v > high else None)
+    return rules
 
 
 def enable_constraint_validation(service: str) -> None:
@@ -192,41 +219,17 @@ class ConstraintCompiler:
     def check(self, shape: Shape) -> ConstraintCheck | None:
         if shape.name in self._compiled:
             return self._compiled[shape.name]
-        cell: list[ConstraintCheck | None] = []
-
-        def deferred(value: Any, path: str, problems: list[str]) -> None:
-            if cell[0] is not None:
-                cell[0](value, path, problems)
-
-        self._compiled[shape.name] = deferred
-        built = self._build(shape)
-        cell.append(built)
-        self._compiled[shape.name] = built
-        return built
+        return compile_once(self._compiled, shape.name, lambda: self._build(shape))
 
     def _build(self, shape: Shape) -> ConstraintCheck | None:
         raw = shape.raw
         kind = shape.type_name
         sensitive = bool(raw.get("sensitive"))
-        scalar: list[Callable[[Any], str | None]] = []
-        if kind in ("string", "blob", "list", "map") and ("min" in raw or "max" in raw):
-            low, high = raw.get("min"), raw.get("max")
-            if low is not None:
-                scalar.append(
-                    lambda v: f"must have length greater than or equal to {low}" if len(v) < low else None
-                )
-            if high is not None:
-                scalar.append(
-                    lambda v: f"must have length less than or equal to {high}" if len(v) > high else None
-                )
-        if kind in ("integer", "long", "float", "double") and ("min" in raw or "max" in raw):
-            low, high = raw.get("min"), raw.get("max")
-            if low is not None:
-                scalar.append(
-                    lambda v: f"must have value greater than or equal to {low}" if v < low else None
-                )
-            if high is not None:
-                scalar.append(lambda v: f"must have value less than or equal to {high}" if v > high else None)
+        scalar: list[ScalarRule] = []
+        if kind in ("string", "blob", "list", "map"):
+            scalar.extend(_length_rules(raw.get("min"), raw.get("max")))
+        if kind in ("integer", "long", "float", "double"):
+            scalar.extend(_range_rules(raw.get("min"), raw.get("max")))
         if kind == "string" and raw.get("pattern"):
             try:
                 regex = re.compile(raw["pattern"])
@@ -261,9 +264,10 @@ class ConstraintCompiler:
         kind = shape.type_name
         if kind == "structure" and not shape.raw.get("document"):
             members = [
-                (name, lower_camel(name), self.check(member)) for name, member in shape.members.items()
+                (name, lower_camel(name), check)
+                for name, member in shape.members.items()
+                if (check := self.check(member)) is not None
             ]
-            members = [(name, camel, check) for name, camel, check in members if check is not None]
             if not members:
                 return None
 

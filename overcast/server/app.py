@@ -18,7 +18,7 @@ from overcast.protocol import sigv4
 from overcast.scheduler import Scheduler
 from overcast.server import chain
 from overcast.server.context import RequestContext
-from overcast.server.http import Request, RequestBody, Response
+from overcast.server.http import Receive, Request, RequestBody, Response, Send
 from overcast.server.internal_routes import InternalRoutes
 from overcast.services.base import ServiceRuntime
 from overcast.services.internal import InternalClient
@@ -67,11 +67,29 @@ class Overcast:
     def _mount_data_planes(self) -> None:
         """Data planes are matched by Host before any service loads, so they are mounted here;
         each is a light module that reaches its service through the internal client."""
+        from overcast.services.s3.cors import CorsEndpoint
+        from overcast.services.s3.post_object import PostObjectEndpoint
         from overcast.services.s3.website import WebsiteEndpoint
 
         website = WebsiteEndpoint(self.internal)
+        self.s3_cors = CorsEndpoint(self.internal)
         self.data_plane_matchers.append(website.matcher)
+        self.data_plane_matchers.append(self.s3_cors.matcher)  # preflight OPTIONS
+        self.data_plane_matchers.append(  # browser form uploads (presigned POST)
+            PostObjectEndpoint(self.internal, self.config.credential_map, self.clock).matcher)
         self.internal_routes.register("s3-website", website.serve_path_form)
+        from overcast.services.apigateway.invoke.endpoint import ExecuteApiEndpoint
+
+        self.data_plane_matchers.append(ExecuteApiEndpoint(self.registry).match)
+        self.internal_routes.register("lambda", self._lambda_code_download)
+
+    async def _lambda_code_download(self, request: Request) -> Response:
+        """GetFunction's Code.Location: served by Lambda, loaded on demand (after a restart the
+        link may be followed before any Lambda API call)."""
+        self.registry.get("lambda")
+        from overcast.services.lambda_.code_download import handle_code_download
+
+        return await handle_code_download(request)
 
     # -- chain hooks -------------------------------------------------------------------------
 
@@ -105,6 +123,18 @@ class Overcast:
                                    presign_now=self.clock.time())
         return secret
 
+    def refuse_anonymous(self, ctx: RequestContext) -> None:
+        """With --verify-signatures, a request without credentials is refused, unless its
+        operation is one that AWS serves unsigned (STS AssumeRoleWithWebIdentity, Cognito's
+        user-facing calls, ...)."""
+        operation = ctx.operation
+        if operation is not None and (
+            operation.raw.get("authtype") == "none" or "smithy.api#noAuth" in operation.raw.get("auth", ())
+        ):
+            return
+        protocol = ctx.service_model.protocol if ctx.service_model else None
+        raise sigv4.missing_auth_error(ctx.service, protocol)
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
@@ -117,14 +147,14 @@ class Overcast:
 
     # -- ASGI ----------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive, send) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             await self._http(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _lifespan(self, receive, send) -> None:
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
@@ -136,7 +166,7 @@ class Overcast:
                     await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _http(self, scope: dict[str, Any], receive, send) -> None:
+    async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         headers: dict[str, str] = {}
         for raw_name, raw_value in scope["headers"]:
@@ -170,7 +200,7 @@ class Overcast:
             else:
                 request_log.info("%s %s %d %.1fms", request.method, request.path, response.status, elapsed)
 
-    async def _send(self, scope: dict[str, Any], send, response: Response) -> None:
+    async def _send(self, scope: dict[str, Any], send: Send, response: Response) -> None:
         body = response.body
         head_only = scope["method"] == "HEAD"
         raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]

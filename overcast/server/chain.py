@@ -5,7 +5,8 @@
     account/region    from the access key and credential scope
     authenticate      SigV4 / presigned, when verification is configured
     decode body       aws-chunked framing and trailing checksums
-    parse             protocol layer, from botocore's service model
+    parse             protocol layer, from botocore's service model; then, when verifying,
+                      refuse requests without credentials (unless the operation is unsigned)
     dispatch          services/<svc>/provider method
     serialize         protocol layer, or the error path
 
@@ -22,10 +23,10 @@ from typing import TYPE_CHECKING
 from overcast.protocol import chunked, sigv4
 from overcast.protocol.errors import InternalError, NotImplementedOperation, ServiceError
 from overcast.protocol.model import load_service_model
-from overcast.protocol.registry import parser_for, serializer_for
+from overcast.protocol.registry import parser_for, protocol_for_request, serializer_for
 from overcast.server.context import RequestContext
-from overcast.server.http import Request, Response
-from overcast.server.routing import detect_service
+from overcast.server.http import BodyTooLarge, Request, Response
+from overcast.server.routing import detect_service, detect_unsigned_query_service, is_unsigned_query_candidate
 from overcast.services.base import method_name
 
 if TYPE_CHECKING:
@@ -48,6 +49,11 @@ async def handle(app: Overcast, request: Request) -> tuple[Response, RequestCont
 
     auth = sigv4.parse_auth(request)
     service = detect_service(request, auth.service if auth else None)
+    if auth is None and service == "s3" and is_unsigned_query_candidate(request):
+        try:
+            service = await detect_unsigned_query_service(request) or service
+        except (BodyTooLarge, ConnectionError):
+            pass  # left to S3, which refuses it as it would any other
     ctx = RequestContext(
         request=request,
         request_id=new_request_id(),
@@ -60,15 +66,21 @@ async def handle(app: Overcast, request: Request) -> tuple[Response, RequestCont
     )
     model = load_service_model(service)
     ctx.service_model = model
-    serializer = serializer_for(model)
+    protocol = protocol_for_request(model, request)  # CloudWatch speaks three
+    serializer = serializer_for(model, protocol)
     try:
         secret = await app.authenticate(ctx) if auth is not None else None
         if chunked.is_aws_chunked(request):
             request.body = chunked.decode_if_chunked(request, auth=auth if secret else None, secret=secret)
-        operation, params = await parser_for(model).parse(request)
+        operation, params = await parser_for(model, protocol).parse(request)
         ctx.operation = operation
+        if auth is None and app.config.verify_signatures:
+            app.refuse_anonymous(ctx)  # after parse: whether unsigned is allowed is per operation
         output = await dispatch(app, ctx, params)
-        return serializer.serialize(ctx, operation, output), ctx
+        response = serializer.serialize(ctx, operation, output)
+        if service == "s3" and "origin" in request.headers:
+            await app.s3_cors.decorate(request, response)  # Access-Control-* from the bucket's rules
+        return response, ctx
     except ServiceError as error:
         return serializer.serialize_error(ctx, ctx.operation, error), ctx
     except Exception:

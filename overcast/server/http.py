@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 # Bodies up to this size are read whole; above it, handlers that can stream should.
 SMALL_BODY = 1024 * 1024
@@ -22,11 +23,16 @@ class BodyTooLarge(Exception):
     pass
 
 
+async def _no_more_body() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
 class RequestBody:
     """The request body, read lazily from the ASGI receive channel, once."""
 
     def __init__(self, receive: Receive | None, initial: bytes = b""):
-        self._receive = receive
+        # Without a channel the body is `initial` alone: _done is set and the stand-in never runs.
+        self._receive: Receive = receive or _no_more_body
         self._buffer = initial
         self._done = receive is None
         self._consumed = False
@@ -42,7 +48,7 @@ class RequestBody:
         parts = [self._buffer] if self._buffer else []
         size = len(self._buffer)
         while not self._done:
-            message = await self._receive()  # type: ignore[misc]
+            message = await self._receive()
             if message["type"] == "http.disconnect":
                 self._done = True
                 raise ConnectionError("client disconnected")
@@ -67,7 +73,7 @@ class RequestBody:
         if self._done:
             return
         while True:
-            message = await self._receive()  # type: ignore[misc]
+            message = await self._receive()
             if message["type"] == "http.disconnect":
                 raise ConnectionError("client disconnected")
             chunk = message.get("body", b"")

@@ -8,7 +8,7 @@ header; anything left is S3 (anonymous and presigned requests carry nothing else
 from __future__ import annotations
 
 from overcast.protocol.catalog import BY_SIGNING_NAME, BY_SMITHY_SERVICE, BY_TARGET_PREFIX
-from overcast.server.http import Request
+from overcast.server.http import SMALL_BODY, Request
 
 # REST path prefixes of the rest-json / rest-xml services other than S3.
 _PATH_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -54,3 +54,28 @@ def detect_service(request: Request, signing_service: str | None) -> str:
         if path.startswith(prefix):
             return service
     return "s3"
+
+
+# The query services' API versions: an unsigned query request (STS AssumeRoleWithWebIdentity
+# and AssumeRoleWithSAML are unsigned by design) names its service nowhere else.
+_QUERY_VERSIONS = {"2011-06-15": "sts", "2010-03-31": "sns", "2010-12-01": "ses", "2010-05-08": "iam"}
+
+
+def is_unsigned_query_candidate(request: Request) -> bool:
+    """A form POST to / without credentials: a query-protocol call, not S3 (whose browser form
+    uploads are multipart and name a bucket)."""
+    return (
+        request.method == "POST"
+        and request.path == "/"
+        and request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    )
+
+
+async def detect_unsigned_query_service(request: Request) -> str | None:
+    """The query service that an unsigned form POST is for, from its Version, or None."""
+    from urllib.parse import parse_qs
+
+    body = await request.body.read(SMALL_BODY)  # cached: the parser reads it again for free
+    versions = parse_qs(body.decode("utf-8", "replace")).get("Version")
+    return _QUERY_VERSIONS.get(versions[0]) if versions else None
+

@@ -84,8 +84,10 @@ class BlobStore(ABC):
         """Stream chunks into a new durable blob. Each observer sees every chunk (checksums)."""
 
     @abstractmethod
-    async def read(self, blob_id: str, start: int = 0, end: int | None = None, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
-        """Bytes [start, end) of a blob (end exclusive, None for the end), chunk by chunk."""
+    def read(self, blob_id: str, start: int = 0, end: int | None = None, chunk_size: int = 256 * 1024) -> AsyncIterator[bytes]:
+        """Bytes [start, end) of a blob (end exclusive, None for the end), chunk by chunk.
+
+        Implementations are async generators: `async for chunk in store.read(...)`."""
 
     @abstractmethod
     def path(self, blob_id: str) -> str:

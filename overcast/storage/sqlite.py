@@ -10,6 +10,7 @@ Callers are resolved only after COMMIT returns, i.e. after the sync (synchronous
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import queue
@@ -201,9 +202,10 @@ class SqliteDatabase(Database):
         if threading.current_thread() is self._writer:
             raise RuntimeError("write_blocking called from the writer thread (inside a write or an "
                                "after_commit callback); it would wait for itself forever")
-        job = _Job(fn, None, None, threading.Event())
+        done = threading.Event()
+        job = _Job(fn, None, None, done)
         self._submit(job)
-        job.event.wait()  # type: ignore[union-attr]
+        done.wait()
         if job.error is not None:
             raise job.error
         return job.result
@@ -324,8 +326,8 @@ class SqliteDatabase(Database):
         for job in batch:
             if job.event is not None:
                 job.event.set()
-            else:
-                per_loop.setdefault(job.loop, []).append((job.future, job.result, job.error))  # type: ignore[arg-type]
+            elif job.loop is not None and job.future is not None:  # every job has one or the other
+                per_loop.setdefault(job.loop, []).append((job.future, job.result, job.error))
         # One wake-up per event loop per batch instead of one per caller.
         for loop, outcomes in per_loop.items():
             try:
@@ -363,7 +365,8 @@ class SqliteDatabase(Database):
         if self.write_blocking(check) >= newest_known:
             return
         for migration in ordered:
-            self.write_blocking(lambda tx, m=migration: self._apply(tx, namespace, m, current))
+            self.write_blocking(functools.partial(self._apply, namespace=namespace, migration=migration,
+                                                  current=current))
 
     @staticmethod
     def _apply(tx: _Tx, namespace: str, migration: Migration, current: Callable[[_Tx], int]) -> None:

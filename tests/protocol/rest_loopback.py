@@ -11,7 +11,6 @@ import asyncio
 import io
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -21,8 +20,9 @@ from overcast.protocol.errors import ServiceError
 from overcast.protocol.model import load_service_model
 from overcast.protocol.registry import parser_for, serializer_for
 from overcast.server.context import RequestContext
-from overcast.server.http import Request, RequestBody
+from overcast.server.http import RequestBody
 from tests.protocol.rest_wire import response_body_bytes
+from tests.protocol.samples import from_prepared
 
 Handler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
@@ -50,27 +50,7 @@ class Loopback:
         self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def __call__(self, request: Any, **_: Any) -> AWSResponse:
-        url = urlsplit(request.url)
-        headers = {}
-        for name, value in request.headers.items():
-            headers[name.lower()] = value.decode("latin-1") if isinstance(value, bytes) else value
-        headers.setdefault("host", url.netloc)
-        body = request.body
-        if body is None:
-            data = b""
-        elif isinstance(body, (bytes, bytearray)):
-            data = bytes(body)
-        elif isinstance(body, str):
-            data = body.encode()
-        else:
-            data = body.read()
-        ours = Request(
-            method=request.method,
-            path=url.path or "/",
-            query_string=url.query,
-            headers=headers,
-            body=RequestBody.from_bytes(data),
-        )
+        ours = from_prepared(request)
         ctx = RequestContext(
             request=ours, request_id="LOOPBACK-REQ-1", account_id="000000000000", region="us-east-1"
         )

@@ -10,7 +10,6 @@ import asyncio
 import io
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import botocore.loaders
 import botocore.model
@@ -19,7 +18,8 @@ import botocore.serialize
 from botocore.awsrequest import HeadersDict, create_request_object, prepare_request_dict
 from botocore.response import StreamingBody
 
-from overcast.server.http import Request, RequestBody, Response
+from overcast.server.http import Request, Response
+from tests.protocol.samples import from_prepared
 
 ENDPOINT = "http://localhost:4566"
 
@@ -41,28 +41,7 @@ def client_request(
     serializer = botocore.serialize.create_serializer(model.protocol, include_validation=False)
     request_dict = serializer.serialize_to_request(params, model.operation_model(operation))
     prepare_request_dict(request_dict, endpoint_url=ENDPOINT)
-    prepared = create_request_object(request_dict).prepare()
-    url = urlsplit(prepared.url)
-    headers: dict[str, str] = {}
-    for name, value in prepared.headers.items():
-        if isinstance(value, bytes):
-            value = value.decode("latin-1")
-        headers[name.lower()] = value
-    headers["host"] = host
-    body = prepared.body
-    if body is None:
-        body = b""
-    elif isinstance(body, str):
-        body = body.encode("utf-8")
-    elif not isinstance(body, (bytes, bytearray)):
-        body = body.read()
-    return Request(
-        method=prepared.method,
-        path=url.path or "/",
-        query_string=url.query,
-        headers=headers,
-        body=RequestBody.from_bytes(bytes(body)),
-    )
+    return from_prepared(create_request_object(request_dict).prepare(), host)
 
 
 def response_body_bytes(response: Response) -> bytes:

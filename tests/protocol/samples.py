@@ -18,7 +18,7 @@ and `nonempty_structures` do the same for maps and structures (the query protoco
 for them), `exotic_strings` mixes in non-ASCII and XML-special characters.
 
 The second half bridges to botocore: `to_our_request` (botocore's serialized request dict ->
-our Request), `to_botocore_response` (our Response -> what botocore's parsers read),
+our Request), `from_prepared` (a request botocore prepared -> our Request), `to_botocore_response` (our Response -> what botocore's parsers read),
 `in_process_client` (a boto3 client answered in-process by our protocol layer), `run` (drives a
 parser coroutine that never really waits), `make_context`, `without_metadata`.
 """
@@ -238,24 +238,36 @@ def botocore_model(service: str) -> Any:
 
 def to_our_request(serialized: dict[str, Any], host: str = "localhost:4566") -> Any:
     """botocore's serialized request dict -> overcast.server.http.Request."""
-    from urllib.parse import urlsplit
-
     from botocore.awsrequest import create_request_object, prepare_request_dict
-
-    from overcast.server.http import Request, RequestBody
 
     serialized = dict(serialized)
     serialized["headers"] = dict(serialized.get("headers", {}))
     prepare_request_dict(serialized, endpoint_url=f"http://{host}")
-    prepared = create_request_object(serialized).prepare()
+    return from_prepared(create_request_object(serialized).prepare())
+
+
+def from_prepared(prepared: Any, host: str | None = None) -> Any:
+    """A request botocore prepared (or the one a before-send handler sees) as our server receives
+    it. The Host header is `host` when given, else the URL's (botocore leaves it to urllib3)."""
+    from urllib.parse import urlsplit
+
+    from overcast.server.http import Request, RequestBody
+
     url = urlsplit(prepared.url)
-    body = prepared.body or b""
-    if isinstance(body, str):
+    headers: dict[str, str] = {}
+    for name, value in prepared.headers.items():
+        headers[name.lower()] = value.decode("latin-1") if isinstance(value, bytes) else value
+    if host is not None:
+        headers["host"] = host
+    else:
+        headers.setdefault("host", url.netloc)
+    body = prepared.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
         body = body.encode("utf-8")
-    elif hasattr(body, "read"):
+    elif not isinstance(body, (bytes, bytearray)):
         body = body.read()
-    headers = {k.lower(): v for k, v in prepared.headers.items()}
-    headers.setdefault("host", host)
     return Request(
         method=prepared.method,
         path=url.path or "/",
@@ -356,25 +368,7 @@ def in_process_client(service: str, respond: Any, **client_options: Any) -> Any:
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def answer(request: Any, **_: Any) -> Any:
-        from urllib.parse import urlsplit
-
-        from overcast.server.http import Request, RequestBody
-
-        url = urlsplit(request.url)
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif hasattr(body, "read"):
-            body = body.read()
-        ours = Request(
-            method=request.method,
-            path=url.path or "/",
-            query_string=url.query,
-            headers={
-                k.lower(): v.decode() if isinstance(v, bytes) else v for k, v in request.headers.items()
-            },
-            body=RequestBody.from_bytes(bytes(body)),
-        )
+        ours = from_prepared(request)
         ctx = make_context(ours)
         # The server must tell the protocol from the request alone, as the handler chain does.
         assert protocol_for_request(model, ours) == chosen

@@ -14,17 +14,14 @@ from botocore.credentials import Credentials
 from overcast.protocol import sigv4
 from overcast.protocol.errors import ServiceError
 from overcast.server.http import Request, RequestBody
+from tests.protocol.samples import from_prepared
 
 SECRET = "v2-secret/+="
 CREDS = Credentials("AKIDV2", SECRET)
 
 
 def to_request(aws_request: AWSRequest) -> Request:
-    prepared = aws_request.prepare()
-    url = urlsplit(prepared.url)
-    headers = {k.lower(): v for k, v in prepared.headers.items()}
-    headers.setdefault("host", url.netloc)
-    return Request(prepared.method, url.path or "/", url.query, headers, RequestBody.from_bytes(b""))
+    return from_prepared(aws_request.prepare())
 
 
 def check(request: Request, now: float | None = None, secret: str = SECRET) -> None:

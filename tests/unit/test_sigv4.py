@@ -17,6 +17,7 @@ from botocore.credentials import Credentials
 from overcast.protocol import sigv4
 from overcast.protocol.errors import ServiceError
 from overcast.server.http import Request, RequestBody
+from tests.protocol.samples import from_prepared
 
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
@@ -32,20 +33,7 @@ def fixed_signing_time(monkeypatch):
 
 def to_request(aws_request: AWSRequest) -> Request:
     """What our server would receive for the request botocore prepared."""
-    prepared = aws_request.prepare()
-    url = urlsplit(prepared.url)
-    headers = {k.lower(): v for k, v in prepared.headers.items()}
-    headers.setdefault("host", url.netloc)
-    body = prepared.body or b""
-    if isinstance(body, str):
-        body = body.encode()
-    return Request(
-        method=prepared.method,
-        path=url.path or "/",
-        query_string=url.query,
-        headers=headers,
-        body=RequestBody.from_bytes(body),
-    )
+    return from_prepared(aws_request.prepare())
 
 
 def check(request: Request, secret: str = SECRET, now: float = SIGNED_EPOCH, **kwargs) -> None:
@@ -282,7 +270,8 @@ def test_wrong_secret_other_services():
     err = expect_error(to_request(req), "SignatureDoesNotMatch", secret="x", protocol="query")
     assert err.message == sigv4.OTHER_SIGNATURE_MESSAGE
     assert err.fields == {}
-    expect_error(to_request(req), "InvalidSignatureException", secret="x", protocol="json")
+    expect_error(to_request(req), "InvalidSignatureException", 400, secret="x", protocol="json")
+    expect_error(to_request(req), "InvalidSignatureException", 403, secret="x", protocol="rest-json")
 
 
 def test_non_ascii_signature_is_a_mismatch_not_a_crash():
@@ -370,7 +359,8 @@ def test_unknown_key_errors():
     assert (err.code, err.status, err.message) == ("InvalidAccessKeyId", 403, sigv4.S3_UNKNOWN_KEY_MESSAGE)
     assert err.fields == {"AWSAccessKeyId": "AKIAX"}
     err = sigv4.unknown_key_error("dynamodb", "AKIAX", "json")
-    assert (err.code, err.status) == ("UnrecognizedClientException", 403)
+    assert (err.code, err.status) == ("UnrecognizedClientException", 400)  # awsJson answers 400
+    assert sigv4.unknown_key_error("lambda", "AKIAX", "rest-json").status == 403
     assert err.message == "The security token included in the request is invalid."
     assert sigv4.unknown_key_error("sts", "AKIAX", "query").code == "InvalidClientTokenId"
 

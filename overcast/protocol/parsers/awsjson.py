@@ -17,11 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from overcast.protocol.base import RequestParser
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import SerializationError, ServiceError, UnknownOperation, ValidationError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.validation import (
     MissingRequiredMembers,
     WrongValueType,
+    check_required,
     constraint_message,
     constraint_problems,
     constraint_validation_enabled,
@@ -152,24 +154,17 @@ class ReaderCompiler:
         if kind == "structure" and shape.raw.get("document"):
             self._compiled[shape.name] = _read_document
             return _read_document
-        # Recursive shapes refer to themselves while compiling: hand out a trampoline first.
-        cell: list[Reader] = []
+        return compile_once(self._compiled, shape.name, lambda: self._aggregate(shape))
 
-        def deferred(value: Any) -> Any:
-            return cell[0](value)
-
-        self._compiled[shape.name] = deferred
+    def _aggregate(self, shape: Shape) -> Reader:
+        kind = shape.type_name
         if kind == "structure":
-            reader = self._structure(shape)
-        elif kind == "list":
-            reader = self._list(shape)
-        elif kind == "map":
-            reader = self._map(shape)
-        else:  # unknown types pass through untouched rather than failing the request
-            reader = _read_document
-        cell.append(reader)
-        self._compiled[shape.name] = reader
-        return reader
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape)
+        if kind == "map":
+            return self._map(shape)
+        return _read_document  # unknown types pass through untouched rather than failing the request
 
     def _structure(self, shape: Shape) -> Reader:
         members: dict[str, tuple[str, Reader]] = {}
@@ -194,9 +189,7 @@ class ReaderCompiler:
                 except (WrongValueType, MissingRequiredMembers) as exc:
                     raise exc.prefixed(name) from None
             if required:
-                missing = [name for name in required if name not in out]
-                if missing:
-                    raise MissingRequiredMembers([(name,) for name in missing])
+                check_required(required, out)
             return out
 
         return read_structure
@@ -219,7 +212,7 @@ class ReaderCompiler:
         def read_list(value: Any) -> list[Any]:
             if type(value) is not list:
                 raise WrongValueType("list", value)
-            out = []
+            out: list[Any] = []
             for index, item in enumerate(value):
                 if item is None:
                     out.append(None)

@@ -19,11 +19,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from overcast.protocol.base import RequestParser
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import ServiceError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.validation import (
     MissingRequiredMembers,
     WrongValueType,
+    check_required,
     constraint_message,
     constraint_problems,
     constraint_validation_enabled,
@@ -121,6 +123,16 @@ def _indexed(node: dict[str, Any]) -> list[tuple[int, Any]]:
     return items
 
 
+def member_wire_name(name: str, member: Shape) -> str:
+    """The name that carries a structure member in query requests (the dotted-key segment) and
+    responses (the element): a flattened list goes by its elements' name."""
+    if member.type_name == "list" and member.trait("flattened"):
+        element_name = member.member.location_name
+        if element_name:
+            return element_name
+    return member.location_name or name
+
+
 class QueryReaderCompiler:
     def __init__(self) -> None:
         self._scalars: dict[str, Reader] = {
@@ -147,32 +159,21 @@ class QueryReaderCompiler:
             reader = self._scalars[kind]
             self._compiled[key] = reader
             return reader
-        cell: list[Reader] = []
-        self._compiled[key] = lambda value: cell[0](value)
-        if kind == "structure":
-            reader = self._structure(shape)
-        elif kind == "list":
-            reader = self._list(shape, flattened)
-        elif kind == "map":
-            reader = self._map(shape, flattened)
-        else:
-            reader = _text
-        cell.append(reader)
-        self._compiled[key] = reader
-        return reader
+        return compile_once(self._compiled, key, lambda: self._aggregate(shape, flattened))
 
-    @staticmethod
-    def member_key(name: str, member: Shape) -> str:
-        """The dotted-key segment that carries a structure member."""
-        if member.type_name == "list" and member.trait("flattened"):
-            element_name = member.member.location_name
-            if element_name:
-                return element_name
-        return member.location_name or name
+    def _aggregate(self, shape: Shape, flattened: bool) -> Reader:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape, flattened)
+        if kind == "map":
+            return self._map(shape, flattened)
+        return _text
 
     def _structure(self, shape: Shape) -> Reader:
         members = [
-            (self.member_key(name, member), name, self.reader(member))
+            (member_wire_name(name, member), name, self.reader(member))
             for name, member in shape.members.items()
         ]
         required = tuple(shape.required_members)
@@ -193,9 +194,7 @@ class QueryReaderCompiler:
                 except (WrongValueType, MissingRequiredMembers) as exc:
                     raise exc.prefixed(name) from None
             if required:
-                missing = [name for name in required if name not in out]
-                if missing:
-                    raise MissingRequiredMembers([(name,) for name in missing])
+                check_required(required, out)
             return out
 
         return read_structure

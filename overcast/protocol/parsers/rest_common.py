@@ -31,8 +31,29 @@ PAYLOAD_RAW = 2  # non-streaming blob or string payload: the whole body
 PAYLOAD_STRUCT = 3  # a structure (or other) payload decoded by the protocol
 
 
+class PlanShapes:
+    """What input and output plans share: an operation without a shape binds no members, and a
+    plan has a payload member exactly when its payload_kind says so. These accessors state that
+    where the code relies on it."""
+
+    __slots__ = ()
+    shape: Shape | None
+    payload_member: str | None
+    payload_shape: Shape | None
+
+    def bound_shape(self) -> Shape:
+        if self.shape is None:
+            raise ValueError("the operation has no shape, so nothing is bound")
+        return self.shape
+
+    def payload(self) -> tuple[str, Shape]:
+        if self.payload_member is None or self.payload_shape is None:
+            raise ValueError("the operation has no payload member")
+        return self.payload_member, self.payload_shape
+
+
 @dataclass(slots=True)
-class InputPlan:
+class InputPlan(PlanShapes):
     shape: Shape | None
     uri: list[tuple[str, str, Callable[[str], Any]]] = field(default_factory=list)  # label, member
     query: list[tuple[str, str, Callable[[str], Any]]] = field(default_factory=list)
@@ -108,6 +129,9 @@ class RestParser(RequestParser):
 
     # Operations to prefer when two share a template and nothing else tells them apart.
     preferred_operations: tuple[str, ...] = ()
+    # Headers whose unreadable values are dropped rather than refused: HTTP says a recipient
+    # ignores an If-Modified-Since that is not a valid date, and S3 does.
+    ignored_bad_headers: frozenset[str] = frozenset()
 
     def __init__(self, model: ServiceModel):
         super().__init__(model)
@@ -201,23 +225,24 @@ class RestParser(RequestParser):
             self._bind_headers(op, plan, request.headers, params)
         kind = plan.payload_kind
         if kind == PAYLOAD_STREAM:
-            params[plan.payload_member] = request.body  # type: ignore[index]
+            params[plan.payload()[0]] = request.body
         elif kind != PAYLOAD_NONE or plan.has_body_members:
             body = await request.body.read()
             if kind == PAYLOAD_RAW:
                 if body:
-                    if plan.payload_shape.type_name == "string":  # type: ignore[union-attr]
+                    member, payload_shape = plan.payload()
+                    if payload_shape.type_name == "string":
                         try:
-                            params[plan.payload_member] = body.decode("utf-8")  # type: ignore[index]
+                            params[member] = body.decode("utf-8")
                         except UnicodeDecodeError:
-                            raise self.bad_value(op, plan.payload_member or "", "<body>", "string") from None
+                            raise self.bad_value(op, member, "<body>", "string") from None
                     else:
-                        params[plan.payload_member] = body  # type: ignore[index]
+                        params[member] = body
             elif kind == PAYLOAD_STRUCT:
                 if body.strip():
                     value = await self.decode_payload(op, plan, body)
                     if value is not None:
-                        params[plan.payload_member] = value  # type: ignore[index]
+                        params[plan.payload()[0]] = value
             else:
                 await self.decode_body(op, plan, body, params)
         for name in plan.required:
@@ -241,7 +266,7 @@ class RestParser(RequestParser):
             try:
                 params[member] = decode(text)
             except BadValue:
-                raise self.bad_value(op, label, text, plan.shape.members[member].type_name) from None  # type: ignore[union-attr]
+                raise self.bad_value(op, label, text, plan.bound_shape().members[member].type_name) from None
 
     def _bind_query(
         self,
@@ -260,7 +285,7 @@ class RestParser(RequestParser):
             try:
                 params[member] = decode(text)
             except BadValue:
-                raise self.bad_value(op, key, text, plan.shape.members[member].type_name) from None  # type: ignore[union-attr]
+                raise self.bad_value(op, key, text, plan.bound_shape().members[member].type_name) from None
         if plan.query_lists or plan.query_map:
             pairs = request.query_list
             for key, member, decode in plan.query_lists:
@@ -295,7 +320,9 @@ class RestParser(RequestParser):
             try:
                 params[member] = decode(text)
             except BadValue:
-                raise self.bad_value(op, name, text, plan.shape.members[member].type_name) from None  # type: ignore[union-attr]
+                if name in self.ignored_bad_headers:
+                    continue
+                raise self.bad_value(op, name, text, plan.bound_shape().members[member].type_name) from None
         for member, prefix in plan.header_maps:
             collected = {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix)}
             if collected:

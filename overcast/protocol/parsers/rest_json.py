@@ -13,10 +13,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import ServiceError, ValidationError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.parsers.rest_common import InputPlan, RestParser
-from overcast.protocol.parsers.rest_scalars import parse_timestamp, timestamp_from_number
+from overcast.protocol.parsers.rest_scalars import timestamp_from_number
+from overcast.protocol.values import parse_timestamp
 
 Converter = Callable[[Any, str], Any]
 
@@ -97,12 +99,7 @@ class JsonReaders:
         found = self._cache.get(shape.name)
         if found is not None:
             return found
-        cell: list[Converter] = []
-        self._cache[shape.name] = lambda value, path: cell[0](value, path)
-        real = self._compile(shape)
-        cell.append(real)
-        self._cache[shape.name] = real
-        return real
+        return compile_once(self._cache, shape.name, lambda: self._compile(shape))
 
     def _compile(self, shape: Shape) -> Converter:
         kind = shape.type_name
@@ -231,11 +228,11 @@ class RestJsonParser(RestParser):
         if value == {}:
             # Clients send `{}` for an absent payload structure; the provider sees it absent.
             return None
-        return self._convert(plan.payload_shape, value)  # type: ignore[arg-type]
+        return self._convert(plan.payload()[1], value)
 
     async def decode_body(
         self, op: OperationModel, plan: InputPlan, body: bytes, params: dict[str, Any]
     ) -> None:
         if not body.strip():
             return
-        params.update(self._convert(plan.shape, self._load(body)))  # type: ignore[arg-type]
+        params.update(self._convert(plan.bound_shape(), self._load(body)))

@@ -7,35 +7,12 @@ import binascii
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from overcast.protocol.model import Shape
+from overcast.protocol.values import parse_timestamp
 
 # -- timestamps -------------------------------------------------------------------------------
-
-
-def parse_timestamp(text: str) -> datetime:
-    """A timestamp in any of the formats AWS clients send (iso8601, rfc822, epoch seconds).
-
-    Clients follow the model's timestampFormat, but being lenient costs nothing and spares a
-    user whose SDK picked another of the three a pointless error.
-    """
-    text = text.strip()
-    if not text:
-        raise ValueError("empty timestamp")
-    first = text[0]
-    if first.isdigit() and ("-" in text or "T" in text):
-        value = datetime.fromisoformat(text)
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-    if first.isdigit() or first == "-":
-        return datetime.fromtimestamp(float(text), tz=UTC)
-    value = parsedate_to_datetime(text)
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def timestamp_from_number(value: float) -> datetime:

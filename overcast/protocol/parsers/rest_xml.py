@@ -45,7 +45,7 @@ class RestXmlParser(RestParser):
     async def decode_payload(self, op: OperationModel, plan: InputPlan, body: bytes) -> Any:
         try:
             root = parse_xml(body)
-            return self.readers.reader(plan.payload_shape)(root)  # type: ignore[arg-type]
+            return self.readers.reader(plan.payload()[1])(root)
         except (XmlBodyError, RecursionError) as exc:
             raise self.malformed_body(op, str(exc)) from None
 
@@ -57,7 +57,7 @@ class RestXmlParser(RestParser):
         try:
             root = parse_xml(body)
             # Body members sit under the input's root element, with located members skipped.
-            values = self.readers.reader(plan.shape)(root)  # type: ignore[arg-type]
+            values = self.readers.reader(plan.bound_shape())(root)
         except (XmlBodyError, RecursionError) as exc:
             raise self.malformed_body(op, str(exc)) from None
         params.update(values)

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.model import Shape
-from overcast.protocol.parsers.rest_scalars import parse_timestamp
+from overcast.protocol.values import parse_bool_text, parse_timestamp
 
 Reader = Callable[[Element], Any]
 
@@ -63,15 +64,6 @@ def _scalar(convert: Callable[[str], Any]) -> Reader:
     return read
 
 
-def _bool(text: str) -> bool:
-    lowered = text.lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    raise ValueError(f"not a boolean: {text!r}")
-
-
 def _blob(text: str) -> bytes:
     return base64.b64decode(text, validate=True)
 
@@ -88,13 +80,7 @@ class XmlReaders:
         found = self._cache.get(key)
         if found is not None:
             return found
-        # A forwarding cell first, so that recursive shapes compile to a loop, not a recursion.
-        cell: list[Reader] = []
-        self._cache[key] = lambda elem: cell[0](elem)
-        real = self._compile(shape)
-        cell.append(real)
-        self._cache[key] = real
-        return real
+        return compile_once(self._cache, key, lambda: self._compile(shape))
 
     def _compile(self, shape: Shape) -> Reader:
         kind = shape.type_name
@@ -111,7 +97,7 @@ class XmlReaders:
         if kind in ("float", "double"):
             return _scalar(float)
         if kind == "boolean":
-            return _scalar(_bool)
+            return _scalar(parse_bool_text)
         if kind == "timestamp":
             return _scalar(parse_timestamp)
         if kind == "blob":

@@ -44,6 +44,14 @@ def bucket_from_host(host_name: str) -> str | None:
 class S3Parser(RestXmlParser):
     # GET / is ListBuckets; directory buckets only exist on S3 Express endpoints.
     preferred_operations = ("ListBuckets",)
+    ignored_bad_headers = frozenset(
+        {
+            "if-modified-since",
+            "if-unmodified-since",
+            "x-amz-copy-source-if-modified-since",
+            "x-amz-copy-source-if-unmodified-since",
+        }
+    )
 
     def __init__(self, model: ServiceModel):
         super().__init__(model)

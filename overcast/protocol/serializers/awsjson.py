@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from overcast.protocol.base import ResponseSerializer
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import ServiceError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.values import as_datetime, b64encode, format_timestamp, to_epoch
@@ -158,8 +159,9 @@ class WalkingWriterCompiler:
         found = self._writers.get(key)
         if found is not None:
             return found
-        cell: list[Writer] = []
-        self._writers[key] = lambda value: cell[0](value)
+        return compile_once(self._writers, key, lambda: self._build_writer(shape, key[1]))
+
+    def _build_writer(self, shape: Shape, timestamp_format: str | None) -> Writer:
         kind = shape.type_name
         if kind == "structure":
             members = {
@@ -167,7 +169,7 @@ class WalkingWriterCompiler:
                 for name, member in shape.members.items()
             }
 
-            def write(value: Any) -> Any:
+            def write_structure(value: Any) -> Any:
                 out = {}
                 for name, item in value.items():
                     found = members.get(name)
@@ -178,27 +180,35 @@ class WalkingWriterCompiler:
                     out[wire] = sub(item) if sub is not None and item is not None else item
                 return out
 
-        elif kind == "list":
-            sub = self.writer(shape.member)
+            return write_structure
+        if kind == "list":
+            item_writer = self.writer(shape.member)
+            if item_writer is None:
+                return _as_is
 
-            def write(value: Any) -> Any:
-                return [sub(item) if item is not None else None for item in value]  # type: ignore[misc]
+            def write_list(value: Any) -> Any:
+                return [item_writer(item) if item is not None else None for item in value]
 
-        elif kind == "map":
-            sub = self.writer(shape.value)
+            return write_list
+        if kind == "map":
+            value_writer = self.writer(shape.value)
+            if value_writer is None:
+                return _as_is
 
-            def write(value: Any) -> Any:
-                return {k: sub(v) if v is not None else None for k, v in value.items()}  # type: ignore[misc]
+            def write_map(value: Any) -> Any:
+                return {k: value_writer(v) if v is not None else None for k, v in value.items()}
 
-        else:
-            fmt = key[1] or "unixTimestamp"
+            return write_map
+        fmt = timestamp_format or "unixTimestamp"
 
-            def write(value: Any) -> Any:
-                return format_timestamp(value, fmt)
+        def write_timestamp(value: Any) -> Any:
+            return format_timestamp(value, fmt)
 
-        cell.append(write)
-        self._writers[key] = write
-        return write
+        return write_timestamp
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def error_shape(model: ServiceModel, code: str) -> Shape | None:

@@ -17,26 +17,17 @@ from collections.abc import Callable
 from typing import Any
 
 from overcast.protocol.base import ResponseSerializer
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import ServiceError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
+from overcast.protocol.parsers.query import member_wire_name
 from overcast.protocol.serializers.awsjson import error_shape
+from overcast.protocol.serializers.rest_xml_body import escape_text
 from overcast.protocol.values import b64encode, format_float, format_timestamp, to_iso8601
 from overcast.server.context import RequestContext
 from overcast.server.http import Response
 
 Emitter = Callable[[list[str], str, Any], None]  # (parts, element name, value)
-
-
-def xml_escape(text: str) -> str:
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:  # XML parsers turn a bare CR into LF; keep it as sent
-        text = text.replace("\r", "&#xD;")
-    return text
 
 
 def _text_emitter(to_text: Callable[[Any], str]) -> Emitter:
@@ -49,7 +40,7 @@ def _text_emitter(to_text: Callable[[Any], str]) -> Emitter:
 def _string_text(value: Any) -> str:
     if isinstance(value, bytes):
         value = value.decode("utf-8")
-    return xml_escape(str(value))
+    return escape_text(str(value))
 
 
 def _bool_text(value: Any) -> str:
@@ -92,35 +83,21 @@ class EmitterCompiler:
             emitter = self._scalars[kind]
             self._compiled[key] = emitter
             return emitter
-        cell: list[Emitter] = []
+        return compile_once(self._compiled, key, lambda: self._aggregate(shape, flattened))
 
-        def deferred(parts: list[str], tag: str, value: Any) -> None:
-            cell[0](parts, tag, value)
-
-        self._compiled[key] = deferred
+    def _aggregate(self, shape: Shape, flattened: bool) -> Emitter:
+        kind = shape.type_name
         if kind == "structure":
-            emitter = self._structure(shape)
-        elif kind == "list":
-            emitter = self._list(shape, flattened)
-        elif kind == "map":
-            emitter = self._map(shape, flattened)
-        else:
-            emitter = self._scalars["string"]
-        cell.append(emitter)
-        self._compiled[key] = emitter
-        return emitter
-
-    @staticmethod
-    def element_name(name: str, member: Shape) -> str:
-        if member.type_name == "list" and member.trait("flattened"):
-            element = member.member.location_name
-            if element:
-                return element
-        return member.location_name or name
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape, flattened)
+        if kind == "map":
+            return self._map(shape, flattened)
+        return self._scalars["string"]
 
     def _structure(self, shape: Shape) -> Emitter:
         members = {
-            name: (self.element_name(name, member), self.emitter(member))
+            name: (member_wire_name(name, member), self.emitter(member))
             for name, member in shape.members.items()
         }
         fill = self.structure_body(shape, members)
@@ -149,7 +126,7 @@ class EmitterCompiler:
     def body_filler(self, shape: Shape) -> Callable[[list[str], Any], None]:
         """Members of a structure without its own element (the result wrapper holds them)."""
         members = {
-            name: (self.element_name(name, member), self.emitter(member))
+            name: (member_wire_name(name, member), self.emitter(member))
             for name, member in shape.members.items()
         }
         return self.structure_body(shape, members)
@@ -246,7 +223,7 @@ class QuerySerializer(ResponseSerializer):
                 fill(parts, output)
             parts.append(f"</{tag}>")
         parts.append(
-            f"<ResponseMetadata><RequestId>{xml_escape(ctx.request_id)}</RequestId></ResponseMetadata>"
+            f"<ResponseMetadata><RequestId>{escape_text(ctx.request_id)}</RequestId></ResponseMetadata>"
             f"</{name}Response>"
         )
         return Response(
@@ -262,12 +239,12 @@ class QuerySerializer(ResponseSerializer):
         parts = [
             f'<ErrorResponse xmlns="{self.namespace}"><Error>',
             f"<Type>{'Sender' if error.sender_fault else 'Receiver'}</Type>",
-            f"<Code>{xml_escape(error_wire_code(error, shape))}</Code>",
-            f"<Message>{xml_escape(error.message or '')}</Message>",
+            f"<Code>{escape_text(error_wire_code(error, shape))}</Code>",
+            f"<Message>{escape_text(error.message or '')}</Message>",
         ]
         if error.fields:
             self._error_fields(parts, shape, error.fields)
-        parts.append(f"</Error><RequestId>{xml_escape(ctx.request_id)}</RequestId></ErrorResponse>")
+        parts.append(f"</Error><RequestId>{escape_text(ctx.request_id)}</RequestId></ErrorResponse>")
         headers = [("Content-Type", self.content_type), ("x-amzn-RequestId", ctx.request_id)]
         headers.extend(error.headers.items())
         return Response(status=error.status, headers=headers, body="".join(parts).encode("utf-8"))
@@ -279,6 +256,6 @@ class QuerySerializer(ResponseSerializer):
                 continue
             member = members.get(name)
             if member is not None:
-                self.compiler.emitter(member)(parts, EmitterCompiler.element_name(name, member), value)
+                self.compiler.emitter(member)(parts, member_wire_name(name, member), value)
             else:
                 parts.append(f"<{name}>{_string_text(value)}</{name}>")

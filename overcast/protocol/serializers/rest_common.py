@@ -18,27 +18,18 @@ from typing import Any
 from overcast.protocol.base import ResponseSerializer
 from overcast.protocol.errors import ServiceError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
-from overcast.protocol.parsers.rest_scalars import parse_timestamp
+from overcast.protocol.parsers.rest_common import PlanShapes
+from overcast.protocol.values import as_datetime
 from overcast.server.context import RequestContext
 from overcast.server.http import Response
 
 # -- timestamps -------------------------------------------------------------------------------
 
 
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=UTC)
-    if isinstance(value, str):
-        return parse_timestamp(value)
-    raise TypeError(f"not a timestamp: {value!r}")
-
-
 def epoch_seconds(value: Any) -> int | float:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    dt = _as_datetime(value)
+    dt = as_datetime(value)
     seconds = calendar.timegm(dt.utctimetuple())
     if dt.microsecond:
         return (seconds * 1_000_000 + dt.microsecond) / 1_000_000
@@ -51,7 +42,7 @@ def _utc(value: Any) -> datetime:
         if tz is None or tz is UTC:
             return value
         return value.astimezone(UTC)
-    return _as_datetime(value).astimezone(UTC)
+    return as_datetime(value).astimezone(UTC)
 
 
 def format_iso8601(value: Any) -> str:
@@ -146,7 +137,7 @@ PAYLOAD_STRUCT = 2
 
 
 @dataclass(slots=True)
-class OutputPlan:
+class OutputPlan(PlanShapes):
     shape: Shape | None
     status: int
     headers: list[tuple[str, str, Callable[[Any], str]]] = field(default_factory=list)
@@ -240,11 +231,11 @@ class RestSerializer(ResponseSerializer):
         body: Any = b""
         kind = plan.payload_kind
         if kind == PAYLOAD_RAW:
-            value = output.get(plan.payload_member)  # type: ignore[arg-type]
+            value = output.get(plan.payload()[0])
             if value is not None:
                 body = value.encode("utf-8") if isinstance(value, str) else value
         elif kind == PAYLOAD_STRUCT:
-            value = output.get(plan.payload_member)  # type: ignore[arg-type]
+            value = output.get(plan.payload()[0])
             if value is not None:
                 body = self.encode_payload(operation, plan, value)
                 headers.append(("Content-Type", self.content_type))

@@ -26,6 +26,7 @@ from overcast.server.context import RequestContext
 from overcast.server.http import Response
 
 Converter = Callable[[Any], Any]
+MemberField = tuple[str, str, Converter | None]  # member name, wire key, converter if one is needed
 
 
 def _json_default(value: Any) -> Any:
@@ -79,7 +80,7 @@ class JsonWriters:
         if kind == "structure":
             if shape.raw.get("document"):
                 return None
-            fields = []
+            fields: list[MemberField] = []
             trivial = True
             for name, member in shape.members.items():
                 if member.location:
@@ -92,16 +93,7 @@ class JsonWriters:
                 fields.append((name, key, convert))
             if trivial:
                 return None
-
-            def write_structure(value: dict[str, Any]) -> dict[str, Any]:
-                out: dict[str, Any] = {}
-                for name, key, convert in fields:
-                    v = value.get(name)
-                    if v is not None:
-                        out[key] = v if convert is None else convert(v)
-                return out
-
-            return write_structure
+            return structure_writer(fields)
         if kind in ("list", "map"):
             convert_item = self.converter(shape.member if kind == "list" else shape.value)
             if convert_item is None:
@@ -120,6 +112,20 @@ class JsonWriters:
         return None
 
 
+def structure_writer(fields: list[MemberField]) -> Converter:
+    """Writes the members that are set, under their wire keys, converted where they need it."""
+
+    def write_structure(value: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, key, convert in fields:
+            v = value.get(name)
+            if v is not None:
+                out[key] = v if convert is None else convert(v)
+        return out
+
+    return write_structure
+
+
 class RestJsonSerializer(RestSerializer):
     content_type = "application/json"
 
@@ -129,7 +135,7 @@ class RestJsonSerializer(RestSerializer):
         self._body_converters: dict[str, Converter] = {}
 
     def encode_payload(self, op: OperationModel, plan: OutputPlan, value: Any) -> bytes:
-        convert = self.writers.converter(plan.payload_shape)  # type: ignore[arg-type]
+        convert = self.writers.converter(plan.payload()[1])
         return _dumps(value if convert is None else convert(value))
 
     def encode_body(self, op: OperationModel, plan: OutputPlan, output: dict[str, Any]) -> bytes | None:
@@ -140,21 +146,11 @@ class RestJsonSerializer(RestSerializer):
         return _dumps(convert(output))
 
     def _compile_body(self, plan: OutputPlan) -> Converter:
-        shape = plan.shape
-        fields = []
+        fields: list[MemberField] = []
         for name in plan.body_members:
-            member = shape.members[name]  # type: ignore[union-attr]
+            member = plan.bound_shape().members[name]
             fields.append((name, member.location_name or name, self.writers.converter(member)))
-
-        def convert(output: dict[str, Any]) -> dict[str, Any]:
-            out: dict[str, Any] = {}
-            for name, key, member_convert in fields:
-                v = output.get(name)
-                if v is not None:
-                    out[key] = v if member_convert is None else member_convert(v)
-            return out
-
-        return convert
+        return structure_writer(fields)
 
     def serialize_error(
         self, ctx: RequestContext, operation: OperationModel | None, error: ServiceError

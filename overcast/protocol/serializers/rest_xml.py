@@ -46,18 +46,16 @@ class RestXmlSerializer(RestSerializer):
         return (shape.location_name if shape is not None else None) or f"{op.name}Result"
 
     def encode_payload(self, op: OperationModel, plan: OutputPlan, value: Any) -> bytes:
-        member = plan.payload_shape
-        writer = self.writers.writer(member)  # type: ignore[arg-type]
-        name = member.location_name or plan.payload_member  # type: ignore[union-attr]
+        member_name, member = plan.payload()
         out: list[str] = [XML_DECLARATION]
-        writer(value, name, out)  # type: ignore[arg-type]
-        return self._with_root_namespace(out, member.trait("xmlNamespace"))  # type: ignore[union-attr]
+        self.writers.writer(member)(value, member.location_name or member_name, out)
+        return self._with_root_namespace(out, member.trait("xmlNamespace"))
 
     def encode_body(self, op: OperationModel, plan: OutputPlan, output: dict[str, Any]) -> bytes | None:
-        shape = plan.shape
+        shape = plan.bound_shape()
         out: list[str] = [XML_DECLARATION]
-        self.writers.writer(shape)(output, self.root_name(op, plan), out)  # type: ignore[arg-type]
-        return self._with_root_namespace(out, shape.trait("xmlNamespace"))  # type: ignore[union-attr]
+        self.writers.writer(shape)(output, self.root_name(op, plan), out)
+        return self._with_root_namespace(out, shape.trait("xmlNamespace"))
 
     def _with_root_namespace(self, out: list[str], declared: Any) -> bytes:
         if not declared and self.service_namespace:

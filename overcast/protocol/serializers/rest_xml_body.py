@@ -10,6 +10,7 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
+from overcast.protocol.compiling import compile_once
 from overcast.protocol.model import Shape
 from overcast.protocol.serializers.rest_common import format_float, format_iso8601, timestamp_formatter
 
@@ -118,12 +119,7 @@ class XmlWriters:
         found = self._cache.get(key)
         if found is not None:
             return found
-        cell: list[Writer] = []
-        self._cache[key] = lambda value, name, out: cell[0](value, name, out)
-        real = self._compile(shape, ns)
-        cell.append(real)
-        self._cache[key] = real
-        return real
+        return compile_once(self._cache, key, lambda: self._compile(shape, ns))
 
     def _compile(self, shape: Shape, ns: str) -> Writer:
         kind = shape.type_name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from functools import cached_property
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
@@ -57,8 +58,8 @@ def host_id(request_id: str) -> str:
 
 
 class S3Serializer(RestXmlSerializer):
-    @property
-    def service_namespace(self) -> str:  # type: ignore[override]
+    @cached_property
+    def service_namespace(self) -> str:
         return S3_NAMESPACE
 
     def root_name(self, op: OperationModel, plan: OutputPlan) -> str:

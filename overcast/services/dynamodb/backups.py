@@ -11,8 +11,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, store
 from overcast.services.dynamodb.errors import (
     BackupNotFoundException,
@@ -74,20 +76,20 @@ def _description(meta: dict) -> dict:
 
 
 class BackupsMixin:
-    def _source_table(self, ctx, name: str | None) -> Table:
+    def _source_table(self, ctx: RequestContext, name: str | None) -> Table:
         name = check_table_name(name)
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
             raise TableNotFoundException(f"Table not found: {name}")
         return table
 
-    def _backup(self, ctx, arn: str | None) -> dict:
+    def _backup(self, ctx: RequestContext, arn: str | None) -> dict:
         row = self.db.fetchone("SELECT meta FROM dynamodb_backups WHERE arn = ? AND account = ?", (arn, ctx.account_id))
         if row is None:
             raise BackupNotFoundException(f"Backup not found: {arn}")
         return codec.meta_loads(row[0])
 
-    async def create_backup(self, ctx, params: dict) -> dict:
+    async def create_backup(self, ctx: RequestContext, params: dict) -> dict:
         table = self._source_table(ctx, params.get("TableName"))
         name = params.get("BackupName")
         if not name:
@@ -108,10 +110,10 @@ class BackupsMixin:
         await self.db.write(write)
         return {"BackupDetails": _details(meta)}
 
-    def describe_backup(self, ctx, params: dict) -> dict:
+    def describe_backup(self, ctx: RequestContext, params: dict) -> dict:
         return {"BackupDescription": _description(self._backup(ctx, params.get("BackupArn")))}
 
-    async def delete_backup(self, ctx, params: dict) -> dict:
+    async def delete_backup(self, ctx: RequestContext, params: dict) -> dict:
         meta = self._backup(ctx, params.get("BackupArn"))
         arn = meta["BackupArn"]
 
@@ -124,7 +126,7 @@ class BackupsMixin:
         description["BackupDetails"]["BackupStatus"] = "DELETED"
         return {"BackupDescription": description}
 
-    def list_backups(self, ctx, params: dict) -> dict:
+    def list_backups(self, ctx: RequestContext, params: dict) -> dict:
         rows = self.db.fetchall("SELECT meta FROM dynamodb_backups WHERE account = ? AND region = ? ORDER BY created, arn",
                                 (ctx.account_id, ctx.region))
         metas = [codec.meta_loads(r[0]) for r in rows]
@@ -152,7 +154,7 @@ class BackupsMixin:
             result["LastEvaluatedBackupArn"] = metas[limit - 1]["BackupArn"]
         return result
 
-    async def restore_table_from_backup(self, ctx, params: dict) -> dict:
+    async def restore_table_from_backup(self, ctx: RequestContext, params: dict) -> dict:
         meta = self._backup(ctx, params.get("BackupArn"))
         arn = meta["BackupArn"]
 
@@ -162,7 +164,8 @@ class BackupsMixin:
         summary = {"SourceBackupArn": arn, "SourceTableArn": meta["Table"]["TableArn"]}
         return await self._restore(ctx, params, meta["Table"], rows, summary)
 
-    async def _restore(self, ctx, params: dict, source: dict, rows, summary: dict) -> dict:
+    async def _restore(self, ctx: RequestContext, params: dict, source: dict,
+                       rows: Callable[[Tx], list[tuple]], summary: dict) -> dict:
         name = check_table_name(params.get("TargetTableName"), "targetTableName")
         if (ctx.account_id, ctx.region, name) in self._tables:
             raise TableAlreadyExistsException(f"Table already exists: {name}")
@@ -211,10 +214,10 @@ class BackupsMixin:
             pitr["RecoveryPeriodInDays"] = table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)
         return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
 
-    def describe_continuous_backups(self, ctx, params: dict) -> dict:
+    def describe_continuous_backups(self, ctx: RequestContext, params: dict) -> dict:
         return {"ContinuousBackupsDescription": self._continuous(self._source_table(ctx, params.get("TableName")))}
 
-    async def update_continuous_backups(self, ctx, params: dict) -> dict:
+    async def update_continuous_backups(self, ctx: RequestContext, params: dict) -> dict:
         table = self._source_table(ctx, params.get("TableName"))
         spec = params.get("PointInTimeRecoverySpecification") or {}
         enabled = bool(spec.get("PointInTimeRecoveryEnabled"))
@@ -242,7 +245,7 @@ class BackupsMixin:
         self._tables[(table.account, table.region, table.name)] = updated
         return {"ContinuousBackupsDescription": self._continuous(updated)}
 
-    async def restore_table_to_point_in_time(self, ctx, params: dict) -> dict:
+    async def restore_table_to_point_in_time(self, ctx: RequestContext, params: dict) -> dict:
         name = params.get("SourceTableName")
         if name is None and params.get("SourceTableArn"):
             name = params["SourceTableArn"].rsplit("/", 1)[-1]

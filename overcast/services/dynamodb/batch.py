@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity
 from overcast.services.dynamodb.errors import ValidationException
 from overcast.services.dynamodb.expressions.projection import project
@@ -14,6 +15,7 @@ from overcast.storage.interface import Tx
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 def _key_identity(key: dict) -> tuple:
@@ -21,7 +23,7 @@ def _key_identity(key: dict) -> tuple:
 
 
 class BatchMixin:
-    def batch_get_item(self, ctx, params: dict) -> dict:
+    def batch_get_item(self, ctx: RequestContext, params: dict) -> dict:
         request = params.get("RequestItems") or {}
         if not request:
             raise ValidationException(
@@ -45,27 +47,36 @@ class BatchMixin:
                 if identity in seen:
                     raise ValidationException("Provided list of item keys contains duplicates")
                 seen.add(identity)
-            plans.append((table, keys, paths, bool(spec.get("ConsistentRead"))))
+            plans.append((name, table, keys, paths, bool(spec.get("ConsistentRead"))))
         responses: dict[str, list] = {}
+        unprocessed: dict[str, dict] = {}
         used = []
         mode = params.get("ReturnConsumedCapacity")
-        for table, keys, paths, consistent in plans:
+        response_bytes = 0
+        for requested_name, table, keys, paths, consistent in plans:
             found = responses.setdefault(table.name, [])
             units = 0.0
-            for key in keys:
+            for position, key in enumerate(keys):
+                if response_bytes > MAX_RESPONSE_BYTES:
+                    # Past DynamoDB's 16 MB answer, the rest is handed back to be asked for again.
+                    spec = {k: v for k, v in request[requested_name].items() if k != "Keys"}
+                    unprocessed[requested_name] = {**spec, "Keys": keys[position:]}
+                    break
                 item = self._read_item(table, key)
-                units += capacity.read_units(item_size(item) if item else 0, consistent)
+                size = item_size(item) if item else 0
+                response_bytes += size
+                units += capacity.read_units(size, consistent)
                 if item is not None:
                     found.append(project(item, paths) if paths is not None else item)
             consumed = capacity.consumed(table, units, mode, read=True)
             if consumed:
                 used.append(consumed)
-        result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": {}}
+        result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
         if used:
             result["ConsumedCapacity"] = used
         return result
 
-    async def batch_write_item(self, ctx, params: dict) -> dict:
+    async def batch_write_item(self, ctx: RequestContext, params: dict) -> dict:
         request = params.get("RequestItems") or {}
         if not request:
             raise ValidationException(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, legacy
 from overcast.services.dynamodb.errors import ValidationException
 from overcast.services.dynamodb.expressions.parser import parse_update
@@ -92,10 +94,16 @@ def updated_paths(clauses: dict[str, list]) -> list[tuple]:
 
 
 class ItemsMixin:
-    async def put_item(self, ctx, params: dict) -> dict:
+    async def put_item(self, ctx: RequestContext, params: dict) -> dict:
+        return await self._replace_or_delete(ctx, params, prepare_put)
+
+    async def delete_item(self, ctx: RequestContext, params: dict) -> dict:
+        return await self._replace_or_delete(ctx, params, prepare_delete)
+
+    async def _replace_or_delete(self, ctx: RequestContext, params: dict, prepare: Callable[[Table, dict], Write]) -> dict:
         table = self._table(ctx, params.get("TableName"))
         mode = return_values(params, ("NONE", "ALL_OLD"))
-        write = prepare_put(table, params)
+        write = prepare(table, params)
         now = self._now()
         old, new = await self.db.write(lambda tx: write.run(tx, now))
         result: dict[str, Any] = {}
@@ -104,19 +112,7 @@ class ItemsMixin:
         self._add_write_metrics(result, table, write.key, old, new, params)
         return result
 
-    async def delete_item(self, ctx, params: dict) -> dict:
-        table = self._table(ctx, params.get("TableName"))
-        mode = return_values(params, ("NONE", "ALL_OLD"))
-        write = prepare_delete(table, params)
-        now = self._now()
-        old, new = await self.db.write(lambda tx: write.run(tx, now))
-        result: dict[str, Any] = {}
-        if mode == "ALL_OLD" and old is not None:
-            result["Attributes"] = old
-        self._add_write_metrics(result, table, write.key, old, new, params)
-        return result
-
-    async def update_item(self, ctx, params: dict) -> dict:
+    async def update_item(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"))
         mode = return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
         write = prepare_update(table, params)
@@ -136,7 +132,7 @@ class ItemsMixin:
         self._add_write_metrics(result, table, write.key, old, new, params)
         return result
 
-    def get_item(self, ctx, params: dict) -> dict:
+    def get_item(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"))
         expressions = expression_context(params, ("ProjectionExpression",))
         key = validate_key(table, params.get("Key"))

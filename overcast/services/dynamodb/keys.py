@@ -19,7 +19,7 @@ from __future__ import annotations
 import zlib
 from decimal import Decimal
 
-from overcast.services.dynamodb.types import DECIMAL_CONTEXT, AttributeValue, format_number
+from overcast.services.dynamodb.types import AttributeValue, decimal_parts, format_number
 
 _EXP_OFFSET = 130
 
@@ -28,8 +28,7 @@ def encode_number(value: Decimal | str) -> bytes:
     number = Decimal(value)
     if number.is_zero():
         return b"\x02"
-    sign, digits, exponent = number.normalize(DECIMAL_CONTEXT).as_tuple()
-    magnitude = len(digits) + exponent - 1
+    sign, digits, magnitude = decimal_parts(number)
     if sign == 0:
         return bytes([0x03, magnitude + _EXP_OFFSET]) + bytes(0x30 + d for d in digits)
     return bytes([0x01, 255 - (magnitude + _EXP_OFFSET)]) + bytes(0x39 - d for d in digits) + b"\xff"

@@ -32,9 +32,8 @@ def condition_to_ast(name: str, spec: dict) -> tuple:
         raise ValidationException(
             f"One or more parameter values were invalid: Invalid number of argument(s) for the {op} ComparisonOperator")
     if op in _CMP:
-        node = ("cmp", _CMP[op], path, _value(values[0]))
-        # Legacy NE is satisfied by a missing attribute, as the expression form is.
-        return node
+        # Legacy NE, like the expression form, is satisfied by a missing attribute.
+        return ("cmp", _CMP[op], path, _value(values[0]))
     if op == "NULL":
         return ("func", "attribute_not_exists", (path,))
     if op == "NOT_NULL":
@@ -42,7 +41,7 @@ def condition_to_ast(name: str, spec: dict) -> tuple:
     if op == "CONTAINS":
         return ("func", "contains", (path, _value(values[0])))
     if op == "NOT_CONTAINS":
-        return ("and", ("func", "attribute_exists", (path,)), ("not", ("func", "contains", (path, _value(values[0])))))
+        return ("not", ("func", "contains", (path, _value(values[0]))))
     if op == "BEGINS_WITH":
         return ("func", "begins_with", (path, _value(values[0])))
     return ("between", path, _value(values[0]), _value(values[1]))

@@ -45,7 +45,7 @@ class Table:
 
     @cached_property
     def hash_key(self) -> str:
-        return _key_of(self.key_schema, "HASH")  # type: ignore[return-value]
+        return _hash_key_of(self.key_schema)
 
     @cached_property
     def range_key(self) -> str | None:
@@ -75,7 +75,7 @@ class Table:
                 projection = index.get("Projection", {})
                 result.append(IndexMeta(
                     name=index["IndexName"],
-                    hash_key=_key_of(index["KeySchema"], "HASH"),  # type: ignore[arg-type]
+                    hash_key=_hash_key_of(index["KeySchema"]),
                     range_key=_key_of(index["KeySchema"], "RANGE"),
                     projection_type=projection.get("ProjectionType", "ALL"),
                     non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
@@ -88,6 +88,13 @@ class Table:
             if index.name == name:
                 return index
         return None
+
+
+def _hash_key_of(schema: list[dict]) -> str:
+    name = _key_of(schema, "HASH")
+    if name is None:  # CreateTable and UpdateTable refuse such a schema before it is stored
+        raise ValueError("key schema without a HASH key")
+    return name
 
 
 def _key_of(schema: list[dict], key_type: str) -> str | None:

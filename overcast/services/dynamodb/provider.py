@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.dynamodb import codec, store
 from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.batch import BatchMixin
 from overcast.services.dynamodb.errors import ResourceNotFoundException
+from overcast.services.dynamodb.features import FeaturesMixin
 from overcast.services.dynamodb.items import ItemsMixin
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
@@ -17,7 +19,7 @@ from overcast.services.dynamodb.ttl import TtlMixin
 
 
 class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
-               BackupsMixin, BaseProvider):
+               BackupsMixin, FeaturesMixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:
@@ -32,7 +34,7 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
     def _now(self) -> float:
         return self.clock.time()
 
-    def _table(self, ctx, name: str | None, describe_style: bool = False) -> Table:
+    def _table(self, ctx: RequestContext, name: str | None, describe_style: bool = False) -> Table:
         name = check_table_name(name)
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:

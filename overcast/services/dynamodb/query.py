@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, codec, legacy
 from overcast.services.dynamodb.errors import ValidationException, invalid
 from overcast.services.dynamodb.expressions.evaluator import evaluate
@@ -108,7 +109,7 @@ def _encode(table: Table, index: IndexMeta | None, key: dict) -> tuple:
 
 
 class QueryMixin:
-    def query(self, ctx, params: dict) -> dict:
+    def query(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"))
         expressions = expression_context(params, ("FilterExpression", "KeyConditionExpression", "ProjectionExpression"))
         plan = _plan(table, params, expressions, "FilterExpression", "QueryFilter")
@@ -124,7 +125,7 @@ class QueryMixin:
         rows = self._query_rows(plan, key_range, start, forward)
         return self._run_page(plan, rows, params)
 
-    def scan(self, ctx, params: dict) -> dict:
+    def scan(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"))
         segment, total = params.get("Segment"), params.get("TotalSegments")
         if segment is not None and total is None:

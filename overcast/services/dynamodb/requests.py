@@ -124,17 +124,17 @@ def validate_put_item(table: Table, raw: Any) -> dict:
     return item
 
 
-def check_item(table: Table, item: dict) -> None:
+def check_item(table: Table, item: dict, updating: bool = False) -> None:
     """An item about to be stored: keys present and typed, index keys typed, size in bounds."""
     types = table.attribute_types
-    for name in table.key_names:
-        value = item.get(name)
+    for key_name in table.key_names:
+        value = item.get(key_name)
         if value is None:
-            raise invalid(f"Missing the key {name} in the item")
+            raise invalid(f"Missing the key {key_name} in the item")
         kind = next(iter(value))
-        if kind != types[name]:
-            raise invalid(f"Type mismatch for key {name} expected: {types[name]} actual: {kind}")
-        _check_key_value(name, value, name == table.hash_key)
+        if kind != types[key_name]:
+            raise invalid(f"Type mismatch for key {key_name} expected: {types[key_name]} actual: {kind}")
+        _check_key_value(key_name, value, key_name == table.hash_key)
     for index in table.indexes():
         for name in (index.hash_key, index.range_key):
             if name is None or name in table.key_names:
@@ -147,11 +147,17 @@ def check_item(table: Table, item: dict) -> None:
                 raise invalid(
                     f"Type mismatch for Index Key {name} Expected: {types[name]} Actual: {kind} IndexName: {index.name}")
             if kind in ("S", "B") and len(inner) == 0:
+                if updating:
+                    raise ValidationException(
+                        "One or more parameter values are not valid. The update expression attempted to update a secondary "
+                        "index key to a value that is not supported. The AttributeValue for a key attribute cannot contain "
+                        "an empty string value.")
                 raise ValidationException(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
                     f"The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index.name}, IndexKey: {name}")
     if item_size(item) > MAX_ITEM_SIZE:
-        raise ValidationException("Item size has exceeded the maximum allowed size")
+        raise ValidationException("Item size to update has exceeded the maximum allowed size" if updating
+                                  else "Item size has exceeded the maximum allowed size")
 
 
 def return_values(params: dict, allowed: tuple[str, ...]) -> str:

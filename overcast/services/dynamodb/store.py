@@ -109,7 +109,8 @@ def insert_table(tx: Tx, table: Table) -> int:
                (table.account, table.region, table.name, table_meta(table)))
     row = tx.fetchone("SELECT id FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
                       (table.account, table.region, table.name))
-    return row[0]  # type: ignore[index]
+    assert row is not None, "the row inserted just above"
+    return row[0]
 
 
 def save_table(tx: Tx, table: Table) -> None:
@@ -216,7 +217,7 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
             tx.execute(
                 "DELETE FROM dynamodb_index_items WHERE table_id = ? AND index_name = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?",
                 (table.id, index.name, old_keys[0], old_keys[1], pk, sk))
-        if new_keys:
+        if new_keys and new:
             projected = project_for_index(table, index, new)
             tx.execute(_UPSERT_INDEX_ITEM,
                        (table.id, index.name, new_keys[0], new_keys[1], pk, sk, item_size(projected), codec.dumps(projected)))

@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import store, streams
 from overcast.services.dynamodb.errors import (
     ResourceInUseException,
@@ -203,7 +204,7 @@ def _enable_stream(description: dict, spec: dict, now: float) -> None:
 class TablesMixin:
     """Table operations; the Provider supplies _table, _tables, _now and self.db."""
 
-    async def create_table(self, ctx, params: dict) -> dict:
+    async def create_table(self, ctx: RequestContext, params: dict) -> dict:
         now = self._now()
         description = new_table_description(params, ctx.account_id, ctx.region, now)
         tags = {t["Key"]: t["Value"] for t in params.get("Tags") or []}
@@ -226,7 +227,7 @@ class TablesMixin:
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": body}
 
-    def describe_table(self, ctx, params: dict) -> dict:
+    def describe_table(self, ctx: RequestContext, params: dict) -> dict:
         name = check_table_name(params.get("TableName"))
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
@@ -262,7 +263,7 @@ class TablesMixin:
             (table.id, index_name))
         return (row[0], row[1]) if row else (0, 0)
 
-    def list_tables(self, ctx, params: dict) -> dict:
+    def list_tables(self, ctx: RequestContext, params: dict) -> dict:
         limit = params.get("Limit", 100)
         if limit is not None and (limit < 1 or limit > 100):
             raise ValidationException(
@@ -277,7 +278,7 @@ class TablesMixin:
             result["LastEvaluatedTableName"] = names[limit - 1]
         return result
 
-    async def delete_table(self, ctx, params: dict) -> dict:
+    async def delete_table(self, ctx: RequestContext, params: dict) -> dict:
         name = check_table_name(params.get("TableName"))
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
@@ -298,8 +299,14 @@ class TablesMixin:
         body["TableStatus"] = "DELETING"
         return {"TableDescription": body}
 
-    async def update_table(self, ctx, params: dict) -> dict:
+    async def update_table(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
+        changes = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+                   "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass", "OnDemandThroughput")
+        if not any(params.get(member) not in (None, []) for member in changes):
+            raise ValidationException(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
+                "or SSESpecification or ReplicaUpdates is required")
         now = self._now()
         description = copy.deepcopy(table.description)
         defined = {d["AttributeName"]: d["AttributeType"] for d in description["AttributeDefinitions"]}
@@ -381,8 +388,9 @@ class TablesMixin:
             store.save_table(tx, updated)
             for index_name in deleted_indexes:
                 store.drop_index(tx, updated, index_name)
-            for index_name in created_indexes:
-                store.backfill_index(tx, updated, updated.index(index_name))  # type: ignore[arg-type]
+            for index in updated.indexes():
+                if index.name in created_indexes:
+                    store.backfill_index(tx, updated, index)
             if closed:
                 streams.close_stream(tx, closed, now)
             if opened:
@@ -399,7 +407,7 @@ class TablesMixin:
 
     # -- tags
 
-    def _table_by_arn(self, ctx, arn: str | None) -> Table:
+    def _table_by_arn(self, ctx: RequestContext, arn: str | None) -> Table:
         for table in self._tables.values():
             if table.arn == arn:
                 return table
@@ -408,27 +416,27 @@ class TablesMixin:
     async def _save_tags(self, table: Table) -> None:
         await self.db.write(lambda tx: store.save_table(tx, table))
 
-    async def tag_resource(self, ctx, params: dict) -> dict:
+    async def tag_resource(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table_by_arn(ctx, params.get("ResourceArn"))
         for tag in params.get("Tags") or []:
             table.tags[tag["Key"]] = tag["Value"]
         await self._save_tags(table)
         return {}
 
-    async def untag_resource(self, ctx, params: dict) -> dict:
+    async def untag_resource(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table_by_arn(ctx, params.get("ResourceArn"))
         for key in params.get("TagKeys") or []:
             table.tags.pop(key, None)
         await self._save_tags(table)
         return {}
 
-    def list_tags_of_resource(self, ctx, params: dict) -> dict:
+    def list_tags_of_resource(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table_by_arn(ctx, params.get("ResourceArn"))
         return {"Tags": [{"Key": k, "Value": v} for k, v in table.tags.items()]}
 
-    def describe_limits(self, ctx, params: dict) -> dict:
+    def describe_limits(self, ctx: RequestContext, params: dict) -> dict:
         return {"AccountMaxReadCapacityUnits": 80000, "AccountMaxWriteCapacityUnits": 80000,
                 "TableMaxReadCapacityUnits": 40000, "TableMaxWriteCapacityUnits": 40000}
 
-    def describe_endpoints(self, ctx, params: dict) -> dict:
+    def describe_endpoints(self, ctx: RequestContext, params: dict) -> dict:
         return {"Endpoints": [{"Address": f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, codec
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
@@ -31,7 +32,7 @@ def _too_many(member: str, count: int) -> ValidationException:
 
 
 class TransactionsMixin:
-    def transact_get_items(self, ctx, params: dict) -> dict:
+    def transact_get_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
             raise _too_many("transactItems", len(actions))
@@ -61,7 +62,7 @@ class TransactionsMixin:
             result["ConsumedCapacity"] = [capacity.consumed(t, u, mode, read=True) for t, u in used.values()]
         return result
 
-    async def transact_write_items(self, ctx, params: dict) -> dict:
+    async def transact_write_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
             raise _too_many("transactItems", len(actions))
@@ -88,7 +89,7 @@ class TransactionsMixin:
             result["ConsumedCapacity"] = [capacity.consumed(t, u, mode) for t, u in used.values()]
         return result
 
-    async def _commit_transaction(self, ctx, writes: list, token: str | None, request: Any) -> None:
+    async def _commit_transaction(self, ctx: RequestContext, writes: list, token: str | None, request: Any) -> None:
         """Check every condition, then apply every write, in one database transaction."""
         digest = hashlib.sha256(codec.dumps(request).encode()).hexdigest() if token else ""
         now = self._now()

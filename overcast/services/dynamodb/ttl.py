@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, store, streams
 from overcast.services.dynamodb.errors import ValidationException
 from overcast.services.dynamodb.models import Table
@@ -29,7 +30,7 @@ class TtlMixin:
             scheduler.every(SWEEP_INTERVAL, self.sweep_expired)
             scheduler.every(HISTORY_TRIM_INTERVAL, self.trim_history)
 
-    async def update_time_to_live(self, ctx, params: dict) -> dict:
+    async def update_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         spec = params.get("TimeToLiveSpecification") or {}
         enabled = bool(spec.get("Enabled"))
@@ -55,7 +56,7 @@ class TtlMixin:
         self._tables[(table.account, table.region, table.name)] = updated
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": name}}
 
-    def describe_time_to_live(self, ctx, params: dict) -> dict:
+    def describe_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         if table.ttl.get("Enabled"):
             return {"TimeToLiveDescription": {"TimeToLiveStatus": "ENABLED", "AttributeName": table.ttl["AttributeName"]}}

@@ -35,10 +35,9 @@ def parse_number(text: Any) -> Decimal:
     if value.is_zero():
         return Decimal(0)
     value = value.normalize(DECIMAL_CONTEXT)
-    sign, digits, exponent = value.as_tuple()
+    _, digits, magnitude = decimal_parts(value)
     if len(digits) > 38:
         raise ValidationException("Attempting to store more than 38 significant digits in a Number")
-    magnitude = len(digits) + exponent - 1  # power of ten of the leading digit
     if magnitude > 125:
         raise ValidationException(
             "Number overflow. Attempting to store a number with magnitude larger than supported range")
@@ -46,6 +45,15 @@ def parse_number(text: Any) -> Decimal:
         raise ValidationException(
             "Number underflow. Attempting to store a number with magnitude smaller than supported range")
     return value
+
+
+def decimal_parts(number: Decimal) -> tuple[int, tuple[int, ...], int]:
+    """(sign, digits, magnitude) of a finite non-zero number in normal form, where magnitude is
+    the power of ten of the leading digit."""
+    sign, digits, exponent = number.normalize(DECIMAL_CONTEXT).as_tuple()
+    if not isinstance(exponent, int):  # 'n', 'N' or 'F': NaN or infinity
+        raise ValueError(f"not a finite number: {number}")
+    return sign, digits, len(digits) + exponent - 1
 
 
 def format_number(value: Decimal) -> str:

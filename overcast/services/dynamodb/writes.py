@@ -55,7 +55,7 @@ class Write:
             if name not in new:
                 raise ValidationException(
                     f"One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key")
-        check_item(self.table, new)
+        check_item(self.table, new, updating=True)
         return new
 
     def apply(self, tx: Tx, old: dict | None, new: dict | None, now: float, identity: dict | None = None) -> None:

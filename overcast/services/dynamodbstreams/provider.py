@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.dynamodb import codec, store
 from overcast.services.dynamodbstreams.errors import (
@@ -41,7 +42,7 @@ class Provider(BaseProvider):
             "SELECT stream_arn, table_name, created, disabled, meta FROM dynamodb_streams "
             "WHERE account = ? AND region = ? ORDER BY created, stream_arn", (account, region))
 
-    def _stream(self, ctx, arn: str | None) -> tuple:
+    def _stream(self, ctx: RequestContext, arn: str | None) -> tuple:
         row = self.db.fetchone(
             "SELECT stream_arn, table_name, created, disabled, meta FROM dynamodb_streams WHERE stream_arn = ? AND account = ?",
             (arn, ctx.account_id))
@@ -49,7 +50,7 @@ class Provider(BaseProvider):
             raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
         return row
 
-    def list_streams(self, ctx, params: dict) -> dict:
+    def list_streams(self, ctx: RequestContext, params: dict) -> dict:
         rows = self._streams(ctx.account_id, ctx.region)
         table_name = params.get("TableName")
         if table_name:
@@ -66,7 +67,7 @@ class Provider(BaseProvider):
             result["LastEvaluatedStreamArn"] = rows[limit - 1][0]
         return result
 
-    def describe_stream(self, ctx, params: dict) -> dict:
+    def describe_stream(self, ctx: RequestContext, params: dict) -> dict:
         arn, table_name, created, disabled, meta_text = self._stream(ctx, params.get("StreamArn"))
         meta = codec.meta_loads(meta_text)
         first, last = self._bounds(arn)
@@ -88,7 +89,7 @@ class Provider(BaseProvider):
         row = self.db.fetchone("SELECT MIN(seq), MAX(seq) FROM dynamodb_stream_records WHERE stream_arn = ?", (arn,))
         return (row[0], row[1]) if row else (None, None)
 
-    def get_shard_iterator(self, ctx, params: dict) -> dict:
+    def get_shard_iterator(self, ctx: RequestContext, params: dict) -> dict:
         arn, _, created, _, _ = self._stream(ctx, params.get("StreamArn"))
         if params.get("ShardId") != shard_id(arn, created):
             raise ResourceNotFoundException("Requested resource not found: Shard does not exist")
@@ -115,7 +116,7 @@ class Provider(BaseProvider):
         token = json.dumps({"a": arn, "p": position, "t": self.clock.time()}, separators=(",", ":"))
         return base64.urlsafe_b64encode(token.encode()).decode()
 
-    def get_records(self, ctx, params: dict) -> dict:
+    def get_records(self, ctx: RequestContext, params: dict) -> dict:
         try:
             token = json.loads(base64.urlsafe_b64decode(params.get("ShardIterator") or ""))
             arn, position, issued = token["a"], int(token["p"]), float(token["t"])

@@ -4,6 +4,10 @@ Each event is a row before Invoke answers 202, so queued events survive a restar
 runs due events, retries function errors after 1 and then 2 minutes of Overcast's clock (as
 Lambda does; tests move the clock), retries throttles without counting them, and ends each
 event in the on-success / on-failure destination or the dead-letter queue.
+
+In-process callers (S3 notifications) may pass "OrderingKey" with an Event invoke: events that
+share a key and a function run one at a time in arrival order, retries included, so a key's
+events are delivered in order (at least once).
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ class AsyncInvokeOps(LambdaBase):
     def start_async_worker(self) -> None:
         self._due: list[tuple[float, str]] = []
         self._events: dict[str, dict[str, Any]] = {}
+        # Ordered keys: (account, region, function, key) -> event ids, oldest first.
+        self._ordered: dict[tuple, list[str]] = {}
         self._running: set[asyncio.Task] = set()
         self._wake_event: asyncio.Event | None = None
         self._worker: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        for event_id, due, doc in self.store.queued():
+        for event_id, due, doc in sorted(self.store.queued(), key=lambda q: q[2].get("created", 0)):
             self._events[event_id] = doc
+            self._track_order(event_id, doc)
             heapq.heappush(self._due, (due, event_id))
         self.clock.on_change(self._clock_moved)
         try:
@@ -72,15 +79,33 @@ class AsyncInvokeOps(LambdaBase):
             self._wake_event = asyncio.Event()
             self._worker = self._loop.create_task(self._work())
 
+    @staticmethod
+    def _order_key(doc: dict[str, Any]) -> tuple | None:
+        key = doc.get("ordering_key")
+        return (doc["account"], doc["region"], doc["name"], key) if key else None
+
+    def _track_order(self, event_id: str, doc: dict[str, Any]) -> None:
+        key = self._order_key(doc)
+        if key is not None:
+            self._ordered.setdefault(key, []).append(event_id)
+
+    def _blocked(self, event_id: str) -> bool:
+        """An ordered event waits while an older event with its key is still unfinished."""
+        key = self._order_key(self._events[event_id])
+        return key is not None and self._ordered.get(key, [event_id])[0] != event_id
+
     async def enqueue_async(self, record: FunctionRecord, qualifier: str | None, payload: bytes,
-                            request_id: str | None = None) -> None:
+                            request_id: str | None = None, ordering_key: str | None = None) -> None:
         event_id = str(uuid.uuid4())
         now = self.clock.time()
         doc = {"account": record.account, "region": record.region, "name": record.name,
                "qualifier": qualifier, "payload": base64.b64encode(payload).decode(),
                "request_id": request_id or str(uuid.uuid4()), "attempts": 0, "created": now}
+        if ordering_key:
+            doc["ordering_key"] = ordering_key
         await self.store.enqueue(event_id, now, doc)
         self._events[event_id] = doc
+        self._track_order(event_id, doc)
         heapq.heappush(self._due, (now, event_id))
         self._ensure_worker()
         assert self._wake_event is not None
@@ -90,14 +115,23 @@ class AsyncInvokeOps(LambdaBase):
         assert self._wake_event is not None
         while True:
             now = self.clock.time()
+            blocked = []
             while self._due and self._due[0][0] <= now:
-                _, event_id = heapq.heappop(self._due)
+                entry = heapq.heappop(self._due)
+                event_id = entry[1]
+                if event_id in self._events and self._blocked(event_id):
+                    blocked.append(entry)  # runs when the older event of its key is done
+                    continue
                 if event_id in self._events:
                     task = asyncio.create_task(self._run_event(event_id))
                     self._running.add(task)
                     task.add_done_callback(self._running.discard)
+            for entry in blocked:
+                heapq.heappush(self._due, entry)
             self._wake_event.clear()
-            delay = (self._due[0][0] - now) if self._due else 3600.0
+            ready = [when for when, event_id in self._due if when > now or event_id not in self._events
+                     or not self._blocked(event_id)]
+            delay = (min(ready) - now) if ready else 3600.0
             try:
                 await asyncio.wait_for(self._wake_event.wait(), timeout=max(0.01, min(delay, 3600.0)))
             except TimeoutError:
@@ -111,8 +145,15 @@ class AsyncInvokeOps(LambdaBase):
             self._wake_event.set()
 
     async def _finish(self, event_id: str) -> None:
-        self._events.pop(event_id, None)
+        doc = self._events.pop(event_id, None)
         await self.store.dequeue(event_id)
+        key = self._order_key(doc) if doc else None
+        if key is not None and event_id in self._ordered.get(key, []):
+            self._ordered[key].remove(event_id)
+            if not self._ordered[key]:
+                del self._ordered[key]
+            if self._wake_event is not None:
+                self._wake_event.set()
 
     async def _run_event(self, event_id: str) -> None:
         doc = self._events[event_id]
@@ -139,6 +180,11 @@ class AsyncInvokeOps(LambdaBase):
             return
         except ServiceError as e:
             log.warning("async invoke of %s failed: %s", record.name, e)
+            await self._finish(event_id)
+            return
+        except Exception:
+            # Never leave an event half-run: an ordered key would wait on it forever.
+            log.exception("async invoke of %s failed", record.name)
             await self._finish(event_id)
             return
         doc["attempts"] += 1

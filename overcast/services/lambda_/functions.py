@@ -215,6 +215,11 @@ class FunctionOps(LambdaBase):
         if size < 1 or size > 10000:
             raise InvalidParameterValue("MaxItems must be between 1 and 10000.")
         page = items[start:start + size]
+        for item in page:
+            # ListFunctions returns a subset of the configuration: no state fields (GetFunction has them).
+            for key in ("State", "StateReason", "StateReasonCode", "LastUpdateStatus",
+                        "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+                item.pop(key, None)
         out: dict[str, Any] = {"Functions": page}
         if start + size < len(items):
             out["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
@@ -233,14 +238,25 @@ class FunctionOps(LambdaBase):
             if users:
                 raise ResourceConflict(f"Unable to delete version because the following aliases reference it: "
                                        f"[{', '.join(users)}]")
-            del record.versions[qualifier]
+            removed = record.versions.pop(qualifier)
             record.event_invoke_configs.pop(qualifier, None)
             await self.store.put(record)
+            self.release_blob(removed["code"]["blob_id"])
             self.pool.retire(record.account, record.region, record.name, qualifier)
             return {}
         await self.store.delete(record)
         self.pool.retire(record.account, record.region, record.name)
+        for blob_id in {record.code.blob_id, *(entry["code"]["blob_id"] for entry in record.versions.values())}:
+            self.release_blob(blob_id)
         return {}
+
+    def release_blob(self, blob_id: str) -> None:
+        """Delete a code bundle once nothing (function, version, layer) refers to it any more."""
+        if not self.store.blob_referenced(blob_id):
+            try:
+                self.blobs.delete(blob_id)
+            except OSError:
+                pass
 
     async def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, _ = self.find(ctx, params["FunctionName"])
@@ -250,6 +266,7 @@ class FunctionOps(LambdaBase):
             out = self.configuration(record)
             out.update(CodeSha256=code.sha256, CodeSize=code.size)
             return out
+        replaced = record.code
         record.code = code
         record.config.update(CodeSha256=code.sha256, CodeSize=code.size, LastModified=now_iso(),
                              RevisionId=new_revision())
@@ -257,6 +274,7 @@ class FunctionOps(LambdaBase):
             record.config["Architectures"] = list(params["Architectures"])
         version = self.publish(record, "") if params.get("Publish") else LATEST
         await self.store.put(record)
+        self.release_blob(replaced.blob_id)
         self.pool.retire(record.account, record.region, record.name, LATEST)
         out = self.configuration(record, version)
         if version == LATEST:

@@ -85,6 +85,9 @@ class InvokeOps(LambdaBase):
             return await self.pool.invoke(spec, inv, record.reserved_concurrency)
         except RuntimeUnavailable as e:
             raise InvalidRuntime(str(e)) from None
+        except (RuntimeError, OSError) as e:
+            # The interpreter or program could not be started at all.
+            raise InvalidRuntime(f"Overcast could not start the {spec.runtime} runtime: {e}") from None
 
     async def invoke(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
@@ -102,7 +105,9 @@ class InvokeOps(LambdaBase):
             return {"StatusCode": 204}
         qualified_arn = f"{record.arn}:{qualifier}" if qualifier else record.arn
         if invocation_type == "Event":
-            await self.enqueue_async(record, qualifier, payload, request_id=ctx.request_id)
+            ordering_key = params.get("OrderingKey") if ctx.extra.get("internal") else None
+            await self.enqueue_async(record, qualifier, payload, request_id=ctx.request_id,
+                                     ordering_key=ordering_key)
             return {"StatusCode": 202, "Payload": b""}
         client_context = None
         if params.get("ClientContext"):
@@ -124,5 +129,5 @@ class InvokeOps(LambdaBase):
         return out
 
     async def enqueue_async(self, record: FunctionRecord, qualifier: str | None, payload: bytes,
-                            request_id: str | None = None) -> None:
+                            request_id: str | None = None, ordering_key: str | None = None) -> None:
         raise NotImplementedError  # provided by AsyncInvokeOps

@@ -35,11 +35,15 @@ class LogShipper:
 
     def write(self, spec: FunctionSpec, stream: str, events: list[tuple[int, str]]) -> None:
         key = (spec.account_id, spec.region, spec.log_group_name, stream)
-        self._queue[key].extend(events)
         if self._task is None or self._task.done():
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # shutting down outside the loop: nowhere to deliver to
             self._wake = asyncio.Event()
             self._idle = asyncio.Event()
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._task = loop.create_task(self._run())
+        self._queue[key].extend(events)
         assert self._wake is not None and self._idle is not None
         self._idle.clear()
         self._wake.set()

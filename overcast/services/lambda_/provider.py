@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 import tempfile
 
@@ -32,6 +33,41 @@ ACCOUNT_CONCURRENCY = int(os.environ.get("OVERCAST_LAMBDA_CONCURRENCY", "1000"))
 IDLE_TIMEOUT_S = float(os.environ.get("OVERCAST_LAMBDA_IDLE_TIMEOUT", "600"))
 
 
+WORK_PREFIX = "overcast-lambda-"
+
+
+def sweep_stale_work_roots() -> None:
+    """Remove unpacked code and /tmp directories left by servers that died without cleaning up."""
+    base = tempfile.gettempdir()
+    for entry in os.listdir(base):
+        if not entry.startswith(WORK_PREFIX):
+            continue
+        pid = entry[len(WORK_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not os.path.exists(f"/proc/{pid}"):
+            root = os.path.join(base, entry)
+            kill_processes_under(root)
+            remove_tree(root)
+
+
+def kill_processes_under(root: str) -> None:
+    """End environments orphaned by a server that was killed: their working directory is under
+    its work root (a custom runtime that ignores its lost Runtime API would otherwise live on)."""
+    if not os.path.isdir("/proc"):
+        return
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if cwd == root or cwd.startswith(root + os.sep):
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
     service = "lambda"
 
@@ -39,7 +75,8 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         super().__init__(runtime)
         self.store = LambdaStore(self.db)
         # Outside the data directory on purpose: functions see these paths.
-        self.work_root = tempfile.mkdtemp(prefix="overcast-lambda-")
+        sweep_stale_work_roots()
+        self.work_root = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
         self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
         self.launcher = Launcher(self.work_root)
         self.log_shipper = LogShipper(runtime.internal)

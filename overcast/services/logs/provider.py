@@ -46,6 +46,19 @@ class Provider(BaseProvider):
 
     def start(self) -> None:
         self.db.migrate("logs", MIGRATIONS)
+        self.runtime.scheduler.every(3600.0, self._expire, first_in=60.0)
+
+    def _expire(self, now: float) -> None:
+        """Drop events older than their group's retention (on Overcast's clock)."""
+        now_ms = int(now * 1000)
+
+        def expire(tx):
+            for account, region, name, days in tx.fetchall(
+                    "SELECT account, region, name, retention FROM logs_groups WHERE retention IS NOT NULL"):
+                tx.execute("DELETE FROM logs_events WHERE account = ? AND region = ? AND grp = ? AND ts < ?",
+                           (account, region, name, now_ms - days * 86400 * 1000))
+
+        self.db.write_blocking(expire)
 
     # -- helpers ------------------------------------------------------------------------------
 

@@ -30,8 +30,12 @@ async def object_bytes(store: S3Store, blobs: BlobStore, obj: StoredObject, firs
     try:
         if obj.blob_id is not None:
             return await open_blob(blobs, obj.blob_id, first, last + 1)
-        segments = store.get_segments(obj.bucket, obj.key, obj.etag)
-        if segments is None:
+        segments: list[tuple[int, int, str]] | None
+        if obj.noncurrent:
+            segments = store.get_version_segments(obj.bucket, obj.key, obj.version_label)
+        else:
+            segments = store.get_segments(obj.bucket, obj.key, obj.etag)
+        if not segments:
             raise ObjectReplaced()
         pieces = []
         offset = 0

@@ -6,6 +6,8 @@ Extra keyword arguments become extra elements of the XML error body (<BucketName
 
 from __future__ import annotations
 
+from typing import Any
+
 from overcast.protocol.errors import ServiceError
 
 
@@ -21,8 +23,25 @@ class NoSuchKey(ServiceError):
     code = "NoSuchKey"
     status = 404
 
-    def __init__(self, key: str):
-        super().__init__("The specified key does not exist.", Key=key)
+    def __init__(self, key: str, headers: dict[str, str] | None = None):
+        super().__init__("The specified key does not exist.", headers=headers, Key=key)
+
+
+class NoSuchVersion(ServiceError):
+    code = "NoSuchVersion"
+    status = 404
+
+    def __init__(self, key: str, version_id: str):
+        super().__init__("The specified version does not exist.", Key=key, VersionId=version_id)
+
+
+class MethodNotAllowed(ServiceError):
+    code = "MethodNotAllowed"
+    status = 405
+
+    def __init__(self, method: str, headers: dict[str, str] | None = None):
+        super().__init__("The specified method is not allowed against this resource.", headers=headers,
+                         Method=method, ResourceType="DeleteMarker")
 
 
 class BucketAlreadyOwnedByYou(ServiceError):
@@ -135,7 +154,8 @@ class InvalidDigest(ServiceError):
     status = 400
 
     def __init__(self, content_md5: str):
-        super().__init__("The Content-MD5 you specified was invalid.", **{"Content-MD5": content_md5})
+        fields: dict[str, Any] = {"Content-MD5": content_md5}
+        super().__init__("The Content-MD5 you specified was invalid.", **fields)
 
 
 class XAmzContentSHA256Mismatch(ServiceError):
@@ -249,3 +269,12 @@ class EntityTooSmall(ServiceError):
             "Your proposed upload is smaller than the minimum allowed size",
             ProposedSize=str(size), MinSizeAllowed=str(minimum), PartNumber=str(part_number), ETag=etag,
         )
+
+
+class InvalidPartNumber(ServiceError):
+    code = "InvalidPartNumber"
+    status = 416
+
+    def __init__(self, requested: int, count: int):
+        super().__init__("The requested partnumber is not satisfiable", PartNumberRequested=str(requested),
+                         ActualPartCount=str(count))

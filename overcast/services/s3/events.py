@@ -122,7 +122,7 @@ def enqueue(tx: Tx, config_text: str, change: ChangeContext | None, event_name: 
     matched = targets(config_text, event_name, key)
     if not matched:
         return
-    from overcast.services.s3.store import EventStore
+    from overcast.services.s3.upload_store import EventStore
 
     sequencer = next_sequencer()
     for index, (configuration_id, destination) in enumerate(matched):

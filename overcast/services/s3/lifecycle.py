@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import logging
 import math
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from overcast.services.s3 import events, versions
+from overcast.services.s3.events import ChangeContext
+from overcast.services.s3.objects import unlink_after_commit
+
 if TYPE_CHECKING:
-    from overcast.services.s3.store import S3Store, UploadStore
+    from overcast.services.s3.store import S3Store
+    from overcast.services.s3.upload_store import UploadStore
     from overcast.storage.interface import BlobStore, Database, Tx
 
 log = logging.getLogger("overcast.s3.lifecycle")
@@ -81,10 +87,12 @@ class LifecycleSweeper:
         while True:
             rows = self.store.list_after(bucket, cursor, 1000, inclusive)
             doomed = []
-            for key, size, _etag, last_modified, *_ in rows:
+            for key, size, _etag, last_modified, *_rest, delete_marker in rows:
                 if not key.startswith(rule_filter.prefix):
                     rows = []
                     break
+                if delete_marker:
+                    continue
                 if days is not None and _next_midnight(last_modified + days * DAY) > now:
                     continue
                 if not rule_filter.size_matches(size):
@@ -93,7 +101,7 @@ class LifecycleSweeper:
                     continue
                 doomed.append((key, last_modified))
             for start in range(0, len(doomed), _BATCH):
-                self._delete(bucket, doomed[start:start + _BATCH])
+                self._delete(bucket, doomed[start:start + _BATCH], now)
             if len(rows) < 1000:
                 return
             cursor, inclusive = rows[-1][0], False
@@ -103,19 +111,26 @@ class LifecycleSweeper:
         tags = {(t["Key"], t["Value"]) for t in (obj.headers.get("Tags") or [])} if obj else set()
         return wanted <= tags
 
-    def _delete(self, bucket: str, entries: list[tuple[str, float]]) -> None:
+    def _delete(self, bucket: str, entries: list[tuple[str, float]], now: float) -> None:
         store, blobs = self.store, self.blobs
 
+        change = ChangeContext(region="", request_id=str(uuid.uuid4()), source_ip="s3.amazonaws.com",
+                               principal="AWS:s3.amazonaws.com", account_id="")
+
         def write(tx: Tx) -> None:
+            config = store.tx_require_bucket(tx, bucket)
             unlinked: list[str] = []
             for key, last_modified in entries:
                 row = tx.fetchone("SELECT last_modified FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
                 # Rewritten since it was found: the new object is not (yet) expired.
                 if row is None or row[0] != last_modified:
                     continue
-                unlinked += store.tx_delete_object(tx, bucket, key) or []
-            if unlinked:
-                tx.after_commit(lambda: [blobs.delete(b) for b in unlinked])
+                # In a versioned bucket expiry leaves a delete marker, as a plain DELETE would.
+                outcome = versions.tx_delete(tx, config, bucket, key, None, now)
+                unlinked += outcome.unlink
+                name = "LifecycleExpiration:DeleteMarkerCreated" if outcome.delete_marker else "LifecycleExpiration:Delete"
+                events.enqueue(tx, config, change, name, bucket, key)
+            unlink_after_commit(tx, blobs, unlinked)
 
         self.db.write_blocking(write)
 
@@ -132,7 +147,6 @@ class LifecycleSweeper:
                 parts = uploads.tx_parts(tx, upload_id)
                 uploads.tx_finish_upload(tx, upload_id)
                 unlinked += [p.blob_id for p in parts.values()]
-            if unlinked:
-                tx.after_commit(lambda: [blobs.delete(b) for b in unlinked])
+            unlink_after_commit(tx, blobs, unlinked)
 
         self.db.write_blocking(write)

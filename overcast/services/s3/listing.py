@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from overcast.server.context import RequestContext
+from overcast.services.s3.access import authorize_anonymous
 from overcast.services.s3.errors import InvalidArgument
-from overcast.services.s3.models import to_datetime
+from overcast.services.s3.models import StoredObject, to_datetime
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -54,6 +55,8 @@ def scan(store: S3Store, bucket: str, prefix: str, delimiter: str, marker: str, 
             key = row[0]
             if not key.startswith(prefix):
                 return page
+            if row[7]:  # a delete marker: the key has no current object to list
+                continue
             if delimiter:
                 found = key.find(delimiter, len(prefix))
                 if found >= 0:
@@ -121,7 +124,7 @@ class ListingOperations:
 
     def _contents(self, page: Page, encode, owner: dict[str, str] | None) -> list[dict[str, Any]]:
         contents = []
-        for key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type in page.rows:
+        for key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type, _ in page.rows:
             item: dict[str, Any] = {
                 "Key": encode(key),
                 "LastModified": to_datetime(last_modified),
@@ -146,6 +149,7 @@ class ListingOperations:
         token = params.get("ContinuationToken")
         start_after = params.get("StartAfter") or ""
         record = self.store.require_bucket(bucket)
+        authorize_anonymous(ctx, self.store, "s3:ListBucket", bucket)
         marker = decode_token(token) if token is not None else start_after
         page = scan(self.store, bucket, prefix, delimiter, marker, max_keys)
         owner = owner_of(record.account_id) if params.get("FetchOwner") else None
@@ -180,6 +184,7 @@ class ListingOperations:
         delimiter = params.get("Delimiter") or ""
         marker = params.get("Marker") or ""
         record = self.store.require_bucket(bucket)
+        authorize_anonymous(ctx, self.store, "s3:ListBucket", bucket)
         page = scan(self.store, bucket, prefix, delimiter, marker, max_keys)
         out: dict[str, Any] = {
             "Name": bucket,
@@ -201,3 +206,104 @@ class ListingOperations:
         if params.get("EncodingType"):
             out["EncodingType"] = params["EncodingType"]
         return out
+
+
+class VersionListingOperations:
+    store: S3Store
+
+    def list_object_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = params["Bucket"]
+        encode = _encoder(params.get("EncodingType"))
+        max_keys = _max_keys(params)
+        prefix = params.get("Prefix") or ""
+        delimiter = params.get("Delimiter") or ""
+        key_marker = params.get("KeyMarker") or ""
+        version_marker = (params.get("VersionIdMarker") or "") if key_marker else ""
+        record = self.store.require_bucket(bucket)
+        owner = owner_of(record.account_id)
+        listed: list[tuple[StoredObject, bool]] = []
+        prefixes: list[str] = []
+        truncated = False
+        if version_marker:
+            cursor, inclusive = key_marker, True
+        elif prefix > key_marker:
+            cursor, inclusive = prefix, True
+        else:
+            cursor, inclusive = key_marker, False
+        finished = max_keys <= 0
+        while not finished:
+            keys = self.store.keys_with_versions(bucket, cursor, inclusive, MAX_KEYS)
+            finished = len(keys) < MAX_KEYS  # unless a seek past a common prefix asks for more
+            for key in keys:
+                cursor, inclusive = key, False
+                if not key.startswith(prefix):
+                    finished = True
+                    break
+                found = key.find(delimiter, len(prefix)) if delimiter else -1
+                if found >= 0:
+                    common = key[:found + len(delimiter)]
+                    if common > key_marker and (not prefixes or prefixes[-1] != common):
+                        if len(listed) + len(prefixes) >= max_keys:
+                            truncated = finished = True
+                            break
+                        prefixes.append(common)
+                    cursor, inclusive, finished = _past(common), True, False
+                    break
+                chain = self._versions_of(bucket, key)
+                if key == key_marker and version_marker:
+                    ids = [v.version_label for v, _ in chain]
+                    chain = chain[ids.index(version_marker) + 1:] if version_marker in ids else []
+                for entry in chain:
+                    if len(listed) + len(prefixes) >= max_keys:
+                        truncated = True
+                        break
+                    listed.append(entry)
+                if truncated:
+                    finished = True
+                    break
+        out: dict[str, Any] = {
+            "Name": bucket, "Prefix": encode(prefix), "KeyMarker": encode(key_marker),
+            "VersionIdMarker": version_marker, "MaxKeys": params.get("MaxKeys", max_keys),
+            "IsTruncated": truncated,
+        }
+        versions_out = [self._version_item(v, latest, owner, encode) for v, latest in listed if not v.delete_marker]
+        markers = [{"Owner": owner, "Key": encode(v.key), "VersionId": v.version_label, "IsLatest": latest,
+                    "LastModified": to_datetime(v.last_modified)} for v, latest in listed if v.delete_marker]
+        if versions_out:
+            out["Versions"] = versions_out
+        if markers:
+            out["DeleteMarkers"] = markers
+        if prefixes:
+            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in prefixes]
+        if delimiter:
+            out["Delimiter"] = encode(delimiter)
+        if params.get("EncodingType"):
+            out["EncodingType"] = params["EncodingType"]
+        if truncated:
+            if listed and (not prefixes or listed[-1][0].key > prefixes[-1]):
+                out["NextKeyMarker"] = encode(listed[-1][0].key)
+                out["NextVersionIdMarker"] = listed[-1][0].version_label
+            elif prefixes:
+                out["NextKeyMarker"] = encode(prefixes[-1])
+        return out
+
+    def _versions_of(self, bucket: str, key: str) -> list[tuple[StoredObject, bool]]:
+        """A key's versions, newest first, each with whether it is the latest."""
+        chain: list[tuple[StoredObject, bool]] = []
+        current = self.store.get_object(bucket, key)
+        if current is not None:
+            chain.append((current, True))
+        chain += [(v, False) for v in self.store.list_versions(bucket, key)]
+        return chain
+
+    @staticmethod
+    def _version_item(obj: StoredObject, latest: bool, owner: dict[str, str], encode) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "ETag": obj.quoted_etag, "Size": obj.size, "StorageClass": obj.storage_class, "Key": encode(obj.key),
+            "VersionId": obj.version_label, "IsLatest": latest, "LastModified": obj.last_modified_dt,
+            "Owner": owner,
+        }
+        if obj.checksum_algorithm:
+            item["ChecksumAlgorithm"] = [obj.checksum_algorithm]
+            item["ChecksumType"] = obj.checksum_type or "FULL_OBJECT"
+        return item

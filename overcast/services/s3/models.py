@@ -36,6 +36,13 @@ class StoredObject:
     blob_id: str | None = None  # file in the blob store (large objects)
     parts_count: int = 0  # > 0: a completed multipart upload, its bytes in its parts' blobs
     checksum_type: str | None = None  # FULL_OBJECT or COMPOSITE
+    version_id: str | None = None  # None: the "null" version (or an unversioned bucket's object)
+    delete_marker: bool = False
+    noncurrent: bool = False  # read from the older versions, not the current one
+
+    @property
+    def version_label(self) -> str:
+        return self.version_id or "null"
 
     @property
     def is_multipart(self) -> bool:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from overcast.protocol import checksums
 from overcast.server.context import RequestContext
-from overcast.services.s3 import conditions, events
+from overcast.services.s3 import conditions, events, versions
 from overcast.services.s3.bodies import ObjectReplaced, object_bytes
 from overcast.services.s3.errors import (
     EntityTooSmall,
@@ -30,12 +30,13 @@ from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import Part, StoredObject, Upload, to_datetime
-from overcast.services.s3.objects import object_headers, parse_copy_source, unlink_after_commit
+from overcast.services.s3.objects import add_version, object_headers, parse_copy_source, unlink_after_commit
 from overcast.services.s3.uploads import copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata
 
 if TYPE_CHECKING:
-    from overcast.services.s3.store import S3Store, UploadStore
+    from overcast.services.s3.store import S3Store
+    from overcast.services.s3.upload_store import UploadStore
     from overcast.storage.interface import BlobStore, Database, Tx
 
 MIN_PART_SIZE = 5 * 1024 * 1024
@@ -145,17 +146,18 @@ class MultipartOperations:
         integrity = UploadIntegrity.from_request(params, ctx.request.headers, keep=keep,
                                                  strict=upload.checksum_algorithm is not None)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers(), inline_limit=-1)
-        if received.blob_id is None:  # an empty part: still a file, like every part
-            copied = await copy_stream(self.blobs, _once(received.body or b""), [])
-            received.blob_id = copied.blob_id
+        blob_id = received.blob_id
+        if blob_id is None:  # an empty part: still a file, like every part
+            blob_id = (await copy_stream(self.blobs, _once(received.body or b""), [])).blob_id
+            assert blob_id is not None
         try:
             _algorithm, checksum = integrity.verify(received.md5, received.trailers)
         except Exception:
-            self.blobs.delete(received.blob_id)
+            self.blobs.delete(blob_id)
             raise
         part = Part(part_number=number, size=received.size, etag=received.md5,
                     last_modified=round(self.clock.time(), 3),  # type: ignore[attr-defined]
-                    checksum_value=checksum, blob_id=received.blob_id)
+                    checksum_value=checksum, blob_id=blob_id)
         await self._commit_part(upload.upload_id, part)
         out: dict[str, Any] = {"ETag": f'"{part.etag}"'}
         if upload.checksum_algorithm:
@@ -182,10 +184,11 @@ class MultipartOperations:
     async def upload_part_copy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         number = _part_number(params)
         upload = self._upload_for(params)
-        src_bucket, src_key, _version = parse_copy_source(params["CopySource"])
+        src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         algorithm = upload.checksum_algorithm or DEFAULT_ALGORITHM
         for attempt in range(3):
-            source = self._find(src_bucket, src_key, with_body=True)  # type: ignore[attr-defined]
+            source = self._find(src_bucket, src_key, with_body=True,  # type: ignore[attr-defined]
+                                version_id=src_version)
             conditions.check_copy_source(params, source)
             first, last = _copy_range(params.get("CopySourceRange"), source.size)
             hasher = checksums.hasher_for(algorithm)
@@ -225,7 +228,7 @@ class MultipartOperations:
         now = round(self.clock.time(), 3)  # type: ignore[attr-defined]
         change = ChangeContext.of(ctx)
 
-        def write(tx: Tx) -> StoredObject:
+        def write(tx: Tx) -> tuple[StoredObject, versions.Outcome]:
             upload = uploads.tx_get_upload(tx, upload_id)
             if upload is None:
                 raise NoSuchUpload(upload_id)
@@ -233,19 +236,19 @@ class MultipartOperations:
             available = uploads.tx_parts(tx, upload_id)
             chosen = _choose_parts(upload, requested, available)
             obj = _assemble(upload, chosen, params, now)
-            released = store.tx_release(tx, bucket, key)
-            conditions.check_write(params, key, released[0] if released else None)
+            outcome = versions.tx_replace(tx, config, obj)
+            conditions.check_write(params, key, outcome.previous_etag)
             store.tx_put_object(tx, obj)
             uploads.tx_insert_object_parts(tx, bucket, key, chosen)
             uploads.tx_finish_upload(tx, upload_id)
             chosen_blobs = {p.blob_id for p in chosen}
             unused = [p.blob_id for p in available.values() if p.blob_id not in chosen_blobs]
-            unlink_after_commit(tx, blobs, unused + (released[1] if released else []))
+            unlink_after_commit(tx, blobs, unused + outcome.unlink)
             events.enqueue(tx, config, change, "ObjectCreated:CompleteMultipartUpload", bucket, key, obj.size,
                            obj.etag, now)
-            return obj
+            return obj, outcome
 
-        obj = await self.db.write(write)
+        obj, outcome = await self.db.write(write)
         out: dict[str, Any] = {
             "Location": f"{ctx.request.scheme}://{ctx.request.host or 'localhost'}/{bucket}/{quote(key)}",
             "Bucket": bucket, "Key": key, "ETag": obj.quoted_etag,
@@ -253,6 +256,7 @@ class MultipartOperations:
         if obj.checksum_algorithm:
             out[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
             out["ChecksumType"] = obj.checksum_type
+        add_version(out, outcome)
         return out
 
     # ---- AbortMultipartUpload ----------------------------------------------------------------

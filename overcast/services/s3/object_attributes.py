@@ -8,6 +8,7 @@ from overcast.server.context import RequestContext
 from overcast.services.s3.bucket_config import CANNED_ACLS, acl_from_params, grants_for, validate_tags
 from overcast.services.s3.errors import InvalidArgument, NoSuchKey
 from overcast.services.s3.listing import owner_of
+from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
 
 if TYPE_CHECKING:
@@ -59,3 +60,39 @@ class ObjectAttributeOperations:
         if isinstance(acl, dict):
             return acl
         return {"Owner": owner_of(bucket.account_id), "Grants": grants_for(acl, bucket.account_id)}
+
+    def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        wanted = set(params.get("ObjectAttributes") or [])
+        obj = self._find(params["Bucket"], params["Key"], with_body=False,  # type: ignore[attr-defined]
+                         version_id=params.get("VersionId"))
+        out: dict[str, Any] = {"LastModified": obj.last_modified_dt}
+        if obj.version_id is not None or obj.noncurrent:
+            out["VersionId"] = obj.version_label
+        if "ETag" in wanted:
+            out["ETag"] = obj.etag  # S3 answers this one without quotes
+        if "ObjectSize" in wanted:
+            out["ObjectSize"] = obj.size
+        if "StorageClass" in wanted:
+            out["StorageClass"] = obj.storage_class
+        if "Checksum" in wanted and obj.checksum_algorithm:
+            out["Checksum"] = {f"Checksum{obj.checksum_algorithm}": obj.checksum_value,
+                               "ChecksumType": obj.checksum_type or "FULL_OBJECT"}
+        if "ObjectParts" in wanted and obj.is_multipart:
+            out["ObjectParts"] = self._object_parts(obj, params)
+        return out
+
+    def _object_parts(self, obj: StoredObject, params: dict[str, Any]) -> dict[str, Any]:
+        if obj.noncurrent:
+            segments = self.store.get_version_segments(obj.bucket, obj.key, obj.version_label)
+        else:
+            segments = self.store.get_segments(obj.bucket, obj.key, obj.etag) or []
+        marker = int(params.get("PartNumberMarker") or 0)
+        limit = int(params.get("MaxParts") or 1000)
+        after = [s for s in segments if s[0] > marker]
+        page = after[:limit]
+        parts = [{"PartNumber": number, "Size": size} for number, size, _blob in page]
+        out: dict[str, Any] = {"TotalPartsCount": obj.parts_count, "PartNumberMarker": marker, "MaxParts": limit,
+                               "IsTruncated": len(after) > limit, "Parts": parts}
+        if page:
+            out["NextPartNumberMarker"] = page[-1][0]
+        return out

@@ -15,10 +15,19 @@ from urllib.parse import parse_qsl, unquote
 
 from overcast.protocol import checksums
 from overcast.server.context import RequestContext
-from overcast.services.s3 import conditions, events
+from overcast.services.s3 import conditions, events, versions
+from overcast.services.s3.access import authorize_anonymous
 from overcast.services.s3.bodies import ObjectReplaced, object_bytes
 from overcast.services.s3.bucket_config import CANNED_ACLS, validate_tags
-from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchKey
+from overcast.services.s3.errors import (
+    InvalidArgument,
+    InvalidPartNumber,
+    InvalidRequest,
+    MalformedXML,
+    MethodNotAllowed,
+    NoSuchKey,
+    NoSuchVersion,
+)
 from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity, checksum_of
 from overcast.services.s3.models import StoredObject, to_datetime
@@ -107,6 +116,8 @@ def object_output(obj: StoredObject) -> dict[str, Any]:
             out[name] = value
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
+    if obj.version_id is not None or obj.noncurrent:
+        out["VersionId"] = obj.version_label
     return out
 
 
@@ -146,6 +157,7 @@ class ObjectOperations:
         validate_metadata(params.get("Metadata"))
         conditions.validate_write_conditions(params)
         self.store.require_bucket(bucket)
+        authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
         integrity = UploadIntegrity.from_request(params, ctx.request.headers)
         if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
             # Fail before streaming a body that could not be stored; re-checked at commit.
@@ -162,32 +174,35 @@ class ObjectOperations:
         except Exception:
             self._discard(received)
             raise
-        await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Put")
-        return {
+        outcome = await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Put")
+        out = {
             "ETag": obj.quoted_etag,
             f"Checksum{obj.checksum_algorithm}": obj.checksum_value,
             "ChecksumType": "FULL_OBJECT",
         }
+        add_version(out, outcome)
+        return out
 
     async def _commit(self, obj: StoredObject, params: dict[str, Any] | None = None,
-                      change: ChangeContext | None = None, event_name: str = "ObjectCreated:Put") -> None:
+                      change: ChangeContext | None = None,
+                      event_name: str = "ObjectCreated:Put") -> versions.Outcome:
         """Commit the object's row, replacing whatever was there; the new blob is unlinked if
         the commit fails (but not if the caller merely stopped waiting: it may have committed)."""
         store, blobs = self.store, self.blobs
 
-        def write(tx: Tx) -> None:
+        def write(tx: Tx) -> versions.Outcome:
             config = store.tx_require_bucket(tx, obj.bucket)
-            released = store.tx_release(tx, obj.bucket, obj.key)
+            outcome = versions.tx_replace(tx, config, obj)
             if params is not None:
-                conditions.check_write(params, obj.key, released[0] if released else None)
+                conditions.check_write(params, obj.key, outcome.previous_etag)
             store.tx_put_object(tx, obj)
             events.enqueue(tx, config, change, event_name, obj.bucket, obj.key, obj.size, obj.etag,
                            obj.last_modified)
-            if released is not None:
-                unlink_after_commit(tx, blobs, [b for b in released[1] if b != obj.blob_id])
+            unlink_after_commit(tx, blobs, outcome.unlink)
+            return outcome
 
         try:
-            await self.db.write(write)
+            return await self.db.write(write)
         except Exception:
             if obj.blob_id is not None:
                 blobs.delete(obj.blob_id)
@@ -199,17 +214,39 @@ class ObjectOperations:
 
     # ---- GetObject / HeadObject --------------------------------------------------------------
 
-    def _find(self, bucket: str, key: str, with_body: bool) -> StoredObject:
+    def _find(self, bucket: str, key: str, with_body: bool, version_id: str | None = None) -> StoredObject:
+        """The current version (or the one named), as GET and HEAD see it: a delete marker is
+        NoSuchKey when current and MethodNotAllowed when asked for by id."""
         obj = self.store.get_object(bucket, key, with_body=with_body)
+        if version_id is not None and (obj is None or obj.version_label != version_id):
+            obj = self.store.get_version(bucket, key, version_id, with_body=with_body)
+            if obj is None:
+                self.store.require_bucket(bucket)
+                if not versions.looks_like_version_id(version_id):
+                    raise InvalidArgument("Invalid version id specified", ArgumentName="versionId",
+                                          ArgumentValue=version_id)
+                raise NoSuchVersion(key, version_id)
         if obj is None:
             self.store.require_bucket(bucket)
             raise NoSuchKey(key)
+        if obj.delete_marker:
+            marker_headers = {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_label}
+            if version_id is not None:
+                raise MethodNotAllowed("GET", marker_headers)
+            raise NoSuchKey(key, headers=marker_headers)
         return obj
+
+    def _authorize_read(self, ctx: RequestContext, bucket: str, key: str) -> None:
+        if ctx.anonymous:
+            current = self.store.get_object(bucket, key)
+            acl = current.headers.get(ACL) if current is not None else None
+            authorize_anonymous(ctx, self.store, "s3:GetObject", bucket, key, acl)
 
     async def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
+        self._authorize_read(ctx, bucket, key)
         for attempt in range(_READ_ATTEMPTS):
-            obj = self._find(bucket, key, with_body=True)
+            obj = self._find(bucket, key, with_body=True, version_id=params.get("VersionId"))
             out, (first, last) = self._read_output(obj, params)
             try:
                 out["Body"] = await object_bytes(self.store, self.blobs, obj, first, last)
@@ -220,15 +257,21 @@ class ObjectOperations:
         raise AssertionError("unreachable")
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        obj = self._find(params["Bucket"], params["Key"], with_body=False)
+        self._authorize_read(ctx, params["Bucket"], params["Key"])
+        obj = self._find(params["Bucket"], params["Key"], with_body=False, version_id=params.get("VersionId"))
         out, _ = self._read_output(obj, params)
         return out
 
     def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
         """Conditions, range and the response members; returns them with the span to serve."""
         conditions.check_read(params, obj)
-        span = resolve_range(params.get("Range"), obj.size)
         out = object_output(obj)
+        if params.get("PartNumber") is not None:
+            span: tuple[int, int] | None = self._part_span(obj, int(params["PartNumber"]))
+            if obj.is_multipart:
+                out["PartsCount"] = obj.parts_count
+        else:
+            span = resolve_range(params.get("Range"), obj.size)
         for param, member in _RESPONSE_OVERRIDES:
             value = params.get(param)
             if value is not None:
@@ -247,13 +290,34 @@ class ObjectOperations:
         out["ContentRange"] = content_range(first, last, obj.size)
         return out, span
 
+    def _part_span(self, obj: StoredObject, number: int) -> tuple[int, int] | None:
+        """GetObject ?partNumber=N: the Nth part of a multipart object (the whole of any other)."""
+        if not obj.is_multipart:
+            if number != 1:
+                raise InvalidPartNumber(number, 1)
+            return None
+        if obj.noncurrent:
+            segments = self.store.get_version_segments(obj.bucket, obj.key, obj.version_label)
+        else:
+            segments = self.store.get_segments(obj.bucket, obj.key, obj.etag) or []
+        if not 1 <= number <= len(segments):
+            raise InvalidPartNumber(number, len(segments))
+        first = sum(size for _n, size, _b in segments[:number - 1])
+        return first, first + segments[number - 1][1] - 1
+
     # ---- DeleteObject / DeleteObjects --------------------------------------------------------
 
     async def delete_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
         self.store.require_bucket(bucket)
-        await self._delete_keys(bucket, [key], ChangeContext.of(ctx))
-        return {}
+        authorize_anonymous(ctx, self.store, "s3:DeleteObject", bucket, key)
+        outcome = (await self._delete_keys(bucket, [(key, params.get("VersionId"))], ChangeContext.of(ctx)))[0]
+        out: dict[str, Any] = {}
+        if outcome.delete_marker:
+            out["DeleteMarker"] = True
+        if outcome.versioning is not None or params.get("VersionId") is not None:
+            out["VersionId"] = outcome.version_id or "null"
+        return out
 
     async def delete_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = params["Bucket"]
@@ -262,31 +326,50 @@ class ObjectOperations:
         if not entries or len(entries) > MAX_DELETE_KEYS:
             raise MalformedXML()
         self.store.require_bucket(bucket)
-        keys = [entry["Key"] for entry in entries]
-        await self._delete_keys(bucket, keys, ChangeContext.of(ctx))
+        targets = [(entry["Key"], entry.get("VersionId")) for entry in entries]
+        outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx))
         if delete.get("Quiet"):
             return {}
-        return {"Deleted": [{"Key": key} for key in keys]}
+        deleted = []
+        for (key, version_id), outcome in zip(targets, outcomes, strict=True):
+            item: dict[str, Any] = {"Key": key}
+            if version_id is not None:
+                item["VersionId"] = version_id
+                if outcome.delete_marker:
+                    item["DeleteMarker"] = True
+                    item["DeleteMarkerVersionId"] = version_id
+            elif outcome.delete_marker:
+                item["DeleteMarker"] = True
+                item["DeleteMarkerVersionId"] = outcome.version_id or "null"
+            deleted.append(item)
+        return {"Deleted": deleted}
 
-    async def _delete_keys(self, bucket: str, keys: list[str], change: ChangeContext | None = None) -> None:
+    async def _delete_keys(self, bucket: str, targets: list[tuple[str, str | None]],
+                           change: ChangeContext | None = None) -> list[versions.Outcome]:
         store, blobs = self.store, self.blobs
+        now = self._now()
 
-        def write(tx: Tx) -> None:
+        def write(tx: Tx) -> list[versions.Outcome]:
             config = store.tx_require_bucket(tx, bucket)
-            for key in keys:
-                released = store.tx_delete_object(tx, bucket, key)
-                if released is not None:
-                    unlink_after_commit(tx, blobs, released)
+            outcomes = []
+            for key, version_id in targets:
+                outcome = versions.tx_delete(tx, config, bucket, key, version_id, now)
+                unlink_after_commit(tx, blobs, outcome.unlink)
+                if outcome.delete_marker and version_id is None:
+                    events.enqueue(tx, config, change, "ObjectRemoved:DeleteMarkerCreated", bucket, key)
+                elif outcome.existed:
                     events.enqueue(tx, config, change, "ObjectRemoved:Delete", bucket, key)
+                outcomes.append(outcome)
+            return outcomes
 
-        await self.db.write(write)
+        return await self.db.write(write)
 
     # ---- CopyObject --------------------------------------------------------------------------
 
     async def copy_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
         validate_key(key)
-        src_bucket, src_key, _version = parse_copy_source(params["CopySource"])
+        src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         directive = (params.get("MetadataDirective") or "COPY").upper()
         if directive not in ("COPY", "REPLACE"):
             raise InvalidArgument("Unknown metadata directive.", ArgumentName="x-amz-metadata-directive",
@@ -296,7 +379,7 @@ class ObjectOperations:
         self.store.require_bucket(bucket)
         conditions.validate_write_conditions(params)
         for attempt in range(_READ_ATTEMPTS):
-            source = self._find(src_bucket, src_key, with_body=True)
+            source = self._find(src_bucket, src_key, with_body=True, version_id=src_version)
             conditions.check_copy_source(params, source)
             if (src_bucket, src_key) == (bucket, key) and directive == "COPY" and not (
                 params.get("StorageClass") or params.get("WebsiteRedirectLocation")
@@ -322,12 +405,16 @@ class ObjectOperations:
             obj.headers[TAGS] = source.headers[TAGS]
         obj.storage_class = params.get("StorageClass") or source.storage_class
         obj.last_modified = self._now()
-        await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Copy")
+        outcome = await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Copy")
         result: dict[str, Any] = {"ETag": obj.quoted_etag, "LastModified": obj.last_modified_dt}
         if obj.checksum_algorithm:
             result[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
             result["ChecksumType"] = "FULL_OBJECT"
-        return {"CopyObjectResult": result}
+        out: dict[str, Any] = {"CopyObjectResult": result}
+        if source.version_id is not None:
+            out["CopySourceVersionId"] = source.version_id
+        add_version(out, outcome)
+        return out
 
     async def _copy_bytes(self, source: StoredObject, bucket: str, key: str, algorithm: str | None) -> StoredObject:
         """The source's bytes as a new single-part object (not yet committed). Raises
@@ -343,7 +430,7 @@ class ObjectOperations:
             if recompute:
                 obj.checksum_value = checksum_of(algorithm, obj.body)  # type: ignore[arg-type]
             return obj
-        hasher = checksums.hasher_for(algorithm) if recompute else None
+        hasher = checksums.hasher_for(algorithm) if recompute and algorithm else None
         data = await object_bytes(self.store, self.blobs, source, 0, source.size - 1)
         if isinstance(data, bytes):
             data = _once(data)
@@ -358,7 +445,18 @@ async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
+def add_version(out: dict[str, Any], outcome: versions.Outcome) -> None:
+    """x-amz-version-id on writes to buckets that have (had) versioning enabled."""
+    if outcome.versioning is not None:
+        out["VersionId"] = outcome.version_id or "null"
+
+
 def unlink_after_commit(tx: Tx, blobs: BlobStore, blob_ids: list[str]) -> None:
     """Blob files that a committed change no longer references go once it is durable."""
     if blob_ids:
-        tx.after_commit(lambda: [blobs.delete(b) for b in blob_ids])
+        tx.after_commit(lambda: _delete_all(blobs, blob_ids))
+
+
+def _delete_all(blobs: BlobStore, blob_ids: list[str]) -> None:
+    for blob_id in blob_ids:
+        blobs.delete(blob_id)

@@ -6,20 +6,26 @@ them together with the runtime and prepares the storage on start.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
+from collections.abc import Callable
+from typing import Any
 
+from overcast.protocol.errors import AccessDenied
+from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 from overcast.services.s3.bucket_config import BucketConfigOperations
 from overcast.services.s3.buckets import BucketOperations
 from overcast.services.s3.lifecycle import INTERVAL as LIFECYCLE_INTERVAL
 from overcast.services.s3.lifecycle import LifecycleSweeper
-from overcast.services.s3.listing import ListingOperations
+from overcast.services.s3.listing import ListingOperations, VersionListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_attributes import ObjectAttributeOperations
 from overcast.services.s3.objects import ObjectOperations
-from overcast.services.s3.store import EventStore, S3Store, UploadStore
+from overcast.services.s3.store import S3Store
+from overcast.services.s3.upload_store import EventStore, UploadStore
 from overcast.storage.interface import BlobStore
 
 log = logging.getLogger("overcast.s3")
@@ -28,7 +34,7 @@ BLOB_SUBDIR = "s3"
 
 
 class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, ObjectAttributeOperations,
-               ListingOperations, MultipartOperations, BaseProvider):
+               ListingOperations, VersionListingOperations, MultipartOperations, BaseProvider):
     service = "s3"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -67,3 +73,32 @@ def _own_blob_store(shared: BlobStore, fsync: bool) -> tuple[BlobStore, bool]:
         # subdirectory of its root is private to us.
         return type(shared)(os.path.join(root, BLOB_SUBDIR), fsync=fsync), True  # type: ignore[call-arg]
     return shared, False
+
+
+# Operations that decide anonymous access themselves (bucket policy, public ACLs); every other
+# operation refuses a caller without credentials, as S3 does for a bucket owner's APIs.
+_ANONYMOUS_EVALUATED = frozenset({"get_object", "head_object", "put_object", "delete_object", "list_objects",
+                                  "list_objects_v2"})
+
+
+def _guarded(method: Callable[..., Any], deny_anonymous: bool) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def guarded(self: Provider, ctx: RequestContext, params: dict[str, Any]) -> Any:
+        if deny_anonymous and ctx.anonymous and not ctx.extra.get("internal"):
+            raise AccessDenied("Access Denied")
+        expected = params.get("ExpectedBucketOwner")
+        if expected is not None and params.get("Bucket"):
+            bucket = self.store.get_bucket(params["Bucket"])
+            if bucket is not None and bucket.account_id != expected:
+                raise AccessDenied("Access Denied")
+        return method(self, ctx, params)
+
+    return guarded
+
+
+for _name in dir(Provider):
+    if _name.startswith("_") or hasattr(BaseProvider, _name):
+        continue
+    _attribute = getattr(Provider, _name)
+    if callable(_attribute) and not isinstance(_attribute, type):
+        setattr(Provider, _name, _guarded(_attribute, _name not in _ANONYMOUS_EVALUATED))

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from overcast.services.s3.errors import NoSuchBucket
-from overcast.services.s3.models import Bucket, Part, StoredObject, Upload
+from overcast.services.s3.models import Bucket, StoredObject
 from overcast.storage.interface import Database, Migration, Tx
 
 NAMESPACE = "s3"
@@ -92,29 +92,68 @@ MIGRATIONS = [
             payload TEXT NOT NULL
         )""",
     ]),
+    # Versioning: the current version stays in s3_objects (version_id NULL is the "null"
+    # version); older ones move to s3_versions, ordered newest first by sort_id.
+    Migration(4, [
+        "ALTER TABLE s3_objects ADD COLUMN version_id TEXT",
+        "ALTER TABLE s3_objects ADD COLUMN delete_marker INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE s3_versions (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            sort_id TEXT NOT NULL,
+            version_id TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            etag TEXT NOT NULL,
+            last_modified REAL NOT NULL,
+            storage_class TEXT NOT NULL,
+            checksum_algorithm TEXT,
+            checksum_value TEXT,
+            headers TEXT NOT NULL,
+            blob_id TEXT,
+            parts_count INTEGER NOT NULL,
+            checksum_type TEXT,
+            delete_marker INTEGER NOT NULL,
+            body BLOB,
+            PRIMARY KEY (bucket, key, sort_id)
+        )""",
+        "CREATE INDEX s3_versions_by_id ON s3_versions (bucket, key, version_id)",
+        "CREATE INDEX s3_versions_by_blob ON s3_versions (blob_id) WHERE blob_id IS NOT NULL",
+        """CREATE TABLE s3_version_parts (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version_id TEXT NOT NULL,
+            part_number INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            checksum_value TEXT,
+            blob_id TEXT NOT NULL,
+            PRIMARY KEY (bucket, key, version_id, part_number)
+        )""",
+        "CREATE INDEX s3_version_parts_by_blob ON s3_version_parts (blob_id)",
+    ]),
 ]
 
 _OBJECT_COLUMNS = ("size, etag, last_modified, storage_class, checksum_algorithm, checksum_value, headers, blob_id, "
-                   "parts_count, checksum_type")
+                   "parts_count, checksum_type, version_id, delete_marker")
 _SELECT_OBJECT = f"SELECT {_OBJECT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?"
 _SELECT_OBJECT_WITH_BODY = f"SELECT {_OBJECT_COLUMNS}, body FROM s3_objects WHERE bucket = ? AND key = ?"
 _UPSERT_OBJECT = (
     "INSERT INTO s3_objects (bucket, key, size, etag, last_modified, storage_class, checksum_algorithm, "
-    "checksum_value, headers, blob_id, body, parts_count, checksum_type) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "checksum_value, headers, blob_id, body, parts_count, checksum_type, version_id, delete_marker) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (bucket, key) DO UPDATE SET size = excluded.size, etag = excluded.etag, "
     "last_modified = excluded.last_modified, storage_class = excluded.storage_class, "
     "checksum_algorithm = excluded.checksum_algorithm, checksum_value = excluded.checksum_value, "
     "headers = excluded.headers, blob_id = excluded.blob_id, body = excluded.body, "
-    "parts_count = excluded.parts_count, checksum_type = excluded.checksum_type"
+    "parts_count = excluded.parts_count, checksum_type = excluded.checksum_type, "
+    "version_id = excluded.version_id, delete_marker = excluded.delete_marker"
 )
 _LIST_PAGE = (
-    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type FROM s3_objects "
-    "WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?"
+    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type, delete_marker "
+    "FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?"
 )
 _LIST_PAGE_FROM = (
-    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type FROM s3_objects "
-    "WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?"
+    "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type, delete_marker "
+    "FROM s3_objects WHERE bucket = ? AND key >= ? ORDER BY key LIMIT ?"
 )
 
 
@@ -132,8 +171,17 @@ def _object_from_row(bucket: str, key: str, row: tuple) -> StoredObject:
         blob_id=row[7],
         parts_count=row[8],
         checksum_type=row[9],
-        body=row[10] if len(row) > 10 else None,
+        version_id=row[10],
+        delete_marker=bool(row[11]),
+        body=row[12] if len(row) > 12 else None,
     )
+
+
+def _noncurrent(obj: StoredObject) -> StoredObject:
+    obj.noncurrent = True
+    if obj.version_id == "null":
+        obj.version_id = None
+    return obj
 
 
 def _bucket_from_row(row: tuple) -> Bucket:
@@ -215,7 +263,9 @@ class S3Store:
 
     @staticmethod
     def tx_bucket_is_empty(tx: Tx, name: str) -> bool:
-        return tx.fetchone("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", (name,)) is None
+        # Noncurrent versions and delete markers count: AWS wants every version gone first.
+        return (tx.fetchone("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", (name,)) is None
+                and tx.fetchone("SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1", (name,)) is None)
 
     @staticmethod
     def tx_delete_bucket(tx: Tx, name: str) -> None:
@@ -230,15 +280,47 @@ class S3Store:
 
     def list_after(self, bucket: str, marker: str, limit: int, inclusive: bool = False) -> list[tuple]:
         """Up to `limit` rows (key, size, etag, last_modified, storage_class, checksum_algorithm,
-        checksum_type)
+        checksum_type, delete_marker)
         with key > marker (>= when inclusive), in key order."""
         return self.db.fetchall(_LIST_PAGE_FROM if inclusive else _LIST_PAGE, (bucket, marker, limit))
 
     def blob_is_referenced(self, blob_id: str) -> bool:
-        for table in ("s3_objects", "s3_object_parts", "s3_parts"):
+        for table in ("s3_objects", "s3_object_parts", "s3_parts", "s3_versions", "s3_version_parts"):
             if self.db.fetchone(f"SELECT 1 FROM {table} WHERE blob_id = ?", (blob_id,)) is not None:
                 return True
         return False
+
+    def get_version_segments(self, bucket: str, key: str, version_id: str) -> list[tuple[int, int, str]]:
+        rows = self.db.fetchall(
+            "SELECT part_number, size, blob_id FROM s3_version_parts WHERE bucket = ? AND key = ? "
+            "AND version_id = ? ORDER BY part_number", (bucket, key, version_id))
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def get_version(self, bucket: str, key: str, version_id: str, with_body: bool = False) -> StoredObject | None:
+        """A noncurrent version by id ("null" for the null version)."""
+        columns = _OBJECT_COLUMNS + (", body" if with_body else "")
+        row = self.db.fetchone(
+            f"SELECT {columns} FROM s3_versions WHERE bucket = ? AND key = ? AND version_id = ?",
+            (bucket, key, version_id))
+        if row is None:
+            return None
+        return _noncurrent(_object_from_row(bucket, key, row))
+
+    def list_versions(self, bucket: str, key: str) -> list[StoredObject]:
+        """Every noncurrent version of a key, newest first."""
+        rows = self.db.fetchall(
+            f"SELECT {_OBJECT_COLUMNS} FROM s3_versions WHERE bucket = ? AND key = ? ORDER BY sort_id",
+            (bucket, key))
+        return [_noncurrent(_object_from_row(bucket, key, row)) for row in rows]
+
+    def keys_with_versions(self, bucket: str, start: str, inclusive: bool, limit: int) -> list[str]:
+        """Keys that have a current or a noncurrent version, from `start`, in order."""
+        op = ">=" if inclusive else ">"
+        rows = self.db.fetchall(
+            f"SELECT key FROM s3_objects WHERE bucket = ? AND key {op} ? UNION "
+            f"SELECT key FROM s3_versions WHERE bucket = ? AND key {op} ? ORDER BY key LIMIT ?",
+            (bucket, start, bucket, start, limit))
+        return [r[0] for r in rows]
 
     def get_segments(self, bucket: str, key: str, etag: str) -> list[tuple[int, int, str]] | None:
         """(part_number, size, blob_id) of a multipart object, in order; None when the object
@@ -291,6 +373,7 @@ class S3Store:
             obj.bucket, obj.key, obj.size, obj.etag, obj.last_modified, obj.storage_class,
             obj.checksum_algorithm, obj.checksum_value, encode_headers(obj.headers), obj.blob_id,
             obj.body if obj.blob_id is None and not obj.parts_count else None, obj.parts_count, obj.checksum_type,
+            obj.version_id, int(obj.delete_marker),
         ))
 
     @staticmethod
@@ -338,119 +421,3 @@ def encode_headers(headers: dict[str, Any]) -> str:
 
 def decode_json(text: str) -> Any:
     return json.loads(text, object_hook=_decode_extra)
-
-
-# ---- multipart uploads ---------------------------------------------------------------------
-
-_UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, account_id, storage_class, checksum_algorithm, "
-                   "checksum_type, headers")
-
-
-def _upload_from_row(row: tuple) -> Upload:
-    return Upload(upload_id=row[0], bucket=row[1], key=row[2], initiated=row[3], account_id=row[4],
-                  storage_class=row[5], checksum_algorithm=row[6], checksum_type=row[7],
-                  headers=json.loads(row[8]))
-
-
-def _part_from_row(row: tuple) -> Part:
-    return Part(part_number=row[0], size=row[1], etag=row[2], last_modified=row[3], checksum_value=row[4],
-                blob_id=row[5])
-
-
-class EventStore:
-    """The outbox of event notifications awaiting delivery."""
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    @staticmethod
-    def tx_enqueue(tx: Tx, event_id: str, destination: str, payload: str) -> None:
-        tx.execute("INSERT INTO s3_events (event_id, destination, payload) VALUES (?, ?, ?)",
-                   (event_id, destination, payload))
-
-    def pending(self, limit: int) -> list[tuple[str, str, str]]:
-        return [tuple(r) for r in self.db.fetchall(  # type: ignore[misc]
-            "SELECT event_id, destination, payload FROM s3_events ORDER BY event_id LIMIT ?", (limit,))]
-
-    async def acknowledge(self, event_ids: list[str]) -> None:
-        def write(tx: Tx) -> None:
-            tx.executemany("DELETE FROM s3_events WHERE event_id = ?", [(i,) for i in event_ids])
-
-        await self.db.write(write)
-
-
-class UploadStore:
-    """Multipart uploads in progress and their parts."""
-
-    def __init__(self, db: Database):
-        self.db = db
-
-    def get_upload(self, upload_id: str) -> Upload | None:
-        row = self.db.fetchone(f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE upload_id = ?", (upload_id,))
-        return _upload_from_row(row) if row else None
-
-    def list_uploads(self, bucket: str, key_marker: str, upload_marker: str, limit: int) -> list[Upload]:
-        """Uploads after (key_marker, upload_marker) in (key, upload id) order."""
-        rows = self.db.fetchall(
-            f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE bucket = ? AND "
-            "(key > ? OR (key = ? AND upload_id > ?)) ORDER BY key, upload_id LIMIT ?",
-            (bucket, key_marker, key_marker, upload_marker, limit),
-        )
-        return [_upload_from_row(r) for r in rows]
-
-    def list_parts(self, upload_id: str, after: int, limit: int) -> list[Part]:
-        rows = self.db.fetchall(
-            "SELECT part_number, size, etag, last_modified, checksum_value, blob_id FROM s3_parts "
-            "WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?",
-            (upload_id, after, limit),
-        )
-        return [_part_from_row(r) for r in rows]
-
-    @staticmethod
-    def tx_insert_upload(tx: Tx, upload: Upload) -> None:
-        tx.execute(
-            f"INSERT INTO s3_uploads ({_UPLOAD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (upload.upload_id, upload.bucket, upload.key, upload.initiated, upload.account_id,
-             upload.storage_class, upload.checksum_algorithm, upload.checksum_type, encode_headers(upload.headers)),
-        )
-
-    @staticmethod
-    def tx_get_upload(tx: Tx, upload_id: str) -> Upload | None:
-        row = tx.fetchone(f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE upload_id = ?", (upload_id,))
-        return _upload_from_row(row) if row else None
-
-    @staticmethod
-    def tx_put_part(tx: Tx, upload_id: str, part: Part) -> str | None:
-        """Store a part; returns the blob of the part it replaced, if any."""
-        row = tx.fetchone("SELECT blob_id FROM s3_parts WHERE upload_id = ? AND part_number = ?",
-                          (upload_id, part.part_number))
-        tx.execute(
-            "INSERT INTO s3_parts (upload_id, part_number, size, etag, last_modified, checksum_value, blob_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (upload_id, part_number) DO UPDATE SET "
-            "size = excluded.size, etag = excluded.etag, last_modified = excluded.last_modified, "
-            "checksum_value = excluded.checksum_value, blob_id = excluded.blob_id",
-            (upload_id, part.part_number, part.size, part.etag, part.last_modified, part.checksum_value,
-             part.blob_id),
-        )
-        return row[0] if row and row[0] != part.blob_id else None
-
-    @staticmethod
-    def tx_parts(tx: Tx, upload_id: str) -> dict[int, Part]:
-        rows = tx.fetchall(
-            "SELECT part_number, size, etag, last_modified, checksum_value, blob_id FROM s3_parts "
-            "WHERE upload_id = ?", (upload_id,))
-        return {r[0]: _part_from_row(r) for r in rows}
-
-    @staticmethod
-    def tx_finish_upload(tx: Tx, upload_id: str) -> None:
-        """Forget an upload and its part rows (their blobs are the caller's to keep or unlink)."""
-        tx.execute("DELETE FROM s3_parts WHERE upload_id = ?", (upload_id,))
-        tx.execute("DELETE FROM s3_uploads WHERE upload_id = ?", (upload_id,))
-
-    @staticmethod
-    def tx_insert_object_parts(tx: Tx, bucket: str, key: str, parts: list[Part]) -> None:
-        tx.executemany(
-            "INSERT INTO s3_object_parts (bucket, key, part_number, size, checksum_value, blob_id) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(bucket, key, p.part_number, p.size, p.checksum_value, p.blob_id) for p in parts],
-        )

@@ -106,3 +106,17 @@ def test_client_request_token_is_idempotent(ddb, table):
     with pytest.raises(ClientError) as excinfo:
         ddb.transact_write_items(TransactItems=other, ClientRequestToken="token-1")
     assert error_of(excinfo)[0] == "IdempotentParameterMismatchException"
+
+
+def test_batch_get_beyond_16_mb_returns_unprocessed_keys(ddb, table):
+    payload = "x" * 390_000
+    keys = [_key(f"big-{i}") for i in range(50)]
+    for key in keys:
+        ddb.put_item(TableName=table, Item={**key, "payload": {"S": payload}})
+    result = ddb.batch_get_item(RequestItems={table: {"Keys": keys}})
+    returned = len(result["Responses"][table])
+    pending = result["UnprocessedKeys"][table]["Keys"]
+    assert 0 < returned < 50
+    assert returned + len(pending) == 50
+    again = ddb.batch_get_item(RequestItems=result["UnprocessedKeys"])
+    assert len(again["Responses"][table]) == len(pending)

@@ -277,3 +277,9 @@ def test_consumed_capacity_and_collection_metrics(ddb, make_table):
     assert result["ItemCollectionMetrics"]["ItemCollectionKey"] == {"pk": {"S": "a"}}
     read = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}, "sk": {"S": "1"}}, ReturnConsumedCapacity="TOTAL")
     assert read["ConsumedCapacity"]["CapacityUnits"] == 0.5
+
+
+def test_update_beyond_item_size(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "grow"}, "a": {"S": "x" * 300000}})
+    assert _fails(ddb.update_item, TableName=table, Key={"pk": {"S": "grow"}}, UpdateExpression="SET b = a") == (
+        "ValidationException", "Item size to update has exceeded the maximum allowed size", 400)

@@ -147,3 +147,40 @@ def test_state_survives_restart(fresh_server):
     assert client.get_item(TableName="durable", Key={"id": {"S": "1"}})["Item"] == {
         "id": {"S": "1"}, "n": {"N": "42"}, "b": {"B": b"\x01"}}
     assert client.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "B", "Value": "tag"}]
+
+
+def test_update_table_needs_a_change(ddb, make_table):
+    name = make_table()
+    with pytest.raises(ClientError) as excinfo:
+        ddb.update_table(TableName=name)
+    assert error_of(excinfo) == (
+        "ValidationException",
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
+        "or SSESpecification or ReplicaUpdates is required", 400)
+
+
+def test_switch_billing_mode(ddb, make_table):
+    name = make_table()
+    ddb.update_table(TableName=name, BillingMode="PROVISIONED",
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})
+    described = ddb.describe_table(TableName=name)["Table"]
+    assert "BillingModeSummary" not in described
+    assert described["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
+
+
+def test_disabled_stream_stays_readable(ddb, streams, make_table):
+    name = make_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "x"}})
+    ddb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
+    description = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+    assert description["StreamStatus"] == "DISABLED"
+    assert description["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"]
+
+
+def test_feature_descriptions(ddb, make_table):
+    name = make_table()
+    assert ddb.describe_kinesis_streaming_destination(TableName=name)["KinesisDataStreamDestinations"] == []
+    assert ddb.describe_contributor_insights(TableName=name)["ContributorInsightsStatus"] == "DISABLED"
+    assert ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]["ContinuousBackupsStatus"] == "ENABLED"
+    assert ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}

@@ -93,3 +93,18 @@ def test_queued_retry_survives_restart(fresh_server, fresh_clients):
     record = wait_for(lambda: destination_records(logs, recorder))[0]
     assert record["requestContext"]["approximateInvokeCount"] == 2
     assert record["requestPayload"] == {"survives": True}
+
+
+def test_event_older_than_maximum_age_goes_to_failure_destination(fresh_server, fresh_clients):
+    lam, logs = fresh_clients
+    recorder = create_python(lam, RECORDER)
+    name = create_python(lam, FAILING)
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=2, MaximumEventAgeInSeconds=60,
+                                         DestinationConfig={"OnFailure": {
+                                             "Destination": f"arn:aws:lambda:us-east-1:000000000000:function:{recorder}"}})
+    lam.invoke(FunctionName=name, InvocationType="Event", Payload=b"{}")
+    wait_for(lambda: count_lines(logs, name, "attempt") == 1)
+    advance(fresh_server, 61)
+    record = wait_for(lambda: destination_records(logs, recorder))[0]
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert count_lines(logs, name, "attempt") == 1

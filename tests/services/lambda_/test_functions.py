@@ -176,3 +176,21 @@ def test_account_settings(lam):
     assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
     assert settings["AccountLimit"]["CodeSizeZipped"] == 52428800
     assert settings["AccountUsage"]["FunctionCount"] >= 0
+
+
+def test_unzipped_size_limit(lam):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("big.bin", "w", force_zip64=True) as f:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(251):
+                f.write(chunk)
+        archive.writestr("lambda_function.py", SOURCE)
+    with pytest.raises(ClientError) as excinfo:
+        lam.create_function(FunctionName=unique(), Runtime="python3.12", Role=ROLE,
+                            Handler="lambda_function.handler", Code={"ZipFile": buf.getvalue()})
+    assert error_of(excinfo) == ("InvalidParameterValueException",
+                                 "Unzipped size must be smaller than 262144000 bytes", 400)

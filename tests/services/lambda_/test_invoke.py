@@ -200,7 +200,7 @@ def test_concurrency_separate_environments_and_throttling(lam):
 
     def call():
         try:
-            results.append(invoke_json(lam, name, {"sleep": 1.5})[1])
+            results.append(invoke_json(lam, name, {"sleep": 3})[1])
         except ClientError as e:
             results.append(e.response)
 
@@ -221,3 +221,57 @@ def test_concurrency_separate_environments_and_throttling(lam):
     with pytest.raises(ClientError) as excinfo:
         lam.invoke(FunctionName=name)
     assert excinfo.value.response["Error"]["Code"] == "TooManyRequestsException"
+
+
+def test_invoke_by_arn_partial_arn_and_qualified_name(lam):
+    name = create_python(lam, COUNTER)
+    lam.publish_version(FunctionName=name)
+    lam.create_alias(FunctionName=name, Name="blue", FunctionVersion="1")
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    assert invoke_json(lam, arn)[0]["ExecutedVersion"] == "$LATEST"
+    assert invoke_json(lam, f"000000000000:function:{name}")[0]["StatusCode"] == 200
+    assert invoke_json(lam, f"{arn}:blue")[0]["ExecutedVersion"] == "1"
+    assert invoke_json(lam, f"{name}:blue")[0]["ExecutedVersion"] == "1"
+    with pytest.raises(ClientError) as excinfo:
+        lam.invoke(FunctionName=f"{name}:blue", Qualifier="1")
+    assert excinfo.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_output_without_trailing_newline_is_logged(lam):
+    name = create_python(lam, "import sys\ndef handler(e, c):\n    sys.stdout.write('no newline here')\n"
+                              "    return 'done'\n")
+    response, body = invoke_json(lam, name, LogType="Tail")
+    assert body == "done"
+    tail = base64.b64decode(response["LogResult"]).decode()
+    assert "no newline here\nEND RequestId" in tail
+
+
+def test_account_concurrency_limit(tmp_path):
+    from tests.conftest import make_client
+    from tests.support.server import ServerProcess
+
+    server = ServerProcess(tmp_path / "data", env={"OVERCAST_LAMBDA_CONCURRENCY": "2"})
+    server.start()
+    try:
+        client = make_client("lambda", server.endpoint_url)
+        name = create_python(client, "import time\ndef handler(e, c):\n    time.sleep(3)\n    return 1\n",
+                             Timeout=30)
+        assert client.get_account_settings()["AccountLimit"]["ConcurrentExecutions"] == 2
+        results: list = []
+
+        def call():
+            try:
+                results.append(invoke_json(client, name)[1])
+            except ClientError as e:
+                results.append(e.response)
+
+        threads = [threading.Thread(target=call) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        throttled = [r for r in results if isinstance(r, dict)]
+        assert results.count(1) == 2 and len(throttled) == 1
+        assert throttled[0]["Reason"] == "ConcurrentInvocationLimitExceeded"
+    finally:
+        server.stop()

@@ -195,7 +195,7 @@ def test_new_revision_retires_warm_environment(harness, tmp_path):
 
 def test_concurrent_invokes_use_separate_environments_and_throttle(harness, tmp_path):
     code = write_code(tmp_path, {"lambda_function.py": "import os, time\ndef handler(e, c):\n"
-                                 "    time.sleep(0.3)\n    return os.getpid()\n"})
+                                 "    time.sleep(1.0)\n    return os.getpid()\n"})
     spec = make_spec(code)
 
     async def go(pool):
@@ -275,3 +275,54 @@ def test_quick_invocations_stay_on_one_warm_environment(tmp_path):
     results = uvloop.run(main()) if hasattr(uvloop, "run") else asyncio.run(main())
     assert [r.function_error for r in results] == [None] * 200
     assert json.loads(results[-1].payload) == 200
+
+
+def test_idle_environments_are_reaped(tmp_path):
+    code = write_code(tmp_path, {"lambda_function.py": "def handler(e, c):\n    return 1\n"})
+    work = str(tmp_path / "work")
+
+    async def main():
+        pool = ExecutionPool(Launcher(work), ListSink(), work, idle_timeout_s=0.2)
+        try:
+            await pool.invoke(make_spec(code), invocation())
+            env = pool.environments("000000000000", "us-east-1", "f")[0]
+            assert env.alive
+            await asyncio.sleep(0.6)
+            return env.alive, pool.environments("000000000000", "us-east-1", "f")
+        finally:
+            pool.stop()
+            await pool.launcher.wait_closed()
+
+    alive, remaining = asyncio.run(main())
+    assert alive is False and remaining == []
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_node_spare_becomes_the_function(tmp_path):
+    code = write_code(tmp_path, {"index.js": "exports.handler = async () => ({env: process.env, cwd: process.cwd(),"
+                                             " pid: process.pid});\n"})
+    work = str(tmp_path / "work")
+
+    async def main():
+        launcher = Launcher(work)
+        pool = ExecutionPool(launcher, ListSink(), work)
+        try:
+            launcher.prewarm("nodejs20.x")
+            spares = launcher.node_spares(launcher.interpreter_for("nodejs20.x")[0])
+            for _ in range(200):
+                if spares._spare is not None:
+                    break
+                await asyncio.sleep(0.01)
+            spare_pid = spares._spare.handle.pid
+            result = await pool.invoke(make_spec(code, "nodejs20.x", "index.handler", env=[("MINE", "1")]),
+                                       invocation())
+            return spare_pid, json.loads(result.payload)
+        finally:
+            pool.stop()
+            await launcher.wait_closed()
+
+    spare_pid, body = asyncio.run(main())
+    assert body["pid"] == spare_pid  # the waiting spare, not a new process
+    assert body["cwd"] == code
+    assert body["env"]["MINE"] == "1" and body["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "f"
+    assert "OVERCAST_SPARE" not in body["env"]

@@ -12,7 +12,7 @@ VERSION_SOURCE = ("import sys, boto3\ndef handler(e, c):\n"
                   "    return {'version': '%d.%d' % sys.version_info[:2], 'boto3': boto3.__version__}\n")
 
 
-@pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13"])
+@pytest.mark.parametrize("runtime", ["python3.11", "python3.12", "python3.13", "python3.14"])
 def test_python_runtime_versions_have_boto3(lam, runtime):
     name = create_python(lam, VERSION_SOURCE, runtime=runtime)
     response, body = invoke_json(lam, name, LogType="Tail")
@@ -23,6 +23,14 @@ def test_python_runtime_versions_have_boto3(lam, runtime):
         # Not installed here: the closest interpreter ran it, and the function's log says so.
         import base64
         assert f"{runtime} is not installed" in base64.b64decode(response["LogResult"]).decode()
+
+
+def test_python39_runs_even_without_a_matching_sdk(lam):
+    name = create_python(lam, "import sys\ndef handler(e, c):\n    return '%d.%d' % sys.version_info[:2]\n",
+                         runtime="python3.9")
+    response, body = invoke_json(lam, name)
+    assert "FunctionError" not in response, body
+    assert body.startswith("3.")
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -96,3 +104,35 @@ def test_layers_are_importable(lam):
         create_python(lam, "def handler(e, c):\n    return 1\n",
                       Layers=[layer["LayerArn"] + ":99"])
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_orphaned_environments_are_ended_after_a_crash(fresh_server):
+    import os
+
+    from tests.conftest import make_client
+    from tests.services.lambda_.helpers import wait_for
+
+    # A custom runtime that keeps polling even when its Runtime API has gone away.
+    bootstrap = (
+        "#!/bin/sh\n"
+        "API=\"http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime\"\n"
+        "while true; do\n"
+        "  HEADERS=\"$(mktemp)\"\n"
+        "  if curl -sS -D \"$HEADERS\" \"$API/invocation/next\" > /dev/null 2>&1; then\n"
+        "    ID=\"$(grep -i Lambda-Runtime-Aws-Request-Id \"$HEADERS\" | tr -d '[:space:]' | cut -d: -f2)\"\n"
+        "    curl -sS -X POST \"$API/invocation/$ID/response\" -d \"$$\" > /dev/null\n"
+        "  else\n"
+        "    sleep 0.2\n"
+        "  fi\n"
+        "done\n")
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    name = unique("orphan")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                        Code={"ZipFile": zip_of({"bootstrap": bootstrap}, executable=("bootstrap",))})
+    pid = invoke_json(lam, name)[1]
+    assert os.path.exists(f"/proc/{pid}")
+    fresh_server.kill9()
+    fresh_server.start()
+    make_client("lambda", fresh_server.endpoint_url).list_functions()
+    wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z")

@@ -135,3 +135,29 @@ def test_event_invoke_config(lam):
     with pytest.raises(ClientError) as err:
         lam.get_function_event_invoke_config(FunctionName=name)
     assert code(err) == "ResourceNotFoundException"
+
+
+def test_publish_on_create_and_update_and_list_all_versions(lam):
+    name = create_python(lam, V1, Publish=True)
+    assert lam.get_function_configuration(FunctionName=name, Qualifier="1")["Version"] == "1"
+    updated = lam.update_function_code(FunctionName=name, ZipFile=zip_of({"lambda_function.py": V2}), Publish=True)
+    assert updated["Version"] == "2"
+    assert invoke_json(lam, name, Qualifier="2")[1] == "v2"
+    everything = [f for page in lam.get_paginator("list_functions").paginate(FunctionVersion="ALL")
+                  for f in page["Functions"] if f["FunctionName"] == name]
+    assert sorted(f["Version"] for f in everything) == ["$LATEST", "1", "2"]
+    listed = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    assert "State" not in listed[0] if listed else True
+
+
+def test_publish_version_checks(lam):
+    name = create_python(lam, V1)
+    with pytest.raises(ClientError) as err:
+        lam.publish_version(FunctionName=name, CodeSha256="not-the-sha")
+    assert code(err) == "InvalidParameterValueException"
+    with pytest.raises(ClientError) as err:
+        lam.publish_version(FunctionName=name, RevisionId="stale")
+    assert code(err) == "PreconditionFailedException"
+    with pytest.raises(ClientError) as err:
+        lam.create_alias(FunctionName=name, Name="x", FunctionVersion="5")
+    assert code(err) == "ResourceNotFoundException"

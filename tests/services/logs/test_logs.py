@@ -85,3 +85,25 @@ def test_retention_and_delete(logs):
     with pytest.raises(ClientError) as err:
         logs.put_log_events(logGroupName=group, logStreamName="x", logEvents=[{"timestamp": 1, "message": "m"}])
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_retention_expires_old_events(fresh_server):
+    import json
+    import urllib.request
+
+    from tests.conftest import make_client
+
+    client = make_client("logs", fresh_server.endpoint_url)
+    group = group_name()
+    client.create_log_group(logGroupName=group)
+    client.create_log_stream(logGroupName=group, logStreamName="s")
+    client.put_log_events(logGroupName=group, logStreamName="s",
+                          logEvents=[{"timestamp": int(time.time() * 1000), "message": "old news"}])
+    client.put_retention_policy(logGroupName=group, retentionInDays=1)
+    request = urllib.request.Request(fresh_server.endpoint_url + "/_overcast/clock", method="POST",
+                                     data=json.dumps({"advance": 2 * 86400}).encode())
+    urllib.request.urlopen(request).read()
+    deadline = time.monotonic() + 10
+    while client.filter_log_events(logGroupName=group)["events"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert client.filter_log_events(logGroupName=group)["events"] == []

@@ -37,7 +37,7 @@ def assert_error(exc_info: pytest.ExceptionInfo[ClientError], code: str, status:
 
 
 def raw_request(endpoint_url: str, method: str, path: str, body: bytes = b"",
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+                headers: dict[str, str | None] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One plain HTTP request (the server does not verify signatures unless configured to)."""
     parsed = urlparse(endpoint_url)
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
@@ -45,7 +45,8 @@ def raw_request(endpoint_url: str, method: str, path: str, body: bytes = b"",
         all_headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
                                         "SignedHeaders=host, Signature=" + "0" * 64}
         all_headers.update(headers or {})
-        conn.request(method, path, body=body, headers=all_headers)
+        # None removes a header (a browser's form upload has no Authorization).
+        conn.request(method, path, body=body, headers={k: v for k, v in all_headers.items() if v is not None})
         response = conn.getresponse()
         data = response.read()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, data

@@ -152,3 +152,11 @@ def test_list_buckets_paging_and_prefix(s3):
         seen += [b["Name"] for b in page["Buckets"]]
         token = page.get("ContinuationToken")
     assert seen == names
+
+
+def test_expected_bucket_owner(s3, bucket):
+    s3.head_bucket(Bucket=bucket, ExpectedBucketOwner="000000000000")
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x", ExpectedBucketOwner="000000000000")
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner="111122223333")
+    assert_error(exc, "AccessDenied", 403, "Access Denied")

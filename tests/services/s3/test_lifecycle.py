@@ -56,3 +56,21 @@ def test_expiration_by_days_and_abort_incomplete_uploads(fresh_server):
         assert not [p for p in blob_root.rglob("*") if p.is_file() and "tmp" not in p.relative_to(blob_root).parts]
     finally:
         move_clock(fresh_server, {"reset": True})
+
+
+def test_expiration_in_a_versioned_bucket_leaves_a_delete_marker(fresh_server):
+    s3 = make_client("s3", fresh_server.endpoint_url)
+    bucket = unique_bucket_name("life")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "all", "Filter": {}, "Status": "Enabled", "Expiration": {"Days": 1}}]})
+    try:
+        move_clock(fresh_server, {"advance": 3 * 86400})
+        assert wait_for(lambda: keys(s3, bucket) == [])
+        listing = s3.list_object_versions(Bucket=bucket)
+        assert [m["IsLatest"] for m in listing["DeleteMarkers"]] == [True]
+        assert [v["VersionId"] for v in listing["Versions"]] == [version]
+    finally:
+        move_clock(fresh_server, {"reset": True})

@@ -241,3 +241,20 @@ def test_aws_cli_cp_multipart(aws_cli_env, s3, bucket, tmp_path):
     subprocess.run(["aws", "s3", "cp", f"s3://{bucket}/big.bin", str(back)], env=aws_cli_env, check=True,
                    capture_output=True, timeout=300)
     assert back.read_bytes() == source.read_bytes()
+
+
+def test_get_by_part_number(s3, bucket):
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    datas = [part_data(1), b"second part"]
+    etags = [s3.upload_part(Bucket=bucket, Key="parts", UploadId=upload_id, PartNumber=i + 1, Body=d)["ETag"]
+             for i, d in enumerate(datas)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=upload_id, MultipartUpload={"Parts": [
+        {"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
+    second = s3.get_object(Bucket=bucket, Key="parts", PartNumber=2)
+    assert second["Body"].read() == b"second part"
+    assert second["PartsCount"] == 2
+    assert second["ContentRange"] == f"bytes {len(datas[0])}-{len(datas[0]) + 10}/{len(datas[0]) + 11}"
+    assert s3.head_object(Bucket=bucket, Key="parts", PartNumber=1)["ContentLength"] == len(datas[0])
+    with pytest.raises(ClientError) as exc:
+        s3.get_object(Bucket=bucket, Key="parts", PartNumber=3)
+    assert_error(exc, "InvalidPartNumber", 416, "The requested partnumber is not satisfiable")

@@ -47,3 +47,23 @@ def test_object_acl(s3, bucket):
     assert any(g["Grantee"].get("URI", "").endswith("AllUsers") for g in grants)
     s3.put_object_acl(Bucket=bucket, Key="acl", ACL="private")
     assert [g["Permission"] for g in s3.get_object_acl(Bucket=bucket, Key="acl")["Grants"]] == ["FULL_CONTROL"]
+
+
+def test_get_object_attributes(s3, bucket):
+    etag = s3.put_object(Bucket=bucket, Key="plain", Body=b"12345", ChecksumAlgorithm="SHA256")["ETag"]
+    attributes = s3.get_object_attributes(Bucket=bucket, Key="plain",
+                                          ObjectAttributes=["ETag", "ObjectSize", "StorageClass", "Checksum"])
+    assert attributes["ETag"] == etag.strip('"')
+    assert attributes["ObjectSize"] == 5
+    assert attributes["StorageClass"] == "STANDARD"
+    assert "ChecksumSHA256" in attributes["Checksum"]
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=1, Body=b"abc")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part}]})
+    parts = s3.get_object_attributes(Bucket=bucket, Key="mp", ObjectAttributes=["ObjectParts"])["ObjectParts"]
+    assert parts["TotalPartsCount"] == 1
+    assert parts["Parts"] == [{"PartNumber": 1, "Size": 3}]
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_attributes(Bucket=bucket, Key="missing", ObjectAttributes=["ETag"])
+    assert_error(exc, "NoSuchKey", 404)

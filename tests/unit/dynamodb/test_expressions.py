@@ -98,3 +98,14 @@ def test_missing_operands():
     assert _cond("nothere <> alsonothere")
     assert not _cond("nothere = alsonothere")
     assert not _cond("nothere < :v", {":v": {"N": "1"}})
+
+
+def test_conflicting_and_overlapping_paths():
+    values = {":v": {"N": "1"}}
+    assert _error(lambda: parse_update("SET a.b = :v, a[0] = :v", ExpressionContext(None, values))) == (
+        "Invalid UpdateExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; "
+        "path one: [a, b], path two: [a, [0]]")
+    assert _error(lambda: parse_update("SET a = :v REMOVE a.b", ExpressionContext(None, values))) == (
+        "Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; "
+        "path one: [a], path two: [a, b]")
+    parse_update("SET a.b = :v, a.c = :v", ExpressionContext(None, values))

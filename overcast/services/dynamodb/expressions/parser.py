@@ -59,6 +59,7 @@ class ExpressionContext:
     def checked_value(self, token: str) -> dict:
         checked = self._checked_values.get(token)
         if checked is None:
+            assert self.values is not None, "callers look the token up in values first"
             try:
                 checked = validate_value(self.values[token])
             except ValidationException as error:
@@ -381,6 +382,12 @@ def _check_path_overlaps(paths: list[tuple], parser: _Parser) -> None:
             if a[:shorter] == b[:shorter]:
                 raise parser.error(
                     "Two document paths overlap with each other; must remove or rewrite one of these paths; "
+                    f"path one: [{_show_path(a)}], path two: [{_show_path(b)}]")
+            differ = next(k for k in range(shorter) if a[k] != b[k])
+            if isinstance(a[differ], int) != isinstance(b[differ], int):
+                # One path treats the attribute as a map, the other as a list.
+                raise parser.error(
+                    "Two document paths conflict with each other; must remove or rewrite one of these paths; "
                     f"path one: [{_show_path(a)}], path two: [{_show_path(b)}]")
 
 

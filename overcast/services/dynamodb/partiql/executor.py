@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
@@ -42,7 +43,7 @@ def _join(nodes: list[tuple]) -> tuple | None:
 
 def _equalities(nodes: list[tuple]) -> dict[str, tuple[dict, tuple]]:
     """attribute -> (value, node) for every top-level `attr = value` conjunct."""
-    found = {}
+    found: dict[str, tuple[dict, tuple]] = {}
     for node in nodes:
         if node[0] == "cmp" and node[1] == "=":
             left, right = node[2], node[3]
@@ -73,13 +74,13 @@ def _exists(table: Table) -> tuple:
 
 
 class PartiqlMixin:
-    def _partiql_table(self, ctx, statement: Statement) -> Table:
+    def _partiql_table(self, ctx: RequestContext, statement: Statement) -> Table:
         table = self._tables.get((ctx.account_id, ctx.region, statement.table))
         if table is None:
             raise ResourceNotFoundException()
         return table
 
-    def _partiql_write(self, ctx, statement: Statement) -> Write:
+    def _partiql_write(self, ctx: RequestContext, statement: Statement) -> Write:
         table = self._partiql_table(ctx, statement)
         if statement.kind == "INSERT":
             item = validate_item(statement.item)
@@ -104,7 +105,7 @@ class PartiqlMixin:
             return Write(table, key, "delete", condition=rest)
         raise ValidationException("Unsupported operation in this context")
 
-    async def _run_partiql_write(self, ctx, statement: Statement) -> dict:
+    async def _run_partiql_write(self, ctx: RequestContext, statement: Statement) -> dict:
         write = self._partiql_write(ctx, statement)
         now = self._now()
         try:
@@ -120,7 +121,7 @@ class PartiqlMixin:
             return {"Items": [new]}
         return {"Items": []}
 
-    def _run_select(self, ctx, statement: Statement, params: dict) -> dict:
+    def _run_select(self, ctx: RequestContext, statement: Statement, params: dict) -> dict:
         table = self._partiql_table(ctx, statement)
         index = None
         if statement.index:
@@ -149,13 +150,13 @@ class PartiqlMixin:
             result["NextToken"] = base64.b64encode(codec.dumps(page["LastEvaluatedKey"]).encode()).decode()
         return result
 
-    async def execute_statement(self, ctx, params: dict) -> dict:
+    async def execute_statement(self, ctx: RequestContext, params: dict) -> dict:
         statement = parse_statement(params.get("Statement", ""), params.get("Parameters"))
         if statement.kind == "SELECT":
             return self._run_select(ctx, statement, params)
         return await self._run_partiql_write(ctx, statement)
 
-    async def batch_execute_statement(self, ctx, params: dict) -> dict:
+    async def batch_execute_statement(self, ctx: RequestContext, params: dict) -> dict:
         statements = params.get("Statements") or []
         if not statements or len(statements) > 25:
             raise ValidationException(
@@ -186,7 +187,7 @@ class PartiqlMixin:
             responses.append(response)
         return {"Responses": responses}
 
-    async def execute_transaction(self, ctx, params: dict) -> dict:
+    async def execute_transaction(self, ctx: RequestContext, params: dict) -> dict:
         entries = params.get("TransactStatements") or []
         if not entries or len(entries) > 100:
             raise ValidationException(

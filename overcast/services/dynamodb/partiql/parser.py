@@ -41,15 +41,16 @@ def malformed(detail: str = "") -> ValidationException:
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens, position = [], 0
+    tokens: list[tuple[str, str]] = []
+    position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
             raise malformed(f"Unexpected character: {text[position]}")
         position = match.end()
-        kind = match.lastgroup
+        kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
         if kind != "space":
-            tokens.append((kind, match.group()))  # type: ignore[arg-type]
+            tokens.append((kind, match.group()))
     tokens.append(("eof", ""))
     return tokens
 

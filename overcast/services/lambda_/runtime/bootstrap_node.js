@@ -10,7 +10,8 @@ const util = require("util");
 const { pathToFileURL } = require("url");
 
 const END_MARKER = "\u0000overcast-end\u0000";
-const [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
+let apiHost = "127.0.0.1";
+let apiPort = "0";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 let currentRequestId = undefined;
 
@@ -147,7 +148,42 @@ async function postError(requestId, doc, route) {
   await request("POST", route, JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
 }
 
+// A spare process is started before it knows its function: it waits for one JSON line on stdin
+// ({cwd, env}) and only then becomes that function's environment.
+function readAssignment() {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    process.stdin.setEncoding("utf8");
+    process.stdin.on("data", (chunk) => {
+      buffered += chunk;
+      const newline = buffered.indexOf("\n");
+      if (newline >= 0) {
+        process.stdin.pause();
+        process.stdin.removeAllListeners("data");
+        resolve(JSON.parse(buffered.slice(0, newline)));
+      }
+    });
+    process.stdin.on("end", () => reject(new Error("no assignment")));
+  });
+}
+
+async function becomeAssigned() {
+  let assignment;
+  try {
+    assignment = await readAssignment();
+  } catch (e) {
+    process.exit(0);
+  }
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, assignment.env);
+  process.chdir(assignment.cwd);
+  require("module").Module._initPaths();  // NODE_PATH is read at start-up otherwise
+  process.stdin.destroy();
+}
+
 async function main() {
+  if (process.env.OVERCAST_SPARE === "1") await becomeAssigned();
+  [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
   patchConsole();
   // A handler that never settles must time out, not end the process when the loop runs dry.
   setInterval(() => {}, 1 << 30);

@@ -9,6 +9,7 @@ changes.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import math
@@ -96,13 +97,15 @@ class Environment:
         self._spawn_started = 0.0
         self._init_duration_ms: float | None = None
         self._init_failure: tuple[bytes, str] | None = None
-        self._lines: list[str] = []
+        # Only the last 4 KB are ever returned (LogType=Tail): one line is at least a byte.
+        self._lines: collections.deque[str] = collections.deque(maxlen=TAIL_BYTES)
         self._events: list[tuple[int, str]] = []
         self._flush_handle: asyncio.TimerHandle | None = None
         self._marker: tuple[str, asyncio.Future] | None = None
         self._reader_done: asyncio.Future | None = None
         self._reader_task: asyncio.Task | None = None
         self._oom = False
+        self._served = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -129,6 +132,9 @@ class Environment:
             raise
         finally:
             os.close(write_fd)
+        if self.process.output_fd is not None:
+            os.close(read_fd)
+            read_fd = self.process.output_fd
         # Held so the task (and with it the pipe) is not garbage-collected mid-read.
         self._reader_task = asyncio.create_task(self._read_output(read_fd))
         self.state = "idle"
@@ -141,7 +147,12 @@ class Environment:
             self.process.kill()
         self.api.close()
         self._flush()
-        shutil.rmtree(os.path.dirname(self.tmp_dir), ignore_errors=True)
+        env_dir = os.path.dirname(self.tmp_dir)
+        try:
+            # A function may leave a large /tmp behind; removing it must not stall the loop.
+            asyncio.get_running_loop().run_in_executor(None, shutil.rmtree, env_dir, True)
+        except RuntimeError:
+            shutil.rmtree(env_dir, ignore_errors=True)
 
     @property
     def alive(self) -> bool:
@@ -171,6 +182,10 @@ class Environment:
                 self._reader_done.set_result(None)
 
     def _on_line(self, raw: bytes) -> None:
+        at = raw.find(_MARKER)
+        if at > 0:  # output without a final newline, then the marker
+            self._emit(raw[:at].decode("utf-8", "replace"))
+            raw = raw[at:]
         if raw.startswith(_MARKER):
             request_id = raw[len(_MARKER):].strip().decode("ascii", "replace")
             if self._marker is not None and self._marker[0] == request_id and not self._marker[1].done():
@@ -239,9 +254,11 @@ class Environment:
         loop = asyncio.get_running_loop()
         assert self.process is not None
         self.state = "busy"
-        cold = self._init_duration_ms is None
+        # The runtime may already be waiting on /next (init done) when the first invoke arrives.
+        cold = self._served == 0
+        self._served += 1
         if not cold:
-            self._lines = []
+            self._lines.clear()
         inv.outcome = loop.create_future()
         inv.delivered = loop.create_future()
         marker: asyncio.Future = loop.create_future()
@@ -260,6 +277,8 @@ class Environment:
                 await asyncio.wait({marker, self.process.exited}, timeout=1.0,
                                    return_when=asyncio.FIRST_COMPLETED)
         elif status != "ok" and self._reader_done is not None:
+            if status == "timeout":
+                self.process.kill()  # so its output ends now and the wait below is short
             await asyncio.wait({self._reader_done}, timeout=0.2)
         else:
             await asyncio.sleep(0.002)
@@ -354,7 +373,7 @@ class Environment:
         if report_status:
             report += f"Status: {report_status}\t"
         self._emit(report)
-        self._flush()
+        # No flush here: the 50 ms timer batches busy environments' lines into fewer writes.
         return InvokeResult(payload=payload, function_error=function_error, log_tail="\n".join(self._lines) + "\n",
                             duration_ms=duration_ms, init_duration_ms=init_ms, max_memory_mb=max_memory,
                             environment_lost=lost)

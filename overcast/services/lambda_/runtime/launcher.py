@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from overcast.services.lambda_.runtime.node_spares import NodeSpares
 from overcast.services.lambda_.runtime.processes import (
     HERE,
     ProcessHandle,
@@ -70,6 +71,7 @@ class Launcher:
         self.work_root = work_root
         self._pythons: dict[str, tuple[str, str | None]] = {}
         self._zygotes: dict[str, Zygote] = {}
+        self._node_spares: dict[str, NodeSpares] = {}
         self._sdk_path: str | None = None
         self._warned: set[str] = set()
 
@@ -89,24 +91,39 @@ class Launcher:
     def _python_for(self, runtime: str) -> tuple[str, str | None]:
         if runtime in self._pythons:
             return self._pythons[runtime]
-        version = runtime[len("python"):]
+        wanted = runtime[len("python"):]
+        choice = self._find_python(wanted)
+        if choice is not None:
+            self._pythons[runtime] = (choice, None)
+            return self._pythons[runtime]
+        # The closest installed minor version, newer first on a tie (3.14 -> 3.13 before 3.15).
+        minor = int(wanted.split(".")[1])
+        for distance in range(1, 8):
+            for candidate_minor in (minor - distance, minor + distance):
+                if candidate_minor < 9:
+                    continue
+                found = self._find_python(f"3.{candidate_minor}")
+                if found is not None:
+                    warning = (f"Overcast: {runtime} is not installed on this machine; running this function "
+                               f"with Python 3.{candidate_minor} instead.")
+                    log.warning(warning)
+                    self._pythons[runtime] = (found, warning)
+                    return self._pythons[runtime]
         current = "{}.{}".format(*sys.version_info[:2])
-        choice: tuple[str, str | None] | None = None
-        if version == current:
-            choice = (sys.executable, None)
-        else:
-            for candidate in _python_candidates(version):
-                found = _python_version_of(candidate)
-                if found is not None and "{}.{}".format(*found) == version and found >= (3, 9):
-                    choice = (candidate, None)
-                    break
-        if choice is None:
-            warning = (f"Overcast: {runtime} is not installed on this machine; "
-                       f"running this function with Python {current} instead.")
-            log.warning(warning)
-            choice = (sys.executable, warning)
-        self._pythons[runtime] = choice
-        return choice
+        warning = (f"Overcast: {runtime} is not installed on this machine; running this function with "
+                   f"Python {current} instead.")
+        log.warning(warning)
+        self._pythons[runtime] = (sys.executable, warning)
+        return self._pythons[runtime]
+
+    def _find_python(self, version: str) -> str | None:
+        if version == "{}.{}".format(*sys.version_info[:2]):
+            return sys.executable
+        for candidate in _python_candidates(version):
+            found = _python_version_of(candidate)
+            if found is not None and "{}.{}".format(*found) == version and found >= (3, 9):
+                return candidate
+        return None
 
     def sdk_path(self) -> str:
         """A directory holding the server's boto3 (by symlink) for interpreters without one."""
@@ -131,8 +148,22 @@ class Launcher:
             zygote = self._zygotes[interpreter] = Zygote(interpreter, sdk)
         return zygote
 
+    def node_spares(self, node: str) -> NodeSpares:
+        spares = self._node_spares.get(node)
+        if spares is None:
+            spares = self._node_spares[node] = NodeSpares(node, NODE_BOOTSTRAP)
+        return spares
+
     def prewarm(self, runtime: str) -> None:
-        """Start the runtime's zygote in the background so the first invoke only forks."""
+        """Start the runtime's zygote (or a Node spare) in the background so the first invoke
+        only forks (or assigns)."""
+        if runtime.startswith("nodejs"):
+            try:
+                node, _ = self.interpreter_for(runtime)
+            except RuntimeUnavailable:
+                return
+            self.node_spares(node).ensure()
+            return
         if not runtime.startswith("python"):
             return
         try:
@@ -156,6 +187,10 @@ class Launcher:
                          os.path.join(layer, "python", "lib", runtime, "site-packages")]
             return await self.zygote(program).spawn(cwd, env, out_fd, path, file_size_limit)
         if runtime.startswith("nodejs"):
+            if NodeSpares.suits(env, file_size_limit):
+                handle = await self.node_spares(program).take(cwd, env)
+                if handle is not None:
+                    return handle
             return await spawn_exec([program, NODE_BOOTSTRAP], cwd, env, out_fd, file_size_limit)
         bootstrap = self.find_bootstrap(code_dir, layer_dirs)
         if bootstrap is None:
@@ -186,6 +221,9 @@ class Launcher:
         for zygote in self._stopped:
             zygote.stop()
         self._zygotes.clear()
+        for spares in self._node_spares.values():
+            spares.stop()
+        self._node_spares.clear()
 
     async def wait_closed(self) -> None:
         for zygote in getattr(self, "_stopped", []):

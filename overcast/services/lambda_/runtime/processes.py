@@ -30,6 +30,8 @@ class ProcessHandle:
         # Resolves with Lambda's wording of the end: "exit status 1", "signal: killed".
         self.exited = exited
         self.watcher: asyncio.Task | None = None
+        # Set when the process came with its own output pipe (a Node spare): read this instead.
+        self.output_fd: int | None = None
 
     def kill(self) -> None:
         for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):

@@ -1,0 +1,155 @@
+"""Integrations and IntegrationResponses."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from overcast.server.context import RequestContext
+from overcast.services.apigateway import errors
+from overcast.services.apigateway.common import ApiOps, compact
+from overcast.services.apigateway.methods import check_http_method, check_status_code
+from overcast.services.apigateway.patch import apply_patch
+
+INTEGRATION_TYPES = ("MOCK", "AWS", "AWS_PROXY", "HTTP", "HTTP_PROXY")
+PASSTHROUGH = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
+CONTENT_HANDLING = ("CONVERT_TO_BINARY", "CONVERT_TO_TEXT")
+
+INTEGRATION_PATCH = {
+    "type": "str", "httpMethod": "str", "uri": "str", "credentials": "str", "connectionType": "str",
+    "connectionId": "str", "passthroughBehavior": "str", "contentHandling": "str", "timeoutInMillis": "int",
+    "cacheNamespace": "str", "cacheKeyParameters": ("list", "str"), "requestParameters": ("map", "str"),
+    "requestTemplates": ("map", "str"), "tlsConfig": ("object", {"insecureSkipVerification": "bool"}),
+}
+INTEGRATION_RESPONSE_PATCH = {
+    "selectionPattern": "str", "contentHandling": "str",
+    "responseParameters": ("map", "str"), "responseTemplates": ("map", "str"),
+}
+
+
+def check_integration(integration: dict[str, Any]) -> None:
+    kind = integration.get("type")
+    if kind not in INTEGRATION_TYPES:
+        raise errors.BadRequest(f"Invalid integration type specified: {kind}")
+    if kind != "MOCK":
+        if not integration.get("httpMethod"):
+            raise errors.BadRequest("Enumeration value for HttpMethod must be non-empty")
+        uri = integration.get("uri") or ""
+        if not uri:
+            raise errors.BadRequest("Invalid integration URI specified")
+        if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
+            raise errors.BadRequest("Invalid HTTP endpoint specified for URI")
+        if kind in ("AWS", "AWS_PROXY") and not uri.startswith("arn:"):
+            raise errors.BadRequest("AWS ARN for integration must contain path or action")
+        if kind == "AWS_PROXY" and ":lambda:path/" not in uri and ":firehose:" not in uri:
+            raise errors.BadRequest(
+                "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+    behaviour = integration.get("passthroughBehavior")
+    if behaviour not in PASSTHROUGH:
+        raise errors.BadRequest(f"Invalid passthrough behavior specified: {behaviour}")
+    handling = integration.get("contentHandling")
+    if handling is not None and handling not in CONTENT_HANDLING:
+        raise errors.BadRequest(f"Invalid content handling specified: {handling}")
+    timeout = integration.get("timeoutInMillis", 29000)
+    if not 50 <= timeout <= 29000:
+        raise errors.BadRequest("Timeout should be between 50 ms and 29000 ms")
+
+
+class IntegrationOps(ApiOps):
+    async def put_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        method = self.method(doc, params["resourceId"], params["httpMethod"])
+        kind = params.get("type")
+        http_method = params.get("integrationHttpMethod")
+        if http_method:
+            http_method = check_http_method(http_method)
+        integration = compact({
+            "type": kind,
+            "httpMethod": http_method,
+            "uri": params.get("uri"),
+            "connectionType": params.get("connectionType") or ("INTERNET" if kind != "MOCK" else None),
+            "connectionId": params.get("connectionId"),
+            "credentials": params.get("credentials"),
+            "requestParameters": params.get("requestParameters") or None,
+            "requestTemplates": params.get("requestTemplates") or None,
+            "passthroughBehavior": params.get("passthroughBehavior") or "WHEN_NO_MATCH",
+            "contentHandling": params.get("contentHandling"),
+            "timeoutInMillis": params.get("timeoutInMillis") or 29000,
+            "cacheNamespace": params.get("cacheNamespace") or params["resourceId"],
+            "cacheKeyParameters": params.get("cacheKeyParameters") or [],
+            "tlsConfig": params.get("tlsConfig"),
+        })
+        check_integration(integration)
+        method["methodIntegration"] = integration
+        await self.save(ctx, doc)
+        return integration
+
+    def get_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self.integration(self.api(ctx, params["restApiId"]), params["resourceId"], params["httpMethod"])
+
+    async def update_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
+        changed = copy.deepcopy(integration)
+        apply_patch(changed, params.get("patchOperations"), INTEGRATION_PATCH)
+        check_integration(changed)
+        self.method(doc, params["resourceId"], params["httpMethod"])["methodIntegration"] = changed
+        await self.save(ctx, doc)
+        return changed
+
+    async def delete_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        self.integration(doc, params["resourceId"], params["httpMethod"])
+        del self.method(doc, params["resourceId"], params["httpMethod"])["methodIntegration"]
+        await self.save(ctx, doc)
+        return {}
+
+    # -- integration responses -----------------------------------------------------------------
+
+    async def put_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        method = self.method(doc, params["resourceId"], params["httpMethod"])
+        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
+        code = check_status_code(params["statusCode"])
+        if code not in (method.get("methodResponses") or {}):
+            raise errors.response_not_found()
+        handling = params.get("contentHandling")
+        if handling is not None and handling not in CONTENT_HANDLING:
+            raise errors.BadRequest(f"Invalid content handling specified: {handling}")
+        response = compact({
+            "statusCode": code,
+            "selectionPattern": params.get("selectionPattern"),
+            "responseParameters": params.get("responseParameters") or None,
+            "responseTemplates": params.get("responseTemplates") or None,
+            "contentHandling": handling,
+        })
+        integration.setdefault("integrationResponses", {})[code] = response
+        await self.save(ctx, doc)
+        return response
+
+    def _integration_response(self, doc: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
+        response = (integration.get("integrationResponses") or {}).get(params["statusCode"])
+        if response is None:
+            raise errors.response_not_found()
+        return response
+
+    def get_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._integration_response(self.api(ctx, params["restApiId"]), params)
+
+    async def update_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        response = self._integration_response(doc, params)
+        apply_patch(response, params.get("patchOperations"), INTEGRATION_RESPONSE_PATCH)
+        await self.save(ctx, doc)
+        return response
+
+    async def delete_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        self._integration_response(doc, params)
+        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
+        del integration["integrationResponses"][params["statusCode"]]
+        if not integration["integrationResponses"]:
+            del integration["integrationResponses"]
+        await self.save(ctx, doc)
+        return {}

@@ -1,0 +1,194 @@
+"""Lambda integrations: AWS_PROXY (payload format 1.0) and AWS (non-proxy, templates and
+selectionPattern against errorMessage), plus AWS service actions through the internal client."""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+from typing import TYPE_CHECKING, Any
+
+from overcast.protocol.errors import ServiceError
+from overcast.services.apigateway.invoke.errors import bad_gateway, internal_error
+from overcast.services.apigateway.invoke.pipeline import (
+    IntegrationResult,
+    Invocation,
+    MethodResult,
+    integration_request_body,
+)
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.invoke.gateway import Gateway
+
+PROXY_RESPONSE_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded", "cookies"}
+
+
+def substitute_stage_variables(text: str, variables: dict[str, str]) -> str:
+    if "${stageVariables." not in text:
+        return text
+    for name, value in variables.items():
+        text = text.replace("${stageVariables." + name + "}", value)
+    return text
+
+
+def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str | None:
+    """The function ARN (maybe with an alias) inside a Lambda invocation URI."""
+    uri = substitute_stage_variables(uri, stage_variables)
+    marker = "/functions/"
+    start = uri.find(marker)
+    if start < 0:
+        return None
+    rest = uri[start + len(marker):]
+    end = rest.rfind("/invocations")
+    return rest[:end] if end >= 0 else rest
+
+
+def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
+    if not content_type or not binary_types:
+        return False
+    kind = content_type.split(";")[0].strip().lower()
+    return any(fnmatch.fnmatch(kind, pattern.lower()) for pattern in binary_types)
+
+
+def proxy_event(inv: Invocation) -> dict[str, Any]:
+    context = inv.context()
+    headers = dict(inv.headers)
+    multi_headers = {k: [v] for k, v in inv.headers.items()}
+    query = inv.querystring()
+    binary = is_binary(inv.content_type, inv.snapshot.get("api", {}).get("binaryMediaTypes"))
+    if inv.body:
+        body: str | None = base64.b64encode(inv.body).decode() if binary else inv.body_text
+    else:
+        body = None
+    request_context = {
+        "resourceId": context["resourceId"], "resourcePath": context["resourcePath"], "httpMethod": inv.verb,
+        "extendedRequestId": context["extendedRequestId"], "requestTime": context["requestTime"],
+        "path": context["path"], "accountId": inv.account, "protocol": "HTTP/1.1", "stage": inv.stage_name,
+        "domainPrefix": context["domainPrefix"], "requestTimeEpoch": context["requestTimeEpoch"],
+        "requestId": inv.request_id, "identity": dict(context["identity"]),
+        "domainName": context["domainName"], "apiId": inv.api_id,
+    }
+    if inv.authorizer:
+        request_context["authorizer"] = inv.authorizer
+    return {
+        "resource": context["resourcePath"], "path": inv.path, "httpMethod": inv.verb,
+        "headers": headers or None, "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": query or None, "multiValueQueryStringParameters": inv.multi_querystring() or None,
+        "pathParameters": inv.path_params or None, "stageVariables": inv.stage_variables or None,
+        "requestContext": request_context, "body": body, "isBase64Encoded": binary and body is not None,
+    }
+
+
+async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[str, Any],
+                          payload: bytes) -> dict[str, Any]:
+    function = function_from_uri(integration.get("uri") or "", inv.stage_variables)
+    if not function:
+        raise internal_error()
+    params: dict[str, Any] = {"FunctionName": function, "Payload": payload}
+    try:
+        result = await gateway.internal.call("lambda", "Invoke", params, account_id=inv.account, region=inv.region)
+    except ServiceError as exc:
+        inv.log.append(f"Execution failed due to configuration error: {exc.message}")
+        raise internal_error() from exc
+    raw = result.get("Payload") or b""
+    result["Payload"] = raw.encode() if isinstance(raw, str) else bytes(raw)
+    return result
+
+
+async def lambda_proxy(gateway: Gateway, inv: Invocation, integration: dict[str, Any]) -> MethodResult:
+    event = proxy_event(inv)
+    result = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
+    if result.get("FunctionError"):
+        inv.log.append("Lambda execution failed with status 200 due to customer function error")
+        raise bad_gateway()
+    return proxy_response(inv, result["Payload"])
+
+
+def proxy_response(inv: Invocation, payload: bytes) -> MethodResult:
+    try:
+        document = json.loads(payload or b"null")
+    except ValueError:
+        document = None
+    if not isinstance(document, dict) or not set(document) <= PROXY_RESPONSE_KEYS:
+        inv.log.append("Execution failed due to configuration error: Malformed Lambda proxy response")
+        raise bad_gateway()
+    status = document.get("statusCode", 200)
+    body = document.get("body")
+    headers = document.get("headers") or {}
+    multi = document.get("multiValueHeaders") or {}
+    if (not isinstance(status, int) or isinstance(status, bool)) and not (isinstance(status, str) and status.isdigit()):
+        raise bad_gateway()
+    if body is not None and not isinstance(body, str):
+        raise bad_gateway()
+    if not isinstance(headers, dict) or not isinstance(multi, dict):
+        raise bad_gateway()
+    data = (body or "").encode("utf-8")
+    if document.get("isBase64Encoded") and body:
+        try:
+            data = base64.b64decode(body)
+        except ValueError:
+            raise bad_gateway() from None
+    out: list[tuple[str, str]] = []
+    for name, values in multi.items():
+        for value in values if isinstance(values, list) else [values]:
+            out.append((name, _header_value(value)))
+    for name, value in headers.items():
+        if not any(k.lower() == name.lower() for k, _ in out):
+            out.append((name, _header_value(value)))
+    if not any(k.lower() == "content-type" for k, _ in out):
+        out.append(("Content-Type", "application/json"))
+    return MethodResult(int(status), out, data)
+
+
+def _header_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
+    uri = integration.get("uri") or ""
+    body = integration_request_body(inv, integration)
+    if ":lambda:path/" in uri:
+        result = await invoke_function(gateway, inv, integration, body.encode("utf-8"))
+        text = result["Payload"].decode("utf-8", errors="replace")
+        if result.get("FunctionError"):
+            try:
+                message = json.loads(text).get("errorMessage")
+            except (ValueError, AttributeError):
+                message = text
+            return IntegrationResult(200, {}, text, "" if message is None else str(message))
+        return IntegrationResult(200, {}, text, None)
+    return await service_action(gateway, inv, uri, body)
+
+
+async def service_action(gateway: Gateway, inv: Invocation, uri: str, body: str) -> IntegrationResult:
+    """arn:aws:apigateway:<region>:<service>:action/<Operation>: call Overcast's own service."""
+    try:
+        _, _, _, _, service, target = uri.split(":", 5)
+    except ValueError:
+        raise internal_error() from None
+    if not target.startswith("action/"):
+        raise internal_error()
+    operation = target[len("action/"):].split("&")[0]
+    try:
+        params = json.loads(body) if body.strip() else {}
+    except ValueError:
+        params = {}
+    try:
+        output = await gateway.internal.call(service, operation, params, account_id=inv.account, region=inv.region)
+        status, text = 200, json.dumps(output, default=_json_default)
+    except ServiceError as exc:
+        status = exc.status
+        text = json.dumps({"__type": exc.code, "message": exc.message})
+    return IntegrationResult(status, {"Content-Type": "application/json"}, text, str(status))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode()
+    if hasattr(value, "timestamp"):
+        return value.timestamp()
+    return str(value)

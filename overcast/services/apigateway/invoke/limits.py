@@ -1,0 +1,117 @@
+"""API keys, usage plan throttling and quotas, and per-method stage throttling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import TYPE_CHECKING, Any
+
+from overcast.services.apigateway.invoke.errors import GatewayError, forbidden
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.invoke.gateway import Gateway
+    from overcast.services.apigateway.invoke.pipeline import Invocation
+
+
+class TokenBucket:
+    __slots__ = ("rate", "burst", "tokens", "stamp")
+
+    def __init__(self, rate: float, burst: int):
+        self.rate = rate
+        self.burst = max(burst, 1) if rate > 0 else burst
+        self.tokens = float(self.burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def throttled() -> GatewayError:
+    return GatewayError("THROTTLED", 429, "Too Many Requests", error_type="TooManyRequestsException")
+
+
+def quota_exceeded() -> GatewayError:
+    return GatewayError("QUOTA_EXCEEDED", 429, "Limit Exceeded", error_type="LimitExceededException")
+
+
+def period_start(period: str, today: dt.date) -> dt.date:
+    if period == "WEEK":
+        return today - dt.timedelta(days=today.weekday())
+    if period == "MONTH":
+        return today.replace(day=1)
+    return today
+
+
+def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> None:
+    """403 Forbidden unless the key exists, is enabled and a usage plan ties it to this stage;
+    then the plan's throttle and quota."""
+    if not key_value:
+        raise forbidden()
+    store = gateway.provider.store
+    key = next((k for k in store.list("apikey", inv.account, inv.region) if k.get("value") == key_value), None)
+    if key is None or not key.get("enabled"):
+        raise forbidden()
+    plan = None
+    for candidate in store.list("usageplan", inv.account, inv.region):
+        if key["id"] in (candidate.get("_keys") or {}) and any(
+                s.get("apiId") == inv.api_id and s.get("stage") == inv.stage_name
+                for s in candidate.get("apiStages") or []):
+            plan = candidate
+            break
+    if plan is None:
+        raise forbidden()
+    inv.api_key = key
+    throttle = plan.get("throttle") or {}
+    if throttle.get("rateLimit") is not None or throttle.get("burstLimit") is not None:
+        bucket = gateway.buckets.get(("plan", plan["id"], key["id"]))
+        if bucket is None:
+            bucket = gateway.buckets[("plan", plan["id"], key["id"])] = TokenBucket(
+                float(throttle.get("rateLimit") or 0), int(throttle.get("burstLimit") or 0))
+        if not bucket.take():
+            raise throttled()
+    today = dt.datetime.fromtimestamp(gateway.provider.clock.time(), dt.UTC).date()
+    counts = gateway.provider.usage_counts
+    quota = plan.get("quota")
+    if quota and quota.get("limit") is not None:
+        start = period_start(quota.get("period") or "DAY", today)
+        used = 0
+        day = start
+        while day <= today:
+            used += counts.get((inv.account, inv.region, plan["id"], key["id"], day.isoformat()), 0)
+            day += dt.timedelta(days=1)
+        if used >= int(quota["limit"]):
+            raise quota_exceeded()
+    slot = (inv.account, inv.region, plan["id"], key["id"], today.isoformat())
+    counts[slot] = counts.get(slot, 0) + 1
+
+
+def method_setting(stage: dict[str, Any] | None, inv: Invocation) -> dict[str, Any]:
+    """The stage's settings for this method: its own entry over the */* entry."""
+    if not stage:
+        return {}
+    settings = stage.get("methodSettings") or {}
+    if not settings:
+        return {}
+    own = f"{inv.resource.get('path', '/').lstrip('/')}/{inv.verb}".lstrip("/")
+    merged = dict(settings.get("*/*") or {})
+    merged.update(settings.get(own) or {})
+    return merged
+
+
+def check_stage_throttle(gateway: Gateway, inv: Invocation, setting: dict[str, Any]) -> None:
+    rate = setting.get("throttlingRateLimit")
+    burst = setting.get("throttlingBurstLimit")
+    if rate is None or (rate >= 10000 and (burst or 5000) >= 5000):
+        return
+    key = ("stage", inv.api_id, inv.stage_name, inv.resource.get("path"), inv.verb)
+    bucket = gateway.buckets.get(key)
+    if bucket is None or bucket.rate != rate or bucket.burst != (burst or 0):
+        bucket = gateway.buckets[key] = TokenBucket(float(rate), int(burst or 0))
+    if not bucket.take():
+        raise throttled()

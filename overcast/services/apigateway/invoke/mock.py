@@ -1,0 +1,31 @@
+"""MOCK integrations: the request template's `statusCode` picks the integration response."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from overcast.services.apigateway.invoke.pipeline import (
+    IntegrationResult,
+    Invocation,
+    integration_request_body,
+)
+
+_STATUS = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
+
+
+def mock_integration(inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
+    rendered = integration_request_body(inv, integration)
+    status = 200
+    if rendered.strip():
+        try:
+            document = json.loads(rendered)
+            if isinstance(document, dict) and "statusCode" in document:
+                status = int(document["statusCode"])
+        except (ValueError, TypeError):
+            # AWS reads statusCode even out of a template that does not render strict JSON.
+            match = _STATUS.search(rendered)
+            if match:
+                status = int(match.group(1))
+    return IntegrationResult(status=status, headers={}, body="", selector=str(status))

@@ -1,0 +1,290 @@
+"""One invocation of a method, in AWS's order: method request validation, integration request
+(parameter mappings, request template, passthrough behaviour), the integration, integration
+response selection and mapping, method response. Routing, API keys, authorizers and the stage
+cache happen before this, in gateway.py; failures become gateway responses there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from overcast.services.apigateway.invoke import vtl
+from overcast.services.apigateway.invoke.errors import GatewayError, internal_error
+from overcast.services.apigateway.invoke.mapping import (
+    apply_mappings,
+    select_response_template,
+    select_template,
+)
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.invoke.gateway import Gateway
+
+
+@dataclass
+class Invocation:
+    api_id: str
+    account: str
+    region: str
+    stage_name: str
+    stage_variables: dict[str, str]
+    verb: str
+    path: str  # the request path below the stage, percent-encoded: /pets/1
+    query: list[tuple[str, str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    source_ip: str
+    request_id: str
+    snapshot: dict[str, Any]  # the deployment's (or, for TestInvokeMethod, the live) configuration
+    resource: dict[str, Any] = field(default_factory=dict)
+    method: dict[str, Any] = field(default_factory=dict)
+    path_params: dict[str, str] = field(default_factory=dict)
+    authorizer: dict[str, Any] = field(default_factory=dict)
+    api_key: dict[str, Any] | None = None
+    usage_identifier_key: str | None = None  # an authorizer's answer, for apiKeySource AUTHORIZER
+    log: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.time)
+    _context: dict[str, Any] | None = None
+
+    def set_authorizer(self, values: dict[str, Any]) -> None:
+        self.authorizer = values
+        if self._context is not None:  # the context may have been built for the authorizer's event
+            self._context["authorizer"] = values
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def body_text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+    def querystring(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in self.query:
+            out[key] = value  # AWS keeps the last value of a repeated parameter
+        return out
+
+    def multi_querystring(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, value in self.query:
+            out.setdefault(key, []).append(value)
+        return out
+
+    def method_request_sources(self) -> dict[str, Any]:
+        return {
+            "path": self.path_params, "querystring": self.querystring(), "header": self.headers,
+            "multivaluequerystring": self.multi_querystring(),
+            "multivalueheader": {k: [v.strip() for v in val.split(",")] for k, val in self.headers.items()},
+            "body": self.body_text,
+        }
+
+    def context(self) -> dict[str, Any]:
+        """`$context`, built once; templates may set requestOverride/responseOverride members."""
+        if self._context is None:
+            epoch_ms = int(self.started * 1000)
+            resource_path = self.resource.get("path", "/")
+            api_key = self.api_key or {}
+            self._context = {
+                "accountId": self.account, "apiId": self.api_id, "httpMethod": self.verb,
+                "stage": self.stage_name, "requestId": self.request_id, "extendedRequestId": self.request_id,
+                "resourceId": self.resource.get("id"), "resourcePath": resource_path,
+                "path": f"/{self.stage_name}{self.path}", "protocol": "HTTP/1.1",
+                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.started)),
+                "requestTimeEpoch": epoch_ms,
+                "domainName": self.headers.get("host", ""), "domainPrefix": self.headers.get("host", "").split(".")[0],
+                "identity": {
+                    "sourceIp": self.source_ip, "userAgent": self.headers.get("user-agent"),
+                    "apiKey": api_key.get("value"), "apiKeyId": api_key.get("id"),
+                    "accountId": None, "caller": None, "user": None, "userArn": None, "accessKey": None,
+                    "cognitoIdentityPoolId": None, "cognitoIdentityId": None,
+                    "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
+                    "principalOrgId": None, "clientCert": None,
+                },
+                "authorizer": self.authorizer,
+                "requestOverride": {"header": {}, "querystring": {}, "path": {}},
+                "responseOverride": {"header": {}, "status": None},
+                "error": {},
+            }
+        return self._context
+
+    def template_variables(self, body: str) -> dict[str, Any]:
+        params = {"path": self.path_params, "querystring": self.querystring(), "header": self.headers}
+        return {"input": vtl.InputVariable(body, params), "context": self.context(),
+                "stageVariables": self.stage_variables, "method": {"request": {"path": self.path_params}}}
+
+
+@dataclass
+class IntegrationResult:
+    """What a non-proxy integration answered, before the integration response maps it."""
+
+    status: int  # the backend's status (HTTP), the mock's statusCode, 200 for Lambda
+    headers: dict[str, str]
+    body: str
+    selector: str | None  # what selectionPattern is matched against (None: use the default)
+
+
+@dataclass
+class MethodResult:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+# -- the method request ---------------------------------------------------------------------------
+
+
+def validate_request(inv: Invocation) -> None:
+    from overcast.services.apigateway.invoke.validation import validate
+
+    validator_id = inv.method.get("requestValidatorId")
+    if validator_id:
+        validator = inv.snapshot.get("validators", {}).get(validator_id)
+        if validator:
+            validate(inv, validator)
+
+
+# -- the integration request ----------------------------------------------------------------------
+
+
+def unsupported_media_type() -> GatewayError:
+    return GatewayError("UNSUPPORTED_MEDIA_TYPE", 415, "Unsupported Media Type",
+                        error_type="UnsupportedMediaTypeException")
+
+
+def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> str:
+    """The request template rendered, or the body passed through as passthroughBehavior allows."""
+    templates = integration.get("requestTemplates")
+    _, template = select_template(templates, inv.content_type)
+    if template is None:
+        behaviour = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
+        if behaviour == "NEVER" or (behaviour == "WHEN_NO_TEMPLATES" and templates):
+            raise unsupported_media_type()
+        inv.log.append("Endpoint request body after transformations: " + inv.body_text)
+        return inv.body_text
+    rendered = render(template, inv.template_variables(inv.body_text))
+    inv.log.append("Endpoint request body after transformations: " + rendered)
+    return rendered
+
+
+def render(template: str, variables: dict[str, Any]) -> str:
+    try:
+        return vtl.render(template, variables)
+    except vtl.TemplateError as exc:
+        raise internal_error() from exc
+
+
+def request_mappings(inv: Invocation, integration: dict[str, Any]) -> dict[str, dict[str, str]]:
+    sources = {"method.request": inv.method_request_sources(), "context": inv.context(),
+               "stageVariables": inv.stage_variables}
+    return apply_mappings(integration.get("requestParameters"), "integration.request.", sources)
+
+
+# -- the integration response ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _pattern(text: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(text, re.S)
+    except re.error:
+        return None
+
+
+def _catch_all(pattern: str) -> bool:
+    compiled = _pattern(pattern)
+    return compiled is not None and all(compiled.fullmatch(probe) for probe in ("x", "\u2603 NotFound: 7\n"))
+
+
+def select_integration_response(responses: dict[str, Any] | None, selector: str | None) -> dict[str, Any] | None:
+    """The response whose selectionPattern matches `selector` whole; patterns that match anything
+    (.*) are tried after the specific ones, so that a catch-all does not hide them."""
+    default = None
+    candidates = []
+    for code in sorted(responses or {}):
+        response = responses[code]
+        pattern = response.get("selectionPattern")
+        if not pattern:
+            default = default or response
+        elif selector is not None:
+            candidates.append((_catch_all(pattern), code, response))
+    for _, _, response in sorted(candidates, key=lambda c: (c[0], c[1])):
+        compiled = _pattern(response["selectionPattern"])
+        if compiled is not None and compiled.fullmatch(selector):
+            return response
+    return default
+
+
+def integration_response(inv: Invocation, integration: dict[str, Any], result: IntegrationResult) -> MethodResult:
+    chosen = select_integration_response(integration.get("integrationResponses"), result.selector)
+    if chosen is None:
+        inv.log.append("Execution failed due to configuration error: No match for output mapping and no default "
+                       "output mapping configured. Endpoint Response Status Code: " + str(result.status))
+        raise internal_error()
+    status = int(chosen["statusCode"])
+    sources = {"integration.response": {"header": result.headers, "body": result.body},
+               "method.request": inv.method_request_sources(), "context": inv.context(),
+               "stageVariables": inv.stage_variables}
+    mapped = apply_mappings(chosen.get("responseParameters"), "method.response.", sources).get("header", {})
+    content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
+    if template is not None:
+        body = render(template, inv.template_variables(result.body))
+    else:
+        body = result.body
+    context = inv.context()
+    override = context.get("responseOverride") or {}
+    if override.get("status"):
+        try:
+            status = int(override["status"])
+        except (TypeError, ValueError):
+            pass
+    headers = [("Content-Type", content_type or "application/json")]
+    for name, value in {**mapped, **(override.get("header") or {})}.items():
+        headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+        headers.append((name, str(value)))
+    inv.log.append(f"Method response body after transformations: {body}")
+    return MethodResult(status, headers, body.encode("utf-8"))
+
+
+# -- dispatch ---------------------------------------------------------------------------------------
+
+
+async def run_integration(gateway: Gateway, inv: Invocation) -> MethodResult:
+    validate_request(inv)
+    integration = inv.method.get("methodIntegration")
+    if integration is None:
+        raise internal_error()
+    kind = integration.get("type")
+    inv.log.append(f"Method request path: {inv.path_params}")
+    inv.log.append(f"Method request query string: {inv.querystring()}")
+    if kind == "MOCK":
+        from overcast.services.apigateway.invoke.mock import mock_integration
+
+        result = mock_integration(inv, integration)
+    elif kind == "AWS_PROXY":
+        from overcast.services.apigateway.invoke.lambda_ import lambda_proxy
+
+        return await lambda_proxy(gateway, inv, integration)
+    elif kind == "HTTP_PROXY":
+        from overcast.services.apigateway.invoke.http import http_proxy
+
+        return await http_proxy(inv, integration)
+    elif kind == "AWS":
+        from overcast.services.apigateway.invoke.lambda_ import aws_integration
+
+        result = await aws_integration(gateway, inv, integration)
+    elif kind == "HTTP":
+        from overcast.services.apigateway.invoke.http import http_integration
+
+        result = await http_integration(inv, integration)
+    else:
+        raise internal_error()
+    return integration_response(inv, integration, result)
+
+
+def json_body(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))

@@ -1,0 +1,102 @@
+"""Route matching for a deployed API: the most specific resource wins (a literal path part over
+`{param}` over `{proxy+}`), and a method that the resource lacks falls back to ANY."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote
+
+
+class _Node:
+    __slots__ = ("resource", "literal", "variable", "greedy")
+
+    def __init__(self, resource: dict[str, Any]):
+        self.resource = resource
+        self.literal: dict[str, _Node] = {}
+        self.variable: tuple[str, _Node] | None = None
+        self.greedy: tuple[str, _Node] | None = None
+
+
+class Route:
+    __slots__ = ("resource", "method", "path_params")
+
+    def __init__(self, resource: dict[str, Any], method: dict[str, Any], path_params: dict[str, str]):
+        self.resource = resource
+        self.method = method
+        self.path_params = path_params
+
+
+class Router:
+    def __init__(self, resources: dict[str, dict[str, Any]]):
+        nodes = {rid: _Node(r) for rid, r in resources.items()}
+        self.root: _Node | None = None
+        for node in nodes.values():
+            parent_id = node.resource.get("parentId")
+            if parent_id is None:
+                self.root = node
+                continue
+            parent = nodes.get(parent_id)
+            if parent is None:
+                continue
+            part = node.resource["pathPart"]
+            if part.startswith("{") and part.endswith("+}"):
+                parent.greedy = (part[1:-2], node)
+            elif part.startswith("{") and part.endswith("}"):
+                parent.variable = (part[1:-1], node)
+            else:
+                parent.literal[part] = node
+
+    def match(self, path: str, verb: str) -> Route | None:
+        """The route for a request path (still percent-encoded) and HTTP method, or None."""
+        if self.root is None:
+            return None
+        segments = [s for s in path.split("/") if s]
+        params: dict[str, str] = {}
+        node = self._match(self.root, segments, 0, verb, params)
+        if node is None:
+            return None
+        methods = node.resource.get("resourceMethods") or {}
+        method = methods.get(verb) or methods.get("ANY")
+        return Route(node.resource, method, {k: unquote(v) for k, v in params.items()})
+
+    def _match(self, node: _Node, segments: list[str], i: int, verb: str, params: dict[str, str]) -> _Node | None:
+        if i == len(segments):
+            return node if _has_method(node, verb) else None
+        segment = segments[i]
+        child = node.literal.get(unquote(segment))
+        if child is not None:
+            found = self._match(child, segments, i + 1, verb, params)
+            if found is not None:
+                return found
+        if node.variable is not None:
+            name, child = node.variable
+            params[name] = segment
+            found = self._match(child, segments, i + 1, verb, params)
+            if found is not None:
+                return found
+            del params[name]
+        if node.greedy is not None:
+            name, child = node.greedy
+            if _has_method(child, verb):
+                params[name] = "/".join(segments[i:])
+                return child
+        return None
+
+
+def _has_method(node: _Node, verb: str) -> bool:
+    methods = node.resource.get("resourceMethods") or {}
+    return verb in methods or "ANY" in methods
+
+
+def path_params_for(resource_path: str, request_path: str) -> dict[str, str]:
+    """Path parameters of a request path known to address `resource_path` (TestInvokeMethod)."""
+    params: dict[str, str] = {}
+    parts = [p for p in resource_path.split("/") if p]
+    segments = [s for s in request_path.split("/") if s]
+    for i, part in enumerate(parts):
+        if part.startswith("{") and part.endswith("+}"):
+            params[part[1:-2]] = unquote("/".join(segments[i:]))
+            break
+        if part.startswith("{") and part.endswith("}") and i < len(segments):
+            params[part[1:-1]] = unquote(segments[i])
+    return params

@@ -1,0 +1,178 @@
+"""Lambda integrations over HTTP: AWS_PROXY ({proxy+}, ANY, payload format 1.0, malformed
+answers), AWS non-proxy (templates, errorMessage mapped by selectionPattern), and Lambda
+TOKEN/REQUEST authorizers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.services.apigateway.conftest import call, new_api
+from tests.services.lambda_.helpers import create_python
+
+PROXY_SOURCE = '''
+import json, base64
+def handler(event, context):
+    if event["path"].endswith("/malformed"):
+        return {"statusCode": 200, "body": {"not": "a string"}}
+    if event["path"].endswith("/garbage"):
+        return "not an object"
+    if event["path"].endswith("/crash"):
+        raise RuntimeError("boom")
+    if event["path"].endswith("/binary"):
+        return {"statusCode": 200, "headers": {"Content-Type": "image/png"},
+                "body": base64.b64encode(b"\\x89PNG").decode(), "isBase64Encoded": True}
+    return {"statusCode": 201, "headers": {"X-Fn": "yes"}, "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+            "body": json.dumps(event)}
+'''
+
+NON_PROXY_SOURCE = '''
+def handler(event, context):
+    if event.get("fail") == "missing":
+        raise Exception("NotFound: no such pet " + str(event.get("id")))
+    if event.get("fail") == "other":
+        raise Exception("something else")
+    return {"id": event.get("id"), "name": "Rex", "tags": ["a", "b"]}
+'''
+
+AUTHORIZER_SOURCE = '''
+def handler(event, context):
+    token = event.get("authorizationToken") or (event.get("headers") or {}).get("x-token")
+    if token == "deny":
+        effect = "Deny"
+    elif token in ("allow", "Bearer allow"):
+        effect = "Allow"
+    else:
+        raise Exception("Unauthorized")
+    return {"principalId": "user-1",
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}]},
+            "context": {"team": "blue", "level": 3, "admin": True}}
+'''
+
+
+@pytest.fixture(scope="module")
+def lam(client_factory):
+    return client_factory("lambda")
+
+
+def lambda_uri(lam, name: str) -> str:
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    return f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+
+
+@pytest.fixture(scope="module")
+def proxy_api(apigw, lam):
+    name = create_python(lam, PROXY_SOURCE, handler="lambda_function.handler")
+    api_id, root = new_api(apigw, binaryMediaTypes=["image/png"])
+    proxy = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{proxy+}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
+                          integrationHttpMethod="POST", uri=lambda_uri(lam, name))
+    apigw.create_deployment(restApiId=api_id, stageName="live", variables={"env": "test"})
+    return api_id, proxy
+
+
+def test_proxy_event_has_every_field(proxy_api, server):
+    api_id, proxy_id = proxy_api
+    answer = call(server, api_id, "live", "/pets/7?a=1&a=2&b=x", "PUT", '{"hello": "world"}',
+                  {"Content-Type": "application/json", "X-Custom": "v"})
+    assert answer.status == 201
+    assert answer.headers["x-fn"] == "yes"
+    event = answer.json()
+    assert event["resource"] == "/{proxy+}" and event["path"] == "/pets/7" and event["httpMethod"] == "PUT"
+    assert event["headers"]["x-custom"] == "v"
+    assert event["multiValueHeaders"]["x-custom"] == ["v"]
+    assert event["queryStringParameters"] == {"a": "2", "b": "x"}
+    assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x"]}
+    assert event["pathParameters"] == {"proxy": "pets/7"}
+    assert event["stageVariables"] == {"env": "test"}
+    assert event["body"] == '{"hello": "world"}' and event["isBase64Encoded"] is False
+    context = event["requestContext"]
+    assert context["resourceId"] == proxy_id and context["resourcePath"] == "/{proxy+}"
+    assert context["stage"] == "live" and context["apiId"] == api_id and context["path"] == "/live/pets/7"
+    assert context["httpMethod"] == "PUT" and context["protocol"] == "HTTP/1.1"
+    assert context["accountId"] == "000000000000" and context["identity"]["sourceIp"] == "127.0.0.1"
+    for key in ("requestId", "extendedRequestId", "requestTime", "requestTimeEpoch", "domainName", "domainPrefix"):
+        assert context[key]
+
+
+def test_proxy_empty_parts_are_null(proxy_api, server):
+    event = call(server, proxy_api[0], "live", "/x").json()
+    assert event["queryStringParameters"] is None and event["multiValueQueryStringParameters"] is None
+    assert event["body"] is None
+
+
+def test_proxy_binary_response(proxy_api, server):
+    answer = call(server, proxy_api[0], "live", "/binary")
+    assert answer.status == 200 and answer.body == b"\x89PNG"
+    assert answer.headers["content-type"] == "image/png"
+
+
+@pytest.mark.parametrize("path", ["/malformed", "/garbage", "/crash"])
+def test_malformed_proxy_answers_are_502(proxy_api, server, path):
+    answer = call(server, proxy_api[0], "live", path)
+    assert answer.status == 502
+    assert answer.body == b'{"message": "Internal server error"}'
+
+
+def test_non_proxy_lambda_with_templates_and_error_patterns(apigw, lam, server):
+    name = create_python(lam, NON_PROXY_SOURCE, handler="lambda_function.handler")
+    api_id, root = new_api(apigw)
+    pet = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{id}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=pet, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=pet, httpMethod="GET", type="AWS", integrationHttpMethod="POST",
+                          uri=lambda_uri(lam, name), requestTemplates={"application/json":
+                              '{"id": "$input.params(\'id\')", "fail": "$input.params(\'fail\')"}'})
+    for code in ("200", "404", "500"):
+        apigw.put_method_response(restApiId=api_id, resourceId=pet, httpMethod="GET", statusCode=code)
+    apigw.put_integration_response(restApiId=api_id, resourceId=pet, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json":
+                                                      '#set($p = $input.path(\'$\'))'
+                                                      '{"pet": "$p.name #$p.id", "tags": "$p.tags"}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=pet, httpMethod="GET", statusCode="404",
+                                   selectionPattern="NotFound:.*",
+                                   responseTemplates={"application/json":
+                                                      '{"error": "$input.path(\'$.errorMessage\')"}'})
+    apigw.put_integration_response(restApiId=api_id, resourceId=pet, httpMethod="GET", statusCode="500",
+                                   selectionPattern=".+", responseTemplates={"application/json": '{"error": "failed"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    ok = call(server, api_id, "dev", "/7")
+    assert ok.status == 200 and ok.json() == {"pet": "Rex #7", "tags": "[a, b]"}
+    missing = call(server, api_id, "dev", "/8?fail=missing")
+    assert missing.status == 404 and missing.json() == {"error": "NotFound: no such pet 8"}
+    other = call(server, api_id, "dev", "/9?fail=other")
+    assert other.status == 500 and other.json() == {"error": "failed"}
+
+
+@pytest.mark.parametrize("kind", ["TOKEN", "REQUEST"])
+def test_lambda_authorizers(apigw, lam, server, kind):
+    name = create_python(lam, AUTHORIZER_SOURCE, handler="lambda_function.handler")
+    api_id, root = new_api(apigw)
+    source = "method.request.header.Authorization" if kind == "TOKEN" else "method.request.header.X-Token"
+    authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type=kind, authorizerUri=lambda_uri(lam, name),
+                                         identitySource=source, authorizerResultTtlInSeconds=0)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=authorizer["id"])
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json":
+                                                      '{"principal": "$context.authorizer.principalId", '
+                                                      '"team": "$context.authorizer.team", '
+                                                      '"level": "$context.authorizer.level", '
+                                                      '"admin": "$context.authorizer.admin"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    header = "Authorization" if kind == "TOKEN" else "X-Token"
+    allowed = call(server, api_id, "dev", "/", headers={header: "allow"})
+    assert allowed.status == 200
+    assert allowed.json() == {"principal": "user-1", "team": "blue", "level": "3", "admin": "true"}
+    denied = call(server, api_id, "dev", "/", headers={header: "deny"})
+    assert denied.status == 403
+    assert json.loads(denied.body) == {"Message": "User is not authorized to access this resource with an explicit deny"}
+    unknown = call(server, api_id, "dev", "/", headers={header: "who"})
+    assert unknown.status == 401 and unknown.json() == {"message": "Unauthorized"}
+    missing = call(server, api_id, "dev", "/")
+    assert missing.status == 401 and missing.json() == {"message": "Unauthorized"}
