@@ -83,6 +83,7 @@ def large_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
 
 def start_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     header = ["target", "start to first request ms (median)", "all starts ms", "idle RSS MB", "idle CPU %",
+              "RSS after all workloads MB",
               "Overcast ÷ target start", "Overcast ÷ target RSS", "note"]
     body = []
     for row in rows:
@@ -92,7 +93,7 @@ def start_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
         is_base = row["target"] in (RATIO_BASE, FLOOR)
         body.append([
             row["target"], _fmt(row.get("start_ms"), 0), " ".join(f"{v:.0f}" for v in row.get("start_ms_all", [])),
-            _fmt(row.get("idle_rss_mb")), _fmt(row.get("idle_cpu_pct")),
+            _fmt(row.get("idle_rss_mb")), _fmt(row.get("idle_cpu_pct")), _fmt(row.get("end_rss_mb")),
             "" if is_base or base is None else _ratio(base.get("start_ms"), row.get("start_ms")),
             "" if is_base or base is None else _ratio(base.get("idle_rss_mb"), row.get("idle_rss_mb")),
             _note(row),

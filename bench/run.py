@@ -181,6 +181,11 @@ def bench_large(server: RunningServer, opts: Options) -> list[Row]:
     return rows
 
 
+def _run_workload(server: RunningServer, workload: Workload, opts: Options, floor: RunningServer | None) -> list[Row]:
+    print(f"  {server.spec.name}: {workload.title}", file=sys.stderr, flush=True)
+    return bench_workload(server, workload, opts, floor if server.spec.stateful else None)
+
+
 def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], opts: Options,
                  floor: RunningServer | None = None) -> list[Row]:
     missing = spec.missing()
@@ -198,12 +203,16 @@ def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], 
         time.sleep(opts.settle)
         idle_cpu_pct = 100 * (tree_cpu_seconds(server.pid) - idle_cpu_before) / opts.settle
         idle_rss = tree_rss_bytes(server.pid) / MIB
-        for workload in workloads:
-            print(f"  {spec.name}: {workload.title}", file=sys.stderr, flush=True)
-            rows += bench_workload(server, workload, opts, None if not spec.stateful else floor)
+        # S3 first and the large objects right after, before Lambda environments or other state inflate the
+        # process tree whose RSS the large-object rows report.
+        for workload in [w for w in workloads if w.group == "s3"]:
+            rows += _run_workload(server, workload, opts, floor)
         if "large" in groups and spec.stateful and spec.serves("s3"):
             print(f"  {spec.name}: {opts.large_mib} MiB objects", file=sys.stderr, flush=True)
             rows += bench_large(server, opts)
+        for workload in [w for w in workloads if w.group != "s3"]:
+            rows += _run_workload(server, workload, opts, floor)
+        end_rss = tree_rss_bytes(server.pid) / MIB
     finally:
         server.stop()
     for _ in range(opts.start_repeats - 1):
@@ -217,6 +226,7 @@ def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], 
         if again.start_ms is not None:
             starts.append(again.start_ms)
     start_row: Row = {"kind": "start", "target": spec.name, "idle_rss_mb": idle_rss, "idle_cpu_pct": idle_cpu_pct,
+                      "end_rss_mb": end_rss,
                       "start_ms_all": starts,
                       "start_ms": statistics.median(starts) if starts else None}
     if server.start_note:

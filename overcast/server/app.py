@@ -6,6 +6,7 @@ dict build, the chain, and the ASGI send calls.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -135,6 +136,23 @@ class Overcast:
         protocol = ctx.service_model.protocol if ctx.service_model else None
         raise sigv4.missing_auth_error(ctx.service, protocol)
 
+    def _start_services_with_state(self) -> None:
+        """Services that already hold state (from an earlier run) start at once rather than on
+        their first request: their background work (queued async invokes, TTL sweeps, lifecycle
+        rules, event delivery) must go on after a restart without waiting for a client."""
+        from overcast.protocol.catalog import BY_NAME
+
+        try:
+            rows = self.runtime.db.fetchall("SELECT namespace FROM schema_versions")
+        except Exception:  # a fresh data directory: nothing to resume
+            return
+        for (namespace,) in rows:
+            if namespace in BY_NAME:
+                try:
+                    self.registry.get(namespace)
+                except Exception:
+                    log.exception("starting %s failed", namespace)
+
     # -- lifecycle ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
@@ -159,6 +177,8 @@ class Overcast:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
+                # Right after the port opens, not before: start-up stays fast.
+                asyncio.get_running_loop().call_later(0.05, self._start_services_with_state)
             elif message["type"] == "lifespan.shutdown":
                 try:
                     self.shutdown()

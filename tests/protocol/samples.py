@@ -18,7 +18,9 @@ and `nonempty_structures` do the same for maps and structures (the query protoco
 for them), `exotic_strings` mixes in non-ASCII and XML-special characters.
 
 The second half bridges to botocore: `to_our_request` (botocore's serialized request dict ->
-our Request), `from_prepared` (a request botocore prepared -> our Request), `to_botocore_response` (our Response -> what botocore's parsers read),
+our Request), `from_prepared` (a request botocore prepared -> our Request), `botocore_request`
+(sample params -> our Request), `botocore_reads` (our Response -> what botocore parses),
+`modeled_errors` (a model's error shapes), `to_botocore_response` (our Response -> what botocore's parsers read),
 `in_process_client` (a boto3 client answered in-process by our protocol layer), `run` (drives a
 parser coroutine that never really waits), `make_context`, `without_metadata`.
 """
@@ -281,6 +283,30 @@ async def _collect(body: Any) -> bytes:
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
     return b"".join([chunk async for chunk in body])
+
+
+def botocore_request(service: str, operation: str, protocol: str, params: dict[str, Any]) -> Any:
+    """The request botocore's serializer for `protocol` writes for `params`, as our server gets it."""
+    from botocore.serialize import create_serializer
+
+    bc_op = botocore_model(service).operation_model(operation)
+    return to_our_request(create_serializer(protocol).serialize_to_request(params, bc_op))
+
+
+def botocore_reads(protocol: str, response: Any, service: str = "", operation: str = "") -> dict[str, Any]:
+    """What botocore's `protocol` parser makes of our response: through the operation's output
+    shape when one is named, else as an error response."""
+    from botocore.parsers import create_parser
+
+    shape = botocore_model(service).operation_model(operation).output_shape if operation else None
+    return create_parser(protocol).parse(to_botocore_response(response), shape)
+
+
+def modeled_errors(model: Any) -> list[tuple[str, dict[str, Any], int]]:
+    """(shape name, `error` trait, HTTP status) of every exception shape the model declares."""
+    found = [(name, raw.get("error", {})) for name, raw in model.raw_shapes.items() if raw.get("exception")]
+    assert found, f"{model.service} declares no errors"
+    return [(name, info, info.get("httpStatusCode", 400)) for name, info in found]
 
 
 def to_botocore_response(response: Any) -> dict[str, Any]:

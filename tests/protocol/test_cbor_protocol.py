@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 
 import cbor2
 import pytest
-from botocore.parsers import create_parser
-from botocore.serialize import create_serializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,13 +17,13 @@ from overcast.protocol.parsers.rpcv2cbor import RpcV2CborParser
 from overcast.protocol.serializers.rpcv2cbor import RpcV2CborSerializer
 from overcast.server.http import Request, RequestBody
 from tests.protocol.samples import (
-    botocore_model,
+    botocore_reads,
+    botocore_request,
     make_context,
+    modeled_errors,
     run,
     sample_input,
     sample_output,
-    to_botocore_response,
-    to_our_request,
     without_metadata,
 )
 
@@ -41,12 +39,10 @@ PATH = "/service/GraniteServiceVersion20100801/operation/"
 def test_request_round_trip(service: str, operation: str) -> None:
     model = load_service_model(service)
     op = model.operation(operation)
-    bc_op = botocore_model(service).operation_model(operation)
-    serializer = create_serializer(PROTOCOL)
     parser = RpcV2CborParser(model)
     for seed in SEEDS:
         params = sample_input(op, seed, exotic_strings=True)
-        request = to_our_request(serializer.serialize_to_request(params, bc_op))
+        request = botocore_request(service, operation, PROTOCOL, params)
         assert request.headers["smithy-protocol"] == "rpc-v2-cbor"
         parsed_op, parsed = run(parser.parse(request))
         assert parsed_op.name == operation
@@ -57,18 +53,16 @@ def test_request_round_trip(service: str, operation: str) -> None:
 def test_response_round_trip(service: str, operation: str) -> None:
     model = load_service_model(service)
     op = model.operation(operation)
-    bc_op = botocore_model(service).operation_model(operation)
     serializer = RpcV2CborSerializer(model)
-    parser = create_parser(PROTOCOL)
     for seed in SEEDS:
         output = sample_output(op, seed, exotic_strings=True)
         response = serializer.serialize(make_context(), op, output)
         assert response.status == 200
         assert response.get_header("Content-Type") == "application/cbor"
         assert response.get_header("smithy-protocol") == "rpc-v2-cbor"
-        parsed = parser.parse(to_botocore_response(response), bc_op.output_shape)
+        parsed = botocore_reads(PROTOCOL, response, service, operation)
         assert without_metadata(parsed) == output, f"seed {seed}"
-        if bc_op.output_shape is not None:
+        if op.output_shape is not None:
             assert parsed["ResponseMetadata"]["RequestId"] == "req-0123456789abcdef"
 
 
@@ -76,16 +70,11 @@ def test_response_round_trip(service: str, operation: str) -> None:
 def test_modeled_errors_round_trip(service: str) -> None:
     model = load_service_model(service)
     serializer = RpcV2CborSerializer(model)
-    parser = create_parser(PROTOCOL)
-    shapes = [name for name, raw in model.raw_shapes.items() if raw.get("exception")]
-    assert shapes
-    for name in shapes:
-        info = model.raw_shapes[name].get("error", {})
-        status = info.get("httpStatusCode", 400)
+    for name, info, status in modeled_errors(model):
         error = ServiceError(f"{name} happened", code=name, status=status)
         response = serializer.serialize_error(make_context(), None, error)
         assert response.status == status
-        parsed = parser.parse(to_botocore_response(response), None)
+        parsed = botocore_reads(PROTOCOL, response)
         # CloudWatch is awsQueryCompatible: botocore reports the query code, the shape in QueryErrorCode.
         assert parsed["Error"]["Code"] == info.get("code", name)
         assert parsed["Error"]["QueryErrorCode"] == name

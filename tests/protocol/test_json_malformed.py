@@ -145,29 +145,6 @@ def test_readers_are_compiled_once_per_operation() -> None:
     assert params == {"TableName": "t", "Key": {"pk": {"N": "1"}}}
 
 
-def test_output_accepts_provider_friendly_values() -> None:
-    from datetime import datetime
-    from decimal import Decimal
-
-    model = load_service_model("kinesis")
-    op = model.operation("DescribeStreamSummary")
-    output = {
-        "StreamDescriptionSummary": {
-            "StreamName": "s",
-            "StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s",
-            "StreamStatus": "ACTIVE",
-            "RetentionPeriodHours": Decimal(24),
-            "StreamCreationTimestamp": datetime(2024, 1, 2, 3, 4, 5),  # naive means UTC
-            "EnhancedMonitoring": [],
-            "OpenShardCount": 1,
-        }
-    }
-    response = JsonSerializer(model).serialize(make_context(), op, output)
-    body = json.loads(response.body)["StreamDescriptionSummary"]
-    assert body["RetentionPeriodHours"] == 24
-    assert body["StreamCreationTimestamp"] == 1704164645
-
-
 def test_deeply_nested_input_is_a_client_error() -> None:
     depth = 5000
     body = '{"TableName": "t", "Key": {"pk": ' + '{"L": [' * depth + '{"S": "x"}' + "]}" * depth + "}}"

@@ -18,8 +18,11 @@ from overcast.protocol.parsers.awsjson import JsonParser
 from overcast.protocol.serializers.awsjson import JsonSerializer
 from tests.protocol.samples import (
     botocore_model,
+    botocore_reads,
+    botocore_request,
     has_event_stream,
     make_context,
+    modeled_errors,
     run,
     sample_input,
     sample_output,
@@ -48,13 +51,10 @@ OPERATION_IDS = [f"{svc}.{op}" for svc, op in OPERATIONS]
 def test_request_round_trip(service: str, operation: str) -> None:
     model = load_service_model(service)
     op = model.operation(operation)
-    bc_op = botocore_model(service).operation_model(operation)
-    serializer = create_serializer("json")
     parser = JsonParser(model)
     for seed in SEEDS:
         params = sample_input(op, seed, exotic_strings=True)
-        request = to_our_request(serializer.serialize_to_request(params, bc_op))
-        parsed_op, parsed = run(parser.parse(request))
+        parsed_op, parsed = run(parser.parse(botocore_request(service, operation, "json", params)))
         assert parsed_op.name == operation
         assert parsed == params, f"seed {seed}"
 
@@ -66,9 +66,7 @@ def test_response_round_trip(service: str, operation: str) -> None:
     if has_event_stream(op.output_shape):
         _event_stream_round_trip(service, operation)
         return
-    bc_op = botocore_model(service).operation_model(operation)
     serializer = JsonSerializer(model)
-    parser = create_parser("json")
     for seed in SEEDS:
         output = sample_output(op, seed, exotic_strings=True)
         response = serializer.serialize(make_context(), op, output)
@@ -77,7 +75,7 @@ def test_response_round_trip(service: str, operation: str) -> None:
             response.get_header("Content-Type") == f"application/x-amz-json-{model.metadata['jsonVersion']}"
         )
         assert response.get_header("x-amzn-RequestId") == "req-0123456789abcdef"
-        parsed = parser.parse(to_botocore_response(response), bc_op.output_shape)
+        parsed = botocore_reads("json", response, service, operation)
         assert without_metadata(parsed) == output, f"seed {seed}"
         assert parsed["ResponseMetadata"]["RequestId"] == "req-0123456789abcdef"
 
@@ -189,17 +187,13 @@ def test_event_message_framing_matches_botocore_decoder() -> None:
 def test_modeled_errors_round_trip(service: str) -> None:
     model = load_service_model(service)
     serializer = JsonSerializer(model)
-    parser = create_parser("json")
     query_compatible = "awsQueryCompatible" in model.metadata
-    shapes = [name for name, raw in model.raw_shapes.items() if raw.get("exception")]
-    assert shapes
-    for name in shapes:
-        status = model.raw_shapes[name].get("error", {}).get("httpStatusCode", 400)
+    for name, info, status in modeled_errors(model):
         error = ServiceError(f"{name} happened", code=name, status=status)
         response = serializer.serialize_error(make_context(), None, error)
         assert response.status == status
-        parsed = parser.parse(to_botocore_response(response), None)
-        wire_code = model.raw_shapes[name].get("error", {}).get("code", name) if query_compatible else name
+        parsed = botocore_reads("json", response)
+        wire_code = info.get("code", name) if query_compatible else name
         assert parsed["Error"]["Code"] == wire_code
         assert parsed["Error"]["Message"] == f"{name} happened"
         assert parsed["ResponseMetadata"]["RequestId"] == "req-0123456789abcdef"
@@ -264,6 +258,29 @@ def test_plain_error_type_for_kinesis() -> None:
     )
     assert json.loads(response.body) == {"__type": "ResourceNotFoundException", "message": "gone"}
 
+
+
+def test_output_accepts_provider_friendly_values() -> None:
+    from datetime import datetime
+    from decimal import Decimal
+
+    model = load_service_model("kinesis")
+    op = model.operation("DescribeStreamSummary")
+    output = {
+        "StreamDescriptionSummary": {
+            "StreamName": "s",
+            "StreamARN": "arn:aws:kinesis:us-east-1:000000000000:stream/s",
+            "StreamStatus": "ACTIVE",
+            "RetentionPeriodHours": Decimal(24),
+            "StreamCreationTimestamp": datetime(2024, 1, 2, 3, 4, 5),  # naive means UTC
+            "EnhancedMonitoring": [],
+            "OpenShardCount": 1,
+        }
+    }
+    response = JsonSerializer(model).serialize(make_context(), op, output)
+    body = json.loads(response.body)["StreamDescriptionSummary"]
+    assert body["RetentionPeriodHours"] == 24
+    assert body["StreamCreationTimestamp"] == 1704164645
 
 
 # -- through a real boto3 client ------------------------------------------------------------------
@@ -333,6 +350,42 @@ def test_boto3_cloudwatch_defaults_to_json() -> None:
         Namespace="n", MetricName="m", StartTime=start, EndTime=start, Period=60, Statistics=["Sum"]
     )
     assert out["Datapoints"] == [{"Timestamp": start, "Sum": 2.5, "Unit": "Count"}]
+
+
+def test_boto3_kinesis_subscribe_to_shard_streams_events() -> None:
+    from datetime import UTC, datetime
+
+    from tests.protocol.samples import in_process_client
+
+    arrival = datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+    async def events():
+        for n in range(3):
+            yield {
+                "SubscribeToShardEvent": {
+                    "Records": [
+                        {
+                            "SequenceNumber": str(n),
+                            "ApproximateArrivalTimestamp": arrival,
+                            "Data": b"\x00record",
+                            "PartitionKey": "pk",
+                        }
+                    ],
+                    "ContinuationSequenceNumber": str(n),
+                    "MillisBehindLatest": 0,
+                }
+            }
+
+    client = in_process_client("kinesis", lambda operation, params: {"EventStream": events()})
+    response = client.subscribe_to_shard(
+        ConsumerARN="arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",
+        ShardId="shardId-000000000000",
+        StartingPosition={"Type": "LATEST"},
+    )
+    received = [event["SubscribeToShardEvent"] for event in response["EventStream"]]
+    assert [event["ContinuationSequenceNumber"] for event in received] == ["0", "1", "2"]
+    assert received[0]["Records"][0]["Data"] == b"\x00record"
+    assert received[0]["Records"][0]["ApproximateArrivalTimestamp"] == arrival
 
 
 # -- model features the shipped JSON services do not use ------------------------------------------
@@ -410,40 +463,3 @@ def test_renamed_members_documents_unions_round_trip() -> None:
             assert body["When"] == int(params["When"].timestamp())
         parsed = create_parser("json").parse(to_botocore_response(response), bc_op.output_shape)
         assert without_metadata(parsed) == params
-
-
-
-def test_boto3_kinesis_subscribe_to_shard_streams_events() -> None:
-    from datetime import UTC, datetime
-
-    from tests.protocol.samples import in_process_client
-
-    arrival = datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC)
-
-    async def events():
-        for n in range(3):
-            yield {
-                "SubscribeToShardEvent": {
-                    "Records": [
-                        {
-                            "SequenceNumber": str(n),
-                            "ApproximateArrivalTimestamp": arrival,
-                            "Data": b"\x00record",
-                            "PartitionKey": "pk",
-                        }
-                    ],
-                    "ContinuationSequenceNumber": str(n),
-                    "MillisBehindLatest": 0,
-                }
-            }
-
-    client = in_process_client("kinesis", lambda operation, params: {"EventStream": events()})
-    response = client.subscribe_to_shard(
-        ConsumerARN="arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",
-        ShardId="shardId-000000000000",
-        StartingPosition={"Type": "LATEST"},
-    )
-    received = [event["SubscribeToShardEvent"] for event in response["EventStream"]]
-    assert [event["ContinuationSequenceNumber"] for event in received] == ["0", "1", "2"]
-    assert received[0]["Records"][0]["Data"] == b"\x00record"
-    assert received[0]["Records"][0]["ApproximateArrivalTimestamp"] == arrival

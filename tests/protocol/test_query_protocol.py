@@ -9,7 +9,6 @@ from xml.etree import ElementTree
 
 import pytest
 from botocore.parsers import create_parser
-from botocore.serialize import create_serializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,12 +20,14 @@ from overcast.protocol.serializers.query import QuerySerializer
 from overcast.server.http import Request, RequestBody
 from tests.protocol.samples import (
     botocore_model,
+    botocore_reads,
+    botocore_request,
     make_context,
+    modeled_errors,
     run,
     sample_input,
     sample_output,
     to_botocore_response,
-    to_our_request,
     without_metadata,
 )
 
@@ -46,16 +47,13 @@ OPERATION_IDS = [f"{svc}.{op}" for svc, op in OPERATIONS]
 def test_request_round_trip(service: str, operation: str) -> None:
     model = load_service_model(service)
     op = model.operation(operation)
-    bc_op = botocore_model(service).operation_model(operation)
-    serializer = create_serializer("query")
     parser = QueryParser(model)
     for seed in SEEDS:
         # Empty lists are sent as `Name=` and read back as []; empty maps and structures are not sent.
         params = sample_input(
             op, seed, exotic_strings=True, min_collection=0, min_map=1, nonempty_structures=True
         )
-        request = to_our_request(serializer.serialize_to_request(params, bc_op))
-        parsed_op, parsed = run(parser.parse(request))
+        parsed_op, parsed = run(parser.parse(botocore_request(service, operation, "query", params)))
         assert parsed_op.name == operation
         assert parsed == params, f"seed {seed}"
 
@@ -64,12 +62,10 @@ def test_request_round_trip(service: str, operation: str) -> None:
 def test_flattened_request_round_trip(operation: str) -> None:
     model = load_service_model("sqs")
     op = model.operation(operation)
-    bc_op = botocore_model("sqs").operation_model(operation)
-    serializer = create_serializer("query")
     parser = QueryParser(model)
     for seed in SEEDS:
         params = sample_input(op, seed, exotic_strings=True, min_collection=1, nonempty_structures=True)
-        request = to_our_request(serializer.serialize_to_request(params, bc_op))
+        request = botocore_request("sqs", operation, "query", params)
         assert run(parser.parse(request))[1] == params, f"seed {seed}"
 
 
@@ -77,16 +73,14 @@ def test_flattened_request_round_trip(operation: str) -> None:
 def test_response_round_trip(service: str, operation: str) -> None:
     model = load_service_model(service)
     op = model.operation(operation)
-    bc_op = botocore_model(service).operation_model(operation)
     serializer = QuerySerializer(model)
-    parser = create_parser("query")
     for seed in SEEDS:
         # XML cannot tell an empty flattened list from a missing one: keep collections non-empty.
         output = sample_output(op, seed, exotic_strings=True, min_collection=1)
         response = serializer.serialize(make_context(), op, output)
         assert response.status == 200
         assert response.get_header("x-amzn-RequestId") == "req-0123456789abcdef"
-        parsed = parser.parse(to_botocore_response(response), bc_op.output_shape)
+        parsed = botocore_reads("query", response, service, operation)
         assert without_metadata(parsed) == output, f"seed {seed}"
         assert parsed["ResponseMetadata"]["RequestId"] == "req-0123456789abcdef"
 
@@ -95,16 +89,11 @@ def test_response_round_trip(service: str, operation: str) -> None:
 def test_modeled_errors_round_trip(service: str) -> None:
     model = load_service_model(service)
     serializer = QuerySerializer(model)
-    parser = create_parser("query")
-    shapes = [name for name, raw in model.raw_shapes.items() if raw.get("exception")]
-    assert shapes
-    for name in shapes:
-        info = model.raw_shapes[name].get("error", {})
-        status = info.get("httpStatusCode", 400)
+    for name, info, status in modeled_errors(model):
         error = ServiceError(f"{name} <happened> & more", code=name, status=status)
         response = serializer.serialize_error(make_context(), None, error)
         assert response.status == status
-        parsed = parser.parse(to_botocore_response(response), None)
+        parsed = botocore_reads("query", response)
         assert parsed["Error"]["Code"] == info.get("code", name)
         assert parsed["Error"]["Message"] == f"{name} <happened> & more"
         assert parsed["Error"]["Type"] == "Sender"

@@ -224,7 +224,8 @@ async def _drain(body: AsyncIterator[bytes]) -> bytes:
 def test_not_modified_has_no_body() -> None:
     error = ServiceError("Not Modified", code="NotModified", status=304, headers={"ETag": '"abc"'})
     response = S3_SERIALIZER.serialize_error(ctx(), S3.operation("GetObject"), error)
-    assert (response.status, response.body) == (304, b"")
+    # Empty either way: bytes, or (to keep Content-Length out of a 304) an iterator of nothing.
+    assert (response.status, response_body_bytes(response)) == (304, b"")
     assert response.get_header("ETag") == '"abc"'
 
 

@@ -214,6 +214,15 @@ def test_body_shorter_than_content_length_then_close_stores_nothing(server, s3, 
         assert b"Traceback" not in log.read()
 
 
+@pytest.mark.parametrize("content_length", ["abc", "-5", "5, 6"])
+def test_unreadable_content_length_is_400_and_stores_nothing(server, s3, bucket, content_length):
+    # HTTP framing itself is broken: the HTTP layer answers 400 before any service sees it.
+    raw = raw_signed_request(server.endpoint_url, "PUT", f"/{bucket}/k", {"Content-Length": content_length})
+    resp = parse_http_response(send_bytes(server.endpoint_url, raw + b"hello", timeout=5))
+    assert resp.status == 400
+    assert not object_exists(s3, bucket, "k")
+
+
 # ------------------------------------------------------------------ json (DynamoDB, SQS, Logs)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import AsyncIterator
 from functools import cached_property
 from typing import Any
 
@@ -52,6 +53,11 @@ _ROOT_NAMES = {
 }
 
 
+async def _no_body() -> AsyncIterator[bytes]:
+    return
+    yield b""  # makes this an async generator that yields nothing
+
+
 def host_id(request_id: str) -> str:
     """A stable x-amz-id-2 for a request id (S3 sends an opaque base64 token there)."""
     return base64.b64encode(hashlib.sha256(request_id.encode()).digest()).decode()
@@ -91,6 +97,10 @@ class S3Serializer(RestXmlSerializer):
         self, ctx: RequestContext, operation: OperationModel | None, error: ServiceError
     ) -> Response:
         headers, fields = self.error_headers(ctx, error)
+        if error.status == 304:
+            # Not Modified describes the representation the client already has: S3 sends
+            # neither a Content-Type nor a Content-Length (a bytes body would get "0").
+            return Response(status=304, headers=headers, body=_no_body())
         if not self.error_has_body(ctx, error):
             return Response(status=error.status, headers=headers, body=b"")
         body = (

@@ -17,7 +17,7 @@ def now() -> int:
 
 def page(items: list[dict[str, Any]], params: dict[str, Any]) -> dict[str, Any]:
     """AWS's position/limit paging; position is an opaque token (the next item's index here)."""
-    limit = params.get("limit") or 500
+    limit = params.get("limit") or 25  # AWS pages by 25 unless told otherwise
     start = int(params.get("position") or 0) if str(params.get("position") or "0").isdigit() else 0
     chunk = items[start:start + limit]
     out: dict[str, Any] = {"items": chunk}

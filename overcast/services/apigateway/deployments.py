@@ -61,6 +61,10 @@ class DeploymentOps(ApiOps):
                     "cacheClusterEnabled": params.get("cacheClusterEnabled"),
                     "cacheClusterSize": params.get("cacheClusterSize"),
                     "tracingEnabled": params.get("tracingEnabled"), "canarySettings": params.get("canarySettings")})
+            elif params.get("canarySettings") is not None:
+                # A canary deployment: the stage keeps serving its deployment to most requests.
+                stage["canarySettings"] = {**params["canarySettings"], "deploymentId": deployment["id"]}
+                stage["lastUpdatedDate"] = now()
             else:
                 stage["deploymentId"] = deployment["id"]
                 stage["lastUpdatedDate"] = now()

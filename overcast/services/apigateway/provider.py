@@ -11,6 +11,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway.authorizers import AuthorizerOps
 from overcast.services.apigateway.deployments import DeploymentOps
+from overcast.services.apigateway.domains import DomainOps
 from overcast.services.apigateway.gateway_responses import GatewayResponseOps
 from overcast.services.apigateway.integrations import IntegrationOps
 from overcast.services.apigateway.keys import ApiKeyOps
@@ -28,7 +29,8 @@ from overcast.services.base import ServiceRuntime
 
 
 class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps, StageOps, ModelOps,
-               AuthorizerOps, GatewayResponseOps, ApiKeyOps, UsagePlanOps, TagOps, OpenApiOps, BaseProvider):
+               AuthorizerOps, GatewayResponseOps, ApiKeyOps, UsagePlanOps, TagOps, OpenApiOps,
+               DomainOps, BaseProvider):
     service = "apigateway"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -39,7 +41,12 @@ class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps
 
     def start(self) -> None:
         self.store.load()
+        self.usage_counts.update(self.store.load_usage())
         self.runtime.health["apigateway"] = {"restApis": len(self.store.docs["restapi"])}
+
+    def stop(self) -> None:
+        if self.usage_counts:
+            self.store.save_usage_blocking(self.usage_counts)
 
     @property
     def gateway(self) -> Any:
@@ -62,6 +69,13 @@ class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps
         doc = self.api(ctx, params["restApiId"])
         self.method(doc, params["resourceId"], params["httpMethod"])
         return await self.gateway.test_invoke(ctx, doc, params)
+
+    async def test_invoke_authorizer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        doc = self.api(ctx, params["restApiId"])
+        authorizer = self._authorizer(doc, params["authorizerId"])
+        if authorizer.get("type") == "COGNITO_USER_POOLS":
+            return {"clientStatus": 200, "log": "", "latency": 0}
+        return await self.gateway.test_authorizer(ctx, doc, authorizer, params)
 
     def get_account(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.store.get("account", ctx.account_id, ctx.region, "account") or {}

@@ -75,6 +75,11 @@ class ResourceOps(ApiOps):
         changed = copy.deepcopy(resource)
         apply_patch(changed, params.get("patchOperations"), {"pathPart": "str", "parentId": "str"})
         parent = self.resource(doc, changed["parentId"])
+        ancestor: dict[str, Any] | None = parent
+        while ancestor is not None:  # a resource cannot move under itself
+            if ancestor["id"] == resource["id"]:
+                raise errors.BadRequest("Cannot move a resource under itself or one of its children")
+            ancestor = doc["resources"].get(ancestor.get("parentId") or "")
         self._check_path_part(doc, parent, changed["pathPart"], resource["id"])
         doc["resources"][resource["id"]] = changed
         self._repath(doc)

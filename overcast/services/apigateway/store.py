@@ -21,7 +21,7 @@ MIGRATIONS = [
     ]),
 ]
 
-KINDS = ("restapi", "apikey", "usageplan", "account")
+KINDS = ("restapi", "apikey", "usageplan", "account", "domain", "usage")
 _ALPHABET = string.ascii_lowercase + string.digits
 
 Key = tuple[str, str, str]  # (account, region, id)
@@ -70,6 +70,13 @@ class ApiGatewayStore:
         if kind == "restapi":
             self.api_index.pop(doc_id, None)
 
+    def find_domain(self, host: str) -> dict[str, Any] | None:
+        """A custom domain name by the Host it is called with (any account)."""
+        for (_, _, name), domain in self.docs["domain"].items():
+            if name == host:
+                return domain
+        return None
+
     def find_api(self, api_id: str) -> tuple[str, str, dict[str, Any]] | None:
         """(account, region, doc) of an API by id alone, as invoke URLs name it."""
         where = self.api_index.get(api_id)
@@ -77,3 +84,17 @@ class ApiGatewayStore:
             return None
         doc = self.docs["restapi"].get((where[0], where[1], api_id))
         return None if doc is None else (where[0], where[1], doc)
+
+    # -- usage counters ------------------------------------------------------------------------
+    # Counted in memory on the request path and saved at shutdown: a usage count is a meter,
+    # not acknowledged data, and a write per metered request would cost more than it is worth.
+
+    def load_usage(self) -> dict[tuple[str, str, str, str, str], int]:
+        doc = self.get("usage", "*", "*", "counts") or {}
+        return {tuple(key.split("|")): count for key, count in doc.items()}  # type: ignore[misc]
+
+    def save_usage_blocking(self, counts: dict[tuple[str, str, str, str, str], int]) -> None:
+        text = json.dumps({"|".join(key): count for key, count in counts.items()})
+        self.db.write_blocking(lambda tx: tx.execute(
+            "INSERT INTO apigateway_docs (account, region, kind, id, doc) VALUES ('*', '*', 'usage', 'counts', ?) "
+            "ON CONFLICT (account, region, kind, id) DO UPDATE SET doc = excluded.doc", (text,)))

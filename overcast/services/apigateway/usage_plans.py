@@ -153,3 +153,24 @@ class UsagePlanOps:
             items[key_id] = days
         return {"usagePlanId": plan["id"], "startDate": params["startDate"], "endDate": params["endDate"],
                 "items": items}
+
+    def update_usage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """Grant (or take back) quota for one key: /keys/{keyId}/remaining sets what is left in the
+        current period, by adjusting today's count."""
+        plan = self.usage_plan(ctx, params["usagePlanId"])
+        key_id = params["keyId"]
+        if key_id not in plan.get("_keys", {}):
+            raise errors.NotFound("Invalid Usage Plan Key identifier specified")
+        limit = (plan.get("quota") or {}).get("limit")
+        today = dt.datetime.fromtimestamp(self.clock.time(), dt.UTC).date()
+        for operation in params.get("patchOperations") or []:
+            if operation.get("path") != f"/keys/{key_id}/remaining" or limit is None:
+                raise errors.BadRequest(f"Invalid patch path {operation.get('path')}")
+            remaining = int(operation.get("value") or 0)
+            used_before_today = sum(v for (a, r, p, k, day), v in self.usage_counts.items()
+                                    if (a, r, p, k) == (ctx.account_id, ctx.region, plan["id"], key_id)
+                                    and day != today.isoformat())
+            slot = (ctx.account_id, ctx.region, plan["id"], key_id, today.isoformat())
+            self.usage_counts[slot] = max(int(limit) - remaining - used_before_today, 0)
+        day = today.isoformat()
+        return self.get_usage(ctx, {"usagePlanId": plan["id"], "keyId": key_id, "startDate": day, "endDate": day})

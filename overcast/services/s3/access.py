@@ -5,12 +5,14 @@ block does not cancel that grant. Signed requests are not evaluated (one trusted
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied
 from overcast.server.context import RequestContext
 from overcast.services.s3.errors import NoSuchBucket
 from overcast.services.s3.policy import anonymous_decision, parse_policy
+from overcast.services.s3.policy_conditions import request_context_of
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -32,13 +34,6 @@ def _acl_grants_everyone(acl: Any, permission: str) -> bool:
     return False
 
 
-def request_context(ctx: RequestContext) -> dict[str, str]:
-    client = ctx.request.client
-    return {"aws:SourceIp": client[0] if client else "127.0.0.1",
-            "aws:SecureTransport": "true" if ctx.request.scheme == "https" else "false",
-            "aws:Referer": ctx.request.headers.get("referer", "")}
-
-
 def authorize_anonymous(ctx: RequestContext, store: S3Store, action: str, bucket: str,
                         key: str | None = None, object_acl: Any = None) -> None:
     """Raise AccessDenied unless an anonymous caller may perform `action` here."""
@@ -49,7 +44,7 @@ def authorize_anonymous(ctx: RequestContext, store: S3Store, action: str, bucket
         raise NoSuchBucket(bucket)
     block = config.get("PublicAccessBlock") or {}
     policy = parse_policy(config["Policy"]) if config.get("Policy") else None
-    decision = anonymous_decision(policy, action, bucket, key, request_context(ctx))
+    decision = anonymous_decision(policy, action, bucket, key, request_context_of(ctx.request, time.time()))
     if decision == "Deny":
         raise AccessDenied("Access Denied")
     if decision == "Allow" and not block.get("RestrictPublicBuckets"):

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from overcast.protocol.errors import ServiceError
+from overcast.protocol.errors import AccessDenied, NotImplementedOperation, ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.policy import policy_is_public, validate_policy
 
 if TYPE_CHECKING:
+    from overcast.services.base import ServiceRuntime
     from overcast.services.s3.store import S3Store
     from overcast.storage.interface import Database, Tx
 
@@ -54,6 +55,7 @@ def validate_website(config: dict[str, Any]) -> None:
                                  "Rules.")
         if not redirect_all.get("HostName"):
             raise MalformedXML()
+        _validate_protocol(redirect_all)
         return
     if not index:
         raise InvalidArgument("A value for IndexDocument Suffix must be provided if RedirectAllRequestsTo is empty",
@@ -65,6 +67,23 @@ def validate_website(config: dict[str, Any]) -> None:
     for rule in config.get("RoutingRules") or []:
         if not rule.get("Redirect"):
             raise MalformedXML()
+        _validate_redirect(rule["Redirect"])
+
+
+def _validate_protocol(redirect: dict[str, Any]) -> None:
+    if redirect.get("Protocol") is not None and redirect["Protocol"] not in ("http", "https"):
+        raise InvalidRequest("Invalid protocol, protocol can be http or https. If not defined the protocol will be "
+                             "selected automatically.")
+
+
+def _validate_redirect(redirect: dict[str, Any]) -> None:
+    _validate_protocol(redirect)
+    code = redirect.get("HttpRedirectCode")
+    if code is not None and not (len(code) == 3 and code.isdigit() and code[0] == "3" and code != "300"):
+        raise InvalidRequest(f"The provided HTTP redirect code ({code}) is not valid. Valid codes are 3XX except "
+                             "300.")
+    if redirect.get("ReplaceKeyWith") is not None and redirect.get("ReplaceKeyPrefixWith") is not None:
+        raise InvalidRequest("You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
 
 
 def validate_cors(config: dict[str, Any]) -> None:
@@ -141,6 +160,7 @@ def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
 class BucketConfigOperations:
     store: S3Store
     db: Database
+    runtime: ServiceRuntime
 
     def _section(self, bucket: str, section: str) -> Any:
         config = self.store.get_config(bucket)
@@ -168,7 +188,10 @@ class BucketConfigOperations:
     async def put_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, text = params["Bucket"], params["Policy"]
         self.store.require_bucket(bucket)
-        validate_policy(text, bucket)
+        policy = validate_policy(text, bucket)
+        block = self._section(bucket, "PublicAccessBlock") or {}
+        if block.get("BlockPublicPolicy") and policy_is_public(policy):
+            raise AccessDenied("Access Denied")
         return await self._set_section(bucket, "Policy", text)
 
     def get_bucket_policy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -310,13 +333,38 @@ class BucketConfigOperations:
     async def put_bucket_notification_configuration(self, ctx: RequestContext,
                                                     params: dict[str, Any]) -> dict[str, Any]:
         config = params.get("NotificationConfiguration") or {}
+        self.store.require_bucket(params["Bucket"])
         for kind, arn_member in (("TopicConfigurations", "TopicArn"), ("QueueConfigurations", "QueueArn"),
                                  ("LambdaFunctionConfigurations", "LambdaFunctionArn")):
             for entry in config.get(kind) or []:
                 if not str(entry.get(arn_member, "")).startswith("arn:") or not entry.get("Events"):
                     raise InvalidArgument("Unable to validate the following destination configurations",
                                           ArgumentName=entry.get(arn_member, ""), ArgumentValue="")
+        await self._check_destinations_exist(config)
         return await self._set_section(params["Bucket"], "Notification", config)
+
+    async def _check_destinations_exist(self, config: dict[str, Any]) -> None:
+        """S3 refuses destinations it cannot deliver to, naming each in numbered
+        ArgumentName/ArgumentValue pairs. Only Lambda can be asked today: a service without a
+        provider yet (NotImplemented) cannot say, so its destinations are accepted."""
+        fields: dict[str, str] = {}
+        for entry in config.get("LambdaFunctionConfigurations") or []:
+            arn = entry["LambdaFunctionArn"]
+            parts = arn.split(":")
+            try:
+                await self.runtime.internal.call(
+                    "lambda", "GetFunction", {"FunctionName": arn},
+                    account_id=parts[4] if len(parts) > 4 and parts[4] else None,
+                    region=parts[3] if len(parts) > 3 and parts[3] else None)
+            except NotImplementedOperation:
+                continue
+            except ServiceError:
+                number = len(fields) // 2 + 1
+                # AWS cannot tell a missing function from one it may not invoke, and says the latter.
+                fields[f"ArgumentName{number}"] = f"{arn}, null"
+                fields[f"ArgumentValue{number}"] = f"Not authorized to invoke function [{arn}]"
+        if fields:
+            raise InvalidArgument("Unable to validate the following destination configurations", **fields)
 
     def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return dict(self._section(params["Bucket"], "Notification") or {})

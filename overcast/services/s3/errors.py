@@ -175,6 +175,14 @@ class InvalidRequest(ServiceError):
     status = 400
 
 
+class InvalidRedirectLocation(ServiceError):
+    code = "InvalidRedirectLocation"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("The website redirect location must have a prefix of 'http://' or 'https://' or '/'.")
+
+
 class InvalidArgument(ServiceError):
     code = "InvalidArgument"
     status = 400

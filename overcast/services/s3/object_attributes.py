@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
+from overcast.services.s3 import versions
 from overcast.services.s3.bucket_config import CANNED_ACLS, acl_from_params, grants_for, validate_tags
-from overcast.services.s3.errors import InvalidArgument, NoSuchKey
+from overcast.services.s3.errors import InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
@@ -20,29 +21,47 @@ class ObjectAttributeOperations:
     store: S3Store
     db: Database
 
-    async def _update_headers(self, bucket: str, key: str, name: str, value: Any) -> None:
+    async def _update_headers(self, bucket: str, key: str, name: str, value: Any,
+                              version_id: str | None = None, method: str = "PUT") -> dict[str, Any]:
+        """Change one stored header of the current object or of the version named; the
+        output's VersionId names the version changed."""
         store = self.store
+        if version_id is not None and not versions.looks_like_version_id(version_id):
+            store.require_bucket(bucket)
+            raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
 
-        def write(tx: Tx) -> None:
+        def write(tx: Tx) -> str | None:
             store.tx_require_bucket(tx, bucket)
-            if not store.tx_set_object_header(tx, bucket, key, name, value):
-                raise NoSuchKey(key)
+            status, found_version = store.tx_set_object_header(tx, bucket, key, name, value, version_id)
+            if status == "missing":
+                raise NoSuchKey(key) if version_id is None else NoSuchVersion(key, version_id)
+            if status == "delete-marker":
+                marker_headers = {"x-amz-delete-marker": "true", "x-amz-version-id": found_version or "null"}
+                if version_id is not None:
+                    raise MethodNotAllowed(method, marker_headers)
+                raise NoSuchKey(key, headers=marker_headers)
+            return found_version
 
-        await self.db.write(write)
+        found = await self.db.write(write)
+        return {"VersionId": version_id or found} if (version_id or found) else {}
 
     async def put_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         tags = (params.get("Tagging") or {}).get("TagSet") or []
         validate_tags(tags, MAX_OBJECT_TAGS)
-        await self._update_headers(params["Bucket"], params["Key"], TAGS, tags or None)
-        return {}
+        return await self._update_headers(params["Bucket"], params["Key"], TAGS, tags or None,
+                                          params.get("VersionId"))
 
     def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        obj = self._find(params["Bucket"], params["Key"], with_body=False)  # type: ignore[attr-defined]
-        return {"TagSet": obj.headers.get(TAGS) or []}
+        obj = self._find(params["Bucket"], params["Key"], with_body=False,  # type: ignore[attr-defined]
+                         version_id=params.get("VersionId"))
+        out: dict[str, Any] = {"TagSet": obj.headers.get(TAGS) or []}
+        if obj.version_id is not None or obj.noncurrent:
+            out["VersionId"] = obj.version_label
+        return out
 
     async def delete_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        await self._update_headers(params["Bucket"], params["Key"], TAGS, None)
-        return {}
+        return await self._update_headers(params["Bucket"], params["Key"], TAGS, None, params.get("VersionId"),
+                                          method="DELETE")
 
     async def put_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
@@ -50,12 +69,13 @@ class ObjectAttributeOperations:
         if canned is not None and canned not in CANNED_ACLS:
             raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
         acl = canned if canned is not None else acl_from_params(params, bucket.account_id)
-        await self._update_headers(bucket.name, params["Key"], ACL, acl)
+        await self._update_headers(bucket.name, params["Key"], ACL, acl, params.get("VersionId"))
         return {}
 
     def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
-        obj = self._find(bucket.name, params["Key"], with_body=False)  # type: ignore[attr-defined]
+        obj = self._find(bucket.name, params["Key"], with_body=False,  # type: ignore[attr-defined]
+                         version_id=params.get("VersionId"))
         acl = obj.headers.get(ACL) or "private"
         if isinstance(acl, dict):
             return acl

@@ -33,7 +33,7 @@ from overcast.services.s3.integrity import UploadIntegrity, checksum_of
 from overcast.services.s3.models import StoredObject, to_datetime
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
-from overcast.services.s3.validation import validate_key, validate_metadata
+from overcast.services.s3.validation import validate_key, validate_metadata, validate_redirect_location
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -62,6 +62,7 @@ _READ_ATTEMPTS = 3
 
 def object_headers(params: dict[str, Any]) -> dict[str, Any]:
     """The content headers and user metadata of a PutObject/CopyObject (REPLACE) request."""
+    validate_redirect_location(params.get("WebsiteRedirectLocation"))
     headers: dict[str, Any] = {}
     for name in STORED_HEADERS:
         value = params.get(name)
@@ -163,10 +164,12 @@ class ObjectOperations:
             # Fail before streaming a body that could not be stored; re-checked at commit.
             current = self.store.get_object(bucket, key)
             conditions.check_write(params, key, current.etag if current else None)
+        # Everything the headers can refuse is refused before the body is streamed to a blob.
+        headers = object_headers(params)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
         obj = StoredObject(
             bucket=bucket, key=key, size=received.size, etag=received.md5, last_modified=self._now(),
-            headers=object_headers(params), body=received.body, blob_id=received.blob_id,
+            headers=headers, body=received.body, blob_id=received.blob_id,
             storage_class=params.get("StorageClass") or "STANDARD", checksum_type="FULL_OBJECT",
         )
         try:
@@ -376,6 +379,7 @@ class ObjectOperations:
                                   ArgumentValue=directive)
         if directive == "REPLACE":
             validate_metadata(params.get("Metadata"))
+        validate_redirect_location(params.get("WebsiteRedirectLocation"))
         self.store.require_bucket(bucket)
         conditions.validate_write_conditions(params)
         for attempt in range(_READ_ATTEMPTS):

@@ -12,7 +12,10 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from overcast.server.http import Request
 
 _STRING = {"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
            "StringLike", "StringNotLike"}
@@ -74,6 +77,14 @@ def request_context(*, source_ip: str | None, secure: bool, referer: str | None 
         context["aws:currenttime"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
         context["aws:epochtime"] = str(int(now))
     return context
+
+
+def request_context_of(request: Request, now: float) -> dict[str, str]:
+    """The condition keys of an anonymous HTTP request, as both the REST API and the website
+    endpoint evaluate them."""
+    return request_context(source_ip=request.client[0] if request.client else None,
+                           secure=request.scheme == "https", referer=request.headers.get("referer"),
+                           user_agent=request.headers.get("user-agent"), now=now)
 
 
 def conditions_hold(condition: Any, context: dict[str, str]) -> bool:

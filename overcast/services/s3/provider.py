@@ -18,6 +18,7 @@ from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 from overcast.services.s3.bucket_config import BucketConfigOperations
 from overcast.services.s3.buckets import BucketOperations
+from overcast.services.s3.event_delivery import EventDelivery
 from overcast.services.s3.lifecycle import INTERVAL as LIFECYCLE_INTERVAL
 from overcast.services.s3.lifecycle import LifecycleSweeper
 from overcast.services.s3.listing import ListingOperations, VersionListingOperations
@@ -56,6 +57,16 @@ class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, Objec
         self._buckets_changed()
         sweeper = LifecycleSweeper(self.store, self.uploads, self.db, self.blobs)
         self.runtime.scheduler.every(LIFECYCLE_INTERVAL, sweeper, first_in=5.0)
+        self.delivery: EventDelivery | None = None
+        try:
+            self.delivery = EventDelivery(self.events, self.runtime.internal)
+        except RuntimeError:  # built outside the event loop (engine tests): nothing to deliver
+            return
+        self.delivery.start()
+
+    def stop(self) -> None:
+        if getattr(self, "delivery", None) is not None:
+            self.delivery.stop()
 
     def _buckets_changed(self) -> None:
         self.runtime.health["s3"] = {"buckets": self.store.count_buckets()}

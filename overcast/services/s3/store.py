@@ -377,19 +377,29 @@ class S3Store:
         ))
 
     @staticmethod
-    def tx_set_object_header(tx: Tx, bucket: str, key: str, name: str, value: Any) -> bool:
-        """Set (None: remove) one entry of an object's stored headers; False if no object."""
-        row = tx.fetchone("SELECT headers FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+    def tx_set_object_header(tx: Tx, bucket: str, key: str, name: str, value: Any,
+                             version_id: str | None = None) -> tuple[str, str | None]:
+        """Set (None: remove) one entry of the stored headers of an object, or of the version
+        named. Returns "ok", "missing" (no such object or version) or "delete-marker", and the
+        version id of the row found (None for the null version of a never-versioned key)."""
+        row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_objects WHERE bucket = ? AND key = ?",
+                          (bucket, key))
+        table, where, args = "s3_objects", "bucket = ? AND key = ?", (bucket, key)
+        if version_id is not None and (row is None or (row[1] or "null") != version_id):
+            row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_versions "
+                              "WHERE bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id))
+            table, where, args = "s3_versions", "bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id)
         if row is None:
-            return False
+            return "missing", None
+        if row[2]:
+            return "delete-marker", row[1]
         headers = json.loads(row[0])
         if value is None:
             headers.pop(name, None)
         else:
             headers[name] = value
-        tx.execute("UPDATE s3_objects SET headers = ? WHERE bucket = ? AND key = ?",
-                   (encode_headers(headers), bucket, key))
-        return True
+        tx.execute(f"UPDATE {table} SET headers = ? WHERE {where}", (encode_headers(headers), *args))
+        return "ok", row[1]
 
     @staticmethod
     def tx_delete_object(tx: Tx, bucket: str, key: str) -> list[str] | None:

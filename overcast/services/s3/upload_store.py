@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from overcast.services.s3.models import Part, Upload
 from overcast.services.s3.store import encode_headers
@@ -26,6 +27,9 @@ def _part_from_row(row: tuple) -> Part:
 class EventStore:
     """The outbox of event notifications awaiting delivery."""
 
+    # Called (from the writer thread) once an enqueued event is durable: the delivery loop's wake-up.
+    on_enqueued: Callable[[], None] | None = None
+
     def __init__(self, db: Database):
         self.db = db
 
@@ -33,10 +37,14 @@ class EventStore:
     def tx_enqueue(tx: Tx, event_id: str, destination: str, payload: str) -> None:
         tx.execute("INSERT INTO s3_events (event_id, destination, payload) VALUES (?, ?, ?)",
                    (event_id, destination, payload))
+        if EventStore.on_enqueued is not None:
+            tx.after_commit(EventStore.on_enqueued)
 
-    def pending(self, limit: int) -> list[tuple[str, str, str]]:
+    def pending(self, limit: int, destination_prefix: str = "") -> list[tuple[str, str, str]]:
+        """The oldest queued events (for destinations starting with `destination_prefix`)."""
         return [tuple(r) for r in self.db.fetchall(  # type: ignore[misc]
-            "SELECT event_id, destination, payload FROM s3_events ORDER BY event_id LIMIT ?", (limit,))]
+            "SELECT event_id, destination, payload FROM s3_events WHERE destination >= ? AND destination < ? "
+            "ORDER BY event_id LIMIT ?", (destination_prefix, destination_prefix + "\uffff", limit))]
 
     async def acknowledge(self, event_ids: list[str]) -> None:
         def write(tx: Tx) -> None:

@@ -8,6 +8,7 @@ from overcast.services.s3.errors import (
     IllegalLocationConstraintException,
     InvalidBucketName,
     InvalidLocationConstraint,
+    InvalidRedirectLocation,
     KeyTooLongError,
     MetadataTooLarge,
 )
@@ -49,6 +50,12 @@ def validate_metadata(metadata: dict[str, str] | None) -> None:
     size = sum(len(k.encode("utf-8")) + len(str(v).encode("utf-8")) for k, v in metadata.items())
     if size > MAX_METADATA_BYTES:
         raise MetadataTooLarge(size)
+
+
+def validate_redirect_location(location: str | None) -> None:
+    """x-amz-website-redirect-location: a URL or a path within the bucket's website."""
+    if location and not location.startswith(("http://", "https://", "/")):
+        raise InvalidRedirectLocation()
 
 
 def bucket_region(request_region: str, location_constraint: str | None) -> str:

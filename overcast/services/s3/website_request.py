@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from overcast.protocol.errors import ServiceError
 from overcast.server.http import Request, Response
 from overcast.services.s3.policy import anonymous_decision, parse_policy, policy_is_public
-from overcast.services.s3.policy_conditions import request_context
+from overcast.services.s3.policy_conditions import request_context_of
 from overcast.services.s3.website_pages import (
     error_headers,
     error_page,
@@ -168,11 +168,7 @@ class _WebsiteRequest:
             text = (await self.internal.call("s3", "GetBucketPolicy", {"Bucket": self.bucket})).get("Policy")
         except ServiceError:
             text = None
-        request = self.request
-        client_ip = request.client[0] if request.client else None
-        context = request_context(source_ip=client_ip, secure=request.scheme == "https",
-                                  referer=request.headers.get("referer"), user_agent=request.headers.get("user-agent"),
-                                  now=time.time())
+        context = request_context_of(self.request, time.time())
         return _Access(policy=parse_policy(text) if text else None,
                        restrict_public_buckets=bool(block.get("RestrictPublicBuckets")),
                        ignore_public_acls=bool(block.get("IgnorePublicAcls")), context=context)

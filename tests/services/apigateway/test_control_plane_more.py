@@ -141,3 +141,11 @@ def test_tags(apigw):
     assert apigw.get_tags(resourceArn=arn)["tags"] == {"a": "1", "b": "2"}
     apigw.untag_resource(resourceArn=arn, tagKeys=["a"])
     assert apigw.get_tags(resourceArn=arn)["tags"] == {"b": "2"}
+
+
+def test_import_api_keys_from_csv(apigw):
+    csv = "name,key,description,enabled\nimported-a,importedkey0123456789ab,first,true\n"
+    result = apigw.import_api_keys(body=csv.encode(), format="csv")
+    assert len(result["ids"]) == 1
+    key = apigw.get_api_key(apiKey=result["ids"][0], includeValue=True)
+    assert key["name"] == "imported-a" and key["value"] == "importedkey0123456789ab" and key["enabled"] is True

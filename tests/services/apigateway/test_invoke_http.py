@@ -119,3 +119,18 @@ def test_request_override_from_template(apigw, server, backend):
     echoed = call(server, api_id, "dev", "/").json()  # no response template: the backend's body passes through
     assert echoed["path"] == "/echo?page=2"
     assert echoed["headers"]["x-chosen"] == "by-template"
+
+
+def test_content_handling_binary_round_trip(apigw, server, backend):
+    api_id, root = new_api(apigw, binaryMediaTypes=["application/octet-stream"])
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="POST", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="POST", type="HTTP",
+                          integrationHttpMethod="POST", uri=backend + "/echo", contentHandling="CONVERT_TO_TEXT",
+                          requestTemplates={"application/octet-stream": '{"data": "$input.body"}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="POST", statusCode="200",
+                                   responseTemplates={"application/json": "$input.path('$.body')"})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    answer = call(server, api_id, "dev", "/", "POST", b"\x00\x01\xff", {"Content-Type": "application/octet-stream"})
+    assert answer.status == 200
+    assert json.loads(answer.body) == {"data": "AAH/"}

@@ -176,3 +176,64 @@ def test_lambda_authorizers(apigw, lam, server, kind):
     assert unknown.status == 401 and unknown.json() == {"message": "Unauthorized"}
     missing = call(server, api_id, "dev", "/")
     assert missing.status == 401 and missing.json() == {"message": "Unauthorized"}
+
+
+COUNTING_AUTHORIZER = '''
+import os
+CALLS = {"n": 0}
+def handler(event, context):
+    CALLS["n"] += 1
+    return {"principalId": "p", "usageIdentifierKey": "usage-key-0123456789abcdef",
+            "policyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": "Allow",
+                 "Resource": event["methodArn"].rsplit("/", 2)[0] + "/*"}]},
+            "context": {"calls": CALLS["n"]}}
+'''
+
+
+def test_authorizer_cache_flush_and_usage_identifier_key(apigw, lam, server):
+    name = create_python(lam, COUNTING_AUTHORIZER, handler="lambda_function.handler")
+    api_id, root = new_api(apigw, apiKeySource="AUTHORIZER")
+    authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=lambda_uri(lam, name),
+                                         identitySource="method.request.header.Authorization",
+                                         authorizerResultTtlInSeconds=300)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
+                     authorizerId=authorizer["id"], apiKeyRequired=True)
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": '{"statusCode": 200}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": '{"calls": "$context.authorizer.calls"}'})
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    token = {"Authorization": "t1"}
+    assert call(server, api_id, "dev", "/", headers=token).status == 403  # the authorizer's key is in no plan
+    key = apigw.create_api_key(name="by-authorizer", enabled=True, value="usage-key-0123456789abcdef")
+    plan = apigw.create_usage_plan(name="a", apiStages=[{"apiId": api_id, "stage": "dev"}])
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    first = call(server, api_id, "dev", "/", headers=token)
+    assert first.status == 200
+    assert call(server, api_id, "dev", "/", headers=token).json() == first.json()  # cached by token
+    apigw.flush_stage_authorizers_cache(restApiId=api_id, stageName="dev")
+    assert call(server, api_id, "dev", "/", headers=token).json() != first.json()
+    tested = apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer["id"],
+                                          headers={"Authorization": "t2"})
+    assert tested["clientStatus"] == 200 and tested["principalId"] == "p"
+    assert json.loads(tested["policy"])["Statement"][0]["Effect"] == "Allow"
+    assert apigw.test_invoke_authorizer(restApiId=api_id, authorizerId=authorizer["id"])["clientStatus"] == 401
+
+
+def test_stage_variable_selects_lambda_alias(apigw, lam, server):
+    source = 'def handler(event, context):\n    return {"statusCode": 200, "body": context.invoked_function_arn}\n'
+    name = create_python(lam, source, handler="lambda_function.handler")
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="blue", FunctionVersion=version)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    api_id, root = new_api(apigw)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST",
+                          uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}:"
+                              "${stageVariables.alias}/invocations")
+    apigw.create_deployment(restApiId=api_id, stageName="live", variables={"alias": "blue"})
+    answer = call(server, api_id, "live", "/")
+    assert answer.status == 200 and answer.text == f"{arn}:blue"

@@ -4,6 +4,7 @@ parameter and response mappings, gateway responses, API keys and usage plans, th
 from __future__ import annotations
 
 import json
+import uuid
 
 from tests.services.apigateway.conftest import call, mock_method, new_api
 
@@ -179,6 +180,11 @@ def test_api_keys_usage_plans_and_quota(apigw, server):
     usage = apigw.get_usage(usagePlanId=plan["id"], startDate=today, endDate=today)
     assert usage["items"][key["id"]] == [[2, 0]]
     assert call(server, api_id, "dev", "/", headers={"x-api-key": "wrong" * 5}).status == 403
+    granted = apigw.update_usage(usagePlanId=plan["id"], keyId=key["id"], patchOperations=[
+        {"op": "replace", "path": f"/keys/{key['id']}/remaining", "value": "1"}])
+    assert granted["items"][key["id"]] == [[1, 1]]
+    assert call(server, api_id, "dev", "/", headers=key_header).status == 200
+    assert call(server, api_id, "dev", "/", headers=key_header).status == 429
 
 
 def test_usage_plan_throttle(apigw, server):
@@ -208,3 +214,55 @@ def test_stage_cache_and_flush(apigw, server):
     assert fresh != first
     apigw.flush_stage_cache(restApiId=api_id, stageName="dev")
     assert call(server, api_id, "dev", "/").json() not in (first, fresh)
+
+
+def test_canary_deployment(apigw, server):
+    api_id, root = new_api(apigw)
+    mock_method(apigw, api_id, root, response_template='{"v": "$stageVariables.v"}')
+    deploy(apigw, api_id, variables={"v": "stable"})
+    apigw.create_deployment(restApiId=api_id, stageName="dev", canarySettings={
+        "percentTraffic": 100.0, "stageVariableOverrides": {"v": "canary"}})
+    stage = apigw.get_stage(restApiId=api_id, stageName="dev")
+    assert stage["canarySettings"]["deploymentId"] != stage["deploymentId"]
+    assert call(server, api_id, "dev", "/").json() == {"v": "canary"}
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/canarySettings/percentTraffic", "value": "0"}])
+    assert call(server, api_id, "dev", "/").json() == {"v": "stable"}
+
+
+def test_usage_plan_method_throttle(apigw, server):
+    api_id, root = new_api(apigw)
+    mock_method(apigw, api_id, root, response_template="{}", apiKeyRequired=True)
+    mock_method(apigw, api_id, root, verb="POST", response_template="{}", apiKeyRequired=True)
+    deploy(apigw, api_id)
+    key = apigw.create_api_key(name="m", enabled=True)
+    plan = apigw.create_usage_plan(name="m", apiStages=[{"apiId": api_id, "stage": "dev", "throttle": {
+        "/GET": {"rateLimit": 0.001, "burstLimit": 1}}}])
+    apigw.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+    headers = {"x-api-key": key["value"]}
+    assert [call(server, api_id, "dev", "/", headers=headers).status for _ in range(2)] == [200, 429]
+    assert call(server, api_id, "dev", "/", "POST", "{}", headers).status == 200  # other methods are not limited
+
+
+def test_access_logs_reach_cloudwatch_logs(apigw, client_factory, server):
+    import time
+
+    logs = client_factory("logs")
+    group = f"/apigw/access-{uuid.uuid4().hex[:6]}"
+    logs.create_log_group(logGroupName=group)
+    api_id, root = new_api(apigw)
+    mock_method(apigw, api_id, root, response_template="{}")
+    deploy(apigw, api_id)
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/accessLogSettings/destinationArn",
+         "value": f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"},
+        {"op": "replace", "path": "/accessLogSettings/format",
+         "value": "$context.httpMethod $context.resourcePath $context.status $context.identity.sourceIp"}])
+    assert call(server, api_id, "dev", "/").status == 200
+    messages: list[str] = []
+    for _ in range(50):
+        messages = [e["message"] for e in logs.filter_log_events(logGroupName=group).get("events", [])]
+        if messages:
+            break
+        time.sleep(0.1)
+    assert messages == ["GET / 200 127.0.0.1"]

@@ -86,3 +86,39 @@ def test_put_rest_api_overwrite(apigw):
     apigw.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(OPENAPI).encode())
     assert {r["path"] for r in apigw.get_resources(restApiId=api["id"])["items"]} == {
         "/", "/health", "/pets", "/pets/{petId}"}
+
+
+SWAGGER_YAML = """
+swagger: "2.0"
+info: {title: Yaml pets, version: "1"}
+securityDefinitions:
+  api_key: {type: apiKey, name: x-api-key, in: header}
+  tokens:
+    type: apiKey
+    name: Authorization
+    in: header
+    x-amazon-apigateway-authtype: custom
+    x-amazon-apigateway-authorizer:
+      type: token
+      authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:000000000000:function:auth/invocations
+      authorizerResultTtlInSeconds: 60
+paths:
+  /secret:
+    get:
+      security: [{api_key: []}, {tokens: []}]
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates: {application/json: '{"statusCode": 200}'}
+        responses: {default: {statusCode: "200"}}
+"""
+
+
+def test_import_swagger_yaml_with_security(apigw):
+    api = apigw.import_rest_api(body=SWAGGER_YAML.encode())
+    resource = next(r for r in apigw.get_resources(restApiId=api["id"])["items"] if r["path"] == "/secret")
+    method = apigw.get_method(restApiId=api["id"], resourceId=resource["id"], httpMethod="GET")
+    assert method["apiKeyRequired"] is True and method["authorizationType"] == "CUSTOM"
+    authorizer = apigw.get_authorizer(restApiId=api["id"], authorizerId=method["authorizerId"])
+    assert authorizer["type"] == "TOKEN" and authorizer["authorizerResultTtlInSeconds"] == 60
+    assert authorizer["identitySource"] == "method.request.header.Authorization"

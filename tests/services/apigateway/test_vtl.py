@@ -131,3 +131,56 @@ def test_java_map_and_list_methods():
 def test_syntax_error_is_a_template_error():
     with pytest.raises(vtl.TemplateError):
         render("#foreach($x in")
+
+
+PASSTHROUGH = """##  See http://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-mapping-template-reference.html
+#set($allParams = $input.params())
+{
+"body-json" : $input.json('$'),
+"params" : {
+#foreach($type in $allParams.keySet())
+    #set($params = $allParams.get($type))
+"$type" : {
+    #foreach($paramName in $params.keySet())
+    "$paramName" : "$util.escapeJavaScript($params.get($paramName))"
+        #if($foreach.hasNext),#end
+    #end
+}
+    #if($foreach.hasNext),#end
+#end
+},
+"stage-variables" : {
+#foreach($key in $stageVariables.keySet())
+"$key" : "$util.escapeJavaScript($stageVariables.get($key))"
+    #if($foreach.hasNext),#end
+#end
+},
+"context" : {
+    "http-method" : "$context.httpMethod",
+    "source-ip" : "$context.identity.sourceIp",
+    "user-arn" : "$context.identity.userArn",
+    "request-id" : "$context.requestId",
+    "resource-path" : "$context.resourcePath"
+    }
+}
+"""
+
+
+def test_console_method_request_passthrough_template():
+    # The console's "Method Request passthrough" template renders to JSON holding every part.
+    out = vtl.render(PASSTHROUGH, {
+        "input": vtl.InputVariable('{"a": [1, 2]}', PARAMS),
+        "context": {"httpMethod": "POST", "identity": {"sourceIp": "10.0.0.1", "userArn": None},
+                    "requestId": "r-1", "resourcePath": "/pets/{petId}"},
+        "stageVariables": {"color": "blue"}})
+    document = json.loads(out)
+    assert document["body-json"] == {"a": [1, 2]}
+    assert document["params"] == {"path": {"petId": "7"}, "querystring": {"q": "fluffy", "petId": "shadowed"},
+                                  "header": {"Content-Type": "application/json", "X-Trace": "abc"}}
+    assert document["stage-variables"] == {"color": "blue"}
+    assert document["context"] == {"http-method": "POST", "source-ip": "10.0.0.1", "user-arn": "",
+                                   "request-id": "r-1", "resource-path": "/pets/{petId}"}
+
+
+def test_hash_before_a_reference_is_text():
+    assert render("#$input.path('$.owner.id') and #1") == "#7 and #1"

@@ -96,6 +96,23 @@ def _load(engine, items: list[dict]) -> tuple[str, dict]:
     return name, model
 
 
+def _all_pages(engine, operation: str, params: dict, limit: int | None) -> list[dict]:
+    """Every page of a query or scan, following LastEvaluatedKey; each page's counts must add up."""
+    pages: list[dict] = []
+    start = None
+    for _ in range(200):
+        if start:
+            params["ExclusiveStartKey"] = start
+        page = engine(operation, **params)
+        assert limit is None or page["ScannedCount"] <= limit
+        assert page["Count"] == len(page["Items"])
+        pages.append(page)
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+    raise AssertionError(f"{operation} was still paginating after 200 pages")
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=items_strategy, pk=st.sampled_from(["a", "b", "c"]), sort=sort_conditions, flt=filters,
        forward=st.booleans(), limit=st.one_of(st.none(), st.integers(min_value=1, max_value=7)))
@@ -119,19 +136,9 @@ def test_query_pages_match_model(shared_engine, items, pk, sort, flt, forward, l
     params["ExpressionAttributeValues"] = values
     if limit:
         params["Limit"] = limit
-    got, scanned_total = [], 0
-    start = None
-    for _ in range(100):
-        if start:
-            params["ExclusiveStartKey"] = start
-        page = shared_engine("query", **params)
-        assert limit is None or page["ScannedCount"] <= limit
-        assert page["Count"] == len(page["Items"])
-        got += page["Items"]
-        scanned_total += page["ScannedCount"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            break
+    pages = _all_pages(shared_engine, "query", params, limit)
+    got = [item for page in pages for item in page["Items"]]
+    scanned_total = sum(page["ScannedCount"] for page in pages)
     in_range = sorted((k[1] for k in model if k[0] == pk and _matches_sort(k[1], sort)), reverse=not forward)
     expected = [_wire(model[(pk, sk)]) for sk in in_range if _matches_filter(model[(pk, sk)], flt and flt[0])]
     assert [(i["sk"]["N"]) for i in got] == [(i["sk"]["N"]) for i in expected]
@@ -152,16 +159,7 @@ def test_scan_pages_match_model(shared_engine, items, flt, limit, segments):
             params["ExpressionAttributeValues"] = flt[1]
         if limit:
             params["Limit"] = limit
-        start = None
-        for _ in range(200):
-            if start:
-                params["ExclusiveStartKey"] = start
-            page = shared_engine("scan", **params)
-            assert limit is None or page["ScannedCount"] <= limit
-            got += page["Items"]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                break
+        got += [item for page in _all_pages(shared_engine, "scan", params, limit) for item in page["Items"]]
     expected = [_wire(i) for i in model.values() if _matches_filter(i, flt and flt[0])]
     key = lambda i: (i["pk"]["S"], Decimal(i["sk"]["N"]))  # noqa: E731
     assert sorted(got, key=key) == sorted(expected, key=key)
@@ -176,15 +174,7 @@ def test_index_query_pages_match_model(shared_engine, items, s, forward, limit):
               "ExpressionAttributeValues": {":s": {"S": s}}, "ScanIndexForward": forward}
     if limit:
         params["Limit"] = limit
-    got, start = [], None
-    for _ in range(100):
-        if start:
-            params["ExclusiveStartKey"] = start
-        page = shared_engine("query", **params)
-        got += page["Items"]
-        start = page.get("LastEvaluatedKey")
-        if not start:
-            break
+    got = [item for page in _all_pages(shared_engine, "query", params, limit) for item in page["Items"]]
     expected = [_wire(i) for i in model.values() if i.get("s") == s and "v" in i]
     order = [int(i["v"]["N"]) for i in got]
     assert order == sorted(order, reverse=not forward)

@@ -117,9 +117,23 @@ async def authorize(gateway: Gateway, inv: Invocation) -> None:
 
 
 async def _lambda_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[str, Any]) -> None:
+    arn = method_arn(inv)
+    result = await call_authorizer(gateway, inv, authorizer, arn)
+    # A cached policy may have been written for another method: it is evaluated for this one.
+    if not evaluate_policy(result.get("policyDocument"), arn):
+        raise access_denied(False)
+    context = {k: _stringify(v) for k, v in (result.get("context") or {}).items()}
+    inv.set_authorizer({"principalId": result.get("principalId"), **context})
+    if result.get("usageIdentifierKey"):
+        inv.usage_identifier_key = str(result["usageIdentifierKey"])
+
+
+async def call_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[str, Any], arn: str,
+                          use_cache: bool = True) -> dict[str, Any]:
+    """The Lambda authorizer's answer (principalId, policyDocument, context, ...) for this
+    request, from the cache while its TTL lasts. Raises 401 when the identity is missing."""
     from overcast.services.apigateway.invoke.lambda_ import invoke_function, proxy_event
 
-    arn = method_arn(inv)
     sources = [s for s in (authorizer.get("identitySource") or "").split(",") if s.strip()]
     values = [identity_value(s, inv) for s in sources]
     if authorizer.get("type") == "TOKEN":
@@ -136,38 +150,31 @@ async def _lambda_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict
         event = {"type": "REQUEST", "methodArn": arn, **proxy_event(inv)}
         event.pop("body", None)
         event.pop("isBase64Encoded", None)
-    ttl = authorizer.get("authorizerResultTtlInSeconds", 300) if sources else 0
+    ttl = authorizer.get("authorizerResultTtlInSeconds", 300) if sources and use_cache else 0
     cache_key = (inv.api_id, inv.stage_name, authorizer["id"], tuple(values))
     cached = gateway.authorizer_cache.get(cache_key) if ttl else None
     if cached is not None and cached[0] > time.monotonic():
-        result = cached[1]
-    else:
-        integration = {"uri": authorizer.get("authorizerUri")}
-        response = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
-        text = response["Payload"].decode("utf-8", errors="replace")
-        if response.get("FunctionError"):
-            try:
-                message = json.loads(text).get("errorMessage")
-            except (ValueError, AttributeError):
-                message = None
-            if message == "Unauthorized":
-                raise unauthorized()
-            raise authorizer_failure()
+        return cached[1]
+    integration = {"uri": authorizer.get("authorizerUri")}
+    response = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
+    text = response["Payload"].decode("utf-8", errors="replace")
+    if response.get("FunctionError"):
         try:
-            result = json.loads(text)
-        except ValueError:
-            raise authorizer_failure() from None
-        if not isinstance(result, dict) or "policyDocument" not in result:
-            raise authorizer_failure()
-        if ttl:
-            gateway.authorizer_cache[cache_key] = (time.monotonic() + ttl, result)
-    # A cached policy may have been written for another method: it is evaluated for this one.
-    if not evaluate_policy(result.get("policyDocument"), arn):
-        raise access_denied(False)
-    context = {k: _stringify(v) for k, v in (result.get("context") or {}).items()}
-    inv.set_authorizer({"principalId": result.get("principalId"), **context})
-    if result.get("usageIdentifierKey"):
-        inv.usage_identifier_key = str(result["usageIdentifierKey"])
+            message = json.loads(text).get("errorMessage")
+        except (ValueError, AttributeError):
+            message = None
+        if message == "Unauthorized":
+            raise unauthorized()
+        raise authorizer_failure()
+    try:
+        result = json.loads(text)
+    except ValueError:
+        raise authorizer_failure() from None
+    if not isinstance(result, dict) or "policyDocument" not in result:
+        raise authorizer_failure()
+    if ttl:
+        gateway.authorizer_cache[cache_key] = (time.monotonic() + ttl, result)
+    return result
 
 
 def _stringify(value: Any) -> str:

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from overcast.server.http import Request, Response
     from overcast.services.registry import ProviderRegistry
 
+# Custom domain names (lower case) that have base path mappings; filled from the database on the
+# first request that could be for one, then kept current by the DomainName operations.
+CUSTOM_HOSTS: set[str] = set()
+_hosts_loaded = False
+
 _PREFIX = "/restapis/"
 _USER_REQUEST = "/_user_request_"
 
@@ -45,6 +50,8 @@ class ExecuteApiEndpoint:
     def match(self, request: Request):
         target = invoke_target(request)
         if target is None:
+            if self._custom_domain(request.host_name.lower()):
+                return self._serve_custom_domain
             return None
 
         async def handler(req: Request) -> Response:
@@ -52,3 +59,33 @@ class ExecuteApiEndpoint:
             return await provider.gateway.handle(req, *target)
 
         return handler
+
+    def _custom_domain(self, host: str) -> bool:
+        global _hosts_loaded
+        if not _hosts_loaded:
+            _hosts_loaded = True
+            try:
+                rows = self.registry.runtime.db.fetchall("SELECT id FROM apigateway_docs WHERE kind = 'domain'")
+            except Exception:  # noqa: BLE001 - no API Gateway tables yet: no custom domains
+                rows = []
+            CUSTOM_HOSTS.update(row[0] for row in rows)
+        return host in CUSTOM_HOSTS
+
+    async def _serve_custom_domain(self, request: Request) -> Response:
+        from overcast.server.http import Response
+
+        provider = self.registry.get("apigateway")
+        domain = provider.store.find_domain(request.host_name.lower()) or {}
+        mappings = domain.get("_mappings") or {}
+        first, _, rest = request.path.lstrip("/").partition("/")
+        mapping = mappings.get(first)
+        path = "/" + rest if mapping is not None else request.path
+        if mapping is None:
+            mapping = mappings.get("(none)")
+        if mapping is None:
+            return Response(403, [("Content-Type", "application/json")], b'{"message":"Forbidden"}')
+        stage = mapping.get("stage")
+        if not stage:
+            stage, _, rest = path.lstrip("/").partition("/")
+            path = "/" + rest
+        return await provider.gateway.handle(request, mapping["restApiId"], stage, path)

@@ -7,13 +7,15 @@ buckets live here, in memory, as on AWS they live outside the API's configuratio
 
 from __future__ import annotations
 
+import logging
+import random
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from overcast.server.context import RequestContext
-from overcast.server.http import Request, Response
+from overcast.server.http import BodyTooLarge, Request, Response
 from overcast.services.apigateway.invoke import limits
 from overcast.services.apigateway.invoke.auth import authorize
 from overcast.services.apigateway.invoke.errors import GatewayError, internal_error, missing_token
@@ -24,7 +26,9 @@ from overcast.services.apigateway.invoke.router import Router, path_params_for
 if TYPE_CHECKING:
     from overcast.services.apigateway.provider import Provider
 
+log = logging.getLogger("overcast.apigateway")
 _FORBIDDEN_BODY = b'{"message":"Forbidden"}'
+MAX_PAYLOAD = 10 * 1024 * 1024  # REST APIs take payloads up to 10 MB
 
 
 class Gateway:
@@ -34,6 +38,7 @@ class Gateway:
         self.routers: dict[tuple[str, str], Router] = {}
         self.buckets: dict[tuple, limits.TokenBucket] = {}
         self.authorizer_cache: dict[tuple, tuple[float, dict[str, Any]]] = {}
+        self.log_streams: set[tuple[str, str]] = set()
         # (api, stage) -> {cache key: (expiry, result)}
         self.stage_caches: dict[tuple[str, str], dict[tuple, tuple[float, MethodResult]]] = {}
 
@@ -64,13 +69,24 @@ class Gateway:
             stage = doc["stages"].get(stage_name)
             if stage is not None:
                 deployment = doc["deployments"].get(stage.get("deploymentId"))
+                canary = stage.get("canarySettings") or {}
+                stage_variables = stage.get("variables") or {}
+                if canary.get("deploymentId") and random.random() * 100 < float(canary.get("percentTraffic") or 0):
+                    # A canary request runs the canary's deployment with its variable overrides.
+                    deployment = doc["deployments"].get(canary["deploymentId"], deployment)
+                    stage_variables = {**stage_variables, **(canary.get("stageVariableOverrides") or {})}
         if deployment is None:
             return Response(403, [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
                                   ("x-amzn-ErrorType", "ForbiddenException")], _FORBIDDEN_BODY)
-        body = await request.body.read()
+        try:
+            body = await request.body.read(limit=MAX_PAYLOAD)
+        except BodyTooLarge:
+            return Response(413, [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
+                                  ("x-amzn-ErrorType", "RequestTooLargeException"), ("connection", "close")],
+                            b'{"message":"Request Too Long"}')
         inv = Invocation(
             api_id=api_id, account=account, region=region, stage_name=stage_name,
-            stage_variables=stage.get("variables") or {}, verb=request.method.upper(), path=path,
+            stage_variables=stage_variables, verb=request.method.upper(), path=path,
             query=request.query_list, headers=request.headers, body=body,
             source_ip=request.client[0] if request.client else "127.0.0.1", request_id=request_id,
             snapshot=deployment["snapshot"],
@@ -79,6 +95,13 @@ class Gateway:
             result = await self._invoke(inv, self.router_for(api_id, deployment), stage)
         except GatewayError as err:
             result = gateway_response(inv, err)
+        except Exception:
+            log.exception("API Gateway invocation of %s %s failed", api_id, path)
+            result = gateway_response(inv, internal_error())
+        if stage.get("accessLogSettings"):
+            from overcast.services.apigateway.invoke.access_log import log_access
+
+            log_access(self, inv, stage, result.status, len(result.body))
         headers = result.headers
         headers.append(("x-amzn-RequestId", request_id))
         headers.append(("x-amz-apigw-id", request_id[:16]))
@@ -124,6 +147,38 @@ class Gateway:
         if ttl and 200 <= result.status < 300:
             cache[key] = (now + ttl, MethodResult(result.status, list(result.headers), result.body))
         return result
+
+    # -- TestInvokeAuthorizer ------------------------------------------------------------------
+
+    async def test_authorizer(self, ctx: RequestContext, doc: dict[str, Any], authorizer: dict[str, Any],
+                              params: dict[str, Any]) -> dict[str, Any]:
+        import json
+
+        from overcast.services.apigateway.invoke.auth import call_authorizer
+
+        started = time.perf_counter()
+        split = urlsplit(params.get("pathWithQueryString") or "/")
+        headers = {k.lower(): v for k, v in (params.get("headers") or {}).items()}
+        inv = Invocation(
+            api_id=doc["api"]["id"], account=ctx.account_id, region=ctx.region, stage_name="test-invoke-stage",
+            stage_variables=params.get("stageVariables") or {}, verb="GET", path=split.path or "/",
+            query=parse_qsl(split.query, keep_blank_values=True), headers=headers,
+            body=(params.get("body") or "").encode(), source_ip="test-invoke-source-ip",
+            request_id=ctx.request_id, snapshot=doc,
+        )
+        arn = f"arn:aws:execute-api:{ctx.region}:{ctx.account_id}:{inv.api_id}/ESTestInvoke-stage/GET/"
+        out: dict[str, Any] = {}
+        try:
+            result = await call_authorizer(self, inv, authorizer, arn, use_cache=False)
+        except GatewayError as err:
+            out["clientStatus"] = err.status
+        else:
+            out.update(clientStatus=200, principalId=result.get("principalId"),
+                       policy=json.dumps(result.get("policyDocument")),
+                       authorization={k: [str(v)] for k, v in (result.get("context") or {}).items()})
+        out["log"] = f"Execution log for request {ctx.request_id}\n"
+        out["latency"] = int((time.perf_counter() - started) * 1000)
+        return out
 
     # -- TestInvokeMethod ----------------------------------------------------------------------
 

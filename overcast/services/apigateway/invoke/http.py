@@ -20,7 +20,7 @@ from overcast.services.apigateway.invoke.pipeline import (
 
 # Hop-by-hop headers and those the client connection owns are not forwarded.
 _SKIP_REQUEST = {"host", "content-length", "connection", "transfer-encoding", "keep-alive", "expect"}
-_SKIP_RESPONSE = {"content-length", "connection", "transfer-encoding", "keep-alive"}
+_SKIP_RESPONSE = {"content-length", "connection", "transfer-encoding", "keep-alive", "date", "server"}
 
 
 def timeout_error() -> GatewayError:

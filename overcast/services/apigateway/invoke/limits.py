@@ -67,11 +67,18 @@ def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> N
     if plan is None:
         raise forbidden()
     inv.api_key = key
-    throttle = plan.get("throttle") or {}
-    if throttle.get("rateLimit") is not None or throttle.get("burstLimit") is not None:
-        bucket = gateway.buckets.get(("plan", plan["id"], key["id"]))
+    api_stage = next(s for s in plan.get("apiStages") or []
+                     if s.get("apiId") == inv.api_id and s.get("stage") == inv.stage_name)
+    # A per-method throttle of the plan's API stage ("/pets/GET") applies on top of the plan's own.
+    method_path = f"{inv.resource.get('path', '/').rstrip('/')}/{inv.verb}"
+    method_throttle = (api_stage.get("throttle") or {}).get(method_path)
+    for scope, throttle in (("plan", plan.get("throttle")), (method_path, method_throttle)):
+        if not throttle or (throttle.get("rateLimit") is None and throttle.get("burstLimit") is None):
+            continue
+        bucket_key = ("plan", plan["id"], key["id"], scope)
+        bucket = gateway.buckets.get(bucket_key)
         if bucket is None:
-            bucket = gateway.buckets[("plan", plan["id"], key["id"])] = TokenBucket(
+            bucket = gateway.buckets[bucket_key] = TokenBucket(
                 float(throttle.get("rateLimit") or 0), int(throttle.get("burstLimit") or 0))
         if not bucket.take():
             raise throttled()

@@ -6,6 +6,7 @@ cache happen before this, in gateway.py; failures become gateway responses there
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
@@ -54,6 +55,9 @@ class Invocation:
         self.authorizer = values
         if self._context is not None:  # the context may have been built for the authorizer's event
             self._context["authorizer"] = values
+
+    def clock_now(self) -> float:
+        return time.time()
 
     @property
     def content_type(self) -> str | None:
@@ -159,6 +163,9 @@ def unsupported_media_type() -> GatewayError:
 def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> str:
     """The request template rendered, or the body passed through as passthroughBehavior allows."""
     templates = integration.get("requestTemplates")
+    if integration.get("contentHandling") == "CONVERT_TO_TEXT" and _is_binary(inv):
+        # A binary payload becomes base64 text, which templates then see as $input.body.
+        inv.body = base64.b64encode(inv.body)
     _, template = select_template(templates, inv.content_type)
     if template is None:
         behaviour = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
@@ -169,6 +176,12 @@ def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> st
     rendered = render(template, inv.template_variables(inv.body_text))
     inv.log.append("Endpoint request body after transformations: " + rendered)
     return rendered
+
+
+def _is_binary(inv: Invocation) -> bool:
+    from overcast.services.apigateway.invoke.lambda_ import is_binary
+
+    return is_binary(inv.content_type, inv.snapshot.get("api", {}).get("binaryMediaTypes"))
 
 
 def render(template: str, variables: dict[str, Any]) -> str:
@@ -231,6 +244,12 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
                "stageVariables": inv.stage_variables}
     mapped = apply_mappings(chosen.get("responseParameters"), "method.response.", sources).get("header", {})
     content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
+    if chosen.get("contentHandling") == "CONVERT_TO_BINARY":
+        try:
+            data = base64.b64decode(result.body)
+        except ValueError:
+            raise internal_error() from None
+        return MethodResult(status, [("Content-Type", inv.headers.get("accept") or "application/octet-stream")], data)
     if template is not None:
         body = render(template, inv.template_variables(result.body))
     else:

@@ -221,10 +221,13 @@ class Launcher:
         for zygote in self._stopped:
             zygote.stop()
         self._zygotes.clear()
-        for spares in self._node_spares.values():
+        self._stopped_spares = list(self._node_spares.values())
+        for spares in self._stopped_spares:
             spares.stop()
         self._node_spares.clear()
 
     async def wait_closed(self) -> None:
         for zygote in getattr(self, "_stopped", []):
             await zygote.wait_closed()
+        for spares in getattr(self, "_stopped_spares", []):
+            await spares.wait_closed()

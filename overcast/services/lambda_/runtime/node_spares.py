@@ -33,6 +33,7 @@ class NodeSpares:
         self._spare: NodeSpare | None = None
         self._starting: asyncio.Task | None = None
         self._stopped = False
+        self._procs: set[asyncio.subprocess.Process] = set()
 
     @staticmethod
     def suits(env: dict[str, str], file_size_limit: int | None) -> bool:
@@ -62,12 +63,14 @@ class NodeSpares:
             raise
         finally:
             os.close(write_fd)
+        self._procs.add(proc)
         loop = asyncio.get_running_loop()
         exited: asyncio.Future[str] = loop.create_future()
         handle = ProcessHandle(proc.pid, exited)
 
         async def wait() -> None:
             code = await proc.wait()
+            self._procs.discard(proc)
             if not exited.done():
                 exited.set_result(describe_status(sig=-code) if code < 0 else describe_status(code))
 
@@ -111,3 +114,11 @@ class NodeSpares:
         if self._spare is not None:
             self._discard(self._spare)
             self._spare = None
+
+    async def wait_closed(self) -> None:
+        """Let killed spares' transports close on this loop (after stop and environments' close)."""
+        for proc in list(self._procs):
+            try:
+                await asyncio.wait_for(proc.wait(), 2.0)
+            except TimeoutError:
+                pass
