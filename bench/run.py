@@ -182,7 +182,8 @@ def bench_large(server: RunningServer, opts: Options) -> list[Row]:
 
 
 def _run_workload(server: RunningServer, workload: Workload, opts: Options, floor: RunningServer | None) -> list[Row]:
-    print(f"  {server.spec.name}: {workload.title}", file=sys.stderr, flush=True)
+    if server.spec.serves(workload.service):
+        print(f"  {server.spec.name}: {workload.title}", file=sys.stderr, flush=True)
     return bench_workload(server, workload, opts, floor if server.spec.stateful else None)
 
 

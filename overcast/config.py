@@ -31,6 +31,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("verify_signatures", "OVERCAST_VERIFY_SIGNATURES", False, "check SigV4 signatures against the configured credentials"),
     Setting("credentials", "OVERCAST_CREDENTIALS", "test:test", "access_key:secret pairs, comma separated, used when verifying signatures"),
     Setting("fsync", "OVERCAST_FSYNC", True, "sync writes to disk before acknowledging them (turning this off trades durability for speed)"),
+    Setting("lambda_concurrency", "OVERCAST_LAMBDA_CONCURRENCY", 1000,
+            "Lambda execution environments that may run at once, across all functions (the account's concurrency limit)"),
+    Setting("lambda_idle_timeout", "OVERCAST_LAMBDA_IDLE_TIMEOUT", 600.0,
+            "seconds an idle Lambda execution environment stays warm before it is stopped"),
 )
 
 
@@ -45,6 +49,8 @@ class Config:
     verify_signatures: bool = False
     credentials: str = "test:test"
     fsync: bool = True
+    lambda_concurrency: int = 1000
+    lambda_idle_timeout: float = 600.0
 
     @property
     def credential_map(self) -> dict[str, str]:
@@ -80,6 +86,8 @@ def from_env_and_args(args: dict[str, object]) -> Config:
             value = parse_bool(value)
         elif isinstance(setting.default, int):
             value = int(str(value))  # a flag arrives as int, an environment variable as text
+        elif isinstance(setting.default, float):
+            value = float(str(value))
         values[setting.flag] = value
     # Each value was converted to its Setting's type above, which mypy cannot follow through the table.
     return Config(**values)  # type: ignore[arg-type]

@@ -10,22 +10,13 @@
 # Prints the invoke URL on its last line; try  curl <url>/pets/1  and  curl <url>/pets/9
 set -euo pipefail
 
-: "${AWS_ENDPOINT_URL:=http://localhost:4566}"
-export AWS_ENDPOINT_URL AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
-here="$(cd "$(dirname "$0")" && pwd)"
+source "$(dirname "$0")/common.sh"
 suffix="${SUFFIX:-$RANDOM}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
-(cd "$here/pets-function" && python3 -m zipfile -c "$work/pets.zip" lambda_function.py)
-function_arn=$(aws lambda create-function --function-name "pets-$suffix" --runtime python3.12 \
-  --handler lambda_function.lambda_handler --role arn:aws:iam::000000000000:role/lambda-role \
-  --zip-file "fileb://$work/pets.zip" --query FunctionArn --output text)
-aws lambda wait function-active-v2 --function-name "pets-$suffix"
+function_arn=$(create_pets_function "pets-$suffix")
 
 api_id=$(aws apigateway create-rest-api --name "pets-$suffix" --query id --output text)
-root_id=$(aws apigateway get-resources --rest-api-id "$api_id" --query 'items[?path==`/`].id' --output text)
+root_id=$(root_resource_id "$api_id")
 pets_id=$(aws apigateway create-resource --rest-api-id "$api_id" --parent-id "$root_id" --path-part pets \
   --query id --output text)
 pet_id=$(aws apigateway create-resource --rest-api-id "$api_id" --parent-id "$pets_id" --path-part '{id}' \
@@ -58,10 +49,7 @@ aws apigateway put-integration-response --rest-api-id "$api_id" --resource-id "$
 aws apigateway put-integration-response --rest-api-id "$api_id" --resource-id "$pet_id" --http-method GET \
   --status-code 400 --selection-pattern '.+' --response-templates "file://$work/error.json" >/dev/null
 
-aws lambda add-permission --function-name "pets-$suffix" --statement-id apigateway \
-  --action lambda:InvokeFunction --principal apigateway.amazonaws.com \
-  --source-arn "arn:aws:execute-api:${AWS_DEFAULT_REGION}:000000000000:${api_id}/*/GET/pets/*" >/dev/null
+allow_apigateway "pets-$suffix" "$api_id" "*/GET/pets/*"
 aws apigateway create-deployment --rest-api-id "$api_id" --stage-name prod >/dev/null
 
-host="${AWS_ENDPOINT_URL#*://}"
-echo "http://${api_id}.execute-api.localhost:${host##*:}/prod"
+invoke_url "$api_id" prod

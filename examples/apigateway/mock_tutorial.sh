@@ -10,17 +10,13 @@
 # Prints the invoke URL on its last line; try  curl "<url>?cloudService=AWS".
 set -euo pipefail
 
-: "${AWS_ENDPOINT_URL:=http://localhost:4566}"
-export AWS_ENDPOINT_URL AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-us-east-1}"
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+source "$(dirname "$0")/common.sh"
 API_NAME="${API_NAME:-CloudServiceMock}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
 # 1. The API and its /mock resource.
 api_id=$(aws apigateway create-rest-api --name "$API_NAME" --description "The mock integration tutorial" \
   --query id --output text)
-root_id=$(aws apigateway get-resources --rest-api-id "$api_id" --query 'items[?path==`/`].id' --output text)
+root_id=$(root_resource_id "$api_id")
 resource_id=$(aws apigateway create-resource --rest-api-id "$api_id" --parent-id "$root_id" \
   --path-part mock --query id --output text)
 
@@ -72,6 +68,5 @@ done
 aws apigateway create-deployment --rest-api-id "$api_id" --stage-name test \
   --description "First deployment of the mock tutorial" >/dev/null
 
-host="${AWS_ENDPOINT_URL#*://}"
 echo "api id: $api_id" >&2
-echo "http://${api_id}.execute-api.localhost:${host##*:}/test/mock"
+echo "$(invoke_url "$api_id" test)/mock"

@@ -3,24 +3,17 @@ invoke a Lambda function", with the example function from examples/lambda/s3-thu
 
 from __future__ import annotations
 
-import io
 import json
 import time
 import uuid
-import zipfile
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lambda" / "s3-thumbnail-notes" / "lambda_function.py"
+from tests.support.lambda_code import ROLE, zip_directory
 
-
-def _zip(source: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.write(source, "lambda_function.py")
-    return buffer.getvalue()
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "lambda" / "s3-thumbnail-notes"
 
 
 def _wait_for_object(s3, bucket: str, key: str, timeout: float = 60.0) -> bytes:
@@ -40,8 +33,8 @@ def triggered_bucket(client_factory):
     suffix = uuid.uuid4().hex[:10]
     bucket, function = f"notes-{suffix}", f"notes-{suffix}"
     arn = lam.create_function(
-        FunctionName=function, Runtime="python3.12", Role="arn:aws:iam::000000000000:role/lambda-role",
-        Handler="lambda_function.lambda_handler", Code={"ZipFile": _zip(EXAMPLE)}, Timeout=30,
+        FunctionName=function, Runtime="python3.12", Role=ROLE,
+        Handler="lambda_function.lambda_handler", Code={"ZipFile": zip_directory(EXAMPLE)}, Timeout=30,
     )["FunctionArn"]
     lam.add_permission(FunctionName=function, StatementId="s3", Action="lambda:InvokeFunction",
                        Principal="s3.amazonaws.com", SourceArn=f"arn:aws:s3:::{bucket}")

@@ -4,7 +4,6 @@ it, running the site's JavaScript and applying its stylesheet, both fetched from
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
@@ -14,6 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.support.website import web_request, website_host
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "static-site"
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
@@ -39,13 +40,8 @@ def site(server, aws_cli_env) -> str:
 
 
 def fetch(server, bucket: str, path: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request(method, path, headers={"Host": f"{bucket}.s3-website.localhost:{server.port}"})
-        response = conn.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        conn.close()
+    response = web_request(server.port, website_host(bucket, server.port), path, method)
+    return response.status, response.headers, response.body
 
 
 def test_published_configuration(s3, site):
@@ -101,14 +97,9 @@ def test_assets_keep_their_content_types(server, site):
 
 
 def test_path_form_serves_the_same_site(server, site):
-    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    try:
-        conn.request("GET", f"/_overcast/s3-website/{site}/docs/")
-        response = conn.getresponse()
-        assert response.status == 200
-        assert b"The index document of the docs/ folder." in response.read()
-    finally:
-        conn.close()
+    response = web_request(server.port, None, f"/_overcast/s3-website/{site}/docs/")
+    assert response.status == 200
+    assert b"The index document of the docs/ folder." in response.body
 
 
 def chromium_binary() -> str:

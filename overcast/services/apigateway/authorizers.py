@@ -53,10 +53,7 @@ class AuthorizerOps(ApiOps):
         return authorizer
 
     def _authorizer(self, doc: dict[str, Any], authorizer_id: str) -> dict[str, Any]:
-        authorizer = doc["authorizers"].get(authorizer_id)
-        if authorizer is None:
-            raise errors.NotFound("Invalid Authorizer identifier specified")
-        return authorizer
+        return errors.require(doc["authorizers"].get(authorizer_id), "Invalid Authorizer identifier specified")
 
     def get_authorizer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._authorizer(self.api(ctx, params["restApiId"]), params["authorizerId"])

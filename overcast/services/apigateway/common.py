@@ -31,32 +31,37 @@ def compact(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None}
 
 
+def status_response(parent: dict[str, Any], collection: str, status_code: str) -> dict[str, Any]:
+    """A method's or an integration's response for one status code."""
+    return errors.require((parent.get(collection) or {}).get(status_code), errors.response_not_found)
+
+
+def delete_status_response(parent: dict[str, Any], collection: str, status_code: str) -> None:
+    """Remove a method's or an integration's response; an emptied map goes too, as AWS leaves
+    it out of its answers."""
+    status_response(parent, collection, status_code)
+    del parent[collection][status_code]
+    if not parent[collection]:
+        del parent[collection]
+
+
 class ApiOps:
     store: ApiGatewayStore
 
     def api(self, ctx: RequestContext, api_id: str) -> dict[str, Any]:
-        doc = self.store.get("restapi", ctx.account_id, ctx.region, api_id)
-        if doc is None:
-            raise errors.api_not_found(ctx.account_id, api_id)
-        return doc
+        return errors.require(self.store.get("restapi", ctx.account_id, ctx.region, api_id),
+                              lambda: errors.api_not_found(ctx.account_id, api_id))
 
     async def save(self, ctx: RequestContext, doc: dict[str, Any]) -> None:
         await self.store.put("restapi", ctx.account_id, ctx.region, doc["api"]["id"], doc)
 
     def resource(self, doc: dict[str, Any], resource_id: str) -> dict[str, Any]:
-        resource = doc["resources"].get(resource_id)
-        if resource is None:
-            raise errors.resource_not_found()
-        return resource
+        return errors.require(doc["resources"].get(resource_id), errors.resource_not_found)
 
     def method(self, doc: dict[str, Any], resource_id: str, http_method: str) -> dict[str, Any]:
-        method = self.resource(doc, resource_id).get("resourceMethods", {}).get(http_method.upper())
-        if method is None:
-            raise errors.method_not_found()
-        return method
+        methods = self.resource(doc, resource_id).get("resourceMethods", {})
+        return errors.require(methods.get(http_method.upper()), errors.method_not_found)
 
     def integration(self, doc: dict[str, Any], resource_id: str, http_method: str) -> dict[str, Any]:
-        integration = self.method(doc, resource_id, http_method).get("methodIntegration")
-        if integration is None:
-            raise errors.integration_not_found()
-        return integration
+        return errors.require(self.method(doc, resource_id, http_method).get("methodIntegration"),
+                              errors.integration_not_found)

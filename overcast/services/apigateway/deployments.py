@@ -74,10 +74,7 @@ class DeploymentOps(ApiOps):
         return deployment_view(deployment)
 
     def _deployment(self, doc: dict[str, Any], deployment_id: str) -> dict[str, Any]:
-        deployment = doc["deployments"].get(deployment_id)
-        if deployment is None:
-            raise errors.deployment_not_found()
-        return deployment
+        return errors.require(doc["deployments"].get(deployment_id), errors.deployment_not_found)
 
     def get_deployment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])

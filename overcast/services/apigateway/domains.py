@@ -24,10 +24,8 @@ class DomainOps:
     store: ApiGatewayStore
 
     def domain(self, ctx: RequestContext, name: str) -> dict[str, Any]:
-        domain = self.store.get("domain", ctx.account_id, ctx.region, name)
-        if domain is None:
-            raise errors.NotFound("Invalid domain name identifier specified")
-        return domain
+        return errors.require(self.store.get("domain", ctx.account_id, ctx.region, name),
+                              "Invalid domain name identifier specified")
 
     async def create_domain_name(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = (params.get("domainName") or "").lower()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from overcast.protocol.errors import ServiceError
+
+T = TypeVar("T")
 
 
 class NotFound(ServiceError):
@@ -28,6 +33,13 @@ class TooManyRequests(ServiceError):
 class LimitExceeded(ServiceError):
     code = "LimitExceededException"
     status = 429
+
+
+def require(found: T | None, missing: str | Callable[[], ServiceError]) -> T:
+    """`found`, unless it is None: then NotFound(missing), or the error `missing` makes."""
+    if found is None:
+        raise NotFound(missing) if isinstance(missing, str) else missing()
+    return found
 
 
 def api_not_found(account: str, api_id: str) -> NotFound:

@@ -7,7 +7,7 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
-from overcast.services.apigateway.common import ApiOps, compact
+from overcast.services.apigateway.common import ApiOps, compact, delete_status_response, status_response
 from overcast.services.apigateway.methods import check_http_method, check_status_code
 from overcast.services.apigateway.patch import apply_patch
 
@@ -128,11 +128,8 @@ class IntegrationOps(ApiOps):
         return response
 
     def _integration_response(self, doc: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
-        response = (integration.get("integrationResponses") or {}).get(params["statusCode"])
-        if response is None:
-            raise errors.response_not_found()
-        return response
+        parent = self.integration(doc, params["resourceId"], params["httpMethod"])
+        return status_response(parent, "integrationResponses", params["statusCode"])
 
     def get_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._integration_response(self.api(ctx, params["restApiId"]), params)
@@ -146,10 +143,7 @@ class IntegrationOps(ApiOps):
 
     async def delete_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])
-        self._integration_response(doc, params)
-        integration = self.integration(doc, params["resourceId"], params["httpMethod"])
-        del integration["integrationResponses"][params["statusCode"]]
-        if not integration["integrationResponses"]:
-            del integration["integrationResponses"]
+        parent = self.integration(doc, params["resourceId"], params["httpMethod"])
+        delete_status_response(parent, "integrationResponses", params["statusCode"])
         await self.save(ctx, doc)
         return {}

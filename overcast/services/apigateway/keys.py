@@ -25,10 +25,8 @@ class ApiKeyOps:
     store: ApiGatewayStore
 
     def api_key(self, ctx: RequestContext, key_id: str) -> dict[str, Any]:
-        key = self.store.get("apikey", ctx.account_id, ctx.region, key_id)
-        if key is None:
-            raise errors.NotFound("Invalid API Key identifier specified")
-        return key
+        return errors.require(self.store.get("apikey", ctx.account_id, ctx.region, key_id),
+                              "Invalid API Key identifier specified")
 
     async def create_api_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         value = params.get("value") or "".join(secrets.choice(_KEY_ALPHABET) for _ in range(40))

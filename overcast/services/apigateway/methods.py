@@ -8,7 +8,7 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
-from overcast.services.apigateway.common import ApiOps, compact
+from overcast.services.apigateway.common import ApiOps, compact, delete_status_response, status_response
 from overcast.services.apigateway.patch import apply_patch
 
 HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "OPTIONS", "HEAD", "ANY")
@@ -109,11 +109,8 @@ class MethodOps(ApiOps):
         return response
 
     def _method_response(self, doc: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-        method = self.method(doc, params["resourceId"], params["httpMethod"])
-        response = (method.get("methodResponses") or {}).get(params["statusCode"])
-        if response is None:
-            raise errors.response_not_found()
-        return response
+        parent = self.method(doc, params["resourceId"], params["httpMethod"])
+        return status_response(parent, "methodResponses", params["statusCode"])
 
     def get_method_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._method_response(self.api(ctx, params["restApiId"]), params)
@@ -127,10 +124,7 @@ class MethodOps(ApiOps):
 
     async def delete_method_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])
-        self._method_response(doc, params)
-        method = self.method(doc, params["resourceId"], params["httpMethod"])
-        del method["methodResponses"][params["statusCode"]]
-        if not method["methodResponses"]:
-            del method["methodResponses"]
+        parent = self.method(doc, params["resourceId"], params["httpMethod"])
+        delete_status_response(parent, "methodResponses", params["statusCode"])
         await self.save(ctx, doc)
         return {}

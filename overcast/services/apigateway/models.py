@@ -50,10 +50,7 @@ class ModelOps(ApiOps):
         return model
 
     def _model(self, doc: dict[str, Any], name: str) -> dict[str, Any]:
-        model = doc["models"].get(name)
-        if model is None:
-            raise model_not_found(name)
-        return model
+        return errors.require(doc["models"].get(name), lambda: model_not_found(name))
 
     def get_model(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._model(self.api(ctx, params["restApiId"]), params["modelName"])
@@ -102,10 +99,8 @@ class ModelOps(ApiOps):
         return validator
 
     def _validator(self, doc: dict[str, Any], validator_id: str) -> dict[str, Any]:
-        validator = doc["validators"].get(validator_id)
-        if validator is None:
-            raise errors.NotFound("Invalid Request Validator identifier specified")
-        return validator
+        return errors.require(doc["validators"].get(validator_id),
+                              "Invalid Request Validator identifier specified")
 
     def get_request_validator(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._validator(self.api(ctx, params["restApiId"]), params["requestValidatorId"])

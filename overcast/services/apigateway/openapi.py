@@ -339,9 +339,7 @@ class OpenApiOps(ApiOps):
 
     def get_export(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])
-        stage = doc["stages"].get(params["stageName"])
-        if stage is None:
-            raise errors.stage_not_found()
+        stage = errors.require(doc["stages"].get(params["stageName"]), errors.stage_not_found)
         kind = params.get("exportType")
         if kind not in ("oas30", "swagger"):
             raise errors.BadRequest(f"No export type found for: {kind}")

@@ -94,6 +94,14 @@ def _get(doc: dict[str, Any], segments: list[str]) -> Any:
     return cur
 
 
+def _member_dict(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """doc[name] as a dict to change in place, made when absent (or present as null)."""
+    target = doc.get(name)
+    if target is None:
+        target = doc[name] = {}
+    return target
+
+
 def _apply(doc: dict[str, Any], op: str, segments: list[str], value: Any, spec: Spec, path: str) -> None:
     name = segments[0]
     if name not in spec:
@@ -102,16 +110,15 @@ def _apply(doc: dict[str, Any], op: str, segments: list[str], value: Any, spec: 
     rest = segments[1:]
     if isinstance(kind, tuple):
         container, inner = kind
-        if container == "map":
-            if not rest:
-                if op == "remove":
-                    doc.pop(name, None)
-                    return
+        if not rest and container != "list":
+            # A whole map or object can only be removed through its own path.
+            if op != "remove":
                 raise _invalid(op, path, spec)
+            doc.pop(name, None)
+            return
+        if container == "map":
             key = "/".join(rest)
-            target = doc.setdefault(name, {}) if doc.get(name) is not None else doc.setdefault(name, {})
-            if target is None:
-                target = doc[name] = {}
+            target = _member_dict(doc, name)
             if op == "remove":
                 if key not in target:
                     raise BadRequest(f"Invalid patch path {path}")
@@ -142,17 +149,10 @@ def _apply(doc: dict[str, Any], op: str, segments: list[str], value: Any, spec: 
             doc[name] = items
             return
         if container == "object":
-            if not rest:
-                if op == "remove":
-                    doc.pop(name, None)
-                    return
-                raise _invalid(op, path, spec)
             member = rest[0]
             if member not in inner:
                 raise _invalid(op, path, {f"{name}/{m}": k for m, k in inner.items()})
-            target = doc.get(name)
-            if target is None:
-                target = doc[name] = {}
+            target = _member_dict(doc, name)
             if op == "remove":
                 target.pop(member, None)
             else:

@@ -6,7 +6,7 @@ The control plane is split by concern into the sibling modules mixed in here; th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
 from overcast.services.apigateway.authorizers import AuthorizerOps
@@ -23,9 +23,13 @@ from overcast.services.apigateway.restapis import RestApiOps
 from overcast.services.apigateway.stages import StageOps
 from overcast.services.apigateway.store import ApiGatewayStore
 from overcast.services.apigateway.tags import TagOps
+from overcast.services.apigateway.usage_meter import UsageMeter
 from overcast.services.apigateway.usage_plans import UsagePlanOps
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
+
+if TYPE_CHECKING:
+    from overcast.services.apigateway.invoke.gateway import Gateway
 
 
 class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps, StageOps, ModelOps,
@@ -36,20 +40,19 @@ class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps
     def __init__(self, runtime: ServiceRuntime):
         BaseProvider.__init__(self, runtime)
         self.store = ApiGatewayStore(self.db)
-        self.usage_counts = {}
-        self._gateway = None
+        self.usage = UsageMeter(self.db)
+        self._gateway: Gateway | None = None
 
     def start(self) -> None:
         self.store.load()
-        self.usage_counts.update(self.store.load_usage())
+        self.usage.load()
         self.runtime.health["apigateway"] = {"restApis": len(self.store.docs["restapi"])}
 
     def stop(self) -> None:
-        if self.usage_counts:
-            self.store.save_usage_blocking(self.usage_counts)
+        self.usage.flush_blocking()
 
     @property
-    def gateway(self) -> Any:
+    def gateway(self) -> Gateway:
         """The data plane, built on the first invocation."""
         if self._gateway is None:
             from overcast.services.apigateway.invoke.gateway import Gateway

@@ -12,7 +12,7 @@ from overcast.services.apigateway.patch import apply_patch
 from overcast.services.apigateway.store import new_id
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
-DEFAULT_MODELS = {
+DEFAULT_MODELS: dict[str, dict[str, Any]] = {
     "Empty": {"$schema": DRAFT4, "title": "Empty Schema", "type": "object"},
     "Error": {"$schema": DRAFT4, "title": "Error Schema", "type": "object",
               "properties": {"message": {"type": "string"}}},

@@ -97,10 +97,7 @@ class StageOps(ApiOps):
         return stage
 
     def _stage(self, doc: dict[str, Any], name: str) -> dict[str, Any]:
-        stage = doc["stages"].get(name)
-        if stage is None:
-            raise errors.stage_not_found()
-        return stage
+        return errors.require(doc["stages"].get(name), errors.stage_not_found)
 
     def get_stage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._stage(self.api(ctx, params["restApiId"]), params["stageName"])

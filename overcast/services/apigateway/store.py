@@ -12,6 +12,7 @@ import secrets
 import string
 from typing import Any
 
+from overcast.services.apigateway.usage_meter import MIGRATION as USAGE_MIGRATION
 from overcast.storage.interface import Database, Migration
 
 MIGRATIONS = [
@@ -19,9 +20,10 @@ MIGRATIONS = [
         "CREATE TABLE apigateway_docs (account TEXT NOT NULL, region TEXT NOT NULL, kind TEXT NOT NULL, "
         "id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, kind, id))",
     ]),
+    USAGE_MIGRATION,
 ]
 
-KINDS = ("restapi", "apikey", "usageplan", "account", "domain", "usage")
+KINDS = ("restapi", "apikey", "usageplan", "account", "domain")
 _ALPHABET = string.ascii_lowercase + string.digits
 
 Key = tuple[str, str, str]  # (account, region, id)
@@ -84,17 +86,3 @@ class ApiGatewayStore:
             return None
         doc = self.docs["restapi"].get((where[0], where[1], api_id))
         return None if doc is None else (where[0], where[1], doc)
-
-    # -- usage counters ------------------------------------------------------------------------
-    # Counted in memory on the request path and saved at shutdown: a usage count is a meter,
-    # not acknowledged data, and a write per metered request would cost more than it is worth.
-
-    def load_usage(self) -> dict[tuple[str, str, str, str, str], int]:
-        doc = self.get("usage", "*", "*", "counts") or {}
-        return {tuple(key.split("|")): count for key, count in doc.items()}  # type: ignore[misc]
-
-    def save_usage_blocking(self, counts: dict[tuple[str, str, str, str, str], int]) -> None:
-        text = json.dumps({"|".join(key): count for key, count in counts.items()})
-        self.db.write_blocking(lambda tx: tx.execute(
-            "INSERT INTO apigateway_docs (account, region, kind, id, doc) VALUES ('*', '*', 'usage', 'counts', ?) "
-            "ON CONFLICT (account, region, kind, id) DO UPDATE SET doc = excluded.doc", (text,)))

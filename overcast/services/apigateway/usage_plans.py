@@ -10,6 +10,7 @@ from overcast.services.apigateway import errors
 from overcast.services.apigateway.common import compact, page
 from overcast.services.apigateway.patch import apply_patch
 from overcast.services.apigateway.store import ApiGatewayStore, new_id
+from overcast.services.apigateway.usage_meter import UsageMeter
 
 PLAN_PATCH = {
     "name": "str", "description": "str", "productCode": "str",
@@ -22,14 +23,11 @@ def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
 
 class UsagePlanOps:
     store: ApiGatewayStore
-    # (account, region, plan id, key id, day) -> requests counted; kept by the data plane
-    usage_counts: dict[tuple[str, str, str, str, str], int]
+    usage: UsageMeter  # requests counted by the data plane
 
     def usage_plan(self, ctx: RequestContext, plan_id: str) -> dict[str, Any]:
-        plan = self.store.get("usageplan", ctx.account_id, ctx.region, plan_id)
-        if plan is None:
-            raise errors.NotFound("Invalid Usage Plan ID specified")
-        return plan
+        return errors.require(self.store.get("usageplan", ctx.account_id, ctx.region, plan_id),
+                              "Invalid Usage Plan ID specified")
 
     def _check_api_stages(self, ctx: RequestContext, stages: list[dict[str, Any]]) -> None:
         for entry in stages:
@@ -147,14 +145,14 @@ class UsagePlanOps:
             days = []
             day = start
             while day <= end:
-                used = self.usage_counts.get((ctx.account_id, ctx.region, plan["id"], key_id, day.isoformat()), 0)
+                used = self.usage.counts.get((ctx.account_id, ctx.region, plan["id"], key_id, day.isoformat()), 0)
                 days.append([used, (limit - used) if limit is not None else 0])
                 day += dt.timedelta(days=1)
             items[key_id] = days
         return {"usagePlanId": plan["id"], "startDate": params["startDate"], "endDate": params["endDate"],
                 "items": items}
 
-    def update_usage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    async def update_usage(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         """Grant (or take back) quota for one key: /keys/{keyId}/remaining sets what is left in the
         current period, by adjusting today's count."""
         plan = self.usage_plan(ctx, params["usagePlanId"])
@@ -167,10 +165,11 @@ class UsagePlanOps:
             if operation.get("path") != f"/keys/{key_id}/remaining" or limit is None:
                 raise errors.BadRequest(f"Invalid patch path {operation.get('path')}")
             remaining = int(operation.get("value") or 0)
-            used_before_today = sum(v for (a, r, p, k, day), v in self.usage_counts.items()
+            used_before_today = sum(v for (a, r, p, k, day), v in self.usage.counts.items()
                                     if (a, r, p, k) == (ctx.account_id, ctx.region, plan["id"], key_id)
                                     and day != today.isoformat())
             slot = (ctx.account_id, ctx.region, plan["id"], key_id, today.isoformat())
-            self.usage_counts[slot] = max(int(limit) - remaining - used_before_today, 0)
+            self.usage.set(slot, max(int(limit) - remaining - used_before_today, 0))
+        await self.usage.persist()
         day = today.isoformat()
         return self.get_usage(ctx, {"usagePlanId": plan["id"], "keyId": key_id, "startDate": day, "endDate": day})

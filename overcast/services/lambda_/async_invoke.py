@@ -63,8 +63,9 @@ class AsyncInvokeOps(LambdaBase):
             self._ensure_worker()
 
     def stop_async_worker(self) -> None:
-        if getattr(self, "_worker", None) is not None:
-            self._worker.cancel()  # type: ignore[union-attr]
+        worker: asyncio.Task | None = getattr(self, "_worker", None)  # absent if start never ran
+        if worker is not None:
+            worker.cancel()
         for task in list(getattr(self, "_running", ())):
             task.cancel()
 
@@ -171,7 +172,7 @@ class AsyncInvokeOps(LambdaBase):
             await self._finish(event_id)
             return
         try:
-            version = self.resolve_version(None, record, qualifier, for_invoke=True)  # type: ignore[arg-type]
+            version = self.resolve_version(record, qualifier, for_invoke=True)
             qualified = f"{record.arn}:{qualifier}" if qualifier else record.arn
             result = await self.run_invocation(record, version, payload, request_id=doc["request_id"],
                                                qualified_arn=qualified)

@@ -57,8 +57,7 @@ class LambdaBase(BaseProvider):
             raise ResourceNotFound(f"Function not found: {self.function_arn(ctx, ref.name, qualifier)}")
         return record, qualifier
 
-    def resolve_version(self, ctx: RequestContext, record: FunctionRecord, qualifier: str | None,
-                        for_invoke: bool = False) -> str:
+    def resolve_version(self, record: FunctionRecord, qualifier: str | None, for_invoke: bool = False) -> str:
         """The version a qualifier selects ($LATEST, a number, or an alias's version)."""
         if qualifier in (None, LATEST):
             return LATEST

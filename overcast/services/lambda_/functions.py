@@ -175,7 +175,7 @@ class FunctionOps(LambdaBase):
 
     async def get_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
-        version = self.resolve_version(ctx, record, qualifier)
+        version = self.resolve_version(record, qualifier)
         _, code = self.version_doc(record, version)
         out: dict[str, Any] = {
             "Configuration": self.configuration(record, version),
@@ -192,12 +192,12 @@ class FunctionOps(LambdaBase):
 
     async def get_function_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
-        return self.configuration(record, self.resolve_version(ctx, record, qualifier))
+        return self.configuration(record, self.resolve_version(record, qualifier))
 
     async def list_functions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         all_versions = params.get("FunctionVersion") == "ALL"
         items: list[dict[str, Any]] = []
-        for record in self.store.list(ctx.account_id, ctx.region):
+        for record in self.store.functions_in(ctx.account_id, ctx.region):
             if all_versions:
                 items.append(self.configuration(record, LATEST))
                 items.extend(self.configuration(record, version)

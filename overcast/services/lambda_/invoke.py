@@ -100,7 +100,7 @@ class InvokeOps(LambdaBase):
             operation = "InvokeAsync" if invocation_type == "Event" else "Invoke"
             raise RequestTooLarge(f"Request must be smaller than {limit} bytes for the {operation} operation")
         check_payload(payload)
-        version = self.resolve_version(ctx, record, qualifier, for_invoke=True)
+        version = self.resolve_version(record, qualifier, for_invoke=True)
         if invocation_type == "DryRun":
             return {"StatusCode": 204}
         qualified_arn = f"{record.arn}:{qualifier}" if qualifier else record.arn

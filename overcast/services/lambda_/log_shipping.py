@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.services.lambda_.runtime.spec import FunctionSpec
@@ -68,21 +68,19 @@ class LogShipper:
 
     async def _ensure(self, account: str, region: str, group: str, stream: str) -> None:
         if (account, region, group) not in self._known_groups:
-            try:
-                await self.internal.call("logs", "CreateLogGroup", {"logGroupName": group},
-                                         account_id=account, region=region)
-            except ServiceError as e:
-                if e.code != "ResourceAlreadyExistsException":
-                    raise
+            await self._create("CreateLogGroup", {"logGroupName": group}, account, region)
             self._known_groups.add((account, region, group))
         if (account, region, group, stream) not in self._known_streams:
-            try:
-                await self.internal.call("logs", "CreateLogStream", {"logGroupName": group, "logStreamName": stream},
-                                         account_id=account, region=region)
-            except ServiceError as e:
-                if e.code != "ResourceAlreadyExistsException":
-                    raise
+            await self._create("CreateLogStream", {"logGroupName": group, "logStreamName": stream}, account, region)
             self._known_streams.add((account, region, group, stream))
+
+    async def _create(self, operation: str, params: dict[str, Any], account: str, region: str) -> None:
+        """Create a log group or stream; one that exists already (made by anyone) will do."""
+        try:
+            await self.internal.call("logs", operation, params, account_id=account, region=region)
+        except ServiceError as e:
+            if e.code != "ResourceAlreadyExistsException":
+                raise
 
     async def _ship(self, key: tuple[str, str, str, str], events: list[tuple[int, str]]) -> None:
         account, region, group, stream = key

@@ -22,19 +22,23 @@ def principal_of(principal: str) -> Any:
     return {"AWS": principal}
 
 
+def _check_policy_revision(record: FunctionRecord, revision_id: str | None) -> None:
+    if revision_id and revision_id != record.policy_revision:
+        raise PreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the "
+                                 "GetPolicy API to retrieve the latest Revision Id")
+
+
 class PolicyOps(LambdaBase):
     def _policy_target(self, record: FunctionRecord, qualifier: str | None) -> tuple[str, str]:
         if qualifier:
-            self.resolve_version(None, record, qualifier)  # type: ignore[arg-type]
+            self.resolve_version(record, qualifier)
             return qualifier, f"{record.arn}:{qualifier}"
         return "", record.arn
 
     async def add_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
         key, resource = self._policy_target(record, qualifier)
-        if params.get("RevisionId") and params["RevisionId"] != record.policy_revision:
-            raise PreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the "
-                                     "GetPolicy API to retrieve the latest Revision Id")
+        _check_policy_revision(record, params.get("RevisionId"))
         statements = record.policy.setdefault(key, [])
         sid = params["StatementId"]
         if any(s["Sid"] == sid for s in statements):
@@ -63,9 +67,7 @@ class PolicyOps(LambdaBase):
     async def remove_permission(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
         key, _ = self._policy_target(record, qualifier)
-        if params.get("RevisionId") and params["RevisionId"] != record.policy_revision:
-            raise PreconditionFailed("The Revision Id provided does not match the latest Revision Id. Call the "
-                                     "GetPolicy API to retrieve the latest Revision Id")
+        _check_policy_revision(record, params.get("RevisionId"))
         statements = record.policy.get(key) or []
         remaining = [s for s in statements if s["Sid"] != params["StatementId"]]
         if len(remaining) == len(statements):

@@ -28,11 +28,6 @@ from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
 from overcast.services.lambda_.versions import VersionOps
 
-# Not in the shared settings table yet: read here so they can be tuned without a code change.
-ACCOUNT_CONCURRENCY = int(os.environ.get("OVERCAST_LAMBDA_CONCURRENCY", "1000"))
-IDLE_TIMEOUT_S = float(os.environ.get("OVERCAST_LAMBDA_IDLE_TIMEOUT", "600"))
-
-
 WORK_PREFIX = "overcast-lambda-"
 
 
@@ -80,9 +75,10 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
         self.launcher = Launcher(self.work_root)
         self.log_shipper = LogShipper(runtime.internal)
+        self.account_concurrency = self.config.lambda_concurrency
         self.pool = ExecutionPool(self.launcher, self.log_shipper, self.work_root,
-                                  account_limit=ACCOUNT_CONCURRENCY, idle_timeout_s=IDLE_TIMEOUT_S)
-        self.account_concurrency = ACCOUNT_CONCURRENCY
+                                  account_limit=self.account_concurrency,
+                                  idle_timeout_s=self.config.lambda_idle_timeout)
         self._specs = {}
 
     def start(self) -> None:

@@ -46,7 +46,7 @@ class SettingsOps(LambdaBase):
     # -- concurrency --------------------------------------------------------------------------
 
     def _reserved_total(self, ctx: RequestContext, excluding: str | None = None) -> int:
-        return sum(r.reserved_concurrency or 0 for r in self.store.list(ctx.account_id, ctx.region)
+        return sum(r.reserved_concurrency or 0 for r in self.store.functions_in(ctx.account_id, ctx.region)
                    if r.name != excluding)
 
     async def put_function_concurrency(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +79,7 @@ class SettingsOps(LambdaBase):
     def _eic_key(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[FunctionRecord, str]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
         qualifier = qualifier or LATEST
-        self.resolve_version(ctx, record, qualifier)
+        self.resolve_version(record, qualifier)
         return record, qualifier
 
     @staticmethod
@@ -143,7 +143,7 @@ class SettingsOps(LambdaBase):
     # -- account ------------------------------------------------------------------------------
 
     async def get_account_settings(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        records = self.store.list(ctx.account_id, ctx.region)
+        records = self.store.functions_in(ctx.account_id, ctx.region)
         total = sum(r.code.size + sum(v["code"]["size"] for v in r.versions.values()) for r in records)
         return {
             "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,

@@ -41,7 +41,7 @@ class LambdaStore:
     def get(self, account: str, region: str, name: str) -> FunctionRecord | None:
         return self.functions.get((account, region, name))
 
-    def list(self, account: str, region: str) -> list[FunctionRecord]:
+    def functions_in(self, account: str, region: str) -> list[FunctionRecord]:
         return sorted((r for (a, g, _), r in self.functions.items() if a == account and g == region),
                       key=lambda r: r.name)
 

@@ -106,32 +106,26 @@ def check_role(role: str | None) -> None:
         raise validation_error(role, "role", f"Member must satisfy regular expression pattern: {ROLE_PATTERN}")
 
 
+def _check_range(value: int | None, member: str, low: int, high: int) -> None:
+    if value is None or value < low:
+        raise validation_error(value, member, f"Member must have value greater than or equal to {low}")
+    if value > high:
+        raise validation_error(value, member, f"Member must have value less than or equal to {high}")
+
+
 def check_memory(memory: int | None) -> None:
-    if memory is None:
-        return
-    if memory < 128:
-        raise validation_error(memory, "memorySize", "Member must have value greater than or equal to 128")
-    if memory > 10240:
-        raise validation_error(memory, "memorySize", "Member must have value less than or equal to 10240")
+    if memory is not None:
+        _check_range(memory, "memorySize", 128, 10240)
 
 
 def check_timeout(timeout: int | None) -> None:
-    if timeout is None:
-        return
-    if timeout < 1:
-        raise validation_error(timeout, "timeout", "Member must have value greater than or equal to 1")
-    if timeout > 900:
-        raise validation_error(timeout, "timeout", "Member must have value less than or equal to 900")
+    if timeout is not None:
+        _check_range(timeout, "timeout", 1, 900)
 
 
 def check_ephemeral(storage: dict | None) -> None:
-    if not storage:
-        return
-    size = storage.get("Size")
-    if size is None or size < 512:
-        raise validation_error(size, "ephemeralStorage.size", "Member must have value greater than or equal to 512")
-    if size > 10240:
-        raise validation_error(size, "ephemeralStorage.size", "Member must have value less than or equal to 10240")
+    if storage:
+        _check_range(storage.get("Size"), "ephemeralStorage.size", 512, 10240)
 
 
 def check_environment(environment: dict | None) -> None:

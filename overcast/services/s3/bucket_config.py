@@ -364,7 +364,7 @@ class BucketConfigOperations:
                 fields[f"ArgumentName{number}"] = f"{arn}, null"
                 fields[f"ArgumentValue{number}"] = f"Not authorized to invoke function [{arn}]"
         if fields:
-            raise InvalidArgument("Unable to validate the following destination configurations", **fields)
+            raise InvalidArgument("Unable to validate the following destination configurations", members=fields)
 
     def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return dict(self._section(params["Bucket"], "Notification") or {})

@@ -42,7 +42,7 @@ class BucketOperations:
         region = bucket_region(ctx.region, configuration.get("LocationConstraint"))
         store = self.store
         record = Bucket(name=name, account_id=ctx.account_id, region=region,
-                        created=round(self.clock.time(), 3))  # type: ignore[attr-defined]
+                        created=round(self.clock.time(), 3))
 
         def write(tx: Tx) -> bool:
             existing = store.tx_get_bucket(tx, name)

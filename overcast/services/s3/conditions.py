@@ -33,44 +33,43 @@ def _epoch_seconds(value: Any) -> float | None:
     return None
 
 
-def check_read(params: dict[str, Any], obj: StoredObject) -> None:
-    """For GetObject and HeadObject: 412 or 304, or return normally to serve the object."""
-    if_match = params.get("IfMatch")
+def _failed_condition(obj: StoredObject, if_match: str | None, if_unmodified_since: Any,
+                      if_none_match: str | None, if_modified_since: Any) -> str | None:
+    """The header (by its HTTP name) whose condition the object fails, in RFC 7232's order;
+    None when every condition given holds."""
     if if_match is not None:
         if not etag_matches(if_match, obj.etag):
-            raise PreconditionFailed("If-Match")
+            return "If-Match"
     else:
-        unmodified_since = _epoch_seconds(params.get("IfUnmodifiedSince"))
+        unmodified_since = _epoch_seconds(if_unmodified_since)
         if unmodified_since is not None and obj.last_modified_second > unmodified_since:
-            raise PreconditionFailed("If-Unmodified-Since")
-    if_none_match = params.get("IfNoneMatch")
+            return "If-Unmodified-Since"
     if if_none_match is not None:
         if etag_matches(if_none_match, obj.etag):
-            raise NotModified(_validators(obj))
+            return "If-None-Match"
     else:
-        modified_since = _epoch_seconds(params.get("IfModifiedSince"))
+        modified_since = _epoch_seconds(if_modified_since)
         if modified_since is not None and obj.last_modified_second <= modified_since:
-            raise NotModified(_validators(obj))
+            return "If-Modified-Since"
+    return None
+
+
+def check_read(params: dict[str, Any], obj: StoredObject) -> None:
+    """For GetObject and HeadObject: 412 or 304, or return normally to serve the object."""
+    failed = _failed_condition(obj, params.get("IfMatch"), params.get("IfUnmodifiedSince"),
+                               params.get("IfNoneMatch"), params.get("IfModifiedSince"))
+    if failed in ("If-Match", "If-Unmodified-Since"):
+        raise PreconditionFailed(failed)
+    if failed is not None:
+        raise NotModified(_validators(obj))
 
 
 def check_copy_source(params: dict[str, Any], obj: StoredObject) -> None:
     """CopyObject's x-amz-copy-source-if-* headers: every failure is a 412 (never 304)."""
-    if_match = params.get("CopySourceIfMatch")
-    if if_match is not None:
-        if not etag_matches(if_match, obj.etag):
-            raise PreconditionFailed("x-amz-copy-source-If-Match")
-    else:
-        unmodified_since = _epoch_seconds(params.get("CopySourceIfUnmodifiedSince"))
-        if unmodified_since is not None and obj.last_modified_second > unmodified_since:
-            raise PreconditionFailed("x-amz-copy-source-If-Unmodified-Since")
-    if_none_match = params.get("CopySourceIfNoneMatch")
-    if if_none_match is not None:
-        if etag_matches(if_none_match, obj.etag):
-            raise PreconditionFailed("x-amz-copy-source-If-None-Match")
-    else:
-        modified_since = _epoch_seconds(params.get("CopySourceIfModifiedSince"))
-        if modified_since is not None and obj.last_modified_second <= modified_since:
-            raise PreconditionFailed("x-amz-copy-source-If-Modified-Since")
+    failed = _failed_condition(obj, params.get("CopySourceIfMatch"), params.get("CopySourceIfUnmodifiedSince"),
+                               params.get("CopySourceIfNoneMatch"), params.get("CopySourceIfModifiedSince"))
+    if failed is not None:
+        raise PreconditionFailed(f"x-amz-copy-source-{failed}")
 
 
 def validate_write_conditions(params: dict[str, Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -83,7 +84,7 @@ def scan(store: S3Store, bucket: str, prefix: str, delimiter: str, marker: str, 
         cursor, inclusive = rows[-1][0], False
 
 
-def _encoder(encoding_type: str | None):
+def _encoder(encoding_type: str | None) -> Callable[[str], str]:
     if encoding_type is None:
         return lambda value: value
     if encoding_type.lower() != "url":
@@ -117,6 +118,17 @@ def decode_token(token: str) -> str:
     except (binascii.Error, ValueError):
         raise InvalidArgument("The continuation token provided is incorrect",
                               ArgumentName="continuation-token", ArgumentValue=token) from None
+
+
+def _add_grouping_members(out: dict[str, Any], params: dict[str, Any], encode: Callable[[str], str],
+                          common_prefixes: list[str], delimiter: str) -> None:
+    """CommonPrefixes, Delimiter and EncodingType, which every listing answers alike."""
+    if common_prefixes:
+        out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in common_prefixes]
+    if delimiter:
+        out["Delimiter"] = encode(delimiter)
+    if params.get("EncodingType"):
+        out["EncodingType"] = params["EncodingType"]
 
 
 class ListingOperations:
@@ -162,12 +174,7 @@ class ListingOperations:
         }
         if page.rows:
             out["Contents"] = self._contents(page, encode, owner)
-        if page.common_prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.common_prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-        if params.get("EncodingType"):
-            out["EncodingType"] = params["EncodingType"]
+        _add_grouping_members(out, params, encode, page.common_prefixes, delimiter)
         if token is not None:
             out["ContinuationToken"] = token
         if start_after:
@@ -195,16 +202,11 @@ class ListingOperations:
         }
         if page.rows:
             out["Contents"] = self._contents(page, encode, owner_of(record.account_id))
-        if page.common_prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in page.common_prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-            # Without a delimiter the client pages from the last key itself; S3 sends
-            # NextMarker only when a delimiter was given.
-            if page.truncated and page.last is not None:
-                out["NextMarker"] = encode(page.last)
-        if params.get("EncodingType"):
-            out["EncodingType"] = params["EncodingType"]
+        _add_grouping_members(out, params, encode, page.common_prefixes, delimiter)
+        # Without a delimiter the client pages from the last key itself; S3 sends NextMarker
+        # only when a delimiter was given.
+        if delimiter and page.truncated and page.last is not None:
+            out["NextMarker"] = encode(page.last)
         return out
 
 
@@ -273,12 +275,7 @@ class VersionListingOperations:
             out["Versions"] = versions_out
         if markers:
             out["DeleteMarkers"] = markers
-        if prefixes:
-            out["CommonPrefixes"] = [{"Prefix": encode(p)} for p in prefixes]
-        if delimiter:
-            out["Delimiter"] = encode(delimiter)
-        if params.get("EncodingType"):
-            out["EncodingType"] = params["EncodingType"]
+        _add_grouping_members(out, params, encode, prefixes, delimiter)
         if truncated:
             if listed and (not prefixes or listed[-1][0].key > prefixes[-1]):
                 out["NextKeyMarker"] = encode(listed[-1][0].key)

@@ -117,7 +117,7 @@ class MultipartOperations:
         if params.get("ChecksumAlgorithm") and algorithm is None:
             raise InvalidRequest("Value for x-amz-checksum-algorithm header is invalid.")
         checksum_type = _checksum_type(algorithm, params.get("ChecksumType"))
-        now = self.clock.time()  # type: ignore[attr-defined]
+        now = self.clock.time()
         # Time first, so that listing by upload id within a key follows initiation order.
         upload = Upload(
             upload_id=f"{int(now * 1000):013x}{uuid.uuid4().hex}", bucket=bucket, key=key, initiated=round(now, 3),
@@ -149,14 +149,13 @@ class MultipartOperations:
         blob_id = received.blob_id
         if blob_id is None:  # an empty part: still a file, like every part
             blob_id = (await copy_stream(self.blobs, _once(received.body or b""), [])).blob_id
-            assert blob_id is not None
         try:
             _algorithm, checksum = integrity.verify(received.md5, received.trailers)
         except Exception:
             self.blobs.delete(blob_id)
             raise
         part = Part(part_number=number, size=received.size, etag=received.md5,
-                    last_modified=round(self.clock.time(), 3),  # type: ignore[attr-defined]
+                    last_modified=round(self.clock.time(), 3),
                     checksum_value=checksum, blob_id=blob_id)
         await self._commit_part(upload.upload_id, part)
         out: dict[str, Any] = {"ETag": f'"{part.etag}"'}
@@ -187,7 +186,7 @@ class MultipartOperations:
         src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         algorithm = upload.checksum_algorithm or DEFAULT_ALGORITHM
         for attempt in range(3):
-            source = self._find(src_bucket, src_key, with_body=True,  # type: ignore[attr-defined]
+            source = self._find(src_bucket, src_key, with_body=True,
                                 version_id=src_version)
             conditions.check_copy_source(params, source)
             first, last = _copy_range(params.get("CopySourceRange"), source.size)
@@ -202,8 +201,8 @@ class MultipartOperations:
             copied = await copy_stream(self.blobs, stream, [hasher.update])
             break
         part = Part(part_number=number, size=copied.size, etag=copied.md5,
-                    last_modified=round(self.clock.time(), 3),  # type: ignore[attr-defined]
-                    checksum_value=hasher.digest_b64(), blob_id=copied.blob_id)  # type: ignore[arg-type]
+                    last_modified=round(self.clock.time(), 3),
+                    checksum_value=hasher.digest_b64(), blob_id=copied.blob_id)
         await self._commit_part(upload.upload_id, part)
         result: dict[str, Any] = {"ETag": f'"{part.etag}"', "LastModified": to_datetime(part.last_modified)}
         if upload.checksum_algorithm:
@@ -225,7 +224,7 @@ class MultipartOperations:
         conditions.validate_write_conditions(params)
         self._upload_for(params)
         store, uploads, blobs = self.store, self.uploads, self.blobs
-        now = round(self.clock.time(), 3)  # type: ignore[attr-defined]
+        now = round(self.clock.time(), 3)
         change = ChangeContext.of(ctx)
 
         def write(tx: Tx) -> tuple[StoredObject, versions.Outcome]:

@@ -52,7 +52,7 @@ class ObjectAttributeOperations:
                                           params.get("VersionId"))
 
     def get_object_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        obj = self._find(params["Bucket"], params["Key"], with_body=False,  # type: ignore[attr-defined]
+        obj = self._find(params["Bucket"], params["Key"], with_body=False,
                          version_id=params.get("VersionId"))
         out: dict[str, Any] = {"TagSet": obj.headers.get(TAGS) or []}
         if obj.version_id is not None or obj.noncurrent:
@@ -74,7 +74,7 @@ class ObjectAttributeOperations:
 
     def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
-        obj = self._find(bucket.name, params["Key"], with_body=False,  # type: ignore[attr-defined]
+        obj = self._find(bucket.name, params["Key"], with_body=False,
                          version_id=params.get("VersionId"))
         acl = obj.headers.get(ACL) or "private"
         if isinstance(acl, dict):
@@ -83,7 +83,7 @@ class ObjectAttributeOperations:
 
     def get_object_attributes(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         wanted = set(params.get("ObjectAttributes") or [])
-        obj = self._find(params["Bucket"], params["Key"], with_body=False,  # type: ignore[attr-defined]
+        obj = self._find(params["Bucket"], params["Key"], with_body=False,
                          version_id=params.get("VersionId"))
         out: dict[str, Any] = {"LastModified": obj.last_modified_dt}
         if obj.version_id is not None or obj.noncurrent:

@@ -148,7 +148,7 @@ class ObjectOperations:
     db: Database
 
     def _now(self) -> float:
-        return round(self.clock.time(), 3)  # type: ignore[attr-defined]
+        return round(self.clock.time(), 3)
 
     # ---- PutObject ---------------------------------------------------------------------------
 
@@ -431,8 +431,8 @@ class ObjectOperations:
                            checksum_type="FULL_OBJECT" if algorithm else None)
         if source.blob_id is None and not source.is_multipart:
             obj.body = source.body or b""
-            if recompute:
-                obj.checksum_value = checksum_of(algorithm, obj.body)  # type: ignore[arg-type]
+            if recompute and algorithm is not None:
+                obj.checksum_value = checksum_of(algorithm, obj.body)
             return obj
         hasher = checksums.hasher_for(algorithm) if recompute and algorithm else None
         data = await object_bytes(self.store, self.blobs, source, 0, source.size - 1)

@@ -45,6 +45,7 @@ class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, Objec
         # Event notifications awaiting delivery: pending() / acknowledge() for the delivery loop.
         self.events = EventStore(self.db)
         self.blobs, self._owns_blobs = _own_blob_store(runtime.blobs, runtime.config.fsync)
+        self.delivery: EventDelivery | None = None
 
     def start(self) -> None:
         self.store.migrate()
@@ -57,7 +58,6 @@ class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, Objec
         self._buckets_changed()
         sweeper = LifecycleSweeper(self.store, self.uploads, self.db, self.blobs)
         self.runtime.scheduler.every(LIFECYCLE_INTERVAL, sweeper, first_in=5.0)
-        self.delivery: EventDelivery | None = None
         try:
             self.delivery = EventDelivery(self.events, self.runtime.internal)
         except RuntimeError:  # built outside the event loop (engine tests): nothing to deliver
@@ -65,7 +65,7 @@ class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, Objec
         self.delivery.start()
 
     def stop(self) -> None:
-        if getattr(self, "delivery", None) is not None:
+        if self.delivery is not None:
             self.delivery.stop()
 
     def _buckets_changed(self) -> None:
@@ -81,7 +81,8 @@ def _own_blob_store(shared: BlobStore, fsync: bool) -> tuple[BlobStore, bool]:
     root = getattr(shared, "root", None)
     if isinstance(root, str):
         # The file store only sweeps its own two-hex-digit shard directories, so a
-        # subdirectory of its root is private to us.
+        # subdirectory of its root is private to us. (The ignore: this is the concrete store's
+        # constructor, which the BlobStore interface does not describe.)
         return type(shared)(os.path.join(root, BLOB_SUBDIR), fsync=fsync), True  # type: ignore[call-arg]
     return shared, False
 

@@ -384,7 +384,8 @@ class S3Store:
         version id of the row found (None for the null version of a never-versioned key)."""
         row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_objects WHERE bucket = ? AND key = ?",
                           (bucket, key))
-        table, where, args = "s3_objects", "bucket = ? AND key = ?", (bucket, key)
+        table, where = "s3_objects", "bucket = ? AND key = ?"
+        args: tuple[str, ...] = (bucket, key)
         if version_id is not None and (row is None or (row[1] or "null") != version_id):
             row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_versions "
                               "WHERE bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id))

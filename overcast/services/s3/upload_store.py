@@ -42,7 +42,7 @@ class EventStore:
 
     def pending(self, limit: int, destination_prefix: str = "") -> list[tuple[str, str, str]]:
         """The oldest queued events (for destinations starting with `destination_prefix`)."""
-        return [tuple(r) for r in self.db.fetchall(  # type: ignore[misc]
+        return [(event_id, destination, payload) for event_id, destination, payload in self.db.fetchall(
             "SELECT event_id, destination, payload FROM s3_events WHERE destination >= ? AND destination < ? "
             "ORDER BY event_id LIMIT ?", (destination_prefix, destination_prefix + "\uffff", limit))]
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overcast.services.s3.errors import IncompleteBody
-from overcast.storage.interface import BlobStore
+from overcast.storage.interface import BlobInfo, BlobStore
 
 # Bodies up to this size are stored in the object row: one group commit makes them durable and
 # a read is one query. Larger ones are files, which cost an fsync and a rename of their own.
@@ -70,18 +70,15 @@ def _inline(data: bytes, observers: Sequence[Callable[[bytes], None]], trailers:
 
 
 async def copy_stream(blobs: BlobStore, source: AsyncIterator[bytes],
-                      observers: Sequence[Callable[[bytes], None]]) -> Received:
+                      observers: Sequence[Callable[[bytes], None]]) -> BlobInfo:
     """A new blob holding everything `source` yields (copies of large or multipart objects)."""
-    info = await blobs.write(source, observers)
-    return Received(size=info.size, md5=info.md5, blob_id=info.blob_id)
+    return await blobs.write(source, observers)
 
 
 async def open_blob(blobs: BlobStore, blob_id: str, start: int, end: int | None) -> AsyncIterator[bytes]:
     """Start reading a blob now, so that a missing file (replaced meanwhile) fails here, where
     the caller can still answer an error, rather than in the middle of a response."""
     reader = blobs.read(blob_id, start, end)
-    if not hasattr(reader, "__anext__"):
-        reader = await reader  # type: ignore[misc]
     try:
         first = await reader.__anext__()
     except StopAsyncIteration:

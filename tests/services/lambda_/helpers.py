@@ -1,28 +1,17 @@
-"""Building function zips and waiting on Lambda, for the Lambda tests."""
+"""Creating, invoking and waiting on functions, for the Lambda tests."""
 
 from __future__ import annotations
 
-import io
 import json
+import threading
 import time
-import uuid
-import zipfile
 
-ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+from botocore.exceptions import ClientError
 
+# Re-exported: the Lambda tests import everything they need from here.
+from tests.support.lambda_code import ROLE, unique, zip_of
 
-def zip_of(files: dict[str, str], executable: tuple[str, ...] = ()) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in files.items():
-            info = zipfile.ZipInfo(name)
-            info.external_attr = (0o755 if name in executable else 0o644) << 16
-            archive.writestr(info, text)
-    return buf.getvalue()
-
-
-def unique(prefix: str = "fn") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+__all__ = ["ROLE", "create_python", "invoke_at_once", "invoke_json", "unique", "wait_for", "zip_of"]
 
 
 def create_python(client, source: str, name: str | None = None, handler: str = "lambda_function.handler",
@@ -37,6 +26,25 @@ def invoke_json(client, name: str, event=None, **extra):
     response = client.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(), **extra)
     body = response["Payload"].read()
     return response, (json.loads(body) if body else None)
+
+
+def invoke_at_once(client, name: str, event=None, count: int = 2) -> list:
+    """Invoke `count` times concurrently; each result is the decoded payload, or the error
+    response (a dict with "Error") when the call was refused."""
+    results: list = []
+
+    def call() -> None:
+        try:
+            results.append(invoke_json(client, name, event)[1])
+        except ClientError as err:
+            results.append(err.response)
+
+    threads = [threading.Thread(target=call) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):

@@ -6,12 +6,12 @@ import base64
 import json
 import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from tests.services.lambda_.helpers import ROLE, unique
+from tests.support.lambda_code import zip_directory
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "lambda"
 pytestmark = pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
@@ -25,9 +25,7 @@ def aws(env, *args: str) -> dict:
 
 def zip_example(example: str, tmp_path: Path) -> Path:
     target = tmp_path / f"{example}.zip"
-    with zipfile.ZipFile(target, "w") as archive:
-        for path in (EXAMPLES / example).iterdir():
-            archive.write(path, path.name)
+    target.write_bytes(zip_directory(EXAMPLES / example))
     return target
 
 

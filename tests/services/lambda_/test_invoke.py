@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.lambda_.helpers import create_python, invoke_json, unique, zip_of
+from tests.services.lambda_.helpers import create_python, invoke_at_once, invoke_json, unique, zip_of
 
 COUNTER = """
 import os
@@ -196,19 +195,7 @@ def test_concurrency_separate_environments_and_throttling(lam):
     source = "import os, time\ndef handler(e, c):\n    time.sleep(e.get('sleep', 0))\n    return os.getpid()\n"
     name = create_python(lam, source, Timeout=30)
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=3)
-    results: list = []
-
-    def call():
-        try:
-            results.append(invoke_json(lam, name, {"sleep": 3})[1])
-        except ClientError as e:
-            results.append(e.response)
-
-    threads = [threading.Thread(target=call) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = invoke_at_once(lam, name, {"sleep": 3}, count=4)
     pids = {r for r in results if isinstance(r, int)}
     throttled = [r for r in results if isinstance(r, dict)]
     assert len(pids) == 3
@@ -250,26 +237,14 @@ def test_account_concurrency_limit(tmp_path):
     from tests.conftest import make_client
     from tests.support.server import ServerProcess
 
-    server = ServerProcess(tmp_path / "data", env={"OVERCAST_LAMBDA_CONCURRENCY": "2"})
+    server = ServerProcess(tmp_path / "data", extra_args=["--lambda-concurrency", "2"])
     server.start()
     try:
         client = make_client("lambda", server.endpoint_url)
         name = create_python(client, "import time\ndef handler(e, c):\n    time.sleep(3)\n    return 1\n",
                              Timeout=30)
         assert client.get_account_settings()["AccountLimit"]["ConcurrentExecutions"] == 2
-        results: list = []
-
-        def call():
-            try:
-                results.append(invoke_json(client, name)[1])
-            except ClientError as e:
-                results.append(e.response)
-
-        threads = [threading.Thread(target=call) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        results = invoke_at_once(client, name, count=3)
         throttled = [r for r in results if isinstance(r, dict)]
         assert results.count(1) == 2 and len(throttled) == 1
         assert throttled[0]["Reason"] == "ConcurrentInvocationLimitExceeded"

@@ -9,8 +9,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.lambda_.helpers import ROLE, unique, zip_of
 from tests.services.s3.conftest import assert_error
+from tests.support.lambda_code import ROLE, unique, zip_of
 
 PROTOCOL_MESSAGE = ("Invalid protocol, protocol can be http or https. If not defined the protocol will be "
                     "selected automatically.")

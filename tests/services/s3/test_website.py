@@ -17,9 +17,7 @@ from tests.services.s3.website_support import Website, web_request
 def site(s3, server) -> Website:
     """A public website bucket with an index document at the root and in docs/, and an error
     document."""
-    bucket = unique_bucket_name("web")
-    s3.create_bucket(Bucket=bucket)
-    web = Website(s3, server, bucket)
+    web = Website.new(s3, server, "web")
     web.put("index.html", "<h1>home</h1>")
     web.put("docs/index.html", "<h1>docs</h1>")
     web.put("docs/page.html", "<p>page</p>")

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from tests.services.s3.conftest import unique_bucket_name
 from tests.services.s3.test_website import assert_error_page
 from tests.services.s3.website_support import Website
 
@@ -15,9 +14,7 @@ from tests.services.s3.website_support import Website
 @pytest.fixture
 def private_site(s3, server) -> Website:
     """A website bucket with content and no policy."""
-    bucket = unique_bucket_name("webacl")
-    s3.create_bucket(Bucket=bucket)
-    web = Website(s3, server, bucket)
+    web = Website.new(s3, server, "webacl")
     web.put("index.html", "<h1>home</h1>")
     web.put("public/page.html", "<p>public</p>")
     web.put("secret/page.html", "<p>secret</p>")

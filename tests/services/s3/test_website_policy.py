@@ -15,9 +15,7 @@ from tests.services.s3.website_support import Website, public_read_policy
 
 @pytest.fixture
 def site(s3, server) -> Website:
-    bucket = unique_bucket_name("webpol")
-    s3.create_bucket(Bucket=bucket)
-    web = Website(s3, server, bucket)
+    web = Website.new(s3, server, "webpol")
     web.put("index.html", "<h1>home</h1>")
     web.configure(IndexDocument={"Suffix": "index.html"})
     web.make_public()

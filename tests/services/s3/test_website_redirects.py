@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.services.s3.conftest import unique_bucket_name
 from tests.services.s3.website_support import Website, web_request
 
 
 @pytest.fixture
 def site(s3, server) -> Website:
-    bucket = unique_bucket_name("webredir")
-    s3.create_bucket(Bucket=bucket)
-    web = Website(s3, server, bucket)
+    web = Website.new(s3, server, "webredir")
     web.put("index.html", "<h1>home</h1>")
     web.put("docs/a.html", "<p>a</p>")
     web.put("documents/a.html", "<p>new a</p>")

@@ -3,9 +3,12 @@ requests to it (the website endpoint is anonymous: no signature)."""
 
 from __future__ import annotations
 
-import http.client
 import json
-from dataclasses import dataclass
+
+from tests.services.s3.conftest import unique_bucket_name
+from tests.support.website import WebResponse, web_request, website_host
+
+__all__ = ["WebResponse", "Website", "public_read_policy", "web_request"]
 
 
 def public_read_policy(bucket: str, resource: str = "*") -> str:
@@ -16,31 +19,6 @@ def public_read_policy(bucket: str, resource: str = "*") -> str:
     })
 
 
-@dataclass
-class WebResponse:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-
-def web_request(port: int, host: str | None, path: str, method: str = "GET",
-                headers: dict[str, str] | None = None) -> WebResponse:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        all_headers = dict(headers or {})
-        if host is not None:
-            all_headers["Host"] = host
-        conn.request(method, path, headers=all_headers)
-        response = conn.getresponse()
-        return WebResponse(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
-    finally:
-        conn.close()
-
-
 class Website:
     """One bucket served as a website by the shared server."""
 
@@ -49,9 +27,16 @@ class Website:
         self.server = server
         self.bucket = bucket
 
+    @classmethod
+    def new(cls, s3, server, prefix: str) -> Website:
+        """A new empty bucket under a unique name starting with `prefix`, not yet configured."""
+        bucket = unique_bucket_name(prefix)
+        s3.create_bucket(Bucket=bucket)
+        return cls(s3, server, bucket)
+
     @property
     def host(self) -> str:
-        return f"{self.bucket}.s3-website.localhost:{self.server.port}"
+        return website_host(self.bucket, self.server.port)
 
     def get(self, path: str, method: str = "GET", host: str | None = None, **headers: str) -> WebResponse:
         return web_request(self.server.port, host or self.host, path, method,

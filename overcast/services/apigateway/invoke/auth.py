@@ -122,7 +122,9 @@ async def _lambda_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict
     # A cached policy may have been written for another method: it is evaluated for this one.
     if not evaluate_policy(result.get("policyDocument"), arn):
         raise access_denied(False)
-    context = {k: _stringify(v) for k, v in (result.get("context") or {}).items()}
+    from overcast.services.apigateway.invoke.lambda_ import scalar_text
+
+    context = {k: scalar_text(v) for k, v in (result.get("context") or {}).items()}
     inv.set_authorizer({"principalId": result.get("principalId"), **context})
     if result.get("usageIdentifierKey"):
         inv.usage_identifier_key = str(result["usageIdentifierKey"])
@@ -132,7 +134,11 @@ async def call_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[st
                           use_cache: bool = True) -> dict[str, Any]:
     """The Lambda authorizer's answer (principalId, policyDocument, context, ...) for this
     request, from the cache while its TTL lasts. Raises 401 when the identity is missing."""
-    from overcast.services.apigateway.invoke.lambda_ import invoke_function, proxy_event
+    from overcast.services.apigateway.invoke.lambda_ import (
+        function_error_message,
+        invoke_function,
+        proxy_event,
+    )
 
     sources = [s for s in (authorizer.get("identitySource") or "").split(",") if s.strip()]
     values = [identity_value(s, inv) for s in sources]
@@ -159,11 +165,7 @@ async def call_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[st
     response = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
     text = response["Payload"].decode("utf-8", errors="replace")
     if response.get("FunctionError"):
-        try:
-            message = json.loads(text).get("errorMessage")
-        except (ValueError, AttributeError):
-            message = None
-        if message == "Unauthorized":
+        if function_error_message(text) == "Unauthorized":
             raise unauthorized()
         raise authorizer_failure()
     try:
@@ -175,11 +177,3 @@ async def call_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[st
     if ttl:
         gateway.authorizer_cache[cache_key] = (time.monotonic() + ttl, result)
     return result
-
-
-def _stringify(value: Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)

@@ -9,10 +9,12 @@ on every request the server gets.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from overcast.server.http import Request, Response
+    from overcast.services.apigateway.provider import Provider
     from overcast.services.registry import ProviderRegistry
 
 # Custom domain names (lower case) that have base path mappings; filled from the database on the
@@ -47,7 +49,7 @@ class ExecuteApiEndpoint:
     def __init__(self, registry: ProviderRegistry):
         self.registry = registry
 
-    def match(self, request: Request):
+    def match(self, request: Request) -> Callable[[Request], Awaitable[Response]] | None:
         target = invoke_target(request)
         if target is None:
             if self._custom_domain(request.host_name.lower()):
@@ -55,10 +57,18 @@ class ExecuteApiEndpoint:
             return None
 
         async def handler(req: Request) -> Response:
-            provider = self.registry.get("apigateway")
-            return await provider.gateway.handle(req, *target)
+            return await self._provider().gateway.handle(req, *target)
 
         return handler
+
+    def _provider(self) -> Provider:
+        # Imported here, not up front: the matcher must stay cheap for every other service.
+        from overcast.services.apigateway.provider import Provider
+
+        provider = self.registry.get("apigateway")
+        if not isinstance(provider, Provider):
+            raise RuntimeError("the registry has no API Gateway provider")
+        return provider
 
     def _custom_domain(self, host: str) -> bool:
         global _hosts_loaded
@@ -74,7 +84,7 @@ class ExecuteApiEndpoint:
     async def _serve_custom_domain(self, request: Request) -> Response:
         from overcast.server.http import Response
 
-        provider = self.registry.get("apigateway")
+        provider = self._provider()
         domain = provider.store.find_domain(request.host_name.lower()) or {}
         mappings = domain.get("_mappings") or {}
         first, _, rest = request.path.lstrip("/").partition("/")

@@ -75,7 +75,7 @@ class Gateway:
                     # A canary request runs the canary's deployment with its variable overrides.
                     deployment = doc["deployments"].get(canary["deploymentId"], deployment)
                     stage_variables = {**stage_variables, **(canary.get("stageVariableOverrides") or {})}
-        if deployment is None:
+        if deployment is None or stage is None:
             return Response(403, [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
                                   ("x-amzn-ErrorType", "ForbiddenException")], _FORBIDDEN_BODY)
         try:
@@ -114,10 +114,10 @@ class Gateway:
         inv.resource, inv.method, inv.path_params = route.resource, route.method, route.path_params
         key_source = inv.snapshot.get("api", {}).get("apiKeySource") or "HEADER"
         if inv.method.get("apiKeyRequired") and key_source == "HEADER":
-            limits.check_api_key(self, inv, inv.headers.get("x-api-key"))
+            await limits.check_api_key(self, inv, inv.headers.get("x-api-key"))
         await authorize(self, inv)
         if inv.method.get("apiKeyRequired") and key_source == "AUTHORIZER":
-            limits.check_api_key(self, inv, inv.usage_identifier_key)
+            await limits.check_api_key(self, inv, inv.usage_identifier_key)
         setting = limits.method_setting(stage, inv)
         if setting:
             limits.check_stage_throttle(self, inv, setting)

@@ -42,6 +42,10 @@ def build_url(inv: Invocation, integration: dict[str, Any], path_values: dict[st
 
 def _send(method: str, url: str, headers: dict[str, str], body: bytes, timeout: float) -> tuple[int, list[tuple[str, str]], bytes]:
     parts = urlsplit(url)
+    if not parts.hostname:
+        # An integration URI that names no host (a stage variable left empty, say) fails like
+        # any unreachable backend: the caller turns HTTPException into a 500.
+        raise http.client.InvalidURL(f"no host in integration URL {url!r}")
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = connection_class(parts.hostname, parts.port, timeout=timeout)
     try:

@@ -131,21 +131,33 @@ def proxy_response(inv: Invocation, payload: bytes) -> MethodResult:
     out: list[tuple[str, str]] = []
     for name, values in multi.items():
         for value in values if isinstance(values, list) else [values]:
-            out.append((name, _header_value(value)))
+            out.append((name, scalar_text(value)))
     for name, value in headers.items():
         if not any(k.lower() == name.lower() for k, _ in out):
-            out.append((name, _header_value(value)))
+            out.append((name, scalar_text(value)))
     if not any(k.lower() == "content-type" for k, _ in out):
         out.append(("Content-Type", "application/json"))
     return MethodResult(int(status), out, data)
 
 
-def _header_value(value: Any) -> str:
+def scalar_text(value: Any) -> str:
+    """A function's JSON scalar (a header value, an authorizer's context value) as API Gateway
+    passes it on: booleans the JSON way, the rest as text."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     return str(value)
+
+
+def function_error_message(payload: str) -> str | None:
+    """What a function error says: its errorMessage (None when it has none), or the payload
+    itself when that is not a JSON object."""
+    try:
+        message = json.loads(payload).get("errorMessage")
+    except (ValueError, AttributeError):
+        return payload
+    return None if message is None else str(message)
 
 
 async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
@@ -155,11 +167,8 @@ async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[s
         result = await invoke_function(gateway, inv, integration, body.encode("utf-8"))
         text = result["Payload"].decode("utf-8", errors="replace")
         if result.get("FunctionError"):
-            try:
-                message = json.loads(text).get("errorMessage")
-            except (ValueError, AttributeError):
-                message = text
-            return IntegrationResult(200, {}, text, "" if message is None else str(message))
+            message = function_error_message(text)
+            return IntegrationResult(200, {}, text, "" if message is None else message)
         return IntegrationResult(200, {}, text, None)
     return await service_action(gateway, inv, uri, body)
 

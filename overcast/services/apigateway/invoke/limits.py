@@ -48,7 +48,7 @@ def period_start(period: str, today: dt.date) -> dt.date:
     return today
 
 
-def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> None:
+async def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> None:
     """403 Forbidden unless the key exists, is enabled and a usage plan ties it to this stage;
     then the plan's throttle and quota."""
     if not key_value:
@@ -83,19 +83,19 @@ def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> N
         if not bucket.take():
             raise throttled()
     today = dt.datetime.fromtimestamp(gateway.provider.clock.time(), dt.UTC).date()
-    counts = gateway.provider.usage_counts
-    quota = plan.get("quota")
-    if quota and quota.get("limit") is not None:
+    meter = gateway.provider.usage
+    quota = plan.get("quota") or {}
+    if quota.get("limit") is not None:
         start = period_start(quota.get("period") or "DAY", today)
-        used = 0
-        day = start
-        while day <= today:
-            used += counts.get((inv.account, inv.region, plan["id"], key["id"], day.isoformat()), 0)
-            day += dt.timedelta(days=1)
-        if used >= int(quota["limit"]):
+        days = (start + dt.timedelta(days=n) for n in range((today - start).days + 1))
+        if meter.used((inv.account, inv.region, plan["id"], key["id"], day.isoformat()) for day in days) \
+                >= int(quota["limit"]):
             raise quota_exceeded()
-    slot = (inv.account, inv.region, plan["id"], key["id"], today.isoformat())
-    counts[slot] = counts.get(slot, 0) + 1
+    meter.record((inv.account, inv.region, plan["id"], key["id"], today.isoformat()))
+    if quota.get("limit") is not None:
+        # A quota is enforced from these counts: commit this one before answering, so that a
+        # crash cannot give the request back (see usage_meter for the metered-only bound).
+        await meter.persist()
 
 
 def method_setting(stage: dict[str, Any] | None, inv: Invocation) -> dict[str, Any]:

@@ -43,10 +43,10 @@ def resolve_source(expression: str, sources: dict[str, Any]) -> Any:
             value = values.get(name)
             return ",".join(value) if isinstance(value, list) else value
     if expression.startswith("context."):
-        value: Any = sources.get("context") or {}
+        node: Any = sources.get("context") or {}
         for part in expression[len("context."):].split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        return None if value is None else str(value)
+            node = node.get(part) if isinstance(node, dict) else None
+        return None if node is None else str(node)
     if expression.startswith("stageVariables."):
         return (sources.get("stageVariables") or {}).get(expression[len("stageVariables."):])
     return None

@@ -218,13 +218,16 @@ def select_integration_response(responses: dict[str, Any] | None, selector: str 
     (.*) are tried after the specific ones, so that a catch-all does not hide them."""
     default = None
     candidates = []
-    for code in sorted(responses or {}):
-        response = responses[code]
+    options = responses or {}
+    for code in sorted(options):
+        response = options[code]
         pattern = response.get("selectionPattern")
         if not pattern:
             default = default or response
-        elif selector is not None:
+        else:
             candidates.append((_catch_all(pattern), code, response))
+    if selector is None:
+        return default
     for _, _, response in sorted(candidates, key=lambda c: (c[0], c[1])):
         compiled = _pattern(response["selectionPattern"])
         if compiled is not None and compiled.fullmatch(selector):

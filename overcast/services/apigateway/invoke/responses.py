@@ -4,7 +4,7 @@ customized DEFAULT_4XX/DEFAULT_5XX, else AWS's built-in body."""
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from overcast.services.apigateway.invoke import vtl
 from overcast.services.apigateway.invoke.errors import GatewayError
@@ -27,7 +27,7 @@ def gateway_response(inv: Invocation | None, err: GatewayError) -> MethodResult:
     headers = [("Content-Type", "application/json")]
     if err.error_type:
         headers.append(("x-amzn-ErrorType", err.error_type))
-    customized = {}
+    customized: dict[str, Any] = {}
     if inv is not None:
         customized = inv.snapshot.get("gatewayResponses") or {}
     custom = customized.get(err.response_type) or customized.get("DEFAULT_4XX" if err.status < 500 else "DEFAULT_5XX")

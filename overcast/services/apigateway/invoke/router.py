@@ -20,7 +20,7 @@ class _Node:
 class Route:
     __slots__ = ("resource", "method", "path_params")
 
-    def __init__(self, resource: dict[str, Any], method: dict[str, Any], path_params: dict[str, str]):
+    def __init__(self, resource: dict[str, Any], method: dict[str, Any] | None, path_params: dict[str, str]):
         self.resource = resource
         self.method = method
         self.path_params = path_params

@@ -276,6 +276,10 @@ class InputVariable:
 _UNPARSED = object()
 
 
+_JS_ESCAPES = {"'": "\\'", '"': '\\"', "\\": "\\\\", "/": "\\/",
+               "\b": "\\b", "\n": "\\n", "\t": "\\t", "\f": "\\f", "\r": "\\r"}
+
+
 def escape_javascript(value: Any) -> str:
     """Java's StringEscapeUtils.escapeJavaScript (commons-lang 2), which API Gateway uses."""
     if value is None:
@@ -284,24 +288,9 @@ def escape_javascript(value: Any) -> str:
     out: list[str] = []
     for ch in text:
         code = ord(ch)
-        if ch == "'":
-            out.append("\\'")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "/":
-            out.append("\\/")
-        elif ch == "\b":
-            out.append("\\b")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\f":
-            out.append("\\f")
-        elif ch == "\r":
-            out.append("\\r")
+        escaped = _JS_ESCAPES.get(ch)
+        if escaped is not None:
+            out.append(escaped)
         elif code < 32:
             out.append(f"\\u{code:04X}")
         elif code > 0x7F:

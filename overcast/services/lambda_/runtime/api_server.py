@@ -152,7 +152,7 @@ def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
 async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes | None:
     try:
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            parts = []
+            parts: list[bytes] = []
             while True:
                 size_line = await reader.readuntil(b"\r\n")
                 size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)

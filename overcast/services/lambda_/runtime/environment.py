@@ -344,7 +344,8 @@ class Environment:
             function_error = "Unhandled"
             report_status = "error"
         elif status == "timeout":
-            self.process.kill()  # type: ignore[union-attr]
+            if self.process is not None:
+                self.process.kill()
             seconds = inv.timeout_s
             self._emit(f"{_iso(_now_ms())} {rid} Task timed out after {seconds:.2f} seconds")
             payload = json.dumps({"errorType": "Sandbox.Timedout",

@@ -132,13 +132,13 @@ class Zygote:
                 except ValueError:
                     continue
                 if "exited" in event:
-                    fut = self._exits.pop(event["exited"], None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(describe_status(event.get("status"), event.get("signal")))
+                    exited = self._exits.pop(event["exited"], None)
+                    if exited is not None and not exited.done():
+                        exited.set_result(describe_status(event.get("status"), event.get("signal")))
                 elif "spawned" in event:
-                    fut = self._spawning.pop(event["spawned"], None)
-                    if fut is not None and not fut.done():
-                        fut.set_result(event["pid"])
+                    spawned = self._spawning.pop(event["spawned"], None)
+                    if spawned is not None and not spawned.done():
+                        spawned.set_result(event["pid"])
                 elif event.get("ready"):
                     self.info = event
                     if self._ready is not None and not self._ready.done():
@@ -153,10 +153,10 @@ class Zygote:
         for fut in self._spawning.values():
             if not fut.done():
                 fut.set_exception(error)
-        for fut in self._exits.values():
+        for exit_status in self._exits.values():
             # The environment's parent is gone, so its status is unknowable; it has been killed.
-            if not fut.done():
-                fut.set_result("signal: killed")
+            if not exit_status.done():
+                exit_status.set_result("signal: killed")
         self._spawning.clear()
         self._exits.clear()
         self._ready = None

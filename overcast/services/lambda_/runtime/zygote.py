@@ -17,7 +17,7 @@ import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BASE_PATH = []  # the interpreter's own path (stdlib, site-packages, SDK), behind the function's
+BASE_PATH: list[str] = []  # the interpreter's own path (stdlib, site-packages, SDK), behind the function's
 
 
 def _emit(doc):
