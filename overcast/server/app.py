@@ -19,6 +19,7 @@ from overcast.protocol import sigv4
 from overcast.scheduler import Scheduler
 from overcast.server import chain
 from overcast.server.context import RequestContext
+from overcast.server.data_planes import DataPlanes
 from overcast.server.http import Receive, Request, RequestBody, Response, Send
 from overcast.server.internal_routes import InternalRoutes
 from overcast.services.base import ServiceRuntime
@@ -30,8 +31,6 @@ log = logging.getLogger("overcast.server")
 request_log = logging.getLogger("overcast.requests")
 
 DataPlaneHandler = Callable[[Request], Awaitable[Response]]
-# A data-plane matcher looks at a request (usually its Host) and returns a handler or None.
-DataPlaneMatcher = Callable[[Request], DataPlaneHandler | None]
 
 
 class Overcast:
@@ -49,10 +48,9 @@ class Overcast:
         )
         self.registry = ProviderRegistry(self.runtime)
         self.internal_routes = InternalRoutes(self)
-        # Hosts such as <bucket>.s3-website.localhost and <api>.execute-api.localhost are served
-        # by their own handlers; services register a matcher for them when they load.
-        self.data_plane_matchers: list[DataPlaneMatcher] = []
-        self._mount_data_planes()
+        # Website and execute-api hosts, S3's preflight and form uploads: answered before the
+        # AWS API chain (server/data_planes.py).
+        self.data_planes = DataPlanes(self)
         self._log_requests = logging.getLogger("overcast.requests").isEnabledFor(logging.INFO)
 
     def _lock_data_dir(self) -> None:
@@ -65,41 +63,10 @@ class Overcast:
         except OSError:
             raise SystemExit(f"overcast: another server is using {self.config.data_dir}") from None
 
-    def _mount_data_planes(self) -> None:
-        """Data planes are matched by Host before any service loads, so they are mounted here;
-        each is a light module that reaches its service through the internal client."""
-        from overcast.services.s3.cors import CorsEndpoint
-        from overcast.services.s3.post_object import PostObjectEndpoint
-        from overcast.services.s3.website import WebsiteEndpoint
-
-        website = WebsiteEndpoint(self.internal)
-        self.s3_cors = CorsEndpoint(self.internal)
-        self.data_plane_matchers.append(website.matcher)
-        self.data_plane_matchers.append(self.s3_cors.matcher)  # preflight OPTIONS
-        self.data_plane_matchers.append(  # browser form uploads (presigned POST)
-            PostObjectEndpoint(self.internal, self.config.credential_map, self.clock).matcher)
-        self.internal_routes.register("s3-website", website.serve_path_form)
-        from overcast.services.apigateway.invoke.endpoint import ExecuteApiEndpoint
-
-        self.data_plane_matchers.append(ExecuteApiEndpoint(self.registry).match)
-        self.internal_routes.register("lambda", self._lambda_code_download)
-
-    async def _lambda_code_download(self, request: Request) -> Response:
-        """GetFunction's Code.Location: served by Lambda, loaded on demand (after a restart the
-        link may be followed before any Lambda API call)."""
-        self.registry.get("lambda")
-        from overcast.services.lambda_.code_download import handle_code_download
-
-        return await handle_code_download(request)
-
     # -- chain hooks -------------------------------------------------------------------------
 
     def data_plane_for(self, request: Request) -> DataPlaneHandler | None:
-        for matcher in self.data_plane_matchers:
-            handler = matcher(request)
-            if handler is not None:
-                return handler
-        return None
+        return self.data_planes.match(request)
 
     async def authenticate(self, ctx: RequestContext) -> str | None:
         """Check the request's signature; return the secret used, for chunk signatures.

@@ -79,7 +79,7 @@ async def handle(app: Overcast, request: Request) -> tuple[Response, RequestCont
         output = await dispatch(app, ctx, params)
         response = serializer.serialize(ctx, operation, output)
         if service == "s3" and "origin" in request.headers:
-            await app.s3_cors.decorate(request, response)  # Access-Control-* from the bucket's rules
+            await app.data_planes.s3_cors.decorate(request, response)  # Access-Control-* from the bucket's rules
         return response, ctx
     except ServiceError as error:
         return serializer.serialize_error(ctx, ctx.operation, error), ctx

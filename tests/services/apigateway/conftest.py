@@ -55,8 +55,8 @@ def new_api(apigw, **extra) -> tuple[str, str]:
 
 def mock_method(apigw, api_id: str, resource_id: str, verb: str = "GET", request_template: str = '{"statusCode": 200}',
                 response_template: str | None = None, status: str = "200", **method_extra) -> None:
-    apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=verb, authorizationType="NONE",
-                     **method_extra)
+    apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=verb,
+                     **{"authorizationType": "NONE", **method_extra})
     apigw.put_integration(restApiId=api_id, resourceId=resource_id, httpMethod=verb, type="MOCK",
                           requestTemplates={"application/json": request_template})
     apigw.put_method_response(restApiId=api_id, resourceId=resource_id, httpMethod=verb, statusCode=status)

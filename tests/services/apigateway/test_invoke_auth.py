@@ -21,15 +21,9 @@ def test_cognito_user_pool_claims(apigw, server):
     api_id, root = new_api(apigw)
     authorizer = apigw.create_authorizer(restApiId=api_id, name="pool", type="COGNITO_USER_POOLS",
                                          providerARNs=["arn:aws:cognito-idp:us-east-1:000000000000:userpool/us-east-1_x"])
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="COGNITO_USER_POOLS",
-                     authorizerId=authorizer["id"])
-    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})
-    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
-                                   responseTemplates={"application/json":
-                                                      '{"sub": "$context.authorizer.claims.sub", '
-                                                      '"email": "$context.authorizer.claims.email"}'})
+    mock_method(apigw, api_id, root, authorizationType="COGNITO_USER_POOLS", authorizerId=authorizer["id"],
+                response_template='{"sub": "$context.authorizer.claims.sub", '
+                                  '"email": "$context.authorizer.claims.email"}')
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     token = jwt({"sub": "u-1", "email": "a@example.com", "exp": int(time.time()) + 600})
     answer = call(server, api_id, "dev", "/", headers={"Authorization": token})

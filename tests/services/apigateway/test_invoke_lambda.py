@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.services.apigateway.conftest import call, new_api
+from tests.services.apigateway.conftest import call, mock_method, new_api
 from tests.services.lambda_.helpers import create_python
 
 PROXY_SOURCE = '''
@@ -153,17 +153,11 @@ def test_lambda_authorizers(apigw, lam, server, kind):
     source = "method.request.header.Authorization" if kind == "TOKEN" else "method.request.header.X-Token"
     authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type=kind, authorizerUri=lambda_uri(lam, name),
                                          identitySource=source, authorizerResultTtlInSeconds=0)
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
-                     authorizerId=authorizer["id"])
-    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})
-    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
-                                   responseTemplates={"application/json":
-                                                      '{"principal": "$context.authorizer.principalId", '
-                                                      '"team": "$context.authorizer.team", '
-                                                      '"level": "$context.authorizer.level", '
-                                                      '"admin": "$context.authorizer.admin"}'})
+    mock_method(apigw, api_id, root, authorizationType="CUSTOM", authorizerId=authorizer["id"],
+                response_template='{"principal": "$context.authorizer.principalId", '
+                                  '"team": "$context.authorizer.team", '
+                                  '"level": "$context.authorizer.level", '
+                                  '"admin": "$context.authorizer.admin"}')
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     header = "Authorization" if kind == "TOKEN" else "X-Token"
     allowed = call(server, api_id, "dev", "/", headers={header: "allow"})
