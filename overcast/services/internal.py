@@ -7,11 +7,11 @@ by reaching into another service's modules.
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import NotImplementedOperation
 from overcast.protocol.model import load_service_model
+from overcast.server.chain import dispatch, new_request_id
 from overcast.server.context import RequestContext
 from overcast.server.http import Request, RequestBody
 
@@ -40,7 +40,7 @@ class InternalClient:
             raise NotImplementedOperation(service, operation)
         ctx = RequestContext(
             request=Request("POST", "/", "", {"host": "internal"}, RequestBody.from_bytes(b"")),
-            request_id=str(uuid.uuid4()),
+            request_id=new_request_id(),
             account_id=account_id or app.config.account,
             region=region or app.config.region,
             service=service,
@@ -48,6 +48,5 @@ class InternalClient:
             operation=model.operation(operation),
         )
         ctx.extra["internal"] = True
-        from overcast.server.chain import dispatch  # the chain imports services lazily too
 
         return await dispatch(app, ctx, dict(params or {}))

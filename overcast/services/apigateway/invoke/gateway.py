@@ -114,10 +114,10 @@ class Gateway:
         inv.resource, inv.method, inv.path_params = route.resource, route.method, route.path_params
         key_source = inv.snapshot.get("api", {}).get("apiKeySource") or "HEADER"
         if inv.method.get("apiKeyRequired") and key_source == "HEADER":
-            await limits.check_api_key(self, inv, inv.headers.get("x-api-key"))
+            limits.check_api_key(self, inv, inv.headers.get("x-api-key"))
         await authorize(self, inv)
         if inv.method.get("apiKeyRequired") and key_source == "AUTHORIZER":
-            await limits.check_api_key(self, inv, inv.usage_identifier_key)
+            limits.check_api_key(self, inv, inv.usage_identifier_key)
         setting = limits.method_setting(stage, inv)
         if setting:
             limits.check_stage_throttle(self, inv, setting)

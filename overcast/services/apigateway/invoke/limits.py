@@ -48,7 +48,7 @@ def period_start(period: str, today: dt.date) -> dt.date:
     return today
 
 
-async def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> None:
+def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None) -> None:
     """403 Forbidden unless the key exists, is enabled and a usage plan ties it to this stage;
     then the plan's throttle and quota."""
     if not key_value:
@@ -91,11 +91,8 @@ async def check_api_key(gateway: Gateway, inv: Invocation, key_value: str | None
         if meter.used((inv.account, inv.region, plan["id"], key["id"], day.isoformat()) for day in days) \
                 >= int(quota["limit"]):
             raise quota_exceeded()
+    # Written behind the response: see usage_meter for what a crash can lose, and why.
     meter.record((inv.account, inv.region, plan["id"], key["id"], today.isoformat()))
-    if quota.get("limit") is not None:
-        # A quota is enforced from these counts: commit this one before answering, so that a
-        # crash cannot give the request back (see usage_meter for the metered-only bound).
-        await meter.persist()
 
 
 def method_setting(stage: dict[str, Any] | None, inv: Invocation) -> dict[str, Any]:
