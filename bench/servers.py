@@ -207,6 +207,9 @@ def start(spec: ServerSpec, *, timeout: float = 30.0, keep_workdir: bool = False
     endpoint = f"http://{HOST}:{port}"
     request = _probe_request(spec, endpoint)  # signed before the clock starts
     env = dict(os.environ)
+    # Every server may cache its compiled bytecode, as on a user's machine: a workplace that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise make each start recompile every module it imports.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env["TMPDIR"] = str(workdir)  # MiniStack writes its pid file there
     env.update(spec.env(port, data))

@@ -104,6 +104,10 @@ class BatchMixin:
                     raise ValidationException("Provided list of item keys contains duplicates")
                 seen.add(identity)
                 writes.append(write)
+        # Capacity is the only use of the replaced items here.
+        keep_old = params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
+        for write in writes:
+            write.keep_old = keep_old
         now = self._now()
 
         def run(tx: Tx) -> list:

@@ -32,6 +32,8 @@ def consumed(table: Table, units: float, mode: str | None, read: bool = False) -
 
 
 def write_capacity(table: Table, old: dict | None, new: dict | None, mode: str | None) -> dict | None:
+    if mode not in ("TOTAL", "INDEXES"):
+        return None  # sizing the items is the costly part; most requests ask for no capacity
     size = max(item_size(old) if old else 0, item_size(new) if new else 0)
     return consumed(table, write_units(size), mode)
 

@@ -22,11 +22,15 @@ def _binary_hook(d: dict) -> dict:
     return d
 
 
+_decode = json.JSONDecoder().decode
+_decode_binaries = json.JSONDecoder(object_hook=_binary_hook).decode
+
+
 def loads(text: str) -> Any:
     # Only items holding binaries need the slower per-object hook.
     if '"B":' in text or '"BS":' in text:
-        return json.loads(text, object_hook=_binary_hook)
-    return json.loads(text)
+        return _decode_binaries(text)
+    return _decode(text)
 
 
 def loads_many(texts: list[str]) -> list[Any]:

@@ -38,11 +38,11 @@ def _on_failure(params: dict) -> bool:
 
 def prepare_put(table: Table, params: dict) -> Write:
     ctx = expression_context(params, _CONDITION_MEMBERS)
-    item = validate_put_item(table, params.get("Item"))
+    item, size = validate_put_item(table, params.get("Item"))
     condition = condition_from(params, ctx)
     ctx.check_unused()
     return Write(table, key_of(table, item), "put", item=item, condition=condition,
-                 return_old_on_failure=_on_failure(params))
+                 return_old_on_failure=_on_failure(params), new_size=size)
 
 
 def prepare_delete(table: Table, params: dict) -> Write:
@@ -104,6 +104,7 @@ class ItemsMixin:
         table = self._table(ctx, params.get("TableName"))
         mode = return_values(params, ("NONE", "ALL_OLD"))
         write = prepare(table, params)
+        write.keep_old = mode == "ALL_OLD" or params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
         now = self._now()
         old, new = await self.db.write(lambda tx: write.run(tx, now))
         result: dict[str, Any] = {}
@@ -142,10 +143,12 @@ class ItemsMixin:
         result: dict[str, Any] = {}
         if item is not None:
             result["Item"] = project(item, paths) if paths is not None else item
-        used = capacity.consumed(table, capacity.read_units(_size(item), bool(params.get("ConsistentRead"))),
-                                 params.get("ReturnConsumedCapacity"), read=True)
-        if used:
-            result["ConsumedCapacity"] = used
+        mode = params.get("ReturnConsumedCapacity")
+        if mode is not None:
+            used = capacity.consumed(table, capacity.read_units(_size(item), bool(params.get("ConsistentRead"))),
+                                     mode, read=True)
+            if used:
+                result["ConsumedCapacity"] = used
         return result
 
     def _add_write_metrics(self, result: dict, table: Table, key: dict, old: dict | None, new: dict | None, params: dict) -> None:

@@ -35,6 +35,10 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
         return self.clock.time()
 
     def _table(self, ctx: RequestContext, name: str | None, describe_style: bool = False) -> Table:
+        # A stored table's name was checked when it was created; only a miss needs checking.
+        table = self._tables.get((ctx.account_id, ctx.region, name))
+        if table is not None:
+            return table
         name = check_table_name(name)
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:

@@ -18,6 +18,8 @@ from overcast.services.dynamodb.types import MAX_ITEM_SIZE, item_size, validate_
 MAX_HASH_KEY = 2048
 _PLACEHOLDER = re.compile(r"^[#:][0-9a-zA-Z_]+$")
 MAX_RANGE_KEY = 1024
+# A string of at most this many characters is within either key limit whatever its UTF-8 size.
+_SHORT_KEY = MAX_RANGE_KEY // 4
 
 
 def expression_context(params: dict, expression_members: tuple[str, ...]) -> ExpressionContext:
@@ -27,6 +29,8 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
     them in its messages (UpdateItem: UpdateExpression, ConditionExpression)."""
     names = params.get("ExpressionAttributeNames")
     values = params.get("ExpressionAttributeValues")
+    if names is None and values is None:
+        return ExpressionContext()  # the common case, and nothing to check
     used = [m for m in expression_members if params.get(m) is not None]
     if names is not None and not used:
         raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
@@ -65,8 +69,10 @@ def reject_mixed(params: dict, pairs: list[tuple[str, str]]) -> None:
 
 def condition_from(params: dict, ctx: ExpressionContext) -> tuple | None:
     """ConditionExpression, or the legacy Expected map, as one AST (None when unconditional)."""
-    reject_mixed(params, [("Expected", "ConditionExpression"), ("ConditionalOperator", "ConditionExpression")])
     text = params.get("ConditionExpression")
+    if text is None and params.get("Expected") is None:
+        return None  # unconditional, and nothing mixed (every pair includes ConditionExpression)
+    reject_mixed(params, [("Expected", "ConditionExpression"), ("ConditionalOperator", "ConditionExpression")])
     if text is not None:
         return parse_condition(text, "ConditionExpression", ctx)
     if params.get("Expected"):
@@ -75,8 +81,10 @@ def condition_from(params: dict, ctx: ExpressionContext) -> tuple | None:
 
 
 def projection_from(params: dict, ctx: ExpressionContext) -> list[tuple] | None:
-    reject_mixed(params, [("AttributesToGet", "ProjectionExpression")])
     text = params.get("ProjectionExpression")
+    if text is None and params.get("AttributesToGet") is None:
+        return None
+    reject_mixed(params, [("AttributesToGet", "ProjectionExpression")])
     if text is not None:
         return [node[1] for node in parse_projection(text, ctx)]
     names = params.get("AttributesToGet")
@@ -98,7 +106,14 @@ def validate_key(table: Table, key: Any, index_label: str = "") -> dict:
     types = table.attribute_types
     result = {}
     for name in names:
-        value = validate_value(key[name])
+        value = key[name]
+        # Fast path for the usual short string key: already valid and in its final form.
+        if types[name] == "S" and type(value) is dict and len(value) == 1:
+            inner = value.get("S")
+            if type(inner) is str and 0 < len(inner) <= _SHORT_KEY:
+                result[name] = value
+                continue
+        value = validate_value(value)
         if types[name] not in value:
             raise ValidationException("The provided key element does not match the schema")
         _check_key_value(name, value, name == table.hash_key)
@@ -118,14 +133,15 @@ def _check_key_value(name: str, value: dict, is_hash: bool) -> None:
         raise invalid(f"Aggregated size of all range keys has exceeded the size limit of {MAX_RANGE_KEY} bytes")
 
 
-def validate_put_item(table: Table, raw: Any) -> dict:
+def validate_put_item(table: Table, raw: Any) -> tuple[dict, int]:
+    """The item, normalised, and its size (which the write stores, so it is measured once)."""
     item = validate_item(raw)
-    check_item(table, item)
-    return item
+    return item, check_item(table, item)
 
 
-def check_item(table: Table, item: dict, updating: bool = False) -> None:
-    """An item about to be stored: keys present and typed, index keys typed, size in bounds."""
+def check_item(table: Table, item: dict, updating: bool = False) -> int:
+    """An item about to be stored: keys present and typed, index keys typed, size in bounds.
+    Returns the item's size."""
     types = table.attribute_types
     for key_name in table.key_names:
         value = item.get(key_name)
@@ -155,9 +171,11 @@ def check_item(table: Table, item: dict, updating: bool = False) -> None:
                 raise ValidationException(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
                     f"The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index.name}, IndexKey: {name}")
-    if item_size(item) > MAX_ITEM_SIZE:
+    size = item_size(item)
+    if size > MAX_ITEM_SIZE:
         raise ValidationException("Item size to update has exceeded the maximum allowed size" if updating
                                   else "Item size has exceeded the maximum allowed size")
+    return size
 
 
 def return_values(params: dict, allowed: tuple[str, ...]) -> str:

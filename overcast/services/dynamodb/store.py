@@ -196,7 +196,8 @@ def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
     return codec.loads(row[0]) if row else None
 
 
-def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new: dict | None, now: float) -> None:
+def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new: dict | None, now: float,
+               new_size: int | None = None) -> None:
     """Replace (or delete, when new is None) one item and keep its index rows (and, with
     point-in-time recovery on, its history) in step."""
     if table.pitr.get("Enabled"):
@@ -205,7 +206,8 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
         tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
     else:
         text = codec.dumps(new)
-        tx.execute(_UPSERT_ITEM, (table.id, pk, sk, scan_hash(pk), item_size(new), expiry(table, new), text))
+        tx.execute(_UPSERT_ITEM, (table.id, pk, sk, scan_hash(pk), item_size(new) if new_size is None else new_size,
+                                  expiry(table, new), text))
     indexes = table.indexes()
     if not indexes:
         return

@@ -21,6 +21,7 @@ from overcast.storage.interface import Tx
 
 MAX_ACTIONS = 100
 TOKEN_LIFETIME = 600.0
+PRUNE_INTERVAL = 60.0
 _PREPARERS = {"Put": prepare_put, "Delete": prepare_delete, "Update": prepare_update, "ConditionCheck": prepare_check}
 
 
@@ -32,6 +33,8 @@ def _too_many(member: str, count: int) -> ValidationException:
 
 
 class TransactionsMixin:
+    _tokens_pruned_at = float("-inf")
+
     def transact_get_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
@@ -74,7 +77,9 @@ class TransactionsMixin:
                     "TransactItems can only contain one of Check, Put, Update or Delete")
             spec = action[kinds[0]]
             table = self._table(ctx, spec.get("TableName"))
-            writes.append(_PREPARERS[kinds[0]](table, spec))
+            write = _PREPARERS[kinds[0]](table, spec)
+            write.keep_old = False  # capacity here is 2 units a write, whatever the items' sizes
+            writes.append(write)
         identities = [w.identity for w in writes]
         if len(set(identities)) != len(identities):
             raise ValidationException("Transaction request cannot include multiple operations on one item")
@@ -103,7 +108,11 @@ class TransactionsMixin:
                         raise IdempotentParameterMismatchException(
                             "The request uses the same client token as a previous, but non-identical request.")
                     return False  # already applied: answer as the first time, change nothing
-                tx.execute("DELETE FROM dynamodb_tokens WHERE created < ?", (now - TOKEN_LIFETIME,))
+                # Expired tokens are ignored above, so removing them is only housekeeping: done at
+                # most once a minute, as it scans every token.
+                if not now - PRUNE_INTERVAL < self._tokens_pruned_at <= now:
+                    tx.execute("DELETE FROM dynamodb_tokens WHERE created < ?", (now - TOKEN_LIFETIME,))
+                    self._tokens_pruned_at = now
                 tx.execute(
                     "INSERT INTO dynamodb_tokens (account, token, created, digest) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT (account, token) DO UPDATE SET created = excluded.created, digest = excluded.digest",
@@ -112,7 +121,7 @@ class TransactionsMixin:
             planned = []
             failed = False
             for write in writes:
-                old = write.read(tx)
+                old = write.read_old(tx)
                 try:
                     write.check(old)
                     new = write.compute(old)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,8 @@ SET_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
 _SET_WORD = {"SS": "string", "NS": "number", "BS": "binary"}
 MAX_ITEM_SIZE = 400 * 1024
 MAX_DEPTH = 32
+# An integer in DynamoDB's canonical text, within its 38 digits: normalising leaves it as is.
+_CANONICAL_INTEGER = re.compile(r"-?[1-9][0-9]{0,37}|0")
 
 # 38 significant digits is DynamoDB's precision; the context rounds nothing we accept.
 DECIMAL_CONTEXT = decimal.Context(prec=60, Emax=999, Emin=-999)
@@ -90,6 +93,8 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
             raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         return value
     if kind == "N":
+        if type(inner) is str and _CANONICAL_INTEGER.fullmatch(inner):
+            return value  # already canonical (no sign, leading zeros, exponent or fraction to fix)
         return {"N": normalize_number(inner)}
     if kind == "B":
         if isinstance(inner, str):

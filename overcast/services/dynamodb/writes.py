@@ -27,6 +27,11 @@ class Write:
     # How a failed condition is reported inside a transaction (PartiQL INSERT says DuplicateItem).
     failure_code: str = "ConditionalCheckFailed"
     failure_message: str = "The conditional request failed"
+    # Whether the caller uses the previous item (ReturnValues, consumed capacity); when neither
+    # it nor the engine does, a put skips reading it.
+    keep_old: bool = True
+    # The size of the item this write stores, once known (measured when it was validated).
+    new_size: int | None = None
 
     def __post_init__(self) -> None:
         self.pk, self.sk = store.key_bytes(self.table, self.key)
@@ -37,6 +42,14 @@ class Write:
 
     def read(self, tx: Tx) -> dict | None:
         return store.read_item(tx, self.table, self.pk, self.sk)
+
+    def read_old(self, tx: Tx) -> dict | None:
+        """The item this write replaces, or None when nothing needs it: an unconditional put
+        into a table without indexes or a stream overwrites blindly, one statement fewer."""
+        if (self.action == "put" and not self.keep_old and self.condition is None
+                and not self.table.indexes() and self.table.stream_spec is None):
+            return None
+        return self.read(tx)
 
     def check(self, old: dict | None) -> None:
         if self.condition is not None and not evaluate(self.condition, old):
@@ -55,20 +68,20 @@ class Write:
             if name not in new:
                 raise ValidationException(
                     f"One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key")
-        check_item(self.table, new, updating=True)
+        self.new_size = check_item(self.table, new, updating=True)
         return new
 
     def apply(self, tx: Tx, old: dict | None, new: dict | None, now: float, identity: dict | None = None) -> None:
         if self.action == "check" or (old is None and new is None):
             return
-        store.write_item(tx, self.table, self.pk, self.sk, old, new, now)
+        store.write_item(tx, self.table, self.pk, self.sk, old, new, now, self.new_size)
         # DynamoDB writes no stream record for a write that leaves the item as it was.
         if old is not None and new is not None and values_equal({"M": old}, {"M": new}):
             return
         streams.append_record(tx, self.table, self.key, old, new, now, identity)
 
     def run(self, tx: Tx, now: float) -> tuple[dict | None, dict | None]:
-        old = self.read(tx)
+        old = self.read_old(tx)
         self.check(old)
         new = self.compute(old)
         self.apply(tx, old, new, now)
