@@ -114,3 +114,20 @@ class PeakRssSampler:
         if self._thread is not None:
             self._thread.join()
         self.peak = max(self.peak, tree_rss_bytes(self.root_pid))
+
+
+def _pss_bytes(pid: int) -> int:
+    # Pss splits each shared page among the processes that map it: forked environments that share
+    # their parent's pages copy-on-write are not counted twice, as summed RSS counts them.
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as f:
+            for line in f:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def tree_pss_bytes(root_pid: int) -> int:
+    return sum(_pss_bytes(p) for p in process_tree(root_pid))

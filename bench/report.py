@@ -23,15 +23,17 @@ def _fmt(value: Any, digits: int = 1) -> str:
 
 
 def _ratio(ours: float | None, theirs: float | None) -> str:
-    if not ours or not theirs:
-        return ""
-    return f"{ours / theirs:.2f}x"
+    if not ours or not theirs or ours < 0 or theirs < 0:
+        return ""  # a difference of two noisy numbers can fall below zero: no meaningful ratio
+    ratio = ours / theirs
+    # Two decimals, but never rounded to nothing: a 200x gap shows as 0.005x, not 0.00x.
+    return f"{ratio:.2f}x" if ratio >= 0.1 else f"{ratio:.2g}x"
 
 
-def _note(row: Row) -> str:
+def _note(row: Row, limit: int = 70) -> str:
     text = row.get("error") or row.get("note") or ""
     text = " ".join(str(text).split())
-    return text if len(text) <= 70 else text[:67] + "..."
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _base_row(rows: list[Row], row: Row, keys: tuple[str, ...]) -> Row | None:
@@ -81,6 +83,22 @@ def large_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
+def metric_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
+    header = ["scenario", "metric", "target", "value", "unit", "Overcast ÷ target", "note"]
+    body = []
+    for row in rows:
+        if row["kind"] != "metric":
+            continue
+        base = _base_row(rows, row, ("workload", "metric"))
+        is_base = row["target"] == RATIO_BASE
+        body.append([
+            row["title"], row["metric"], row["target"], _fmt(row.get("value"), 2), row.get("unit", ""),
+            "" if is_base or base is None else _ratio(base.get("value"), row.get("value")),
+            _note(row, 150),
+        ])
+    return header, body
+
+
 def start_table(rows: list[Row]) -> tuple[list[str], list[list[str]]]:
     header = ["target", "start to first request ms (median)", "all starts ms", "idle RSS MB", "idle CPU %",
               "RSS after all workloads MB",
@@ -117,7 +135,9 @@ def _markdown(header: list[str], body: list[list[str]]) -> str:
 def render(rows: list[Row], *, markdown: bool = False) -> str:
     out = []
     for title, table in (("Small operations", small_ops_table), ("Large objects (raw socket, UNSIGNED-PAYLOAD)",
-                                                                  large_table), ("Start-up", start_table)):
+                                                                  large_table),
+                         ("Scenarios (lower or higher is better as the metric says)", metric_table),
+                         ("Start-up", start_table)):
         header, body = table(rows)
         if not body:
             continue

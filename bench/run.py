@@ -28,13 +28,15 @@ from bench.clientbench import run_client, run_paired
 from bench.loadgen import run_load
 from bench.procstats import tree_cpu_seconds, tree_rss_bytes
 from bench.report import Row, render, write_json
+from bench.scenarios import Scenario, ScenarioContext, all_scenarios, failed_rows
 from bench.servers import HOST, SPECS, RunningServer, ServerFailed, ServerSpec, start
 from bench.workloads import Workload, all_workloads
 from bench.workloads.s3 import ensure_bucket
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 MIB = 1024 * 1024
-GROUPS = ("s3", "dynamodb", "lambda", "apigateway", "large", "start")  # start-up is measured whatever the selection
+GROUPS = ("s3", "dynamodb", "lambda", "apigateway", "large", "lambda-envs", "apigw-proxy", "s3-scale", "dynamodb-scale",
+          "start")  # start-up is measured whatever the selection
 
 
 @dataclass
@@ -50,6 +52,10 @@ class Options:
     max_distinct_requests: int = 1_000_000  # signing costs ~0.5 ms each; --quick signs fewer
     max_calls: int = 100_000
     max_requests: int = 2_000_000
+    quick: bool = False
+    populate_seconds: float = 180.0  # time allowed to fill the big bucket or table, per server
+    populate_max: int = 1_000_000  # and its size at most
+    multipart_mib: int = 1024  # the AWS CLI multipart upload (full runs only; 0 skips it)
 
 
 def _percentile(sorted_ns: list[int], fraction: float) -> float | None:
@@ -181,6 +187,23 @@ def bench_large(server: RunningServer, opts: Options) -> list[Row]:
     return rows
 
 
+def run_scenario(server: RunningServer, scenario: Scenario, opts: Options) -> list[Row]:
+    if not server.spec.serves(scenario.service) or not server.spec.stateful:
+        return []
+    reason = scenario.unsupported.get(server.spec.name)
+    if reason:
+        return failed_rows(scenario, server.spec.name, reason)
+    print(f"  {server.spec.name}: {scenario.title}", file=sys.stderr, flush=True)
+    ctx = ScenarioContext(target=server.spec.name, endpoint=server.endpoint, port=server.port, pid=server.pid,
+                          quick=opts.quick, connections=opts.connections, duration=opts.duration,
+                          populate_seconds=opts.populate_seconds, populate_max=opts.populate_max,
+                          multipart_mib=opts.multipart_mib)
+    try:
+        return scenario.run(ctx)
+    except Exception as error:  # noqa: BLE001 - a server that lacks an operation is n/a, not a crash
+        return failed_rows(scenario, server.spec.name, f"{type(error).__name__}: {error}")
+
+
 def _run_workload(server: RunningServer, workload: Workload, opts: Options, floor: RunningServer | None) -> list[Row]:
     if server.spec.serves(workload.service):
         print(f"  {server.spec.name}: {workload.title}", file=sys.stderr, flush=True)
@@ -188,7 +211,7 @@ def _run_workload(server: RunningServer, workload: Workload, opts: Options, floo
 
 
 def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], opts: Options,
-                 floor: RunningServer | None = None) -> list[Row]:
+                 floor: RunningServer | None = None, scenarios: list[Scenario] | None = None) -> list[Row]:
     missing = spec.missing()
     if missing:
         return [{"kind": "start", "target": spec.name, "error": missing}]
@@ -213,6 +236,8 @@ def bench_target(spec: ServerSpec, workloads: list[Workload], groups: set[str], 
             rows += bench_large(server, opts)
         for workload in [w for w in workloads if w.group != "s3"]:
             rows += _run_workload(server, workload, opts, floor)
+        for scenario in scenarios or []:
+            rows += run_scenario(server, scenario, opts)
         end_rss = tree_rss_bytes(server.pid) / MIB
     finally:
         server.stop()
@@ -248,7 +273,7 @@ def _versions() -> dict[str, str]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="short runs (finishes in under 2 minutes)")
+    parser.add_argument("--quick", action="store_true", help="short runs (about 3.5 minutes on a busy 2-core machine)")
     parser.add_argument("--only", default=",".join(GROUPS),
                         help=f"comma-separated groups to run, from {', '.join(GROUPS)} (start-up is always measured)")
     parser.add_argument("--targets", default=",".join(n for n, s in SPECS.items() if s.in_default_run),
@@ -257,6 +282,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=16, help="server-bound connections (default 16)")
     parser.add_argument("--large-mib", type=int, default=256, help="size of the large object (default 256)")
     parser.add_argument("--start-repeats", type=int, help="fresh starts timed per server (default 5, quick 1)")
+    parser.add_argument("--populate-seconds", type=float,
+                        help="seconds allowed to fill the big bucket and table per server (default 180, quick 15)")
+    parser.add_argument("--populate-max", type=int,
+                        help="most keys/items in the big bucket and table (default 1,000,000, quick 20,000)")
+    parser.add_argument("--multipart-mib", type=int, default=1024,
+                        help="AWS CLI multipart upload size, full runs only (default 1024; 0 skips it)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables (for bench/README.md)")
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json and latest.json)")
     parser.add_argument("--no-pairing", action="store_true",
@@ -283,8 +314,14 @@ def main(argv: list[str] | None = None) -> int:
         # --quick must stay under 2 minutes on a busy 2-core machine: half the time per side when paired.
         paired_duration=0.5 if args.quick and not args.duration else 0.0,
         max_distinct_requests=100 if args.quick else 1_000_000,
+        quick=args.quick,
+        # --quick: 20,000 keys or items, but never more than 15 s of filling per server (moto is slow).
+        populate_seconds=args.populate_seconds or (15.0 if args.quick else 180.0),
+        populate_max=args.populate_max or (20_000 if args.quick else 1_000_000),
+        multipart_mib=0 if args.quick else args.multipart_mib,
     )
     workloads = [w for w in all_workloads() if w.group in groups and (w.in_quick or not args.quick)]
+    scenarios = [s for s in all_scenarios() if s.group in groups]
     targets = [SPECS[t.strip()] for t in args.targets.split(",") if t.strip()]
     started = time.time()
     load_before = os.getloadavg()
@@ -298,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         for spec in targets:
             print(f"{spec.name}:", file=sys.stderr, flush=True)
             target_started = time.time()
-            rows += bench_target(spec, workloads, groups, opts, floor)
+            rows += bench_target(spec, workloads, groups, opts, floor, scenarios)
             print(f"  {spec.name}: {time.time() - target_started:.1f} s", file=sys.stderr, flush=True)
     finally:
         if floor is not None:

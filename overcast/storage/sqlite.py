@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 512
 _STOP = object()
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+# Statements already found not to be transaction control: the writer runs the same few over and
+# over, and a set lookup is cheaper than the regex. Bounded in case a caller builds SQL text.
+_CHECKED_SQL: set[str] = set()
+_CHECKED_SQL_LIMIT = 4096
 
 
 class SchemaTooNewError(RuntimeError):
@@ -62,9 +66,12 @@ class _Tx:
 
     def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
         conn = self._check()
-        if _TRANSACTION_CONTROL.match(sql):
-            # The writer owns the transaction; a COMMIT here would publish half a batch.
-            raise ValueError(f"transaction control is not allowed in a write function: {sql[:40]!r}")
+        if sql not in _CHECKED_SQL:
+            if _TRANSACTION_CONTROL.match(sql):
+                # The writer owns the transaction; a COMMIT here would publish half a batch.
+                raise ValueError(f"transaction control is not allowed in a write function: {sql[:40]!r}")
+            if len(_CHECKED_SQL) < _CHECKED_SQL_LIMIT:
+                _CHECKED_SQL.add(sql)
         return conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:

@@ -9,6 +9,7 @@ from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.batch import BatchMixin
 from overcast.services.dynamodb.errors import ResourceNotFoundException
 from overcast.services.dynamodb.features import FeaturesMixin
+from overcast.services.dynamodb.itemcache import ABSENT, CacheClearingDatabase, ItemCache
 from overcast.services.dynamodb.items import ItemsMixin
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
@@ -23,6 +24,8 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
     service = "dynamodb"
 
     def start(self) -> None:
+        self._items = ItemCache()
+        self.db = CacheClearingDatabase(self.db, self._items)  # type: ignore[assignment]
         self.db.migrate("dynamodb", store.MIGRATIONS)
         # Table metadata is read on every request, so it lives in memory; writes keep it in step.
         self._tables: dict[tuple[str, str, str], Table] = {}
@@ -36,9 +39,10 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
 
     def _table(self, ctx: RequestContext, name: str | None, describe_style: bool = False) -> Table:
         # A stored table's name was checked when it was created; only a miss needs checking.
-        table = self._tables.get((ctx.account_id, ctx.region, name))
-        if table is not None:
-            return table
+        if type(name) is str:
+            table = self._tables.get((ctx.account_id, ctx.region, name))
+            if table is not None:
+                return table
         name = check_table_name(name)
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
@@ -49,6 +53,11 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
 
     def _read_item(self, table: Table, key: dict) -> dict | None:
         pk, sk = store.key_bytes(table, key)
-        row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?",
-                               (table.id, pk, sk))
-        return codec.loads(row[0]) if row else None
+        identity = (table.id, pk, sk)
+        text = self._items.get(identity)
+        if text is None:
+            generation = self._items.generation
+            row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", identity)
+            text = row[0] if row else ABSENT
+            self._items.put(identity, text, generation)
+        return codec.loads(text) if text else None

@@ -132,7 +132,14 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
 
 
 def validate_item(item: Any) -> Item:
-    return {name: validate_value(value) for name, value in (item or {}).items()}
+    result = {}
+    for name, value in (item or {}).items():
+        # Strings, the most common value, are valid as they are: no call for them.
+        if type(value) is dict and len(value) == 1 and type(value.get("S")) is str:
+            result[name] = value
+        else:
+            result[name] = validate_value(value)
+    return result
 
 
 def value_size(value: AttributeValue) -> int:
@@ -164,7 +171,11 @@ def number_size(text: str) -> int:
 
 
 def item_size(item: Item) -> int:
-    return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())
+    size = 0
+    for name, value in item.items():
+        text = value.get("S")  # the most common value, sized here without a call
+        size += len(name.encode("utf-8")) + (len(text.encode("utf-8")) if text is not None else value_size(value))
+    return size
 
 
 def values_equal(a: AttributeValue | None, b: AttributeValue | None) -> bool:

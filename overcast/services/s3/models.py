@@ -11,7 +11,7 @@ def to_datetime(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-@dataclass
+@dataclass(frozen=True)  # S3Store caches these: nobody may change one in place
 class Bucket:
     name: str
     account_id: str

@@ -191,6 +191,13 @@ def _bucket_from_row(row: tuple) -> Bucket:
 class S3Store:
     def __init__(self, db: Database):
         self.db = db
+        # Every object request checks its bucket first; a bucket's row (name, owner, region,
+        # creation time) never changes while it exists, so the check is served from memory and
+        # spares the event loop a SQLite read (which hands the GIL to the writer thread and back).
+        # Only positive answers are kept, and a delete forgets the name, so the cache can never
+        # make a bucket appear; writes re-check the bucket inside their transaction anyway.
+        self._buckets: dict[str, Bucket] = {}
+        self._buckets_generation = 0  # bumped by every forget: a read that raced a delete is not kept
 
     def migrate(self) -> None:
         self.db.migrate(NAMESPACE, MIGRATIONS)
@@ -198,8 +205,21 @@ class S3Store:
     # ---- buckets (reads) ---------------------------------------------------------------------
 
     def get_bucket(self, name: str) -> Bucket | None:
+        bucket = self._buckets.get(name)
+        if bucket is not None:
+            return bucket
+        generation = self._buckets_generation
         row = self.db.fetchone("SELECT name, account_id, region, created FROM s3_buckets WHERE name = ?", (name,))
-        return _bucket_from_row(row) if row else None
+        if row is None:
+            return None
+        bucket = _bucket_from_row(row)
+        if generation == self._buckets_generation:
+            self._buckets[name] = bucket
+        return bucket
+
+    def _forget_bucket(self, name: str) -> None:
+        self._buckets_generation += 1
+        self._buckets.pop(name, None)
 
     def list_buckets(self, account_id: str, prefix: str, after: str, limit: int) -> list[Bucket]:
         rows = self.db.fetchall(
@@ -267,9 +287,11 @@ class S3Store:
         return (tx.fetchone("SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1", (name,)) is None
                 and tx.fetchone("SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1", (name,)) is None)
 
-    @staticmethod
-    def tx_delete_bucket(tx: Tx, name: str) -> None:
+    def tx_delete_bucket(self, tx: Tx, name: str) -> None:
         tx.execute("DELETE FROM s3_buckets WHERE name = ?", (name,))
+        # Forgotten now and again once durable: a read between the two still sees the old row.
+        self._forget_bucket(name)
+        tx.after_commit(lambda: self._forget_bucket(name))
 
     # ---- objects (reads) ---------------------------------------------------------------------
 

@@ -75,13 +75,16 @@ def _current(tx: Tx, bucket: str, key: str) -> tuple | None:
         "WHERE bucket = ? AND key = ?", (bucket, key))
 
 
-def _release_current(tx: Tx, bucket: str, key: str, row: tuple) -> list[str]:
+def _release_current(tx: Tx, bucket: str, key: str, row: tuple, keep_row: bool = False) -> list[str]:
+    """Drop the current version (its parts always; its row unless `keep_row`: a caller that
+    upserts the new row next overwrites it anyway, and one statement fewer per PutObject counts)."""
     blobs = [row[1]] if row[1] else []
     if row[2]:
         blobs += [r[0] for r in tx.fetchall("SELECT blob_id FROM s3_object_parts WHERE bucket = ? AND key = ?",
                                             (bucket, key))]
         tx.execute("DELETE FROM s3_object_parts WHERE bucket = ? AND key = ?", (bucket, key))
-    tx.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+    if not keep_row:
+        tx.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
     return blobs
 
 
@@ -145,8 +148,11 @@ def _promote_newest(tx: Tx, bucket: str, key: str) -> None:
     tx.execute("DELETE FROM s3_versions WHERE bucket = ? AND key = ? AND sort_id = ?", (bucket, key, sort_id))
 
 
-def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: Outcome) -> None:
-    """Clear the way for a new current version (object or delete marker)."""
+def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: Outcome,
+               upserted: bool = False) -> None:
+    """Clear the way for a new current version (object or delete marker). `upserted`: the
+    caller writes the new row with an upsert, so a released current row may stay for it to
+    overwrite."""
     row = _current(tx, bucket, key)
     if row is not None:
         outcome.existed = True
@@ -164,15 +170,16 @@ def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: O
         outcome.unlink += _delete_noncurrent(tx, bucket, key, "null")[2]
         return
     if row is not None:
-        outcome.unlink += _release_current(tx, bucket, key, row)
+        outcome.unlink += _release_current(tx, bucket, key, row, keep_row=upserted)
 
 
 def tx_replace(tx: Tx, config_text: str, obj: StoredObject) -> Outcome:
     """Prepare for `obj` to become the key's current version; sets its version id. The caller
-    checks conditions against outcome.previous_etag, then writes the row."""
+    checks conditions against outcome.previous_etag, then writes the row (S3Store.tx_put_object,
+    an upsert)."""
     versioning = state(config_text)
     outcome = Outcome(versioning=versioning)
-    _make_room(tx, obj.bucket, obj.key, versioning, outcome)
+    _make_room(tx, obj.bucket, obj.key, versioning, outcome, upserted=True)
     obj.version_id = new_version_id() if versioning == ENABLED else None
     outcome.version_id = obj.version_id
     if obj.blob_id in outcome.unlink:
