@@ -78,6 +78,7 @@ def serve(config: Config) -> int:
         access_log=False,
         timeout_graceful_shutdown=5,
         server_header=False,
+        proxy_headers=False,  # no proxy in front of a local server: skip that middleware per request
         date_header=True,
     )
     return 0

@@ -160,3 +160,24 @@ def test_expected_bucket_owner(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="k", ExpectedBucketOwner="111122223333")
     assert_error(exc, "AccessDenied", 403, "Access Denied")
+
+
+def test_deleted_bucket_is_forgotten_by_every_check(s3, s3_eu):
+    """Bucket checks are answered from memory after the first: a delete must drop the name, and
+    a bucket re-created under it (elsewhere) must be seen as it is now."""
+    name = unique_bucket_name()
+    s3.create_bucket(Bucket=name)
+    s3.put_object(Bucket=name, Key="k", Body=b"x")  # the bucket is now known to the checks
+    s3.delete_object(Bucket=name, Key="k")
+    s3.delete_bucket(Bucket=name)
+    with pytest.raises(ClientError) as exc:
+        s3.put_object(Bucket=name, Key="k", Body=b"x")
+    assert_error(exc, "NoSuchBucket", 404)
+    s3_eu.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    try:
+        assert s3_eu.head_bucket(Bucket=name)["BucketRegion"] == "eu-west-1"
+        s3_eu.put_object(Bucket=name, Key="k", Body=b"y")
+        assert s3_eu.get_object(Bucket=name, Key="k")["Body"].read() == b"y"
+    finally:
+        s3_eu.delete_object(Bucket=name, Key="k")
+        s3_eu.delete_bucket(Bucket=name)
