@@ -6,6 +6,7 @@ prefix here rather than inventing a host.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -83,11 +84,6 @@ class InternalRoutes:
         except (ValueError, TypeError) as exc:
             return json_response({"error": "BadRequest", "message": str(exc)}, 400)
         # Let whatever became due run before answering, so a test can check its effect at once.
-        await _run_in_thread(self.app.scheduler.run_due)
+        await asyncio.get_running_loop().run_in_executor(None, self.app.scheduler.run_due)
         return json_response(clock.describe())
 
-
-async def _run_in_thread(fn: Callable[[], None]) -> None:
-    import asyncio
-
-    await asyncio.get_running_loop().run_in_executor(None, fn)

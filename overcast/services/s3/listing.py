@@ -93,6 +93,12 @@ def _encoder(encoding_type: str | None) -> Callable[[str], str]:
     return lambda value: quote(value, safe="/")
 
 
+def _listing_params(params: dict[str, Any]) -> tuple[str, Callable[[str], str], int, str, str]:
+    """What every list operation reads first: bucket, key encoder, MaxKeys, Prefix, Delimiter."""
+    return (params["Bucket"], _encoder(params.get("EncodingType")), _max_keys(params),
+            params.get("Prefix") or "", params.get("Delimiter") or "")
+
+
 def _max_keys(params: dict[str, Any]) -> int:
     value = params.get("MaxKeys")
     if value is None:
@@ -153,11 +159,7 @@ class ListingOperations:
         return contents
 
     def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        encode = _encoder(params.get("EncodingType"))
-        max_keys = _max_keys(params)
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or ""
+        bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         token = params.get("ContinuationToken")
         start_after = params.get("StartAfter") or ""
         record = self.store.require_bucket(bucket)
@@ -184,11 +186,7 @@ class ListingOperations:
         return out
 
     def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        encode = _encoder(params.get("EncodingType"))
-        max_keys = _max_keys(params)
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or ""
+        bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         marker = params.get("Marker") or ""
         record = self.store.require_bucket(bucket)
         authorize_anonymous(ctx, self.store, "s3:ListBucket", bucket)
@@ -214,11 +212,7 @@ class VersionListingOperations:
     store: S3Store
 
     def list_object_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        bucket = params["Bucket"]
-        encode = _encoder(params.get("EncodingType"))
-        max_keys = _max_keys(params)
-        prefix = params.get("Prefix") or ""
-        delimiter = params.get("Delimiter") or ""
+        bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         key_marker = params.get("KeyMarker") or ""
         version_marker = (params.get("VersionIdMarker") or "") if key_marker else ""
         record = self.store.require_bucket(bucket)
