@@ -47,41 +47,24 @@ def configure_logging(level: str) -> None:
 
 def serve(config: Config) -> int:
     configure_logging(config.log_level)
-    import uvicorn
-
     from overcast.server.app import Overcast
+    from overcast.server.http_server import run
 
     app = Overcast(config)
-    print(
-        f"Overcast {__version__} listening on http://{config.host}:{config.port} "
-        f"(data in {config.data_dir})",
-        flush=True,
-    )
-    try:
-        import uvloop  # noqa: F401
 
-        loop = "uvloop"
-    except ImportError:
-        loop = "asyncio"
-    # uvicorn stops gracefully on SIGINT/SIGTERM, then re-raises the signal with the handlers it
-    # found installed; these make that final step a clean exit instead of a death by signal.
+    def announce() -> None:
+        print(f"Overcast {__version__} listening on http://{config.host}:{config.port} "
+              f"(data in {config.data_dir})", flush=True)
+
+    # Until the server's own handlers are installed (at once, below), a signal still ends the
+    # process cleanly rather than by a traceback.
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: sys.exit(0))
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        loop=loop,
-        http="httptools",
-        lifespan="on",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-        server_header=False,
-        proxy_headers=False,  # no proxy in front of a local server: skip that middleware per request
-        date_header=True,
-    )
-    return 0
+    try:
+        return run(app, config.host, config.port, on_listening=announce, on_started=app.started,
+                   on_stopping=app.shutdown)
+    finally:
+        app.shutdown()  # when serving never began (the port was taken); else already done
 
 
 def main(argv: list[str] | None = None) -> int:

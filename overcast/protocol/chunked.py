@@ -268,7 +268,7 @@ class AwsChunkedBody(RequestBody):
 
     def __init__(self, source: RequestBody, decoder: ChunkedDecoder):
         super().__init__(None)
-        self._source = source
+        self._encoded = source
         self._decoder = decoder
         self._done = False
 
@@ -309,7 +309,7 @@ class AwsChunkedBody(RequestBody):
             raise RuntimeError("request body already streamed")
         self._consumed = True
         decoder = self._decoder
-        async for data in self._source.stream():
+        async for data in self._encoded.stream():
             for piece in decoder.feed(data):
                 yield piece
         decoder.finish()

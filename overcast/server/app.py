@@ -1,17 +1,13 @@
-"""The ASGI application: one object holding the runtime, turning ASGI into the handler chain.
-
-Kept framework-free on purpose: every request pays for the path it takes, and this path is a
-dict build, the chain, and the ASGI send calls.
+"""The application: one object holding the runtime; the HTTP server hands it each request,
+which it runs through the handler chain.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from overcast.clock import Clock
 from overcast.config import Config
@@ -20,7 +16,7 @@ from overcast.scheduler import Scheduler
 from overcast.server import chain
 from overcast.server.context import RequestContext
 from overcast.server.data_planes import DataPlanes
-from overcast.server.http import Receive, Request, RequestBody, Response, Send
+from overcast.server.http import Request, Response
 from overcast.server.internal_routes import InternalRoutes
 from overcast.services.base import ServiceRuntime
 from overcast.services.internal import InternalClient
@@ -52,6 +48,7 @@ class Overcast:
         # AWS API chain (server/data_planes.py).
         self.data_planes = DataPlanes(self)
         self._log_requests = logging.getLogger("overcast.requests").isEnabledFor(logging.INFO)
+        self._shut_down = False
 
     def _lock_data_dir(self) -> None:
         """Two servers on one data directory would fight over it: the second one refuses."""
@@ -123,6 +120,10 @@ class Overcast:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def shutdown(self) -> None:
+        """Stops every service and closes storage; a second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
         self.registry.stop()
         self.scheduler.stop()
         self.runtime.db.close()  # checkpoints the WAL
@@ -130,81 +131,20 @@ class Overcast:
         if close_blobs is not None:
             close_blobs()
 
-    # -- ASGI ----------------------------------------------------------------------------------
+    # -- serving -------------------------------------------------------------------------------
 
-    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind == "http":
-            await self._http(scope, receive, send)
-        elif kind == "lifespan":
-            await self._lifespan(receive, send)
+    def started(self) -> None:
+        """Called once the port is open."""
+        self._start_services_with_state()
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-                # Right after the port opens, not before: start-up stays fast.
-                asyncio.get_running_loop().call_later(0.05, self._start_services_with_state)
-            elif message["type"] == "lifespan.shutdown":
-                try:
-                    self.shutdown()
-                finally:
-                    await send({"type": "lifespan.shutdown.complete"})
-                return
-
-    async def _http(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+    async def respond(self, request: Request) -> Response:
+        """One request through the chain, and its line in the request log. Never raises."""
         started = time.perf_counter()
-        headers: dict[str, str] = {}
-        for raw_name, raw_value in scope["headers"]:
-            name = raw_name.decode("latin-1").lower()
-            value = raw_value.decode("latin-1")
-            headers[name] = f"{headers[name]},{value}" if name in headers else value
-        raw_path = scope.get("raw_path")
-        path = raw_path.decode("latin-1") if raw_path else scope["path"]
-        if "?" in path:  # some servers leave the query in raw_path
-            path = path.split("?", 1)[0]
-        request = Request(
-            method=scope["method"],
-            path=path,
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=RequestBody(receive),
-            scheme=scope.get("scheme", "http"),
-            client=scope.get("client"),
-        )
         response, ctx = await chain.handle(self, request)
-        if not request.body.fully_read and (headers.get("content-length", "0") != "0"
-                                            or "transfer-encoding" in headers):
-            # Answered before the body was read (an error, usually): the unread bytes would be
-            # taken for the next request on this keep-alive connection, so close it instead.
-            response.headers.append(("connection", "close"))
-        await self._send(scope, send, response)
         if self._log_requests:
             elapsed = (time.perf_counter() - started) * 1000
             if ctx is not None:
                 request_log.info("%s %s %d %.1fms", ctx.service, ctx.operation_name or "-", response.status, elapsed)
             else:
                 request_log.info("%s %s %d %.1fms", request.method, request.path, response.status, elapsed)
-
-    async def _send(self, scope: dict[str, Any], send: Send, response: Response) -> None:
-        body = response.body
-        head_only = scope["method"] == "HEAD"
-        raw_headers = [(k.lower().encode("latin-1"), str(v).encode("latin-1")) for k, v in response.headers]
-        if isinstance(body, (bytes, bytearray)):
-            if not any(k == b"content-length" for k, _ in raw_headers):
-                raw_headers.append((b"content-length", str(len(body)).encode()))
-            await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
-            await send({"type": "http.response.body", "body": b"" if head_only else bytes(body)})
-            return
-        await send({"type": "http.response.start", "status": response.status, "headers": raw_headers})
-        if head_only:
-            await send({"type": "http.response.body", "body": b""})
-            aclose = getattr(body, "aclose", None)
-            if aclose is not None:
-                await aclose()
-            return
-        async for chunk in body:
-            if chunk:
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+        return response

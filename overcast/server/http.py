@@ -1,19 +1,17 @@
 """The HTTP request and response that travel through the handler chain.
 
-Kept free of any framework: the ASGI app builds a Request from the scope and turns a Response
-back into ASGI messages. Bodies stream: a Request's body is read from the connection only when a
-handler asks for it, and a Response's body may be an async iterator of chunks.
+Kept free of any framework: the HTTP server (server/http_server.py) builds a Request from what
+it parsed and writes the Response back. Bodies stream: a Request's body is read from the
+connection only when a handler asks for it, and a Response's body may be an async iterator of
+chunks.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 from urllib.parse import parse_qsl, unquote
-
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 # Bodies up to this size are read whole; above it, handlers that can stream should.
 SMALL_BODY = 1024 * 1024
@@ -23,18 +21,24 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def _no_more_body() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
+class BodySource(Protocol):
+    """Where a body that is still arriving comes from (the HTTP connection)."""
+
+    async def receive(self) -> tuple[bytes, bool]:
+        """The next bytes, and whether more follow. Raises ConnectionError if the client left."""
+        ...
 
 
 class RequestBody:
-    """The request body, read lazily from the ASGI receive channel, once."""
+    """The request body, read from its source only when a handler asks, once."""
 
-    def __init__(self, receive: Receive | None, initial: bytes = b""):
-        # Without a channel the body is `initial` alone: _done is set and the stand-in never runs.
-        self._receive: Receive = receive or _no_more_body
+    __slots__ = ("_source", "_buffer", "_done", "_consumed")
+
+    def __init__(self, source: BodySource | None, initial: bytes = b""):
+        # Without a source the body is `initial` alone, already complete.
+        self._source = source
         self._buffer = initial
-        self._done = receive is None
+        self._done = source is None
         self._consumed = False
 
     @classmethod
@@ -45,20 +49,21 @@ class RequestBody:
         """The whole body (cached). Raises BodyTooLarge past `limit` bytes."""
         if self._done:
             return self._buffer
+        assert self._source is not None
         parts = [self._buffer] if self._buffer else []
         size = len(self._buffer)
         while not self._done:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
+            try:
+                chunk, more = await self._source.receive()
+            except ConnectionError:
                 self._done = True
-                raise ConnectionError("client disconnected")
-            chunk = message.get("body", b"")
+                raise
             if chunk:
                 parts.append(chunk)
                 size += len(chunk)
                 if limit is not None and size > limit:
                     raise BodyTooLarge(size)
-            if not message.get("more_body", False):
+            if not more:
                 self._done = True
         self._buffer = b"".join(parts)
         return self._buffer
@@ -72,14 +77,12 @@ class RequestBody:
             yield self._buffer
         if self._done:
             return
+        assert self._source is not None
         while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionError("client disconnected")
-            chunk = message.get("body", b"")
+            chunk, more = await self._source.receive()
             if chunk:
                 yield chunk
-            if not message.get("more_body", False):
+            if not more:
                 self._done = True
                 self._buffer = b""
                 return
@@ -98,6 +101,8 @@ class Request:
     body: RequestBody
     scheme: str = "http"
     client: tuple[str, int] | None = None
+    # The headers as the client sent them (name case kept, in order): API Gateway passes these on.
+    raw_headers: list[tuple[str, str]] | None = None
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     @property

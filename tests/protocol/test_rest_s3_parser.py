@@ -170,11 +170,12 @@ def test_invalid_utf8_in_key_is_invalid_uri() -> None:
 def test_streaming_body_is_handed_over_unread() -> None:
     calls: list[int] = []
 
-    async def receive() -> dict[str, Any]:
-        calls.append(1)
-        return {"type": "http.request", "body": b"data", "more_body": False}
+    class Source:
+        async def receive(self) -> tuple[bytes, bool]:
+            calls.append(1)
+            return b"data", False
 
-    body = RequestBody(receive)
+    body = RequestBody(Source())
     name, params = parse(
         _request("PUT", "/bkt/k", headers={"content-length": "4", "content-type": "text/plain"}, body=body)
     )

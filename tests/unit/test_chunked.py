@@ -26,14 +26,14 @@ def run(coro):
 
 
 def receiving_body(data: bytes, piece: int) -> RequestBody:
-    """A RequestBody fed through an ASGI receive channel in pieces of `piece` bytes."""
+    """A RequestBody fed by a source that hands it `piece` bytes at a time."""
     pieces = [data[i:i + piece] for i in range(0, len(data), piece)] or [b""]
-    messages = [{"type": "http.request", "body": p, "more_body": i < len(pieces) - 1} for i, p in enumerate(pieces)]
 
-    async def receive():
-        return messages.pop(0)
+    class Source:
+        async def receive(self) -> tuple[bytes, bool]:
+            return pieces.pop(0), len(pieces) > 0
 
-    return RequestBody(receive)
+    return RequestBody(Source())
 
 
 def make_request(body: bytes, headers: dict[str, str], piece: int = 1 << 20) -> Request:
