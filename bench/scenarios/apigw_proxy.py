@@ -37,6 +37,11 @@ def _setup(ctx: ScenarioContext) -> str:
     uri = f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"
     apigw.put_integration(restApiId=api_id, resourceId=resource, httpMethod="GET", type="AWS_PROXY",
                           integrationHttpMethod="POST", uri=uri)
+    # As on AWS, the function's resource policy must let API Gateway invoke it.
+    account = arn.split(":")[4]
+    lam.add_permission(FunctionName=FUNCTION, StatementId=f"apigateway-{api_id}", Action="lambda:InvokeFunction",
+                       Principal="apigateway.amazonaws.com",
+                       SourceArn=f"arn:aws:execute-api:{REGION}:{account}:{api_id}/*/GET/hello")
     apigw.create_deployment(restApiId=api_id, stageName=STAGE)
     return api_id
 

@@ -53,6 +53,20 @@ def new_api(apigw, **extra) -> tuple[str, str]:
     return api["id"], api["rootResourceId"]
 
 
+def allow_apigateway(lam, function: str, api_id: str, route: str | None, qualifier: str | None = None,
+                     statement_id: str | None = None) -> None:
+    """AddPermission as a user on AWS must give it: apigateway.amazonaws.com may invoke the
+    function for `route` ("stage/VERB/path" with wildcards, or "authorizers/<id>"); any route of
+    any API when `route` is None."""
+    params = {"FunctionName": function, "StatementId": statement_id or f"apigw-{uuid.uuid4().hex[:8]}",
+              "Action": "lambda:InvokeFunction", "Principal": "apigateway.amazonaws.com"}
+    if route is not None:
+        params["SourceArn"] = f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/{route}"
+    if qualifier:
+        params["Qualifier"] = qualifier
+    lam.add_permission(**params)
+
+
 def mock_method(apigw, api_id: str, resource_id: str, verb: str = "GET", request_template: str = '{"statusCode": 200}',
                 response_template: str | None = None, status: str = "200", **method_extra) -> None:
     apigw.put_method(restApiId=api_id, resourceId=resource_id, httpMethod=verb,

@@ -6,6 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import time
+from urllib.parse import urlsplit
+
+from botocore.auth import SigV4Auth, SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 
 from tests.services.apigateway.conftest import call, mock_method, new_api
 
@@ -33,20 +38,79 @@ def test_cognito_user_pool_claims(apigw, server):
     assert call(server, api_id, "dev", "/", headers={"Authorization": expired}).json() == {"message": "Unauthorized"}
 
 
-def test_aws_iam_needs_a_signature(apigw, server):
+def iam_api(apigw) -> str:
+    """GET and POST / with AWS_IAM authorization, answering the caller's access key."""
     api_id, root = new_api(apigw)
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="AWS_IAM")
-    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})
-    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    for verb in ("GET", "POST"):
+        mock_method(apigw, api_id, root, verb, authorizationType="AWS_IAM",
+                    response_template='{"key": "$context.identity.accessKey"}')
     apigw.create_deployment(restApiId=api_id, stageName="dev")
+    return api_id
+
+
+def signed(server, api_id: str, path: str, method: str = "GET", body: bytes = b"", key: str = "test",
+           secret: str = "test", presign: bool = False) -> tuple[str, dict[str, str]]:
+    """(path with query, headers) of a request signed by botocore for execute-api."""
+    host = f"{api_id}.execute-api.localhost:{server.port}"
+    request = AWSRequest(method=method, url=f"http://{host}/dev{path}", data=body, headers={"Host": host})
+    signer = SigV4QueryAuth if presign else SigV4Auth
+    signer(Credentials(key, secret), "execute-api", "us-east-1", **({"expires": 300} if presign else {})).add_auth(request)
+    split = urlsplit(request.url)
+    target = split.path[len("/dev"):] + (f"?{split.query}" if split.query else "")
+    return target, {k: v for k, v in request.headers.items() if k.lower() != "host"}
+
+
+def test_aws_iam_needs_a_signature(apigw, server):
+    api_id = iam_api(apigw)
     unsigned = call(server, api_id, "dev", "/")
     assert unsigned.status == 403 and unsigned.json() == {"message": "Missing Authentication Token"}
-    signed = call(server, api_id, "dev", "/", headers={
-        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/execute-api/aws4_request, "
-                         "SignedHeaders=host, Signature=00"})
-    assert signed.status == 200
+    assert unsigned.headers["x-amzn-errortype"] == "MissingAuthenticationTokenException"
+    bearer = call(server, api_id, "dev", "/", headers={"Authorization": "Bearer abc"})
+    assert bearer.status == 403 and bearer.headers["x-amzn-errortype"] == "IncompleteSignatureException"
+    assert bearer.json()["message"] == (
+        "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. "
+        "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either "
+        "a 'X-Amz-Date' or a 'Date' header. Authorization=Bearer abc")
+
+
+def test_aws_iam_accepts_a_right_signature(apigw, server):
+    api_id = iam_api(apigw)
+    path, headers = signed(server, api_id, "/?a=1&b=two")
+    answer = call(server, api_id, "dev", path, headers=headers)
+    assert answer.status == 200 and answer.json() == {"key": "test"}
+    body = b'{"hello": "world"}'
+    path, headers = signed(server, api_id, "/", "POST", body)
+    assert call(server, api_id, "dev", path, "POST", body, headers).status == 200
+    path, headers = signed(server, api_id, "/?x=y", presign=True)
+    assert call(server, api_id, "dev", path).status == 200
+
+
+def test_aws_iam_refuses_a_wrong_signature(apigw, server):
+    api_id = iam_api(apigw)
+    path, headers = signed(server, api_id, "/", secret="not-the-secret")
+    answer = call(server, api_id, "dev", path, headers=headers)
+    assert answer.status == 403 and answer.headers["x-amzn-errortype"] == "InvalidSignatureException"
+    message = answer.json()["message"]
+    assert message.startswith("The request signature we calculated does not match the signature you provided. "
+                              "Check your AWS Secret Access Key and signing method. Consult the service documentation "
+                              "for details.\n\nThe Canonical String for this request should have been\n'GET\n/dev/\n")
+    assert "\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n" in message
+    # A body or query other than the one signed fails the same way.
+    path, headers = signed(server, api_id, "/", "POST", b"signed")
+    assert call(server, api_id, "dev", path, "POST", b"sent", headers).status == 403
+    path, headers = signed(server, api_id, "/?a=1")
+    assert call(server, api_id, "dev", "/?a=2", headers=headers).status == 403
+    path, _ = signed(server, api_id, "/", secret="wrong", presign=True)
+    presigned = call(server, api_id, "dev", path)
+    assert presigned.status == 403 and presigned.headers["x-amzn-errortype"] == "InvalidSignatureException"
+
+
+def test_aws_iam_accepts_keys_it_has_no_secret_for(apigw, server):
+    # Overcast has no IAM: a key outside its configured credentials cannot be checked.
+    api_id = iam_api(apigw)
+    path, headers = signed(server, api_id, "/", key="AKIAUNKNOWNKEY000000", secret="anything")
+    answer = call(server, api_id, "dev", path, headers=headers)
+    assert answer.status == 200 and answer.json() == {"key": "AKIAUNKNOWNKEY000000"}
 
 
 def test_stage_method_throttling(apigw, server):

@@ -4,11 +4,12 @@ TOKEN/REQUEST authorizers."""
 
 from __future__ import annotations
 
+import http.client
 import json
 
 import pytest
 
-from tests.services.apigateway.conftest import call, mock_method, new_api
+from tests.services.apigateway.conftest import allow_apigateway, call, mock_method, new_api
 from tests.services.lambda_.helpers import create_python
 
 PROXY_SOURCE = '''
@@ -38,7 +39,7 @@ def handler(event, context):
 
 AUTHORIZER_SOURCE = '''
 def handler(event, context):
-    token = event.get("authorizationToken") or (event.get("headers") or {}).get("x-token")
+    token = event.get("authorizationToken") or (event.get("headers") or {}).get("X-Token")
     if token == "deny":
         effect = "Deny"
     elif token in ("allow", "Bearer allow"):
@@ -70,8 +71,25 @@ def proxy_api(apigw, lam):
     apigw.put_method(restApiId=api_id, resourceId=proxy, httpMethod="ANY", authorizationType="NONE")
     apigw.put_integration(restApiId=api_id, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
                           integrationHttpMethod="POST", uri=lambda_uri(lam, name))
+    allow_apigateway(lam, name, api_id, "*/*/*")
     apigw.create_deployment(restApiId=api_id, stageName="live", variables={"env": "test"})
     return api_id, proxy
+
+
+def test_proxy_event_keeps_repeated_headers_apart(proxy_api, server):
+    api_id, _ = proxy_api
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    connection.putrequest("GET", "/live/pets", skip_host=True)
+    connection.putheader("Host", f"{api_id}.execute-api.localhost:{server.port}")
+    connection.putheader("X-Multi", "first")
+    connection.putheader("X-Multi", "second")
+    connection.endheaders()
+    response = connection.getresponse()
+    event = json.loads(response.read())
+    connection.close()
+    assert response.status == 201
+    assert event["multiValueHeaders"]["X-Multi"] == ["first", "second"]
+    assert event["headers"]["X-Multi"] == "second"
 
 
 def test_proxy_event_has_every_field(proxy_api, server):
@@ -82,8 +100,9 @@ def test_proxy_event_has_every_field(proxy_api, server):
     assert answer.headers["x-fn"] == "yes"
     event = answer.json()
     assert event["resource"] == "/{proxy+}" and event["path"] == "/pets/7" and event["httpMethod"] == "PUT"
-    assert event["headers"]["x-custom"] == "v"
-    assert event["multiValueHeaders"]["x-custom"] == ["v"]
+    # Header names arrive as the client wrote them.
+    assert event["headers"]["X-Custom"] == "v" and "x-custom" not in event["headers"]
+    assert event["multiValueHeaders"]["X-Custom"] == ["v"]
     assert event["queryStringParameters"] == {"a": "2", "b": "x"}
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"], "b": ["x"]}
     assert event["pathParameters"] == {"proxy": "pets/7"}
@@ -137,6 +156,7 @@ def test_non_proxy_lambda_with_templates_and_error_patterns(apigw, lam, server):
                                                       '{"error": "$input.path(\'$.errorMessage\')"}'})
     apigw.put_integration_response(restApiId=api_id, resourceId=pet, httpMethod="GET", statusCode="500",
                                    selectionPattern=".+", responseTemplates={"application/json": '{"error": "failed"}'})
+    allow_apigateway(lam, name, api_id, "dev/GET/{id}")
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     ok = call(server, api_id, "dev", "/7")
     assert ok.status == 200 and ok.json() == {"pet": "Rex #7", "tags": "[a, b]"}
@@ -153,6 +173,7 @@ def test_lambda_authorizers(apigw, lam, server, kind):
     source = "method.request.header.Authorization" if kind == "TOKEN" else "method.request.header.X-Token"
     authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type=kind, authorizerUri=lambda_uri(lam, name),
                                          identitySource=source, authorizerResultTtlInSeconds=0)
+    allow_apigateway(lam, name, api_id, f"authorizers/{authorizer['id']}")
     mock_method(apigw, api_id, root, authorizationType="CUSTOM", authorizerId=authorizer["id"],
                 response_template='{"principal": "$context.authorizer.principalId", '
                                   '"team": "$context.authorizer.team", '
@@ -191,6 +212,7 @@ def test_authorizer_cache_flush_and_usage_identifier_key(apigw, lam, server):
     authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=lambda_uri(lam, name),
                                          identitySource="method.request.header.Authorization",
                                          authorizerResultTtlInSeconds=300)
+    allow_apigateway(lam, name, api_id, "authorizers/*")
     apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
                      authorizerId=authorizer["id"], apiKeyRequired=True)
     apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
@@ -229,5 +251,9 @@ def test_stage_variable_selects_lambda_alias(apigw, lam, server):
                           uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}:"
                               "${stageVariables.alias}/invocations")
     apigw.create_deployment(restApiId=api_id, stageName="live", variables={"alias": "blue"})
+    # The alias is what API Gateway invokes, so the alias's own policy must allow it.
+    allow_apigateway(lam, name, api_id, "*/GET/")
+    assert call(server, api_id, "live", "/").status == 500
+    allow_apigateway(lam, name, api_id, "*/GET/", qualifier="blue")
     answer = call(server, api_id, "live", "/")
     assert answer.status == 200 and answer.text == f"{arn}:blue"

@@ -184,3 +184,34 @@ def test_console_method_request_passthrough_template():
 
 def test_hash_before_a_reference_is_text():
     assert render("#$input.path('$.owner.id') and #1") == "#7 and #1"
+
+
+FAST_CONTEXT = {"resourcePath": "/pets/{id}", "stage": "dev", "requestTimeEpoch": 1700000000000,
+                "identity": {"sourceIp": "127.0.0.1", "userAgent": None}, "authorizer": {"admin": True},
+                "requestOverride": {"header": {}}, "error": {}}
+
+
+@pytest.mark.parametrize("template", [
+    '{"statusCode": 200}',
+    '{"ok": true, "path": "$context.resourcePath"}',
+    "$context.stage-$stageVariables.env $context.requestTimeEpoch $context.authorizer.admin",
+    "$context.identity.sourceIp:$context.identity.userAgent.",  # a null, then a trailing dot
+    "$context.identity",  # a map, rendered the Java way
+    "$context.missing|$stageVariables.missing|$context.identity.nope.deeper",
+    "$context.stage.length() $context.resourcePath.toUpperCase()",
+    "$!context.stage ${context.stage} $ 5 #set($x = 1)$x",
+    "$context.keys",  # not a key: airspeed falls back to the dict's attribute
+])
+def test_fast_path_renders_as_the_engine_does(template):
+    variables = {"input": vtl.InputVariable("", PARAMS), "context": FAST_CONTEXT, "stageVariables": {"env": "test"}}
+    engine = vtl.render(template, variables)
+    simple = vtl.simple_template(template)
+    fast = simple.render(lambda: FAST_CONTEXT, {"env": "test"}) if simple is not None else None
+    assert fast is None or fast == engine
+
+
+def test_fast_path_takes_constant_and_plain_reference_templates():
+    assert vtl.simple_template('{"statusCode": 200}').render(dict, {}) == '{"statusCode": 200}'
+    assert vtl.simple_template('{"p": "$context.resourcePath"}').render(lambda: FAST_CONTEXT, {}) == '{"p": "/pets/{id}"}'
+    for template in ("#set($a = 1)", "$input.body", "\\$context.stage", "$context.stage.length()", "${context.stage}"):
+        assert vtl.simple_template(template) is None, template

@@ -1,4 +1,4 @@
-"""Method authorization: AWS_IAM (a signature must be present), Lambda TOKEN and REQUEST
+"""Method authorization: AWS_IAM (SigV4, in iam.py), Lambda TOKEN and REQUEST
 authorizers (policy evaluated against the method ARN, results cached by identity for the TTL),
 and Cognito user pools (the token's claims)."""
 
@@ -11,7 +11,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from overcast.services.apigateway.invoke.errors import GatewayError, missing_token
+from overcast.services.apigateway.invoke.errors import GatewayError
 
 if TYPE_CHECKING:
     from overcast.services.apigateway.invoke.gateway import Gateway
@@ -98,8 +98,9 @@ async def authorize(gateway: Gateway, inv: Invocation) -> None:
     if kind == "NONE":
         return
     if kind == "AWS_IAM":
-        if "authorization" not in inv.headers and "X-Amz-Signature" not in dict(inv.query):
-            raise missing_token()
+        from overcast.services.apigateway.invoke.iam import check_iam
+
+        check_iam(gateway, inv, inv.request)
         return
     authorizer = (inv.snapshot.get("authorizers") or {}).get(inv.method.get("authorizerId") or "")
     if authorizer is None:
@@ -162,7 +163,14 @@ async def call_authorizer(gateway: Gateway, inv: Invocation, authorizer: dict[st
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
     integration = {"uri": authorizer.get("authorizerUri")}
-    response = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
+    # AWS invokes an authorizer as .../<apiId>/authorizers/<authorizerId> (or as its role).
+    source = f"arn:aws:execute-api:{inv.region}:{inv.account}:{inv.api_id}/authorizers/{authorizer['id']}"
+    try:
+        response = await invoke_function(gateway, inv, integration, json.dumps(event).encode(), (source,),
+                                         authorizer.get("authorizerCredentials"))
+    except GatewayError:
+        inv.note("Execution failed due to configuration error: Authorizer error")
+        raise authorizer_failure() from None
     text = response["Payload"].decode("utf-8", errors="replace")
     if response.get("FunctionError"):
         if function_error_message(text) == "Unauthorized":

@@ -48,6 +48,7 @@ class ExecuteApiEndpoint:
 
     def __init__(self, registry: ProviderRegistry):
         self.registry = registry
+        self._built: Provider | None = None
 
     def match(self, request: Request) -> Callable[[Request], Awaitable[Response]] | None:
         target = invoke_target(request)
@@ -62,12 +63,15 @@ class ExecuteApiEndpoint:
         return handler
 
     def _provider(self) -> Provider:
+        if self._built is not None:
+            return self._built
         # Imported here, not up front: the matcher must stay cheap for every other service.
         from overcast.services.apigateway.provider import Provider
 
         provider = self.registry.get("apigateway")
         if not isinstance(provider, Provider):
             raise RuntimeError("the registry has no API Gateway provider")
+        self._built = provider
         return provider
 
     def _custom_domain(self, host: str) -> bool:

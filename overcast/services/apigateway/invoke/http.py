@@ -62,13 +62,13 @@ def _send(method: str, url: str, headers: dict[str, str], body: bytes, timeout: 
 async def send(inv: Invocation, integration: dict[str, Any], method: str, url: str, headers: dict[str, str],
                body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
     timeout = (integration.get("timeoutInMillis") or 29000) / 1000
-    inv.log.append(f"Sending request to {url}")
+    inv.note(f"Sending request to {url}")
     try:
         return await asyncio.wait_for(asyncio.to_thread(_send, method, url, headers, body, timeout), timeout + 1)
     except TimeoutError:
         raise timeout_error() from None
     except (OSError, http.client.HTTPException) as exc:
-        inv.log.append(f"Execution failed due to an error: {exc}")
+        inv.note(f"Execution failed due to an error: {exc}")
         raise internal_error() from exc
 
 

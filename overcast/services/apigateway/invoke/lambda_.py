@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.services.apigateway.invoke.errors import bad_gateway, internal_error
+from overcast.services.apigateway.invoke.permissions import execute_api_arns
 from overcast.services.apigateway.invoke.pipeline import (
     IntegrationResult,
     Invocation,
@@ -52,8 +53,13 @@ def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
 
 def proxy_event(inv: Invocation) -> dict[str, Any]:
     context = inv.context()
-    headers = dict(inv.headers)
-    multi_headers = {k: [v] for k, v in inv.headers.items()}
+    # Names as the client wrote them, repeated headers as separate values (AWS keeps both);
+    # `headers` holds the last value of each.
+    sent = inv.request.raw_headers if inv.request is not None and inv.request.raw_headers is not None else None
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in sent if sent is not None else inv.headers.items():
+        multi_headers.setdefault(name, []).append(value)
+    headers = {name: values[-1] for name, values in multi_headers.items()}
     query = inv.querystring()
     binary = is_binary(inv.content_type, inv.snapshot.get("api", {}).get("binaryMediaTypes"))
     if inv.body:
@@ -79,16 +85,31 @@ def proxy_event(inv: Invocation) -> dict[str, Any]:
     }
 
 
-async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[str, Any],
-                          payload: bytes) -> dict[str, Any]:
+def integration_source_arns(inv: Invocation) -> tuple[str, ...]:
+    """The execute-api ARNs API Gateway invokes a method's integration as (aws:SourceArn)."""
+    verbs = (inv.verb, inv.method.get("httpMethod") or inv.verb)
+    paths = (inv.path, inv.resource.get("path") or inv.path)
+    return execute_api_arns(inv.region, inv.account, inv.api_id, inv.stage_name, verbs, paths)
+
+
+async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[str, Any], payload: bytes,
+                          source_arns: tuple[str, ...] | None = None, credentials: str | None = None) -> dict[str, Any]:
+    """Invoke the function an integration (or authorizer) URI names, as API Gateway: allowed by
+    the function's resource policy for `source_arns` (default: the method's ARN), or by a
+    credentials role."""
     function = function_from_uri(integration.get("uri") or "", inv.stage_variables)
     if not function:
         raise internal_error()
+    if not (credentials or integration.get("credentials")):
+        arns = source_arns if source_arns is not None else integration_source_arns(inv)
+        if not await gateway.lambda_permissions.allows(function, arns, inv.account, inv.region):
+            inv.note("Execution failed due to configuration error: Invalid permissions on Lambda function")
+            raise internal_error()
     params: dict[str, Any] = {"FunctionName": function, "Payload": payload}
     try:
         result = await gateway.internal.call("lambda", "Invoke", params, account_id=inv.account, region=inv.region)
     except ServiceError as exc:
-        inv.log.append(f"Execution failed due to configuration error: {exc.message}")
+        inv.note(f"Execution failed due to configuration error: {exc.message}")
         raise internal_error() from exc
     raw = result.get("Payload") or b""
     result["Payload"] = raw.encode() if isinstance(raw, str) else bytes(raw)
@@ -99,7 +120,7 @@ async def lambda_proxy(gateway: Gateway, inv: Invocation, integration: dict[str,
     event = proxy_event(inv)
     result = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
     if result.get("FunctionError"):
-        inv.log.append("Lambda execution failed with status 200 due to customer function error")
+        inv.note("Lambda execution failed with status 200 due to customer function error")
         raise bad_gateway()
     return proxy_response(inv, result["Payload"])
 
@@ -110,7 +131,7 @@ def proxy_response(inv: Invocation, payload: bytes) -> MethodResult:
     except ValueError:
         document = None
     if not isinstance(document, dict) or not set(document) <= PROXY_RESPONSE_KEYS:
-        inv.log.append("Execution failed due to configuration error: Malformed Lambda proxy response")
+        inv.note("Execution failed due to configuration error: Malformed Lambda proxy response")
         raise bad_gateway()
     status = document.get("statusCode", 200)
     body = document.get("body")

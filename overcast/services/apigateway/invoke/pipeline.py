@@ -23,6 +23,7 @@ from overcast.services.apigateway.invoke.mapping import (
 )
 
 if TYPE_CHECKING:
+    from overcast.server.http import Request
     from overcast.services.apigateway.invoke.gateway import Gateway
 
 
@@ -47,7 +48,9 @@ class Invocation:
     authorizer: dict[str, Any] = field(default_factory=dict)
     api_key: dict[str, Any] | None = None
     usage_identifier_key: str | None = None  # an authorizer's answer, for apiKeySource AUTHORIZER
-    log: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)  # the execution log, kept when tracing
+    tracing: bool = False  # TestInvokeMethod reports its log; invoke URLs do not pay for one
+    request: Request | None = None  # the HTTP request of an invoke URL (AWS_IAM checks its signature)
     started: float = field(default_factory=time.time)
     _context: dict[str, Any] | None = None
 
@@ -55,6 +58,10 @@ class Invocation:
         self.authorizer = values
         if self._context is not None:  # the context may have been built for the authorizer's event
             self._context["authorizer"] = values
+
+    def note(self, line: str) -> None:
+        if self.tracing:
+            self.log.append(line)
 
     def clock_now(self) -> float:
         return time.time()
@@ -98,7 +105,7 @@ class Invocation:
                 "stage": self.stage_name, "requestId": self.request_id, "extendedRequestId": self.request_id,
                 "resourceId": self.resource.get("id"), "resourcePath": resource_path,
                 "path": f"/{self.stage_name}{self.path}", "protocol": "HTTP/1.1",
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(self.started)),
+                "requestTime": _request_time(int(self.started)),
                 "requestTimeEpoch": epoch_ms,
                 "domainName": self.headers.get("host", ""), "domainPrefix": self.headers.get("host", "").split(".")[0],
                 "identity": {
@@ -122,6 +129,12 @@ class Invocation:
                 "stageVariables": self.stage_variables, "method": {"request": {"path": self.path_params}}}
 
 
+@lru_cache(maxsize=4)
+def _request_time(second: int) -> str:
+    """$context.requestTime; requests come many to a second, so each second is formatted once."""
+    return time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(second))
+
+
 @dataclass
 class IntegrationResult:
     """What a non-proxy integration answered, before the integration response maps it."""
@@ -143,10 +156,10 @@ class MethodResult:
 
 
 def validate_request(inv: Invocation) -> None:
-    from overcast.services.apigateway.invoke.validation import validate
-
     validator_id = inv.method.get("requestValidatorId")
     if validator_id:
+        from overcast.services.apigateway.invoke.validation import validate
+
         validator = inv.snapshot.get("validators", {}).get(validator_id)
         if validator:
             validate(inv, validator)
@@ -171,10 +184,10 @@ def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> st
         behaviour = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
         if behaviour == "NEVER" or (behaviour == "WHEN_NO_TEMPLATES" and templates):
             raise unsupported_media_type()
-        inv.log.append("Endpoint request body after transformations: " + inv.body_text)
+        inv.note("Endpoint request body after transformations: " + inv.body_text)
         return inv.body_text
-    rendered = render(template, inv.template_variables(inv.body_text))
-    inv.log.append("Endpoint request body after transformations: " + rendered)
+    rendered = render_for(inv, template, inv.body_text)
+    inv.note("Endpoint request body after transformations: " + rendered)
     return rendered
 
 
@@ -189,6 +202,17 @@ def render(template: str, variables: dict[str, Any]) -> str:
         return vtl.render(template, variables)
     except vtl.TemplateError as exc:
         raise internal_error() from exc
+
+
+def render_for(inv: Invocation, template: str, body: str) -> str:
+    """A mapping template rendered for this invocation: constant templates and those with only
+    $context/$stageVariables references by joining strings, the rest by the VTL engine."""
+    simple = vtl.simple_template(template)
+    if simple is not None:
+        rendered = simple.render(inv.context, inv.stage_variables)
+        if rendered is not None:
+            return rendered
+    return render(template, inv.template_variables(body))
 
 
 def request_mappings(inv: Invocation, integration: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -213,12 +237,18 @@ def _catch_all(pattern: str) -> bool:
     return compiled is not None and all(compiled.fullmatch(probe) for probe in ("x", "\u2603 NotFound: 7\n"))
 
 
-def select_integration_response(responses: dict[str, Any] | None, selector: str | None) -> dict[str, Any] | None:
-    """The response whose selectionPattern matches `selector` whole; patterns that match anything
-    (.*) are tried after the specific ones, so that a catch-all does not hide them."""
+# id(integrationResponses) -> (that map, default response, [(compiled pattern, response)]). A
+# deployment's snapshot never changes, so its maps are ordered once; the map itself is kept in
+# the entry so that its id cannot be reused while the entry lives.
+_ORDERED: dict[int, tuple[dict[str, Any], dict[str, Any] | None, list[tuple[re.Pattern[str], dict[str, Any]]]]] = {}
+
+
+def _ordered_responses(options: dict[str, Any]) -> tuple[dict[str, Any] | None, list[tuple[re.Pattern[str], dict[str, Any]]]]:
+    entry = _ORDERED.get(id(options))
+    if entry is not None and entry[0] is options:
+        return entry[1], entry[2]
     default = None
     candidates = []
-    options = responses or {}
     for code in sorted(options):
         response = options[code]
         pattern = response.get("selectionPattern")
@@ -226,11 +256,24 @@ def select_integration_response(responses: dict[str, Any] | None, selector: str 
             default = default or response
         else:
             candidates.append((_catch_all(pattern), code, response))
+    ordered = [(compiled, response) for _, _, response in sorted(candidates, key=lambda c: (c[0], c[1]))
+               if (compiled := _pattern(response["selectionPattern"])) is not None]
+    if len(_ORDERED) >= 4096:
+        _ORDERED.clear()
+    _ORDERED[id(options)] = (options, default, ordered)
+    return default, ordered
+
+
+def select_integration_response(responses: dict[str, Any] | None, selector: str | None) -> dict[str, Any] | None:
+    """The response whose selectionPattern matches `selector` whole; patterns that match anything
+    (.*) are tried after the specific ones, so that a catch-all does not hide them."""
+    if not responses:
+        return None
+    default, ordered = _ordered_responses(responses)
     if selector is None:
         return default
-    for _, _, response in sorted(candidates, key=lambda c: (c[0], c[1])):
-        compiled = _pattern(response["selectionPattern"])
-        if compiled is not None and compiled.fullmatch(selector):
+    for compiled, response in ordered:
+        if compiled.fullmatch(selector):
             return response
     return default
 
@@ -238,14 +281,16 @@ def select_integration_response(responses: dict[str, Any] | None, selector: str 
 def integration_response(inv: Invocation, integration: dict[str, Any], result: IntegrationResult) -> MethodResult:
     chosen = select_integration_response(integration.get("integrationResponses"), result.selector)
     if chosen is None:
-        inv.log.append("Execution failed due to configuration error: No match for output mapping and no default "
-                       "output mapping configured. Endpoint Response Status Code: " + str(result.status))
+        inv.note("Execution failed due to configuration error: No match for output mapping and no default "
+                 "output mapping configured. Endpoint Response Status Code: " + str(result.status))
         raise internal_error()
     status = int(chosen["statusCode"])
-    sources = {"integration.response": {"header": result.headers, "body": result.body},
-               "method.request": inv.method_request_sources(), "context": inv.context(),
-               "stageVariables": inv.stage_variables}
-    mapped = apply_mappings(chosen.get("responseParameters"), "method.response.", sources).get("header", {})
+    mapped: dict[str, str] = {}
+    if chosen.get("responseParameters"):
+        sources = {"integration.response": {"header": result.headers, "body": result.body},
+                   "method.request": inv.method_request_sources(), "context": inv.context(),
+                   "stageVariables": inv.stage_variables}
+        mapped = apply_mappings(chosen["responseParameters"], "method.response.", sources).get("header", {})
     content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
     if chosen.get("contentHandling") == "CONVERT_TO_BINARY":
         try:
@@ -254,21 +299,22 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
             raise internal_error() from None
         return MethodResult(status, [("Content-Type", inv.headers.get("accept") or "application/octet-stream")], data)
     if template is not None:
-        body = render(template, inv.template_variables(result.body))
+        body = render_for(inv, template, result.body)
     else:
         body = result.body
-    context = inv.context()
-    override = context.get("responseOverride") or {}
+    # Only a template can have set $context.responseOverride; without one there is none to read.
+    override = (inv._context or {}).get("responseOverride") or {}
     if override.get("status"):
         try:
             status = int(override["status"])
         except (TypeError, ValueError):
             pass
     headers = [("Content-Type", content_type or "application/json")]
-    for name, value in {**mapped, **(override.get("header") or {})}.items():
+    extra = {**mapped, **(override.get("header") or {})} if mapped or override.get("header") else None
+    for name, value in (extra or {}).items():
         headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
         headers.append((name, str(value)))
-    inv.log.append(f"Method response body after transformations: {body}")
+    inv.note(f"Method response body after transformations: {body}")
     return MethodResult(status, headers, body.encode("utf-8"))
 
 
@@ -281,31 +327,37 @@ async def run_integration(gateway: Gateway, inv: Invocation) -> MethodResult:
     if integration is None:
         raise internal_error()
     kind = integration.get("type")
-    inv.log.append(f"Method request path: {inv.path_params}")
-    inv.log.append(f"Method request query string: {inv.querystring()}")
-    if kind == "MOCK":
-        from overcast.services.apigateway.invoke.mock import mock_integration
-
-        result = mock_integration(inv, integration)
-    elif kind == "AWS_PROXY":
-        from overcast.services.apigateway.invoke.lambda_ import lambda_proxy
-
-        return await lambda_proxy(gateway, inv, integration)
-    elif kind == "HTTP_PROXY":
-        from overcast.services.apigateway.invoke.http import http_proxy
-
-        return await http_proxy(inv, integration)
-    elif kind == "AWS":
-        from overcast.services.apigateway.invoke.lambda_ import aws_integration
-
-        result = await aws_integration(gateway, inv, integration)
-    elif kind == "HTTP":
-        from overcast.services.apigateway.invoke.http import http_integration
-
-        result = await http_integration(inv, integration)
-    else:
+    if inv.tracing:
+        inv.note(f"Method request path: {inv.path_params}")
+        inv.note(f"Method request query string: {inv.querystring()}")
+    run = _integrations().get(kind or "")
+    if run is None:
         raise internal_error()
+    if kind == "MOCK":
+        result = run(inv, integration)
+    elif kind == "AWS_PROXY":  # proxies answer the method response themselves
+        return await run(gateway, inv, integration)
+    elif kind == "HTTP_PROXY":
+        return await run(inv, integration)
+    elif kind == "AWS":
+        result = await run(gateway, inv, integration)
+    else:
+        result = await run(inv, integration)
     return integration_response(inv, integration, result)
+
+
+_INTEGRATIONS: dict[str, Any] = {}
+
+
+def _integrations() -> dict[str, Any]:
+    """Integration type -> the function that runs it. The modules import this one, so they are
+    imported on first use (once, not by a function-level import on every request)."""
+    if not _INTEGRATIONS:
+        from overcast.services.apigateway.invoke import http, lambda_, mock
+
+        _INTEGRATIONS.update(MOCK=mock.mock_integration, AWS_PROXY=lambda_.lambda_proxy, HTTP_PROXY=http.http_proxy,
+                             AWS=lambda_.aws_integration, HTTP=http.http_integration)
+    return _INTEGRATIONS
 
 
 def json_body(value: Any) -> str:

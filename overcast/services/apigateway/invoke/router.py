@@ -26,8 +26,13 @@ class Route:
         self.path_params = path_params
 
 
+_MAX_CACHED_ROUTES = 1024
+
+
 class Router:
     def __init__(self, resources: dict[str, dict[str, Any]]):
+        # (verb, path) -> Route: a deployment never changes, and most APIs see few distinct paths.
+        self._routes: dict[tuple[str, str], Route | None] = {}
         nodes = {rid: _Node(r) for rid, r in resources.items()}
         self.root: _Node | None = None
         for node in nodes.values():
@@ -47,7 +52,20 @@ class Router:
                 parent.literal[part] = node
 
     def match(self, path: str, verb: str) -> Route | None:
-        """The route for a request path (still percent-encoded) and HTTP method, or None."""
+        """The route for a request path (still percent-encoded) and HTTP method, or None. The
+        Route is shared by every request for that path: callers read it, never change it."""
+        key = (verb, path)
+        try:
+            return self._routes[key]
+        except KeyError:
+            pass
+        route = self._match_route(path, verb)
+        if len(self._routes) >= _MAX_CACHED_ROUTES:
+            self._routes.clear()
+        self._routes[key] = route
+        return route
+
+    def _match_route(self, path: str, verb: str) -> Route | None:
         if self.root is None:
             return None
         segments = [s for s in path.split("/") if s]

@@ -361,3 +361,59 @@ def render(text: str, variables: dict[str, Any]) -> str:
         return template.merge(namespace)
     except airspeed.TemplateError as exc:
         raise TemplateError(str(exc)) from exc
+
+
+# -- the fast path: templates that are only text and plain references --------------------------
+
+_SIMPLE_REFERENCE = re.compile(r"\$(context|stageVariables)((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
+_AFTER_REFERENCE = re.compile(r"[.(\[\-A-Za-z0-9_]")
+
+
+class SimpleTemplate:
+    """A template with no directives and no escapes whose references are all `$context.a.b` or
+    `$stageVariables.x`: most response templates, and every constant one (a MOCK request
+    template). It renders by joining strings, as airspeed would render it; anything it cannot
+    decide the same way (a missing key, a null, a non-map along the path) returns None, and the
+    caller renders the template in full."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list[str | tuple[str, tuple[str, ...]]]):
+        self.parts = parts
+
+    def render(self, context: Any, stage_variables: dict[str, str]) -> str | None:
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            root, names = part
+            value: Any = context() if root == "context" else stage_variables
+            for name in names:
+                if not isinstance(value, dict):
+                    return None
+                value = value.get(name)
+                if value is None:
+                    return None
+            out.append(java_str(value))
+        return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def simple_template(text: str) -> SimpleTemplate | None:
+    if "#" in text or "\\" in text:
+        return None
+    parts: list[str | tuple[str, tuple[str, ...]]] = []
+    position = 0
+    for match in _SIMPLE_REFERENCE.finditer(text):
+        if "$" in text[position:match.start()] or _AFTER_REFERENCE.match(text, match.end()):
+            return None
+        if match.start() > position:
+            parts.append(text[position:match.start()])
+        parts.append((match.group(1), tuple(match.group(2)[1:].split("."))))
+        position = match.end()
+    if "$" in text[position:]:
+        return None
+    if position < len(text):
+        parts.append(text[position:])
+    return SimpleTemplate(parts)
