@@ -23,6 +23,12 @@ class InternalClient:
     def __init__(self, app: Overcast):
         self._app = app
 
+    def provider(self, service: str) -> Any:
+        """The service's own provider (built on first use; None when there is none), for the
+        service's own data planes, such as S3's website endpoint, that serve from its state
+        without the cost of an API call per lookup."""
+        return self._app.registry.get(service)
+
     async def call(
         self,
         service: str,

@@ -7,6 +7,7 @@ Validation happens before anything is stored, so a malformed document changes no
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,12 @@ from overcast.server.context import RequestContext
 from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.policy import policy_is_public, validate_policy
+from overcast.services.s3.public_access import (
+    ALL_USERS,
+    AUTHENTICATED_USERS,
+    header_grants,
+    refuse_public_acl,
+)
 
 if TYPE_CHECKING:
     from overcast.services.base import ServiceRuntime
@@ -37,8 +44,6 @@ _DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlg
                                   "BucketKeyEnabled": False}]}
 CANNED_ACLS = {"private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
                "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"}
-_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-_AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 
 
 def not_found(section: str, bucket: str) -> ServiceError:
@@ -136,16 +141,17 @@ def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
     owner = owner_of(account_id)
     grants: list[dict[str, Any]] = [{"Grantee": {"Type": "CanonicalUser", **owner}, "Permission": "FULL_CONTROL"}]
     if acl in ("public-read", "public-read-write"):
-        grants.append({"Grantee": {"Type": "Group", "URI": _ALL_USERS}, "Permission": "READ"})
+        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"})
     if acl == "public-read-write":
-        grants.append({"Grantee": {"Type": "Group", "URI": _ALL_USERS}, "Permission": "WRITE"})
+        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"})
     if acl == "authenticated-read":
-        grants.append({"Grantee": {"Type": "Group", "URI": _AUTHENTICATED_USERS}, "Permission": "READ"})
+        grants.append({"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "READ"})
     return grants
 
 
 def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
-    """The stored ACL of a Put*Acl request: a canned ACL or a full AccessControlPolicy."""
+    """The stored ACL of a Put*Acl request: a canned ACL, a full AccessControlPolicy, or the
+    grants of x-amz-grant-* headers (which replace the whole ACL, as on S3)."""
     canned = params.get("ACL")
     policy = params.get("AccessControlPolicy")
     if canned is not None:
@@ -154,6 +160,9 @@ def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
         return {"Owner": owner_of(account_id), "Grants": grants_for(canned, account_id)}
     if policy is not None:
         return {"Owner": policy.get("Owner") or owner_of(account_id), "Grants": policy.get("Grants") or []}
+    grants = header_grants(params)
+    if grants:
+        return {"Owner": owner_of(account_id), "Grants": grants}
     return {"Owner": owner_of(account_id), "Grants": grants_for("private", account_id)}
 
 
@@ -166,7 +175,8 @@ class BucketConfigOperations:
         config = self.store.get_config(bucket)
         if config is None:
             raise NoSuchBucket(bucket)
-        return config.get(section)
+        # A copy: the store's configuration is shared by every reader and must not change.
+        return copy.deepcopy(config.get(section))
 
     def _required_section(self, bucket: str, section: str) -> Any:
         value = self._section(bucket, section)
@@ -321,7 +331,9 @@ class BucketConfigOperations:
 
     async def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
-        return await self._set_section(bucket.name, "Acl", acl_from_params(params, bucket.account_id))
+        acl = acl_from_params(params, bucket.account_id)
+        refuse_public_acl(self.store, bucket.name, params)
+        return await self._set_section(bucket.name, "Acl", acl)
 
     def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])

@@ -31,6 +31,7 @@ from overcast.services.s3.integrity import UploadIntegrity
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import Part, StoredObject, Upload, to_datetime
 from overcast.services.s3.objects import add_version, object_headers, parse_copy_source, unlink_after_commit
+from overcast.services.s3.public_access import refuse_public_acl
 from overcast.services.s3.uploads import copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata
 
@@ -112,7 +113,9 @@ class MultipartOperations:
         bucket, key = params["Bucket"], params["Key"]
         validate_key(key)
         validate_metadata(params.get("Metadata"))
-        self.store.require_bucket(bucket)
+        target = self.store.require_bucket(bucket)
+        headers = object_headers(params, target.account_id)
+        refuse_public_acl(self.store, bucket, params)
         algorithm = checksums.normalize_algorithm(params.get("ChecksumAlgorithm"))
         if params.get("ChecksumAlgorithm") and algorithm is None:
             raise InvalidRequest("Value for x-amz-checksum-algorithm header is invalid.")
@@ -122,7 +125,7 @@ class MultipartOperations:
         upload = Upload(
             upload_id=f"{int(now * 1000):013x}{uuid.uuid4().hex}", bucket=bucket, key=key, initiated=round(now, 3),
             account_id=ctx.account_id, storage_class=params.get("StorageClass") or "STANDARD",
-            checksum_algorithm=algorithm, checksum_type=checksum_type, headers=object_headers(params),
+            checksum_algorithm=algorithm, checksum_type=checksum_type, headers=headers,
         )
         store, uploads = self.store, self.uploads
 

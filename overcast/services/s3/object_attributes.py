@@ -11,6 +11,7 @@ from overcast.services.s3.errors import InvalidArgument, MethodNotAllowed, NoSuc
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
+from overcast.services.s3.public_access import refuse_public_acl
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -69,6 +70,7 @@ class ObjectAttributeOperations:
         if canned is not None and canned not in CANNED_ACLS:
             raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
         acl = canned if canned is not None else acl_from_params(params, bucket.account_id)
+        refuse_public_acl(self.store, bucket.name, params)
         await self._update_headers(bucket.name, params["Key"], ACL, acl, params.get("VersionId"))
         return {}
 

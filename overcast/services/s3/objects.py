@@ -30,7 +30,9 @@ from overcast.services.s3.errors import (
 )
 from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity, checksum_of
+from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject, to_datetime
+from overcast.services.s3.public_access import header_grants, refuse_public_acl
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata, validate_redirect_location
@@ -60,8 +62,8 @@ MAX_DELETE_KEYS = 1000
 _READ_ATTEMPTS = 3
 
 
-def object_headers(params: dict[str, Any]) -> dict[str, Any]:
-    """The content headers and user metadata of a PutObject/CopyObject (REPLACE) request."""
+def object_headers(params: dict[str, Any], account_id: str) -> dict[str, Any]:
+    """The content headers, user metadata, tags and ACL of a PutObject/CopyObject (REPLACE) request."""
     validate_redirect_location(params.get("WebsiteRedirectLocation"))
     headers: dict[str, Any] = {}
     for name in STORED_HEADERS:
@@ -88,12 +90,22 @@ def object_headers(params: dict[str, Any]) -> dict[str, Any]:
         tags = parse_tagging_header(tagging)
         validate_tags(tags, MAX_OBJECT_TAGS)
         headers[TAGS] = tags
-    acl = params.get("ACL")
+    acl = request_acl(params, account_id)
     if acl:
-        if acl not in CANNED_ACLS:
-            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=acl)
         headers[ACL] = acl
     return headers
+
+
+def request_acl(params: dict[str, Any], account_id: str) -> Any:
+    """The ACL a write asks for: a canned ACL's name, the grants of x-amz-grant-* headers, or
+    None (private)."""
+    canned = params.get("ACL")
+    if canned:
+        if canned not in CANNED_ACLS:
+            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
+        return canned
+    grants = header_grants(params)
+    return {"Owner": owner_of(account_id), "Grants": grants} if grants else None
 
 
 def parse_tagging_header(text: str) -> list[dict[str, str]]:
@@ -157,15 +169,16 @@ class ObjectOperations:
         validate_key(key)
         validate_metadata(params.get("Metadata"))
         conditions.validate_write_conditions(params)
-        self.store.require_bucket(bucket)
+        target = self.store.require_bucket(bucket)
         authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
+        refuse_public_acl(self.store, bucket, params)
         integrity = UploadIntegrity.from_request(params, ctx.request.headers)
         if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
             # Fail before streaming a body that could not be stored; re-checked at commit.
             current = self.store.get_object(bucket, key)
             conditions.check_write(params, key, current.etag if current else None)
         # Everything the headers can refuse is refused before the body is streamed to a blob.
-        headers = object_headers(params)
+        headers = object_headers(params, target.account_id)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
         obj = StoredObject(
             bucket=bucket, key=key, size=received.size, etag=received.md5, last_modified=self._now(),
@@ -380,8 +393,10 @@ class ObjectOperations:
         if directive == "REPLACE":
             validate_metadata(params.get("Metadata"))
         validate_redirect_location(params.get("WebsiteRedirectLocation"))
-        self.store.require_bucket(bucket)
+        target = self.store.require_bucket(bucket)
         conditions.validate_write_conditions(params)
+        acl = request_acl(params, target.account_id)
+        refuse_public_acl(self.store, bucket, params)
         for attempt in range(_READ_ATTEMPTS):
             source = self._find(src_bucket, src_key, with_body=True, version_id=src_version)
             conditions.check_copy_source(params, source)
@@ -400,7 +415,11 @@ class ObjectOperations:
             except ObjectReplaced:
                 if attempt == _READ_ATTEMPTS - 1:
                     raise
-        obj.headers = object_headers(params) if directive == "REPLACE" else dict(source.headers)
+        obj.headers = object_headers(params, target.account_id) if directive == "REPLACE" else dict(source.headers)
+        # A copy never keeps the source's ACL: it gets the one the request names, else private.
+        obj.headers.pop(ACL, None)
+        if acl:
+            obj.headers[ACL] = acl
         if (params.get("TaggingDirective") or "COPY").upper() == "REPLACE":
             obj.headers.pop(TAGS, None)
             if params.get("Tagging"):

@@ -8,6 +8,7 @@ so one group commit makes an object durable; large bodies are blob files named b
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,6 +199,16 @@ class S3Store:
         # make a bucket appear; writes re-check the bucket inside their transaction anyway.
         self._buckets: dict[str, Bucket] = {}
         self._buckets_generation = 0  # bumped by every forget: a read that raced a delete is not kept
+        # Each bucket's decoded configuration, for the same reason: every anonymous request and
+        # every website GET consults it. Unlike the bucket row it does change, so every write of
+        # it forgets the entry (before and after the commit) under a lock, and a read that began
+        # before a forget never stores what it read. Callers must not change the dicts.
+        self._configs: dict[str, dict[str, Any]] = {}
+        self._configs_generation = 0
+        self._configs_lock = threading.Lock()
+        # What public_access.py derives from a configuration, with the configuration it came
+        # from: valid while get_config still returns that very object.
+        self.access_views: dict[str, tuple[dict[str, Any], Any]] = {}
 
     def migrate(self) -> None:
         self.db.migrate(NAMESPACE, MIGRATIONS)
@@ -236,12 +247,28 @@ class S3Store:
         return bucket
 
     def get_config(self, name: str) -> dict[str, Any] | None:
-        """The bucket's sub-resource configurations (website, policy, cors, ...); None if no bucket."""
+        """The bucket's sub-resource configurations (website, policy, cors, ...); None if no bucket.
+        Shared and cached: the caller must not change it. The same object comes back until the
+        configuration is written, so callers may key derived data on its identity."""
+        config = self._configs.get(name)
+        if config is not None:
+            return config
+        generation = self._configs_generation
         row = self.db.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
-        return decode_json(row[0]) if row else None
+        if row is None:
+            return None
+        config = decode_json(row[0])
+        with self._configs_lock:
+            if generation == self._configs_generation:
+                self._configs[name] = config
+        return config
 
-    @staticmethod
-    def tx_set_config(tx: Tx, name: str, section: str, value: Any) -> None:
+    def _forget_config(self, name: str) -> None:
+        with self._configs_lock:
+            self._configs_generation += 1
+            self._configs.pop(name, None)
+
+    def tx_set_config(self, tx: Tx, name: str, section: str, value: Any) -> None:
         """Set (or with None remove) one section of the bucket's configuration."""
         row = tx.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
         if row is None:
@@ -252,6 +279,9 @@ class S3Store:
         else:
             config[section] = value
         tx.execute("UPDATE s3_buckets SET config = ? WHERE name = ?", (encode_headers(config), name))
+        # Forgotten now and again once durable: a read between the two still sees the old row.
+        self._forget_config(name)
+        tx.after_commit(lambda: self._forget_config(name))
 
     def buckets_with_config(self, section: str) -> list[tuple[str, Any]]:
         """(bucket, section) for every bucket that has the section (lifecycle sweeps)."""
@@ -290,8 +320,13 @@ class S3Store:
     def tx_delete_bucket(self, tx: Tx, name: str) -> None:
         tx.execute("DELETE FROM s3_buckets WHERE name = ?", (name,))
         # Forgotten now and again once durable: a read between the two still sees the old row.
+        self._forget_deleted(name)
+        tx.after_commit(lambda: self._forget_deleted(name))
+
+    def _forget_deleted(self, name: str) -> None:
         self._forget_bucket(name)
-        tx.after_commit(lambda: self._forget_bucket(name))
+        self._forget_config(name)
+        self.access_views.pop(name, None)
 
     # ---- objects (reads) ---------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ This module is what the server loads at start-up to recognise website requests; 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from overcast.server.http import Request, Response
@@ -35,13 +36,20 @@ class WebsiteTarget:
         self.base = base  # what precedes `path` in this endpoint's URLs: "" for the Host form
 
 
+@lru_cache(maxsize=1024)
+def _bucket_of_host(host: str) -> str | None:
+    """The bucket a website Host names (a site is asked for under the same few hosts)."""
+    match = _HOST.match(host.lower())
+    return match.group("bucket") if match else None
+
+
 def website_target(request: Request) -> WebsiteTarget | None:
     """The bucket and path when the request is for a website endpoint, else None."""
     host = request.headers.get("host", "")
     if ".s3-website" in host:
-        match = _HOST.match(host.lower())
-        if match:
-            return WebsiteTarget(match.group("bucket"), request.path or "/", "")
+        bucket = _bucket_of_host(host)
+        if bucket:
+            return WebsiteTarget(bucket, request.path or "/", "")
     if request.path.startswith(PATH_PREFIX):
         bucket, _, path = request.path[len(PATH_PREFIX):].partition("/")
         if bucket:

@@ -1,25 +1,28 @@
 """Serving one request of the S3 website endpoint (website.py recognises them): configuration,
 redirects, index and error documents, access, and the object itself.
 
-Everything is read through the internal client (GetBucketWebsite, GetPublicAccessBlock,
-GetBucketPolicy, GetObject, HeadObject, GetObjectAcl, GetBucketAcl), so this module knows
-nothing of the S3 store, and a website request costs what the same calls cost through the API.
+The website is S3's own data plane, so it reads the bucket's configuration, its anonymous-access
+view (public_access.py; both cached in memory until the next write of the configuration) and
+objects' metadata from the S3 store directly: a page served costs no configuration read and no
+policy parsing. The object itself comes through GetObject/HeadObject (the internal client), so
+conditional requests, ranges and versions behave exactly as in the API.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.http import Request, Response
-from overcast.services.s3.policy import anonymous_decision, parse_policy, policy_is_public
-from overcast.services.s3.policy_conditions import request_context_of
+from overcast.services.s3.objects import ACL
+from overcast.services.s3.public_access import AnonymousAccess, anonymous_access
 from overcast.services.s3.website_pages import (
     error_headers,
     error_page,
@@ -30,11 +33,12 @@ from overcast.services.s3.website_pages import (
 
 if TYPE_CHECKING:
     from overcast.services.internal import InternalClient
+    from overcast.services.s3.models import StoredObject
+    from overcast.services.s3.store import S3Store
     from overcast.services.s3.website import WebsiteTarget
 
 log = logging.getLogger("overcast.s3.website")
 
-_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _MISSING = ("NoSuchKey", "NotFound", "NoSuchVersion")
 # Characters left as they are in a redirect's key: URL syntax (a single-page app's "#!/" prefix
 # must survive), so only what cannot appear in a URL at all is escaped.
@@ -58,27 +62,6 @@ class _Fetched:
     error: ServiceError | None = None
 
 
-@dataclass
-class _Access:
-    """Who may read what, for one request: the bucket's policy and public access block."""
-
-    policy: dict[str, Any] | None
-    restrict_public_buckets: bool
-    ignore_public_acls: bool
-    context: dict[str, str] = field(default_factory=dict)
-
-    def decision(self, bucket: str, key: str) -> str | None:
-        return self._restricted(anonymous_decision(self.policy, "s3:GetObject", bucket, key, self.context))
-
-    def list_decision(self, bucket: str) -> str | None:
-        return self._restricted(anonymous_decision(self.policy, "s3:ListBucket", bucket, None, self.context))
-
-    def _restricted(self, decision: str | None) -> str | None:
-        if decision == "Allow" and self.restrict_public_buckets and policy_is_public(self.policy):
-            return None  # RestrictPublicBuckets: a public policy grants anonymous callers nothing
-        return decision
-
-
 async def serve_website(internal: InternalClient, request: Request, target: WebsiteTarget) -> Response:
     """The website endpoint's answer to one request; never raises (a failure is a 500 page)."""
     request_id, host_id = new_request_ids()
@@ -87,7 +70,8 @@ async def serve_website(internal: InternalClient, request: Request, target: Webs
             response = error_page(404, "NoSuchBucket", "The specified bucket does not exist", request_id, host_id,
                                   BucketName="")
         else:
-            response = await _WebsiteRequest(internal, request, target, request_id, host_id).run()
+            store = internal.provider("s3").store
+            response = await _WebsiteRequest(internal, store, request, target, request_id, host_id).run()
     except Exception:
         log.exception("website request for %s%s failed", target.bucket, target.path)
         response = error_page(500, "InternalError", "We encountered an internal error. Please try again.",
@@ -100,15 +84,17 @@ async def serve_website(internal: InternalClient, request: Request, target: Webs
 class _WebsiteRequest:
     """One request to the website endpoint, from configuration lookup to response."""
 
-    def __init__(self, internal: InternalClient, request: Request, target: WebsiteTarget, request_id: str,
-                 host_id: str):
+    def __init__(self, internal: InternalClient, store: S3Store, request: Request, target: WebsiteTarget,
+                 request_id: str, host_id: str):
         self.internal = internal
+        self.store = store
         self.request = request
         self.target = target
         self.bucket = target.bucket
         self.request_id = request_id
         self.host_id = host_id
         self.config: dict[str, Any] = {}
+        self.now = time.time()  # one moment for every policy condition of this request
 
     def page(self, status: int, code: str, message: str, **fields: str) -> Response:
         return error_page(status, code, message, self.request_id, self.host_id, **fields)
@@ -118,24 +104,25 @@ class _WebsiteRequest:
         if request.method not in ("GET", "HEAD"):
             return self.page(405, "MethodNotAllowed", "The specified method is not allowed against this resource.",
                              Method=request.method, ResourceType="OBJECT")
-        try:
-            self.config = await self.internal.call("s3", "GetBucketWebsite", {"Bucket": self.bucket})
-        except ServiceError as err:
-            if err.code == "NoSuchBucket":
-                return self.page(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=self.bucket)
-            if err.code == "NoSuchWebsiteConfiguration":
-                return self.page(404, "NoSuchWebsiteConfiguration",
-                                 "The specified bucket does not have a website configuration", BucketName=self.bucket)
-            raise
-        redirect_all = self.config.get("RedirectAllRequestsTo")
+        bucket_config = self.store.get_config(self.bucket)
+        if bucket_config is None:
+            return self.page(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=self.bucket)
+        website = bucket_config.get("Website")
+        if website is None:
+            return self.page(404, "NoSuchWebsiteConfiguration",
+                             "The specified bucket does not have a website configuration", BucketName=self.bucket)
+        self.config = website
+        redirect_all = website.get("RedirectAllRequestsTo")
         if redirect_all:
             protocol = redirect_all.get("Protocol") or request.scheme
             return redirect(301, f"{protocol}://{redirect_all['HostName']}{self.target.path}")
         request_key = unquote(self.target.path[1:])
-        rule = _matching_rule(self.config, request_key, None)
+        rule = _matching_rule(website, request_key, None)
         if rule is not None:
             return self._rule_redirect(rule, request_key)
-        access = await self._access()
+        access = anonymous_access(self.store, self.bucket)
+        if access is None:  # deleted since the lookup above
+            return self.page(404, "NoSuchBucket", "The specified bucket does not exist", BucketName=self.bucket)
         folder = request_key == "" or request_key.endswith("/")
         key = request_key + self._index_suffix() if folder else request_key
         fetched = await self._fetch(key, access, conditional=True)
@@ -149,7 +136,7 @@ class _WebsiteRequest:
             return self._conditional_failure(fetched.error)
         if fetched.absent and not folder:
             # `/docs` names no object: AWS redirects to `/docs/` when that folder has an index.
-            if await self._exists(f"{key}/{self._index_suffix()}"):
+            if self._exists(f"{key}/{self._index_suffix()}"):
                 return redirect(302, self.target.base + self.target.path + "/")
         if fetched.denied:
             return await self._error(access, request_key, 403, "AccessDenied", "Access Denied")
@@ -158,37 +145,19 @@ class _WebsiteRequest:
     def _index_suffix(self) -> str:
         return (self.config.get("IndexDocument") or {}).get("Suffix") or "index.html"
 
-    async def _access(self) -> _Access:
-        try:
-            block = (await self.internal.call("s3", "GetPublicAccessBlock", {"Bucket": self.bucket})).get(
-                "PublicAccessBlockConfiguration") or {}
-        except ServiceError:
-            block = {}  # none configured: the policy and ACLs decide
-        try:
-            text = (await self.internal.call("s3", "GetBucketPolicy", {"Bucket": self.bucket})).get("Policy")
-        except ServiceError:
-            text = None
-        context = request_context_of(self.request, time.time())
-        return _Access(policy=parse_policy(text) if text else None,
-                       restrict_public_buckets=bool(block.get("RestrictPublicBuckets")),
-                       ignore_public_acls=bool(block.get("IgnorePublicAcls")), context=context)
-
-    async def _fetch(self, key: str, access: _Access, *, conditional: bool) -> _Fetched:
+    async def _fetch(self, key: str, access: AnonymousAccess, *, conditional: bool) -> _Fetched:
         """Read `key` as an anonymous reader: the object, or missing / denied / a failed condition.
         A key that does not exist is "missing" (404) to a reader who may read it or list the
         bucket, and "denied" (403) to anyone else, as S3 does so as not to reveal which keys exist."""
-        decision = access.decision(self.bucket, key)
+        decision = access.policy_decision("s3:GetObject", key, self.request, self.now)
         allowed = decision == "Allow"
         if decision is None and not access.ignore_public_acls:
-            try:
-                allowed = _acl_is_public(await self.internal.call("s3", "GetObjectAcl",
-                                                                  {"Bucket": self.bucket, "Key": key}))
-            except ServiceError as err:
-                if err.code in _MISSING:
-                    return await self._absent(access, decision)
-                raise
+            current = self._current(key)
+            if current is None:
+                return self._absent(access, decision)
+            allowed = access.acl_allows(current.headers.get(ACL), "READ")
         if not allowed:
-            return _Fetched(denied=True) if await self._exists(key) else await self._absent(access, decision)
+            return _Fetched(denied=True) if self._exists(key) else self._absent(access, decision)
         params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if conditional:
             params.update(_conditional_params(self.request))
@@ -202,31 +171,24 @@ class _WebsiteRequest:
                 return _Fetched(error=err)
             raise
 
-    async def _absent(self, access: _Access, object_decision: str | None) -> _Fetched:
+    def _absent(self, access: AnonymousAccess, object_decision: str | None) -> _Fetched:
         """A key that does not exist, for a reader not allowed to read it: 404 only when they
         may list the bucket (its policy or a public bucket ACL), else 403."""
         listable = False
         if object_decision != "Deny":
-            decision = access.list_decision(self.bucket)
-            listable = decision == "Allow"
-            if decision is None and not access.ignore_public_acls:
-                try:
-                    acl = await self.internal.call("s3", "GetBucketAcl", {"Bucket": self.bucket})
-                except ServiceError:
-                    acl = {}
-                listable = _acl_is_public(acl)
+            decision = access.policy_decision("s3:ListBucket", None, self.request, self.now)
+            listable = decision == "Allow" or (decision is None and access.acl_allows(access.bucket_acl, "READ"))
         return _Fetched(missing=True, absent=True) if listable else _Fetched(denied=True, absent=True)
 
-    async def _exists(self, key: str) -> bool:
-        try:
-            await self.internal.call("s3", "HeadObject", {"Bucket": self.bucket, "Key": key})
-            return True
-        except ServiceError as err:
-            if err.code in _MISSING:
-                return False
-            raise
+    def _current(self, key: str) -> StoredObject | None:
+        """The key's current version as GET sees it: None when there is none or it is a delete marker."""
+        obj = self.store.get_object(self.bucket, key)
+        return None if obj is None or obj.delete_marker else obj
 
-    async def _error(self, access: _Access, request_key: str, status: int, code: str, message: str,
+    def _exists(self, key: str) -> bool:
+        return self._current(key) is not None
+
+    async def _error(self, access: AnonymousAccess, request_key: str, status: int, code: str, message: str,
                      **fields: str) -> Response:
         """An error as the website endpoint answers it: a routing rule on the error code, else the
         custom error document with the error's status, else AWS's HTML page."""
@@ -297,14 +259,6 @@ def _redirect_code(value: Any) -> int:
     return code if 301 <= code <= 399 else 301
 
 
-def _acl_is_public(acl: dict[str, Any]) -> bool:
-    for grant in acl.get("Grants") or []:
-        grantee = grant.get("Grantee") or {}
-        if grantee.get("URI") == _ALL_USERS and grant.get("Permission") in ("READ", "FULL_CONTROL"):
-            return True
-    return False
-
-
 def _conditional_params(request: Request) -> dict[str, Any]:
     params: dict[str, Any] = {}
     for header, member in _CONDITIONAL_HEADERS:
@@ -333,13 +287,19 @@ def _object_response(status: int, obj: dict[str, Any]) -> Response:
     for member, header in (("LastModified", "Last-Modified"), ("Expires", "Expires")):
         value = obj.get(member)
         if isinstance(value, datetime):
-            value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-            headers.append((header, format_datetime(value, usegmt=True)))
+            headers.append((header, _http_date(value)))
     for name, value in (obj.get("Metadata") or {}).items():
         headers.append((f"x-amz-meta-{name}", str(value)))
     if obj.get("ContentLength") is not None:
         headers.append(("Content-Length", str(obj["ContentLength"])))
     return Response(status=status, headers=headers, body=obj.get("Body") or b"")
+
+
+@lru_cache(maxsize=1024)
+def _http_date(value: datetime) -> str:
+    """An HTTP date; cached, as a site's pages are served with the same few dates over and over."""
+    value = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return format_datetime(value, usegmt=True)
 
 
 async def _close(obj: dict[str, Any]) -> None:

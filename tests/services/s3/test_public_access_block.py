@@ -1,0 +1,194 @@
+"""Block Public Access as AWS documents it: BlockPublicAcls refuses writes that carry a public
+ACL (canned, x-amz-grant-* headers or an AccessControlPolicy body) and changes nothing;
+IgnorePublicAcls makes stored public ACLs grant anonymous callers nothing; RestrictPublicBuckets
+takes away what a public policy grants them, and leaves a non-public one. Also: grant headers
+are stored as grants, and CopyObject never carries the source's ACL."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import pytest
+from botocore import UNSIGNED
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.services.s3.conftest import assert_error
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+BLOCK_ACLS = {"BlockPublicAcls": True}
+PUBLIC_CANNED = ("public-read", "public-read-write", "authenticated-read")
+# Each way a request can carry a public ACL besides a canned one: grant headers naming either group.
+PUBLIC_GRANT_HEADERS = ({"GrantRead": f'uri="{ALL_USERS}"'},
+                        {"GrantFullControl": f'uri="{AUTHENTICATED_USERS}"'},
+                        {"GrantReadACP": f'id="abc123", uri="{ALL_USERS}"'})
+
+
+@pytest.fixture(scope="module")
+def anonymous(server):
+    return boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                        config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
+
+
+def public_ways() -> list[dict]:
+    return [{"ACL": acl} for acl in PUBLIC_CANNED] + list(PUBLIC_GRANT_HEADERS)
+
+
+def denied(call) -> None:
+    with pytest.raises(ClientError) as exc:
+        call()
+    assert_error(exc, "AccessDenied", 403, "Access Denied")
+
+
+def group_grants(acl: dict) -> list[tuple[str, str]]:
+    return [(g["Grantee"].get("URI"), g["Permission"]) for g in acl["Grants"] if g["Grantee"].get("Type") == "Group"]
+
+
+def public_body(s3, bucket: str) -> dict:
+    owner = s3.get_bucket_acl(Bucket=bucket)["Owner"]
+    return {"Owner": owner, "Grants": [
+        {"Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]}, "Permission": "FULL_CONTROL"},
+        {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"}]}
+
+
+# ---- BlockPublicAcls ------------------------------------------------------------------------------
+
+def test_block_public_acls_refuses_a_public_bucket_acl(s3, bucket):
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=BLOCK_ACLS)
+    before = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+    for way in public_ways():
+        denied(lambda way=way: s3.put_bucket_acl(Bucket=bucket, **way))
+    denied(lambda: s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy=public_body(s3, bucket)))
+    assert s3.get_bucket_acl(Bucket=bucket)["Grants"] == before
+    # Private ACLs and grants to accounts are not public.
+    s3.put_bucket_acl(Bucket=bucket, ACL="private")
+    s3.put_bucket_acl(Bucket=bucket, GrantRead='id="0123456789abcdef"')
+    assert [g["Grantee"].get("ID") for g in s3.get_bucket_acl(Bucket=bucket)["Grants"]] == ["0123456789abcdef"]
+
+
+def test_block_public_acls_refuses_a_public_object_acl(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="doc.txt", Body=b"doc")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=BLOCK_ACLS)
+    for way in public_ways():
+        denied(lambda way=way: s3.put_object_acl(Bucket=bucket, Key="doc.txt", **way))
+    denied(lambda: s3.put_object_acl(Bucket=bucket, Key="doc.txt", AccessControlPolicy=public_body(s3, bucket)))
+    assert group_grants(s3.get_object_acl(Bucket=bucket, Key="doc.txt")) == []
+    s3.put_object_acl(Bucket=bucket, Key="doc.txt", ACL="bucket-owner-full-control")
+
+
+def test_block_public_acls_refuses_writes_that_carry_a_public_acl(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="source.txt", Body=b"source")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=BLOCK_ACLS)
+    for way in public_ways():
+        denied(lambda way=way: s3.put_object(Bucket=bucket, Key="new.txt", Body=b"x", **way))
+        denied(lambda way=way: s3.copy_object(Bucket=bucket, Key="copy.txt",
+                                              CopySource={"Bucket": bucket, "Key": "source.txt"}, **way))
+        denied(lambda way=way: s3.create_multipart_upload(Bucket=bucket, Key="big.bin", **way))
+    listed = s3.list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listed["Contents"]] == ["source.txt"]
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
+    # The same writes without a public ACL go through.
+    s3.put_object(Bucket=bucket, Key="new.txt", Body=b"x", ACL="private")
+    s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "source.txt"})
+    s3.abort_multipart_upload(Bucket=bucket, Key="big.bin",
+                              UploadId=s3.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"])
+
+
+def test_block_public_acls_leaves_existing_public_acls_and_create_bucket_alone(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared", ACL="public-read")
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=BLOCK_ACLS)
+    # Refusing new public ACLs does not change how the ones already stored are honoured.
+    assert anonymous.get_object(Bucket=bucket, Key="shared.txt")["Body"].read() == b"shared"
+    s3.delete_public_access_block(Bucket=bucket)
+    s3.put_object_acl(Bucket=bucket, Key="shared.txt", ACL="public-read-write")
+    # CreateBucket is not among the calls a bucket's block refuses (it has none yet).
+    s3.create_bucket(Bucket=bucket + "-new", ACL="public-read")
+
+
+# ---- IgnorePublicAcls -------------------------------------------------------------------------------
+
+def test_ignore_public_acls_takes_away_what_public_acls_grant(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared", ACL="public-read")
+    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
+    assert anonymous.get_object(Bucket=bucket, Key="shared.txt")["Body"].read() == b"shared"
+    assert [o["Key"] for o in anonymous.list_objects_v2(Bucket=bucket)["Contents"]] == ["shared.txt"]
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"IgnorePublicAcls": True})
+    denied(lambda: anonymous.get_object(Bucket=bucket, Key="shared.txt"))
+    denied(lambda: anonymous.list_objects_v2(Bucket=bucket))
+    # The ACLs themselves are kept, and count again once the block is gone.
+    assert (ALL_USERS, "READ") in group_grants(s3.get_object_acl(Bucket=bucket, Key="shared.txt"))
+    s3.delete_public_access_block(Bucket=bucket)
+    assert anonymous.get_object(Bucket=bucket, Key="shared.txt")["Body"].read() == b"shared"
+
+
+def test_ignore_public_acls_leaves_a_public_policy(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"page")
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket))
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"IgnorePublicAcls": True})
+    assert anonymous.get_object(Bucket=bucket, Key="page.html")["Body"].read() == b"page"
+
+
+# ---- RestrictPublicBuckets / BlockPublicPolicy ------------------------------------------------------
+
+def policy(bucket: str, condition: dict | None = None) -> str:
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                 "Resource": f"arn:aws:s3:::{bucket}/*"}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def test_restrict_public_buckets_keeps_a_non_public_policy(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"page")
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}))
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True})
+    assert anonymous.get_object(Bucket=bucket, Key="page.html")["Body"].read() == b"page"
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket))
+    denied(lambda: anonymous.get_object(Bucket=bucket, Key="page.html"))
+
+
+def test_block_public_policy_keeps_the_stored_policy(s3, bucket):
+    pinned = policy(bucket, {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    s3.put_bucket_policy(Bucket=bucket, Policy=pinned)
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True})
+    denied(lambda: s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket)))
+    assert s3.get_bucket_policy(Bucket=bucket)["Policy"] == pinned
+
+
+# ---- ACLs from grant headers, copies, and configuration changes seen at once ------------------------
+
+def test_grant_headers_are_stored_and_honoured(s3, anonymous, bucket):
+    s3.put_bucket_acl(Bucket=bucket, GrantRead=f'uri="{ALL_USERS}"', GrantWriteACP='id="0123456789abcdef"')
+    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert group_grants(acl) == [(ALL_USERS, "READ")]
+    assert {"Grantee": {"Type": "CanonicalUser", "ID": "0123456789abcdef"}, "Permission": "WRITE_ACP"} in acl["Grants"]
+    s3.put_object(Bucket=bucket, Key="granted.txt", Body=b"granted", GrantRead=f'uri="{ALL_USERS}"')
+    assert group_grants(s3.get_object_acl(Bucket=bucket, Key="granted.txt")) == [(ALL_USERS, "READ")]
+    assert anonymous.get_object(Bucket=bucket, Key="granted.txt")["Body"].read() == b"granted"
+    assert [o["Key"] for o in anonymous.list_objects_v2(Bucket=bucket)["Contents"]] == ["granted.txt"]
+
+
+def test_copy_object_does_not_keep_the_source_acl(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="public.txt", Body=b"public", ACL="public-read")
+    s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "public.txt"})
+    assert group_grants(s3.get_object_acl(Bucket=bucket, Key="copy.txt")) == []
+    denied(lambda: anonymous.get_object(Bucket=bucket, Key="copy.txt"))
+    s3.copy_object(Bucket=bucket, Key="copy2.txt", CopySource={"Bucket": bucket, "Key": "copy.txt"},
+                   ACL="public-read")
+    assert anonymous.get_object(Bucket=bucket, Key="copy2.txt")["Body"].read() == b"public"
+
+
+def test_a_recreated_bucket_does_not_inherit_the_old_configuration(s3, anonymous, bucket):
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"page")
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket))
+    assert anonymous.get_object(Bucket=bucket, Key="page.html")["Body"].read() == b"page"
+    s3.delete_object(Bucket=bucket, Key="page.html")
+    s3.delete_bucket(Bucket=bucket)
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"private now")
+    denied(lambda: anonymous.get_object(Bucket=bucket, Key="page.html"))
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_policy(Bucket=bucket)
+    assert_error(exc, "NoSuchBucketPolicy", 404, "The bucket policy does not exist")
