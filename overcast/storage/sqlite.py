@@ -272,6 +272,9 @@ class SqliteDatabase(Database):
                 job.error = exc
             self._finish(batch)
             return
+        # A job alone needs no savepoint: if it fails, the whole transaction is its own to undo.
+        # (Two statements fewer per write whenever writers are not queueing up.)
+        alone = len(batch) == 1
         for job in batch:
             if not conn.in_transaction:
                 # SQLite abandoned the whole transaction (disk full, I/O error): nothing in this
@@ -280,21 +283,26 @@ class SqliteDatabase(Database):
                 continue
             tx = _Tx(conn)
             try:
-                conn.execute("SAVEPOINT job")
+                if not alone:
+                    conn.execute("SAVEPOINT job")
                 job.result = job.fn(tx)
                 if asyncio.iscoroutine(job.result):
                     job.result.close()
                     raise TypeError("a write function must be a plain function, not async: it runs on "
                                     "the writer thread inside the transaction")
-                conn.execute("RELEASE job")
+                if not alone:
+                    conn.execute("RELEASE job")
                 job.callbacks = tx._callbacks
                 succeeded.append(job)
             except BaseException as exc:
                 job.error = exc
                 if conn.in_transaction:
                     try:
-                        conn.execute("ROLLBACK TO job")
-                        conn.execute("RELEASE job")
+                        if alone:
+                            conn.execute("ROLLBACK")
+                        else:
+                            conn.execute("ROLLBACK TO job")
+                            conn.execute("RELEASE job")
                     except sqlite3.Error:
                         log.exception("rolling back a failed write")
             finally:
