@@ -1,7 +1,10 @@
 """A do-nothing HTTP server: the floor that any AWS emulator's numbers are read against.
 
-It answers every request at once with the smallest response an AWS client accepts, so a
-benchmark against it measures only the client (or the load generator) and the loopback.
+It answers every request at once, without doing anything, with the headers AWS sends for that
+call (request ids, Date, ETag, Last-Modified, the checksum the client asked for, ...), so that a
+client spends on its answers what it spends on AWS's: a benchmark against it measures only the
+client (or the load generator) and the loopback. (A floor that answered with fewer headers
+would make the client's own parsing of AWS's headers look like the server's cost.)
 Run as `python -m bench.nullserver --port P`.
 """
 
@@ -9,7 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import signal
+import time
+import zlib
+from email.utils import formatdate
 from typing import cast
 
 from bench.aio import run_fast
@@ -31,24 +38,69 @@ def _response(status: bytes, headers: list[tuple[bytes, bytes]], body: bytes) ->
     return b"\r\n".join(head) + b"\r\n\r\n" + body
 
 
-GET_ITEM_OK = _response(
-    b"200 OK",
-    [(b"Content-Type", b"application/x-amz-json-1.0")],
-    b'{"Item":{"pk":{"S":"get-0"},"payload":{"S":"' + b"x" * 1000 + b'"},"n":{"N":"42"}}}',
-)
+_REQUEST_ID = b"4442587FB7D0A2F9"
+_HOST_ID = b"Lr0tB+PjKSJ1aQ0TXJQEzy9UQ2zQ3T6zB2oE1Rr8ErWAmHkBh9tXEeO1wUjj0EWdKzyWmU7t0pk="
+_LAST_MODIFIED = b"Tue, 24 Nov 2026 00:00:00 GMT"
+_OBJECT_CRC32 = base64.b64encode(zlib.crc32(OBJECT_BODY).to_bytes(4, "big"))
+_S3_IDS = [(b"x-amz-id-2", _HOST_ID), (b"x-amz-request-id", _REQUEST_ID)]
+_DDB_IDS = [(b"x-amzn-RequestId", b"HFS7NMMBF8CD3VK9GT4RQKKDIVVV4KQNSO5AEMVJF66Q9ASUAAJG")]
+
+
+_CRC32S: dict[bytes, bytes] = {}  # of the few constant bodies
+
+
+class _Date:
+    """Date, as every AWS answer carries it, formatted once per second."""
+
+    second = -1
+    header: tuple[bytes, bytes] = (b"Date", b"")
+
+    @classmethod
+    def now(cls) -> tuple[bytes, bytes]:
+        second = int(time.time())
+        if second != cls.second:
+            cls.second, cls.header = second, (b"Date", formatdate(second, usegmt=True).encode())
+        return cls.header
+
+
+def _json(body: bytes) -> bytes:
+    crc = _CRC32S.get(body) or _CRC32S.setdefault(body, str(zlib.crc32(body)).encode())
+    return _response(b"200 OK", [_Date.now(), *_DDB_IDS, (b"x-amz-crc32", crc),
+                                 (b"Content-Type", b"application/x-amz-json-1.0")], body)
+
+
+GET_ITEM_BODY = b'{"Item":{"pk":{"S":"get-0"},"payload":{"S":"' + b"x" * 1000 + b'"},"n":{"N":"42"}}}'
 # A 1,000-item partition of small items, as the Query workload reads it, for the client's parse cost.
-QUERY_OK = _response(
-    b"200 OK",
-    [(b"Content-Type", b"application/x-amz-json-1.0")],
+QUERY_BODY = (
     b'{"Count":1000,"ScannedCount":1000,"Items":['
     + b",".join(b'{"pk":{"S":"partition"},"sk":{"N":"%d"},"payload":{"S":"%s"}}' % (n, b"y" * 100)
                 for n in range(1000))
-    + b"]}",
+    + b"]}"
 )
-JSON_OK = _response(b"200 OK", [(b"Content-Type", b"application/x-amz-json-1.0")], b"{}")
+
+
+def _object_headers(etag: bytes) -> list[tuple[bytes, bytes]]:
+    return [_Date.now(), *_S3_IDS, (b"x-amz-server-side-encryption", b"AES256"), (b"ETag", etag)]
+
+
+def _get_object(head: bytes) -> bytes:
+    headers = [*_object_headers(b'"0f343b0931126a20f133d67c2b018a3b"'), (b"Last-Modified", _LAST_MODIFIED),
+               (b"Accept-Ranges", b"bytes"), (b"Content-Type", b"binary/octet-stream")]
+    if _header(head, b"x-amz-checksum-mode") == b"enabled":  # head is lower-cased
+        headers += [(b"x-amz-checksum-crc32", _OBJECT_CRC32), (b"x-amz-checksum-type", b"FULL_OBJECT")]
+    return _response(b"200 OK", headers, OBJECT_BODY)
+
+
+def _put_object(head: bytes) -> bytes:
+    headers = _object_headers(b'"0"')
+    for name in (b"x-amz-checksum-crc32", b"x-amz-checksum-crc32c", b"x-amz-checksum-sha256"):
+        value = _header(head, name)
+        if value is not None:  # S3 echoes the checksum it verified
+            headers += [(name, value), (b"x-amz-checksum-type", b"FULL_OBJECT")]
+    return _response(b"200 OK", headers, b"")
+
+
 LIST_OK = _response(b"200 OK", [(b"Content-Type", b"application/xml")], LIST_BUCKETS_XML)
-GET_OK = _response(b"200 OK", [(b"Content-Type", b"binary/octet-stream"), (b"ETag", b'"0"')], OBJECT_BODY)
-PUT_OK = _response(b"200 OK", [(b"ETag", b'"0"')], b"")
 HEAD_OK = b"HTTP/1.1 200 OK\r\nETag: \"0\"\r\nContent-Length: 1024\r\n\r\n"
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
@@ -112,19 +164,19 @@ class NullProtocol(asyncio.Protocol):
         if target is not None:
             # A 1 KB item, so the client's floor includes parsing what a real GetItem returns.
             if target.endswith(b".getitem"):
-                return GET_ITEM_OK
-            return QUERY_OK if target.endswith(b".query") else JSON_OK
+                return _json(GET_ITEM_BODY)
+            return _json(QUERY_BODY if target.endswith(b".query") else b"{}")
         method, _, rest = head.partition(b" ")
         path = rest.split(b" ", 1)[0].split(b"?", 1)[0]
         if method == b"get":
-            return LIST_OK if path == b"/" else GET_OK
+            return LIST_OK if path == b"/" else _get_object(head)
         if method == b"head":
             return HEAD_OK
         if path.endswith(b"/invocations"):
             # Lambda Invoke: the event comes back as the function's result, as an echo handler would return it.
             return _response(b"200 OK", [(b"Content-Type", b"application/json"),
                                          (b"X-Amz-Executed-Version", b"$LATEST")], body)
-        return PUT_OK
+        return _put_object(head)
 
 
 async def serve(host: str, port: int) -> None:
