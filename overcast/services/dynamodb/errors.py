@@ -53,6 +53,10 @@ class TransactionConflictException(DynamoError):
     code = "TransactionConflictException"
 
 
+class ItemCollectionSizeLimitExceededException(DynamoError):
+    code = "ItemCollectionSizeLimitExceededException"
+
+
 class IdempotentParameterMismatchException(DynamoError):
     code = "IdempotentParameterMismatchException"
 

@@ -7,7 +7,7 @@ the page it returns, not with the table.
 
 from __future__ import annotations
 
-from overcast.services.dynamodb import codec
+from overcast.services.dynamodb import codec, itemcollections
 from overcast.services.dynamodb.keys import encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.types import item_size
@@ -85,6 +85,14 @@ MIGRATIONS = [
             item TEXT NOT NULL,
             PRIMARY KEY (backup_arn, pk, sk))""",
     ]),
+    # The size of each item collection of tables with local secondary indexes (itemcollections.py).
+    Migration(2, [
+        """CREATE TABLE dynamodb_collections (
+            table_id INTEGER NOT NULL,
+            pk BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            PRIMARY KEY (table_id, pk))""",
+    ]),
 ]
 
 
@@ -122,6 +130,7 @@ def drop_table(tx: Tx, table: Table) -> None:
     tx.execute("DELETE FROM dynamodb_items WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_index_items WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
+    tx.execute("DELETE FROM dynamodb_collections WHERE table_id = ?", (table.id,))
 
 
 # -- keys
@@ -190,6 +199,22 @@ _UPSERT_INDEX_ITEM = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (table_id, index_name, ipk, isk, pk, sk) "
     "DO UPDATE SET size = excluded.size, item = excluded.item")
 
+
+def is_plain(table: Table) -> bool:
+    """Whether storing an item in the table is one items row and nothing else (no index rows,
+    history or stream records), so that several such writes can share one statement."""
+    return not table.indexes() and table.stream_spec is None and not table.pitr.get("Enabled")
+
+
+def upsert_row(table: Table, pk: bytes, sk: bytes, new: dict, text: str, size: int | None) -> tuple:
+    return (table.id, pk, sk, scan_hash(pk), item_size(new) if size is None else size, expiry(table, new), text)
+
+
+def upsert_plain_items(tx: Tx, rows: list[tuple]) -> None:
+    """Store the items of plain tables (see is_plain), rows from upsert_row, in one statement."""
+    tx.executemany(_UPSERT_ITEM, rows)
+
+
 def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
     row = tx.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?",
                       (table.id, pk, sk))
@@ -197,21 +222,27 @@ def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
 
 
 def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new: dict | None, now: float,
-               new_size: int | None = None) -> None:
+               new_size: int | None = None, text: str | None = None) -> None:
     """Replace (or delete, when new is None) one item and keep its index rows (and, with
-    point-in-time recovery on, its history) in step."""
+    point-in-time recovery on, its history) in step. `text` is the new item already encoded."""
+    if new is not None and text is None:
+        text = codec.dumps(new)
     if table.pitr.get("Enabled"):
-        tx.execute(_UPSERT_HISTORY, (table.id, pk, sk, now, codec.dumps(new) if new is not None else None))
+        tx.execute(_UPSERT_HISTORY, (table.id, pk, sk, now, text))
     if new is None:
         tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
     else:
-        text = codec.dumps(new)
-        tx.execute(_UPSERT_ITEM, (table.id, pk, sk, scan_hash(pk), item_size(new) if new_size is None else new_size,
-                                  expiry(table, new), text))
+        assert text is not None, "encoded above"
+        tx.execute(_UPSERT_ITEM, upsert_row(table, pk, sk, new, text, new_size))
     indexes = table.indexes()
     if not indexes:
         return
     types = table.attribute_types
+    # Bytes the item collection grows by (tables with local indexes only; None: not counted).
+    growth: int | None = None
+    if any(not index.is_global for index in indexes):
+        new_bytes = 0 if new is None else (item_size(new) if new_size is None else new_size)
+        growth = new_bytes - (item_size(old) if old else 0)
     for index in indexes:
         old_keys = index_key_bytes(index, old, types) if old else None
         new_keys = index_key_bytes(index, new, types) if new else None
@@ -219,10 +250,17 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
             tx.execute(
                 "DELETE FROM dynamodb_index_items WHERE table_id = ? AND index_name = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?",
                 (table.id, index.name, old_keys[0], old_keys[1], pk, sk))
+        if growth is not None and old is not None and old_keys and not index.is_global:
+            growth -= item_size(project_for_index(table, index, old))
         if new_keys and new:
             projected = project_for_index(table, index, new)
+            size = item_size(projected)
             tx.execute(_UPSERT_INDEX_ITEM,
-                       (table.id, index.name, new_keys[0], new_keys[1], pk, sk, item_size(projected), codec.dumps(projected)))
+                       (table.id, index.name, new_keys[0], new_keys[1], pk, sk, size, codec.dumps(projected)))
+            if growth is not None and not index.is_global:
+                growth += size
+    if growth is not None:
+        itemcollections.account(tx, table, pk, growth)
 
 
 def backfill_index(tx: Tx, table: Table, index: IndexMeta) -> None:

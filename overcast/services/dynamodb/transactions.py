@@ -6,20 +6,25 @@ import hashlib
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import capacity, codec
+from overcast.services.dynamodb import capacity, codec, store
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     IdempotentParameterMismatchException,
+    ItemCollectionSizeLimitExceededException,
     TransactionCanceledException,
     ValidationException,
 )
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import prepare_check, prepare_delete, prepare_put, prepare_update
+from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import expression_context, projection_from, validate_key
 from overcast.services.dynamodb.types import item_size
+from overcast.services.dynamodb.writes import Write
 from overcast.storage.interface import Tx
 
 MAX_ACTIONS = 100
+# "The aggregate size of the items in the transaction cannot exceed 4 MB" (TransactWriteItems).
+MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 TOKEN_LIFETIME = 600.0
 PRUNE_INTERVAL = 60.0
 _PREPARERS = {"Put": prepare_put, "Delete": prepare_delete, "Update": prepare_update, "ConditionCheck": prepare_check}
@@ -54,8 +59,8 @@ class TransactionsMixin:
             raise ValidationException("Transaction request cannot include multiple operations on one item")
         responses = []
         used: dict[str, list] = {}
-        for table, key, paths in plans:
-            item = self._read_item(table, key)
+        items = self._read_snapshot([(table, key) for table, key, _ in plans])
+        for (table, _, paths), item in zip(plans, items, strict=True):
             entry = used.setdefault(table.name, [table, 0.0])
             entry[1] += 2 * capacity.read_units(item_size(item) if item else 0, True)
             responses.append({"Item": project(item, paths) if paths is not None else item} if item is not None else {})
@@ -65,25 +70,55 @@ class TransactionsMixin:
             result["ConsumedCapacity"] = [capacity.consumed(t, u, mode, read=True) for t, u in used.values()]
         return result
 
+    def _read_snapshot(self, keys: list[tuple[Table, dict]]) -> list[dict | None]:
+        """The items at these keys as of one moment: a single statement reads one snapshot, so
+        a transaction committed meanwhile is seen whole or not at all. (This, and every write
+        running whole on the one writer, is why no TransactionConflict can arise here.)"""
+        wanted = ", ".join("(?, ?, ?, ?)" for _ in keys)
+        args: list[Any] = []
+        for n, (table, key) in enumerate(keys):
+            args += (n, table.id, *store.key_bytes(table, key))
+        rows = self.db.fetchall(
+            f"WITH wanted(n, t, p, s) AS (VALUES {wanted}) SELECT wanted.n, item FROM wanted "
+            "CROSS JOIN dynamodb_items ON dynamodb_items.table_id = wanted.t AND dynamodb_items.pk = wanted.p "
+            "AND dynamodb_items.sk = wanted.s", args)
+        items: list[dict | None] = [None] * len(keys)
+        for n, text in rows:
+            items[n] = codec.loads(text)
+        return items
+
     async def transact_write_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
             raise _too_many("transactItems", len(actions))
         writes = []
+        aggregate_size = 0
         for action in actions:
-            kinds = [k for k in _PREPARERS if action.get(k) is not None]
-            if len(kinds) != 1:
-                raise ValidationException(
-                    "TransactItems can only contain one of Check, Put, Update or Delete")
-            spec = action[kinds[0]]
+            kind = next(iter(action), None) if len(action) == 1 else None
+            if kind not in _PREPARERS or action[kind] is None:
+                kinds = [k for k in _PREPARERS if action.get(k) is not None]
+                if len(kinds) != 1:
+                    raise ValidationException(
+                        "TransactItems can only contain one of Check, Put, Update or Delete")
+                kind = kinds[0]
+            spec = action[kind]
             table = self._table(ctx, spec.get("TableName"))
-            write = _PREPARERS[kinds[0]](table, spec)
+            write = _PREPARERS[kind](table, spec)
             write.keep_old = False  # capacity here is 2 units a write, whatever the items' sizes
+            if write.action == "put":
+                # Encoded once: the idempotency digest and the stored row both use it.
+                write.text = codec.dumps(write.item)
+                aggregate_size += write.new_size or 0
+            else:
+                aggregate_size += item_size(write.key) + item_size(spec.get("ExpressionAttributeValues") or {})
             writes.append(write)
-        identities = [w.identity for w in writes]
-        if len(set(identities)) != len(identities):
+        identities = {w.identity for w in writes}
+        if len(identities) != len(writes):
             raise ValidationException("Transaction request cannot include multiple operations on one item")
-        await self._commit_transaction(ctx, writes, params.get("ClientRequestToken"), actions)
+        if aggregate_size > MAX_TRANSACTION_BYTES:
+            raise ValidationException("Transaction request cannot be larger than 4 MB")
+        token = params.get("ClientRequestToken")
+        await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "")
         result: dict[str, Any] = {}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
@@ -94,29 +129,16 @@ class TransactionsMixin:
             result["ConsumedCapacity"] = [capacity.consumed(t, u, mode) for t, u in used.values()]
         return result
 
-    async def _commit_transaction(self, ctx: RequestContext, writes: list, token: str | None, request: Any) -> None:
-        """Check every condition, then apply every write, in one database transaction."""
-        digest = hashlib.sha256(codec.dumps(request).encode()).hexdigest() if token else ""
+    async def _commit_transaction(self, ctx: RequestContext, writes: list[Write], token: str | None,
+                                  digest: str) -> None:
+        """Check every condition, then apply every write, in one database transaction (one job
+        on the writer, whatever the number of actions)."""
         now = self._now()
         account = ctx.account_id
 
         def run(tx: Tx) -> bool:
-            if token:
-                row = tx.fetchone("SELECT digest, created FROM dynamodb_tokens WHERE account = ? AND token = ?", (account, token))
-                if row is not None and row[1] > now - TOKEN_LIFETIME:
-                    if row[0] != digest:
-                        raise IdempotentParameterMismatchException(
-                            "The request uses the same client token as a previous, but non-identical request.")
-                    return False  # already applied: answer as the first time, change nothing
-                # Expired tokens are ignored above, so removing them is only housekeeping: done at
-                # most once a minute, as it scans every token.
-                if not now - PRUNE_INTERVAL < self._tokens_pruned_at <= now:
-                    tx.execute("DELETE FROM dynamodb_tokens WHERE created < ?", (now - TOKEN_LIFETIME,))
-                    self._tokens_pruned_at = now
-                tx.execute(
-                    "INSERT INTO dynamodb_tokens (account, token, created, digest) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (account, token) DO UPDATE SET created = excluded.created, digest = excluded.digest",
-                    (account, token, now, digest))
+            if token and not self._claim_token(tx, account, token, digest, now):
+                return False  # already applied: answer as the first time, change nothing
             reasons: list[dict] = []
             planned = []
             failed = False
@@ -126,7 +148,7 @@ class TransactionsMixin:
                     write.check(old)
                     new = write.compute(old)
                 except ConditionalCheckFailedException as error:
-                    reason = {"Code": write.failure_code, "Message": write.failure_message}
+                    reason: dict[str, Any] = {"Code": write.failure_code, "Message": write.failure_message}
                     if error.item is not None:
                         reason["Item"] = error.item
                     reasons.append(reason)
@@ -140,8 +162,66 @@ class TransactionsMixin:
                 planned.append((write, old, new))
             if failed:
                 raise TransactionCanceledException(reasons)
-            for write, old, new in planned:
-                write.apply(tx, old, new, now)
+            plain_rows = []
+            for position, (write, old, new) in enumerate(planned):
+                if new is not None and write.action != "check" and store.is_plain(write.table):
+                    text = write.text if write.action == "put" and write.text is not None else codec.dumps(new)
+                    plain_rows.append(store.upsert_row(write.table, write.pk, write.sk, new, text, write.new_size))
+                    continue
+                try:
+                    write.apply(tx, old, new, now)
+                except ItemCollectionSizeLimitExceededException as error:
+                    # Raising rolls back every write this transaction made so far.
+                    reasons[position] = {"Code": "ItemCollectionSizeLimitExceeded", "Message": error.message}
+                    raise TransactionCanceledException(reasons) from None
+            if plain_rows:
+                store.upsert_plain_items(tx, plain_rows)
             return True
 
         await self.db.write(run)
+
+    def _claim_token(self, tx: Tx, account: str, token: str, digest: str, now: float) -> bool:
+        """Record the token for this request; False when a live token already names it (the
+        request was applied before), IdempotentParameterMismatch when it names another one."""
+        # Expired tokens are ignored below, so removing them is only housekeeping: done at most
+        # once a minute, as it scans every token.
+        if not now - PRUNE_INTERVAL < self._tokens_pruned_at <= now:
+            tx.execute("DELETE FROM dynamodb_tokens WHERE created < ?", (now - TOKEN_LIFETIME,))
+            self._tokens_pruned_at = now
+        # One statement in the usual case (a new token): it inserts, or takes over an expired
+        # token, and returns a row; a live token is left alone and returns none.
+        claimed = tx.fetchone(_CLAIM_TOKEN, (account, token, now, digest, now - TOKEN_LIFETIME))
+        if claimed is not None:
+            return True
+        row = tx.fetchone("SELECT digest FROM dynamodb_tokens WHERE account = ? AND token = ?", (account, token))
+        if row is not None and row[0] != digest:
+            raise IdempotentParameterMismatchException(
+                "The request uses the same client token as a previous, but non-identical request.")
+        return False
+
+
+_CLAIM_TOKEN = (
+    "INSERT INTO dynamodb_tokens (account, token, created, digest) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (account, token) DO UPDATE SET created = excluded.created, digest = excluded.digest "
+    "WHERE dynamodb_tokens.created <= ? RETURNING 1")
+
+
+def digest_of(request: Any) -> str:
+    """What identifies a request for ClientRequestToken: every parameter."""
+    return hashlib.sha256(codec.dumps(request).encode()).hexdigest()
+
+
+def _request_digest(params: dict, writes: list[Write]) -> str:
+    """What identifies a request for ClientRequestToken: every parameter. The put items are
+    already encoded (write.text), so the digest reuses those encodings instead of encoding the
+    whole request again."""
+    actions = []
+    texts = []
+    for action, write in zip(params["TransactItems"], writes, strict=True):
+        if write.text is not None:
+            put = action["Put"]
+            action = {"Put": {k: v for k, v in put.items() if k != "Item"}}
+            texts.append(write.text)
+        actions.append(action)
+    skeleton = {**params, "TransactItems": actions}
+    return hashlib.sha256("\n".join([codec.dumps(skeleton), *texts]).encode()).hexdigest()

@@ -145,7 +145,7 @@ def validate_item(item: Any) -> Item:
 def value_size(value: AttributeValue) -> int:
     kind, inner = next(iter(value.items()))
     if kind == "S":
-        return len(inner.encode("utf-8"))
+        return _utf8_length(inner)
     if kind == "B":
         return len(inner)
     if kind == "N":
@@ -170,11 +170,20 @@ def number_size(text: str) -> int:
     return (len(digits) + 1) // 2 + 1
 
 
+def _utf8_length(text: str) -> int:
+    # isascii() reads a flag CPython keeps on every string: ASCII text is measured without copying it.
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
 def item_size(item: Item) -> int:
     size = 0
     for name, value in item.items():
         text = value.get("S")  # the most common value, sized here without a call
-        size += len(name.encode("utf-8")) + (len(text.encode("utf-8")) if text is not None else value_size(value))
+        size += len(name) if name.isascii() else len(name.encode("utf-8"))
+        if text is None:
+            size += value_size(value)
+        else:
+            size += len(text) if text.isascii() else len(text.encode("utf-8"))
     return size
 
 

@@ -32,6 +32,8 @@ class Write:
     keep_old: bool = True
     # The size of the item this write stores, once known (measured when it was validated).
     new_size: int | None = None
+    # A put's item already encoded for storage, when the request path needed it anyway.
+    text: str | None = None
 
     def __post_init__(self) -> None:
         self.pk, self.sk = store.key_bytes(self.table, self.key)
@@ -74,7 +76,8 @@ class Write:
     def apply(self, tx: Tx, old: dict | None, new: dict | None, now: float, identity: dict | None = None) -> None:
         if self.action == "check" or (old is None and new is None):
             return
-        store.write_item(tx, self.table, self.pk, self.sk, old, new, now, self.new_size)
+        store.write_item(tx, self.table, self.pk, self.sk, old, new, now, self.new_size,
+                         self.text if self.action == "put" else None)
         # DynamoDB writes no stream record for a write that leaves the item as it was.
         if old is not None and new is not None and values_equal({"M": old}, {"M": new}):
             return

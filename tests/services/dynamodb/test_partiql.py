@@ -86,3 +86,56 @@ def test_batch_execute_and_transaction(ddb, table):
     ])["Responses"]
     assert reads[0]["Item"]["v"] == {"S": "x"}
     assert reads[1] == {}
+
+
+def test_select_order_by_sort_key(ddb, table):
+    for i in (3, 1, 4, 0, 2):
+        ddb.put_item(TableName=table, Item={"pk": {"S": "ord"}, "sk": {"N": str(i)}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "other"}, "sk": {"N": "9"}})
+    select = f'SELECT sk FROM "{table}" WHERE pk = \'ord\''
+
+    def sort_keys(statement: str, limit: int | None = None) -> list[str]:
+        seen, token = [], None
+        while True:
+            kwargs = {"Statement": statement, **({"Limit": limit} if limit else {})}
+            if token:
+                kwargs["NextToken"] = token
+            page = ddb.execute_statement(**kwargs)
+            seen += [i["sk"]["N"] for i in page["Items"]]
+            token = page.get("NextToken")
+            if not token:
+                return seen
+
+    assert sort_keys(select + " ORDER BY sk DESC") == ["4", "3", "2", "1", "0"]
+    assert sort_keys(select + " ORDER BY sk DESC", limit=2) == ["4", "3", "2", "1", "0"]
+    assert sort_keys(select + " ORDER BY sk ASC") == ["0", "1", "2", "3", "4"]
+    assert sort_keys(select + " ORDER BY pk, sk desc") == ["4", "3", "2", "1", "0"]
+    assert sort_keys(select + " ORDER BY pk") == ["0", "1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize("statement, message", [
+    ('SELECT * FROM "{t}" ORDER BY sk', "Must have WHERE clause in the statement when using ORDER BY clause."),
+    ('SELECT * FROM "{t}" WHERE pk = \'ord\' ORDER BY other DESC',
+     "Attribute other in ORDER BY clause must be part of the primary key"),
+    ('SELECT * FROM "{t}" WHERE pk > \'a\' ORDER BY sk',
+     "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."),
+])
+def test_select_order_by_errors(ddb, table, statement, message):
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_statement(Statement=statement.format(t=table))
+    assert error_of(excinfo) == ("ValidationException", message, 400)
+
+
+def test_select_order_by_index_sort_key(ddb, make_table):
+    indexed = make_table("S", "N", ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"},
+                                                     {"AttributeName": "rank", "AttributeType": "N"}],
+                         GlobalSecondaryIndexes=[{"IndexName": "by-rank", "Projection": {"ProjectionType": "ALL"},
+                                                  "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                                {"AttributeName": "rank", "KeyType": "RANGE"}]}])
+    for sk, rank in ((1, 30), (2, 10), (3, 20)):
+        ddb.put_item(TableName=indexed, Item={"pk": {"S": "p"}, "sk": {"N": str(sk)}, "g": {"S": "G"}, "rank": {"N": str(rank)}})
+    items = ddb.execute_statement(Statement=f'SELECT rank FROM "{indexed}"."by-rank" WHERE g = \'G\' ORDER BY rank DESC')["Items"]
+    assert [i["rank"]["N"] for i in items] == ["30", "20", "10"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.execute_statement(Statement=f'SELECT * FROM "{indexed}"."by-rank" WHERE g = \'G\' ORDER BY sk')
+    assert error_of(excinfo) == ("ValidationException", "Attribute sk in ORDER BY clause must be part of the primary key", 400)

@@ -16,10 +16,11 @@ from overcast.services.dynamodb.errors import (
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.keycondition import KeyRange
 from overcast.services.dynamodb.keys import encode_key_value
-from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
 from overcast.services.dynamodb.query import Plan, _start_key
 from overcast.services.dynamodb.requests import check_item, key_of
+from overcast.services.dynamodb.transactions import digest_of
 from overcast.services.dynamodb.types import validate_item
 from overcast.services.dynamodb.writes import Write
 
@@ -71,6 +72,25 @@ def _split_key(table: Table, where: tuple | None) -> tuple[dict, tuple | None]:
 
 def _exists(table: Table) -> tuple:
     return ("func", "attribute_exists", (("path", (table.hash_key,)),))
+
+
+def _direction(statement: Statement, table: Table, index: IndexMeta | None, queried: bool) -> bool:
+    """Whether a SELECT reads its partition in ascending order: ORDER BY may name only the key
+    attributes of the table (or index) read, and needs an equality on its partition key, since
+    results are ordered within one partition, as a Query orders them."""
+    if not statement.order_by:
+        return True
+    if statement.where is None:
+        raise ValidationException("Must have WHERE clause in the statement when using ORDER BY clause.")
+    hash_key, range_key = (index.hash_key, index.range_key) if index else (table.hash_key, table.range_key)
+    for name, _ in statement.order_by:
+        if name not in (hash_key, range_key):
+            raise ValidationException(f"Attribute {name} in ORDER BY clause must be part of the primary key")
+    if not queried:
+        raise ValidationException(
+            "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause.")
+    # With one partition, only the sort key's direction changes the order.
+    return not any(descending for name, descending in statement.order_by if name == range_key)
 
 
 class PartiqlMixin:
@@ -139,9 +159,11 @@ class PartiqlMixin:
         hash_key = index.hash_key if index else table.hash_key
         equalities = _equalities(_conjuncts(statement.where))
         partition = equalities.get(hash_key)
-        if partition is not None and table.attribute_types[hash_key] in partition[0]:
+        queried = partition is not None and table.attribute_types[hash_key] in partition[0]
+        forward = _direction(statement, table, index, queried)
+        if partition is not None and queried:
             value = partition[0]
-            rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, True)
+            rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, forward)
         else:
             rows = self._scan_rows(plan, start, 0, 1)
         page = self._run_page(plan, rows, {})
@@ -198,16 +220,18 @@ class PartiqlMixin:
         if selects and len(selects) != len(statements):
             raise ValidationException("Transaction must contain either only reads or only writes")
         if selects:
-            responses = []
+            reads = []
             for statement in statements:
                 table = self._partiql_table(ctx, statement)
-                key, _ = _split_key(table, statement.where)
-                item = self._read_item(table, key)
+                reads.append((table, _split_key(table, statement.where)[0]))
+            responses = []
+            for statement, item in zip(statements, self._read_snapshot(reads), strict=True):
                 responses.append({"Item": project(item, statement.projection) if statement.projection else item} if item else {})
             return {"Responses": responses}
         writes = [self._partiql_write(ctx, s) for s in statements]
         identities = [w.identity for w in writes]
         if len(set(identities)) != len(identities):
             raise ValidationException("Transaction request cannot include multiple operations on one item")
-        await self._commit_transaction(ctx, writes, params.get("ClientRequestToken"), entries)
+        token = params.get("ClientRequestToken")
+        await self._commit_transaction(ctx, writes, token, digest_of(entries) if token else "")
         return {}

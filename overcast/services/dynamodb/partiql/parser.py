@@ -34,6 +34,8 @@ class Statement:
     sets: list[tuple] = field(default_factory=list)
     removes: list[tuple] = field(default_factory=list)
     returning: str | None = None
+    # SELECT ... ORDER BY: (attribute, descending) in the order written.
+    order_by: list[tuple[str, bool]] = field(default_factory=list)
 
 
 def malformed(detail: str = "") -> ValidationException:
@@ -130,7 +132,22 @@ class _Parser:
         self.take_word("FROM")
         name, index = self.table_ref()
         where = self.where() if self.word("WHERE") else None
-        return Statement("SELECT", name, index, projection, where)
+        statement = Statement("SELECT", name, index, projection, where)
+        if self.word("ORDER"):
+            self.pos += 1
+            self.take_word("BY")
+            statement.order_by.append(self.ordering())
+            while self.punct(","):
+                self.pos += 1
+                statement.order_by.append(self.ordering())
+        return statement
+
+    def ordering(self) -> tuple[str, bool]:
+        name = self.identifier()
+        descending = self.word("DESC")
+        if descending or self.word("ASC"):
+            self.pos += 1
+        return name, descending
 
     def insert(self) -> Statement:
         self.pos += 1
