@@ -11,11 +11,11 @@ The same reader compiler serves the CBOR protocol, with its own blob and timesta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.protocol import jsoncodec
 from overcast.protocol.base import RequestParser
 from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import SerializationError, ServiceError, UnknownOperation, ValidationError
@@ -174,10 +174,19 @@ class ReaderCompiler:
             wire_name = member.location_name or name
             members[wire_name] = (name, self.reader(member))
         required = tuple(shape.required_members)
+        # Members whose wire name is their own name and whose value is a plain string. A
+        # one-member object of one of these (DynamoDB's {"S": ...} and {"N": ...}, by far the
+        # most common values on the wire) is already what the reader would build: it is taken
+        # as it is, without a copy.
+        as_is = frozenset(wire for wire, (name, read) in members.items() if wire == name and read is _read_string)
 
         def read_structure(value: Any) -> dict[str, Any]:
             if type(value) is not dict:
                 raise WrongValueType("structure", value)
+            if len(value) == 1 and not required and as_is:
+                for key, item in value.items():
+                    if key in as_is and type(item) is str:
+                        return value
             out: dict[str, Any] = {}
             for key, item in value.items():
                 found = members.get(key)
@@ -375,7 +384,7 @@ class JsonParser(TreeParser):
             data: Any = {}
         else:
             try:
-                data = json.loads(body)
+                data = jsoncodec.loads(body)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise SerializationError(f"Unable to parse the request body as JSON: {exc}") from None
             except RecursionError:

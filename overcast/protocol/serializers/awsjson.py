@@ -22,7 +22,6 @@ an exception message.
 
 from __future__ import annotations
 
-import json
 import struct
 import zlib
 from collections.abc import AsyncIterator, Callable
@@ -31,6 +30,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from overcast.protocol import jsoncodec
 from overcast.protocol.base import ResponseSerializer
 from overcast.protocol.compiling import compile_once
 from overcast.protocol.errors import ServiceError
@@ -75,7 +75,7 @@ def json_default(value: Any) -> Any:
 
 
 def dump_json(value: Any) -> bytes:
-    return json.dumps(value, default=json_default, separators=(",", ":")).encode()
+    return jsoncodec.dumps(value, default=json_default)
 
 
 AWS_CBOR_CONTENT_TYPE = "application/x-amz-cbor-1.1"

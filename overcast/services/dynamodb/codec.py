@@ -6,11 +6,17 @@ import base64
 import json
 from typing import Any
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=lambda b: base64.b64encode(b).decode()).encode
+from overcast.protocol import jsoncodec
+
+
+def _binary_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot store {type(value).__name__} in an item")
 
 
 def dumps(value: Any) -> str:
-    return _dumps(value)
+    return jsoncodec.dumps(value, default=_binary_text).decode("utf-8")
 
 
 def _binary_hook(d: dict) -> dict:
@@ -22,7 +28,7 @@ def _binary_hook(d: dict) -> dict:
     return d
 
 
-_decode = json.JSONDecoder().decode
+_decode = jsoncodec.loads
 _decode_binaries = json.JSONDecoder(object_hook=_binary_hook).decode
 
 
