@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 # Members stored with an object and returned as they were given.
 STORED_HEADERS = ("ContentType", "ContentEncoding", "ContentDisposition", "ContentLanguage", "CacheControl",
-                  "WebsiteRedirectLocation")
+                  "WebsiteRedirectLocation", "ServerSideEncryption", "SSEKMSKeyId")
+# S3 encrypts every object at rest (SSE-S3) unless told otherwise, and says so in its answers.
+DEFAULT_ENCRYPTION = "AES256"
 DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 # Kept with the content headers but not returned as members of GetObject: the object's tag
 # set (TagCount is) and its canned ACL.
@@ -127,10 +129,19 @@ def object_output(obj: StoredObject) -> dict[str, Any]:
             out["TagCount"] = len(value)
         elif name != ACL:
             out[name] = value
+    out.setdefault("ServerSideEncryption", DEFAULT_ENCRYPTION)
     if obj.storage_class != "STANDARD":
         out["StorageClass"] = obj.storage_class
     if obj.version_id is not None or obj.noncurrent:
         out["VersionId"] = obj.version_label
+    return out
+
+
+def encryption_output(headers: dict[str, Any]) -> dict[str, Any]:
+    """How a newly written object is encrypted, as PutObject and CopyObject report it."""
+    out = {"ServerSideEncryption": headers.get("ServerSideEncryption") or DEFAULT_ENCRYPTION}
+    if headers.get("SSEKMSKeyId"):
+        out["SSEKMSKeyId"] = headers["SSEKMSKeyId"]
     return out
 
 
@@ -195,6 +206,7 @@ class ObjectOperations:
             "ETag": obj.quoted_etag,
             f"Checksum{obj.checksum_algorithm}": obj.checksum_value,
             "ChecksumType": "FULL_OBJECT",
+            **encryption_output(headers),
         }
         add_version(out, outcome)
         return out
@@ -433,7 +445,7 @@ class ObjectOperations:
         if obj.checksum_algorithm:
             result[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
             result["ChecksumType"] = "FULL_OBJECT"
-        out: dict[str, Any] = {"CopyObjectResult": result}
+        out: dict[str, Any] = {"CopyObjectResult": result, **encryption_output(obj.headers)}
         if source.version_id is not None:
             out["CopySourceVersionId"] = source.version_id
         add_version(out, outcome)

@@ -1,0 +1,40 @@
+"""S3 encrypts every object at rest (SSE-S3 unless asked otherwise) and reports it on writes and
+reads, as AWS has done by default since January 2023."""
+
+from __future__ import annotations
+
+import pytest
+
+BUCKET = "object-encryption"
+KMS_KEY = "arn:aws:kms:us-east-1:000000000000:key/11111111-2222-3333-4444-555555555555"
+
+
+@pytest.fixture(scope="module")
+def bucket(s3):
+    s3.create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+def test_default_is_sse_s3_on_put_get_head_and_copy(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="plain", Body=b"data")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert s3.get_object(Bucket=bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    copied = s3.copy_object(Bucket=bucket, Key="plain-copy", CopySource={"Bucket": bucket, "Key": "plain"})
+    assert copied["ServerSideEncryption"] == "AES256"
+    assert "SSEKMSKeyId" not in put and "SSEKMSKeyId" not in copied
+
+
+def test_requested_kms_encryption_is_kept_and_reported(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="kms", Body=b"secret", ServerSideEncryption="aws:kms",
+                        SSEKMSKeyId=KMS_KEY)
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    head = s3.head_object(Bucket=bucket, Key="kms")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    # A copy keeps the source's encryption unless the request names another.
+    kept = s3.copy_object(Bucket=bucket, Key="kms-copy", CopySource={"Bucket": bucket, "Key": "kms"})
+    assert kept["ServerSideEncryption"] == "aws:kms"
+    changed = s3.copy_object(Bucket=bucket, Key="kms-to-s3", CopySource={"Bucket": bucket, "Key": "kms"},
+                             MetadataDirective="REPLACE", ServerSideEncryption="AES256")
+    assert changed["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in changed
+    assert s3.get_object(Bucket=bucket, Key="kms-to-s3")["ServerSideEncryption"] == "AES256"
