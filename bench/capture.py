@@ -34,10 +34,12 @@ def session() -> boto3.session.Session:
     return _SESSION
 
 
-def make_client(service: str, endpoint: str, *, retries: int = 1, timeout: float = 30.0) -> Any:
-    """One client, no retries: a retried failure would hide in the latency instead of being counted."""
+def make_client(service: str, endpoint: str, *, attempts: int = 1, timeout: float = 30.0) -> Any:
+    """One client, one attempt per call: a retried failure would hide in the latency instead of
+    being counted. (botocore's `max_attempts` counts retries after the first try; its
+    `total_max_attempts` counts every try.)"""
     config = Config(
-        retries={"max_attempts": retries, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         s3={"addressing_style": "path"},
         connect_timeout=timeout,
         read_timeout=timeout,

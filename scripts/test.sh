@@ -12,9 +12,18 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-# Browser tests use Debian's Chromium when it can be installed; they skip cleanly otherwise.
-if [ -z "${OVERCAST_SKIP_BROWSER_INSTALL:-}" ] && ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "chromium could not be installed; browser tests will skip"
+# Browser tests use Debian's Chromium, and the `aws logs tail` tests the AWS CLI v2 (Debian's
+# awscli; PyPI's awscli is v1, which has no `logs tail`), when they can be installed; those
+# tests skip cleanly otherwise.
+if [ -z "${OVERCAST_SKIP_BROWSER_INSTALL:-}" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  wanted=""
+  command -v chromium >/dev/null 2>&1 || wanted="chromium"
+  [ -x /usr/bin/aws ] || wanted="$wanted awscli"
+  if [ -n "$wanted" ]; then
+    # shellcheck disable=SC2086
+    (apt-get update -qq && apt-get install -y -qq $wanted >/dev/null) \
+      || echo "could not install$wanted; the tests that need it will skip"
+  fi
 fi
 
 echo "== ruff"

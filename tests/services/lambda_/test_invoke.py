@@ -250,3 +250,15 @@ def test_account_concurrency_limit(tmp_path):
         assert throttled[0]["Reason"] == "ConcurrentInvocationLimitExceeded"
     finally:
         server.stop()
+
+
+def test_response_over_6_mb_is_an_error_and_the_environment_carries_on(lam):
+    source = "import os\ndef handler(e, c):\n    return {'pid': os.getpid(), 'pad': 'x' * e.get('size', 0)}\n"
+    name = create_python(lam, source, Timeout=30)
+    response, body = invoke_json(lam, name, {"size": 7 * 1024 * 1024})
+    assert response["FunctionError"] == "Unhandled"
+    assert body == {"errorType": "Function.ResponseSizeTooLarge",
+                    "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes)."}
+    _, first = invoke_json(lam, name)
+    _, second = invoke_json(lam, name)
+    assert first["pid"] == second["pid"]

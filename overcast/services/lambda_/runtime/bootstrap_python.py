@@ -8,7 +8,6 @@ stackTrace}), and log lines from `logging` carry AWS's format.
 """
 
 import decimal
-import http.client
 import importlib
 import json
 import logging
@@ -147,37 +146,83 @@ def load_handler(handler_name):
     return handler
 
 
-class _NoDelayConnection(http.client.HTTPConnection):
-    """http.client sends headers and body in two writes; without TCP_NODELAY the body waits
-    for the peer's delayed ACK (up to 200 ms) on every response."""
+class _Headers(dict):
+    """Response headers, looked up without regard to case as HTTP names are."""
 
-    def connect(self):
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __getitem__(self, name):
+        return super().__getitem__(name.lower())
+
+    def get(self, name, default=None):
+        return super().get(name.lower(), default)
 
 
 class RuntimeClient:
+    """HTTP/1.1 to the Runtime API over one kept-alive connection.
+
+    An invocation's response (or error) and the request for the next invocation go out in one
+    write, pipelined: the server reads both at once, which saves a round trip and two wake-ups
+    per invocation. Overcast's Runtime API always answers with a Content-Length.
+    """
+
     def __init__(self, address):
         host, _, port = address.partition(":")
-        self.conn = _NoDelayConnection(host, int(port or 80))
+        self.address = address
+        self.sock = socket.create_connection((host, int(port or 80)))
+        # Each request goes out in one write; without NODELAY a later one could wait for an ACK.
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = bytearray()
 
-    def _request(self, method, path, body=None, headers=None):
-        self.conn.request(method, "/2018-06-01/runtime/" + path, body=body, headers=headers or {})
-        response = self.conn.getresponse()
-        return response, response.read()
+    def _request(self, method, path, body=b"", headers=()):
+        head = f"{method} /2018-06-01/runtime/{path} HTTP/1.1\r\nHost: {self.address}\r\n"
+        for name, value in headers:
+            head += f"{name}: {value}\r\n"
+        if method == "POST":
+            head += f"Content-Length: {len(body)}\r\n"
+        return head.encode("latin-1") + b"\r\n" + body
+
+    def _fill(self):
+        chunk = self.sock.recv(1 << 16)
+        if not chunk:
+            raise ConnectionError("the Runtime API closed the connection")
+        self.buffer += chunk
+
+    def _response(self):
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            self._fill()
+        lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
+        del self.buffer[:end + 4]
+        headers = _Headers()
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get("Content-Length") or 0)
+        while len(self.buffer) < length:
+            self._fill()
+        body = bytes(self.buffer[:length])
+        del self.buffer[:length]
+        return headers, body
 
     def next(self):
-        response, body = self._request("GET", "invocation/next")
-        return response.headers, body
+        self.sock.sendall(self._request("GET", "invocation/next"))
+        return self._response()
 
-    def respond(self, request_id, body):
-        self._request("POST", f"invocation/{request_id}/response", body,
-                      {"Content-Type": "application/json"})
+    def respond_then_next(self, request_id, body):
+        return self._then_next(self._request("POST", f"invocation/{request_id}/response", body,
+                                             [("Content-Type", "application/json")]))
 
-    def error(self, request_id, doc):
-        self._request("POST", f"invocation/{request_id}/error", json.dumps(doc).encode(),
-                      {"Content-Type": "application/json",
-                       "Lambda-Runtime-Function-Error-Type": doc.get("errorType", "Unhandled")})
+    def error_then_next(self, request_id, doc):
+        return self._then_next(self._request(
+            "POST", f"invocation/{request_id}/error", json.dumps(doc).encode(),
+            [("Content-Type", "application/json"),
+             ("Lambda-Runtime-Function-Error-Type", doc.get("errorType", "Unhandled"))]))
+
+    def _then_next(self, post):
+        self.sock.sendall(post + self._request("GET", "invocation/next"))
+        self._response()  # 202, or 413 for a response too large (the server then reports that error)
+        return self._response()
 
 
 def _error_doc(error_type, message, request_id, stack):
@@ -199,53 +244,58 @@ def _end(request_id):
 
 def main():
     global _request_id
-    client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    try:
+        client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    except OSError:
+        return
     _configure_logging()
-    fault = None
+    handler = fault = None
     try:
         handler = load_handler(os.environ.get("_HANDLER", ""))
     except FaultError as e:
         # Like AWS's runtime: the failure is reported on every invocation, with an empty requestId.
         fault = _error_doc(e.error_type, e.message, "", e.stack)
         _log_error(fault)
-    while True:
-        try:
-            headers, body = client.next()
-        except (OSError, http.client.HTTPException):
-            return
-        request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
-        _request_id = request_id
-        if fault is not None:
+    try:
+        headers, body = client.next()
+        while True:
+            request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+            _request_id = request_id
+            response, error = _invoke(handler, fault, request_id, headers, body)
             _end(request_id)
-            client.error(request_id, fault)
-            continue
-        try:
-            event = json.loads(body) if body else {}
-            client_context = headers.get("Lambda-Runtime-Client-Context")
-            cognito = headers.get("Lambda-Runtime-Cognito-Identity")
-            context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-                                    headers.get("Lambda-Runtime-Invoked-Function-Arn"),
-                                    json.loads(client_context) if client_context else None,
-                                    json.loads(cognito) if cognito else None)
-            if headers.get("Lambda-Runtime-Trace-Id"):
-                os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
-            result = handler(event, context)
-        except Exception as e:
-            doc = _error_doc(type(e).__name__, str(e), request_id, _stack_of(sys.exc_info()[2]))
-            _log_error(doc)
-            _end(request_id)
-            client.error(request_id, doc)
-            continue
-        try:
-            out = json.dumps(result, cls=_Encoder).encode()
-        except (TypeError, ValueError) as e:
-            doc = _error_doc("Runtime.MarshalError", f"Unable to marshal response: {e}", request_id, [])
-            _log_error(doc)
-            _end(request_id)
-            client.error(request_id, doc)
-            continue
-        _end(request_id)
-        client.respond(request_id, out)
+            if error is not None:
+                headers, body = client.error_then_next(request_id, error)
+            else:
+                headers, body = client.respond_then_next(request_id, response)
+    except (OSError, ValueError):
+        return  # the server went away (or closed this environment)
+
+
+def _invoke(handler, fault, request_id, headers, body):
+    """(response bytes, None) or (None, error document), with the error logged as AWS's runtime does."""
+    if fault is not None:
+        return None, fault
+    try:
+        event = json.loads(body) if body else {}
+        client_context = headers.get("Lambda-Runtime-Client-Context")
+        cognito = headers.get("Lambda-Runtime-Cognito-Identity")
+        context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
+                                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+                                json.loads(client_context) if client_context else None,
+                                json.loads(cognito) if cognito else None)
+        if headers.get("Lambda-Runtime-Trace-Id"):
+            os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
+        result = handler(event, context)
+    except Exception as e:
+        doc = _error_doc(type(e).__name__, str(e), request_id, _stack_of(sys.exc_info()[2]))
+        _log_error(doc)
+        return None, doc
+    try:
+        return json.dumps(result, cls=_Encoder).encode(), None
+    except (TypeError, ValueError) as e:
+        doc = _error_doc("Runtime.MarshalError", f"Unable to marshal response: {e}", request_id, [])
+        _log_error(doc)
+        return None, doc
 
 
 if __name__ == "__main__":

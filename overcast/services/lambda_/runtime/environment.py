@@ -20,6 +20,13 @@ import uuid
 
 from overcast.services.lambda_.runtime.api_server import RuntimeApiServer
 from overcast.services.lambda_.runtime.bootstrap_python import END_MARKER
+from overcast.services.lambda_.runtime.ephemeral import (
+    QUICK_WALK_ENTRIES,
+    TmpUsage,
+    exhausted_message,
+    limit_writes,
+    measure,
+)
 from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
 from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.processes import ProcessHandle
@@ -106,6 +113,10 @@ class Environment:
         self._reader_task: asyncio.Task | None = None
         self._oom = False
         self._served = 0
+        self._tmp_capacity = spec.ephemeral_mb * 1024 * 1024
+        self._tmp_usage = TmpUsage(0, 0)
+        self._tmp_exhausted = False
+        self._polls = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -271,6 +282,9 @@ class Environment:
             self._pending.put_nowait(inv)
         status, payload, error_type, started = await self._await_outcome(inv)
         ended = time.perf_counter()
+        if status == "ok" and await self._tmp_overfilled():
+            self.process.kill()  # written past /tmp's size through several files: see ephemeral.py
+            status = "exited"
         if status == "ok" and self.spec.family in ("python", "node"):
             # Our bootstraps mark the end of an invocation's output; wait so the log is complete.
             if not marker.done():
@@ -330,6 +344,26 @@ class Environment:
             if self.process.rss_mb() > self.spec.memory_mb:
                 self._oom = True
                 self.process.kill()
+            elif await self._tmp_overfilled(during=True):
+                self.process.kill()
+
+    async def _tmp_overfilled(self, during: bool = False) -> bool:
+        """Measure /tmp; when it is past its size, say so (the caller stops the environment), else
+        lower the process's file-size limit to the space left for its next writes."""
+        self._polls += 1
+        large = self._tmp_usage.entries > QUICK_WALK_ENTRIES
+        if during and large and self._polls % 10:
+            return False  # a big tree is walked on every tenth poll only
+        usage = await asyncio.to_thread(measure, self.tmp_dir) if large else measure(self.tmp_dir)
+        if usage.allocated > self._tmp_capacity:
+            self._tmp_exhausted = True
+            self._tmp_usage = usage
+            return True
+        if usage.allocated != self._tmp_usage.allocated:
+            assert self.process is not None
+            limit_writes(self.process.pid, usage, self._tmp_capacity)
+        self._tmp_usage = usage
+        return False
 
     def _finish(self, inv: Invocation, status: str, payload: bytes, error_type: str | None,
                 duration_ms: float, cold: bool) -> InvokeResult:
@@ -357,6 +391,8 @@ class Environment:
             how = self.process.exited.result() if self.process and self.process.exited.done() else "signal: killed"
             kind = "Runtime.OutOfMemory" if self._oom else "Runtime.ExitError"
             message = f"RequestId: {rid} Error: Runtime exited with error: {how}"
+            if self._tmp_exhausted and not self._oom:
+                message = f"RequestId: {rid} Error: {exhausted_message(self._tmp_usage, self.spec.ephemeral_mb)}"
             self._emit(message)
             self._emit(kind)
             payload = json.dumps({"errorType": kind, "errorMessage": message}).encode()
