@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.protocol import jsoncodec
 from overcast.services.s3.errors import NoSuchBucket
 from overcast.services.s3.models import Bucket, StoredObject
 from overcast.storage.interface import Database, Migration, Tx
@@ -168,7 +169,7 @@ def _object_from_row(bucket: str, key: str, row: tuple) -> StoredObject:
         storage_class=row[3],
         checksum_algorithm=row[4],
         checksum_value=row[5],
-        headers=json.loads(row[6]),
+        headers=jsoncodec.loads(row[6]),
         blob_id=row[7],
         parts_count=row[8],
         checksum_type=row[9],
@@ -484,7 +485,7 @@ def _decode_extra(obj: dict[str, Any]) -> Any:
 
 
 def encode_headers(headers: dict[str, Any]) -> str:
-    return json.dumps(headers, separators=(",", ":"), ensure_ascii=False, default=_encode_extra)
+    return jsoncodec.dumps(headers, default=_encode_extra).decode("utf-8")
 
 
 def decode_json(text: str) -> Any:
