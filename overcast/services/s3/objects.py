@@ -137,6 +137,21 @@ def object_output(obj: StoredObject) -> dict[str, Any]:
     return out
 
 
+def apply_default_encryption(store: Any, bucket: str, headers: dict[str, Any]) -> None:
+    """An object written without x-amz-server-side-encryption takes the bucket's default
+    encryption rule (PutBucketEncryption); without one, SSE-S3 (reported, not stored)."""
+    if headers.get("ServerSideEncryption"):
+        return
+    config = store.get_config(bucket) or {}
+    rules = (config.get("Encryption") or {}).get("Rules") or []
+    default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
+    algorithm = default.get("SSEAlgorithm")
+    if algorithm and algorithm != DEFAULT_ENCRYPTION:
+        headers["ServerSideEncryption"] = algorithm
+        if default.get("KMSMasterKeyID"):
+            headers["SSEKMSKeyId"] = default["KMSMasterKeyID"]
+
+
 def encryption_output(headers: dict[str, Any]) -> dict[str, Any]:
     """How a newly written object is encrypted, as PutObject and CopyObject report it."""
     out = {"ServerSideEncryption": headers.get("ServerSideEncryption") or DEFAULT_ENCRYPTION}
@@ -190,6 +205,7 @@ class ObjectOperations:
             conditions.check_write(params, key, current.etag if current else None)
         # Everything the headers can refuse is refused before the body is streamed to a blob.
         headers = object_headers(params, target.account_id)
+        apply_default_encryption(self.store, bucket, headers)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
         obj = StoredObject(
             bucket=bucket, key=key, size=received.size, etag=received.md5, last_modified=self._now(),
@@ -428,6 +444,8 @@ class ObjectOperations:
                 if attempt == _READ_ATTEMPTS - 1:
                     raise
         obj.headers = object_headers(params, target.account_id) if directive == "REPLACE" else dict(source.headers)
+        if directive == "REPLACE":
+            apply_default_encryption(self.store, bucket, obj.headers)
         # A copy never keeps the source's ACL: it gets the one the request names, else private.
         obj.headers.pop(ACL, None)
         if acl:

@@ -38,3 +38,16 @@ def test_requested_kms_encryption_is_kept_and_reported(s3, bucket):
                              MetadataDirective="REPLACE", ServerSideEncryption="AES256")
     assert changed["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in changed
     assert s3.get_object(Bucket=bucket, Key="kms-to-s3")["ServerSideEncryption"] == "AES256"
+
+
+def test_bucket_default_kms_encryption_applies_to_new_objects(s3):
+    s3.create_bucket(Bucket="object-encryption-kms-default")
+    s3.put_bucket_encryption(Bucket="object-encryption-kms-default", ServerSideEncryptionConfiguration={
+        "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KMS_KEY}}]})
+    put = s3.put_object(Bucket="object-encryption-kms-default", Key="k", Body=b"x")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    head = s3.head_object(Bucket="object-encryption-kms-default", Key="k")
+    assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    # Asking for SSE-S3 explicitly overrides the bucket's default.
+    explicit = s3.put_object(Bucket="object-encryption-kms-default", Key="s3", Body=b"x", ServerSideEncryption="AES256")
+    assert explicit["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in explicit
