@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
+import time
 import zlib
 
 import pytest
@@ -191,3 +193,149 @@ def test_concurrent_writes_are_all_distinct_and_intact(store):
     for info, body in zip(infos, bodies, strict=True):
         assert info.md5 == hashlib.md5(body).hexdigest()
         assert store.read_bytes(info.blob_id) == body
+
+
+# ---- streamed writes through the worker threads ------------------------------------------------
+
+BIG = os.urandom(9 * 1024 * 1024 + 4321)  # many batches, and more than the bytes allowed to wait
+HUGE = BIG * 3
+
+
+def leftovers(store: FileBlobStore, timeout: float = 5.0) -> list[str]:
+    """Every file under the store's root, once the threads that may hold one are done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [os.path.join(d, f) for d, _, files in os.walk(store.root) for f in files]
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.02)
+
+
+def test_big_write_keeps_the_order_of_every_chunk(store):
+    seen = []
+    info = asyncio.run(store.write(chunked(BIG, 65536 + 3), observers=[seen.append]))
+    assert info.size == len(BIG)
+    assert info.md5 == hashlib.md5(BIG).hexdigest()
+    assert b"".join(seen) == BIG
+    assert store.read_bytes(info.blob_id) == BIG
+    assert os.listdir(os.path.join(store.root, "tmp")) == []
+
+
+def test_observers_run_off_the_event_loop_thread(store):
+    threads = set()
+    info = asyncio.run(store.write(chunked(BIG, 256 * 1024),
+                                   observers=[lambda _chunk: threads.add(threading.get_ident())]))
+    assert info.size == len(BIG)
+    assert threading.get_ident() not in threads
+
+
+def test_failed_stream_after_many_batches_leaves_no_file(store):
+    async def broken():
+        async for chunk in chunked(BIG[:6 * 1024 * 1024], 128 * 1024):
+            yield chunk
+        raise ConnectionResetError("client went away")
+
+    with pytest.raises(ConnectionResetError):
+        asyncio.run(store.write(broken()))
+    assert leftovers(store) == []
+
+
+def test_an_observer_error_fails_the_write_and_leaves_no_file(store):
+    seen = [0]
+
+    def failing(chunk: bytes) -> None:
+        seen[0] += len(chunk)
+        if seen[0] > 3 * 1024 * 1024:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        asyncio.run(store.write(chunked(BIG, 128 * 1024), observers=[failing]))
+    assert leftovers(store) == []
+
+
+def test_a_cancelled_write_leaves_no_file(store):
+    async def main():
+        received = [0]
+
+        async def endless():
+            while True:
+                received[0] += 65536
+                yield b"x" * 65536
+                await asyncio.sleep(0)
+
+        writing = asyncio.ensure_future(store.write(endless()))
+        while received[0] < 5 * 1024 * 1024:
+            await asyncio.sleep(0.001)
+        writing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+
+    asyncio.run(main())
+    assert leftovers(store) == []
+
+
+def test_a_slow_consumer_pauses_the_stream(store):
+    """The bytes taken from the stream but not yet written stay bounded: back-pressure, not memory."""
+    produced = [0]
+    consumed = [0]
+    ahead = []
+
+    async def source():
+        for offset in range(0, len(HUGE), 64 * 1024):
+            chunk = HUGE[offset:offset + 64 * 1024]
+            produced[0] += len(chunk)
+            ahead.append(produced[0] - consumed[0])
+            yield chunk
+
+    def slow(chunk: bytes) -> None:
+        time.sleep(0.001)
+        consumed[0] += len(chunk)
+
+    info = asyncio.run(store.write(source(), observers=[slow]))
+    assert info.md5 == hashlib.md5(HUGE).hexdigest()
+    limit = blobs_module.WRITE_QUEUE_LIMIT + blobs_module.WRITE_BATCH_MIN + 64 * 1024
+    assert max(ahead) <= limit
+
+
+def test_concurrent_big_writes_share_the_bytes_allowed_to_wait(store):
+    """With many streamed writes at once, each may hold back less: together they stay within
+    the budget (plus a batch each), whatever their number."""
+    consumed = [0]
+    produced = [0]
+    ahead = []
+
+    async def source(data: bytes):
+        for offset in range(0, len(data), 64 * 1024):
+            chunk = data[offset:offset + 64 * 1024]
+            produced[0] += len(chunk)
+            ahead.append(produced[0] - consumed[0])
+            yield chunk
+            await asyncio.sleep(0)
+
+    def slow(chunk: bytes) -> None:
+        time.sleep(0.004)
+        consumed[0] += len(chunk)  # under the GIL: a read-modify-write of an int is good enough here
+
+    writers = 8
+
+    async def main():
+        return await asyncio.gather(*(store.write(source(BIG), observers=[slow]) for _ in range(writers)))
+
+    infos = asyncio.run(main())
+    assert all(info.md5 == hashlib.md5(BIG).hexdigest() for info in infos)
+    per_writer = max(blobs_module.WRITE_QUEUE_MIN, blobs_module.WRITE_QUEUE_BUDGET // writers)
+    assert per_writer < blobs_module.WRITE_QUEUE_LIMIT  # the budget, not the single-write limit, binds
+    slack = writers * (blobs_module.WRITE_BATCH_MIN + 64 * 1024)
+    assert max(ahead) <= writers * per_writer + slack
+
+
+def test_deleting_a_big_blob_frees_its_name_at_once_and_its_file_soon(store, monkeypatch):
+    monkeypatch.setattr(blobs_module, "UNLINK_IN_BACKGROUND", 1024 * 1024)
+    big = store.write_bytes(BIG)
+    small = store.write_bytes(b"small")
+    store.delete(big.blob_id)
+    assert not os.path.exists(store.path(big.blob_id))
+    store.delete(small.blob_id)
+    assert not os.path.exists(store.path(small.blob_id))
+    assert leftovers(store) == []
+    store.delete(big.blob_id)  # already gone: nothing to do
