@@ -62,7 +62,7 @@ def serve(config: Config) -> int:
         signal.signal(signum, lambda *_: sys.exit(0))
     try:
         return run(app, config.host, config.port, on_listening=announce, on_started=app.started,
-                   on_stopping=app.shutdown)
+                   on_stopping=app.stop)
     finally:
         app.shutdown()  # when serving never began (the port was taken); else already done
 

@@ -2,14 +2,15 @@
 several times faster than the standard library, with the standard library behind it for what
 orjson refuses, so that behaviour at the edges is the standard library's.
 
-orjson refuses integers beyond 64 bits, NaN and Infinity, lone surrogates and non-string keys;
-the standard library takes them (and answers malformed input with the messages our errors
-quote), so those cases fall back to it.
+orjson refuses NaN and Infinity, lone surrogates and non-string keys, and reads integers beyond
+64 bits as floats; the standard library takes them all exactly (and answers malformed input
+with the messages our errors quote), so those cases go to it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,17 @@ import orjson
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # datetimes go to `default`, which knows each protocol's form
 
 
+# orjson reads integers outside 64 bits as floats, silently: any run of 19 digits (which every
+# such integer has) sends the text to the standard library, which keeps them exact. A long
+# digit string inside a JSON string costs only the slower parse.
+_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
+_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+
+
 def loads(data: bytes | str) -> Any:
+    long_digits = _LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS_TEXT
+    if long_digits.search(data) is not None:  # type: ignore[arg-type]
+        return json.loads(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -30,4 +41,5 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:
     try:
         return orjson.dumps(value, default=default, option=_OPTIONS)
     except TypeError:
-        return json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        # ASCII output: a lone surrogate (which orjson refuses) becomes its \u escape, not an encoding error.
+        return json.dumps(value, default=default, separators=(",", ":")).encode("ascii")

@@ -4,6 +4,7 @@ which it runs through the handler chain.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -124,8 +125,29 @@ class Overcast:
         if self._shut_down:
             return
         self._shut_down = True
-        self.registry.stop()
+        self._stop_services()
+        self._close_storage()
+
+    async def stop(self) -> None:
+        """The server's last step: like shutdown(), but the function log lines that stopping
+        the Lambda environments hands over are stored before storage closes."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._stop_services()
+        shipper = getattr(self.registry.loaded().get("lambda"), "log_shipper", None)
+        if shipper is not None:
+            try:
+                await asyncio.wait_for(shipper.drain(), 5)
+            except TimeoutError:
+                log.warning("function logs still unsent at shutdown were dropped")
+        self._close_storage()
+
+    def _stop_services(self) -> None:
+        self.registry.stop()  # Lambda environments flush their last log lines to the shipper here
         self.scheduler.stop()
+
+    def _close_storage(self) -> None:
         self.runtime.db.close()  # checkpoints the WAL
         close_blobs = getattr(self.runtime.blobs, "close", None)
         if close_blobs is not None:

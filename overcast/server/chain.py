@@ -26,7 +26,7 @@ from overcast.protocol.errors import InternalError, NotImplementedOperation, Ser
 from overcast.protocol.model import load_service_model
 from overcast.protocol.registry import parser_for, protocol_for_request, serializer_for
 from overcast.server.context import RequestContext
-from overcast.server.http import BodyTooLarge, Request, Response
+from overcast.server.http import BodyTooLarge, ClientDisconnected, Request, Response
 from overcast.server.routing import detect_service, detect_unsigned_query_service, is_unsigned_query_candidate
 from overcast.services.base import method_name
 
@@ -90,6 +90,10 @@ async def handle(app: Overcast, request: Request) -> tuple[Response, RequestCont
         return response, ctx
     except ServiceError as error:
         return serializer.serialize_error(ctx, ctx.operation, error), ctx
+    except ClientDisconnected:
+        # Not a fault of ours: the answer below goes nowhere, the connection is gone.
+        log.info("%s %s: the client left before sending the whole body", service, ctx.operation_name or request.path)
+        return serializer.serialize_error(ctx, ctx.operation, InternalError()), ctx
     except Exception:
         log.exception("%s %s failed", service, ctx.operation_name or request.path)
         return serializer.serialize_error(ctx, ctx.operation, InternalError()), ctx

@@ -21,6 +21,10 @@ class BodyTooLarge(Exception):
     pass
 
 
+class ClientDisconnected(ConnectionError):
+    """The client went away before sending the whole request body: nobody is left to answer."""
+
+
 class BodySource(Protocol):
     """Where a body that is still arriving comes from (the HTTP connection)."""
 
@@ -103,6 +107,7 @@ class Request:
     client: tuple[str, int] | None = None
     # The headers as the client sent them (name case kept, in order): API Gateway passes these on.
     raw_headers: list[tuple[str, str]] | None = None
+    http_version: str = "1.1"
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     @property

@@ -26,7 +26,7 @@ from typing import Protocol
 
 import httptools
 
-from overcast.server.http import Request, RequestBody, Response
+from overcast.server.http import ClientDisconnected, Request, RequestBody, Response
 
 log = logging.getLogger("overcast.server")
 
@@ -43,12 +43,17 @@ JOIN_LIMIT = 64 * 1024
 SWEEP_SECONDS = 10.0
 IDLE_SWEEPS = 3
 SHUTDOWN_GRACE_SECONDS = 5.0
+# A request head (request line and headers) that spans reads is refused past this many bytes:
+# without a limit a client could make the server hold any amount of header bytes.
+MAX_HEAD_BYTES = 64 * 1024
 
 _STATUS_LINES = {status.value: f"HTTP/1.1 {status.value} {status.phrase}\r\n" for status in HTTPStatus}
 _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _NO_BODY_STATUSES = frozenset((204, 304))
 _BAD_REQUEST = (b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
                 b"content-length: 19\r\nconnection: close\r\n\r\nInvalid HTTP request")
+_HEAD_TOO_LARGE = (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                   b"content-length: 31\r\nconnection: close\r\n\r\nRequest header fields too large")
 # Reasons for not reading the socket; reading resumes when none is left.
 _PAUSED_FOR_BODY = 1
 _PAUSED_FOR_PIPELINE = 2
@@ -86,7 +91,7 @@ def _encode_head(parts: list[str]) -> bytes:
     try:
         return text.encode("latin-1")
     except UnicodeEncodeError:
-        return text.encode("utf-8")  # HTTP headers are bytes; a client decodes them as it can
+        return text.encode("utf-8", "replace")  # HTTP headers are bytes; a lone surrogate becomes "?"
 
 
 class _StreamedBody:
@@ -119,6 +124,11 @@ class _StreamedBody:
         self._lost = True
         self._wake()
 
+    @property
+    def waiting(self) -> bool:
+        """Its handler waits for bytes the client has not sent."""
+        return self._waiter is not None
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -130,7 +140,7 @@ class _StreamedBody:
             self._connection.write(_CONTINUE)
         while not self._chunks and not self._complete:
             if self._lost:
-                raise ConnectionError("client disconnected")
+                raise ClientDisconnected("client disconnected")
             self._waiter = asyncio.get_running_loop().create_future()
             try:
                 await self._waiter
@@ -175,6 +185,8 @@ class HttpConnection(asyncio.Protocol):
         self._write_paused = False
         self._drain_waiter: asyncio.Future[None] | None = None
         self.idle_sweeps = 0
+        self._in_head = False
+        self._head_bytes = 0
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
 
@@ -194,6 +206,11 @@ class HttpConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.idle_sweeps = 0
+        if self._in_head:  # a head that did not fit in one read: count what it takes
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._bad_request(_HEAD_TOO_LARGE)
+                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -207,12 +224,15 @@ class HttpConnection(asyncio.Protocol):
         self._write_paused = True
 
     def resume_writing(self) -> None:
+        self.idle_sweeps = 0  # the client is reading
         self._write_paused = False
         self._wake_drain()
 
     # -- parser callbacks --------------------------------------------------------------------------
 
     def on_message_begin(self) -> None:
+        self._in_head = True
+        self._head_bytes = 0
         self._url = b""
         self._raw_headers = []
 
@@ -223,6 +243,7 @@ class HttpConnection(asyncio.Protocol):
         self._raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        self._in_head = False
         headers: dict[str, str] = {}
         raw_headers: list[tuple[str, str]] = []
         for raw_name, raw_value in self._raw_headers:
@@ -245,18 +266,25 @@ class HttpConnection(asyncio.Protocol):
             raw_headers=raw_headers,
         )
         keep_alive = self._parser.should_keep_alive()
+        http10 = self._parser.get_http_version() == "1.0"
+        request.http_version = "1.0" if http10 else "1.1"
+        # An HTTP/1.0 client cannot take a 100 Continue (RFC 9110 10.1.1): its expectation is ignored.
+        expect_continue = not http10 and headers.get("expect", "").lower() == "100-continue"
         length = headers.get("content-length")
         if "transfer-encoding" not in headers:
             if length is None or length == "0":
                 request.body = RequestBody.from_bytes(b"")
                 self._dispatch(request, keep_alive)
                 return
-            if int(length) <= READ_WHOLE_LIMIT:  # llhttp has checked that it is a number
-                if headers.get("expect", "").lower() == "100-continue":
+            # llhttp has checked that it is a number. While an earlier response is still being
+            # written, a 100 Continue now would land inside it: such a body is streamed instead,
+            # and its 100 Continue goes out when its handler asks, after the earlier responses.
+            if int(length) <= READ_WHOLE_LIMIT and not (expect_continue and self._task is not None):
+                if expect_continue:
                     self.write(_CONTINUE)  # small enough to take whatever the answer
                 self._buffered = _BufferedBody(request, keep_alive)
                 return
-        streamed = _StreamedBody(self, headers.get("expect", "").lower() == "100-continue")
+        streamed = _StreamedBody(self, expect_continue)
         self._streamed = streamed
         request.body = RequestBody(streamed)
         self._dispatch(request, keep_alive)
@@ -300,9 +328,16 @@ class HttpConnection(asyncio.Protocol):
                     self.close()
                     return
                 if not self._queue:
+                    # A malformed request, an upgrade or the server stopping arrived while this
+                    # response was written: the connection ends with it, not at the idle sweep.
+                    if self._must_close:
+                        self.close()
                     return
                 request, keep_alive = self._queue.popleft()
                 self.resume_reading(_PAUSED_FOR_PIPELINE)
+        except ClientDisconnected:  # a data plane (execute-api, form uploads) read a body the client did not finish
+            log.info("%s %s: the client left before sending the whole body", request.method, request.path)
+            self.close()
         except Exception:
             log.exception("writing a response failed")
             self.close()
@@ -319,11 +354,14 @@ class HttpConnection(asyncio.Protocol):
                 has_length = True
             parts.append(f"{name}: {value}\r\n")
         no_body = request.method == "HEAD" or status in _NO_BODY_STATUSES
+        http10 = request.http_version == "1.0"
         if isinstance(body, (bytes, bytearray)):
             if not has_length and status != 204:
                 parts.append(f"content-length: {len(body)}\r\n")
             if not keep_alive:
                 parts.append("connection: close\r\n")
+            elif http10:  # an HTTP/1.0 client assumes the connection ends unless told
+                parts.append("connection: keep-alive\r\n")
             parts.append("\r\n")
             head = _encode_head(parts)
             if no_body or not body:
@@ -337,10 +375,16 @@ class HttpConnection(asyncio.Protocol):
                 await self._drain()
             return
         chunked = not has_length and not no_body
+        if chunked and http10:  # HTTP/1.0 has no chunked coding: the body ends with the connection
+            chunked = False
+            keep_alive = False
+            self._must_close = True
         if chunked:
             parts.append("transfer-encoding: chunked\r\n")
         if not keep_alive:
             parts.append("connection: close\r\n")
+        elif http10:
+            parts.append("connection: keep-alive\r\n")
         parts.append("\r\n")
         self.write(_encode_head(parts))
         aclose = getattr(body, "aclose", None)
@@ -371,6 +415,12 @@ class HttpConnection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.close()
 
+    def abort(self) -> None:
+        """Close without flushing what waits to be written (close() would wait for a client that
+        no longer reads)."""
+        if self._transport is not None:
+            self._transport.abort()
+
     def close_when_idle(self) -> None:
         """The server is stopping: close now if nothing runs, else after the current response."""
         self._must_close = True
@@ -379,7 +429,13 @@ class HttpConnection(asyncio.Protocol):
 
     @property
     def idle(self) -> bool:
-        return self._task is None and self._buffered is None and self._streamed is None
+        """Waiting on the client: for its next request, for the rest of a request (head or body),
+        or for it to read the response. A client that makes no progress for IDLE_SWEEPS sweeps
+        is dropped, so that a stalled upload or a reader gone silent cannot hold a connection
+        (and the blob it reads) for ever; a handler still working is never idle."""
+        if self._task is None:
+            return True
+        return self._write_paused or (self._streamed is not None and self._streamed.waiting)
 
     def pause_reading(self, reason: int) -> None:
         if not self._paused and self._transport is not None:
@@ -406,9 +462,9 @@ class HttpConnection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def _bad_request(self) -> None:
+    def _bad_request(self, answer: bytes = _BAD_REQUEST) -> None:
         if self._task is None:
-            self.write(_BAD_REQUEST)
+            self.write(answer)
             self.close()
         else:  # a response is being written: end the connection after it, without a second answer
             self._must_close = True
@@ -444,7 +500,7 @@ class HttpServer:
                 if connection.idle:
                     connection.idle_sweeps += 1
                     if connection.idle_sweeps >= IDLE_SWEEPS:
-                        connection.close()
+                        connection.abort()
 
     async def drain_connections(self, grace: float) -> None:
         for connection in list(self.connections):
