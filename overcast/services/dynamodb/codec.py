@@ -28,7 +28,7 @@ def _binary_hook(d: dict) -> dict:
     return d
 
 
-_decode = jsoncodec.loads
+_decode = jsoncodec.loads_stored
 _decode_binaries = json.JSONDecoder(object_hook=_binary_hook).decode
 
 

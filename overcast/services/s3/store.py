@@ -169,7 +169,7 @@ def _object_from_row(bucket: str, key: str, row: tuple) -> StoredObject:
         storage_class=row[3],
         checksum_algorithm=row[4],
         checksum_value=row[5],
-        headers=jsoncodec.loads(row[6]),
+        headers=jsoncodec.loads_stored(row[6]),
         blob_id=row[7],
         parts_count=row[8],
         checksum_type=row[9],
