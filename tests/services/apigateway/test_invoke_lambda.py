@@ -257,3 +257,20 @@ def test_stage_variable_selects_lambda_alias(apigw, lam, server):
     allow_apigateway(lam, name, api_id, "*/GET/", qualifier="blue")
     answer = call(server, api_id, "live", "/")
     assert answer.status == 200 and answer.text == f"{arn}:blue"
+
+
+def test_token_failing_identity_validation_expression_is_refused_without_calling_the_authorizer(apigw, lam, server):
+    name = create_python(lam, COUNTING_AUTHORIZER, handler="lambda_function.handler")
+    api_id, root = new_api(apigw)
+    authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=lambda_uri(lam, name),
+                                         identitySource="method.request.header.Authorization",
+                                         identityValidationExpression="^Bearer [a-z0-9]+$",
+                                         authorizerResultTtlInSeconds=0)
+    allow_apigateway(lam, name, api_id, "authorizers/*")
+    mock_method(apigw, api_id, root, authorizationType="CUSTOM", authorizerId=authorizer["id"],
+                response_template='{"calls": "$context.authorizer.calls"}')
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    refused = call(server, api_id, "dev", "/", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert refused.status == 401 and refused.json() == {"message": "Unauthorized"}
+    # The function ran only for the token that matched: its first call is this one.
+    assert call(server, api_id, "dev", "/", headers={"Authorization": "Bearer abc123"}).json() == {"calls": "1"}

@@ -266,3 +266,20 @@ def test_access_logs_reach_cloudwatch_logs(apigw, client_factory, server):
             break
         time.sleep(0.1)
     assert messages == ["GET / 200 127.0.0.1"]
+
+
+def test_stage_cache_keys_on_cache_key_parameters(apigw, server):
+    api_id, root = new_api(apigw)
+    mock_method(apigw, api_id, root, response_template='{"id": "$input.params(\'id\')", "request": "$context.requestId"}',
+                requestParameters={"method.request.querystring.id": False})
+    apigw.update_integration(restApiId=api_id, resourceId=root, httpMethod="GET", patchOperations=[
+        {"op": "add", "path": "/cacheKeyParameters/method.request.querystring.id"}])
+    deploy(apigw, api_id)
+    apigw.update_stage(restApiId=api_id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/cacheClusterEnabled", "value": "true"},
+        {"op": "replace", "path": "/*/*/caching/enabled", "value": "true"}])
+    one = call(server, api_id, "dev", "/?id=1").json()
+    two = call(server, api_id, "dev", "/?id=2").json()
+    assert (one["id"], two["id"]) == ("1", "2")  # a different key value is a different entry
+    assert call(server, api_id, "dev", "/?id=1").json() == one  # the same value is served from the cache
+    assert call(server, api_id, "dev", "/?id=2").json() == two
