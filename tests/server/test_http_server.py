@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.support.raw_http import parse_http_response, raw_signed_request
+from tests.support.raw_http import parse_http_response, raw_signed_request, read_response
 
 BUCKET = "http-server-tests"
 
@@ -29,24 +29,6 @@ def _port(server) -> int:
 def _connect(server) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", _port(server)), timeout=10)
     return sock
-
-
-def _read_response(sock: socket.socket, pending: bytearray) -> tuple[int, dict[str, str], bytes]:
-    """One response with a Content-Length body off the socket; bytes after it stay in `pending`."""
-    while b"\r\n\r\n" not in pending:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed before a full response head; got {bytes(pending)!r}"
-        pending += chunk
-    head, _, rest = bytes(pending).partition(b"\r\n\r\n")
-    response = parse_http_response(head + b"\r\n\r\n")
-    length = int(response.headers.get("content-length", "0"))
-    body = bytearray(rest)
-    while len(body) < length:
-        chunk = sock.recv(65536)
-        assert chunk, "connection closed inside a response body"
-        body += chunk
-    pending[:] = body[length:]
-    return response.status, response.headers, bytes(body[:length])
 
 
 def _health_request(port: int, extra: str = "") -> bytes:
@@ -67,7 +49,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(server):
         pending = bytearray()
         for _ in range(3):
             sock.sendall(_health_request(port))
-            status, headers, body = _read_response(sock, pending)
+            status, headers, body = read_response(sock, pending)
             assert status == 200
             assert json.loads(body)["version"]
             assert "close" not in headers.get("connection", "")
@@ -83,9 +65,9 @@ def test_pipelined_requests_are_answered_in_order(server, bucket):
     with _connect(server) as sock:
         sock.sendall(put + get + _health_request(port))  # all three in one write
         pending = bytearray()
-        put_status, put_headers, _ = _read_response(sock, pending)
-        get_status, _, got = _read_response(sock, pending)
-        health_status, _, health = _read_response(sock, pending)
+        put_status, put_headers, _ = read_response(sock, pending)
+        get_status, _, got = read_response(sock, pending)
+        health_status, _, health = read_response(sock, pending)
     assert put_status == 200 and put_headers["etag"] == f'"{hashlib.md5(body).hexdigest()}"'
     assert (get_status, got) == (200, body)
     assert health_status == 200 and json.loads(health)["version"]
@@ -106,7 +88,7 @@ def test_expect_100_continue(server, bucket, s3, size):
         assert bytes(pending).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
         del pending[: len(b"HTTP/1.1 100 Continue\r\n\r\n")]
         sock.sendall(body)
-        status, headers, _ = _read_response(sock, pending)
+        status, headers, _ = read_response(sock, pending)
     assert status == 200, headers
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
 
@@ -119,7 +101,7 @@ def test_refused_upload_gets_no_100_continue_and_the_connection_ends(server):
     with _connect(server) as sock:
         sock.sendall(head)
         pending = bytearray()
-        status, headers, body = _read_response(sock, pending)
+        status, headers, body = read_response(sock, pending)
         assert status == 404 and b"NoSuchBucket" in body
         assert headers.get("connection") == "close"
         assert _closed_by_server(sock)
@@ -137,7 +119,7 @@ def test_chunked_request_body_is_decoded(server):
                "SignedHeaders=host, Signature=00\r\n\r\n").encode() + body
     with _connect(server) as sock:
         sock.sendall(request)
-        status, _, answer = _read_response(sock, bytearray())
+        status, _, answer = read_response(sock, bytearray())
     # The table's name reached the service, so the whole chunked body was read.
     assert status == 400
     assert json.loads(answer)["message"] == "Requested resource not found: Table: no-such-table-chunked not found"
@@ -148,7 +130,7 @@ def test_absolute_form_target_is_served(server):
     request = f"GET http://127.0.0.1:{port}/_overcast/health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
     with _connect(server) as sock:
         sock.sendall(request.encode())
-        status, _, body = _read_response(sock, bytearray())
+        status, _, body = read_response(sock, bytearray())
     assert status == 200 and json.loads(body)["version"]
 
 
@@ -164,7 +146,7 @@ def test_head_answers_headers_only(server):
         assert head.startswith(b"HTTP/1.1 200 ")
         # No body follows the HEAD answer: the next bytes are the next response.
         pending[:] = rest
-        status, _, body = _read_response(sock, pending)
+        status, _, body = read_response(sock, pending)
         assert status == 200 and json.loads(body)["version"]
 
 
@@ -188,7 +170,7 @@ def test_connection_close_request_is_honoured(server):
     port = _port(server)
     with _connect(server) as sock:
         sock.sendall(_health_request(port, "Connection: close\r\n"))
-        status, headers, _ = _read_response(sock, bytearray())
+        status, headers, _ = read_response(sock, bytearray())
         assert status == 200 and headers["connection"] == "close"
         assert _closed_by_server(sock)
 
@@ -198,7 +180,7 @@ def test_stop_with_idle_connections_open_is_prompt_and_clean(fresh_server):
     sockets = [_connect(fresh_server) for _ in range(3)]
     try:
         sockets[0].sendall(_health_request(port))
-        assert _read_response(sockets[0], bytearray())[0] == 200
+        assert read_response(sockets[0], bytearray())[0] == 200
         started = time.monotonic()
         assert fresh_server.stop() == 0
         assert time.monotonic() - started < 5  # idle keep-alive connections do not hold the stop

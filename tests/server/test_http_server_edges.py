@@ -14,7 +14,7 @@ import uuid
 import pytest
 
 from overcast.protocol import jsoncodec
-from tests.support.raw_http import parse_http_response, raw_signed_request
+from tests.support.raw_http import parse_http_response, raw_signed_request, read_response, read_response_head
 
 BUCKET = "http-server-edges"
 READ_WHOLE_LIMIT = 256 * 1024  # the server's threshold between read-whole and streamed bodies
@@ -43,43 +43,6 @@ def _connect(server, timeout: float = 10) -> socket.socket:
     return socket.create_connection(("127.0.0.1", _port(server)), timeout=timeout)
 
 
-def _read_head(sock: socket.socket, pending: bytearray) -> tuple[bytes, dict[str, str], int]:
-    while b"\r\n\r\n" not in pending:
-        chunk = sock.recv(65536)
-        assert chunk, f"connection closed before a full response head; got {bytes(pending)!r}"
-        pending += chunk
-    head, _, rest = bytes(pending).partition(b"\r\n\r\n")
-    pending[:] = rest
-    response = parse_http_response(head + b"\r\n\r\n")
-    return head, response.headers, response.status
-
-
-def _read_response(sock: socket.socket, pending: bytearray) -> tuple[int, dict[str, str], bytes]:
-    """One response (Content-Length or chunked body) off the socket; what follows stays in `pending`."""
-    _, headers, status = _read_head(sock, pending)
-    if headers.get("transfer-encoding") == "chunked":
-        body = bytearray()
-        while True:
-            while b"\r\n" not in pending:
-                pending += sock.recv(65536)
-            size_line, _, rest = bytes(pending).partition(b"\r\n")
-            size = int(size_line, 16)
-            while len(rest) < size + 2:
-                rest += sock.recv(65536)
-            body += rest[:size]
-            pending[:] = rest[size + 2:]
-            if size == 0:
-                return status, headers, bytes(body)
-    length = int(headers.get("content-length", "0"))
-    while len(pending) < length:
-        chunk = sock.recv(1 << 20)
-        assert chunk, "connection closed inside a response body"
-        pending += chunk
-    body = bytes(pending[:length])
-    del pending[:length]
-    return status, headers, body
-
-
 def _read_until_closed(sock: socket.socket) -> bytes:
     data = bytearray()
     while True:
@@ -100,7 +63,7 @@ def _health(server, extra: str = "", version: str = "1.1") -> bytes:
 def _assert_still_serving(server) -> None:
     with _connect(server) as sock:
         sock.sendall(_health(server))
-        status, _, body = _read_response(sock, bytearray())
+        status, _, body = read_response(sock, bytearray())
     assert status == 200 and json.loads(body)["version"]
 
 
@@ -138,7 +101,7 @@ def test_pipeline_mixing_small_streamed_and_chunked_bodies_is_answered_in_order(
     with _connect(server) as sock:
         sock.sendall(b"".join(requests))
         pending = bytearray()
-        answers = [_read_response(sock, pending) for _ in requests]
+        answers = [read_response(sock, pending) for _ in requests]
     etags = [headers.get("etag") for _, headers, _ in answers[:3]]
     assert [status for status, _, _ in answers] == [200] * 5
     assert etags == [f'"{hashlib.md5(b).hexdigest()}"' for b in (small, streamed, chunked)]
@@ -151,7 +114,7 @@ def test_pipeline_deeper_than_the_pipeline_limit_is_answered_whole(server):
     with _connect(server) as sock:
         sock.sendall(_health(server) * count)
         pending = bytearray()
-        statuses = [_read_response(sock, pending)[0] for _ in range(count)]
+        statuses = [read_response(sock, pending)[0] for _ in range(count)]
     assert statuses == [200] * count
 
 
@@ -160,7 +123,7 @@ def test_malformed_request_behind_a_response_ends_the_connection_after_it(server
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # the GET below waits on us
         sock.sendall(raw_signed_request(server.endpoint_url, "GET", f"/{bucket}/{big_object}", {}))
         pending = bytearray()
-        _, headers, status = _read_head(sock, pending)
+        _, headers, status = read_response_head(sock, pending)
         assert status == 200
         sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
         while len(pending) < BIG_OBJECT:
@@ -182,14 +145,14 @@ def test_expect_100_continue_either_side_of_the_read_whole_limit(server, bucket,
     with _connect(server) as sock:
         sock.sendall(_signed_put(server, key, {"Content-Length": str(size), "Expect": "100-continue"}))
         pending = bytearray()
-        head, _, status = _read_head(sock, pending)
+        head, _, status = read_response_head(sock, pending)
         assert status == 100, head
         sock.sendall(body)
-        status, headers, _ = _read_response(sock, pending)
+        status, headers, _ = read_response(sock, pending)
         assert status == 200 and headers["etag"] == f'"{hashlib.md5(body).hexdigest()}"'
         # The connection stays usable: the whole body was consumed.
         sock.sendall(_health(server))
-        assert _read_response(sock, pending)[0] == 200
+        assert read_response(sock, pending)[0] == 200
     assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == body
 
 
@@ -198,7 +161,7 @@ def test_100_continue_is_not_written_into_a_response_being_streamed(server, buck
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)  # the GET below waits on us
         sock.sendall(raw_signed_request(server.endpoint_url, "GET", f"/{bucket}/{big_object}", {}))
         pending = bytearray()
-        _, headers, status = _read_head(sock, pending)
+        _, headers, status = read_response_head(sock, pending)
         assert status == 200
         time.sleep(0.2)
         # A small upload with Expect, pipelined while the object is still being sent.
@@ -300,11 +263,11 @@ def test_head_of_a_large_object_has_its_length_and_no_body(server, bucket, big_o
     with _connect(server) as sock:
         sock.sendall(head_request + _health(server))
         pending = bytearray()
-        _, headers, status = _read_head(sock, pending)
+        _, headers, status = read_response_head(sock, pending)
         assert status == 200 and headers["content-length"] == str(BIG_OBJECT)
         assert "transfer-encoding" not in headers
         # What follows the HEAD answer is the next response, not object bytes.
-        assert _read_response(sock, pending)[0] == 200
+        assert read_response(sock, pending)[0] == 200
 
 
 def test_http10_request_without_keep_alive_is_answered_and_closed(server):
@@ -319,7 +282,7 @@ def test_http10_request_without_keep_alive_is_answered_and_closed(server):
 def test_http10_keep_alive_is_acknowledged(server):
     with _connect(server) as sock:
         sock.sendall(_health(server, "Connection: keep-alive\r\n", version="1.0"))
-        status, headers, _ = _read_response(sock, bytearray())
+        status, headers, _ = read_response(sock, bytearray())
     assert status == 200
     assert headers.get("connection", "").lower() == "keep-alive"
 
@@ -332,7 +295,7 @@ def test_repeated_headers_are_joined_with_commas(server, bucket, s3):
     request = request.replace(b"x-amz-meta-dup: first\r\n", b"x-amz-meta-dup: first\r\nx-amz-meta-dup: second\r\n")
     with _connect(server) as sock:
         sock.sendall(request)
-        assert _read_response(sock, bytearray())[0] == 200
+        assert read_response(sock, bytearray())[0] == 200
     assert s3.head_object(Bucket=bucket, Key="dup-meta")["Metadata"] == {"dup": "first,second"}
 
 

@@ -148,3 +148,43 @@ def move_clock(endpoint_url: str, payload: dict) -> dict:
                                  method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=5) as resp:
         return json.loads(resp.read())
+
+
+def read_response_head(sock: socket.socket, pending: bytearray) -> tuple[bytes, dict[str, str], int]:
+    """One response head off a raw socket: (head bytes, lower-cased headers, status); the bytes
+    after it stay in `pending`."""
+    while b"\r\n\r\n" not in pending:
+        chunk = sock.recv(65536)
+        assert chunk, f"connection closed before a full response head; got {bytes(pending)!r}"
+        pending += chunk
+    head, _, rest = bytes(pending).partition(b"\r\n\r\n")
+    pending[:] = rest
+    response = parse_http_response(head + b"\r\n\r\n")
+    return head, response.headers, response.status
+
+
+def read_response(sock: socket.socket, pending: bytearray) -> tuple[int, dict[str, str], bytes]:
+    """One whole response (Content-Length or chunked body) off a raw socket, for tests that
+    pipeline or keep connections alive; what follows it stays in `pending`."""
+    _, headers, status = read_response_head(sock, pending)
+    if headers.get("transfer-encoding") == "chunked":
+        body = bytearray()
+        while True:
+            while b"\r\n" not in pending:
+                pending += sock.recv(65536)
+            size_line, _, rest = bytes(pending).partition(b"\r\n")
+            size = int(size_line, 16)
+            while len(rest) < size + 2:
+                rest += sock.recv(65536)
+            body += rest[:size]
+            pending[:] = rest[size + 2:]
+            if size == 0:
+                return status, headers, bytes(body)
+    length = int(headers.get("content-length", "0"))
+    while len(pending) < length:
+        chunk = sock.recv(1 << 20)
+        assert chunk, "connection closed inside a response body"
+        pending += chunk
+    body = bytes(pending[:length])
+    del pending[:length]
+    return status, headers, body

@@ -213,13 +213,8 @@ def test_authorizer_cache_flush_and_usage_identifier_key(apigw, lam, server):
                                          identitySource="method.request.header.Authorization",
                                          authorizerResultTtlInSeconds=300)
     allow_apigateway(lam, name, api_id, "authorizers/*")
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
-                     authorizerId=authorizer["id"], apiKeyRequired=True)
-    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})
-    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
-                                   responseTemplates={"application/json": '{"calls": "$context.authorizer.calls"}'})
+    mock_method(apigw, api_id, root, authorizationType="CUSTOM", authorizerId=authorizer["id"], apiKeyRequired=True,
+                response_template='{"calls": "$context.authorizer.calls"}')
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     token = {"Authorization": "t1"}
     assert call(server, api_id, "dev", "/", headers=token).status == 403  # the authorizer's key is in no plan

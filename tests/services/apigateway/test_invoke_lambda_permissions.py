@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from overcast.services.apigateway.invoke.permissions import arn_like
-from tests.services.apigateway.conftest import allow_apigateway, call, new_api
+from tests.services.apigateway.conftest import allow_apigateway, call, mock_method, new_api
 from tests.services.lambda_.helpers import create_python
 
 SOURCE = 'def handler(event, context):\n    return {"statusCode": 200, "body": "hello " + event["path"]}\n'
@@ -142,13 +142,8 @@ def test_authorizer_without_permission_is_a_configuration_error(apigw, lam, serv
     authorizer = apigw.create_authorizer(restApiId=api_id, name="auth", type="TOKEN", authorizerUri=function_uri(lam, name),
                                          identitySource="method.request.header.Authorization",
                                          authorizerResultTtlInSeconds=0)
-    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="CUSTOM",
-                     authorizerId=authorizer["id"])
-    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK",
-                          requestTemplates={"application/json": '{"statusCode": 200}'})
-    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
-    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
-                                   responseTemplates={"application/json": '{"ok": true}'})
+    mock_method(apigw, api_id, root, authorizationType="CUSTOM", authorizerId=authorizer["id"],
+                response_template='{"ok": true}')
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     denied = call(server, api_id, "dev", "/", headers={"Authorization": "token"})
     assert denied.status == 500 and denied.json() == {"message": None}

@@ -13,6 +13,20 @@ def table(make_table):
     return make_table("S", "N")
 
 
+
+def _all_sort_keys(ddb, statement: str, limit: int | None = None) -> list[str]:
+    """The numeric sort keys a statement returns, following NextToken to the end."""
+    seen, token = [], None
+    while True:
+        kwargs = {"Statement": statement, **({"Limit": limit} if limit else {})}
+        if token:
+            kwargs["NextToken"] = token
+        page = ddb.execute_statement(**kwargs)
+        seen += [i["sk"]["N"] for i in page["Items"]]
+        token = page.get("NextToken")
+        if not token:
+            return seen
+
 def test_insert_select_update_delete(ddb, table):
     ddb.execute_statement(Statement=f"INSERT INTO \"{table}\" VALUE {{'pk': 'a', 'sk': 1, 'tags': <<'x', 'y'>>, 'm': {{'k': [1, 'two']}}}}")
     ddb.execute_statement(Statement=f'INSERT INTO "{table}" VALUE {{\'pk\': ?, \'sk\': ?, \'n\': ?}}',
@@ -37,17 +51,7 @@ def test_insert_select_update_delete(ddb, table):
 def test_select_pages_with_limit(ddb, table):
     for i in range(5):
         ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}})
-    seen, token = [], None
-    while True:
-        kwargs = {"Statement": f'SELECT * FROM "{table}" WHERE pk = \'p\'', "Limit": 2}
-        if token:
-            kwargs["NextToken"] = token
-        page = ddb.execute_statement(**kwargs)
-        seen += [i["sk"]["N"] for i in page["Items"]]
-        token = page.get("NextToken")
-        if not token:
-            break
-    assert seen == ["0", "1", "2", "3", "4"]
+    assert _all_sort_keys(ddb, f'SELECT * FROM "{table}" WHERE pk = \'p\'', 2) == ["0", "1", "2", "3", "4"]
 
 
 def test_statement_errors(ddb, table):
@@ -95,16 +99,7 @@ def test_select_order_by_sort_key(ddb, table):
     select = f'SELECT sk FROM "{table}" WHERE pk = \'ord\''
 
     def sort_keys(statement: str, limit: int | None = None) -> list[str]:
-        seen, token = [], None
-        while True:
-            kwargs = {"Statement": statement, **({"Limit": limit} if limit else {})}
-            if token:
-                kwargs["NextToken"] = token
-            page = ddb.execute_statement(**kwargs)
-            seen += [i["sk"]["N"] for i in page["Items"]]
-            token = page.get("NextToken")
-            if not token:
-                return seen
+        return _all_sort_keys(ddb, statement, limit)
 
     assert sort_keys(select + " ORDER BY sk DESC") == ["4", "3", "2", "1", "0"]
     assert sort_keys(select + " ORDER BY sk DESC", limit=2) == ["4", "3", "2", "1", "0"]
