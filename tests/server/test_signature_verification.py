@@ -225,25 +225,18 @@ def test_dynamodb_auth_errors_on_the_wire(strict):
     assert resp.header("x-amzn-ErrorType") == "InvalidSignatureException"
 
 
-def test_lambda_wrong_secret_and_unknown_key(strict):
-    response = client_error(client(strict, "lambda", secret="nope").list_functions)
+@pytest.mark.parametrize("service, call, wrong_secret_code, unknown_key_code", [
+    ("lambda", "list_functions", "InvalidSignatureException", "UnrecognizedClientException"),
+    ("sts", "get_caller_identity", "SignatureDoesNotMatch", "InvalidClientTokenId"),
+], ids=["rest-json", "query"])
+def test_wrong_secret_and_unknown_key(strict, service, call, wrong_secret_code, unknown_key_code):
+    response = client_error(getattr(client(strict, service, secret="nope"), call))
     assert status_of(response) == 403
-    assert response["Error"]["Code"] == "InvalidSignatureException"
+    assert response["Error"]["Code"] == wrong_secret_code
     assert response["Error"]["Message"] == OTHER_SIGNATURE_MESSAGE
-    unknown = client_error(client(strict, "lambda", key="AKIDUNKNOWN0000").list_functions)
+    unknown = client_error(getattr(client(strict, service, key="AKIDUNKNOWN0000"), call))
     assert status_of(unknown) == 403
-    assert unknown["Error"]["Code"] == "UnrecognizedClientException"
-    assert unknown["Error"]["Message"] == UNKNOWN_KEY_MESSAGE
-
-
-def test_query_wrong_secret_and_unknown_key(strict):
-    response = client_error(client(strict, "sts", secret="nope").get_caller_identity)
-    assert status_of(response) == 403
-    assert response["Error"]["Code"] == "SignatureDoesNotMatch"
-    assert response["Error"]["Message"] == OTHER_SIGNATURE_MESSAGE
-    unknown = client_error(client(strict, "sts", key="AKIDUNKNOWN0000").get_caller_identity)
-    assert status_of(unknown) == 403
-    assert unknown["Error"]["Code"] == "InvalidClientTokenId"
+    assert unknown["Error"]["Code"] == unknown_key_code
     assert unknown["Error"]["Message"] == UNKNOWN_KEY_MESSAGE
 
 
