@@ -30,7 +30,14 @@ from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import Part, StoredObject, Upload, to_datetime
-from overcast.services.s3.objects import add_version, object_headers, parse_copy_source, unlink_after_commit
+from overcast.services.s3.objects import (
+    add_version,
+    apply_default_encryption,
+    encryption_output,
+    object_headers,
+    parse_copy_source,
+    unlink_after_commit,
+)
 from overcast.services.s3.public_access import refuse_public_acl
 from overcast.services.s3.uploads import copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata
@@ -115,6 +122,7 @@ class MultipartOperations:
         validate_metadata(params.get("Metadata"))
         target = self.store.require_bucket(bucket)
         headers = object_headers(params, target.account_id)
+        apply_default_encryption(self.store, bucket, headers)
         refuse_public_acl(self.store, bucket, params)
         algorithm = checksums.normalize_algorithm(params.get("ChecksumAlgorithm"))
         if params.get("ChecksumAlgorithm") and algorithm is None:
@@ -134,7 +142,8 @@ class MultipartOperations:
             uploads.tx_insert_upload(tx, upload)
 
         await self.db.write(write)
-        out: dict[str, Any] = {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id}
+        out: dict[str, Any] = {"Bucket": bucket, "Key": key, "UploadId": upload.upload_id,
+                               **encryption_output(headers)}
         if algorithm:
             out["ChecksumAlgorithm"] = algorithm
             out["ChecksumType"] = checksum_type
@@ -161,7 +170,7 @@ class MultipartOperations:
                     last_modified=round(self.clock.time(), 3),
                     checksum_value=checksum, blob_id=blob_id)
         await self._commit_part(upload.upload_id, part)
-        out: dict[str, Any] = {"ETag": f'"{part.etag}"'}
+        out: dict[str, Any] = {"ETag": f'"{part.etag}"', **encryption_output(upload.headers)}
         if upload.checksum_algorithm:
             out[f"Checksum{upload.checksum_algorithm}"] = checksum
         elif integrity.checked is not None and integrity.checked[0] != keep:
@@ -210,7 +219,7 @@ class MultipartOperations:
         result: dict[str, Any] = {"ETag": f'"{part.etag}"', "LastModified": to_datetime(part.last_modified)}
         if upload.checksum_algorithm:
             result[f"Checksum{algorithm}"] = part.checksum_value
-        return {"CopyPartResult": result}
+        return {"CopyPartResult": result, **encryption_output(upload.headers)}
 
     # ---- CompleteMultipartUpload -------------------------------------------------------------
 
@@ -253,7 +262,7 @@ class MultipartOperations:
         obj, outcome = await self.db.write(write)
         out: dict[str, Any] = {
             "Location": f"{ctx.request.scheme}://{ctx.request.host or 'localhost'}/{bucket}/{quote(key)}",
-            "Bucket": bucket, "Key": key, "ETag": obj.quoted_etag,
+            "Bucket": bucket, "Key": key, "ETag": obj.quoted_etag, **encryption_output(obj.headers),
         }
         if obj.checksum_algorithm:
             out[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value

@@ -51,3 +51,18 @@ def test_bucket_default_kms_encryption_applies_to_new_objects(s3):
     # Asking for SSE-S3 explicitly overrides the bucket's default.
     explicit = s3.put_object(Bucket="object-encryption-kms-default", Key="s3", Body=b"x", ServerSideEncryption="AES256")
     assert explicit["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in explicit
+
+
+def test_multipart_upload_reports_its_encryption(s3, bucket):
+    created = s3.create_multipart_upload(Bucket=bucket, Key="mpu-kms", ServerSideEncryption="aws:kms",
+                                         SSEKMSKeyId=KMS_KEY)
+    assert (created["ServerSideEncryption"], created["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    part = s3.upload_part(Bucket=bucket, Key="mpu-kms", UploadId=created["UploadId"], PartNumber=1, Body=b"p")
+    assert part["ServerSideEncryption"] == "aws:kms"
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mpu-kms", UploadId=created["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert (done["ServerSideEncryption"], done["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    assert s3.head_object(Bucket=bucket, Key="mpu-kms")["ServerSideEncryption"] == "aws:kms"
+    plain = s3.create_multipart_upload(Bucket=bucket, Key="mpu-plain")
+    assert plain["ServerSideEncryption"] == "AES256"
+    s3.abort_multipart_upload(Bucket=bucket, Key="mpu-plain", UploadId=plain["UploadId"])
