@@ -49,10 +49,15 @@ def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
-def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir: str) -> dict[str, str]:
-    """The variables a function sees: Lambda's, its own, credentials, and the way back to Overcast."""
-    layer_bins = [os.path.join(d, "bin") for d in reversed(spec.layer_dirs)]
-    layer_libs = [os.path.join(d, "lib") for d in reversed(spec.layer_dirs)]
+def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir: str,
+                      opt_mounted: bool = False) -> dict[str, str]:
+    """The variables a function sees: Lambda's, its own, credentials, and the way back to Overcast.
+
+    With `opt_mounted`, the layers are at /opt and the paths name /opt as on Lambda; otherwise
+    they name each unpacked layer, the last one first (it overrides the others)."""
+    layer_roots = ["/opt"] if opt_mounted else list(reversed(spec.layer_dirs))
+    layer_bins = [os.path.join(d, "bin") for d in layer_roots]
+    layer_libs = [os.path.join(d, "lib") for d in layer_roots]
     env = {
         "PATH": ":".join([*layer_bins, "/usr/local/bin", "/usr/bin", "/bin"]),
         "LANG": "en_US.UTF-8",
@@ -80,7 +85,7 @@ def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir
     if layer_libs:
         env["LD_LIBRARY_PATH"] = ":".join(layer_libs)
     if spec.family == "node":
-        modules = [os.path.join(d, "nodejs", "node_modules") for d in reversed(spec.layer_dirs)]
+        modules = [os.path.join(d, "nodejs", "node_modules") for d in layer_roots]
         env["NODE_PATH"] = ":".join([*modules, os.path.join(spec.code_dir, "node_modules")])
     env.update(dict(spec.environment))
     return env
@@ -124,7 +129,9 @@ class Environment:
         loop = asyncio.get_running_loop()
         os.makedirs(self.tmp_dir, exist_ok=True)
         await self.api.start()
-        env = build_environment(self.spec, self.api.address, self.stream_name, self.tmp_dir)
+        opt_source = await self.launcher.opt_source(self.spec.layer_dirs)
+        env = build_environment(self.spec, self.api.address, self.stream_name, self.tmp_dir,
+                                opt_mounted=opt_source is not None)
         read_fd, write_fd = os.pipe()
         self._reader_done = loop.create_future()
         self._spawn_started = time.perf_counter()
@@ -133,10 +140,13 @@ class Environment:
         warning = self.launcher.warn_once(self.spec.runtime)
         if warning:
             self._emit(warning)
+        opt_warning = self.launcher.opt_warning_once(self.spec.concurrency_key, self.spec.layer_dirs)
+        if opt_warning:
+            self._emit(opt_warning)
         try:
             self.process = await self.launcher.launch(
                 self.spec.runtime, self.spec.code_dir, self.spec.layer_dirs, self.spec.code_dir, env, write_fd,
-                self.spec.ephemeral_mb * 1024 * 1024)
+                self.spec.ephemeral_mb * 1024 * 1024, opt_source)
         except BaseException:
             os.close(read_fd)
             self.close()

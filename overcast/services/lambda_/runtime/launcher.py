@@ -17,6 +17,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
+from overcast.services.lambda_.runtime import opt_mount
+from overcast.services.lambda_.runtime.layer_merge import merge_layers
 from overcast.services.lambda_.runtime.node_spares import NodeSpares
 from overcast.services.lambda_.runtime.processes import (
     HERE,
@@ -27,8 +29,10 @@ from overcast.services.lambda_.runtime.processes import (
 )
 
 log = logging.getLogger("overcast.lambda")
+OPT = opt_mount.OPT
 
 NODE_BOOTSTRAP = os.path.join(HERE, "bootstrap_node.js")
+OPT_MOUNT_SCRIPT = os.path.join(HERE, "opt_mount.py")
 # Pure-Python packages that make `import boto3` work on interpreters that lack it.
 SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
 
@@ -67,13 +71,19 @@ def _python_candidates(version: str) -> list[str]:
 
 
 class Launcher:
-    def __init__(self, work_root: str):
+    def __init__(self, work_root: str, opt_target: str = OPT):
         self.work_root = work_root
+        self.opt_target = opt_target  # only ever /opt but in the tests of the fallback
         self._pythons: dict[str, tuple[str, str | None]] = {}
         self._zygotes: dict[str, Zygote] = {}
         self._node_spares: dict[str, NodeSpares] = {}
         self._sdk_path: str | None = None
         self._warned: set[str] = set()
+        # Whether environments can see their layers at a literal /opt: "" yes, else why not.
+        self._opt_error: str | None = None
+        self._opt_probe: asyncio.Task | None = None
+        self._opt_dirs: dict[tuple[str, ...], str] = {}
+        self._opt_warned: set[tuple[str, str, str]] = set()
 
     # -- interpreters -------------------------------------------------------------------------
 
@@ -151,18 +161,87 @@ class Launcher:
     def node_spares(self, node: str) -> NodeSpares:
         spares = self._node_spares.get(node)
         if spares is None:
-            spares = self._node_spares[node] = NodeSpares(node, NODE_BOOTSTRAP)
+            # A spare is started before its function is known: it gets the empty /opt of a
+            # function without layers (when /opt can be mounted at all).
+            spares = self._node_spares[node] = NodeSpares(
+                node, NODE_BOOTSTRAP, lambda: self._opt_dirs.get(()) if self._opt_error == "" else None)
         return spares
+
+    # -- /opt ---------------------------------------------------------------------------------
+
+    async def opt_mount_error(self) -> str:
+        """"" when an environment can have its own /opt on this machine, else the reason."""
+        if self._opt_error is None:
+            if self._opt_probe is None:
+                self._opt_probe = asyncio.get_running_loop().create_task(self._probe_opt())
+            try:
+                await asyncio.shield(self._opt_probe)
+            except Exception as e:  # an unexpected failure means no /opt, not no environment
+                self._opt_error = self._opt_error or f"could not probe: {e!r}"
+        return self._opt_error or ""
+
+    async def _probe_opt(self) -> None:
+        # In a throwaway process: the namespaces must never be the server's own.
+        try:
+            empty = await asyncio.to_thread(self._merged, ())
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-I", "-S", OPT_MOUNT_SCRIPT, empty, self.opt_target,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=minimal_process_env(), cwd="/")
+            out, _ = await asyncio.wait_for(proc.communicate(), 10)
+            answer = out.decode(errors="replace").strip().splitlines() or ["no answer"]
+            self._opt_error = "" if answer[-1] == "ok" else answer[-1]
+        except (OSError, TimeoutError) as e:
+            self._opt_error = f"could not probe: {e}"
+        if self._opt_error:
+            log.warning("Lambda layers will not be mounted at /opt: %s", self._opt_error)
+
+    def _merged(self, layer_dirs: tuple[str, ...]) -> str:
+        merged = self._opt_dirs.get(layer_dirs)
+        if merged is None:
+            merged = self._opt_dirs[layer_dirs] = merge_layers(os.path.join(self.work_root, "opt"), layer_dirs)
+        return merged
+
+    async def opt_source(self, layer_dirs: Sequence[str]) -> str | None:
+        """The directory an environment mounts on /opt (its layers merged; empty without
+        layers), or None when /opt cannot be mounted here."""
+        if await self.opt_mount_error():
+            return None
+        key = tuple(layer_dirs)
+        merged = self._opt_dirs.get(key)
+        return merged if merged is not None else await asyncio.to_thread(self._merged, key)
+
+    def opt_warning_once(self, function_key: tuple[str, str, str], layer_dirs: Sequence[str]) -> str | None:
+        """The fallback warning for a function with layers, the first time only."""
+        if not self._opt_error or not layer_dirs or function_key in self._opt_warned:
+            return None
+        self._opt_warned.add(function_key)
+        warning = (f"Overcast: layers cannot be mounted at /opt on this machine ({self._opt_error}); "
+                   f"this function finds them through PYTHONPATH/NODE_PATH/PATH/LD_LIBRARY_PATH only, "
+                   f"and reading /opt/<file> directly will fail.")
+        log.warning("function %s: %s", function_key[2], warning)
+        return warning
 
     def prewarm(self, runtime: str) -> None:
         """Start the runtime's zygote (or a Node spare) in the background so the first invoke
         only forks (or assigns)."""
+        if self._opt_probe is None:
+            # Whether /opt can be mounted is learned once, before the first environment needs it.
+            self._opt_probe = asyncio.get_running_loop().create_task(self._probe_opt())
+            self._opt_probe.add_done_callback(lambda t: t.cancelled() or t.exception())
         if runtime.startswith("nodejs"):
             try:
                 node, _ = self.interpreter_for(runtime)
             except RuntimeUnavailable:
                 return
-            self.node_spares(node).ensure()
+            spares = self.node_spares(node)
+
+            async def probe_then_start_spare() -> None:
+                await self.opt_source(())
+                spares.ensure()
+
+            task = asyncio.get_running_loop().create_task(probe_then_start_spare())
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
             return
         if not runtime.startswith("python"):
             return
@@ -178,24 +257,29 @@ class Launcher:
     # -- launching ----------------------------------------------------------------------------
 
     async def launch(self, runtime: str, code_dir: str, layer_dirs: Sequence[str], cwd: str,
-                     env: dict[str, str], out_fd: int, file_size_limit: int | None) -> ProcessHandle:
+                     env: dict[str, str], out_fd: int, file_size_limit: int | None,
+                     opt_source: str | None = None) -> ProcessHandle:
+        """Start an environment's process; with `opt_source`, it sees that directory at /opt
+        and its layers are found there."""
         program, _ = self.interpreter_for(runtime)
         if runtime.startswith("python"):
             path = [code_dir]
-            for layer in layer_dirs:
+            for layer in ((OPT,) if opt_source is not None else layer_dirs):
                 path += [os.path.join(layer, "python"),
                          os.path.join(layer, "python", "lib", runtime, "site-packages")]
-            return await self.zygote(program).spawn(cwd, env, out_fd, path, file_size_limit)
+            return await self.zygote(program).spawn(cwd, env, out_fd, path, file_size_limit, opt_source)
         if runtime.startswith("nodejs"):
             if NodeSpares.suits(env, file_size_limit):
-                handle = await self.node_spares(program).take(cwd, env)
+                handle = await self.node_spares(program).take(cwd, env, opt_source)
                 if handle is not None:
                     return handle
-            return await spawn_exec([program, NODE_BOOTSTRAP], cwd, env, out_fd, file_size_limit)
+            return await spawn_exec([program, NODE_BOOTSTRAP], cwd, env, out_fd, file_size_limit, opt_source)
         bootstrap = self.find_bootstrap(code_dir, layer_dirs)
         if bootstrap is None:
             raise RuntimeUnavailable("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
-        return await spawn_exec([bootstrap], cwd, env, out_fd, file_size_limit)
+        if opt_source is not None and not bootstrap.startswith(code_dir + os.sep):
+            bootstrap = os.path.join(OPT, "bootstrap")  # as Lambda runs it, inside the mount
+        return await spawn_exec([bootstrap], cwd, env, out_fd, file_size_limit, opt_source)
 
     @staticmethod
     def find_bootstrap(code_dir: str, layer_dirs: Sequence[str]) -> str | None:
@@ -217,6 +301,8 @@ class Launcher:
         return None
 
     def stop(self) -> None:
+        if self._opt_probe is not None and not self._opt_probe.done():
+            self._opt_probe.cancel()
         self._stopped = list(self._zygotes.values())
         for zygote in self._stopped:
             zygote.stop()

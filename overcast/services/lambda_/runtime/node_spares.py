@@ -11,25 +11,33 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import resource
+from collections.abc import Callable
 
-from overcast.services.lambda_.runtime.processes import ProcessHandle, describe_status, minimal_process_env
+from overcast.services.lambda_.runtime.processes import (
+    ProcessHandle,
+    describe_status,
+    minimal_process_env,
+    prepare_child,
+)
 
 # Spares run with the default ephemeral storage limit; other sizes start a fresh process.
 SPARE_FILE_SIZE_LIMIT = 512 * 1024 * 1024
 
 
 class NodeSpare:
-    def __init__(self, proc: asyncio.subprocess.Process, handle: ProcessHandle, read_fd: int):
+    def __init__(self, proc: asyncio.subprocess.Process, handle: ProcessHandle, read_fd: int,
+                 opt_source: str | None):
         self.proc = proc
         self.handle = handle
         self.read_fd = read_fd
+        self.opt_source = opt_source  # what it sees at /opt (None: the machine's own)
 
 
 class NodeSpares:
-    def __init__(self, node: str, bootstrap: str):
+    def __init__(self, node: str, bootstrap: str, opt_source: Callable[[], str | None] = lambda: None):
         self.node = node
         self.bootstrap = bootstrap
+        self.opt_source = opt_source
         self._spare: NodeSpare | None = None
         self._starting: asyncio.Task | None = None
         self._stopped = False
@@ -49,15 +57,14 @@ class NodeSpares:
 
     async def _start(self) -> None:
         read_fd, write_fd = os.pipe()
-
-        def limit() -> None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (SPARE_FILE_SIZE_LIMIT, SPARE_FILE_SIZE_LIMIT))
+        opt_source = self.opt_source()
 
         env = dict(minimal_process_env(), OVERCAST_SPARE="1")
         try:
             proc = await asyncio.create_subprocess_exec(
                 self.node, self.bootstrap, stdin=asyncio.subprocess.PIPE, stdout=write_fd, stderr=write_fd,
-                env=env, cwd="/", start_new_session=True, preexec_fn=limit)
+                env=env, cwd="/", start_new_session=True,
+                preexec_fn=lambda: prepare_child(SPARE_FILE_SIZE_LIMIT, opt_source))
         except BaseException:
             os.close(read_fd)
             raise
@@ -75,14 +82,21 @@ class NodeSpares:
                 exited.set_result(describe_status(sig=-code) if code < 0 else describe_status(code))
 
         handle.watcher = asyncio.create_task(wait())
-        spare = NodeSpare(proc, handle, read_fd)
+        spare = NodeSpare(proc, handle, read_fd, opt_source)
         if self._stopped:
             self._discard(spare)
             return
         self._spare = spare
 
-    async def take(self, cwd: str, env: dict[str, str]) -> ProcessHandle | None:
-        """Assign the spare (if one is ready) to an environment; start the next one."""
+    async def take(self, cwd: str, env: dict[str, str], opt_source: str | None = None) -> ProcessHandle | None:
+        """Assign the spare (if one is ready and sees the /opt the environment needs: a function
+        with layers starts afresh) to an environment; start the next one."""
+        if self._spare is not None and self._spare.opt_source != opt_source:
+            if self._spare.opt_source != self.opt_source():  # started before /opt was probed
+                self._discard(self._spare)
+                self._spare = None
+                self.ensure()
+            return None
         spare, self._spare = self._spare, None
         self.ensure()
         if spare is None or spare.handle.exited.done() or spare.proc.stdin is None:

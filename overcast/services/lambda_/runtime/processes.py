@@ -18,6 +18,8 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from overcast.services.lambda_.runtime import opt_mount
+
 log = logging.getLogger("overcast.lambda.processes")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -162,7 +164,7 @@ class Zygote:
         self._ready = None
 
     async def spawn(self, cwd: str, env: dict[str, str], out_fd: int, path_prepend: Sequence[str],
-                    file_size_limit: int | None) -> ProcessHandle:
+                    file_size_limit: int | None, opt_source: str | None = None) -> ProcessHandle:
         if self._proc is not None and self._proc.returncode is not None:
             self._proc = None
             self._ready = None
@@ -173,7 +175,7 @@ class Zygote:
         pid_future: asyncio.Future[int] = loop.create_future()
         self._spawning[spawn_id] = pid_future
         message = json.dumps({"id": spawn_id, "cwd": cwd, "env": env, "path_prepend": list(path_prepend),
-                              "file_size_limit": file_size_limit}).encode()
+                              "file_size_limit": file_size_limit, "opt_source": opt_source}).encode()
         socket.send_fds(self._sock, [message], [out_fd])
         pid = await pid_future
         exited: asyncio.Future[str] = loop.create_future()
@@ -201,17 +203,24 @@ class Zygote:
                 pass
 
 
+def prepare_child(file_size_limit: int | None, opt_source: str | None) -> None:
+    """In the forked child before exec: its file-size limit and its own /opt."""
+    if file_size_limit:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+    if opt_source is not None:
+        reason = opt_mount.enter(opt_source)
+        if reason is not None:  # the probe said yes; say on the function's output why not now
+            os.write(2, f"Overcast: could not mount the layers at /opt: {reason}\n".encode())
+
+
 async def spawn_exec(argv: Sequence[str], cwd: str, env: dict[str, str], out_fd: int,
-                     file_size_limit: int | None) -> ProcessHandle:
+                     file_size_limit: int | None, opt_source: str | None = None) -> ProcessHandle:
     """Run a runtime that cannot be forked from a warm parent (node, a provided bootstrap)."""
-
-    def limit() -> None:
-        if file_size_limit:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
-
+    needed = file_size_limit or opt_source is not None
     proc = await asyncio.create_subprocess_exec(
         *argv, cwd=cwd, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=out_fd, stderr=out_fd,
-        start_new_session=True, preexec_fn=limit if file_size_limit else None)
+        start_new_session=True,
+        preexec_fn=(lambda: prepare_child(file_size_limit, opt_source)) if needed else None)
     loop = asyncio.get_running_loop()
     exited: asyncio.Future[str] = loop.create_future()
 

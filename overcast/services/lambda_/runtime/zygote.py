@@ -17,6 +17,7 @@ import socket
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+opt_mount = None  # imported by main(): runtime/ is not on the path before that
 BASE_PATH: list[str] = []  # the interpreter's own path (stdlib, site-packages, SDK), behind the function's
 
 
@@ -54,6 +55,11 @@ def _become_environment(spec, out_fd, command_sock):
     os.dup2(out_fd, 2)
     os.close(null)
     os.close(out_fd)
+    if spec.get("opt_source") is not None:
+        # This process alone (and its children) sees its layers at /opt, before any import.
+        reason = opt_mount.enter(spec["opt_source"])
+        if reason is not None:  # the server's probe said yes; say on the function's output why not now
+            os.write(2, f"Overcast: could not mount the layers at /opt: {reason}\n".encode())
     os.chdir(spec["cwd"])
     os.environ.clear()
     os.environ.update(spec["env"])
@@ -118,6 +124,8 @@ def main():
     if sdk_path:
         sys.path.append(sdk_path)
     import bootstrap_python  # noqa: F401  (pre-imported for every fork)
+    global opt_mount
+    import opt_mount  # loads libc once, so an environment's /opt costs only system calls
     try:
         import boto3  # noqa: F401
         import boto3.session  # noqa: F401
