@@ -21,7 +21,9 @@ def test_rest_api_lifecycle(apigw):
     assert api["endpointConfiguration"]["types"] == ["REGIONAL"]
     got = apigw.get_rest_api(restApiId=api["id"])
     assert got["name"] == "pets" and got["rootResourceId"] == api["rootResourceId"]
-    assert api["id"] in [a["id"] for a in apigw.get_rest_apis()["items"]]
+    # Other tests share the server: the new API may be past the first page (25 by default).
+    listed = [a["id"] for page in apigw.get_paginator("get_rest_apis").paginate() for a in page["items"]]
+    assert api["id"] in listed
     updated = apigw.update_rest_api(restApiId=api["id"], patchOperations=[
         {"op": "replace", "path": "/name", "value": "pets2"},
         {"op": "add", "path": "/binaryMediaTypes/image~1jpeg"},

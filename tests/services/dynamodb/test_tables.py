@@ -22,7 +22,7 @@ def test_create_describe_list_delete(ddb):
     assert described["TableStatus"] == "ACTIVE"
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert described["ItemCount"] == 0
-    assert name in ddb.list_tables()["TableNames"]
+    assert name in [t for page in ddb.get_paginator("list_tables").paginate() for t in page["TableNames"]]
     tags = ddb.list_tags_of_resource(ResourceArn=created["TableArn"])["Tags"]
     assert tags == [{"Key": "team", "Value": "data"}]
     deleted = ddb.delete_table(TableName=name)["TableDescription"]

@@ -146,8 +146,9 @@ def test_publish_on_create_and_update_and_list_all_versions(lam):
     everything = [f for page in lam.get_paginator("list_functions").paginate(FunctionVersion="ALL")
                   for f in page["Functions"] if f["FunctionName"] == name]
     assert sorted(f["Version"] for f in everything) == ["$LATEST", "1", "2"]
-    listed = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
-    assert "State" not in listed[0] if listed else True
+    listed = [f for page in lam.get_paginator("list_functions").paginate()
+              for f in page["Functions"] if f["FunctionName"] == name]
+    assert len(listed) == 1 and "State" not in listed[0]
 
 
 def test_publish_version_checks(lam):
