@@ -19,6 +19,7 @@ from overcast.services.s3.policy import policy_is_public, validate_policy
 from overcast.services.s3.public_access import (
     ALL_USERS,
     AUTHENTICATED_USERS,
+    check_acl_sources,
     header_grants,
     refuse_public_acl,
 )
@@ -152,6 +153,7 @@ def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
 def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
     """The stored ACL of a Put*Acl request: a canned ACL, a full AccessControlPolicy, or the
     grants of x-amz-grant-* headers (which replace the whole ACL, as on S3)."""
+    check_acl_sources(params)
     canned = params.get("ACL")
     policy = params.get("AccessControlPolicy")
     if canned is not None:

@@ -175,6 +175,11 @@ class InvalidRequest(ServiceError):
     status = 400
 
 
+class UnexpectedContent(ServiceError):
+    code = "UnexpectedContent"
+    status = 400
+
+
 class InvalidRedirectLocation(ServiceError):
     code = "InvalidRedirectLocation"
     status = 400

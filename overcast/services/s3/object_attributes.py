@@ -11,7 +11,7 @@ from overcast.services.s3.errors import InvalidArgument, MethodNotAllowed, NoSuc
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
-from overcast.services.s3.public_access import refuse_public_acl
+from overcast.services.s3.public_access import check_acl_sources, refuse_public_acl
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -66,6 +66,7 @@ class ObjectAttributeOperations:
 
     async def put_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
+        check_acl_sources(params)
         canned = params.get("ACL")
         if canned is not None and canned not in CANNED_ACLS:
             raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)

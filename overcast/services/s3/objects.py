@@ -32,7 +32,7 @@ from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity, checksum_of
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject, to_datetime
-from overcast.services.s3.public_access import header_grants, refuse_public_acl
+from overcast.services.s3.public_access import check_acl_sources, header_grants, refuse_public_acl
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata, validate_redirect_location
@@ -101,6 +101,7 @@ def object_headers(params: dict[str, Any], account_id: str) -> dict[str, Any]:
 def request_acl(params: dict[str, Any], account_id: str) -> Any:
     """The ACL a write asks for: a canned ACL's name, the grants of x-amz-grant-* headers, or
     None (private)."""
+    check_acl_sources(params)
     canned = params.get("ACL")
     if canned:
         if canned not in CANNED_ACLS:

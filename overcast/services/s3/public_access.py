@@ -15,6 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied
+from overcast.services.s3.errors import InvalidRequest, UnexpectedContent
 from overcast.services.s3.policy import anonymous_decision, as_list, parse_policy, policy_is_public
 from overcast.services.s3.policy_conditions import request_context_of
 
@@ -33,6 +34,16 @@ GRANT_MEMBERS = (("GrantFullControl", "FULL_CONTROL"), ("GrantRead", "READ"), ("
 _GRANTEE = re.compile(r'\s*(id|uri|emailaddress)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*(?:,|$)', re.IGNORECASE)
 # A per-bucket cache of decisions is dropped whole when it reaches this many keys.
 _MAX_CACHED_DECISIONS = 4096
+
+
+def check_acl_sources(params: dict[str, Any]) -> None:
+    """An ACL comes from one source: a canned ACL, x-amz-grant-* headers, or (Put*Acl) a body."""
+    canned = params.get("ACL")
+    granted = any(params.get(member) for member, _ in GRANT_MEMBERS)
+    if canned and granted:
+        raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
+    if (canned or granted) and params.get("AccessControlPolicy") is not None:
+        raise UnexpectedContent("This request does not support content")
 
 
 def header_grants(params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -192,3 +192,24 @@ def test_a_recreated_bucket_does_not_inherit_the_old_configuration(s3, anonymous
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_policy(Bucket=bucket)
     assert_error(exc, "NoSuchBucketPolicy", 404, "The bucket policy does not exist")
+
+
+def test_one_acl_source_per_request(s3):
+    """A canned ACL and grant headers together are refused, and so is either with a body."""
+    s3.create_bucket(Bucket="acl-sources")
+    s3.put_object(Bucket="acl-sources", Key="k", Body=b"x")
+    grant = 'id="0123456789abcdef"'
+    with pytest.raises(ClientError) as both:
+        s3.put_object(Bucket="acl-sources", Key="both", Body=b"x", ACL="private", GrantRead=grant)
+    assert_error(both, "InvalidRequest", 400, "Specifying both Canned ACLs and Header Grants is not allowed")
+    with pytest.raises(ClientError) as both_acl:
+        s3.put_object_acl(Bucket="acl-sources", Key="k", ACL="private", GrantRead=grant)
+    assert_error(both_acl, "InvalidRequest", 400, "Specifying both Canned ACLs and Header Grants is not allowed")
+    owner = s3.get_object_acl(Bucket="acl-sources", Key="k")["Owner"]
+    with pytest.raises(ClientError) as with_body:
+        s3.put_bucket_acl(Bucket="acl-sources", ACL="private",
+                          AccessControlPolicy={"Owner": owner, "Grants": []})
+    assert_error(with_body, "UnexpectedContent", 400, "This request does not support content")
+    # Nothing was stored by the refused requests.
+    assert "both" not in [o["Key"] for o in s3.list_objects_v2(Bucket="acl-sources").get("Contents", [])]
+    assert s3.get_object_acl(Bucket="acl-sources", Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
