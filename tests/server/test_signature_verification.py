@@ -504,19 +504,28 @@ def test_corrupted_chunk_signature_is_rejected_and_nothing_stored(strict, strict
     assert keys == 0
 
 
-def test_unsigned_payload_trailer_upload_from_botocore_encoder(strict, strict_bucket):
-    # botocore sends STREAMING-UNSIGNED-PAYLOAD-TRAILER over HTTPS; its own encoder makes the body.
-    body = AwsChunkedWrapper(io.BytesIO(DATA), checksum_cls=Crc32Checksum,
+def _unsigned_trailer_body() -> bytes:
+    """DATA framed by botocore's own aws-chunked encoder, with a trailing CRC32."""
+    return AwsChunkedWrapper(io.BytesIO(DATA), checksum_cls=Crc32Checksum,
                              checksum_name="x-amz-checksum-crc32", chunk_size=8192).read()
-    checksum = Crc32Checksum()
-    checksum.update(DATA)
-    key = unique("trailer")
-    headers = {
+
+
+def _unsigned_trailer_headers() -> dict[str, str]:
+    return {
         "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
         "Content-Encoding": "aws-chunked",
         "X-Amz-Decoded-Content-Length": str(len(DATA)),
         "X-Amz-Trailer": "x-amz-checksum-crc32",
     }
+
+
+def test_unsigned_payload_trailer_upload_from_botocore_encoder(strict, strict_bucket):
+    # botocore sends STREAMING-UNSIGNED-PAYLOAD-TRAILER over HTTPS; its own encoder makes the body.
+    body = _unsigned_trailer_body()
+    checksum = Crc32Checksum()
+    checksum.update(DATA)
+    key = unique("trailer")
+    headers = _unsigned_trailer_headers()
     resp = request(strict.endpoint_url, "PUT", f"/{strict_bucket}/{key}", body, headers, service="s3")
     assert resp.status == 200, resp.body
     assert resp.header("x-amz-checksum-crc32") == checksum.b64digest()
@@ -526,16 +535,10 @@ def test_unsigned_payload_trailer_upload_from_botocore_encoder(strict, strict_bu
 
 
 def test_unsigned_payload_trailer_with_wrong_checksum_is_refused(strict, strict_bucket):
-    body = AwsChunkedWrapper(io.BytesIO(DATA), checksum_cls=Crc32Checksum,
-                             checksum_name="x-amz-checksum-crc32", chunk_size=8192).read()
+    body = _unsigned_trailer_body()
     body = re.sub(rb"x-amz-checksum-crc32:[A-Za-z0-9+/=]+", b"x-amz-checksum-crc32:AAAAAA==", body)
     key = unique("badsum")
-    headers = {
-        "X-Amz-Content-SHA256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
-        "Content-Encoding": "aws-chunked",
-        "X-Amz-Decoded-Content-Length": str(len(DATA)),
-        "X-Amz-Trailer": "x-amz-checksum-crc32",
-    }
+    headers = _unsigned_trailer_headers()
     resp = request(strict.endpoint_url, "PUT", f"/{strict_bucket}/{key}", body, headers, service="s3")
     assert resp.status == 400
     error = resp.xml_error()
