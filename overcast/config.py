@@ -35,6 +35,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Lambda execution environments that may run at once, across all functions (the account's concurrency limit)"),
     Setting("lambda_idle_timeout", "OVERCAST_LAMBDA_IDLE_TIMEOUT", 600.0,
             "seconds an idle Lambda execution environment stays warm before it is stopped"),
+    Setting("apigateway_control_plane_quotas", "OVERCAST_APIGATEWAY_CONTROL_PLANE_QUOTAS", False,
+            "refuse API Gateway control-plane calls past AWS's fixed per-account quotas (CreateRestApi once "
+            "every 3 or 30 s, CreateDeployment once every 5 s, 10 calls a second in all, ...) with "
+            "TooManyRequestsException, as AWS does; off, so that local deployments are not slowed"),
 )
 
 
@@ -51,6 +55,7 @@ class Config:
     fsync: bool = True
     lambda_concurrency: int = 1000
     lambda_idle_timeout: float = 600.0
+    apigateway_control_plane_quotas: bool = False
 
     @property
     def credential_map(self) -> dict[str, str]:

@@ -104,8 +104,10 @@ async def dispatch(app: Overcast, ctx: RequestContext, params: dict) -> dict:
     assert ctx.service is not None and ctx.operation is not None
     provider = app.registry.get(ctx.service)
     method = getattr(provider, method_name(ctx.operation.name), None) if provider is not None else None
-    if method is None:
+    if method is None or provider is None:
         raise NotImplementedOperation(ctx.service, ctx.operation.name)
+    if provider.admit is not None:
+        provider.admit(ctx, params)
     result = method(ctx, params)
     if inspect.isawaitable(result):
         result = await result

@@ -10,6 +10,7 @@ that error to the client; a missing method answers NotImplemented naming the ope
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,9 @@ class Provider:
     """Base class for providers: keeps the runtime at hand."""
 
     service = ""
+    # Optional: called with (ctx, params) before any operation's method, to refuse a call as a
+    # whole (API Gateway's control-plane quotas). None for providers that refuse nothing.
+    admit: Callable[[Any, dict[str, Any]], None] | None = None
 
     def __init__(self, runtime: ServiceRuntime):
         self.runtime = runtime

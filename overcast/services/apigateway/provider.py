@@ -42,6 +42,10 @@ class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps
         self.store = ApiGatewayStore(self.db)
         self.usage = UsageMeter(self.db)
         self._gateway: Gateway | None = None
+        if runtime.config.apigateway_control_plane_quotas:
+            from overcast.services.apigateway.quotas import ControlPlaneQuotas
+
+            self.admit = ControlPlaneQuotas().admit
 
     def start(self) -> None:
         self.store.load()

@@ -199,6 +199,7 @@ def test_usage_plan_throttle(apigw, server):
     assert call(server, api_id, "dev", "/", headers=headers).status == 200
     throttled = call(server, api_id, "dev", "/", headers=headers)
     assert throttled.status == 429 and throttled.json() == {"message": "Too Many Requests"}
+    assert throttled.headers["x-amzn-errortype"] == "TooManyRequestsException"
 
 
 def test_stage_cache_and_flush(apigw, server):
