@@ -23,12 +23,14 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from overcast.storage.interface import Database, Migration
+from overcast.storage.walfill import WalPrefill
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 # A batch is bounded so that one enormous burst does not hold every caller until all of it is done.
 MAX_BATCH = 512
+WAL_CHECKPOINT_PAGES = 4000
 _STOP = object()
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 # Statements already found not to be transaction control: the writer runs the same few over and
@@ -145,6 +147,7 @@ class SqliteDatabase(Database):
         self._readers_lock = threading.Lock()
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
+        self._wal_prefill: WalPrefill | None = None  # set by the writer thread when fsync is on
         self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
                                         daemon=True)
         self._writer.start()
@@ -173,7 +176,10 @@ class SqliteDatabase(Database):
         if self.fsync and sys.platform == "darwin":
             conn.execute("PRAGMA fullfsync = ON")  # macOS fsync() does not reach the platter
         conn.execute("PRAGMA journal_size_limit = 67108864")
-        conn.execute("PRAGMA wal_autocheckpoint = 4000")  # pages: ~16 MiB of WAL between checkpoints
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")  # ~16 MiB of WAL between checkpoints
+        if self.fsync:
+            page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+            self._wal_prefill = WalPrefill(self.path + "-wal", page_size, WAL_CHECKPOINT_PAGES)
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_versions (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL)"
         )
@@ -243,6 +249,9 @@ class SqliteDatabase(Database):
         stopping = False
         try:
             while not stopping:
+                if self._wal_prefill is not None and self._queue.empty():
+                    if self._prefill_wal():
+                        continue  # one chunk done; another if still idle
                 first = self._queue.get()
                 if first is _STOP:
                     break
@@ -271,6 +280,19 @@ class SqliteDatabase(Database):
                     self._finish(batch)
         finally:
             conn.close()
+
+    def _prefill_wal(self) -> bool:
+        prefill = self._wal_prefill
+        assert prefill is not None
+        try:
+            filled = prefill.step()
+        except OSError:
+            log.warning("could not zero-fill the write-ahead log; commits stay correct, only slower",
+                        exc_info=True)
+            filled, prefill.done = False, True
+        if prefill.done:
+            self._wal_prefill = None
+        return filled
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
         succeeded: list[_Job] = []

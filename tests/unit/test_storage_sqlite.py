@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
 import sqlite3
 import threading
+import time
 
 import pytest
 
 from overcast.storage import DatabaseClosedError, SqliteDatabase
+from overcast.storage.sqlite import WAL_CHECKPOINT_PAGES
+from overcast.storage.walfill import WalPrefill
 
 
 @pytest.fixture(params=[True, False], ids=["fsync", "nofsync"])
@@ -298,3 +303,74 @@ def test_cancelled_caller_does_not_withdraw_a_submitted_write(db):
 
     asyncio.run(main())
     assert names(db) == ["orphan"]
+
+
+def _wal_size(path: str) -> int:
+    return os.path.getsize(path + "-wal")
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _insert_rows(db: SqliteDatabase, first: int, count: int) -> None:
+    for number in range(first, first + count):
+        db.write_blocking(lambda tx, n=number: tx.execute(
+            "INSERT INTO kv VALUES (?, ?)", (f"k{n}", bytes([n % 251]) * 3000)))
+
+
+def test_first_lap_of_the_wal_is_zero_filled_once_the_database_is_written_to(tmp_path):
+    # A commit that appends to the WAL costs a file system journal commit too; the writer fills
+    # the first lap with zeros while idle, and the zeros never read back as frames.
+    path = str(tmp_path / "lap.db")
+    db = SqliteDatabase(path)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)"))
+        _insert_rows(db, 0, 20)
+        assert _wal_size(path) < 1 << 20  # little written: nothing filled ahead
+        _insert_rows(db, 20, 400)  # about 1.6 MiB of frames
+        target = WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
+        _wait_for(lambda: _wal_size(path) >= target)
+        assert _wal_size(path) == target
+        with open(path + "-wal", "rb") as wal:
+            wal.seek(target - 4096)
+            assert wal.read() == bytes(4096)
+        _insert_rows(db, 420, 30)
+        assert _wal_size(path) == target  # overwrote zeros, did not grow
+        assert db.fetchone("SELECT count(*), sum(length(v)) FROM kv") == (450, 450 * 3000)
+        # A copy taken now is what a kill -9 would leave: every committed row is read back.
+        crashed = tmp_path / "crashed"
+        crashed.mkdir()
+        for suffix in ("", "-wal", "-shm"):
+            shutil.copyfile(path + suffix, crashed / ("lap.db" + suffix))
+        reopened = sqlite3.connect(crashed / "lap.db")
+        try:
+            assert reopened.execute("SELECT count(*), sum(length(v)) FROM kv").fetchone() == (450, 450 * 3000)
+            assert reopened.execute("SELECT v FROM kv WHERE k = 'k449'").fetchone() == (bytes([449 % 251]) * 3000,)
+            assert reopened.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        finally:
+            reopened.close()
+    finally:
+        db.close()
+    again = SqliteDatabase(path)
+    try:
+        assert again.fetchone("SELECT count(*) FROM kv") == (450,)
+    finally:
+        again.close()
+
+
+def test_without_fsync_the_wal_is_not_filled_ahead(tmp_path):
+    path = str(tmp_path / "nosync.db")
+    db = SqliteDatabase(path, fsync=False)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)"))
+        _insert_rows(db, 0, 400)
+        db.write_blocking(lambda tx: None)
+        size = _wal_size(path)
+        time.sleep(0.2)
+        assert _wal_size(path) == size < WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
+    finally:
+        db.close()
