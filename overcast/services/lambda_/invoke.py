@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import time
 import uuid
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
-from overcast.services.lambda_.common import LambdaBase
+from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.errors import InvalidRequestContent, RequestTooLarge, TooManyRequests
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
 from overcast.services.lambda_.runtime.environment import TAIL_BYTES
@@ -31,6 +33,11 @@ def log_result(tail: str) -> str:
     return base64.b64encode(tail.encode("utf-8", "replace")[-TAIL_BYTES:]).decode()
 
 
+def new_trace_id() -> str:
+    """An X-Ray trace header: Root=1-<epoch seconds, 8 hex>-<96 random bits, 24 hex>."""
+    return f"Root=1-{int(time.time()):08x}-{os.urandom(12).hex()};Sampled=0"
+
+
 def check_payload(payload: bytes) -> None:
     if not payload:
         return
@@ -45,11 +52,13 @@ class InvokeOps(LambdaBase):
     _specs: dict[tuple, FunctionSpec]
 
     async def spec_for(self, record: FunctionRecord, version: str) -> FunctionSpec:
-        config, code_doc = self.version_doc(record, version)
+        # Every invoke comes here: a cached spec is found from the configuration alone.
+        config = record.config if version == LATEST else record.versions[version]["config"]
         key = (record.account, record.region, record.name, version, config["RevisionId"])
         spec = self._specs.get(key)
         if spec is not None:
             return spec
+        config, code_doc = self.version_doc(record, version)
         runtime = config.get("Runtime") or ""
         if not runtime_family(runtime):
             raise InvalidRuntime(f"Overcast cannot run {runtime} functions; it runs python, nodejs and "
@@ -75,12 +84,12 @@ class InvokeOps(LambdaBase):
                              request_id: str | None = None, client_context: str | None = None,
                              qualified_arn: str | None = None) -> InvokeResult:
         """Run one invocation to its end (used by synchronous and asynchronous invokes alike)."""
+        # A throttled call is answered before anything is prepared for it (checked again below).
+        self.pool.check_capacity((record.account, record.region, record.name), record.reserved_concurrency)
         spec = await self.spec_for(record, version)
-        config, _ = self.version_doc(record, version)
         inv = Invocation(request_id=request_id or str(uuid.uuid4()), payload=payload or b"{}",
-                         invoked_function_arn=qualified_arn or record.arn, timeout_s=float(config.get("Timeout", 3)),
-                         client_context=client_context,
-                         trace_id=f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]};Sampled=0")
+                         invoked_function_arn=qualified_arn or record.arn, timeout_s=float(spec.timeout_s),
+                         client_context=client_context, trace_id=new_trace_id())
         try:
             return await self.pool.invoke(spec, inv, record.reserved_concurrency)
         except RuntimeUnavailable as e:

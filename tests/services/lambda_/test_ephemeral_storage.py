@@ -5,6 +5,8 @@ Space is taken with posix_fallocate, so hundreds of MB cost milliseconds and no 
 
 from __future__ import annotations
 
+import time
+
 from tests.services.lambda_.helpers import create_python, invoke_json
 
 SOURCE = '''
@@ -113,3 +115,21 @@ def test_a_larger_ephemeral_storage_holds_more(lam):
     assert body["outcome"] == {"a": "ok", "b": "ok", "c": "ok"}
     _, more = invoke_json(lam, name, {"files": [["d", 200]]})
     assert more == {"pid": body["pid"], "outcome": {"d": "EFBIG"}}
+
+
+def test_tmp_is_still_checked_after_invocations_that_left_it_empty(lam):
+    """After invocations that never touch /tmp (its check is then one look at the directory), an
+    invocation that fills it through several files is stopped all the same."""
+    name = create_python(lam, SOURCE, Timeout=30, EphemeralStorage={"Size": 512})
+    invoke_json(lam, name, {})
+    for _ in range(3):
+        time.sleep(0.1)  # /tmp's timestamp is then old enough to be trusted
+        response, body = invoke_json(lam, name, {})
+        assert "FunctionError" not in response
+    pid = body["pid"]
+    response, body = invoke_json(lam, name, {"files": [["a", 300], ["b", 300]]})
+    if "FunctionError" not in response:
+        assert body["outcome"] == {"a": "ok", "b": "EFBIG"} and body["pid"] == pid
+        return
+    assert body["errorType"] == "Runtime.ExitError"
+    assert "Ephemeral storage exhausted: /tmp holds 600 MB of the function's 512 MB" in body["errorMessage"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import uuid
 
@@ -326,3 +327,76 @@ def test_node_spare_becomes_the_function(tmp_path):
     assert body["cwd"] == code
     assert body["env"]["MINE"] == "1" and body["env"]["AWS_LAMBDA_FUNCTION_NAME"] == "f"
     assert "OVERCAST_SPARE" not in body["env"]
+
+
+def _max_memory_used(tail: str) -> int:
+    report = next(line for line in tail.splitlines() if line.startswith("REPORT "))
+    return int(report.split("Max Memory Used: ")[1].split(" MB")[0])
+
+
+HOG_PY = ("def handler(event, context):\n"
+          "    hog = bytearray(event['mb'] * 1024 * 1024)\n"
+          "    hog[::4096] = b'x' * len(hog[::4096])\n"
+          "    return len(hog)\n")
+HOG_NODE = "exports.handler = async (event) => Buffer.alloc(event.mb * 1024 * 1024, 1).length;\n"
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "nodejs20.x"])
+def test_report_max_memory_used_is_the_peak(harness, tmp_path, runtime):
+    """The REPORT line's Max Memory Used is the environment's peak, allocations freed again included."""
+    if runtime.startswith("node") and shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    code = write_code(tmp_path, {"lambda_function.py": HOG_PY, "index.js": HOG_NODE})
+    handler = "lambda_function.handler" if runtime.startswith("python") else "index.handler"
+    spec = make_spec(code, runtime, handler, memory=1024)
+
+    async def go(pool):
+        small = await pool.invoke(spec, invocation(b'{"mb": 1}'))
+        large = await pool.invoke(spec, invocation(b'{"mb": 200}'))
+        return small, large
+
+    small, large = harness.run(go)
+    assert small.function_error is None and large.function_error is None
+    assert 0 < _max_memory_used(small.log_tail) < 200 <= _max_memory_used(large.log_tail) < 1024
+    assert large.max_memory_mb == _max_memory_used(large.log_tail)
+
+
+PRINTS_PY = ("import sys\n"
+             "def handler(event, context):\n"
+             "    for i in range(event['lines']):\n"
+             "        print('line', i, 'x' * 100)\n"
+             "    sys.stdout.write('no newline at the end')\n"
+             "    return event['lines']\n")
+PRINTS_NODE = ("exports.handler = async (event) => {\n"
+               "  for (let i = 0; i < event.lines; i++) {\n"
+               "    if (i % 2) console.log(`line ${i}`, 'x'.repeat(100));\n"
+               "    else process.stdout.write(`line ${i} ${'x'.repeat(100)}\\n`);\n"
+               "  }\n"
+               "  process.stdout.write('no newline at the end');\n"
+               "  return event.lines;\n};\n")
+
+
+@pytest.mark.parametrize("runtime", ["python3.11", "nodejs20.x"])
+def test_all_output_is_in_its_invocations_log(harness, tmp_path, runtime):
+    """Every line printed before the answer (far more than a pipe holds; Node's console and
+    process.stdout mixed), and a last one without a newline, is logged between the invocation's
+    START and END."""
+    if runtime.startswith("node") and shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    code = write_code(tmp_path, {"lambda_function.py": PRINTS_PY, "index.js": PRINTS_NODE})
+    handler = "lambda_function.handler" if runtime.startswith("python") else "index.handler"
+    spec = make_spec(code, runtime, handler)
+
+    async def go(pool):
+        return [await pool.invoke(spec, invocation(b'{"lines": %d}' % n)) for n in (3000, 1)]
+
+    big, small = harness.run(go)
+    assert big.function_error is None and small.function_error is None
+    lines = [m for _, m in harness.sink.events]
+    ends = [i for i, m in enumerate(lines) if m.startswith("END RequestId: ")]
+    first = lines[:ends[0]]
+    # console.log's lines start with a timestamp
+    assert sum(re.search(r"\bline \d+ x", m) is not None for m in first) == 3000
+    assert first[-1] == "no newline at the end"
+    assert lines[ends[0] + 2:ends[1]][-2:] == ["line 0 " + "x" * 100, "no newline at the end"]
+    assert small.log_tail.split("\n")[-4] == "no newline at the end"

@@ -9,7 +9,9 @@ const path = require("path");
 const util = require("util");
 const { pathToFileURL } = require("url");
 
-const END_MARKER = "\u0000overcast-end\u0000";
+// Peak resident memory (KiB) for the REPORT line, sent with each response or error.
+const PEAK_MEMORY_HEADER = "Overcast-Peak-Memory-Kb";
+const peakMemory = () => ({ [PEAK_MEMORY_HEADER]: String(process.resourceUsage().maxRSS) });
 let apiHost = "127.0.0.1";
 let apiPort = "0";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -32,8 +34,17 @@ function request(method, route, body, headers) {
   });
 }
 
+// Through process.stdout, as a handler's own writes go, so the two stay in order. Once the pipe
+// is full, a write is queued rather than refused (fs.writeSync would fail with EAGAIN).
 function writeLine(text) {
-  fs.writeSync(1, text + "\n");
+  process.stdout.write(text + "\n");
+}
+
+// Resolves once everything written so far is in the pipe: the server reads the pipe empty after
+// an answer, so the invocation's log then has all of its output.
+function outputWritten() {
+  const queued = [process.stdout, process.stderr].filter((stream) => stream.writableLength > 0);
+  return Promise.all(queued.map((stream) => new Promise((resolve) => stream.write("", resolve))));
 }
 
 function patchConsole() {
@@ -144,8 +155,9 @@ function runHandler(handler, event, context) {
 
 async function postError(requestId, doc, route) {
   writeLine(`${new Date().toISOString()}\t${requestId || "undefined"}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
-  fs.writeSync(1, END_MARKER + (requestId || "") + "\n");
-  await request("POST", route, JSON.stringify(doc), { "Lambda-Runtime-Function-Error-Type": doc.errorType });
+  await outputWritten();
+  await request("POST", route, JSON.stringify(doc),
+                Object.assign({ "Lambda-Runtime-Function-Error-Type": doc.errorType }, peakMemory()));
 }
 
 // A spare process is started before it knows its function: it waits for one JSON line on stdin
@@ -225,8 +237,8 @@ async function main() {
       continue;
     }
     const body = result === undefined ? "null" : JSON.stringify(result);
-    fs.writeSync(1, END_MARKER + requestId + "\n");
-    await request("POST", `invocation/${requestId}/response`, body === undefined ? "null" : body);
+    await outputWritten();
+    await request("POST", `invocation/${requestId}/response`, body === undefined ? "null" : body, peakMemory());
   }
 }
 

@@ -12,13 +12,14 @@ import importlib
 import json
 import logging
 import os
+import resource
 import socket
 import sys
 import time
 import traceback
 
-# Written after a response so the server knows every line printed before it has been read.
-END_MARKER = "\x00overcast-end\x00"
+# Sent by our bootstraps with a response or error; other runtime clients' memory is read from /proc.
+PEAK_MEMORY_HEADER = "Overcast-Peak-Memory-Kb"
 
 
 class CognitoIdentity:
@@ -52,15 +53,26 @@ class ClientContext:
         self.client = Client(doc["client"]) if doc.get("client") else None
 
 
+_FACTS = None
+
+
+def _environment_facts():
+    """What the context says about the environment, fixed for its life: read from os.environ
+    once (five lookups there cost more than the rest of a small invocation's context)."""
+    global _FACTS
+    if _FACTS is None:
+        _FACTS = tuple(os.environ.get(name) for name in (
+            "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_FUNCTION_NAME",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION"))
+    return _FACTS
+
+
 class LambdaContext:
     def __init__(self, request_id, deadline_ms, invoked_arn, client_context, cognito_identity):
         self.aws_request_id = request_id
         self.invoked_function_arn = invoked_arn
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        (self.log_group_name, self.log_stream_name, self.function_name, self.memory_limit_in_mb,
+         self.function_version) = _environment_facts()
         self.tenant_id = None
         self._deadline_ms = deadline_ms
         self.client_context = ClientContext(client_context) if client_context else None
@@ -91,6 +103,8 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
+# json.dumps(result, cls=_Encoder) without a new encoder for every result.
+_ENCODER = _Encoder()
 _request_id = ""
 
 
@@ -146,16 +160,6 @@ def load_handler(handler_name):
     return handler
 
 
-class _Headers(dict):
-    """Response headers, looked up without regard to case as HTTP names are."""
-
-    def __getitem__(self, name):
-        return super().__getitem__(name.lower())
-
-    def get(self, name, default=None):
-        return super().get(name.lower(), default)
-
-
 class RuntimeClient:
     """HTTP/1.1 to the Runtime API over one kept-alive connection.
 
@@ -187,18 +191,19 @@ class RuntimeClient:
         self.buffer += chunk
 
     def _response(self):
-        while True:
-            end = self.buffer.find(b"\r\n\r\n")
-            if end >= 0:
-                break
+        """(headers by lower-case name, body) of the next response."""
+        buffer = self.buffer
+        end = buffer.find(b"\r\n\r\n")
+        while end < 0:
             self._fill()
-        lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
-        del self.buffer[:end + 4]
-        headers = _Headers()
+            end = buffer.find(b"\r\n\r\n")
+        lines = buffer[:end].decode("latin-1").split("\r\n")
+        del buffer[:end + 4]
+        headers = {}
         for line in lines[1:]:
             name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        length = int(headers.get("Content-Length") or 0)
+            headers[name.lower()] = value.strip()
+        length = int(headers.get("content-length") or 0)
         while len(self.buffer) < length:
             self._fill()
         body = bytes(self.buffer[:length])
@@ -211,18 +216,24 @@ class RuntimeClient:
 
     def respond_then_next(self, request_id, body):
         return self._then_next(self._request("POST", f"invocation/{request_id}/response", body,
-                                             [("Content-Type", "application/json")]))
+                                             [("Content-Type", "application/json"), _peak_memory()]))
 
     def error_then_next(self, request_id, doc):
         return self._then_next(self._request(
             "POST", f"invocation/{request_id}/error", json.dumps(doc).encode(),
             [("Content-Type", "application/json"),
-             ("Lambda-Runtime-Function-Error-Type", doc.get("errorType", "Unhandled"))]))
+             ("Lambda-Runtime-Function-Error-Type", doc.get("errorType", "Unhandled")), _peak_memory()]))
 
     def _then_next(self, post):
         self.sock.sendall(post + self._request("GET", "invocation/next"))
         self._response()  # 202, or 413 for a response too large (the server then reports that error)
         return self._response()
+
+
+def _peak_memory():
+    """This process's peak resident memory (KiB, as /proc's VmHWM), for the REPORT line: cheaper
+    here than for the server to read /proc after every invocation."""
+    return PEAK_MEMORY_HEADER, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _error_doc(error_type, message, request_id, stack):
@@ -236,10 +247,11 @@ def _log_error(doc):
     sys.stdout.write(text + "\n")
 
 
-def _end(request_id):
+def _end():
+    # Everything printed is in the output pipe before the answer goes out: the server reads the
+    # pipe empty before it closes the invocation's log.
     sys.stdout.flush()
     sys.stderr.flush()
-    os.write(1, (END_MARKER + request_id + "\n").encode())
 
 
 def main():
@@ -259,10 +271,10 @@ def main():
     try:
         headers, body = client.next()
         while True:
-            request_id = headers.get("Lambda-Runtime-Aws-Request-Id", "")
+            request_id = headers.get("lambda-runtime-aws-request-id", "")
             _request_id = request_id
             response, error = _invoke(handler, fault, request_id, headers, body)
-            _end(request_id)
+            _end()
             if error is not None:
                 headers, body = client.error_then_next(request_id, error)
             else:
@@ -277,21 +289,22 @@ def _invoke(handler, fault, request_id, headers, body):
         return None, fault
     try:
         event = json.loads(body) if body else {}
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        cognito = headers.get("Lambda-Runtime-Cognito-Identity")
-        context = LambdaContext(request_id, int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-                                headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+        client_context = headers.get("lambda-runtime-client-context")
+        cognito = headers.get("lambda-runtime-cognito-identity")
+        context = LambdaContext(request_id, int(headers.get("lambda-runtime-deadline-ms") or 0),
+                                headers.get("lambda-runtime-invoked-function-arn"),
                                 json.loads(client_context) if client_context else None,
                                 json.loads(cognito) if cognito else None)
-        if headers.get("Lambda-Runtime-Trace-Id"):
-            os.environ["_X_AMZN_TRACE_ID"] = headers["Lambda-Runtime-Trace-Id"]
+        trace_id = headers.get("lambda-runtime-trace-id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
         result = handler(event, context)
     except Exception as e:
         doc = _error_doc(type(e).__name__, str(e), request_id, _stack_of(sys.exc_info()[2]))
         _log_error(doc)
         return None, doc
     try:
-        return json.dumps(result, cls=_Encoder).encode(), None
+        return _ENCODER.encode(result).encode(), None
     except (TypeError, ValueError) as e:
         doc = _error_doc("Runtime.MarshalError", f"Unable to marshal response: {e}", request_id, [])
         _log_error(doc)

@@ -19,8 +19,10 @@ from __future__ import annotations
 import os
 import resource
 import stat
+import time
 from dataclasses import dataclass
 
+_STAMP_RESOLUTION_NS = 50_000_000
 # Past this many entries a walk is slow enough that it is not repeated at every memory poll.
 QUICK_WALK_ENTRIES = 2000
 
@@ -51,6 +53,22 @@ def measure(path: str) -> TmpUsage:
                 if stat.S_ISDIR(info.st_mode):
                     pending.append(entry.path)
     return TmpUsage(allocated, entries)
+
+
+def unchanged_empty_dir(path: str, empty_mtime_ns: int) -> int | None:
+    """None when `path`, found empty when its mtime was `empty_mtime_ns`, still is: no entry can
+    have been made without changing the directory's mtime, so it need not be walked (most
+    functions never touch /tmp, and this check is one stat instead of a walk after every
+    invocation). Otherwise the mtime to pass next time, if the walk that follows finds it empty;
+    0 when the mtime is too recent to tell a later change from it (the kernel stamps with a
+    clock of a few milliseconds' resolution)."""
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+    if empty_mtime_ns and mtime == empty_mtime_ns:
+        return None
+    return mtime if time.time_ns() - mtime > _STAMP_RESOLUTION_NS else 0
 
 
 def limit_writes(pid: int, usage: TmpUsage, capacity: int) -> None:

@@ -16,10 +16,9 @@ class Invocation:
     cognito_identity: str | None = None
     trace_id: str = ""
     deadline_ms: int = 0  # set when the runtime picks the invocation up
-    # Resolved by the Runtime API handlers: (payload, error_type or None, phase).
+    # Resolved with (status, payload, error_type or None); status is "ok", "init_error",
+    # "timeout" or "exited" (see Environment.invoke).
     outcome: asyncio.Future | None = None
-    # Resolved with time.perf_counter() when the runtime picks the invocation up.
-    delivered: asyncio.Future | None = None
 
 
 @dataclass

@@ -46,12 +46,16 @@ class ExecutionPool:
     def busy(self, account_id: str, region: str, function_name: str) -> int:
         return self._busy.get((account_id, region, function_name), 0)
 
-    async def invoke(self, spec: FunctionSpec, inv: Invocation, reserved: int | None = None) -> InvokeResult:
-        key = spec.concurrency_key
-        if reserved is not None and self._busy[key] >= reserved:
+    def check_capacity(self, key: tuple[str, str, str], reserved: int | None = None) -> None:
+        """Raise Throttled when an invocation of the function (its concurrency_key) would be."""
+        if reserved is not None and self._busy.get(key, 0) >= reserved:
             raise Throttled("ReservedFunctionConcurrentInvocationLimitExceeded")
         if self._total_busy >= self.account_limit:
             raise Throttled("ConcurrentInvocationLimitExceeded")
+
+    async def invoke(self, spec: FunctionSpec, inv: Invocation, reserved: int | None = None) -> InvokeResult:
+        key = spec.concurrency_key
+        self.check_capacity(key, reserved)
         self._busy[key] += 1
         self._total_busy += 1
         try:
