@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME  # datetimes go to `default`, which knows each protocol's form
+DUMPS_OPTIONS = _OPTIONS  # for callers that call orjson themselves and fall back to dumps() on TypeError
 
 
 # orjson reads integers outside 64 bits as floats, silently: any run of 19 digits (which every
@@ -26,11 +27,14 @@ _DIGIT_MAP = bytes(0x31 if 0x30 <= i <= 0x39 else 0x30 for i in range(256))
 _LONG_RUN = b"1" * 19
 
 
-def loads(data: bytes | str) -> Any:
-    """JSON from a client."""
-    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    if _LONG_RUN in raw.translate(_DIGIT_MAP):
-        return json.loads(data)
+def loads(data: bytes | str, exact_numbers: bool = True) -> Any:
+    """JSON from a client. `exact_numbers=False` when no number in this document can matter
+    beyond its being a number (an input shape without numeric members): the scan for long
+    integers, which orjson would read as floats, is then skipped."""
+    if exact_numbers:
+        raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+        if _LONG_RUN in raw.translate(_DIGIT_MAP):
+            return json.loads(data)
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -193,14 +193,20 @@ class ReaderCompiler:
                 if found is None or item is None:
                     continue
                 name, read = found
+                if read is _read_string and type(item) is str:  # the commonest member, without a call
+                    out[name] = item
+                    continue
                 try:
                     out[name] = read(item)
                 except (WrongValueType, MissingRequiredMembers) as exc:
                     raise exc.prefixed(name) from None
-            if required:
-                check_required(required, out)
+            for name in required:
+                if name not in out:
+                    check_required(required, out)  # raises, naming every missing member
             return out
 
+        if as_is and not required:
+            read_structure.as_is = as_is  # type: ignore[attr-defined]  # what map readers may test inline
         return read_structure
 
     def _list(self, shape: Shape) -> Reader:
@@ -236,6 +242,31 @@ class ReaderCompiler:
 
     def _map(self, shape: Shape) -> Reader:
         read_value = self.reader(shape.value)
+        as_is = getattr(read_value, "as_is", None)
+
+        if as_is:
+            # Values that are structures taken as they are when they hold one plain string
+            # member (DynamoDB's items: {"S": ...}): that test is made here, without a call.
+
+            def read_map_of_values(value: Any) -> dict[str, Any]:
+                if type(value) is not dict:
+                    raise WrongValueType("map", value)
+                out = {}
+                for key, item in value.items():
+                    if type(item) is dict and len(item) == 1:
+                        ((member, inner),) = item.items()
+                        if type(inner) is str and member in as_is:
+                            out[key] = item
+                            continue
+                    elif item is None:
+                        continue
+                    try:
+                        out[key] = read_value(item)
+                    except (WrongValueType, MissingRequiredMembers) as exc:
+                        raise exc.prefixed(key) from None
+                return out
+
+            return read_map_of_values
 
         def read_map(value: Any) -> dict[str, Any]:
             if type(value) is not dict:
@@ -360,6 +391,41 @@ class TreeParser(RequestParser):
         return missing_required_error(self.model.service, operation, paths)
 
 
+_INEXACT_TYPES = frozenset({"string", "boolean", "blob", "structure", "list", "map"})
+
+
+def _numbers_matter(operation: OperationModel) -> bool:
+    """Whether the operation's input holds a member that reads a JSON number (or a document,
+    which keeps it as is): only then must integers beyond 64 bits be read exactly. Elsewhere a
+    number is only ever "a number where something else belongs", whatever its value."""
+    cache = operation.cache
+    try:
+        return cache["awsjson.numbers_matter"]
+    except KeyError:
+        pass
+    seen: set[str] = set()
+
+    def walk(shape: Shape) -> bool:
+        if shape.name in seen:
+            return False
+        seen.add(shape.name)
+        kind = shape.type_name
+        if kind not in _INEXACT_TYPES or shape.raw.get("document"):
+            return True
+        if kind == "structure":
+            return any(walk(member) for member in shape.members.values())
+        if kind == "list":
+            return walk(shape.member)
+        if kind == "map":
+            return walk(shape.key) or walk(shape.value)
+        return False
+
+    shape = operation.input_shape
+    matter = walk(shape) if shape is not None else False
+    cache["awsjson.numbers_matter"] = matter
+    return matter
+
+
 class JsonParser(TreeParser):
     cache_key = "awsjson.reader"
 
@@ -384,7 +450,7 @@ class JsonParser(TreeParser):
             data: Any = {}
         else:
             try:
-                data = jsoncodec.loads(body)
+                data = jsoncodec.loads(body, _numbers_matter(operation))
             except (ValueError, UnicodeDecodeError) as exc:
                 raise SerializationError(f"Unable to parse the request body as JSON: {exc}") from None
             except RecursionError:

@@ -6,7 +6,11 @@ import base64
 import json
 from typing import Any
 
+import orjson
+
 from overcast.protocol import jsoncodec
+
+_orjson_dumps = orjson.dumps
 
 
 def _binary_text(value: Any) -> str:
@@ -16,7 +20,11 @@ def _binary_text(value: Any) -> str:
 
 
 def dumps(value: Any) -> str:
-    return jsoncodec.dumps(value, default=_binary_text).decode("utf-8")
+    try:
+        # orjson directly, the common case, one call fewer per item.
+        return _orjson_dumps(value, default=_binary_text, option=jsoncodec.DUMPS_OPTIONS).decode("utf-8")
+    except TypeError:
+        return jsoncodec.dumps(value, default=_binary_text).decode("utf-8")
 
 
 def _binary_hook(d: dict) -> dict:

@@ -12,6 +12,7 @@ from overcast.services.dynamodb.expressions.parser import parse_update
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import (
+    check_item,
     condition_from,
     expression_context,
     key_of,
@@ -21,7 +22,7 @@ from overcast.services.dynamodb.requests import (
     validate_key,
     validate_put_item,
 )
-from overcast.services.dynamodb.types import item_size
+from overcast.services.dynamodb.types import item_size, validate_item_sized
 from overcast.services.dynamodb.writes import Write
 
 _CONDITION_MEMBERS = ("ConditionExpression",)
@@ -36,7 +37,20 @@ def _on_failure(params: dict) -> bool:
     return value == "ALL_OLD"
 
 
+# Members after which a put has no condition, expression attributes or failure option to read:
+# with nothing else in the request, it skips those steps (none of which could fail).
+_PLAIN_PUT_MEMBERS = frozenset({"TableName", "Item", "ReturnValues", "ReturnConsumedCapacity",
+                                "ReturnItemCollectionMetrics"})
+
+
 def prepare_put(table: Table, params: dict) -> Write:
+    if _PLAIN_PUT_MEMBERS.issuperset(params):
+        item, size = validate_item_sized(params.get("Item"))
+        size = check_item(table, item, size=size)
+        # check_item found every key attribute in the item.
+        names = table.key_names
+        key = {names[0]: item[names[0]]} if len(names) == 1 else {name: item[name] for name in names}
+        return Write.plain_put(table, key, item, size)
     ctx = expression_context(params, _CONDITION_MEMBERS)
     item, size = validate_put_item(table, params.get("Item"))
     condition = condition_from(params, ctx)

@@ -93,6 +93,11 @@ class TransactionsMixin:
             raise _too_many("transactItems", len(actions))
         writes = []
         aggregate_size = 0
+        dumps = codec.dumps
+        # Whether every action is an unconditional put (the writer then stores them without reading).
+        blind_puts = True
+        table: Table | None = None
+        table_name = None
         for action in actions:
             kind = next(iter(action), None) if len(action) == 1 else None
             if kind not in _PREPARERS or action[kind] is None:
@@ -102,23 +107,30 @@ class TransactionsMixin:
                         "TransactItems can only contain one of Check, Put, Update or Delete")
                 kind = kinds[0]
             spec = action[kind]
-            table = self._table(ctx, spec.get("TableName"))
+            name = spec.get("TableName")
+            if name != table_name or table is None:  # actions on one table: looked up once
+                table = self._table(ctx, name)
+                table_name = name
             write = _PREPARERS[kind](table, spec)
             write.keep_old = False  # capacity here is 2 units a write, whatever the items' sizes
-            if write.action == "put":
+            if kind == "Put":
                 # Encoded once: the idempotency digest and the stored row both use it.
-                write.text = codec.dumps(write.item)
+                write.text = dumps(write.item)
                 aggregate_size += write.new_size or 0
+                if write.condition is not None:
+                    blind_puts = False
             else:
                 aggregate_size += item_size(write.key) + item_size(spec.get("ExpressionAttributeValues") or {})
+                blind_puts = False
             writes.append(write)
-        identities = {w.identity for w in writes}
+        identities = {(w.table.id, w.pk, w.sk) for w in writes}
         if len(identities) != len(writes):
             raise ValidationException("Transaction request cannot include multiple operations on one item")
         if aggregate_size > MAX_TRANSACTION_BYTES:
             raise ValidationException("Transaction request cannot be larger than 4 MB")
         token = params.get("ClientRequestToken")
-        await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "")
+        await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "",
+                                       blind_puts)
         result: dict[str, Any] = {}
         mode = params.get("ReturnConsumedCapacity")
         if mode in ("TOTAL", "INDEXES"):
@@ -130,15 +142,23 @@ class TransactionsMixin:
         return result
 
     async def _commit_transaction(self, ctx: RequestContext, writes: list[Write], token: str | None,
-                                  digest: str) -> None:
+                                  digest: str, blind_puts: bool = False) -> None:
         """Check every condition, then apply every write, in one database transaction (one job
-        on the writer, whatever the number of actions)."""
+        on the writer, whatever the number of actions). `blind_puts`: every write is a put
+        without a condition, and none keeps the item it replaces."""
         now = self._now()
         account = ctx.account_id
 
         def run(tx: Tx) -> bool:
             if token and not self._claim_token(tx, account, token, digest, now):
                 return False  # already applied: answer as the first time, change nothing
+            if blind_puts and _all_plain(writes):
+                # Nothing to read, check or cancel: each put is one items row (what the general
+                # loop below does for these, without its per-write steps).
+                store.upsert_plain_items(tx, [
+                    store.upsert_row(w.table, w.pk, w.sk, w.item, w.text, w.new_size)  # type: ignore[arg-type]
+                    for w in writes])
+                return True
             reasons: list[dict] = []
             planned = []
             failed = False
@@ -206,6 +226,18 @@ _CLAIM_TOKEN = (
     "WHERE dynamodb_tokens.created <= ? RETURNING 1")
 
 
+def _all_plain(writes: list[Write]) -> bool:
+    """Whether every write's table stores an item as one row and nothing else (store.is_plain)."""
+    checked = None
+    for write in writes:
+        table = write.table
+        if table is not checked:
+            if not store.is_plain(table):
+                return False
+            checked = table
+    return True
+
+
 def digest_of(request: Any) -> str:
     """What identifies a request for ClientRequestToken: every parameter."""
     return hashlib.sha256(codec.dumps(request).encode()).hexdigest()
@@ -220,7 +252,10 @@ def _request_digest(params: dict, writes: list[Write]) -> str:
     for action, write in zip(params["TransactItems"], writes, strict=True):
         if write.text is not None:
             put = action["Put"]
-            action = {"Put": {k: v for k, v in put.items() if k != "Item"}}
+            if len(put) == 2 and "TableName" in put:  # {TableName, Item}, the usual put
+                action = {"Put": {"TableName": put["TableName"]}}
+            else:
+                action = {"Put": {k: v for k, v in put.items() if k != "Item"}}
             texts.append(write.text)
         actions.append(action)
     skeleton = {**params, "TransactItems": actions}

@@ -142,6 +142,38 @@ def validate_item(item: Any) -> Item:
     return result
 
 
+def validate_item_sized(item: Any) -> tuple[Item, int]:
+    """validate_item and item_size of its result in one pass (the put path needs both)."""
+    result = {}
+    size = 0
+    for name, value in (item or {}).items():
+        size += len(name) if name.isascii() else len(name.encode("utf-8"))
+        # Strings, and integers already in canonical form, are valid as they are: no call for them.
+        if type(value) is dict and len(value) == 1:
+            text = value.get("S")
+            if type(text) is str:
+                result[name] = value
+                size += len(text) if text.isascii() else len(text.encode("utf-8"))
+                continue
+            text = value.get("N")
+            if type(text) is str:
+                # A non-negative integer in canonical form (ASCII digits, no leading zero, at most
+                # 38 of them) is tested without the regular expression, and sized as number_size
+                # would: its significant digits are those left of its trailing zeros.
+                if text.isascii() and text.isdigit() and len(text) <= 38 and (text[0] != "0" or text == "0"):
+                    result[name] = value
+                    size += (len(text.rstrip("0")) + 1) // 2 + 1
+                    continue
+                if _CANONICAL_INTEGER.fullmatch(text):
+                    result[name] = value
+                    size += number_size(text)
+                    continue
+        value = validate_value(value)
+        result[name] = value
+        size += value_size(value)
+    return result, size
+
+
 def value_size(value: AttributeValue) -> int:
     kind, inner = next(iter(value.items()))
     if kind == "S":

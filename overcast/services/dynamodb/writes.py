@@ -3,8 +3,6 @@ on the writer inside its transaction, so that the condition check and the write 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from overcast.services.dynamodb import store, streams
 from overcast.services.dynamodb.errors import ConditionalCheckFailedException, ValidationException
 from overcast.services.dynamodb.expressions.evaluator import evaluate
@@ -14,29 +12,57 @@ from overcast.services.dynamodb.requests import check_item
 from overcast.services.dynamodb.types import values_equal
 from overcast.storage.interface import Tx
 
+_new_write = object.__new__
 
-@dataclass
+
 class Write:
-    table: Table
-    key: dict
-    action: str  # put, update, delete, check
-    item: dict | None = None
-    clauses: dict | None = None
-    condition: tuple | None = None
-    return_old_on_failure: bool = False
-    # How a failed condition is reported inside a transaction (PartiQL INSERT says DuplicateItem).
-    failure_code: str = "ConditionalCheckFailed"
-    failure_message: str = "The conditional request failed"
-    # Whether the caller uses the previous item (ReturnValues, consumed capacity); when neither
-    # it nor the engine does, a put skips reading it.
-    keep_old: bool = True
-    # The size of the item this write stores, once known (measured when it was validated).
-    new_size: int | None = None
-    # A put's item already encoded for storage, when the request path needed it anyway.
-    text: str | None = None
+    """One prepared write. A plain class with slots: a transaction builds up to a hundred of
+    these per request, and a dataclass's generated __init__ plus __post_init__ cost more."""
 
-    def __post_init__(self) -> None:
-        self.pk, self.sk = store.key_bytes(self.table, self.key)
+    __slots__ = ("table", "key", "action", "item", "clauses", "condition", "return_old_on_failure",
+                 "failure_code", "failure_message", "keep_old", "new_size", "text", "pk", "sk")
+
+    def __init__(self, table: Table, key: dict, action: str, item: dict | None = None, clauses: dict | None = None,
+                 condition: tuple | None = None, return_old_on_failure: bool = False,
+                 failure_code: str = "ConditionalCheckFailed",
+                 failure_message: str = "The conditional request failed",
+                 keep_old: bool = True, new_size: int | None = None, text: str | None = None) -> None:
+        self.table = table
+        self.key = key
+        self.action = action  # put, update, delete, check
+        self.item = item
+        self.clauses = clauses
+        self.condition = condition
+        self.return_old_on_failure = return_old_on_failure
+        # How a failed condition is reported inside a transaction (PartiQL INSERT says DuplicateItem).
+        self.failure_code = failure_code
+        self.failure_message = failure_message
+        # Whether the caller uses the previous item (ReturnValues, consumed capacity); when neither
+        # it nor the engine does, a put skips reading it.
+        self.keep_old = keep_old
+        # The size of the item this write stores, once known (measured when it was validated).
+        self.new_size = new_size
+        # A put's item already encoded for storage, when the request path needed it anyway.
+        self.text = text
+        self.pk, self.sk = store.key_bytes(table, key)
+
+    @classmethod
+    def plain_put(cls, table: Table, key: dict, item: dict, size: int) -> Write:
+        """An unconditional put (what __init__ makes of these arguments), built without the
+        keyword-argument call: a transaction makes up to a hundred."""
+        write = _new_write(cls)
+        write.table = table
+        write.key = key
+        write.action = "put"
+        write.item = item
+        write.clauses = write.condition = write.text = None
+        write.return_old_on_failure = False
+        write.failure_code = "ConditionalCheckFailed"
+        write.failure_message = "The conditional request failed"
+        write.keep_old = True
+        write.new_size = size
+        write.pk, write.sk = store.key_bytes(table, key)
+        return write
 
     @property
     def identity(self) -> tuple[int, bytes, bytes]:

@@ -1,0 +1,119 @@
+"""Puts without conditions (PutItem, and TransactWriteItems of puts only), which take the shortest
+path through validation and storage: values of every type stored as DynamoDB normalises them,
+the same errors as any other put, TTL expiry kept or cleared, and mistyped JSON refused."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conftest import make_client
+from tests.services.dynamodb.conftest import error_of
+from tests.support.raw_http import json_call, move_clock
+
+TARGET = "DynamoDB_20120810."
+
+
+@pytest.fixture
+def table(make_table):
+    return make_table("S")
+
+
+def _put(table: str, item: dict) -> dict:
+    return {"Put": {"TableName": table, "Item": item}}
+
+
+def test_values_of_every_type_are_normalised_in_both_paths(ddb, table):
+    values = {"n": {"N": "042.50"}, "zero": {"N": "-0"}, "int": {"N": "7"}, "empty": {"S": ""},
+              "b": {"B": b"\x00\x01"}, "m": {"M": {"x": {"N": "1.0"}, "y": {"L": [{"S": "a"}, {"NULL": True}]}}},
+              "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1.50", "2"]}, "bool": {"BOOL": False}}
+    expected = {**values, "n": {"N": "42.5"}, "zero": {"N": "0"},
+                "m": {"M": {"x": {"N": "1"}, "y": {"L": [{"S": "a"}, {"NULL": True}]}}}, "ns": {"NS": ["1.5", "2"]}}
+    ddb.put_item(TableName=table, Item={"pk": {"S": "single"}, **values})
+    ddb.transact_write_items(TransactItems=[_put(table, {"pk": {"S": f"tx-{i}"}, **values}) for i in range(3)])
+    for key in ("single", "tx-0", "tx-2"):
+        item = ddb.get_item(TableName=table, Key={"pk": {"S": key}})["Item"]
+        ns = sorted(item.pop("ns")["NS"])
+        assert ns == ["1.5", "2"]
+        assert item == {"pk": {"S": key}, **{k: v for k, v in expected.items() if k != "ns"}}
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ({"payload": {"S": "x"}}, "One or more parameter values were invalid: Missing the key pk in the item"),
+    ({"pk": {"N": "1"}}, "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"),
+    ({"pk": {"S": ""}}, "One or more parameter values are not valid. The AttributeValue for a key attribute "
+                        "cannot contain an empty string value. Key: pk"),
+    ({"pk": {"S": "é" * 1025}}, "One or more parameter values were invalid: Size of hashkey has exceeded the "
+                                "maximum size limit of2048 bytes"),
+    ({"pk": {"S": "k"}, "n": {"N": "1e126"}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ({"pk": {"S": "k"}, "s": {"SS": ["a", "a"]}},
+     "One or more parameter values were invalid: Input collection [a, a]of type SS contains duplicates."),
+    ({"pk": {"S": "k"}, "big": {"S": "x" * 400 * 1024}}, "Item size has exceeded the maximum allowed size"),
+])
+def test_invalid_items_are_refused_alike(ddb, table, item, message):
+    with pytest.raises(ClientError) as single:
+        ddb.put_item(TableName=table, Item=item)
+    assert error_of(single) == ("ValidationException", message, 400)
+    with pytest.raises(ClientError) as transaction:
+        ddb.transact_write_items(TransactItems=[_put(table, {"pk": {"S": "fine"}}), _put(table, item)])
+    assert error_of(transaction) == ("ValidationException", message, 400)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "fine"}})
+
+
+def test_a_key_of_1024_multibyte_characters_is_within_the_limit(ddb, table):
+    key = {"pk": {"S": "é" * 1024}}  # 2,048 bytes: the hash key limit exactly
+    ddb.transact_write_items(TransactItems=[_put(table, {**key, "v": {"S": "x"}})])
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["v"] == {"S": "x"}
+
+
+def test_ttl_of_plain_puts_is_kept_and_cleared(fresh_server):
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    client.create_table(TableName="expiring", BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client.update_time_to_live(TableName="expiring", TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"})
+    soon = {"N": str(int(time.time()) + 3600)}
+    client.transact_write_items(TransactItems=[
+        _put("expiring", {"pk": {"S": "soon"}, "ttl": soon}),
+        _put("expiring", {"pk": {"S": "no-ttl"}}),
+        _put("expiring", {"pk": {"S": "not-a-number"}, "ttl": {"S": "tomorrow"}}),
+        _put("expiring", {"pk": {"S": "cleared"}, "ttl": soon}),
+        _put("expiring", {"pk": {"S": "later"}, "ttl": {"N": str(int(time.time()) + 30 * 86400)}}),
+    ])
+    client.put_item(TableName="expiring", Item={"pk": {"S": "single"}, "ttl": soon})
+    # Overwritten without the attribute (by either path): the item no longer expires.
+    client.transact_write_items(TransactItems=[_put("expiring", {"pk": {"S": "cleared"}, "v": {"S": "kept"}})])
+    client.put_item(TableName="expiring", Item={"pk": {"S": "single-cleared"}, "ttl": soon})
+    client.put_item(TableName="expiring", Item={"pk": {"S": "single-cleared"}})
+    move_clock(fresh_server.endpoint_url, {"advance": 7200})
+    expected = ["cleared", "later", "no-ttl", "not-a-number", "single-cleared"]
+    for _ in range(100):  # the sweep runs on the scheduler's thread
+        remaining = sorted(i["pk"]["S"] for i in client.scan(TableName="expiring")["Items"])
+        if remaining == expected:
+            break
+        time.sleep(0.05)
+    assert remaining == expected
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (b"123456789012345678901234", "NUMBER_VALUE cannot be converted to String"),
+    (b"5", "NUMBER_VALUE cannot be converted to String"),
+    (b'["x"]', "Start of list found where not expected."),
+    (b'{"x": 1}', "Start of structure or map found where not expected."),
+])
+def test_mistyped_values_in_a_transaction_are_serialization_errors(server, table, value, message):
+    for body in (b'{"TransactItems": [{"Put": {"TableName": %s, "Item": {"pk": {"S": "k"}}}}]}' % value,
+                 b'{"TransactItems": [{"Put": {"TableName": "%s", "Item": {"pk": {"S": %s}}}}]}' % (table.encode(), value)):
+        response = json_call(server.endpoint_url, "dynamodb", TARGET + "TransactWriteItems", body)
+        assert response.status == 400
+        assert response.json()["__type"].endswith("SerializationException")
+        assert response.json()["message"] == message
+
+
+def test_null_attribute_values_are_left_out(server, ddb, table):
+    body = b'{"TableName": "%s", "Item": {"pk": {"S": "nulls"}, "gone": null, "n": {"N": "1"}}}' % table.encode()
+    assert json_call(server.endpoint_url, "dynamodb", TARGET + "PutItem", body).status == 200
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "nulls"}})["Item"] == {"pk": {"S": "nulls"}, "n": {"N": "1"}}
