@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from overcast.services.dynamodb.errors import ItemCollectionSizeLimitExceededException
+from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.storage.interface import Tx
 
@@ -41,7 +42,8 @@ def account(tx: Tx, table: Table, pk: bytes, delta: int) -> None:
 
 
 def _measure(tx: Tx, table: Table, pk: bytes) -> int:
-    row = tx.fetchone("SELECT COALESCE(SUM(size), 0) FROM dynamodb_items WHERE table_id = ? AND pk = ?", (table.id, pk))
+    row = tx.fetchone("SELECT COALESCE(SUM(size), 0) FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ?",
+                      (table.id, scan_hash(pk), pk))
     total = row[0] if row else 0
     for index in local_indexes(table):
         # A local index shares the table's partition key, so its rows of this collection have ipk = pk.

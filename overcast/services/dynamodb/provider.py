@@ -11,6 +11,7 @@ from overcast.services.dynamodb.errors import ResourceNotFoundException
 from overcast.services.dynamodb.features import FeaturesMixin
 from overcast.services.dynamodb.itemcache import ABSENT, CacheClearingDatabase, ItemCache
 from overcast.services.dynamodb.items import ItemsMixin
+from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
 from overcast.services.dynamodb.query import QueryMixin
@@ -57,7 +58,8 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
         text = self._items.get(identity)
         if text is None:
             generation = self._items.generation
-            row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", identity)
+            row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
+                                   (table.id, scan_hash(pk), pk, sk))
             text = row[0] if row else ABSENT
             self._items.put(identity, text, generation)
         return codec.loads(text) if text else None

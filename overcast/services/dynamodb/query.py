@@ -153,8 +153,8 @@ class QueryMixin:
     def _query_rows(self, plan: Plan, key_range: KeyRange, start: dict | None, forward: bool) -> Iterator[list[tuple]]:
         table, index = plan.table, plan.index
         if index is None:
-            base = "SELECT pk, sk, size, item FROM dynamodb_items WHERE table_id = ? AND pk = ?"
-            args: list[Any] = [table.id, key_range.partition]
+            base = "SELECT pk, sk, size, item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ?"
+            args: list[Any] = [table.id, scan_hash(key_range.partition), key_range.partition]
             order_cols, sort_col = ["sk"], "sk"
         else:
             base = ("SELECT ipk, isk, pk, sk, size, item FROM dynamodb_index_items "
@@ -273,7 +273,8 @@ class QueryMixin:
         return result
 
     def _base_item(self, table: Table, pk: bytes, sk: bytes) -> dict | None:
-        row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+        row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
+                               (table.id, scan_hash(pk), pk, sk))
         return codec.loads(row[0]) if row else None
 
 

@@ -93,6 +93,26 @@ MIGRATIONS = [
             size INTEGER NOT NULL,
             PRIMARY KEY (table_id, pk))""",
     ]),
+    # Items keyed by (table, scan hash, partition, sort) alone: the primary key index serves
+    # GetItem and Query (the scan hash is a function of the partition key, so a partition is one
+    # contiguous run) and Scan order, so the separate scan index goes. Every item write then
+    # touches one index leaf instead of two: about a quarter less writer time and WAL.
+    Migration(3, [
+        """CREATE TABLE dynamodb_items_v3 (
+            table_id INTEGER NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            shash INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            expires REAL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (table_id, shash, pk, sk))""",
+        "INSERT INTO dynamodb_items_v3 (table_id, pk, sk, shash, size, expires, item) "
+        "SELECT table_id, pk, sk, shash, size, expires, item FROM dynamodb_items ORDER BY table_id, shash, pk, sk",
+        "DROP TABLE dynamodb_items",
+        "ALTER TABLE dynamodb_items_v3 RENAME TO dynamodb_items",
+        "CREATE INDEX dynamodb_items_ttl ON dynamodb_items (table_id, expires) WHERE expires IS NOT NULL",
+    ]),
 ]
 
 
@@ -187,12 +207,12 @@ def refresh_expiry(tx: Tx, table: Table) -> None:
     """Recompute every item's expiry after TTL was switched on, off, or to another attribute."""
     rows = tx.fetchall("SELECT pk, sk, item FROM dynamodb_items WHERE table_id = ?", (table.id,))
     for pk, sk, text in rows:
-        tx.execute("UPDATE dynamodb_items SET expires = ? WHERE table_id = ? AND pk = ? AND sk = ?",
-                   (expiry(table, codec.loads(text)), table.id, pk, sk))
+        tx.execute("UPDATE dynamodb_items SET expires = ? WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
+                   (expiry(table, codec.loads(text)), table.id, scan_hash(pk), pk, sk))
 
 _UPSERT_ITEM = (
     "INSERT INTO dynamodb_items (table_id, pk, sk, shash, size, expires, item) VALUES (?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (table_id, pk, sk) DO UPDATE SET size = excluded.size, expires = excluded.expires, item = excluded.item")
+    "ON CONFLICT (table_id, shash, pk, sk) DO UPDATE SET size = excluded.size, expires = excluded.expires, item = excluded.item")
 _UPSERT_HISTORY = (
     "INSERT INTO dynamodb_item_history (table_id, pk, sk, changed, item) VALUES (?, ?, ?, ?, ?) "
     "ON CONFLICT (table_id, pk, sk, changed) DO UPDATE SET item = excluded.item")
@@ -211,7 +231,7 @@ def is_plain(table: Table) -> bool:
 # The same upsert for an item without an expiry: no NULL to bind.
 _UPSERT_UNEXPIRING_ITEM = (
     "INSERT INTO dynamodb_items (table_id, pk, sk, shash, size, item) VALUES (?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT (table_id, pk, sk) DO UPDATE SET size = excluded.size, expires = NULL, item = excluded.item")
+    "ON CONFLICT (table_id, shash, pk, sk) DO UPDATE SET size = excluded.size, expires = NULL, item = excluded.item")
 
 
 def upsert_row(table: Table, pk: bytes, sk: bytes, new: dict, text: str, size: int | None) -> tuple:
@@ -244,8 +264,8 @@ def upsert_plain_items(tx: Tx, rows: list[tuple]) -> None:
 
 
 def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
-    row = tx.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?",
-                      (table.id, pk, sk))
+    row = tx.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
+                      (table.id, scan_hash(pk), pk, sk))
     return codec.loads(row[0]) if row else None
 
 
@@ -258,7 +278,8 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
     if table.pitr.get("Enabled"):
         tx.execute(_UPSERT_HISTORY, (table.id, pk, sk, now, text))
     if new is None:
-        tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND pk = ? AND sk = ?", (table.id, pk, sk))
+        tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
+                   (table.id, scan_hash(pk), pk, sk))
     else:
         assert text is not None, "encoded above"
         row = upsert_row(table, pk, sk, new, text, new_size)

@@ -16,6 +16,7 @@ from overcast.services.dynamodb.errors import (
 )
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import prepare_check, prepare_delete, prepare_put, prepare_update
+from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import expression_context, projection_from, validate_key
 from overcast.services.dynamodb.types import item_size
@@ -74,14 +75,15 @@ class TransactionsMixin:
         """The items at these keys as of one moment: a single statement reads one snapshot, so
         a transaction committed meanwhile is seen whole or not at all. (This, and every write
         running whole on the one writer, is why no TransactionConflict can arise here.)"""
-        wanted = ", ".join("(?, ?, ?, ?)" for _ in keys)
+        wanted = ", ".join("(?, ?, ?, ?, ?)" for _ in keys)
         args: list[Any] = []
         for n, (table, key) in enumerate(keys):
-            args += (n, table.id, *store.key_bytes(table, key))
+            pk, sk = store.key_bytes(table, key)
+            args += (n, table.id, scan_hash(pk), pk, sk)
         rows = self.db.fetchall(
-            f"WITH wanted(n, t, p, s) AS (VALUES {wanted}) SELECT wanted.n, item FROM wanted "
-            "CROSS JOIN dynamodb_items ON dynamodb_items.table_id = wanted.t AND dynamodb_items.pk = wanted.p "
-            "AND dynamodb_items.sk = wanted.s", args)
+            f"WITH wanted(n, t, h, p, s) AS (VALUES {wanted}) SELECT wanted.n, item FROM wanted "
+            "CROSS JOIN dynamodb_items ON dynamodb_items.table_id = wanted.t AND dynamodb_items.shash = wanted.h "
+            "AND dynamodb_items.pk = wanted.p AND dynamodb_items.sk = wanted.s", args)
         items: list[dict | None] = [None] * len(keys)
         for n, text in rows:
             items[n] = codec.loads(text)
