@@ -96,7 +96,7 @@ class _Crc:
         return self._value.to_bytes(self._size, "big")
 
     def digest_b64(self) -> str:
-        return base64.b64encode(self.digest()).decode()
+        return binascii.b2a_base64(self.digest(), newline=False).decode()
 
 
 class _Hashlib:
@@ -112,7 +112,7 @@ class _Hashlib:
         return self._hash.digest()
 
     def digest_b64(self) -> str:
-        return base64.b64encode(self._hash.digest()).decode()
+        return binascii.b2a_base64(self._hash.digest(), newline=False).decode()
 
 
 class _XXHash:
@@ -132,7 +132,7 @@ class _XXHash:
         return self._digest
 
     def digest_b64(self) -> str:
-        return base64.b64encode(self.digest()).decode()
+        return binascii.b2a_base64(self.digest(), newline=False).decode()
 
 
 def _crt() -> Any:

@@ -115,25 +115,67 @@ def parse_auth(request: Request) -> SigV4Auth | None:
     return None
 
 
-def _parse_header(header: str, headers: dict[str, str]) -> SigV4Auth:
-    algorithm, _, rest = header.partition(" ")
+def _header_fields(rest: str) -> dict[str, str]:
     fields: dict[str, str] = {}
     for part in rest.split(","):
         name, _, value = part.strip().partition("=")
         fields[name] = value
-    auth = SigV4Auth(access_key="", algorithm=algorithm)
-    if algorithm == SIGV4A_ALGORITHM:
-        # SigV4a scopes have no region: the request names the regions it is valid for.
-        parts = fields.get("Credential", "").split("/")
-        auth.access_key = parts[0]
-        if len(parts) == 4:
-            auth.date, auth.service = parts[1], parts[2]
-        auth.region = headers.get("x-amz-region-set", "")
-    else:
+    return fields
+
+
+# What the part of an Authorization header before its signature says: the same for every
+# request a client signs with one key on one day over one set of headers, so it is read once.
+# (fields without Signature, access key, date, region, service, malformed, signed headers)
+_SIGNATURE_FIELD = ", Signature="
+_MAX_SCOPES = 256
+_scopes: dict[str, tuple[dict[str, str], str, str, str, str, str | None, tuple[str, ...]]] = {}
+
+
+def _scope_of(algorithm: str, before: str) -> tuple[dict[str, str], str, str, str, str, str | None, tuple[str, ...]]:
+    key = algorithm + " " + before
+    found = _scopes.get(key)
+    if found is None:
+        fields = _header_fields(before)
+        fields.pop("Signature", None)  # an earlier Signature field is overridden by the last one
+        auth = SigV4Auth(access_key="", algorithm=algorithm)
         _apply_credential(auth, fields.get("Credential", ""))
-    auth.signature = fields.get("Signature", "")
-    signed = fields.get("SignedHeaders", "")
-    auth.signed_headers = tuple(signed.split(";")) if signed else ()
+        signed = fields.get("SignedHeaders", "")
+        found = (fields, auth.access_key, auth.date, auth.region, auth.service, auth.malformed,
+                 tuple(signed.split(";")) if signed else ())
+        if len(_scopes) >= _MAX_SCOPES:
+            _scopes.clear()
+        _scopes[key] = found
+    return found
+
+
+def _parse_header(header: str, headers: dict[str, str]) -> SigV4Auth:
+    algorithm, _, rest = header.partition(" ")
+    before, found_signature, signature = rest.rpartition(_SIGNATURE_FIELD)
+    if found_signature and algorithm == ALGORITHM and "," not in signature:
+        # The usual form, `Credential=..., SignedHeaders=..., Signature=...`: what precedes the
+        # signature is read once per scope (_scope_of); this gives what the field loop would.
+        fields, access_key, date, region, service, malformed, signed_headers = _scope_of(algorithm, before)
+        fields = dict(fields)
+        fields["Signature"] = signature = signature.rstrip()
+        # Positional, in field order (a call with keywords costs several times more).
+        auth = SigV4Auth(access_key, date, region, service, signed_headers, signature, "", None, False, None, 4,
+                         algorithm, malformed)
+        signed = fields.get("SignedHeaders", "")
+    else:
+        fields = _header_fields(rest)
+        auth = SigV4Auth(access_key="", algorithm=algorithm)
+        if algorithm == SIGV4A_ALGORITHM:
+            # SigV4a scopes have no region: the request names the regions it is valid for.
+            parts = fields.get("Credential", "").split("/")
+            auth.access_key = parts[0]
+            if len(parts) == 4:
+                auth.date, auth.service = parts[1], parts[2]
+            auth.region = headers.get("x-amz-region-set", "")
+        else:
+            _apply_credential(auth, fields.get("Credential", ""))
+        auth.signature = fields.get("Signature", "")
+        signed = fields.get("SignedHeaders", "")
+        auth.signed_headers = tuple(signed.split(";")) if signed else ()
     auth.security_token = headers.get("x-amz-security-token")
     amz_date = headers.get("x-amz-date")
     if amz_date:
@@ -141,7 +183,8 @@ def _parse_header(header: str, headers: dict[str, str]) -> SigV4Auth:
     else:
         auth.amz_date = _http_date_to_amz(headers.get("date", ""))
     if auth.malformed is None:
-        missing = [n for n in ("Credential", "SignedHeaders", "Signature") if not fields.get(n)]
+        missing = [] if signed and auth.signature and fields.get("Credential") else [
+            n for n in ("Credential", "SignedHeaders", "Signature") if not fields.get(n)]
         if missing:
             auth.malformed = " ".join(f"Authorization header requires '{n}' parameter." for n in missing)
         elif not auth.amz_date:

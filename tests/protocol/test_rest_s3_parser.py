@@ -311,3 +311,31 @@ def test_routes_are_compiled_once() -> None:
     assert PARSER.routes is routes
     op = S3.operation("GetObject")
     assert PARSER.plan(op) is PARSER.plan(op)
+
+
+def test_header_binding_is_reused_for_the_same_header_names_only_by_name() -> None:
+    """What the headers bind is worked out once per sequence of header names: a later request
+    with the same names binds its own values, refuses its own bad ones, and collects its own
+    metadata."""
+    headers = {"content-length": "10", "x-amz-meta-color": "blue", "x-amz-storage-class": "GLACIER"}
+    assert parse(_request("PUT", "/bkt/k", headers=headers))[1] | {"Body": None} == {
+        "Bucket": "bkt", "Key": "k", "ContentLength": 10, "StorageClass": "GLACIER",
+        "Metadata": {"color": "blue"}, "Body": None,
+    }
+    other = {"content-length": "7", "x-amz-meta-color": "red", "x-amz-storage-class": "STANDARD"}
+    params = parse(_request("PUT", "/bkt/k", headers=other))[1]
+    assert (params["ContentLength"], params["StorageClass"], params["Metadata"]) == (7, "STANDARD", {"color": "red"})
+    error = parse_error(_request("PUT", "/bkt/k", headers={**other, "content-length": "seven"}))
+    assert (error.code, error.status, error.fields) == (
+        "InvalidArgument", 400, {"ArgumentName": "contentLength", "ArgumentValue": "seven"})
+    # The first bad header in the request's order is the one reported.
+    error = parse_error(_request("PUT", "/bkt/k", headers={"x-amz-write-offset-bytes": "big", "content-length": "x"}))
+    assert error.fields == {"ArgumentName": "xAmzWriteOffsetBytes", "ArgumentValue": "big"}
+    error = parse_error(_request("PUT", "/bkt/k", headers={"content-length": "x", "x-amz-write-offset-bytes": "big"}))
+    assert error.fields == {"ArgumentName": "contentLength", "ArgumentValue": "x"}
+
+
+def test_ignored_bad_date_header_stays_ignored_when_its_binding_is_reused() -> None:
+    for _ in range(2):
+        name, params = parse(_request("GET", "/bkt/k", headers={"if-modified-since": "yesterday", "range": "bytes=0-1"}))
+        assert name == "GetObject" and "IfModifiedSince" not in params and params["Range"] == "bytes=0-1"

@@ -20,7 +20,7 @@ from overcast.protocol.base import RequestParser
 from overcast.protocol.errors import ServiceError, UnknownOperation, ValidationError
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.parsers.rest_routes import RouteTable, compile_template
-from overcast.protocol.parsers.rest_scalars import BadValue, text_decoder
+from overcast.protocol.parsers.rest_scalars import BadValue, keep_text, text_decoder
 from overcast.server.http import Request
 
 # -- per-operation binding plans -------------------------------------------------------------
@@ -52,6 +52,12 @@ class PlanShapes:
         return self.payload_member, self.payload_shape
 
 
+# (header name, member, decoder) of each bound header in request order; (member, prefix, header
+# names) of each header map the request fills.
+HeaderBinding = tuple[tuple[tuple[str, str, Callable[[str], Any]], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]
+_MAX_HEADER_BINDINGS = 64
+
+
 @dataclass(slots=True)
 class InputPlan(PlanShapes):
     shape: Shape | None
@@ -66,6 +72,8 @@ class InputPlan(PlanShapes):
     header_index: dict[str, tuple[str, Callable[[str], Any]]] = field(default_factory=dict)
     query_index: dict[str, tuple[str, Callable[[str], Any]]] = field(default_factory=dict)
     header_maps: list[tuple[str, str]] = field(default_factory=list)  # member, lower-case prefix
+    # header names of a request, in order -> what they bind (see RestParser._bind_headers)
+    header_bindings: dict[tuple[str, ...], HeaderBinding] = field(default_factory=dict)
     payload_member: str | None = None
     payload_kind: int = PAYLOAD_NONE
     payload_shape: Shape | None = None
@@ -137,6 +145,8 @@ class RestParser(RequestParser):
         super().__init__(model)
         self._routes: RouteTable | None = None
         self._plans: dict[str, InputPlan] = {}
+        # Per operation: (group index, label, member, decoder) of each URI binding.
+        self._uri_bindings: dict[str, tuple[tuple[int, str, str, Callable[[str], Any]], ...]] = {}
 
     @property
     def routes(self) -> RouteTable:
@@ -191,7 +201,7 @@ class RestParser(RequestParser):
 
     async def parse(self, request: Request) -> tuple[OperationModel, dict[str, Any]]:
         path = self.routing_path(request)
-        query = request.query
+        query = request.query if request.query_string else {}
         found = self.routes.match(request.method.upper(), path, query, request.headers)
         if found is None:
             raise self.no_operation(request)
@@ -253,10 +263,16 @@ class RestParser(RequestParser):
     def _bind_uri(
         self, op: OperationModel, plan: InputPlan, raw_labels: tuple[str, ...], params: dict[str, Any]
     ) -> None:
-        route = self.routes.by_name[op.name]
-        values = dict(zip(route.labels, raw_labels, strict=False))
-        for label, member, decode in plan.uri:
-            raw = values.get(label)
+        bindings = self._uri_bindings.get(op.name)
+        if bindings is None:
+            # Where each bound label sits among the template's groups, worked out once.
+            positions = {label: i for i, label in enumerate(self.routes.by_name[op.name].labels)}
+            bindings = tuple((positions[label], label, member, decode)
+                             for label, member, decode in plan.uri if label in positions)
+            self._uri_bindings[op.name] = bindings
+        count = len(raw_labels)
+        for position, label, member, decode in bindings:
+            raw = raw_labels[position] if position < count else None
             if raw is None:
                 continue
             try:
@@ -264,7 +280,7 @@ class RestParser(RequestParser):
             except UnicodeDecodeError:
                 raise self.bad_uri() from None
             try:
-                params[member] = decode(text)
+                params[member] = text if decode is keep_text else decode(text)
             except BadValue:
                 raise self.bad_value(op, label, text, plan.bound_shape().members[member].type_name) from None
 
@@ -311,19 +327,36 @@ class RestParser(RequestParser):
     def _bind_headers(
         self, op: OperationModel, plan: InputPlan, headers: dict[str, str], params: dict[str, Any]
     ) -> None:
-        index = plan.header_index
-        for name, text in headers.items():
-            found = index.get(name)
-            if found is None:
-                continue
-            member, decode = found
+        # Which of the request's headers bind a member, and which fall in a header map, depends
+        # only on the header names: a client sends the same ones, in the same order, with every
+        # call of an operation, so that is worked out once per name sequence.
+        names = tuple(headers)
+        binding = plan.header_bindings.get(names)
+        if binding is None:
+            binding = _header_binding(plan, names)
+        bound, mapped = binding
+        for name, member, decode in bound:
+            text = headers[name]
             try:
-                params[member] = decode(text)
+                params[member] = text if decode is keep_text else decode(text)
             except BadValue:
                 if name in self.ignored_bad_headers:
                     continue
                 raise self.bad_value(op, name, text, plan.bound_shape().members[member].type_name) from None
-        for member, prefix in plan.header_maps:
-            collected = {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix)}
-            if collected:
-                params[member] = collected
+        for member, prefix, names_in_map in mapped:
+            params[member] = {name[len(prefix) :]: headers[name] for name in names_in_map}
+
+
+def _header_binding(plan: InputPlan, names: tuple[str, ...]) -> HeaderBinding:
+    index = plan.header_index
+    bound = tuple((name, *index[name]) for name in names if name in index)
+    mapped = []
+    for member, prefix in plan.header_maps:
+        names_in_map = tuple(name for name in names if name.startswith(prefix))
+        if names_in_map:
+            mapped.append((member, prefix, names_in_map))
+    binding = (bound, tuple(mapped))
+    if len(plan.header_bindings) >= _MAX_HEADER_BINDINGS:
+        plan.header_bindings.clear()
+    plan.header_bindings[names] = binding
+    return binding

@@ -29,6 +29,7 @@ class Route:
     min_slashes: int
     max_slashes: int | None  # None: a greedy label takes any depth
     sort_key: tuple[int, ...] = field(default=())
+    has_members: bool = True  # False: members_present is trivially true (most routes)
 
     def literal_query_matches(self, query: dict[str, str]) -> bool:
         for key, value in self.literal_query:
@@ -137,6 +138,7 @@ class RouteTable:
                 min_slashes=min_slashes,
                 max_slashes=max_slashes,
             )
+            route.has_members = bool(route.member_query or route.member_headers)
             route.sort_key = (
                 -literal_segments,
                 -(len(literal_query) + len(member_query)),
@@ -154,6 +156,18 @@ class RouteTable:
             for method, routes in self.by_method.items()
         }
         self._candidate_cache: dict[tuple[str, tuple[str, ...]], list[Route]] = {}
+        # Requests without a query string (most object reads and writes), see _plain_routes.
+        self._plain_member_headers: dict[str, frozenset[str]] = {
+            method: frozenset(h for r in routes if not r.literal_query for h in r.member_headers)
+            for method, routes in self.by_method.items()
+        }
+        # Past this depth every route's slash bounds give the same verdict.
+        self._slash_cap = 1 + max(
+            [r.min_slashes for rs in self.by_method.values() for r in rs]
+            + [r.max_slashes for rs in self.by_method.values() for r in rs if r.max_slashes is not None],
+            default=0,
+        )
+        self._plain_cache: dict[tuple[str, int, tuple[str, ...]], tuple[tuple[Route, ...], tuple[Route, ...]]] = {}
         # Operations that share one wire form; the later ones are tried when the first fails.
         self.twins: dict[str, tuple[OperationModel, ...]] = {}
         by_form: dict[tuple[str, str], list[Route]] = {}
@@ -183,32 +197,73 @@ class RouteTable:
                 self._candidate_cache[key] = found
         return found
 
+    def _plain_routes(self, method: str, slashes: int,
+                      headers: dict[str, str]) -> tuple[tuple[Route, ...], tuple[Route, ...]]:
+        """For a request without a query string: the routes its path depth allows, in order
+        (loose), and those of them whose required members it carries (strict). Without a query
+        no literal query can match and no querystring member is present, so these depend only
+        on the depth and on which required headers are present: kept per such combination."""
+        member_headers = self._plain_member_headers.get(method)
+        present = () if not member_headers or member_headers.isdisjoint(headers) else tuple(
+            sorted(h for h in member_headers if h in headers))
+        key = (method, slashes, present)
+        found = self._plain_cache.get(key)
+        if found is None:
+            loose = tuple(r for r in self._candidates(method, {}) if not (
+                slashes < r.min_slashes or (r.max_slashes is not None and slashes > r.max_slashes)))
+            have = set(present)
+            strict = tuple(r for r in loose if not r.member_query and all(h in have for h in r.member_headers))
+            found = (strict, loose)
+            if len(self._plain_cache) < 512:
+                self._plain_cache[key] = found
+        return found
+
     def match(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
     ) -> tuple[OperationModel, tuple[str, ...]] | None:
         """The operation and its raw (still percent-encoded) URI label values."""
+        if not query:
+            # What the loop below decides, from the routes _plain_routes leaves: the first whose
+            # template fits among those whose members are present, else among all.
+            strict, loose = self._plain_routes(method, min(path.count("/"), self._slash_cap), headers)
+            tried: re.Pattern[str] | None = None
+            m: re.Match[str] | None = None
+            for group in (strict, loose):
+                for plain in group:
+                    if plain.pattern is not tried:
+                        tried = plain.pattern
+                        m = tried.match(path)
+                    if m is not None:
+                        return plain.operation, m.groups()
+            return None
         hinted = query.get("x-id")
         if hinted is not None:
             # Newer SDKs name the operation in `x-id`; trust it when its template fits.
-            route = self.by_name.get(hinted)
-            if route is not None and route.operation.http.method.upper() == method:
-                m = route.pattern.match(path)
-                if m is not None:
-                    return route.operation, m.groups()
+            named = self.by_name.get(hinted)
+            if named is not None and named.operation.http.method.upper() == method:
+                hinted_match = named.pattern.match(path)
+                if hinted_match is not None:
+                    return named.operation, hinted_match.groups()
         routes = self._candidates(method, query)
         if not routes:
             return None
         slashes = path.count("/")
         fallback: tuple[OperationModel, tuple[str, ...]] | None = None
+        # Templates repeat (S3's /{Bucket}/{Key+} serves a dozen operations, and re.compile
+        # hands out one object per pattern): a pattern just tried is not matched again.
+        tried = None
+        m = None
         for route in routes:
             if slashes < route.min_slashes or (route.max_slashes is not None and slashes > route.max_slashes):
                 continue
             if route.literal_query and not route.literal_query_matches(query):
                 continue  # a literal's value differs (list-type=2)
-            m = route.pattern.match(path)
+            if route.pattern is not tried:
+                tried = route.pattern
+                m = tried.match(path)
             if m is None:
                 continue
-            if route.members_present(query, headers):
+            if route.has_members is False or route.members_present(query, headers):
                 return route.operation, m.groups()
             if fallback is None:
                 # Nothing more specific fits; validation will name what is missing.

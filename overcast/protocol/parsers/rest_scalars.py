@@ -70,7 +70,8 @@ def _decode_json_value(text: str) -> Any:
         raise BadValue(text) from None
 
 
-def _identity(text: str) -> str:
+def keep_text(text: str) -> str:
+    """The decoder of string members: the text itself (parsers test for it and skip the call)."""
     return text
 
 
@@ -112,7 +113,7 @@ def text_decoder(shape: Shape, location: str | None = None) -> Callable[[str], A
     if kind == "string":
         if location == "header" and shape.trait("jsonvalue"):
             return _decode_json_value
-        return _identity
+        return keep_text
     if kind in ("integer", "long", "short", "byte"):
         return _decode_int
     if kind == "boolean":
@@ -126,4 +127,4 @@ def text_decoder(shape: Shape, location: str | None = None) -> Callable[[str], A
     if kind == "list" and location == "header":
         item = text_decoder(shape.member, location)
         return lambda text: [item(v) for v in split_header_list(text)] if text else []
-    return _identity
+    return keep_text

@@ -58,11 +58,13 @@ class S3Parser(RestXmlParser):
         self._host_buckets: dict[str, str | None] = {}
 
     def routing_path(self, request: Request) -> str:
-        host = request.host_name
+        # Keyed by the Host header as sent (request.host): its bucket is a function of it, and
+        # the port need not be cut off on every request.
+        host = request.headers.get("host", "")
         try:
             bucket = self._host_buckets[host]
         except KeyError:
-            bucket = bucket_from_host(host)
+            bucket = bucket_from_host(request.host_name)
             if len(self._host_buckets) < _HOST_CACHE_LIMIT:
                 self._host_buckets[host] = bucket
         if bucket is None:

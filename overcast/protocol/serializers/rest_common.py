@@ -56,14 +56,21 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+# Zero-padded two-digit numbers, looked up: a `:02d` format costs far more (every response with
+# a Last-Modified header formats five of them).
+_TWO_DIGITS = tuple(f"{i:02d}" for i in range(100))
+
+
 def format_rfc822(value: Any) -> str:
     """`Wed, 21 Oct 2015 07:28:00 GMT`, as HTTP headers carry dates."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = datetime.fromtimestamp(int(value), tz=UTC)
     dt = _utc(value)
+    two = _TWO_DIGITS
+    year = dt.year
     return (
-        f"{_DAYS[dt.weekday()]}, {dt.day:02d} {_MONTHS[dt.month - 1]} {dt.year:04d} "
-        f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d} GMT"
+        f"{_DAYS[dt.weekday()]}, {two[dt.day]} {_MONTHS[dt.month - 1]} {year if year >= 1000 else f'{year:04d}'} "
+        f"{two[dt.hour]}:{two[dt.minute]}:{two[dt.second]} GMT"
     )
 
 
@@ -216,7 +223,7 @@ class RestSerializer(ResponseSerializer):
                 found = index.get(name)
                 if found is not None and value is not None:
                     header, encode = found
-                    text = encode(value)
+                    text = value if encode is str and type(value) is str else encode(value)
                     headers.append((header, text if text.isascii() else non_latin1_header(text)))
         for name, prefix in plan.header_maps:
             values = output.get(name)
@@ -244,7 +251,7 @@ class RestSerializer(ResponseSerializer):
             if encoded is not None:
                 body = encoded
                 headers.append(("Content-Type", self.content_type))
-        return Response(status=status, headers=headers, body=body)
+        return Response(status, headers, body)
 
     def error_shape(self, error: ServiceError) -> Shape | None:
         return self.model.error_shapes_by_code.get(error.code)

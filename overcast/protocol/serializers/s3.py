@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 from collections.abc import AsyncIterator
 from functools import cached_property
@@ -60,7 +60,7 @@ async def _no_body() -> AsyncIterator[bytes]:
 
 def host_id(request_id: str) -> str:
     """A stable x-amz-id-2 for a request id (S3 sends an opaque base64 token there)."""
-    return base64.b64encode(hashlib.sha256(request_id.encode()).digest()).decode()
+    return binascii.b2a_base64(hashlib.sha256(request_id.encode()).digest(), newline=False).decode()
 
 
 class S3Serializer(RestXmlSerializer):

@@ -18,15 +18,24 @@ class ObjectReplaced(Exception):
     """The object changed between reading its row and opening its bytes: read it again."""
 
 
+def inline_bytes(obj: StoredObject, first: int, last: int) -> bytes | None:
+    """Bytes first..last (inclusive) of an object whose bytes are in its row (or of an empty
+    span); None when they are in files (object_bytes streams those)."""
+    if last < first:
+        return b""
+    if obj.parts_count <= 0 and obj.blob_id is None:  # not obj.is_multipart
+        body = obj.body or b""
+        return body if (first, last) == (0, len(body) - 1) else body[first:last + 1]
+    return None
+
+
 async def object_bytes(store: S3Store, blobs: BlobStore, obj: StoredObject, first: int,
                        last: int) -> bytes | AsyncIterator[bytes]:
     """Bytes first..last (inclusive) of the object: bytes when inline, else a stream that has
     already opened its first file (so a vanished file surfaces here as ObjectReplaced)."""
-    if last < first:
-        return b""
-    if not obj.is_multipart and obj.blob_id is None:
-        body = obj.body or b""
-        return body if (first, last) == (0, len(body) - 1) else body[first:last + 1]
+    inline = inline_bytes(obj, first, last)
+    if inline is not None:
+        return inline
     try:
         if obj.blob_id is not None:
             return await open_blob(blobs, obj.blob_id, first, last + 1)

@@ -39,7 +39,7 @@ def next_sequencer() -> str:
         return f"{_last_sequencer:020X}"
 
 
-@dataclass
+@dataclass(slots=True)
 class ChangeContext:
     """Who caused a change, for the event record (taken from the request, kept for the write)."""
 
@@ -52,8 +52,8 @@ class ChangeContext:
     @classmethod
     def of(cls, ctx: RequestContext) -> ChangeContext:
         client = ctx.request.client
-        return cls(region=ctx.region, request_id=ctx.request_id, source_ip=client[0] if client else "127.0.0.1",
-                   principal=f"AWS:{ctx.access_key or ctx.account_id}", account_id=ctx.account_id)
+        return cls(ctx.region, ctx.request_id, client[0] if client else "127.0.0.1",
+                   f"AWS:{ctx.access_key or ctx.account_id}", ctx.account_id)
 
 
 def _event_matches(patterns: list[str], event_name: str) -> bool:
@@ -72,9 +72,15 @@ def _key_matches(entry: dict[str, Any], key: str) -> bool:
     return True
 
 
+def may_notify(config_text: str) -> bool:
+    """False when the bucket's configuration (JSON text) has no notification rules at all: then
+    enqueue() writes nothing, and callers on the hot path skip calling it."""
+    return '"Notification"' in config_text
+
+
 def targets(config_text: str, event_name: str, key: str) -> list[tuple[str, str]]:
     """(configuration id, destination) for every notification rule this change matches."""
-    if '"Notification"' not in config_text:  # the common case costs no JSON parsing
+    if '"Notification"' not in config_text:  # the common case costs no JSON parsing (see may_notify)
         return []
     config = json.loads(config_text).get("Notification") or {}
     out: list[tuple[str, str]] = []

@@ -30,13 +30,30 @@ DEFAULT_ALGORITHM = "CRC64NVME"
 _HEX_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
+def _is_hex_sha256(text: str) -> bool:
+    """What _HEX_SHA256.match accepts, for the usual 64 characters without the regex engine."""
+    if len(text) != 64:
+        return _HEX_SHA256.match(text) is not None
+    try:
+        binascii.a2b_hex(text)  # hex digits only, either case (a non-ASCII str raises ValueError)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
 def digest_size(algorithm: str) -> int:
     return checksums.DIGEST_SIZES[algorithm]
 
 
+# Each algorithm with the request member that carries its checksum, built once.
+_ALGORITHM_OF_MEMBER = {f"Checksum{algorithm}": algorithm for algorithm in ALGORITHMS}
+_CHECKSUM_MEMBER_NAMES = frozenset(_ALGORITHM_OF_MEMBER)
+
+
 def _b64_digest_size(value: str) -> int | None:
+    # What base64.b64decode(value, validate=True) does, without its Python-level wrapper.
     try:
-        return len(base64.b64decode(value, validate=True))
+        return len(binascii.a2b_base64(value, strict_mode=True))
     except (binascii.Error, ValueError):
         return None
 
@@ -59,47 +76,46 @@ class UploadIntegrity:
                      strict: bool = False) -> UploadIntegrity:
         """`keep`: the algorithm whose checksum must be kept (a multipart upload's); with
         `strict`, a request that checks another algorithm is refused rather than also hashed."""
-        checks = cls()
-        md5 = params.get("ContentMD5")
-        if md5 is not None:
-            if _b64_digest_size(md5) != 16:
-                raise InvalidDigest(md5)
-            checks.content_md5 = md5
+        # Every request goes through here: what is found is kept in locals and the object is
+        # built once at the end.
+        content_md5 = params.get("ContentMD5")
+        if content_md5 is not None and _b64_digest_size(content_md5) != 16:
+            raise InvalidDigest(content_md5)
         sha256 = headers.get("x-amz-content-sha256")
-        if sha256 and _HEX_SHA256.match(sha256):
-            checks.content_sha256 = sha256.lower()
-        supplied = [alg for alg in ALGORITHMS if params.get(f"Checksum{alg}") is not None]
+        content_sha256 = sha256.lower() if sha256 and _is_hex_sha256(sha256) else None
+        # The x-amz-checksum-* members present (a set test, not a lookup per algorithm).
+        present = _CHECKSUM_MEMBER_NAMES.intersection(params)
+        supplied = [_ALGORITHM_OF_MEMBER[member] for member in present if params[member] is not None] if present else ()
         if len(supplied) > 1:
             raise InvalidRequest("Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
         declared = params.get("ChecksumAlgorithm")
         declared = declared.upper() if isinstance(declared, str) else None
         trailer = _trailing_checksum(headers)
+        algorithm, expected, trailer_name = DEFAULT_ALGORITHM, None, None
         if supplied:
             algorithm = supplied[0]
             if declared and declared != algorithm:
                 raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-            value = params[f"Checksum{algorithm}"]
-            if _b64_digest_size(value) != digest_size(algorithm):
+            expected = params["Checksum" + algorithm]
+            if _b64_digest_size(expected) != digest_size(algorithm):
                 raise InvalidRequest(f"Value for x-amz-checksum-{algorithm.lower()} header is invalid.")
-            checks.algorithm, checks.expected = algorithm, value
         elif trailer is not None:
-            checks.algorithm, checks.trailer = trailer
+            algorithm, trailer_name = trailer
         elif declared:
             if declared not in ALGORITHMS:
                 raise InvalidRequest("Value for x-amz-sdk-checksum-algorithm header is invalid.")
-            checks.algorithm = declared
+            algorithm = declared
         elif keep is not None:
-            checks.algorithm = keep
-        if keep is not None and keep != checks.algorithm:
+            algorithm = keep
+        stored_algorithm = stored = None
+        if keep is not None and keep != algorithm:
             if strict:
                 raise InvalidRequest(f"Checksum Type mismatch occurred, expected checksum Type: {keep.lower()}, "
-                                     f"actual checksum Type: {checks.algorithm.lower()}")
-            checks.stored_algorithm = keep
-            checks._stored = checksums.hasher_for(keep)
-        checks._hasher = checksums.hasher_for(checks.algorithm)
-        if checks.content_sha256 is not None:
-            checks._sha256 = hashlib.sha256()
-        return checks
+                                     f"actual checksum Type: {algorithm.lower()}")
+            stored_algorithm = keep
+            stored = checksums.hasher_for(keep)
+        return cls(content_md5, content_sha256, algorithm, expected, trailer_name, stored_algorithm, None,
+                   checksums.hasher_for(algorithm), hashlib.sha256() if content_sha256 is not None else None, stored)
 
     def observers(self) -> list[Callable[[bytes], None]]:
         out: list[Callable[[bytes], None]] = [self._hasher.update]

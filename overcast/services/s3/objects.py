@@ -17,7 +17,7 @@ from overcast.protocol import checksums
 from overcast.server.context import RequestContext
 from overcast.services.s3 import conditions, events, versions
 from overcast.services.s3.access import authorize_anonymous
-from overcast.services.s3.bodies import ObjectReplaced, object_bytes
+from overcast.services.s3.bodies import ObjectReplaced, inline_bytes, object_bytes
 from overcast.services.s3.bucket_config import CANNED_ACLS, validate_tags
 from overcast.services.s3.errors import (
     InvalidArgument,
@@ -32,7 +32,12 @@ from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity, checksum_of
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject, to_datetime
-from overcast.services.s3.public_access import check_acl_sources, header_grants, refuse_public_acl
+from overcast.services.s3.public_access import (
+    ACL_MEMBERS,
+    check_acl_sources,
+    header_grants,
+    refuse_public_acl,
+)
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata, validate_redirect_location
@@ -52,6 +57,9 @@ DEFAULT_CONTENT_TYPE = "binary/octet-stream"
 TAGS = "Tags"
 ACL = "Acl"
 MAX_OBJECT_TAGS = 10
+# Members object_headers reads besides STORED_HEADERS: a request without any (most) skips them.
+_STORED_MEMBERS = frozenset(STORED_HEADERS)
+_OTHER_HEADER_MEMBERS = frozenset({"Expires", "Metadata", "Tagging"})
 _RESPONSE_OVERRIDES = (
     ("ResponseContentType", "ContentType"),
     ("ResponseContentLanguage", "ContentLanguage"),
@@ -59,6 +67,10 @@ _RESPONSE_OVERRIDES = (
     ("ResponseContentEncoding", "ContentEncoding"),
     ("ResponseCacheControl", "CacheControl"),
 )
+# The request members _read_output looks at beyond the range: most reads carry none of them.
+_OVERRIDE_MEMBERS = frozenset({"ResponseExpires", *(param for param, _ in _RESPONSE_OVERRIDES)})
+_READ_CONDITIONS = frozenset({"IfMatch", "IfUnmodifiedSince", "IfNoneMatch", "IfModifiedSince"})
+_WRITE_CONDITIONS = frozenset({"IfMatch", "IfNoneMatch"})  # what conditions.check_write reads
 MAX_DELETE_KEYS = 1000
 # A read that finds its blob already replaced retries against the newer row this many times.
 _READ_ATTEMPTS = 3
@@ -68,33 +80,36 @@ def object_headers(params: dict[str, Any], account_id: str) -> dict[str, Any]:
     """The content headers, user metadata, tags and ACL of a PutObject/CopyObject (REPLACE) request."""
     validate_redirect_location(params.get("WebsiteRedirectLocation"))
     headers: dict[str, Any] = {}
-    for name in STORED_HEADERS:
-        value = params.get(name)
-        if value is not None and value != "":
-            headers[name] = value
-    encoding = headers.get("ContentEncoding")
-    if encoding is not None:
-        # aws-chunked describes the upload's framing, not the object; S3 does not keep it.
-        kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
-        if kept:
-            headers["ContentEncoding"] = ",".join(kept)
-        else:
-            del headers["ContentEncoding"]
+    if not _STORED_MEMBERS.isdisjoint(params):
+        for name in STORED_HEADERS:
+            value = params.get(name)
+            if value is not None and value != "":
+                headers[name] = value
+        encoding = headers.get("ContentEncoding")
+        if encoding is not None:
+            # aws-chunked describes the upload's framing, not the object; S3 does not keep it.
+            kept = [e.strip() for e in encoding.split(",") if e.strip() and e.strip().lower() != "aws-chunked"]
+            if kept:
+                headers["ContentEncoding"] = ",".join(kept)
+            else:
+                del headers["ContentEncoding"]
     headers.setdefault("ContentType", DEFAULT_CONTENT_TYPE)
-    expires = params.get("Expires")
-    if isinstance(expires, datetime):
-        headers["Expires"] = expires.timestamp()
-    metadata = params.get("Metadata")
-    if metadata:
-        headers["Metadata"] = {str(k).lower(): str(v) for k, v in metadata.items()}
-    tagging = params.get("Tagging")
-    if tagging:
-        tags = parse_tagging_header(tagging)
-        validate_tags(tags, MAX_OBJECT_TAGS)
-        headers[TAGS] = tags
-    acl = request_acl(params, account_id)
-    if acl:
-        headers[ACL] = acl
+    if not _OTHER_HEADER_MEMBERS.isdisjoint(params):
+        expires = params.get("Expires")
+        if isinstance(expires, datetime):
+            headers["Expires"] = expires.timestamp()
+        metadata = params.get("Metadata")
+        if metadata:
+            headers["Metadata"] = {str(k).lower(): str(v) for k, v in metadata.items()}
+        tagging = params.get("Tagging")
+        if tagging:
+            tags = parse_tagging_header(tagging)
+            validate_tags(tags, MAX_OBJECT_TAGS)
+            headers[TAGS] = tags
+    if not ACL_MEMBERS.isdisjoint(params):
+        acl = request_acl(params, account_id)
+        if acl:
+            headers[ACL] = acl
     return headers
 
 
@@ -143,7 +158,9 @@ def apply_default_encryption(store: Any, bucket: str, headers: dict[str, Any]) -
     encryption rule (PutBucketEncryption); without one, SSE-S3 (reported, not stored)."""
     if headers.get("ServerSideEncryption"):
         return
-    config = store.get_config(bucket) or {}
+    config = store.get_config(bucket)
+    if not config or "Encryption" not in config:  # most buckets have no default encryption rule
+        return
     rules = (config.get("Encryption") or {}).get("Rules") or []
     default = (rules[0].get("ApplyServerSideEncryptionByDefault") or {}) if rules else {}
     algorithm = default.get("SSEAlgorithm")
@@ -194,11 +211,17 @@ class ObjectOperations:
     async def put_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
         validate_key(key)
-        validate_metadata(params.get("Metadata"))
-        conditions.validate_write_conditions(params)
+        # The checks below that only a member can trigger are skipped (not just passed) when it
+        # is absent: every PutObject comes this way.
+        if "Metadata" in params:
+            validate_metadata(params["Metadata"])
+        if "IfNoneMatch" in params:
+            conditions.validate_write_conditions(params)
         target = self.store.require_bucket(bucket)
-        authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
-        refuse_public_acl(self.store, bucket, params)
+        if ctx.anonymous:
+            authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
+        if not ACL_MEMBERS.isdisjoint(params):
+            refuse_public_acl(self.store, bucket, params)
         integrity = UploadIntegrity.from_request(params, ctx.request.headers)
         if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
             # Fail before streaming a body that could not be stored; re-checked at commit.
@@ -208,24 +231,27 @@ class ObjectOperations:
         headers = object_headers(params, target.account_id)
         apply_default_encryption(self.store, bucket, headers)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
-        obj = StoredObject(
-            bucket=bucket, key=key, size=received.size, etag=received.md5, last_modified=self._now(),
-            headers=headers, body=received.body, blob_id=received.blob_id,
-            storage_class=params.get("StorageClass") or "STANDARD", checksum_type="FULL_OBJECT",
-        )
         try:
-            obj.checksum_algorithm, obj.checksum_value = integrity.verify(received.md5, received.trailers)
+            checksum_algorithm, checksum_value = integrity.verify(received.md5, received.trailers)
         except Exception:
             self._discard(received)
             raise
+        # Positional, in the order of StoredObject's fields (keywords cost several times more).
+        obj = StoredObject(bucket, key, received.size, received.md5, self._now(), headers, checksum_algorithm,
+                           checksum_value, params.get("StorageClass") or "STANDARD", received.body, received.blob_id,
+                           0, "FULL_OBJECT")
         outcome = await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Put")
         out = {
-            "ETag": obj.quoted_etag,
-            f"Checksum{obj.checksum_algorithm}": obj.checksum_value,
+            "ETag": f'"{obj.etag}"',
+            "Checksum" + checksum_algorithm: checksum_value,
             "ChecksumType": "FULL_OBJECT",
-            **encryption_output(headers),
+            # encryption_output(headers), inline
+            "ServerSideEncryption": headers.get("ServerSideEncryption") or DEFAULT_ENCRYPTION,
         }
-        add_version(out, outcome)
+        if headers.get("SSEKMSKeyId"):
+            out["SSEKMSKeyId"] = headers["SSEKMSKeyId"]
+        if outcome.versioning is not None:  # add_version, inline
+            out["VersionId"] = outcome.version_id or "null"
         return out
 
     async def _commit(self, obj: StoredObject, params: dict[str, Any] | None = None,
@@ -236,14 +262,19 @@ class ObjectOperations:
         store, blobs = self.store, self.blobs
 
         def write(tx: Tx) -> versions.Outcome:
-            config = store.tx_require_bucket(tx, obj.bucket)
-            outcome = versions.tx_replace(tx, config, obj)
-            if params is not None:
+            config, current = store.tx_require_bucket_and_current(tx, obj.bucket, obj.key)
+            outcome = versions.tx_replace(tx, config, obj, current)
+            if params is not None and not _WRITE_CONDITIONS.isdisjoint(params):
                 conditions.check_write(params, obj.key, outcome.previous_etag)
-            store.tx_put_object(tx, obj)
-            events.enqueue(tx, config, change, event_name, obj.bucket, obj.key, obj.size, obj.etag,
-                           obj.last_modified)
-            unlink_after_commit(tx, blobs, outcome.unlink)
+            if outcome.existed and outcome.versioning is None:
+                store.tx_update_object(tx, obj)  # tx_replace left the current row for this to overwrite
+            else:
+                store.tx_put_object(tx, obj)
+            if '"Notification"' in config:  # events.may_notify, inline: most buckets have no rules
+                events.enqueue(tx, config, change, event_name, obj.bucket, obj.key, obj.size, obj.etag,
+                               obj.last_modified)
+            if outcome.unlink:
+                unlink_after_commit(tx, blobs, outcome.unlink)
             return outcome
 
         try:
@@ -262,7 +293,7 @@ class ObjectOperations:
     def _find(self, bucket: str, key: str, with_body: bool, version_id: str | None = None) -> StoredObject:
         """The current version (or the one named), as GET and HEAD see it: a delete marker is
         NoSuchKey when current and MethodNotAllowed when asked for by id."""
-        obj = self.store.get_object(bucket, key, with_body=with_body)
+        obj = self.store.get_object(bucket, key, with_body)
         if version_id is not None and (obj is None or obj.version_label != version_id):
             obj = self.store.get_version(bucket, key, version_id, with_body=with_body)
             if obj is None:
@@ -289,10 +320,15 @@ class ObjectOperations:
 
     async def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
-        self._authorize_read(ctx, bucket, key)
+        if ctx.anonymous:
+            self._authorize_read(ctx, bucket, key)
         for attempt in range(_READ_ATTEMPTS):
-            obj = self._find(bucket, key, with_body=True, version_id=params.get("VersionId"))
+            obj = self._find(bucket, key, True, params.get("VersionId"))
             out, (first, last) = self._read_output(obj, params)
+            inline = inline_bytes(obj, first, last)  # small objects: no coroutine to run
+            if inline is not None:
+                out["Body"] = inline
+                return out
             try:
                 out["Body"] = await object_bytes(self.store, self.blobs, obj, first, last)
                 return out
@@ -309,7 +345,8 @@ class ObjectOperations:
 
     def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
         """Conditions, range and the response members; returns them with the span to serve."""
-        conditions.check_read(params, obj)
+        if not _READ_CONDITIONS.isdisjoint(params):
+            conditions.check_read(params, obj)
         out = object_output(obj)
         if params.get("PartNumber") is not None:
             span: tuple[int, int] | None = self._part_span(obj, int(params["PartNumber"]))
@@ -317,13 +354,14 @@ class ObjectOperations:
                 out["PartsCount"] = obj.parts_count
         else:
             span = resolve_range(params.get("Range"), obj.size)
-        for param, member in _RESPONSE_OVERRIDES:
-            value = params.get(param)
-            if value is not None:
-                out[member] = value
-        expires = params.get("ResponseExpires")
-        if expires is not None:
-            out["Expires"] = expires
+        if not _OVERRIDE_MEMBERS.isdisjoint(params):
+            for param, member in _RESPONSE_OVERRIDES:
+                value = params.get(param)
+                if value is not None:
+                    out[member] = value
+            expires = params.get("ResponseExpires")
+            if expires is not None:
+                out["Expires"] = expires
         if span is None:
             out["ContentLength"] = obj.size
             if params.get("ChecksumMode") == "ENABLED" and obj.checksum_algorithm:

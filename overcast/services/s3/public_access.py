@@ -30,6 +30,9 @@ PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticat
 # x-amz-grant-* request members and the permission each grants.
 GRANT_MEMBERS = (("GrantFullControl", "FULL_CONTROL"), ("GrantRead", "READ"), ("GrantWrite", "WRITE"),
                  ("GrantReadACP", "READ_ACP"), ("GrantWriteACP", "WRITE_ACP"))
+# Every request member that says anything about an ACL. Most writes carry none of them, and
+# one set test then answers what the functions below would find member by member.
+ACL_MEMBERS = frozenset({"ACL", "AccessControlPolicy", *(member for member, _ in GRANT_MEMBERS)})
 # One grantee of a grant header: `uri="http://..."`, `id="..."` or `emailAddress="..."`.
 _GRANTEE = re.compile(r'\s*(id|uri|emailaddress)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*(?:,|$)', re.IGNORECASE)
 # A per-bucket cache of decisions is dropped whole when it reaches this many keys.
@@ -38,6 +41,8 @@ _MAX_CACHED_DECISIONS = 4096
 
 def check_acl_sources(params: dict[str, Any]) -> None:
     """An ACL comes from one source: a canned ACL, x-amz-grant-* headers, or (Put*Acl) a body."""
+    if ACL_MEMBERS.isdisjoint(params):
+        return
     canned = params.get("ACL")
     granted = any(params.get(member) for member, _ in GRANT_MEMBERS)
     if canned and granted:
@@ -91,6 +96,8 @@ def acl_grants_everyone(acl: Any, permission: str) -> bool:
 
 def carries_acl(params: dict[str, Any]) -> bool:
     """Whether a write request says anything about ACLs at all (most say nothing: no lookup)."""
+    if ACL_MEMBERS.isdisjoint(params):
+        return False
     return bool(params.get("ACL") or params.get("AccessControlPolicy")
                 or any(params.get(member) for member, _ in GRANT_MEMBERS))
 

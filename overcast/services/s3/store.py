@@ -149,6 +149,18 @@ _UPSERT_OBJECT = (
     "parts_count = excluded.parts_count, checksum_type = excluded.checksum_type, "
     "version_id = excluded.version_id, delete_marker = excluded.delete_marker"
 )
+# Every column _UPSERT_OBJECT's update sets, by key.
+_UPDATE_OBJECT = (
+    "UPDATE s3_objects SET size = ?, etag = ?, last_modified = ?, storage_class = ?, checksum_algorithm = ?, "
+    "checksum_value = ?, headers = ?, blob_id = ?, body = ?, parts_count = ?, checksum_type = ?, version_id = ?, "
+    "delete_marker = ? WHERE bucket = ? AND key = ?"
+)
+# The bucket's configuration and the columns of versions.CURRENT_COLUMNS (all NULL when the
+# key has no current version; etag is never NULL in a row).
+_BUCKET_AND_CURRENT = (
+    "SELECT b.config, o.etag, o.blob_id, o.parts_count, o.version_id, o.delete_marker, o.last_modified "
+    "FROM s3_buckets AS b LEFT JOIN s3_objects AS o ON o.bucket = b.name AND o.key = ? WHERE b.name = ?"
+)
 _LIST_PAGE = (
     "SELECT key, size, etag, last_modified, storage_class, checksum_algorithm, checksum_type, delete_marker "
     "FROM s3_objects WHERE bucket = ? AND key > ? ORDER BY key LIMIT ?"
@@ -160,23 +172,12 @@ _LIST_PAGE_FROM = (
 
 
 def _object_from_row(bucket: str, key: str, row: tuple) -> StoredObject:
-    return StoredObject(
-        bucket=bucket,
-        key=key,
-        size=row[0],
-        etag=row[1],
-        last_modified=row[2],
-        storage_class=row[3],
-        checksum_algorithm=row[4],
-        checksum_value=row[5],
-        headers=jsoncodec.loads_stored(row[6]),
-        blob_id=row[7],
-        parts_count=row[8],
-        checksum_type=row[9],
-        version_id=row[10],
-        delete_marker=bool(row[11]),
-        body=row[12] if len(row) > 12 else None,
-    )
+    # Positional, in the order of StoredObject's fields (every read builds one: keywords cost
+    # several times more): size, etag, last_modified, headers, checksum_algorithm,
+    # checksum_value, storage_class, body, blob_id, parts_count, checksum_type, version_id,
+    # delete_marker.
+    return StoredObject(bucket, key, row[0], row[1], row[2], jsoncodec.loads_stored(row[6]), row[4], row[5], row[3],
+                        row[12] if len(row) > 12 else None, row[7], row[8], row[9], row[10], bool(row[11]))
 
 
 def _noncurrent(obj: StoredObject) -> StoredObject:
@@ -426,12 +427,32 @@ class S3Store:
         return row[0]
 
     @staticmethod
+    def tx_require_bucket_and_current(tx: Tx, bucket: str, key: str) -> tuple[str, tuple | None]:
+        """tx_require_bucket and the key's current version (the row versions.tx_replace takes)
+        in one query: one statement fewer inside every object write."""
+        row = tx.fetchone(_BUCKET_AND_CURRENT, (key, bucket))
+        if row is None:
+            raise NoSuchBucket(bucket)
+        return row[0], (row[1:] if row[1] is not None else None)
+
+    @staticmethod
     def tx_put_object(tx: Tx, obj: StoredObject) -> None:
         tx.execute(_UPSERT_OBJECT, (
             obj.bucket, obj.key, obj.size, obj.etag, obj.last_modified, obj.storage_class,
             obj.checksum_algorithm, obj.checksum_value, encode_headers(obj.headers), obj.blob_id,
             obj.body if obj.blob_id is None and not obj.parts_count else None, obj.parts_count, obj.checksum_type,
             obj.version_id, int(obj.delete_marker),
+        ))
+
+    @staticmethod
+    def tx_update_object(tx: Tx, obj: StoredObject) -> None:
+        """tx_put_object for a key whose current row is known to exist in this transaction: a
+        plain UPDATE, which SQLite runs for less than the upsert's failed insert and update."""
+        tx.execute(_UPDATE_OBJECT, (
+            obj.size, obj.etag, obj.last_modified, obj.storage_class, obj.checksum_algorithm, obj.checksum_value,
+            encode_headers(obj.headers), obj.blob_id,
+            obj.body if obj.blob_id is None and not obj.parts_count else None, obj.parts_count, obj.checksum_type,
+            obj.version_id, int(obj.delete_marker), obj.bucket, obj.key,
         ))
 
     @staticmethod

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from overcast.server.http import RequestBody
 from overcast.services.s3.errors import IncompleteBody
 from overcast.storage.interface import BlobInfo, BlobStore
 
@@ -33,6 +34,11 @@ async def receive_body(body: Any, blobs: BlobStore, observers: Sequence[Callable
         return _inline(bytes(body or b""), observers, None)
     if isinstance(body, str):
         return _inline(body.encode("utf-8"), observers, None)
+    if type(body) is RequestBody and body.fully_read:
+        # Read whole by the HTTP server already (small bodies are): no stream to walk.
+        data = await body.read()
+        if len(data) <= inline_limit:
+            return _inline(data, observers, None)
     chunks = body.stream().__aiter__()
     buffered: list[bytes] = []
     size = 0
@@ -66,7 +72,7 @@ async def receive_body(body: Any, blobs: BlobStore, observers: Sequence[Callable
 def _inline(data: bytes, observers: Sequence[Callable[[bytes], None]], trailers: dict[str, str] | None) -> Received:
     for observe in observers:
         observe(data)
-    return Received(size=len(data), md5=hashlib.md5(data).hexdigest(), body=data, trailers=trailers)
+    return Received(len(data), hashlib.md5(data).hexdigest(), data, None, trailers)  # size, md5, body, blob_id, trailers
 
 
 async def copy_stream(blobs: BlobStore, source: AsyncIterator[bytes],

@@ -13,7 +13,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from overcast.services.s3.models import StoredObject
 
@@ -69,10 +69,15 @@ class Outcome:
     versioning: str | None = None  # the bucket's versioning state at the time
 
 
+# The current version's columns that replacing or deleting it needs, in this order (S3Store's
+# tx_require_bucket_and_current reads the same ones).
+CURRENT_COLUMNS = "etag, blob_id, parts_count, version_id, delete_marker, last_modified"
+# tx_replace's `current` when the caller has not read the row: it is read here.
+LOOK_UP: Any = object()
+
+
 def _current(tx: Tx, bucket: str, key: str) -> tuple | None:
-    return tx.fetchone(
-        "SELECT etag, blob_id, parts_count, version_id, delete_marker, last_modified FROM s3_objects "
-        "WHERE bucket = ? AND key = ?", (bucket, key))
+    return tx.fetchone(f"SELECT {CURRENT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
 
 
 def _release_current(tx: Tx, bucket: str, key: str, row: tuple, keep_row: bool = False) -> list[str]:
@@ -149,11 +154,11 @@ def _promote_newest(tx: Tx, bucket: str, key: str) -> None:
 
 
 def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: Outcome,
-               upserted: bool = False) -> None:
+               upserted: bool = False, current: Any = LOOK_UP) -> None:
     """Clear the way for a new current version (object or delete marker). `upserted`: the
     caller writes the new row with an upsert, so a released current row may stay for it to
-    overwrite."""
-    row = _current(tx, bucket, key)
+    overwrite. `current`: the key's current row (CURRENT_COLUMNS, or None), if already read."""
+    row = _current(tx, bucket, key) if current is LOOK_UP else current
     if row is not None:
         outcome.existed = True
         outcome.previous_etag = None if row[4] else row[0]
@@ -173,13 +178,15 @@ def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: O
         outcome.unlink += _release_current(tx, bucket, key, row, keep_row=upserted)
 
 
-def tx_replace(tx: Tx, config_text: str, obj: StoredObject) -> Outcome:
+def tx_replace(tx: Tx, config_text: str, obj: StoredObject, current: Any = LOOK_UP) -> Outcome:
     """Prepare for `obj` to become the key's current version; sets its version id. The caller
     checks conditions against outcome.previous_etag, then writes the row (S3Store.tx_put_object,
-    an upsert)."""
+    an upsert). `current`: the key's current row, when the caller read it in this transaction."""
     versioning = state(config_text)
-    outcome = Outcome(versioning=versioning)
-    _make_room(tx, obj.bucket, obj.key, versioning, outcome, upserted=True)
+    # Positional (every object write builds one): previous_etag, existed, unlink, version_id,
+    # delete_marker, versioning.
+    outcome = Outcome(None, False, [], None, False, versioning)
+    _make_room(tx, obj.bucket, obj.key, versioning, outcome, True, current)
     obj.version_id = new_version_id() if versioning == ENABLED else None
     outcome.version_id = obj.version_id
     if obj.blob_id in outcome.unlink:

@@ -348,11 +348,13 @@ def test_report_max_memory_used_is_the_peak(harness, tmp_path, runtime):
         pytest.skip("node is not installed")
     code = write_code(tmp_path, {"lambda_function.py": HOG_PY, "index.js": HOG_NODE})
     handler = "lambda_function.handler" if runtime.startswith("python") else "index.handler"
-    spec = make_spec(code, runtime, handler, memory=1024)
+    # Generous time limits: filling 200 MB on a loaded 2-core machine (the suite runs in
+    # parallel) can take longer than the default 3 s, which would fail the call, not the check.
+    spec = make_spec(code, runtime, handler, memory=1024, timeout=30)
 
     async def go(pool):
-        small = await pool.invoke(spec, invocation(b'{"mb": 1}'))
-        large = await pool.invoke(spec, invocation(b'{"mb": 200}'))
+        small = await pool.invoke(spec, invocation(b'{"mb": 1}', timeout=30))
+        large = await pool.invoke(spec, invocation(b'{"mb": 200}', timeout=30))
         return small, large
 
     small, large = harness.run(go)
