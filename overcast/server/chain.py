@@ -19,6 +19,7 @@ import inspect
 import itertools
 import logging
 import random
+from types import CoroutineType
 from typing import TYPE_CHECKING
 
 from overcast.protocol import chunked, sigv4
@@ -61,18 +62,15 @@ async def handle(app: Overcast, request: Request) -> tuple[Response, RequestCont
             service = await detect_unsigned_query_service(request) or service
         except (BodyTooLarge, ConnectionError):
             pass  # left to S3, which refuses it as it would any other
-    ctx = RequestContext(
-        request=request,
-        request_id=new_request_id(),
-        account_id=sigv4.account_for_access_key(auth.access_key, app.config.account) if auth else app.config.account,
-        region=(auth.region if auth and auth.region else app.config.region),
-        service=service,
-        access_key=auth.access_key if auth else None,
-        auth=auth,
-        anonymous=auth is None,
-    )
     model = load_service_model(service)
-    ctx.service_model = model
+    # Positional, in field order: a dataclass call with keywords costs several times more, on
+    # every request.
+    if auth is not None:
+        ctx = RequestContext(request, new_request_id(), sigv4.account_for_access_key(auth.access_key, app.config.account),
+                             auth.region or app.config.region, service, model, None, auth.access_key, auth, False)
+    else:
+        ctx = RequestContext(request, new_request_id(), app.config.account, app.config.region, service, model,
+                             None, None, None, True)
     protocol = protocol_for_request(model, request)  # CloudWatch speaks three
     serializer = serializer_for(model, protocol)
     try:
@@ -109,6 +107,8 @@ async def dispatch(app: Overcast, ctx: RequestContext, params: dict) -> dict:
     if provider.admit is not None:
         provider.admit(ctx, params)
     result = method(ctx, params)
-    if inspect.isawaitable(result):
+    # Nearly every provider method is a coroutine function: test for that exactly before the
+    # general (abstract-class) awaitable check.
+    if type(result) is CoroutineType or inspect.isawaitable(result):
         result = await result
     return result or {}

@@ -109,6 +109,7 @@ class Request:
     raw_headers: list[tuple[str, str]] | None = None
     http_version: str = "1.1"
     _query: list[tuple[str, str]] | None = field(default=None, repr=False)
+    _query_first: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def host(self) -> str:
@@ -130,10 +131,13 @@ class Request:
 
     @property
     def query(self) -> dict[str, str]:
-        """First value of each query parameter."""
-        out: dict[str, str] = {}
-        for k, v in self.query_list:
-            out.setdefault(k, v)
+        """First value of each query parameter (built once; read it, do not change it)."""
+        out = self._query_first
+        if out is None:
+            out = {}
+            for k, v in self.query_list:
+                out.setdefault(k, v)
+            self._query_first = out
         return out
 
     @property

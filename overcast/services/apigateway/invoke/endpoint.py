@@ -53,6 +53,8 @@ class ExecuteApiEndpoint:
     def match(self, request: Request) -> Callable[[Request], Awaitable[Response]] | None:
         target = invoke_target(request)
         if target is None:
+            if _hosts_loaded and not CUSTOM_HOSTS:
+                return None  # no custom domain names: nothing else can be an invoke
             if self._custom_domain(request.host_name.lower()):
                 return self._serve_custom_domain
             return None
