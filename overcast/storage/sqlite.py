@@ -250,7 +250,7 @@ class SqliteDatabase(Database):
         try:
             while not stopping:
                 if self._wal_prefill is not None and self._queue.empty():
-                    if self._prefill_wal():
+                    if self._prefill_wal(conn):
                         continue  # one chunk done; another if still idle
                 first = self._queue.get()
                 if first is _STOP:
@@ -281,12 +281,20 @@ class SqliteDatabase(Database):
         finally:
             conn.close()
 
-    def _prefill_wal(self) -> bool:
+    def _prefill_wal(self, conn: sqlite3.Connection) -> bool:
         prefill = self._wal_prefill
         assert prefill is not None
+        filled = False
         try:
-            filled = prefill.step()
-        except OSError:
+            if prefill.due():
+                # SQLite's write lock, so that nothing else changes the WAL while it is extended
+                # (see walfill.py); the transaction is empty and rolled back.
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    filled = prefill.fill_chunk()
+                finally:
+                    conn.execute("ROLLBACK")
+        except (OSError, sqlite3.Error):
             log.warning("could not zero-fill the write-ahead log; commits stay correct, only slower",
                         exc_info=True)
             filled, prefill.done = False, True

@@ -10,8 +10,10 @@ lap with zeros. Zeros past the last frame are never mistaken for frames: a frame
 with the WAL header's salt and a running checksum, so SQLite treats a zero tail as the end of the
 log (the state a reused WAL is always in, with stale frames past the end).
 
-Only the writer thread writes the WAL (frames at commit, the header at a restart) and this runs
-on that thread between batches, so the two never race; zeros go only past the file's current end.
+Zeros go only past the file's current end, and only while the filler's connection holds
+SQLite's write lock (an empty write transaction, rolled back): every change to the WAL (frames
+at a commit, the header when the log starts over, truncation) needs that lock, so no commit can
+land between the size read and the write, not even one by another connection or process.
 A database that sees few writes never gets here (`start_after`), so short-lived servers, like the
 test suite's, do not pay for 16 MiB of zeros each.
 """
@@ -35,8 +37,9 @@ class WalPrefill:
         self.done = False
         self._started = False
 
-    def step(self) -> bool:
-        """Fill one chunk if it is time to; True if one was written (call again while idle)."""
+    def due(self) -> bool:
+        """Whether a chunk is to be filled now (a size check, no lock: the caller then takes
+        the write lock and calls fill_chunk)."""
         try:
             size = os.stat(self.wal_path).st_size
         except FileNotFoundError:
@@ -47,6 +50,14 @@ class WalPrefill:
         if not self._started and size < self.start_after:
             return False
         self._started = True
+        return True
+
+    def fill_chunk(self) -> bool:
+        """Zero one chunk past the end of the WAL; only with SQLite's write lock held."""
+        size = os.stat(self.wal_path).st_size
+        if size >= self.target:
+            self.done = True
+            return False
         length = min(self.chunk, self.target - size)
         fd = os.open(self.wal_path, os.O_WRONLY)
         try:

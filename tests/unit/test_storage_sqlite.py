@@ -374,3 +374,34 @@ def test_without_fsync_the_wal_is_not_filled_ahead(tmp_path):
         assert _wal_size(path) == size < WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
     finally:
         db.close()
+
+
+def test_the_wal_is_extended_only_under_sqlites_write_lock(tmp_path, monkeypatch):
+    # Another connection (an sqlite3 shell, a second process) must not commit between the filler's
+    # size check and its write: its frames would be zeroed. The filler holds the write lock.
+    path = str(tmp_path / "locked.db")
+    seen: list[str] = []
+    original = WalPrefill.fill_chunk
+
+    def fill_chunk_with_a_competing_writer(self):
+        other = sqlite3.connect(path, isolation_level=None, timeout=0)
+        try:
+            other.execute("INSERT INTO kv VALUES ('from-another-connection', x'00')")
+            seen.append("committed")
+        except sqlite3.OperationalError as error:
+            seen.append(str(error))
+        finally:
+            other.close()
+        return original(self)
+
+    monkeypatch.setattr(WalPrefill, "fill_chunk", fill_chunk_with_a_competing_writer)
+    db = SqliteDatabase(path)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)"))
+        _insert_rows(db, 0, 420)
+        target = WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
+        _wait_for(lambda: _wal_size(path) >= target)
+        assert seen and set(seen) == {"database is locked"}
+        assert db.fetchone("SELECT count(*) FROM kv") == (420,)
+    finally:
+        db.close()

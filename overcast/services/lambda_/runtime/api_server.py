@@ -214,9 +214,14 @@ class _Connection(asyncio.Protocol):
 
     @property
     def open(self) -> bool:
-        return self._transport is not None
+        # A transport being closed (EOF, a parse error) lives until the next loop pass calls
+        # connection_lost: an invocation written to it meanwhile would be lost.
+        return self._transport is not None and not self._transport.is_closing()
 
     def close(self) -> None:
+        if self._parked:
+            self._parked = False
+            self._server.unpark(self)
         if self._transport is not None:
             self._transport.close()
 

@@ -18,37 +18,64 @@ class OutputReader(asyncio.Protocol):
     def __init__(self, on_line: Callable[[bytes], None], done: asyncio.Future):
         self._on_line = on_line
         self._done = done
-        self._partial = b""
+        # The unfinished line as the pieces that came, joined only once it ends: re-joining and
+        # re-searching it at every read would cost time quadratic in the line's length.
+        self._pieces: list[bytes] = []
+        self._pending = 0
 
     def data_received(self, data: bytes) -> None:
-        if self._partial:
-            data = self._partial + data
-        start = 0
+        end = data.find(b"\n")
+        if end < 0:
+            self._hold(data)
+            return
+        if self._pieces:
+            self._pieces.append(data[:end + 1])
+            line = b"".join(self._pieces)
+            self._pieces, self._pending = [], 0
+            self._emit(line)
+        else:
+            self._emit(data[:end + 1])
+        start = end + 1
         while True:
             end = data.find(b"\n", start)
             if end < 0:
                 break
-            self._on_line(data[start:end + 1])
+            self._emit(data[start:end + 1])
             start = end + 1
-        rest = data[start:]
-        while len(rest) > self.LIMIT:
-            self._on_line(rest[:self.LIMIT])
-            rest = rest[self.LIMIT:]
-        self._partial = rest
+        if start < len(data):
+            self._hold(data[start:])
+
+    def _hold(self, piece: bytes) -> None:
+        if not piece:
+            return
+        self._pieces.append(piece)
+        self._pending += len(piece)
+        if self._pending > self.LIMIT:
+            rest = b"".join(self._pieces)
+            while len(rest) > self.LIMIT:
+                self._on_line(rest[:self.LIMIT])
+                rest = rest[self.LIMIT:]
+            self._pieces, self._pending = ([rest] if rest else []), len(rest)
+
+    def _emit(self, line: bytes) -> None:
+        # A line longer than the limit is handed on in pieces of at most LIMIT bytes.
+        while len(line) > self.LIMIT:
+            self._on_line(line[:self.LIMIT])
+            line = line[self.LIMIT:]
+        self._on_line(line)
 
     def eof_received(self) -> bool:
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._partial:
-            self._on_line(self._partial)
-            self._partial = b""
+        self.flush_partial()
         if not self._done.done():
             self._done.set_result(None)
 
     def flush_partial(self) -> None:
-        if self._partial:
-            partial, self._partial = self._partial, b""
+        if self._pieces:
+            partial = b"".join(self._pieces)
+            self._pieces, self._pending = [], 0
             self._on_line(partial)
 
 
