@@ -9,9 +9,21 @@ const path = require("path");
 const util = require("util");
 const { pathToFileURL } = require("url");
 
-// Peak resident memory (KiB) for the REPORT line, sent with each response or error.
+// Peak resident memory (KiB) for the REPORT line, sent with each response or error. From
+// /proc's VmHWM, which starts afresh with this program: getrusage's maxRSS survives exec, so it
+// would report the (much larger) server this process was started from.
 const PEAK_MEMORY_HEADER = "Overcast-Peak-Memory-Kb";
-const peakMemory = () => ({ [PEAK_MEMORY_HEADER]: String(process.resourceUsage().maxRSS) });
+const VM_HWM = /VmHWM:\s+(\d+)/;
+const peakMemory = () => {
+  let kib;
+  try {
+    const match = VM_HWM.exec(fs.readFileSync("/proc/self/status", "latin1"));
+    if (match) kib = match[1];
+  } catch (e) {
+    // no /proc: the rusage figure is the best there is
+  }
+  return { [PEAK_MEMORY_HEADER]: kib || String(process.resourceUsage().maxRSS) };
+};
 let apiHost = "127.0.0.1";
 let apiPort = "0";
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
