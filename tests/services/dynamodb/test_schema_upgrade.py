@@ -8,25 +8,19 @@ import sqlite3
 
 from boto3.dynamodb.types import TypeDeserializer
 
+from overcast.services.dynamodb.store import MIGRATIONS
 from tests.conftest import make_client
 
-# The items table as schema 2 had it: keyed by (table, partition, sort), with Scan's order in a
-# second index.
+# The items table as schema 2 had it (as migration 1 created it: keyed by table, partition and
+# sort, with Scan's order in a second index), rebuilt from the migrations themselves.
+_ITEMS_AT_1 = [statement for statement in MIGRATIONS[0].statements
+               if statement.startswith(("CREATE TABLE dynamodb_items ", "CREATE INDEX dynamodb_items_"))]
 SCHEMA_2_ITEMS = [
     "ALTER TABLE dynamodb_items RENAME TO dynamodb_items_v3",
-    """CREATE TABLE dynamodb_items (
-        table_id INTEGER NOT NULL,
-        pk BLOB NOT NULL,
-        sk BLOB NOT NULL,
-        shash INTEGER NOT NULL,
-        size INTEGER NOT NULL,
-        expires REAL,
-        item TEXT NOT NULL,
-        PRIMARY KEY (table_id, pk, sk))""",
+    _ITEMS_AT_1[0],
     "INSERT INTO dynamodb_items SELECT table_id, pk, sk, shash, size, expires, item FROM dynamodb_items_v3",
     "DROP TABLE dynamodb_items_v3",
-    "CREATE INDEX dynamodb_items_scan ON dynamodb_items (table_id, shash, pk, sk)",
-    "CREATE INDEX dynamodb_items_ttl ON dynamodb_items (table_id, expires) WHERE expires IS NOT NULL",
+    *_ITEMS_AT_1[1:],
     "UPDATE schema_versions SET version = 2 WHERE namespace = 'dynamodb'",
 ]
 
@@ -52,6 +46,7 @@ def test_items_of_a_schema_2_data_directory_survive_the_upgrade(fresh_server):
     try:
         assert database.execute("SELECT version FROM schema_versions WHERE namespace = 'dynamodb'").fetchone() == (3,)
         database.execute("BEGIN")
+        assert len(_ITEMS_AT_1) == 3  # the table, its scan index, its TTL index
         for statement in SCHEMA_2_ITEMS:
             database.execute(statement)
         database.execute("COMMIT")
