@@ -207,15 +207,17 @@ class QueryMixin:
             if start is not None:
                 pk, sk = _encode(table, None, start)
                 cursor = [scan_hash(pk), pk, sk]
+                if cursor[0] < low:
+                    cursor = None  # a key from before this segment: the segment's start
             while True:
-                sql = "SELECT shash, pk, sk, size, item FROM dynamodb_items WHERE table_id = ? AND shash >= ? AND shash < ?"
-                args: list[Any] = [table.id, low, high]
-                if cursor is not None:
-                    # Restart the walk at the cursor's hash, not at the segment's start.
-                    args[1] = max(low, cursor[0])
-                    sql += " AND (shash, pk, sk) > (?, ?, ?)"
-                    args += cursor
-                rows = self.db.fetchall(sql + f" ORDER BY shash, pk, sk LIMIT {batch}", args)
+                if cursor is None:
+                    rows = self.db.fetchall(
+                        "SELECT shash, pk, sk, size, item FROM dynamodb_items WHERE table_id = ? AND shash >= ? "
+                        f"AND shash < ? ORDER BY shash, pk, sk LIMIT {batch}", (table.id, low, high))
+                else:
+                    rows = self._rows_after("SELECT shash, pk, sk, size, item FROM dynamodb_items WHERE table_id = ?",
+                                            [table.id], ("shash", "pk", "sk"), cursor, batch,
+                                            ("shash < ?", high))
                 yield [row[1:] for row in rows]
                 if len(rows) < batch:
                     return
@@ -223,16 +225,36 @@ class QueryMixin:
         else:
             cursor = list(_encode(table, index, start)) if start is not None else None
             while True:
-                sql = "SELECT ipk, isk, pk, sk, size, item FROM dynamodb_index_items WHERE table_id = ? AND index_name = ?"
-                args = [table.id, index.name]
-                if cursor is not None:
-                    sql += " AND ipk >= ? AND (ipk, isk, pk, sk) > (?, ?, ?, ?)"
-                    args += [cursor[0], *cursor]
-                rows = self.db.fetchall(sql + f" ORDER BY ipk, isk, pk, sk LIMIT {batch}", args)
+                select = "SELECT ipk, isk, pk, sk, size, item FROM dynamodb_index_items WHERE table_id = ? AND index_name = ?"
+                if cursor is None:
+                    rows = self.db.fetchall(select + f" ORDER BY ipk, isk, pk, sk LIMIT {batch}", (table.id, index.name))
+                else:
+                    rows = self._rows_after(select, [table.id, index.name], ("ipk", "isk", "pk", "sk"), cursor, batch)
                 yield [row for row in rows if total == 1 or scan_hash(row[0]) * total // SCAN_HASH_SPACE == segment]
                 if len(rows) < batch:
                     return
                 cursor = list(rows[-1][:4])
+
+    def _rows_after(self, select: str, args: list[Any], columns: tuple[str, ...], cursor: list, limit: int,
+                    bound: tuple[str, Any] | None = None) -> list[tuple]:
+        """Up to `limit` rows that follow `cursor` in `columns` order. SQLite does not seek an
+        index by a row-value comparison (it filters with it), so `(a, b, c) > (x, y, z)` would
+        walk a whole partition from its start for every page: asked instead as the runs that
+        follow in key order (a = x AND b = y AND c > z, then a = x AND b > y, then a > x), each
+        a seek."""
+        order = " ORDER BY " + ", ".join(columns)
+        rows: list[tuple] = []
+        for depth in range(len(columns) - 1, -1, -1):
+            conditions = [f"{column} = ?" for column in columns[:depth]] + [f"{columns[depth]} > ?"]
+            values = [*args, *cursor[:depth + 1]]
+            if bound is not None:
+                conditions.append(bound[0])
+                values.append(bound[1])
+            rows += self.db.fetchall(f"{select} AND {' AND '.join(conditions)}{order} LIMIT {limit - len(rows)}",
+                                     values)
+            if len(rows) >= limit:
+                break
+        return rows
 
     def _run_page(self, plan: Plan, batches: Iterator[list[tuple]], params: dict) -> dict:
         table, index = plan.table, plan.index

@@ -144,6 +144,36 @@ def test_parallel_scan_covers_everything_once(ddb, ddb_resource, make_table):
         "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: 4 is not less than TotalSegments: 4")
 
 
+def _scan_all(ddb, **kwargs) -> list[dict]:
+    items, start = [], None
+    while True:
+        page = ddb.scan(**kwargs, **({"ExclusiveStartKey": start} if start else {}))
+        items += page["Items"]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return items
+
+
+def test_scan_pages_through_one_big_partition_and_tied_index_keys(ddb, ddb_resource, make_table):
+    # Pages resume inside a partition (the table's) and inside a run of equal index keys (the
+    # index's): each item comes back exactly once, in one pass.
+    name = make_table("S", "N", ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                      GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                               "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    with ddb_resource.Table(name).batch_writer() as writer:
+        for i in range(600):
+            writer.put_item(Item={"pk": "big", "sk": i, "g": "same"})
+        for i in range(30):
+            writer.put_item(Item={"pk": f"small-{i}", "sk": 0, "g": "same" if i % 2 else "other"})
+    table_items = _scan_all(ddb, TableName=name, Limit=37)
+    keys = [(item["pk"]["S"], int(item["sk"]["N"])) for item in table_items]
+    assert len(keys) == len(set(keys)) == 630
+    assert [sk for pk, sk in keys if pk == "big"] == list(range(600))  # a partition in sort order
+    index_items = _scan_all(ddb, TableName=name, IndexName="by-g", Limit=41)
+    index_keys = [(item["pk"]["S"], int(item["sk"]["N"])) for item in index_items]
+    assert sorted(index_keys) == sorted(keys)
+
+
 def test_one_megabyte_page_applies_before_filter(ddb, make_table):
     name = make_table("S", "N")
     blob = "x" * 300_000
