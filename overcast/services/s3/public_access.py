@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied
-from overcast.services.s3.errors import InvalidRequest, UnexpectedContent
+from overcast.services.s3.errors import InvalidArgument, InvalidRequest, UnexpectedContent
 from overcast.services.s3.policy import anonymous_decision, as_list, parse_policy, policy_is_public
 from overcast.services.s3.policy_conditions import request_context_of
 
@@ -39,10 +39,24 @@ _GRANTEE = re.compile(r'\s*(id|uri|emailaddress)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s
 _MAX_CACHED_DECISIONS = 4096
 
 
+# A whole grant header: one or more grantees, comma-separated.
+_GRANTEE_TEXT = r'\s*(?:id|uri|emailaddress)\s*=\s*(?:"[^"]+"|[^,\s"]+)\s*'
+_GRANT_HEADER = re.compile(rf"{_GRANTEE_TEXT}(?:,{_GRANTEE_TEXT})*", re.IGNORECASE)
+_GRANT_HEADER_NAMES = {"GrantFullControl": "x-amz-grant-full-control", "GrantRead": "x-amz-grant-read",
+                       "GrantWrite": "x-amz-grant-write", "GrantReadACP": "x-amz-grant-read-acp",
+                       "GrantWriteACP": "x-amz-grant-write-acp"}
+
+
 def check_acl_sources(params: dict[str, Any]) -> None:
-    """An ACL comes from one source: a canned ACL, x-amz-grant-* headers, or (Put*Acl) a body."""
+    """An ACL comes from one source: a canned ACL, x-amz-grant-* headers, or (Put*Acl) a body;
+    grant headers must read as `type=value` grantees (type id, uri or emailAddress)."""
     if ACL_MEMBERS.isdisjoint(params):
         return
+    for member, _ in GRANT_MEMBERS:
+        value = params.get(member)
+        if value is not None and not _GRANT_HEADER.fullmatch(value):
+            raise InvalidArgument("Argument format not recognized", ArgumentName=_GRANT_HEADER_NAMES[member],
+                                  ArgumentValue=value)
     canned = params.get("ACL")
     granted = any(params.get(member) for member, _ in GRANT_MEMBERS)
     if canned and granted:

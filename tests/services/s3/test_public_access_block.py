@@ -213,3 +213,31 @@ def test_one_acl_source_per_request(s3):
     # Nothing was stored by the refused requests.
     assert "both" not in [o["Key"] for o in s3.list_objects_v2(Bucket="acl-sources").get("Contents", [])]
     assert s3.get_object_acl(Bucket="acl-sources", Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
+
+
+@pytest.mark.parametrize("member,header,value", [
+    ("GrantRead", "x-amz-grant-read", "test_sample_file.csv"),
+    ("GrantFullControl", "x-amz-grant-full-control", 'user="0123456789abcdef"'),
+    ("GrantWriteACP", "x-amz-grant-write-acp", 'id="0123456789abcdef",'),
+    ("GrantReadACP", "x-amz-grant-read-acp", "id="),
+])
+def test_a_malformed_grant_header_is_refused_and_changes_nothing(s3, member, header, value):
+    s3.create_bucket(Bucket="grant-format")
+    s3.put_object(Bucket="grant-format", Key="k", Body=b"before")
+    writes = [
+        lambda: s3.put_object(Bucket="grant-format", Key="k", Body=b"after", **{member: value}),
+        lambda: s3.put_object_acl(Bucket="grant-format", Key="k", **{member: value}),
+        lambda: s3.put_bucket_acl(Bucket="grant-format", **{member: value}),
+        lambda: s3.create_multipart_upload(Bucket="grant-format", Key="mp", **{member: value}),
+    ]
+    for write in writes:
+        with pytest.raises(ClientError) as refused:
+            write()
+        error = assert_error(refused, "InvalidArgument", 400, "Argument format not recognized")
+        assert (error.get("ArgumentName"), error.get("ArgumentValue")) == (header, value)
+    assert s3.get_object(Bucket="grant-format", Key="k")["Body"].read() == b"before"
+    assert s3.get_object_acl(Bucket="grant-format", Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket="grant-format")
+    # Well-formed spellings: several grantees, quoted or bare, any case of the type.
+    s3.put_object_acl(Bucket="grant-format", Key="k",
+                      **{member: f'ID="0123456789abcdef", uri="{ALL_USERS}" ,emailAddress=someone@example.com'})
