@@ -482,9 +482,17 @@ class ObjectOperations:
             except ObjectReplaced:
                 if attempt == _READ_ATTEMPTS - 1:
                     raise
-        obj.headers = object_headers(params, target.account_id) if directive == "REPLACE" else dict(source.headers)
         if directive == "REPLACE":
-            apply_default_encryption(self.store, bucket, obj.headers)
+            obj.headers = object_headers(params, target.account_id)
+        else:
+            obj.headers = dict(source.headers)
+            # Encryption is not metadata: a copy is encrypted as its request says, else by the
+            # destination bucket's default, never simply as its source was.
+            for member in ("ServerSideEncryption", "SSEKMSKeyId"):
+                obj.headers.pop(member, None)
+                if params.get(member):
+                    obj.headers[member] = params[member]
+        apply_default_encryption(self.store, bucket, obj.headers)
         # A copy never keeps the source's ACL: it gets the one the request names, else private.
         obj.headers.pop(ACL, None)
         if acl:

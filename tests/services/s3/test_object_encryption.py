@@ -31,9 +31,15 @@ def test_requested_kms_encryption_is_kept_and_reported(s3, bucket):
     assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
     head = s3.head_object(Bucket=bucket, Key="kms")
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
-    # A copy keeps the source's encryption unless the request names another.
-    kept = s3.copy_object(Bucket=bucket, Key="kms-copy", CopySource={"Bucket": bucket, "Key": "kms"})
-    assert kept["ServerSideEncryption"] == "aws:kms"
+    # A copy is encrypted as its request says, else by the destination bucket's default (here
+    # SSE-S3), whatever its source's encryption and metadata directive.
+    plain = s3.copy_object(Bucket=bucket, Key="kms-copy", CopySource={"Bucket": bucket, "Key": "kms"})
+    assert plain["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in plain
+    assert s3.head_object(Bucket=bucket, Key="kms-copy")["ServerSideEncryption"] == "AES256"
+    asked = s3.copy_object(Bucket=bucket, Key="kms-copy-kms", CopySource={"Bucket": bucket, "Key": "kms"},
+                           ServerSideEncryption="aws:kms", SSEKMSKeyId=KMS_KEY)
+    assert (asked["ServerSideEncryption"], asked["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
+    assert s3.get_object(Bucket=bucket, Key="kms-copy-kms")["SSEKMSKeyId"] == KMS_KEY
     changed = s3.copy_object(Bucket=bucket, Key="kms-to-s3", CopySource={"Bucket": bucket, "Key": "kms"},
                              MetadataDirective="REPLACE", ServerSideEncryption="AES256")
     assert changed["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in changed
@@ -51,6 +57,10 @@ def test_bucket_default_kms_encryption_applies_to_new_objects(s3):
     # Asking for SSE-S3 explicitly overrides the bucket's default.
     explicit = s3.put_object(Bucket="object-encryption-kms-default", Key="s3", Body=b"x", ServerSideEncryption="AES256")
     assert explicit["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in explicit
+    # A copy into the bucket takes its default, not the SSE-S3 of its source.
+    copied = s3.copy_object(Bucket="object-encryption-kms-default", Key="copied",
+                            CopySource={"Bucket": "object-encryption-kms-default", "Key": "s3"})
+    assert (copied["ServerSideEncryption"], copied["SSEKMSKeyId"]) == ("aws:kms", KMS_KEY)
 
 
 def test_multipart_upload_reports_its_encryption(s3, bucket):
