@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # A batch is bounded so that one enormous burst does not hold every caller until all of it is done.
 MAX_BATCH = 512
 WAL_CHECKPOINT_PAGES = 4000
+WAL_PREFILL_CHECK_EVERY = 8  # commits
 _STOP = object()
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 # Statements already found not to be transaction control: the writer runs the same few over and
@@ -149,6 +150,7 @@ class SqliteDatabase(Database):
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self._wal_prefill: WalPrefill | None = None  # set by the writer thread when fsync is on
+        self._prefill_checked_at = -WAL_PREFILL_CHECK_EVERY
         self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
                                         daemon=True)
         self._writer.start()
@@ -178,7 +180,8 @@ class SqliteDatabase(Database):
             conn.execute("PRAGMA fullfsync = ON")  # macOS fsync() does not reach the platter
         conn.execute("PRAGMA journal_size_limit = 67108864")
         conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")  # ~16 MiB of WAL between checkpoints
-        if self.fsync:
+        # The fill answers how Linux file systems sync a grown file (see walfill.py).
+        if self.fsync and sys.platform.startswith("linux"):
             page_size = conn.execute("PRAGMA page_size").fetchone()[0]
             self._wal_prefill = WalPrefill(self.path + "-wal", page_size, WAL_CHECKPOINT_PAGES)
         conn.execute(
@@ -286,6 +289,12 @@ class SqliteDatabase(Database):
         prefill = self._wal_prefill
         assert prefill is not None
         filled = False
+        if not prefill.started:
+            # Until the database has been written to enough, the WAL's size is looked at once
+            # every few commits rather than after every batch.
+            if self.commits - self._prefill_checked_at < WAL_PREFILL_CHECK_EVERY:
+                return False
+            self._prefill_checked_at = self.commits
         try:
             if prefill.due():
                 # SQLite's write lock, so that nothing else changes the WAL while it is extended
@@ -295,7 +304,7 @@ class SqliteDatabase(Database):
                     filled = prefill.fill_chunk()
                 finally:
                     conn.execute("ROLLBACK")
-        except (OSError, sqlite3.Error):
+        except Exception:  # optional work: whatever goes wrong, the writer must go on
             log.warning("could not zero-fill the write-ahead log; commits stay correct, only slower",
                         exc_info=True)
             filled, prefill.done = False, True

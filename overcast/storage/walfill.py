@@ -35,7 +35,7 @@ class WalPrefill:
         # Where the first checkpoint restarts the log: wal_autocheckpoint pages of frames.
         self.target = WAL_HEADER + checkpoint_pages * (page_size + WAL_FRAME_HEADER)
         self.done = False
-        self._started = False
+        self.started = False
 
     def due(self) -> bool:
         """Whether a chunk is to be filled now (a size check, no lock: the caller then takes
@@ -47,9 +47,9 @@ class WalPrefill:
         if size >= self.target:
             self.done = True  # already a full lap (or filled): SQLite reuses it from here on
             return False
-        if not self._started and size < self.start_after:
+        if not self.started and size < self.start_after:
             return False
-        self._started = True
+        self.started = True
         return True
 
     def fill_chunk(self) -> bool:

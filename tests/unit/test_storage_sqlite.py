@@ -405,3 +405,24 @@ def test_the_wal_is_extended_only_under_sqlites_write_lock(tmp_path, monkeypatch
         assert db.fetchone("SELECT count(*) FROM kv") == (420,)
     finally:
         db.close()
+
+
+def test_a_failing_wal_fill_leaves_the_writer_working(tmp_path, monkeypatch):
+    def broken(self):
+        raise RuntimeError("the fill broke")
+
+    monkeypatch.setattr(WalPrefill, "fill_chunk", broken)
+    path = str(tmp_path / "broken-fill.db")
+    db = SqliteDatabase(path)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v BLOB)"))
+        # Past the point where the fill starts, and on; in a thread, so that a dead writer fails
+        # the test instead of hanging it.
+        inserting = threading.Thread(target=_insert_rows, args=(db, 0, 450), daemon=True)
+        inserting.start()
+        inserting.join(30)
+        assert not inserting.is_alive(), "writes stopped being answered"
+        assert db.fetchone("SELECT count(*) FROM kv") == (450,)
+        assert _wal_size(path) < WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
+    finally:
+        db.close()
