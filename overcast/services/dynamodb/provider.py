@@ -58,8 +58,7 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
         text = self._items.get(identity)
         if text is None:
             generation = self._items.generation
-            row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
-                                   (table.id, scan_hash(pk), pk, sk))
+            row = self.db.fetchone(store.ITEM_BY_KEY, (table.id, scan_hash(pk), pk, sk))
             text = row[0] if row else ABSENT
             self._items.put(identity, text, generation)
         return codec.loads(text) if text else None

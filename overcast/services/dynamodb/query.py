@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import capacity, codec, legacy
+from overcast.services.dynamodb import capacity, codec, legacy, store
 from overcast.services.dynamodb.errors import ValidationException, invalid
 from overcast.services.dynamodb.expressions.evaluator import evaluate
 from overcast.services.dynamodb.expressions.parser import ExpressionContext, parse_condition
@@ -295,8 +295,7 @@ class QueryMixin:
         return result
 
     def _base_item(self, table: Table, pk: bytes, sk: bytes) -> dict | None:
-        row = self.db.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
-                               (table.id, scan_hash(pk), pk, sk))
+        row = self.db.fetchone(store.ITEM_BY_KEY, (table.id, scan_hash(pk), pk, sk))
         return codec.loads(row[0]) if row else None
 
 

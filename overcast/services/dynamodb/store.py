@@ -263,9 +263,12 @@ def upsert_plain_items(tx: Tx, rows: list[tuple]) -> None:
     tx.executemany(_UPSERT_ITEM, [row for row in rows if len(row) == 7])
 
 
+# One item by its key; the scan hash leads the primary key (see migration 3).
+ITEM_BY_KEY = "SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?"
+
+
 def read_item(tx: Tx, table: Table, pk: bytes, sk: bytes) -> dict | None:
-    row = tx.fetchone("SELECT item FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",
-                      (table.id, scan_hash(pk), pk, sk))
+    row = tx.fetchone(ITEM_BY_KEY, (table.id, scan_hash(pk), pk, sk))
     return codec.loads(row[0]) if row else None
 
 

@@ -72,15 +72,9 @@ def _key_matches(entry: dict[str, Any], key: str) -> bool:
     return True
 
 
-def may_notify(config_text: str) -> bool:
-    """False when the bucket's configuration (JSON text) has no notification rules at all: then
-    enqueue() writes nothing, and callers on the hot path skip calling it."""
-    return '"Notification"' in config_text
-
-
 def targets(config_text: str, event_name: str, key: str) -> list[tuple[str, str]]:
     """(configuration id, destination) for every notification rule this change matches."""
-    if '"Notification"' not in config_text:  # the common case costs no JSON parsing (see may_notify)
+    if '"Notification"' not in config_text:  # the common case: no rules, and no JSON parsing
         return []
     config = json.loads(config_text).get("Notification") or {}
     out: list[tuple[str, str]] = []

@@ -266,11 +266,11 @@ class ObjectOperations:
             outcome = versions.tx_replace(tx, config, obj, current)
             if params is not None and not _WRITE_CONDITIONS.isdisjoint(params):
                 conditions.check_write(params, obj.key, outcome.previous_etag)
-            if outcome.existed and outcome.versioning is None:
+            if outcome.row_kept:
                 store.tx_update_object(tx, obj)  # tx_replace left the current row for this to overwrite
             else:
                 store.tx_put_object(tx, obj)
-            if '"Notification"' in config:  # events.may_notify, inline: most buckets have no rules
+            if '"Notification"' in config:  # no notification rules (most buckets): nothing to enqueue
                 events.enqueue(tx, config, change, event_name, obj.bucket, obj.key, obj.size, obj.etag,
                                obj.last_modified)
             if outcome.unlink:

@@ -27,24 +27,23 @@ ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 _PUBLIC_GROUPS = frozenset({ALL_USERS, AUTHENTICATED_USERS})
 PUBLIC_CANNED_ACLS = frozenset({"public-read", "public-read-write", "authenticated-read"})
-# x-amz-grant-* request members and the permission each grants.
-GRANT_MEMBERS = (("GrantFullControl", "FULL_CONTROL"), ("GrantRead", "READ"), ("GrantWrite", "WRITE"),
-                 ("GrantReadACP", "READ_ACP"), ("GrantWriteACP", "WRITE_ACP"))
+# x-amz-grant-* request members, the permission each grants, and the header that carries it.
+GRANT_MEMBERS = (("GrantFullControl", "FULL_CONTROL", "x-amz-grant-full-control"),
+                 ("GrantRead", "READ", "x-amz-grant-read"), ("GrantWrite", "WRITE", "x-amz-grant-write"),
+                 ("GrantReadACP", "READ_ACP", "x-amz-grant-read-acp"),
+                 ("GrantWriteACP", "WRITE_ACP", "x-amz-grant-write-acp"))
 # Every request member that says anything about an ACL. Most writes carry none of them, and
 # one set test then answers what the functions below would find member by member.
-ACL_MEMBERS = frozenset({"ACL", "AccessControlPolicy", *(member for member, _ in GRANT_MEMBERS)})
+ACL_MEMBERS = frozenset({"ACL", "AccessControlPolicy", *(member for member, _, _ in GRANT_MEMBERS)})
 # One grantee of a grant header: `uri="http://..."`, `id="..."` or `emailAddress="..."`.
-_GRANTEE = re.compile(r'\s*(id|uri|emailaddress)\s*=\s*(?:"([^"]*)"|([^,\s]*))\s*(?:,|$)', re.IGNORECASE)
+_GRANTEE_TEXT = r'\s*(id|uri|emailaddress)\s*=\s*(?:"([^"]+)"|([^,\s"]+))\s*'
+_GRANTEE = re.compile(_GRANTEE_TEXT + "(?:,|$)", re.IGNORECASE)
+# A whole grant header (what check_acl_sources accepts): one or more grantees, comma-separated.
+_GRANT_HEADER = re.compile(rf"{_GRANTEE_TEXT}(?:,{_GRANTEE_TEXT})*", re.IGNORECASE)
 # A per-bucket cache of decisions is dropped whole when it reaches this many keys.
 _MAX_CACHED_DECISIONS = 4096
 
 
-# A whole grant header: one or more grantees, comma-separated.
-_GRANTEE_TEXT = r'\s*(?:id|uri|emailaddress)\s*=\s*(?:"[^"]+"|[^,\s"]+)\s*'
-_GRANT_HEADER = re.compile(rf"{_GRANTEE_TEXT}(?:,{_GRANTEE_TEXT})*", re.IGNORECASE)
-_GRANT_HEADER_NAMES = {"GrantFullControl": "x-amz-grant-full-control", "GrantRead": "x-amz-grant-read",
-                       "GrantWrite": "x-amz-grant-write", "GrantReadACP": "x-amz-grant-read-acp",
-                       "GrantWriteACP": "x-amz-grant-write-acp"}
 
 
 def check_acl_sources(params: dict[str, Any]) -> None:
@@ -52,13 +51,12 @@ def check_acl_sources(params: dict[str, Any]) -> None:
     grant headers must read as `type=value` grantees (type id, uri or emailAddress)."""
     if ACL_MEMBERS.isdisjoint(params):
         return
-    for member, _ in GRANT_MEMBERS:
+    for member, _, header in GRANT_MEMBERS:
         value = params.get(member)
         if value is not None and not _GRANT_HEADER.fullmatch(value):
-            raise InvalidArgument("Argument format not recognized", ArgumentName=_GRANT_HEADER_NAMES[member],
-                                  ArgumentValue=value)
+            raise InvalidArgument("Argument format not recognized", ArgumentName=header, ArgumentValue=value)
     canned = params.get("ACL")
-    granted = any(params.get(member) for member, _ in GRANT_MEMBERS)
+    granted = any(params.get(member) for member, _, _ in GRANT_MEMBERS)
     if canned and granted:
         raise InvalidRequest("Specifying both Canned ACLs and Header Grants is not allowed")
     if (canned or granted) and params.get("AccessControlPolicy") is not None:
@@ -68,7 +66,7 @@ def check_acl_sources(params: dict[str, Any]) -> None:
 def header_grants(params: dict[str, Any]) -> list[dict[str, Any]]:
     """The grants that x-amz-grant-* headers spell, in the shape of an AccessControlPolicy."""
     grants: list[dict[str, Any]] = []
-    for member, permission in GRANT_MEMBERS:
+    for member, permission, _ in GRANT_MEMBERS:
         value = params.get(member)
         if not value:
             continue
@@ -113,7 +111,7 @@ def carries_acl(params: dict[str, Any]) -> bool:
     if ACL_MEMBERS.isdisjoint(params):
         return False
     return bool(params.get("ACL") or params.get("AccessControlPolicy")
-                or any(params.get(member) for member, _ in GRANT_MEMBERS))
+                or any(params.get(member) for member, _, _ in GRANT_MEMBERS))
 
 
 def request_acl_is_public(params: dict[str, Any]) -> bool:

@@ -67,6 +67,9 @@ class Outcome:
     version_id: str | None = None  # the version created or deleted ("null" spelled as None)
     delete_marker: bool = False
     versioning: str | None = None  # the bucket's versioning state at the time
+    # The replaced current row was left in place for the new version to overwrite (an UPDATE)
+    # rather than removed (the caller then inserts).
+    row_kept: bool = False
 
 
 # The current version's columns that replacing or deleting it needs, in this order (S3Store's
@@ -176,12 +179,14 @@ def _make_room(tx: Tx, bucket: str, key: str, versioning: str | None, outcome: O
         return
     if row is not None:
         outcome.unlink += _release_current(tx, bucket, key, row, keep_row=upserted)
+        outcome.row_kept = upserted
 
 
 def tx_replace(tx: Tx, config_text: str, obj: StoredObject, current: Any = LOOK_UP) -> Outcome:
     """Prepare for `obj` to become the key's current version; sets its version id. The caller
-    checks conditions against outcome.previous_etag, then writes the row (S3Store.tx_put_object,
-    an upsert). `current`: the key's current row, when the caller read it in this transaction."""
+    checks conditions against outcome.previous_etag, then writes the row: over the kept one when
+    outcome.row_kept (S3Store.tx_update_object), else as a new one (tx_put_object, an upsert).
+    `current`: the key's current row, when the caller read it in this transaction."""
     versioning = state(config_text)
     # Positional (every object write builds one): previous_etag, existed, unlink, version_id,
     # delete_marker, versioning.

@@ -229,6 +229,8 @@ def test_a_malformed_grant_header_is_refused_and_changes_nothing(s3, member, hea
         lambda: s3.put_object_acl(Bucket="grant-format", Key="k", **{member: value}),
         lambda: s3.put_bucket_acl(Bucket="grant-format", **{member: value}),
         lambda: s3.create_multipart_upload(Bucket="grant-format", Key="mp", **{member: value}),
+        lambda: s3.copy_object(Bucket="grant-format", Key="copy", CopySource={"Bucket": "grant-format", "Key": "k"},
+                               **{member: value}),
     ]
     for write in writes:
         with pytest.raises(ClientError) as refused:
@@ -238,6 +240,7 @@ def test_a_malformed_grant_header_is_refused_and_changes_nothing(s3, member, hea
     assert s3.get_object(Bucket="grant-format", Key="k")["Body"].read() == b"before"
     assert s3.get_object_acl(Bucket="grant-format", Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
     assert "Uploads" not in s3.list_multipart_uploads(Bucket="grant-format")
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="grant-format")["Contents"]] == ["k"]
     # Well-formed spellings: several grantees, quoted or bare, any case of the type.
     s3.put_object_acl(Bucket="grant-format", Key="k",
                       **{member: f'ID="0123456789abcdef", uri="{ALL_USERS}" ,emailAddress=someone@example.com'})
