@@ -231,8 +231,10 @@ class RuntimeClient:
 
 
 def _peak_memory():
-    """This process's peak resident memory (KiB, as /proc's VmHWM), for the REPORT line: cheaper
-    here than for the server to read /proc after every invocation."""
+    """This process's peak resident memory (KiB), for the REPORT line: cheaper here than for the
+    server to read /proc after every invocation. getrusage's figure is this environment's own
+    because it is forked from the zygote, not exec'ed (a fork's counts start afresh; across an
+    exec they would carry the starter's peak, which is why the Node bootstrap reads VmHWM)."""
     return PEAK_MEMORY_HEADER, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
