@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,19 +171,27 @@ class QueryMixin:
         while True:
             low, low_inclusive = key_range.low, key_range.low_inclusive
             high, high_inclusive = key_range.high, key_range.high_inclusive
+            if cursor is not None and index is not None:
+                # Index rows can share an index sort key (all of them, on an index without one):
+                # the page resumes after (isk, pk, sk), within the key condition's range.
+                bounds = []
+                if low is not None:
+                    bounds.append((f"isk {'>=' if low_inclusive else '>'} ?", low))
+                if high is not None:
+                    bounds.append((f"isk {'<=' if high_inclusive else '<'} ?", high))
+                rows = self._rows_after(base, args, ("isk", "pk", "sk"), cursor, batch, bounds, forward)
+                yield rows
+                if len(rows) < batch:
+                    return
+                cursor = list(rows[-1][1:4])
+                continue
             sql, sql_args = base, list(args)
             if cursor is not None:
                 # The cursor becomes the range's near bound, so each page starts where the last ended.
-                # On an index, rows share an index sort key, so the bound stays inclusive and the
-                # full (isk, pk, sk) comparison skips what was already returned.
-                tie = index is not None
                 if forward and (low is None or cursor[0] >= low):
-                    low, low_inclusive = cursor[0], tie
+                    low, low_inclusive = cursor[0], False
                 elif not forward and (high is None or cursor[0] <= high):
-                    high, high_inclusive = cursor[0], tie
-                if tie:
-                    sql += f" AND (isk, pk, sk) {'>' if forward else '<'} (?, ?, ?)"
-                    sql_args += cursor
+                    high, high_inclusive = cursor[0], False
             if low is not None:
                 sql += f" AND {sort_col} {'>=' if low_inclusive else '>'} ?"
                 sql_args.append(low)
@@ -217,7 +225,7 @@ class QueryMixin:
                 else:
                     rows = self._rows_after("SELECT shash, pk, sk, size, item FROM dynamodb_items WHERE table_id = ?",
                                             [table.id], ("shash", "pk", "sk"), cursor, batch,
-                                            ("shash < ?", high))
+                                            [("shash < ?", high)])
                 yield [row[1:] for row in rows]
                 if len(rows) < batch:
                     return
@@ -236,20 +244,21 @@ class QueryMixin:
                 cursor = list(rows[-1][:4])
 
     def _rows_after(self, select: str, args: list[Any], columns: tuple[str, ...], cursor: list, limit: int,
-                    bound: tuple[str, Any] | None = None) -> list[tuple]:
-        """Up to `limit` rows that follow `cursor` in `columns` order. SQLite does not seek an
-        index by a row-value comparison (it filters with it), so `(a, b, c) > (x, y, z)` would
-        walk a whole partition from its start for every page: asked instead as the runs that
-        follow in key order (a = x AND b = y AND c > z, then a = x AND b > y, then a > x), each
-        a seek."""
-        order = " ORDER BY " + ", ".join(columns)
+                    bounds: Sequence[tuple[str, Any]] = (), forward: bool = True) -> list[tuple]:
+        """Up to `limit` rows that follow `cursor` in `columns` order (that precede it, walking
+        backwards), within `bounds`. SQLite does not seek an index by a row-value comparison (it
+        filters with it), so `(a, b, c) > (x, y, z)` would walk a whole partition from its start
+        for every page: asked instead as the runs that follow in key order (a = x AND b = y AND
+        c > z, then a = x AND b > y, then a > x), each a seek."""
+        direction, after = ("ASC", ">") if forward else ("DESC", "<")
+        order = " ORDER BY " + ", ".join(f"{column} {direction}" for column in columns)
         rows: list[tuple] = []
         for depth in range(len(columns) - 1, -1, -1):
-            conditions = [f"{column} = ?" for column in columns[:depth]] + [f"{columns[depth]} > ?"]
+            conditions = [f"{column} = ?" for column in columns[:depth]] + [f"{columns[depth]} {after} ?"]
             values = [*args, *cursor[:depth + 1]]
-            if bound is not None:
-                conditions.append(bound[0])
-                values.append(bound[1])
+            for condition, value in bounds:
+                conditions.append(condition)
+                values.append(value)
             rows += self.db.fetchall(f"{select} AND {' AND '.join(conditions)}{order} LIMIT {limit - len(rows)}",
                                      values)
             if len(rows) >= limit:

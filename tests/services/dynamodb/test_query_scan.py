@@ -174,6 +174,45 @@ def test_scan_pages_through_one_big_partition_and_tied_index_keys(ddb, ddb_resou
     assert sorted(index_keys) == sorted(keys)
 
 
+def test_query_pages_through_tied_index_keys_both_ways(ddb, make_table):
+    # On an index without a sort key every item of an index partition ties on it; with one,
+    # many may share a value: pages resume after the last (index key, table key), forwards and
+    # backwards, inside and across the key condition's range.
+    name = make_table("S", "N", ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"},
+                                                  {"AttributeName": "t", "AttributeType": "N"}],
+                      GlobalSecondaryIndexes=[
+                          {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                           "Projection": {"ProjectionType": "KEYS_ONLY"}},
+                          {"IndexName": "by-g-t", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                                                {"AttributeName": "t", "KeyType": "RANGE"}],
+                           "Projection": {"ProjectionType": "ALL"}}])
+    for i in range(90):
+        ddb.put_item(TableName=name, Item={"pk": {"S": f"p{i % 7}"}, "sk": {"N": str(i)}, "g": {"S": "same"},
+                                           "t": {"N": str(i % 3)}})
+
+    def query_all(**kwargs) -> list[tuple[str, int, int]]:
+        out, start = [], None
+        while True:
+            page = ddb.query(TableName=name, Limit=8, **kwargs, **({"ExclusiveStartKey": start} if start else {}))
+            out += [(item["pk"]["S"], int(item["sk"]["N"]), int(item.get("t", {"N": "-1"})["N"]))
+                    for item in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return out
+
+    everything = query_all(IndexName="by-g", KeyConditionExpression="g = :g",
+                           ExpressionAttributeValues={":g": {"S": "same"}})
+    assert len(everything) == len(set(everything)) == 90
+    for forward in (True, False):
+        ranged = query_all(IndexName="by-g-t", KeyConditionExpression="g = :g AND t BETWEEN :a AND :b",
+                           ExpressionAttributeValues={":g": {"S": "same"}, ":a": {"N": "1"}, ":b": {"N": "2"}},
+                           ScanIndexForward=forward)
+        assert len(ranged) == len(set(ranged)) == 60
+        assert {t for _, _, t in ranged} == {1, 2}
+        order = [(t, pk, sk) for pk, sk, t in ranged]
+        assert order == sorted(order, key=lambda row: (row[0], row[1].encode(), row[2]), reverse=not forward)
+
+
 def test_one_megabyte_page_applies_before_filter(ddb, make_table):
     name = make_table("S", "N")
     blob = "x" * 300_000
