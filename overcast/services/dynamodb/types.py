@@ -132,14 +132,7 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
 
 
 def validate_item(item: Any) -> Item:
-    result = {}
-    for name, value in (item or {}).items():
-        # Strings, the most common value, are valid as they are: no call for them.
-        if type(value) is dict and len(value) == 1 and type(value.get("S")) is str:
-            result[name] = value
-        else:
-            result[name] = validate_value(value)
-    return result
+    return validate_item_sized(item)[0]
 
 
 def validate_item_sized(item: Any) -> tuple[Item, int]:
