@@ -69,8 +69,6 @@ _RESPONSE_OVERRIDES = (
 )
 # The request members _read_output looks at beyond the range: most reads carry none of them.
 _OVERRIDE_MEMBERS = frozenset({"ResponseExpires", *(param for param, _ in _RESPONSE_OVERRIDES)})
-_READ_CONDITIONS = frozenset({"IfMatch", "IfUnmodifiedSince", "IfNoneMatch", "IfModifiedSince"})
-_WRITE_CONDITIONS = frozenset({"IfMatch", "IfNoneMatch"})  # what conditions.check_write reads
 MAX_DELETE_KEYS = 1000
 # A read that finds its blob already replaced retries against the newer row this many times.
 _READ_ATTEMPTS = 3
@@ -215,8 +213,7 @@ class ObjectOperations:
         # is absent: every PutObject comes this way.
         if "Metadata" in params:
             validate_metadata(params["Metadata"])
-        if "IfNoneMatch" in params:
-            conditions.validate_write_conditions(params)
+        conditions.validate_write_conditions(params)
         target = self.store.require_bucket(bucket)
         if ctx.anonymous:
             authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
@@ -241,17 +238,9 @@ class ObjectOperations:
                            checksum_value, params.get("StorageClass") or "STANDARD", received.body, received.blob_id,
                            0, "FULL_OBJECT")
         outcome = await self._commit(obj, params, ChangeContext.of(ctx), "ObjectCreated:Put")
-        out = {
-            "ETag": f'"{obj.etag}"',
-            "Checksum" + checksum_algorithm: checksum_value,
-            "ChecksumType": "FULL_OBJECT",
-            # encryption_output(headers), inline
-            "ServerSideEncryption": headers.get("ServerSideEncryption") or DEFAULT_ENCRYPTION,
-        }
-        if headers.get("SSEKMSKeyId"):
-            out["SSEKMSKeyId"] = headers["SSEKMSKeyId"]
-        if outcome.versioning is not None:  # add_version, inline
-            out["VersionId"] = outcome.version_id or "null"
+        out = {"ETag": f'"{obj.etag}"', "Checksum" + checksum_algorithm: checksum_value,
+               "ChecksumType": "FULL_OBJECT", **encryption_output(headers)}
+        add_version(out, outcome)
         return out
 
     async def _commit(self, obj: StoredObject, params: dict[str, Any] | None = None,
@@ -264,7 +253,7 @@ class ObjectOperations:
         def write(tx: Tx) -> versions.Outcome:
             config, current = store.tx_require_bucket_and_current(tx, obj.bucket, obj.key)
             outcome = versions.tx_replace(tx, config, obj, current)
-            if params is not None and not _WRITE_CONDITIONS.isdisjoint(params):
+            if params is not None:
                 conditions.check_write(params, obj.key, outcome.previous_etag)
             if outcome.row_kept:
                 store.tx_update_object(tx, obj)  # tx_replace left the current row for this to overwrite
@@ -345,8 +334,7 @@ class ObjectOperations:
 
     def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
         """Conditions, range and the response members; returns them with the span to serve."""
-        if not _READ_CONDITIONS.isdisjoint(params):
-            conditions.check_read(params, obj)
+        conditions.check_read(params, obj)
         out = object_output(obj)
         if params.get("PartNumber") is not None:
             span: tuple[int, int] | None = self._part_span(obj, int(params["PartNumber"]))
