@@ -157,9 +157,7 @@ class TransactionsMixin:
             if blind_puts and _all_plain(writes):
                 # Nothing to read, check or cancel: each put is one items row (what the general
                 # loop below does for these, without its per-write steps).
-                store.upsert_plain_items(tx, [
-                    store.upsert_row(w.table, w.pk, w.sk, w.item, w.text, w.new_size)  # type: ignore[arg-type]
-                    for w in writes])
+                store.upsert_plain_items(tx, [_plain_row(write, write.item) for write in writes])  # type: ignore[arg-type]
                 return True
             reasons: list[dict] = []
             planned = []
@@ -187,8 +185,7 @@ class TransactionsMixin:
             plain_rows = []
             for position, (write, old, new) in enumerate(planned):
                 if new is not None and write.action != "check" and store.is_plain(write.table):
-                    text = write.text if write.action == "put" and write.text is not None else codec.dumps(new)
-                    plain_rows.append(store.upsert_row(write.table, write.pk, write.sk, new, text, write.new_size))
+                    plain_rows.append(_plain_row(write, new))
                     continue
                 try:
                     write.apply(tx, old, new, now)
@@ -226,6 +223,13 @@ _CLAIM_TOKEN = (
     "INSERT INTO dynamodb_tokens (account, token, created, digest) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (account, token) DO UPDATE SET created = excluded.created, digest = excluded.digest "
     "WHERE dynamodb_tokens.created <= ? RETURNING 1")
+
+
+def _plain_row(write: Write, new: dict) -> tuple:
+    """The items row that stores `new` for a write into a plain table (store.is_plain); a put's
+    item was encoded on the request path already."""
+    text = write.text if write.action == "put" and write.text is not None else codec.dumps(new)
+    return store.upsert_row(write.table, write.pk, write.sk, new, text, write.new_size)
 
 
 def _all_plain(writes: list[Write]) -> bool:
