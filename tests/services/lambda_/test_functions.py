@@ -144,6 +144,26 @@ def test_update_code_and_configuration(lam, lam_unchecked):
     assert error_of(excinfo)[0] == "ValidationException"
 
 
+def test_dead_letter_config_is_set_returned_and_cleared(lam):
+    # Where failed asynchronous events go once retries and any on-failure destination are out
+    # (SQS or SNS: delivered as those services arrive); an empty TargetArn removes it, as on AWS.
+    queue = "arn:aws:sqs:us-east-1:000000000000:failed-events"
+    name = unique()
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE, Handler="lambda_function.handler",
+                        Code={"ZipFile": zip_of({"lambda_function.py": SOURCE})},
+                        DeadLetterConfig={"TargetArn": queue})
+    assert lam.get_function_configuration(FunctionName=name)["DeadLetterConfig"] == {"TargetArn": queue}
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    topic = "arn:aws:sns:us-east-1:000000000000:failed-events"
+    assert lam.update_function_configuration(FunctionName=name,
+                                             DeadLetterConfig={"TargetArn": topic})["DeadLetterConfig"] == {
+        "TargetArn": topic}
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    cleared = lam.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": ""})
+    assert "DeadLetterConfig" not in cleared or not cleared["DeadLetterConfig"].get("TargetArn")
+    assert not lam.get_function_configuration(FunctionName=name).get("DeadLetterConfig", {}).get("TargetArn")
+
+
 def test_update_missing_function(lam):
     with pytest.raises(ClientError) as excinfo:
         lam.update_function_code(FunctionName="does-not-exist", ZipFile=zip_of({"a.py": ""}))
