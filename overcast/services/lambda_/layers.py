@@ -52,8 +52,7 @@ class LayerOps(LambdaBase):
         data = await self._code_bytes(ctx, params.get("Content") or {}, "PublishLayerVersion")
         check_zip(data)
         code = await store_zip(self.blobs, data)
-        versions = self.store.layers.get((ctx.account_id, ctx.region, name), {})
-        number = max(versions, default=0) + 1
+        number = self.store.next_layer_version(ctx.account_id, ctx.region, name)
         layer_arn = f"arn:aws:lambda:{ctx.region}:{ctx.account_id}:layer:{name}"
         doc: dict[str, Any] = {
             "LayerArn": layer_arn, "LayerVersionArn": f"{layer_arn}:{number}",
@@ -120,7 +119,7 @@ class LayerOps(LambdaBase):
             if match is None:
                 continue
             region, account, name, number = match.groups()
-            layer = self.store.layers.get((account, region, name), {}).get(int(number))
+            layer = self.store.layer_in_use(account, region, name, int(number))
             if layer is not None:
                 dirs.append(await self.codes.ensure(CodeInfo(**layer.doc["code"])))
         return dirs

@@ -25,6 +25,10 @@ class LambdaStore:
         self.db = db
         self.functions: dict[tuple[str, str, str], FunctionRecord] = {}
         self.layers: dict[tuple[str, str, str], dict[int, LayerVersion]] = {}
+        # Deleted layer versions: no longer listed or attachable, but kept (a row whose doc says
+        # "deleted") for the functions that already use them, and so that their numbers are
+        # never given out again.
+        self.deleted_layers: dict[tuple[str, str, str], dict[int, LayerVersion]] = {}
 
     def load(self) -> None:
         self.db.migrate("lambda", MIGRATIONS)
@@ -34,7 +38,8 @@ class LambdaStore:
         for account, region, name, version, doc in self.db.fetchall(
                 "SELECT account, region, name, version, doc FROM lambda_layers"):
             layer = LayerVersion(account, region, name, version, json.loads(doc))
-            self.layers.setdefault((account, region, name), {})[version] = layer
+            kept = self.deleted_layers if layer.doc.get("deleted") else self.layers
+            kept.setdefault((account, region, name), {})[version] = layer
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -66,7 +71,18 @@ class LambdaStore:
             if any(v["code"]["blob_id"] == blob_id for v in record.versions.values()):
                 return True
         return any(layer.doc.get("code", {}).get("blob_id") == blob_id
-                   for versions in self.layers.values() for layer in versions.values())
+                   for kept in (self.layers, self.deleted_layers)
+                   for versions in kept.values() for layer in versions.values())
+
+    def next_layer_version(self, account: str, region: str, name: str) -> int:
+        """Layer version numbers only grow: a deleted version's number is not given out again."""
+        key = (account, region, name)
+        return max(max(self.layers.get(key, {}), default=0), max(self.deleted_layers.get(key, {}), default=0)) + 1
+
+    def layer_in_use(self, account: str, region: str, name: str, version: int) -> LayerVersion | None:
+        """A layer version as functions see it: deleted ones included."""
+        key = (account, region, name)
+        return self.layers.get(key, {}).get(version) or self.deleted_layers.get(key, {}).get(version)
 
     # -- layers -------------------------------------------------------------------------------
 
@@ -79,10 +95,15 @@ class LambdaStore:
         self.layers.setdefault((layer.account, layer.region, layer.name), {})[layer.version] = layer
 
     async def delete_layer(self, layer: LayerVersion) -> None:
+        deleted = LayerVersion(layer.account, layer.region, layer.name, layer.version,
+                               {**layer.doc, "deleted": True})
+        doc = json.dumps(deleted.doc)
         await self.db.write(lambda tx: tx.execute(
-            "DELETE FROM lambda_layers WHERE account = ? AND region = ? AND name = ? AND version = ?",
-            (layer.account, layer.region, layer.name, layer.version)))
-        self.layers.get((layer.account, layer.region, layer.name), {}).pop(layer.version, None)
+            "UPDATE lambda_layers SET doc = ? WHERE account = ? AND region = ? AND name = ? AND version = ?",
+            (doc, layer.account, layer.region, layer.name, layer.version)))
+        key = (layer.account, layer.region, layer.name)
+        self.layers.get(key, {}).pop(layer.version, None)
+        self.deleted_layers.setdefault(key, {})[layer.version] = deleted
 
     # -- asynchronous invocations -------------------------------------------------------------
 

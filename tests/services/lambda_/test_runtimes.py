@@ -105,6 +105,23 @@ def test_layers_are_importable(lam):
                       Layers=[layer["LayerArn"] + ":99"])
     assert err.value.response["Error"]["Code"] == "InvalidParameterValueException"
 
+    # DeleteLayerVersion: the version is gone (and deleting it again is no error), its number is
+    # not given out again, and a function already using it keeps its copy.
+    layer_name = layer["LayerArn"].split(":")[-1]
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=1)
+    lam.delete_layer_version(LayerName=layer_name, VersionNumber=1)
+    with pytest.raises(lam.exceptions.ClientError) as gone:
+        lam.get_layer_version(LayerName=layer_name, VersionNumber=1)
+    assert (gone.value.response["Error"]["Code"], gone.value.response["Error"]["Message"],
+            gone.value.response["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ResourceNotFoundException", "The resource you requested does not exist.", 404)
+    assert lam.list_layer_versions(LayerName=layer_name)["LayerVersions"] == []
+    again = lam.publish_layer_version(LayerName=layer_name, Content={"ZipFile": zip_of({"python/x.py": ""})})
+    assert again["Version"] == 2
+    lam.update_function_configuration(FunctionName=name, Timeout=9)  # a new environment starts
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)
+    assert invoke_json(lam, name)[1] == "layered"
+
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
 def test_orphaned_environments_are_ended_after_a_crash(fresh_server):
@@ -136,3 +153,17 @@ def test_orphaned_environments_are_ended_after_a_crash(fresh_server):
     fresh_server.start()
     make_client("lambda", fresh_server.endpoint_url).list_functions()
     wait_for(lambda: not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z")
+
+
+def test_deleted_layer_versions_stay_for_their_functions_and_numbers_after_a_restart(fresh_server):
+    from tests.conftest import make_client
+
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    layer = lam.publish_layer_version(LayerName="kept", Content={"ZipFile": zip_of({"python/kept.py": "V = 'kept'\n"})})
+    name = create_python(lam, "import kept\ndef handler(e, c):\n    return kept.V\n", Layers=[layer["LayerVersionArn"]])
+    lam.delete_layer_version(LayerName="kept", VersionNumber=1)
+    fresh_server.restart()
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    assert invoke_json(lam, name)[1] == "kept"
+    assert lam.list_layers()["Layers"] == []
+    assert lam.publish_layer_version(LayerName="kept", Content={"ZipFile": zip_of({"python/x.py": ""})})["Version"] == 2
