@@ -214,3 +214,23 @@ def test_unzipped_size_limit(lam):
                             Handler="lambda_function.handler", Code={"ZipFile": buf.getvalue()})
     assert error_of(excinfo) == ("InvalidParameterValueException",
                                  "Unzipped size must be smaller than 262144000 bytes", 400)
+
+
+def test_zip_over_50_mb_uploaded_directly_is_too_large(lam):
+    import io
+    import os
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("lambda_function.py", SOURCE)
+        archive.writestr("noise.bin", os.urandom(50 * 1024 * 1024 + 4096))  # incompressible: the zip stays big
+    name = unique()
+    with pytest.raises(ClientError) as excinfo:
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
+                            Handler="lambda_function.handler", Code={"ZipFile": buf.getvalue()})
+    assert error_of(excinfo) == ("RequestEntityTooLargeException",
+                                 "Request must be smaller than 69905067 bytes for the CreateFunction operation", 413)
+    with pytest.raises(ClientError) as missing:
+        lam.get_function(FunctionName=name)
+    assert error_of(missing)[0] == "ResourceNotFoundException"
