@@ -62,6 +62,9 @@ _PAUSED_FOR_PIPELINE = 2
 class Application(Protocol):
     async def respond(self, request: Request) -> Response: ...
 
+    def serving_with(self, http: HttpServer) -> None:
+        """Called once the server exists, so the application can see how busy it is."""
+
 
 def _status_line(status: int) -> str:
     return _STATUS_LINES.get(status) or f"HTTP/1.1 {status} Status {status}\r\n"
@@ -314,6 +317,7 @@ class HttpConnection(asyncio.Protocol):
             if len(self._queue) >= PIPELINE_LIMIT:
                 self.pause_reading(_PAUSED_FOR_PIPELINE)
             return
+        self._server.requests_in_hand += 1
         self._task = self._server.loop.create_task(self._serve(request, keep_alive))
 
     async def _serve(self, request: Request, keep_alive: bool) -> None:
@@ -343,6 +347,7 @@ class HttpConnection(asyncio.Protocol):
             self.close()
         finally:
             self._task = None
+            self._server.requests_in_hand -= 1
 
     async def _write_response(self, request: Request, response: Response, keep_alive: bool) -> None:
         status = response.status
@@ -490,6 +495,9 @@ class HttpServer:
         self.loop = loop
         self.date = _DateHeader()
         self.connections: set[HttpConnection] = set()
+        # Connections with a request received and not yet answered (counted from the moment
+        # the request is parsed, not from when its task first runs).
+        self.requests_in_hand = 0
 
     async def sweep_idle_connections(self) -> None:
         """Closes keep-alive connections that have sent nothing for a while; a per-request timer
@@ -517,6 +525,7 @@ async def serve(app: Application, host: str, port: int, *, on_listening: Callabl
     finish (for a few seconds at most) and return."""
     loop = asyncio.get_running_loop()
     http = HttpServer(app, loop)
+    app.serving_with(http)
     listener = await loop.create_server(lambda: HttpConnection(http), host, port, reuse_address=True, backlog=1024)
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -38,6 +38,10 @@ class Migration:
 
 
 class Database(ABC):
+    # Set by the server: a predicate saying whether write() may commit on the calling thread
+    # right now rather than hand the job to a writer thread (see SqliteDatabase.write).
+    commit_inline_when: Callable[[], bool] | None = None
+
     @abstractmethod
     def migrate(self, namespace: str, migrations: list[Migration]) -> None:
         """Bring `namespace`'s schema (a service's tables) up to the newest version."""

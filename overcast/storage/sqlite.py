@@ -34,6 +34,7 @@ MAX_BATCH = 512
 WAL_CHECKPOINT_PAGES = 4000
 WAL_PREFILL_CHECK_EVERY = 8  # commits
 _STOP = object()
+_NUDGE = object()  # wakes the writer thread to look at the WAL (see write())
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 # Statements already found not to be transaction control: the writer runs the same few over and
 # over, and a set lookup is cheaper than the regex. Bounded in case a caller builds SQL text.
@@ -151,6 +152,17 @@ class SqliteDatabase(Database):
         self._startup_error: BaseException | None = None
         self._wal_prefill: WalPrefill | None = None  # set by the writer thread when fsync is on
         self._prefill_checked_at = -WAL_PREFILL_CHECK_EVERY
+        # Held by whoever uses the writer connection: the writer thread for a batch, or a caller
+        # committing on its own thread (see write()).
+        self._connection_lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        # Set by the server: whether a write may commit on the caller's thread right now (when
+        # one request is all there is, the hand-off to the writer thread and back costs more than
+        # the commit; with more, the writer thread's group commit shares their syncs).
+        self.commit_inline_when: Callable[[], bool] | None = None
+        self._borrower: int | None = None  # the thread committing with the writer connection
+        self._submitted = 0  # jobs queued for the writer thread (under _submit_lock)...
+        self._finished = 0  # ...and answered by it (written by the writer thread only)
         self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
                                         daemon=True)
         self._writer.start()
@@ -169,7 +181,8 @@ class SqliteDatabase(Database):
         conn.execute("PRAGMA foreign_keys = ON")
 
     def _open_writer(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, cached_statements=512)
+        # check_same_thread=False: a caller may borrow it under _connection_lock (see write()).
+        conn = sqlite3.connect(self.path, isolation_level=None, cached_statements=512, check_same_thread=False)
         self._common_pragmas(conn, cache_kib=32768)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
@@ -219,13 +232,44 @@ class SqliteDatabase(Database):
     async def write(self, fn: Callable[[Any], T]) -> T:
         """See Database.write. Cancelling the awaiting task does not withdraw the write: once
         submitted it commits or fails like any other, only nobody hears about it."""
+        inline = self.commit_inline_when
+        if inline is not None and self._idle() and inline() and self._connection_lock.acquire(blocking=False):
+            try:
+                if self._connection is not None and self._idle():
+                    return self._commit_here(fn)
+            finally:
+                self._connection_lock.release()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         self._submit(_Job(fn, loop, future, None))
         return await future
 
+    def _idle(self) -> bool:
+        """No job submitted and not yet finished: one committed here now cannot overtake an
+        earlier one. (Finished is read first: both only grow, so equal means none was
+        outstanding at that moment.)"""
+        finished = self._finished
+        return finished == self._submitted and not self._closed
+
+    def _commit_here(self, fn: Callable[[Any], T]) -> T:
+        """Run one job on the calling thread with the borrowed writer connection (the caller
+        holds _connection_lock): the same transaction, sync and callbacks as on the writer
+        thread, without the two thread hand-offs."""
+        assert self._connection is not None
+        job = _Job(fn, None, None, None)
+        self._borrower = threading.get_ident()
+        try:
+            self._run_batch(self._connection, [job])
+        finally:
+            self._borrower = None
+        if self._wal_prefill is not None and self.commits - self._prefill_checked_at >= WAL_PREFILL_CHECK_EVERY:
+            self._queue.put(_NUDGE)  # filling the WAL is the idle writer thread's work
+        if job.error is not None:
+            raise job.error
+        return job.result
+
     def write_blocking(self, fn: Callable[[Any], T]) -> T:
-        if threading.current_thread() is self._writer:
+        if threading.current_thread() is self._writer or self._borrower == threading.get_ident():
             raise RuntimeError("write_blocking called from the writer thread (inside a write or an "
                                "after_commit callback); it would wait for itself forever")
         done = threading.Event()
@@ -240,6 +284,7 @@ class SqliteDatabase(Database):
         with self._submit_lock:
             if self._closed:
                 raise DatabaseClosedError("database is closed")
+            self._submitted += 1
             self._queue.put(job)
 
     def _run_writer(self) -> None:
@@ -249,16 +294,21 @@ class SqliteDatabase(Database):
             self._startup_error = exc
             self._ready.set()
             return
+        self._connection = conn
         self._ready.set()
         stopping = False
         try:
             while not stopping:
                 if self._wal_prefill is not None and self._queue.empty():
-                    if self._prefill_wal(conn):
+                    with self._connection_lock:
+                        filled = self._prefill_wal(conn)
+                    if filled:
                         continue  # one chunk done; another if still idle
                 first = self._queue.get()
                 if first is _STOP:
                     break
+                if first is _NUDGE:
+                    continue
                 batch = [first]
                 while len(batch) < MAX_BATCH:
                     try:
@@ -268,9 +318,11 @@ class SqliteDatabase(Database):
                     if item is _STOP:
                         stopping = True
                         break
-                    batch.append(item)
+                    if item is not _NUDGE:
+                        batch.append(item)
                 try:
-                    self._run_batch(conn, batch)
+                    with self._connection_lock:
+                        self._run_batch(conn, batch)
                 except BaseException as exc:
                     # Never let the writer die with callers waiting on it forever.
                     log.exception("writer failed on a batch")
@@ -281,9 +333,11 @@ class SqliteDatabase(Database):
                             conn.execute("ROLLBACK")
                         except sqlite3.Error:
                             pass
-                    self._finish(batch)
+                self._finish(batch)
         finally:
-            conn.close()
+            with self._connection_lock:
+                self._connection = None
+                conn.close()
 
     def _prefill_wal(self, conn: sqlite3.Connection) -> bool:
         prefill = self._wal_prefill
@@ -319,7 +373,6 @@ class SqliteDatabase(Database):
         except BaseException as exc:
             for job in batch:
                 job.error = exc
-            self._finish(batch)
             return
         # A job alone needs no savepoint: if it fails, the whole transaction is its own to undo.
         # (Two statements fewer per write whenever writers are not queueing up.)
@@ -385,9 +438,9 @@ class SqliteDatabase(Database):
                     # The write is durable; a failed follow-up (e.g. unlinking a replaced blob)
                     # must not turn it into an error for the caller.
                     log.exception("after_commit callback failed")
-        self._finish(batch)
 
     def _finish(self, batch: list[_Job]) -> None:
+        self._finished += len(batch)
         per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any, BaseException | None]]] = {}
         for job in batch:
             if job.event is not None:

@@ -426,3 +426,127 @@ def test_a_failing_wal_fill_leaves_the_writer_working(tmp_path, monkeypatch):
         assert _wal_size(path) < WalPrefill(path + "-wal", 4096, WAL_CHECKPOINT_PAGES).target
     finally:
         db.close()
+
+
+# ---- committing on the caller's thread (commit_inline_when) ---------------------------------------
+
+
+def test_a_write_commits_on_the_callers_thread_when_allowed(db):
+    db.commit_inline_when = lambda: True
+    seen: list[str] = []
+
+    def insert(tx):
+        seen.append(threading.current_thread().name)
+        tx.after_commit(lambda: seen.append("after commit"))
+        return tx.execute("INSERT INTO items (name) VALUES ('inline')").lastrowid
+
+    async def main():
+        return await db.write(insert)
+
+    rowid = asyncio.run(main())
+    assert seen == [threading.current_thread().name, "after commit"]
+    assert db.fetchone("SELECT id, name FROM items") == (rowid, "inline")
+    assert db.commits >= 1
+
+
+def test_a_failing_inline_write_is_raised_and_rolled_back(db):
+    db.commit_inline_when = lambda: True
+
+    def fails(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('kept?')")
+        raise KeyError("nope")
+
+    async def main():
+        with pytest.raises(KeyError):
+            await db.write(fails)
+        await db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('next')"))
+
+    asyncio.run(main())
+    assert names(db) == ["next"]
+
+
+def test_an_inline_write_never_overtakes_one_already_handed_to_the_writer(db):
+    # The writer holds a job; a write made meanwhile must queue behind it, not commit first.
+    db.commit_inline_when = lambda: True
+    order: list[str] = []
+    gate = WriterGate(db)
+
+    async def main():
+        pending = asyncio.ensure_future(db.write(lambda tx: order.append("queued first")))
+        await asyncio.sleep(0)
+        threads_seen: list[str] = []
+
+        def second(tx):
+            threads_seen.append(threading.current_thread().name)
+            order.append("second")
+
+        later = asyncio.ensure_future(db.write(second))
+        await asyncio.sleep(0.05)
+        assert order == []  # both wait behind the held job
+        gate.open()
+        await asyncio.wait_for(asyncio.gather(pending, later), 30)
+        return threads_seen
+
+    threads_seen = asyncio.run(main())
+    assert order == ["queued first", "second"]
+    assert threads_seen != [threading.current_thread().name]  # the writer thread ran it
+
+
+def test_without_permission_writes_go_to_the_writer_thread(db):
+    db.commit_inline_when = lambda: False
+    seen: list[str] = []
+
+    async def main():
+        await db.write(lambda tx: seen.append(threading.current_thread().name))
+
+    asyncio.run(main())
+    assert seen and seen[0].startswith("sqlite-writer")
+
+
+def test_write_blocking_inside_an_inline_write_is_refused_instead_of_deadlocking(db):
+    db.commit_inline_when = lambda: True
+
+    def nested(tx):
+        db.write_blocking(lambda inner: None)
+
+    async def main():
+        with pytest.raises(RuntimeError, match="wait for itself"):
+            await db.write(nested)
+
+    asyncio.run(main())
+    # The connection was given back: the writer thread and further inline writes still work.
+    db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('thread')"))
+    asyncio.run(main_insert(db, "loop"))
+    assert names(db) == ["thread", "loop"]
+
+
+async def main_insert(db: SqliteDatabase, name: str) -> None:
+    await db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES (?)", (name,)))
+
+
+def test_inline_and_writer_thread_commits_interleave_without_losing_any(db):
+    # Loop writes (allowed inline) and thread writes at once: every one acknowledged is there.
+    db.commit_inline_when = lambda: True
+    stop = threading.Event()
+    thread_names: list[str] = []
+
+    def thread_writer():
+        n = 0
+        while not stop.is_set() and n < 300:
+            db.write_blocking(lambda tx, n=n: tx.execute("INSERT INTO items (name) VALUES (?)", (f"t{n}",)))
+            thread_names.append(f"t{n}")
+            n += 1
+
+    worker = threading.Thread(target=thread_writer)
+    worker.start()
+
+    async def main():
+        for n in range(300):
+            await main_insert(db, f"l{n}")
+
+    try:
+        asyncio.run(main())
+    finally:
+        stop.set()
+        worker.join(60)
+    assert sorted(names(db)) == sorted([f"l{n}" for n in range(300)] + thread_names)
