@@ -40,8 +40,8 @@ def ensure_table(client: Any) -> None:
     _create_table(client, TABLE, sort_key=False)
 
 
-def _item(key: str) -> dict[str, Any]:
-    return {"pk": {"S": key}, "payload": {"S": PAYLOAD}, "n": {"N": "42"}}
+def _item(key: str, n: int = 42) -> dict[str, Any]:
+    return {"pk": {"S": key}, "payload": {"S": PAYLOAD}, "n": {"N": str(n)}}
 
 
 def _setup_get(client: Any) -> None:
@@ -50,8 +50,14 @@ def _setup_get(client: Any) -> None:
         client.put_item(TableName=TABLE, Item=_item(f"get-{i}"))
 
 
+# Every put changes its item (n = i), and a key's successive writes come from different
+# requests, also when the server-bound mode replays its signed requests in a loop: a put that
+# rewrote an item with the same bytes would cost SQLite no page write and no sync at all.
+PUT_KEYS = 50
+
+
 def _put(client: Any, i: int) -> Any:
-    return client.put_item(TableName=TABLE, Item=_item(f"put-{i % 1000}"))
+    return client.put_item(TableName=TABLE, Item=_item(f"put-{i % PUT_KEYS}", i))
 
 
 def _get(client: Any, i: int) -> Any:
@@ -92,7 +98,7 @@ def _query_partition(client: Any, i: int) -> Any:
 
 def _transact_write(client: Any, i: int) -> Any:
     return client.transact_write_items(TransactItems=[
-        {"Put": {"TableName": TABLE, "Item": _item(f"tx-{i % 100}-{j}")}} for j in range(10)
+        {"Put": {"TableName": TABLE, "Item": _item(f"tx-{i % 100}-{j}", i)}} for j in range(10)
     ])
 
 

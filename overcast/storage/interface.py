@@ -54,10 +54,12 @@ class Database(ABC):
     def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None: ...
 
     @abstractmethod
-    async def write(self, fn: Callable[[Tx], T]) -> T:
+    async def write(self, fn: Callable[[Tx], T], *, bulk: bool = False) -> T:
         """Run fn(tx) on the writer in a transaction; return its result once durable.
         If fn raises, its changes are rolled back and the exception re-raised here; other
-        writers sharing the same group commit are unaffected."""
+        writers sharing the same group commit are unaffected. `bulk` marks a job that may run
+        long (a whole table copied, say): it never commits on the caller's thread, so the
+        event loop stays free meanwhile."""
 
     @abstractmethod
     def write_blocking(self, fn: Callable[[Tx], T]) -> T:

@@ -229,11 +229,12 @@ class SqliteDatabase(Database):
 
     # ---- writes ------------------------------------------------------------------------------
 
-    async def write(self, fn: Callable[[Any], T]) -> T:
+    async def write(self, fn: Callable[[Any], T], *, bulk: bool = False) -> T:
         """See Database.write. Cancelling the awaiting task does not withdraw the write: once
         submitted it commits or fails like any other, only nobody hears about it."""
         inline = self.commit_inline_when
-        if inline is not None and self._idle() and inline() and self._connection_lock.acquire(blocking=False):
+        if (inline is not None and not bulk and self._idle() and inline()
+                and self._connection_lock.acquire(blocking=False)):
             try:
                 if self._connection is not None and self._idle():
                     return self._commit_here(fn)

@@ -550,3 +550,17 @@ def test_inline_and_writer_thread_commits_interleave_without_losing_any(db):
         stop.set()
         worker.join(60)
     assert sorted(names(db)) == sorted([f"l{n}" for n in range(300)] + thread_names)
+
+
+def test_a_bulk_write_always_goes_to_the_writer_thread(db):
+    # A job that may run long (a table copied whole) must not hold the event loop.
+    db.commit_inline_when = lambda: True
+    seen: list[str] = []
+
+    async def main():
+        await db.write(lambda tx: seen.append(threading.current_thread().name), bulk=True)
+        await db.write(lambda tx: seen.append(threading.current_thread().name))
+
+    asyncio.run(main())
+    assert seen[0].startswith("sqlite-writer")
+    assert seen[1] == threading.current_thread().name
