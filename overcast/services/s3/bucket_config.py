@@ -13,16 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied, NotImplementedOperation, ServiceError
 from overcast.server.context import RequestContext
-from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
-from overcast.services.s3.listing import owner_of
-from overcast.services.s3.policy import policy_is_public, validate_policy
-from overcast.services.s3.public_access import (
-    ALL_USERS,
-    AUTHENTICATED_USERS,
-    check_acl_sources,
-    header_grants,
-    refuse_public_acl,
+from overcast.services.s3.acls import (
+    BLOCK_PUBLIC_ACCESS_SETTINGS,
+    OWNERSHIP_SETTINGS,
+    acl_from_params,
+    check_enforced_ownership,
+    owner_full_control,
+    refuse_acl,
 )
+from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
+from overcast.services.s3.policy import policy_is_public, validate_policy
+from overcast.services.s3.public_access import BUCKET_OWNER_ENFORCED, acls_disabled
 
 if TYPE_CHECKING:
     from overcast.services.base import ServiceRuntime
@@ -43,8 +44,6 @@ _MISSING = {
 _CORS_METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 _DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                                   "BucketKeyEnabled": False}]}
-CANNED_ACLS = {"private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
-               "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write"}
 
 
 def not_found(section: str, bucket: str) -> ServiceError:
@@ -135,37 +134,6 @@ def validate_tags(tag_set: list[dict[str, Any]], limit: int) -> None:
         if not key or len(key) > 128 or len(value) > 256:
             raise ServiceError("The TagKey you have provided is invalid" if not key or len(key) > 128 else
                                "The TagValue you have provided is invalid", code="InvalidTag", status=400)
-
-
-def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
-    """The grants a canned ACL stands for."""
-    owner = owner_of(account_id)
-    grants: list[dict[str, Any]] = [{"Grantee": {"Type": "CanonicalUser", **owner}, "Permission": "FULL_CONTROL"}]
-    if acl in ("public-read", "public-read-write"):
-        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "READ"})
-    if acl == "public-read-write":
-        grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"})
-    if acl == "authenticated-read":
-        grants.append({"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "READ"})
-    return grants
-
-
-def acl_from_params(params: dict[str, Any], account_id: str) -> dict[str, Any]:
-    """The stored ACL of a Put*Acl request: a canned ACL, a full AccessControlPolicy, or the
-    grants of x-amz-grant-* headers (which replace the whole ACL, as on S3)."""
-    check_acl_sources(params)
-    canned = params.get("ACL")
-    policy = params.get("AccessControlPolicy")
-    if canned is not None:
-        if canned not in CANNED_ACLS:
-            raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
-        return {"Owner": owner_of(account_id), "Grants": grants_for(canned, account_id)}
-    if policy is not None:
-        return {"Owner": policy.get("Owner") or owner_of(account_id), "Grants": policy.get("Grants") or []}
-    grants = header_grants(params)
-    if grants:
-        return {"Owner": owner_of(account_id), "Grants": grants}
-    return {"Owner": owner_of(account_id), "Grants": grants_for("private", account_id)}
 
 
 class BucketConfigOperations:
@@ -280,8 +248,7 @@ class BucketConfigOperations:
         config = params.get("PublicAccessBlockConfiguration") or {}
         if not config:
             raise InvalidRequest("Must specify at least one configuration.")
-        block = {name: bool(config.get(name, False)) for name in
-                 ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")}
+        block = {name: bool(config.get(name, False)) for name in BLOCK_PUBLIC_ACCESS_SETTINGS}
         return await self._set_section(params["Bucket"], "PublicAccessBlock", block)
 
     def get_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -292,10 +259,12 @@ class BucketConfigOperations:
 
     async def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
-        if len(rules) != 1 or rules[0].get("ObjectOwnership") not in (
-                "BucketOwnerPreferred", "ObjectWriter", "BucketOwnerEnforced"):
+        if len(rules) != 1 or rules[0].get("ObjectOwnership") not in OWNERSHIP_SETTINGS:
             raise MalformedXML()
-        return await self._set_section(params["Bucket"], "OwnershipControls", {"Rules": rules})
+        bucket = self.store.require_bucket(params["Bucket"])
+        if rules[0]["ObjectOwnership"] == BUCKET_OWNER_ENFORCED:
+            check_enforced_ownership(self._section(bucket.name, "Acl"), bucket.account_id)
+        return await self._set_section(bucket.name, "OwnershipControls", {"Rules": rules})
 
     def get_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"OwnershipControls": self._required_section(params["Bucket"], "OwnershipControls")}
@@ -334,13 +303,16 @@ class BucketConfigOperations:
     async def put_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
         acl = acl_from_params(params, bucket.account_id)
-        refuse_public_acl(self.store, bucket.name, params)
+        refuse_acl(self.store, bucket.name, params, bucket.account_id)
         return await self._set_section(bucket.name, "Acl", acl)
 
     def get_bucket_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = self.store.require_bucket(params["Bucket"])
-        acl = self._section(bucket.name, "Acl")
-        return acl or {"Owner": owner_of(bucket.account_id), "Grants": grants_for("private", bucket.account_id)}
+        config = self.store.get_config(bucket.name) or {}
+        # With ACLs disabled S3 shows the owner's full control, whatever ACL the bucket had before.
+        if acls_disabled(config):
+            return owner_full_control(bucket.account_id)
+        return copy.deepcopy(config.get("Acl")) or owner_full_control(bucket.account_id)
 
     # ---- notifications (stored and echoed; delivery comes with the event bus) ------------------
 

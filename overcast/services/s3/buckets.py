@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
+from overcast.services.s3.acls import new_bucket_config
 from overcast.services.s3.errors import (
     BucketAlreadyExists,
     BucketAlreadyOwnedByYou,
@@ -40,6 +41,9 @@ class BucketOperations:
         validate_bucket_name(name)
         configuration = params.get("CreateBucketConfiguration") or {}
         region = bucket_region(ctx.region, configuration.get("LocationConstraint"))
+        # Block Public Access on and ACLs disabled unless asked otherwise, as on AWS since April
+        # 2023; refused combinations are refused before anything is written.
+        config = new_bucket_config(params, ctx.account_id)
         store = self.store
         record = Bucket(name=name, account_id=ctx.account_id, region=region,
                         created=round(self.clock.time(), 3))
@@ -47,7 +51,7 @@ class BucketOperations:
         def write(tx: Tx) -> bool:
             existing = store.tx_get_bucket(tx, name)
             if existing is None:
-                store.tx_insert_bucket(tx, record)
+                store.tx_insert_bucket(tx, record, config)
                 return True
             if existing.account_id != ctx.account_id:
                 raise BucketAlreadyExists(name)

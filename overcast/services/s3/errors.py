@@ -291,3 +291,24 @@ class InvalidPartNumber(ServiceError):
     def __init__(self, requested: int, count: int):
         super().__init__("The requested partnumber is not satisfiable", PartNumberRequested=str(requested),
                          ActualPartCount=str(count))
+
+
+class AccessControlListNotSupported(ServiceError):
+    """A write that sets an ACL on a bucket whose Object Ownership is BucketOwnerEnforced."""
+
+    code = "AccessControlListNotSupported"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("The bucket does not allow ACLs")
+
+
+class InvalidBucketAclWithObjectOwnership(ServiceError):
+    """CreateBucket or PutBucketOwnershipControls asking for BucketOwnerEnforced together with a
+    bucket ACL that grants anyone but the owner."""
+
+    code = "InvalidBucketAclWithObjectOwnership"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from overcast.protocol import checksums
 from overcast.server.context import RequestContext
 from overcast.services.s3 import conditions, events, versions
+from overcast.services.s3.acls import refuse_acl
 from overcast.services.s3.bodies import ObjectReplaced, object_bytes
 from overcast.services.s3.errors import (
     EntityTooSmall,
@@ -38,7 +39,6 @@ from overcast.services.s3.objects import (
     parse_copy_source,
     unlink_after_commit,
 )
-from overcast.services.s3.public_access import refuse_public_acl
 from overcast.services.s3.uploads import copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata
 
@@ -123,7 +123,7 @@ class MultipartOperations:
         target = self.store.require_bucket(bucket)
         headers = object_headers(params, target.account_id)
         apply_default_encryption(self.store, bucket, headers)
-        refuse_public_acl(self.store, bucket, params)
+        refuse_acl(self.store, bucket, params, target.account_id)
         algorithm = checksums.normalize_algorithm(params.get("ChecksumAlgorithm"))
         if params.get("ChecksumAlgorithm") and algorithm is None:
             raise InvalidRequest("Value for x-amz-checksum-algorithm header is invalid.")

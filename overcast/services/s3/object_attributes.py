@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
 from overcast.services.s3 import versions
-from overcast.services.s3.bucket_config import CANNED_ACLS, acl_from_params, grants_for, validate_tags
+from overcast.services.s3.acls import CANNED_ACLS, acl_from_params, grants_for, owner_full_control, refuse_acl
+from overcast.services.s3.bucket_config import validate_tags
 from overcast.services.s3.errors import InvalidArgument, MethodNotAllowed, NoSuchKey, NoSuchVersion
 from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
-from overcast.services.s3.public_access import check_acl_sources, refuse_public_acl
+from overcast.services.s3.public_access import acls_disabled, check_acl_sources
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -71,7 +72,7 @@ class ObjectAttributeOperations:
         if canned is not None and canned not in CANNED_ACLS:
             raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
         acl = canned if canned is not None else acl_from_params(params, bucket.account_id)
-        refuse_public_acl(self.store, bucket.name, params)
+        refuse_acl(self.store, bucket.name, params, bucket.account_id)
         await self._update_headers(bucket.name, params["Key"], ACL, acl, params.get("VersionId"))
         return {}
 
@@ -79,6 +80,9 @@ class ObjectAttributeOperations:
         bucket = self.store.require_bucket(params["Bucket"])
         obj = self._find(bucket.name, params["Key"], with_body=False,
                          version_id=params.get("VersionId"))
+        # With ACLs disabled S3 shows the owner's full control, whatever ACL the object had before.
+        if acls_disabled(self.store.get_config(bucket.name) or {}):
+            return owner_full_control(bucket.account_id)
         acl = obj.headers.get(ACL) or "private"
         if isinstance(acl, dict):
             return acl

@@ -17,8 +17,9 @@ from overcast.protocol import checksums
 from overcast.server.context import RequestContext
 from overcast.services.s3 import conditions, events, versions
 from overcast.services.s3.access import authorize_anonymous
+from overcast.services.s3.acls import CANNED_ACLS, refuse_acl
 from overcast.services.s3.bodies import ObjectReplaced, inline_bytes, object_bytes
-from overcast.services.s3.bucket_config import CANNED_ACLS, validate_tags
+from overcast.services.s3.bucket_config import validate_tags
 from overcast.services.s3.errors import (
     InvalidArgument,
     InvalidPartNumber,
@@ -36,7 +37,6 @@ from overcast.services.s3.public_access import (
     ACL_MEMBERS,
     check_acl_sources,
     header_grants,
-    refuse_public_acl,
 )
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
@@ -218,7 +218,7 @@ class ObjectOperations:
         if ctx.anonymous:
             authorize_anonymous(ctx, self.store, "s3:PutObject", bucket, key)
         if not ACL_MEMBERS.isdisjoint(params):
-            refuse_public_acl(self.store, bucket, params)
+            refuse_acl(self.store, bucket, params, target.account_id)
         integrity = UploadIntegrity.from_request(params, ctx.request.headers)
         if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
             # Fail before streaming a body that could not be stored; re-checked at commit.
@@ -451,7 +451,7 @@ class ObjectOperations:
         target = self.store.require_bucket(bucket)
         conditions.validate_write_conditions(params)
         acl = request_acl(params, target.account_id)
-        refuse_public_acl(self.store, bucket, params)
+        refuse_acl(self.store, bucket, params, target.account_id)
         for attempt in range(_READ_ATTEMPTS):
             source = self._find(src_bucket, src_key, with_body=True, version_id=src_version)
             conditions.check_copy_source(params, source)

@@ -42,8 +42,19 @@ _GRANTEE = re.compile(_GRANTEE_TEXT + "(?:,|$)", re.IGNORECASE)
 _GRANT_HEADER = re.compile(rf"{_GRANTEE_TEXT}(?:,{_GRANTEE_TEXT})*", re.IGNORECASE)
 # A per-bucket cache of decisions is dropped whole when it reaches this many keys.
 _MAX_CACHED_DECISIONS = 4096
+# The Object Ownership setting that disables ACLs (acls.py has the rest of Object Ownership).
+BUCKET_OWNER_ENFORCED = "BucketOwnerEnforced"
 
 
+def object_ownership(config: dict[str, Any]) -> str | None:
+    """The bucket's Object Ownership setting; None when it has none stored (a bucket created
+    before new buckets got BucketOwnerEnforced, or whose ownership controls were deleted)."""
+    rules = (config.get("OwnershipControls") or {}).get("Rules") or []
+    return rules[0].get("ObjectOwnership") if rules else None
+
+
+def acls_disabled(config: dict[str, Any]) -> bool:
+    return object_ownership(config) == BUCKET_OWNER_ENFORCED
 
 
 def check_acl_sources(params: dict[str, Any]) -> None:
@@ -149,7 +160,9 @@ class AnonymousAccess:
         # RestrictPublicBuckets applies to a bucket whose policy is public; a policy that pins its
         # grants to networks or accounts keeps working.
         self.restricted = bool(block.get("RestrictPublicBuckets")) and policy_is_public(self.policy)
-        self.ignore_public_acls = bool(block.get("IgnorePublicAcls"))
+        # IgnorePublicAcls, or ACLs disabled altogether (BucketOwnerEnforced): no ACL grants
+        # an anonymous caller anything.
+        self.ignore_public_acls = bool(block.get("IgnorePublicAcls")) or acls_disabled(config)
         self.bucket_acl = config.get("Acl") or {}
         # Without conditions a decision depends on the action and key alone, so it is cached.
         self._needs_context = self.policy is not None and any(

@@ -307,10 +307,11 @@ class S3Store:
         return _bucket_from_row(row) if row else None
 
     @staticmethod
-    def tx_insert_bucket(tx: Tx, bucket: Bucket) -> None:
+    def tx_insert_bucket(tx: Tx, bucket: Bucket, config: dict[str, Any]) -> None:
+        """A new bucket with its initial configuration (the defaults CreateBucket sets)."""
         tx.execute(
-            "INSERT INTO s3_buckets (name, account_id, region, created) VALUES (?, ?, ?, ?)",
-            (bucket.name, bucket.account_id, bucket.region, bucket.created),
+            "INSERT INTO s3_buckets (name, account_id, region, created, config) VALUES (?, ?, ?, ?, ?)",
+            (bucket.name, bucket.account_id, bucket.region, bucket.created, encode_headers(config)),
         )
 
     @staticmethod

@@ -9,9 +9,27 @@ from urllib.parse import urlparse
 import pytest
 from botocore.exceptions import ClientError
 
+BLOCK_PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
+
 
 def unique_bucket_name(prefix: str = "test") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def allow_public_access(s3, bucket: str) -> None:
+    """Turn Block Public Access off: what a user must do on AWS before a bucket created since
+    April 2023 may take a public policy or a public ACL."""
+    s3.put_public_access_block(Bucket=bucket,
+                               PublicAccessBlockConfiguration=dict.fromkeys(BLOCK_PUBLIC_ACCESS_SETTINGS, False))
+
+
+def create_public_bucket(s3, name: str | None = None, ownership: str = "ObjectWriter") -> str:
+    """A bucket as the tests of policies and ACLs need it: ACLs enabled (ObjectOwnership given at
+    creation) and Block Public Access off, as a user sets it up on AWS today. Returns its name."""
+    name = name or unique_bucket_name()
+    s3.create_bucket(Bucket=name, ObjectOwnership=ownership)
+    allow_public_access(s3, name)
+    return name
 
 
 @pytest.fixture
@@ -19,6 +37,12 @@ def bucket(s3) -> str:
     name = unique_bucket_name()
     s3.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture
+def public_bucket(s3) -> str:
+    """A fresh bucket with ACLs enabled and Block Public Access off (create_public_bucket)."""
+    return create_public_bucket(s3)
 
 
 def error_of(exc_info: pytest.ExceptionInfo[ClientError]) -> tuple[str, str, int, dict]:

@@ -43,31 +43,31 @@ def test_private_by_default(s3, anonymous, bucket):
     assert s3.get_object(Bucket=bucket, Key="secret.txt")["Body"].read() == b"secret"
 
 
-def test_public_policy_grants_reads_only(s3, anonymous, bucket):
-    s3.put_object(Bucket=bucket, Key="index.html", Body=b"<h1>hi</h1>")
-    s3.put_bucket_policy(Bucket=bucket, Policy=public_read_policy(bucket))
-    assert anonymous.get_object(Bucket=bucket, Key="index.html")["Body"].read() == b"<h1>hi</h1>"
-    assert anonymous.head_object(Bucket=bucket, Key="index.html")["ContentLength"] == 11
+def test_public_policy_grants_reads_only(s3, anonymous, public_bucket):
+    s3.put_object(Bucket=public_bucket, Key="index.html", Body=b"<h1>hi</h1>")
+    s3.put_bucket_policy(Bucket=public_bucket, Policy=public_read_policy(public_bucket))
+    assert anonymous.get_object(Bucket=public_bucket, Key="index.html")["Body"].read() == b"<h1>hi</h1>"
+    assert anonymous.head_object(Bucket=public_bucket, Key="index.html")["ContentLength"] == 11
     with pytest.raises(ClientError) as exc:
-        anonymous.get_object(Bucket=bucket, Key="missing.html")
+        anonymous.get_object(Bucket=public_bucket, Key="missing.html")
     assert_error(exc, "NoSuchKey", 404)
     with pytest.raises(ClientError) as exc:
-        anonymous.list_objects_v2(Bucket=bucket)
+        anonymous.list_objects_v2(Bucket=public_bucket)
     assert_error(exc, "AccessDenied", 403)
     with pytest.raises(ClientError) as exc:
-        anonymous.put_object(Bucket=bucket, Key="defaced.html", Body=b"x")
+        anonymous.put_object(Bucket=public_bucket, Key="defaced.html", Body=b"x")
     assert_error(exc, "AccessDenied", 403)
     # The public access block can take the grant away.
-    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True})
+    s3.put_public_access_block(Bucket=public_bucket, PublicAccessBlockConfiguration={"RestrictPublicBuckets": True})
     with pytest.raises(ClientError) as exc:
-        anonymous.get_object(Bucket=bucket, Key="index.html")
+        anonymous.get_object(Bucket=public_bucket, Key="index.html")
     assert_error(exc, "AccessDenied", 403)
 
 
-def test_public_read_object_acl(s3, anonymous, bucket):
-    s3.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared", ACL="public-read")
-    s3.put_object(Bucket=bucket, Key="private.txt", Body=b"private")
-    assert anonymous.get_object(Bucket=bucket, Key="shared.txt")["Body"].read() == b"shared"
+def test_public_read_object_acl(s3, anonymous, public_bucket):
+    s3.put_object(Bucket=public_bucket, Key="shared.txt", Body=b"shared", ACL="public-read")
+    s3.put_object(Bucket=public_bucket, Key="private.txt", Body=b"private")
+    assert anonymous.get_object(Bucket=public_bucket, Key="shared.txt")["Body"].read() == b"shared"
     with pytest.raises(ClientError) as exc:
-        anonymous.get_object(Bucket=bucket, Key="private.txt")
+        anonymous.get_object(Bucket=public_bucket, Key="private.txt")
     assert_error(exc, "AccessDenied", 403)

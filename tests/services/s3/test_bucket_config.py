@@ -22,22 +22,22 @@ def public_policy(bucket: str) -> str:
     return json.dumps(policy)
 
 
-def test_policy(s3, bucket):
+def test_policy(s3, public_bucket):
     with pytest.raises(ClientError) as exc:
-        s3.get_bucket_policy(Bucket=bucket)
+        s3.get_bucket_policy(Bucket=public_bucket)
     error = assert_error(exc, "NoSuchBucketPolicy", 404, "The bucket policy does not exist")
-    assert error["BucketName"] == bucket
-    s3.put_bucket_policy(Bucket=bucket, Policy=public_policy(bucket))
-    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(public_policy(bucket))
-    assert s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"] is True
+    assert error["BucketName"] == public_bucket
+    s3.put_bucket_policy(Bucket=public_bucket, Policy=public_policy(public_bucket))
+    assert json.loads(s3.get_bucket_policy(Bucket=public_bucket)["Policy"]) == json.loads(public_policy(public_bucket))
+    assert s3.get_bucket_policy_status(Bucket=public_bucket)["PolicyStatus"]["IsPublic"] is True
     with pytest.raises(ClientError) as exc:
-        s3.put_bucket_policy(Bucket=bucket, Policy="not json")
+        s3.put_bucket_policy(Bucket=public_bucket, Policy="not json")
     assert_error(exc, "MalformedPolicy", 400)
     # The malformed document changed nothing.
-    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"]) == json.loads(public_policy(bucket))
-    s3.delete_bucket_policy(Bucket=bucket)
+    assert json.loads(s3.get_bucket_policy(Bucket=public_bucket)["Policy"]) == json.loads(public_policy(public_bucket))
+    s3.delete_bucket_policy(Bucket=public_bucket)
     with pytest.raises(ClientError) as exc:
-        s3.get_bucket_policy(Bucket=bucket)
+        s3.get_bucket_policy(Bucket=public_bucket)
     assert_error(exc, "NoSuchBucketPolicy", 404)
 
 
@@ -124,15 +124,17 @@ def test_tagging(s3, bucket):
 
 
 def test_public_access_block_and_ownership(s3, bucket):
-    with pytest.raises(ClientError) as exc:
-        s3.get_public_access_block(Bucket=bucket)
-    assert_error(exc, "NoSuchPublicAccessBlockConfiguration", 404,
-                 "The public access block configuration was not found")
+    # A new bucket starts with every block on and ACLs disabled (new_bucket_defaults.py has more).
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"BlockPublicPolicy": True})
     assert s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"] == {
         "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
         "RestrictPublicBuckets": False}
     s3.delete_public_access_block(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_public_access_block(Bucket=bucket)
+    assert_error(exc, "NoSuchPublicAccessBlockConfiguration", 404,
+                 "The public access block configuration was not found")
+    s3.delete_bucket_ownership_controls(Bucket=bucket)
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_ownership_controls(Bucket=bucket)
     assert_error(exc, "OwnershipControlsNotFoundError", 404, "The bucket ownership controls were not found")
@@ -142,16 +144,16 @@ def test_public_access_block_and_ownership(s3, bucket):
         {"ObjectOwnership": "BucketOwnerPreferred"}]
 
 
-def test_encryption_versioning_acl_defaults(s3, bucket):
-    default = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+def test_encryption_versioning_acl_defaults(s3, public_bucket):
+    default = s3.get_bucket_encryption(Bucket=public_bucket)["ServerSideEncryptionConfiguration"]
     assert default["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
-    assert "Status" not in s3.get_bucket_versioning(Bucket=bucket)
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
-    acl = s3.get_bucket_acl(Bucket=bucket)
+    assert "Status" not in s3.get_bucket_versioning(Bucket=public_bucket)
+    s3.put_bucket_versioning(Bucket=public_bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=public_bucket)["Status"] == "Enabled"
+    acl = s3.get_bucket_acl(Bucket=public_bucket)
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
-    s3.put_bucket_acl(Bucket=bucket, ACL="public-read")
-    grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+    s3.put_bucket_acl(Bucket=public_bucket, ACL="public-read")
+    grants = s3.get_bucket_acl(Bucket=public_bucket)["Grants"]
     assert {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"} in [g["Grantee"] for g in grants]
 
 

@@ -41,12 +41,12 @@ def test_copy_keeps_or_replaces_tags(s3, bucket):
     assert s3.get_object_tagging(Bucket=bucket, Key="replaced")["TagSet"] == [{"Key": "b", "Value": "2"}]
 
 
-def test_object_acl(s3, bucket):
-    s3.put_object(Bucket=bucket, Key="acl", Body=b"x", ACL="public-read")
-    grants = s3.get_object_acl(Bucket=bucket, Key="acl")["Grants"]
+def test_object_acl(s3, public_bucket):
+    s3.put_object(Bucket=public_bucket, Key="acl", Body=b"x", ACL="public-read")
+    grants = s3.get_object_acl(Bucket=public_bucket, Key="acl")["Grants"]
     assert any(g["Grantee"].get("URI", "").endswith("AllUsers") for g in grants)
-    s3.put_object_acl(Bucket=bucket, Key="acl", ACL="private")
-    assert [g["Permission"] for g in s3.get_object_acl(Bucket=bucket, Key="acl")["Grants"]] == ["FULL_CONTROL"]
+    s3.put_object_acl(Bucket=public_bucket, Key="acl", ACL="private")
+    assert [g["Permission"] for g in s3.get_object_acl(Bucket=public_bucket, Key="acl")["Grants"]] == ["FULL_CONTROL"]
 
 
 def test_get_object_attributes(s3, bucket):

@@ -2,7 +2,10 @@
 ACL (canned, x-amz-grant-* headers or an AccessControlPolicy body) and changes nothing;
 IgnorePublicAcls makes stored public ACLs grant anonymous callers nothing; RestrictPublicBuckets
 takes away what a public policy grants them, and leaves a non-public one. Also: grant headers
-are stored as grants, and CopyObject never carries the source's ACL."""
+are stored as grants, and CopyObject never carries the source's ACL.
+
+Every bucket here has ACLs enabled and starts with no block in force (create_public_bucket), so
+that each test sets the one setting it is about."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.services.s3.conftest import assert_error
+from tests.services.s3.conftest import assert_error, create_public_bucket
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -24,6 +27,11 @@ PUBLIC_CANNED = ("public-read", "public-read-write", "authenticated-read")
 PUBLIC_GRANT_HEADERS = ({"GrantRead": f'uri="{ALL_USERS}"'},
                         {"GrantFullControl": f'uri="{AUTHENTICATED_USERS}"'},
                         {"GrantReadACP": f'id="abc123", uri="{ALL_USERS}"'})
+
+
+@pytest.fixture
+def bucket(s3) -> str:
+    return create_public_bucket(s3)
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +104,13 @@ def test_block_public_acls_refuses_writes_that_carry_a_public_acl(s3, bucket):
                               UploadId=s3.create_multipart_upload(Bucket=bucket, Key="big.bin")["UploadId"])
 
 
-def test_block_public_acls_leaves_existing_public_acls_and_create_bucket_alone(s3, anonymous, bucket):
+def test_block_public_acls_leaves_existing_public_acls_alone(s3, anonymous, bucket):
     s3.put_object(Bucket=bucket, Key="shared.txt", Body=b"shared", ACL="public-read")
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=BLOCK_ACLS)
     # Refusing new public ACLs does not change how the ones already stored are honoured.
     assert anonymous.get_object(Bucket=bucket, Key="shared.txt")["Body"].read() == b"shared"
     s3.delete_public_access_block(Bucket=bucket)
     s3.put_object_acl(Bucket=bucket, Key="shared.txt", ACL="public-read-write")
-    # CreateBucket is not among the calls a bucket's block refuses (it has none yet).
-    s3.create_bucket(Bucket=bucket + "-new", ACL="public-read")
 
 
 # ---- IgnorePublicAcls -------------------------------------------------------------------------------
@@ -186,7 +192,7 @@ def test_a_recreated_bucket_does_not_inherit_the_old_configuration(s3, anonymous
     assert anonymous.get_object(Bucket=bucket, Key="page.html")["Body"].read() == b"page"
     s3.delete_object(Bucket=bucket, Key="page.html")
     s3.delete_bucket(Bucket=bucket)
-    s3.create_bucket(Bucket=bucket)
+    create_public_bucket(s3, bucket)
     s3.put_object(Bucket=bucket, Key="page.html", Body=b"private now")
     denied(lambda: anonymous.get_object(Bucket=bucket, Key="page.html"))
     with pytest.raises(ClientError) as exc:
@@ -196,7 +202,7 @@ def test_a_recreated_bucket_does_not_inherit_the_old_configuration(s3, anonymous
 
 def test_one_acl_source_per_request(s3):
     """A canned ACL and grant headers together are refused, and so is either with a body."""
-    s3.create_bucket(Bucket="acl-sources")
+    create_public_bucket(s3, "acl-sources")
     s3.put_object(Bucket="acl-sources", Key="k", Body=b"x")
     grant = 'id="0123456789abcdef"'
     with pytest.raises(ClientError) as both:
@@ -222,7 +228,7 @@ def test_one_acl_source_per_request(s3):
     ("GrantReadACP", "x-amz-grant-read-acp", "id="),
 ])
 def test_a_malformed_grant_header_is_refused_and_changes_nothing(s3, member, header, value):
-    s3.create_bucket(Bucket="grant-format")
+    create_public_bucket(s3, "grant-format")
     s3.put_object(Bucket="grant-format", Key="k", Body=b"before")
     writes = [
         lambda: s3.put_object(Bucket="grant-format", Key="k", Body=b"after", **{member: value}),

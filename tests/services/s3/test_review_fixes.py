@@ -35,11 +35,11 @@ def test_redirect_locations_accepted(s3, bucket):
 
 
 @pytest.fixture
-def two_versions(s3, bucket):
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    old = s3.put_object(Bucket=bucket, Key="doc", Body=b"v1")["VersionId"]
-    new = s3.put_object(Bucket=bucket, Key="doc", Body=b"v2")["VersionId"]
-    return bucket, old, new
+def two_versions(s3, public_bucket):
+    s3.put_bucket_versioning(Bucket=public_bucket, VersioningConfiguration={"Status": "Enabled"})
+    old = s3.put_object(Bucket=public_bucket, Key="doc", Body=b"v1")["VersionId"]
+    new = s3.put_object(Bucket=public_bucket, Key="doc", Body=b"v2")["VersionId"]
+    return public_bucket, old, new
 
 
 def test_tagging_acts_on_the_named_version(s3, two_versions):
@@ -111,17 +111,17 @@ def test_not_modified_has_no_body_headers(server, s3, bucket, method):
     assert b"<Code>PreconditionFailed</Code>" in body and int(headers["content-length"]) == len(body)
 
 
-def test_referer_condition_needs_a_referer(server, s3, bucket):
+def test_referer_condition_needs_a_referer(server, s3, public_bucket):
     anonymous = boto3.client("s3", endpoint_url=server.endpoint_url, region_name="us-east-1",
                              config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}))
-    s3.put_object(Bucket=bucket, Key="img.png", Body=b"png")
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+    s3.put_object(Bucket=public_bucket, Key="img.png", Body=b"png")
+    s3.put_bucket_policy(Bucket=public_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{public_bucket}/*",
          "Condition": {"StringLike": {"aws:Referer": "*"}}}]}))
     # IAM treats a key the request lacks as false: no Referer, no grant.
     with pytest.raises(ClientError) as exc:
-        anonymous.get_object(Bucket=bucket, Key="img.png")
+        anonymous.get_object(Bucket=public_bucket, Key="img.png")
     assert_error(exc, "AccessDenied", 403, "Access Denied")
-    status, _, _ = raw_request(server.endpoint_url, "GET", f"/{bucket}/img.png",
+    status, _, _ = raw_request(server.endpoint_url, "GET", f"/{public_bucket}/img.png",
                                headers={"Authorization": None, "Referer": "https://site.example/"})
     assert status == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.services.s3.conftest import unique_bucket_name
+from tests.services.s3.conftest import create_public_bucket, unique_bucket_name
 from tests.support.website import WebResponse, web_request, website_host
 
 __all__ = ["WebResponse", "Website", "public_read_policy", "web_request"]
@@ -29,10 +29,9 @@ class Website:
 
     @classmethod
     def new(cls, s3, server, prefix: str) -> Website:
-        """A new empty bucket under a unique name starting with `prefix`, not yet configured."""
-        bucket = unique_bucket_name(prefix)
-        s3.create_bucket(Bucket=bucket)
-        return cls(s3, server, bucket)
+        """A new empty bucket under a unique name starting with `prefix`, not yet configured, that
+        may be made public: Block Public Access off and ACLs enabled, as for a site on AWS."""
+        return cls(s3, server, create_public_bucket(s3, unique_bucket_name(prefix)))
 
     @property
     def host(self) -> str:
