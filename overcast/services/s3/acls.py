@@ -48,6 +48,7 @@ BLOCK_PUBLIC_ACCESS_SETTINGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPub
 _CANNED_ACCEPTED_WITHOUT_ACLS = "bucket-owner-full-control"
 # What CreateBucket may name together with BucketOwnerEnforced: ACLs that grant nobody but the owner.
 _CANNED_OWNER_ONLY_BUCKET = frozenset({"private", "bucket-owner-full-control"})
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 
 
 def ownership_controls(setting: str) -> dict[str, Any]:
@@ -65,6 +66,9 @@ def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
         grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"})
     if acl == "authenticated-read":
         grants.append({"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "READ"})
+    if acl == "log-delivery-write":  # server access logs are written (and their ACLs read) by this group
+        grants += [{"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": permission}
+                   for permission in ("WRITE", "READ_ACP")]
     return grants
 
 

@@ -141,6 +141,18 @@ def test_acl_headers_are_stored_when_ownership_allows_acls(s3, ownership):
     assert [g["Permission"] for g in s3.get_bucket_acl(Bucket=canned)["Grants"]] == ["FULL_CONTROL"]
 
 
+def test_log_delivery_write_grants_the_log_delivery_group(s3):
+    # What a bucket that receives server access logs is given on AWS: the LogDelivery group may
+    # write objects and read the bucket's ACL; it is not public, so the default block allows it.
+    bucket = unique_bucket_name("logs")
+    s3.create_bucket(Bucket=bucket, ObjectOwnership="ObjectWriter", ACL="log-delivery-write")
+    grants = {(g["Grantee"].get("URI") or g["Grantee"].get("ID"), g["Permission"])
+              for g in s3.get_bucket_acl(Bucket=bucket)["Grants"]}
+    log_delivery = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+    assert {(log_delivery, "WRITE"), (log_delivery, "READ_ACP")} <= grants
+    assert len(grants) == 3  # and the owner's FULL_CONTROL
+
+
 @pytest.mark.parametrize("ownership", ["ObjectWriter", "BucketOwnerPreferred"])
 @pytest.mark.parametrize("acl", [{"ACL": "public-read"}, {"ACL": "public-read-write"},
                                  {"GrantRead": f'uri="{ALL_USERS}"'}])
