@@ -251,6 +251,16 @@ class ReaderCompiler:
             def read_map_of_values(value: Any) -> dict[str, Any]:
                 if type(value) is not dict:
                     raise WrongValueType("map", value)
+                # The usual map holds nothing else: it is then what the loop below would build,
+                # and is taken as it is, without a copy.
+                for item in value.values():
+                    if type(item) is not dict or len(item) != 1:
+                        break
+                    ((member, inner),) = item.items()
+                    if type(inner) is not str or member not in as_is:
+                        break
+                else:
+                    return value
                 out = {}
                 for key, item in value.items():
                     if type(item) is dict and len(item) == 1:

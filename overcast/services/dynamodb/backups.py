@@ -107,7 +107,7 @@ class BackupsMixin:
             tx.execute("INSERT INTO dynamodb_backup_items (backup_arn, pk, sk, item) "
                        "SELECT ?, pk, sk, item FROM dynamodb_items WHERE table_id = ?", (arn, table.id))
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=True)
         return {"BackupDetails": _details(meta)}
 
     def describe_backup(self, ctx: RequestContext, params: dict) -> dict:
@@ -121,7 +121,7 @@ class BackupsMixin:
             tx.execute("DELETE FROM dynamodb_backups WHERE arn = ?", (arn,))
             tx.execute("DELETE FROM dynamodb_backup_items WHERE backup_arn = ?", (arn,))
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=True)
         description = _description(meta)
         description["BackupDetails"]["BackupStatus"] = "DELETED"
         return {"BackupDescription": description}
@@ -197,7 +197,7 @@ class BackupsMixin:
             for pk, sk, text in rows(tx):
                 store.write_item(tx, table, pk, sk, None, codec.loads(text), now)
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=True)
         self._tables[(ctx.account_id, ctx.region, name)] = table
         body = self._describe(table)
         body["TableStatus"] = "CREATING"
@@ -241,7 +241,7 @@ class BackupsMixin:
                 tx.execute("INSERT INTO dynamodb_item_history (table_id, pk, sk, changed, item) "
                            "SELECT table_id, pk, sk, ?, item FROM dynamodb_items WHERE table_id = ?", (now, table.id))
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=True)
         self._tables[(table.account, table.region, table.name)] = updated
         return {"ContinuousBackupsDescription": self._continuous(updated)}
 

@@ -75,8 +75,8 @@ class CacheClearingDatabase:
 
         return run
 
-    async def write(self, fn: Callable[[Tx], T]) -> T:
-        return await self._db.write(self._clearing(fn))
+    async def write(self, fn: Callable[[Tx], T], *, bulk: bool = False) -> T:
+        return await self._db.write(self._clearing(fn), bulk=bulk)
 
     def write_blocking(self, fn: Callable[[Tx], T]) -> T:
         return self._db.write_blocking(self._clearing(fn))

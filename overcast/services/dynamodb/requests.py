@@ -19,7 +19,7 @@ MAX_HASH_KEY = 2048
 _PLACEHOLDER = re.compile(r"^[#:][0-9a-zA-Z_]+$")
 MAX_RANGE_KEY = 1024
 # A string of at most this many characters is within either key limit whatever its UTF-8 size.
-_SHORT_KEY = MAX_RANGE_KEY // 4
+SHORT_KEY = MAX_RANGE_KEY // 4
 
 
 def expression_context(params: dict, expression_members: tuple[str, ...]) -> ExpressionContext:
@@ -110,7 +110,7 @@ def validate_key(table: Table, key: Any, index_label: str = "") -> dict:
         # Fast path for the usual short string key: already valid and in its final form.
         if types[name] == "S" and type(value) is dict and len(value) == 1:
             inner = value.get("S")
-            if type(inner) is str and 0 < len(inner) <= _SHORT_KEY:
+            if type(inner) is str and 0 < len(inner) <= SHORT_KEY:
                 result[name] = value
                 continue
         value = validate_value(value)
@@ -151,7 +151,7 @@ def check_item(table: Table, item: dict, updating: bool = False, size: int | Non
         if kind != types[key_name]:
             raise invalid(f"Type mismatch for key {key_name} expected: {types[key_name]} actual: {kind}")
         # The usual short string key is within every limit: no call for it.
-        if kind != "S" or not 0 < len(inner) <= _SHORT_KEY:
+        if kind != "S" or not 0 < len(inner) <= SHORT_KEY:
             _check_key_value(key_name, value, key_name == table.hash_key)
     for index in table.indexes():
         for name in (index.hash_key, index.range_key):

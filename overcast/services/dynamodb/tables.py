@@ -294,7 +294,7 @@ class TablesMixin:
             if table.stream_arn:
                 streams.close_stream(tx, table.stream_arn, now)
 
-        await self.db.write(delete)
+        await self.db.write(delete, bulk=True)  # every item of the table goes
         self._tables.pop((table.account, table.region, table.name), None)
         body["TableStatus"] = "DELETING"
         return {"TableDescription": body}
@@ -396,7 +396,7 @@ class TablesMixin:
             if opened:
                 streams.open_stream(tx, updated, now)
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=bool(created_indexes or deleted_indexes))  # an index is filled or emptied whole
         self._tables[(table.account, table.region, table.name)] = updated
         body = self._describe(updated)
         body["TableStatus"] = "UPDATING" if (created_indexes or deleted_indexes or params.get("ProvisionedThroughput") or billing) else "ACTIVE"

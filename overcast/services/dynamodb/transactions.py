@@ -18,8 +18,14 @@ from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import prepare_check, prepare_delete, prepare_put, prepare_update
 from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
-from overcast.services.dynamodb.requests import expression_context, projection_from, validate_key
-from overcast.services.dynamodb.types import item_size
+from overcast.services.dynamodb.requests import (
+    SHORT_KEY,
+    check_item,
+    expression_context,
+    projection_from,
+    validate_key,
+)
+from overcast.services.dynamodb.types import MAX_ITEM_SIZE, item_size, validate_item_sized
 from overcast.services.dynamodb.writes import Write
 from overcast.storage.interface import Tx
 
@@ -28,6 +34,8 @@ MAX_ACTIONS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 TOKEN_LIFETIME = 600.0
 PRUNE_INTERVAL = 60.0
+# The members of a transaction's Put with nothing to evaluate: no condition, no expression attributes.
+_PLAIN_TRANSACT_PUT = frozenset({"TableName", "Item"})
 _PREPARERS = {"Put": prepare_put, "Delete": prepare_delete, "Update": prepare_update, "ConditionCheck": prepare_check}
 
 
@@ -93,11 +101,15 @@ class TransactionsMixin:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
             raise _too_many("transactItems", len(actions))
+        plain = self._plain_puts(ctx, actions)
+        if plain is not None:
+            rows, tables, texts = plain
+            token = params.get("ClientRequestToken")
+            await self._commit_rows(ctx, rows, token, _request_digest_of(params, texts) if token else "")
+            return _write_result(params, tables)
         writes = []
         aggregate_size = 0
         dumps = codec.dumps
-        # Whether every action is an unconditional put (the writer then stores them without reading).
-        blind_puts = True
         table: Table | None = None
         table_name = None
         for action in actions:
@@ -119,11 +131,8 @@ class TransactionsMixin:
                 # Encoded once: the idempotency digest and the stored row both use it.
                 write.text = dumps(write.item)
                 aggregate_size += write.new_size or 0
-                if write.condition is not None:
-                    blind_puts = False
             else:
                 aggregate_size += item_size(write.key) + item_size(spec.get("ExpressionAttributeValues") or {})
-                blind_puts = False
             writes.append(write)
         identities = {(w.table.id, w.pk, w.sk) for w in writes}
         if len(identities) != len(writes):
@@ -131,34 +140,90 @@ class TransactionsMixin:
         if aggregate_size > MAX_TRANSACTION_BYTES:
             raise ValidationException("Transaction request cannot be larger than 4 MB")
         token = params.get("ClientRequestToken")
-        await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "",
-                                       blind_puts)
-        result: dict[str, Any] = {}
-        mode = params.get("ReturnConsumedCapacity")
-        if mode in ("TOTAL", "INDEXES"):
-            used: dict[str, list] = {}
-            for write in writes:
-                entry = used.setdefault(write.table.name, [write.table, 0.0])
-                entry[1] += 2.0
-            result["ConsumedCapacity"] = [capacity.consumed(t, u, mode) for t, u in used.values()]
-        return result
+        await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "")
+        return _write_result(params, [write.table for write in writes])
 
-    async def _commit_transaction(self, ctx: RequestContext, writes: list[Write], token: str | None,
-                                  digest: str, blind_puts: bool = False) -> None:
-        """Check every condition, then apply every write, in one database transaction (one job
-        on the writer, whatever the number of actions). `blind_puts`: every write is a put
-        without a condition, and none keeps the item it replaces."""
+    def _plain_puts(self, ctx: RequestContext, actions: list) -> tuple[list[tuple], list[Table], list[str]] | None:
+        """The usual transaction, every action an unconditional Put (TableName and Item only)
+        into a plain table (store.is_plain): its items rows, each action's table and each item's
+        stored text, built in one pass without a Write per action. None as soon as an action is
+        anything else: the general path then takes the whole request from its first action, so
+        errors come in the same order whichever path finds them."""
+        rows = []
+        tables = []
+        texts = []
+        identities = set()
+        aggregate_size = 0
+        table: Table | None = None
+        table_name = None
+        hash_key = ""
+        string_key = False
+        dumps = codec.dumps
+        for action in actions:
+            if type(action) is not dict or len(action) != 1:
+                return None
+            spec = action.get("Put")
+            if type(spec) is not dict or not _PLAIN_TRANSACT_PUT.issuperset(spec):
+                return None
+            name = spec.get("TableName")
+            if name != table_name or table is None:  # actions on one table: looked up once
+                table = self._table(ctx, name)
+                if not store.is_plain(table):
+                    return None
+                table_name = name
+                hash_key = table.hash_key
+                # A string partition key alone and no TTL: its items rows are built inline below.
+                string_key = (table.range_key is None and table.attribute_types.get(hash_key) == "S"
+                              and not table.ttl.get("Enabled"))
+            # What prepare_put checks for such a put, in the same order.
+            item, size = validate_item_sized(spec.get("Item"))
+            text = dumps(item)
+            key = item.get(hash_key) if string_key else None
+            key_text = key.get("S") if key is not None else None
+            if type(key_text) is str and 0 < len(key_text) <= SHORT_KEY and size <= MAX_ITEM_SIZE:
+                # What check_item, key_bytes and upsert_row make of the usual item, without the calls.
+                pk = key_text.encode("utf-8")
+                identities.add((table.id, pk, b""))
+                rows.append((table.id, bytearray(pk), bytearray(), scan_hash(pk), size, text))
+            else:
+                size = check_item(table, item, size=size)
+                pk, sk = store.key_bytes(table, item)  # check_item found every key attribute in the item
+                identities.add((table.id, pk, sk))
+                rows.append(store.upsert_row(table, pk, sk, item, text, size))
+            tables.append(table)
+            texts.append(text)
+            aggregate_size += size
+        if len(identities) != len(rows):
+            raise ValidationException("Transaction request cannot include multiple operations on one item")
+        if aggregate_size > MAX_TRANSACTION_BYTES:
+            raise ValidationException("Transaction request cannot be larger than 4 MB")
+        return rows, tables, texts
+
+    async def _commit_rows(self, ctx: RequestContext, rows: list[tuple], token: str | None, digest: str) -> None:
+        """Commit a transaction of plain puts (see _plain_puts): its token and its items rows,
+        one statement each."""
         now = self._now()
         account = ctx.account_id
 
         def run(tx: Tx) -> bool:
             if token and not self._claim_token(tx, account, token, digest, now):
                 return False  # already applied: answer as the first time, change nothing
-            if blind_puts and _all_plain(writes):
-                # Nothing to read, check or cancel: each put is one items row (what the general
-                # loop below does for these, without its per-write steps).
-                store.upsert_plain_items(tx, [_plain_row(write, write.item) for write in writes])  # type: ignore[arg-type]
-                return True
+            store.upsert_plain_items(tx, rows)
+            return True
+
+        await self.db.write(run)
+
+    async def _commit_transaction(self, ctx: RequestContext, writes: list[Write], token: str | None,
+                                  digest: str) -> None:
+        """Check every condition, then apply every write, in one database transaction (one job
+        on the writer, whatever the number of actions). The usual transaction of plain puts
+        takes _plain_puts and _commit_rows instead."""
+        now = self._now()
+        account = ctx.account_id
+
+        def run(tx: Tx) -> bool:
+            if token and not self._claim_token(tx, account, token, digest, now):
+                return False  # already applied: answer as the first time, change nothing
             reasons: list[dict] = []
             planned = []
             failed = False
@@ -208,9 +273,9 @@ class TransactionsMixin:
             tx.execute("DELETE FROM dynamodb_tokens WHERE created < ?", (now - TOKEN_LIFETIME,))
             self._tokens_pruned_at = now
         # One statement in the usual case (a new token): it inserts, or takes over an expired
-        # token, and returns a row; a live token is left alone and returns none.
-        claimed = tx.fetchone(_CLAIM_TOKEN, (account, token, now, digest, now - TOKEN_LIFETIME))
-        if claimed is not None:
+        # token, and changes a row; a live token is left alone and changes none.
+        # (Its change count says which: no RETURNING row to fetch and no cursor to close.)
+        if tx.execute(_CLAIM_TOKEN, (account, token, now, digest, now - TOKEN_LIFETIME)).rowcount:
             return True
         row = tx.fetchone("SELECT digest FROM dynamodb_tokens WHERE account = ? AND token = ?", (account, token))
         if row is not None and row[0] != digest:
@@ -222,7 +287,7 @@ class TransactionsMixin:
 _CLAIM_TOKEN = (
     "INSERT INTO dynamodb_tokens (account, token, created, digest) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (account, token) DO UPDATE SET created = excluded.created, digest = excluded.digest "
-    "WHERE dynamodb_tokens.created <= ? RETURNING 1")
+    "WHERE dynamodb_tokens.created <= ?")
 
 
 def _plain_row(write: Write, new: dict) -> tuple:
@@ -232,16 +297,17 @@ def _plain_row(write: Write, new: dict) -> tuple:
     return store.upsert_row(write.table, write.pk, write.sk, new, text, write.new_size)
 
 
-def _all_plain(writes: list[Write]) -> bool:
-    """Whether every write's table stores an item as one row and nothing else (store.is_plain)."""
-    checked = None
-    for write in writes:
-        table = write.table
-        if table is not checked:
-            if not store.is_plain(table):
-                return False
-            checked = table
-    return True
+def _write_result(params: dict, tables: list[Table]) -> dict[str, Any]:
+    """TransactWriteItems' answer: nothing but the consumed capacity when asked for, 2 units a
+    write whatever the items' sizes."""
+    mode = params.get("ReturnConsumedCapacity")
+    if mode not in ("TOTAL", "INDEXES"):
+        return {}
+    used: dict[str, list] = {}
+    for table in tables:
+        entry = used.setdefault(table.name, [table, 0.0])
+        entry[1] += 2.0
+    return {"ConsumedCapacity": [capacity.consumed(t, u, mode) for t, u in used.values()]}
 
 
 def digest_of(request: Any) -> str:
@@ -253,16 +319,20 @@ def _request_digest(params: dict, writes: list[Write]) -> str:
     """What identifies a request for ClientRequestToken: every parameter. The put items are
     already encoded (write.text), so the digest reuses those encodings instead of encoding the
     whole request again."""
+    return _request_digest_of(params, [write.text for write in writes if write.text is not None])
+
+
+def _request_digest_of(params: dict, texts: list[str]) -> str:
+    """The digest of a request whose puts' items, in order, are encoded as `texts`: the request
+    without those items, then each item's text."""
     actions = []
-    texts = []
-    for action, write in zip(params["TransactItems"], writes, strict=True):
-        if write.text is not None:
-            put = action["Put"]
+    for action in params["TransactItems"]:
+        put = action.get("Put")
+        if put is not None and put.get("Item") is not None:
             if len(put) == 2 and "TableName" in put:  # {TableName, Item}, the usual put
                 action = {"Put": {"TableName": put["TableName"]}}
             else:
                 action = {"Put": {k: v for k, v in put.items() if k != "Item"}}
-            texts.append(write.text)
         actions.append(action)
     skeleton = {**params, "TransactItems": actions}
     return hashlib.sha256("\n".join([codec.dumps(skeleton), *texts]).encode()).hexdigest()

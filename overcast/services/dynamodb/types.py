@@ -137,6 +137,10 @@ def validate_item(item: Any) -> Item:
 
 def validate_item_sized(item: Any) -> tuple[Item, int]:
     """validate_item and item_size of its result in one pass (the put path needs both)."""
+    if type(item) is dict:
+        size = _plain_item_size(item)
+        if size is not None:
+            return item, size  # nothing to normalise: the item is its own result, no copy
     result = {}
     size = 0
     for name, value in (item or {}).items():
@@ -165,6 +169,28 @@ def validate_item_sized(item: Any) -> tuple[Item, int]:
         result[name] = value
         size += value_size(value)
     return result, size
+
+
+def _plain_item_size(item: dict) -> int | None:
+    """The size of an item whose every value is a string, or an integer in canonical form (the
+    usual item, valid as it is); None at the first value that is anything else."""
+    size = 0
+    for name, value in item.items():
+        size += len(name) if name.isascii() else len(name.encode("utf-8"))
+        if type(value) is not dict or len(value) != 1:
+            return None
+        text = value.get("S")
+        if type(text) is str:
+            size += len(text) if text.isascii() else len(text.encode("utf-8"))
+            continue
+        text = value.get("N")
+        # A non-negative integer in canonical form (ASCII digits, no leading zero, at most 38 of
+        # them), sized as number_size would: its significant digits are those left of its trailing zeros.
+        if type(text) is str and text.isascii() and text.isdigit() and len(text) <= 38 and (text[0] != "0" or text == "0"):
+            size += (len(text.rstrip("0")) + 1) // 2 + 1
+            continue
+        return None
+    return size
 
 
 def value_size(value: AttributeValue) -> int:

@@ -107,7 +107,7 @@ class Provider(BaseProvider):
             tx.execute("DELETE FROM logs_streams WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_groups WHERE account = ? AND region = ? AND name = ?", key)
 
-        await self.db.write(delete)
+        await self.db.write(delete, bulk=True)  # every event of the group goes
         return {}
 
     async def describe_log_groups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -193,7 +193,7 @@ class Provider(BaseProvider):
                 raise stream_not_found()
             tx.execute("DELETE FROM logs_events WHERE account = ? AND region = ? AND grp = ? AND stream = ?", key)
 
-        await self.db.write(delete)
+        await self.db.write(delete, bulk=True)  # every event of the stream goes
         return {}
 
     async def describe_log_streams(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -117,3 +117,37 @@ def test_null_attribute_values_are_left_out(server, ddb, table):
     body = b'{"TableName": "%s", "Item": {"pk": {"S": "nulls"}, "gone": null, "n": {"N": "1"}}}' % table.encode()
     assert json_call(server.endpoint_url, "dynamodb", TARGET + "PutItem", body).status == 200
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "nulls"}})["Item"] == {"pk": {"S": "nulls"}, "n": {"N": "1"}}
+
+
+def test_transactions_of_puts_over_several_tables_and_key_shapes(ddb, make_table, table):
+    numbered = make_table("N", "S")
+    binary = make_table("B")
+    ddb.transact_write_items(TransactItems=[
+        _put(table, {"pk": {"S": "one"}, "v": {"S": "a"}}),
+        _put(numbered, {"pk": {"N": "007.0"}, "sk": {"S": "x"}, "v": {"S": "b"}}),
+        _put(numbered, {"pk": {"N": "7"}, "sk": {"S": "y"}, "v": {"S": "c"}}),  # same partition, other item
+        _put(binary, {"pk": {"B": b"\x00\xff"}, "v": {"S": "d"}}),
+        _put(table, {"pk": {"S": "two"}, "v": {"S": "e"}}),
+    ], ReturnConsumedCapacity="TOTAL")
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "two"}})["Item"]["v"] == {"S": "e"}
+    assert [i["sk"]["S"] for i in ddb.query(TableName=numbered, KeyConditionExpression="pk = :p",
+                                             ExpressionAttributeValues={":p": {"N": "7"}})["Items"]] == ["x", "y"]
+    assert ddb.get_item(TableName=binary, Key={"pk": {"B": b"\x00\xff"}})["Item"]["v"] == {"S": "d"}
+    # 7 and 007.0 are one number, so these two puts name one item.
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[
+            _put(numbered, {"pk": {"N": "7"}, "sk": {"S": "z"}}),
+            _put(numbered, {"pk": {"N": "7.00"}, "sk": {"S": "z"}}),
+        ])
+    assert error_of(excinfo) == (
+        "ValidationException", "Transaction request cannot include multiple operations on one item", 400)
+    assert "Item" not in ddb.get_item(TableName=numbered, Key={"pk": {"N": "7"}, "sk": {"S": "z"}})
+
+
+def test_consumed_capacity_of_a_transaction_of_puts(ddb, make_table, table):
+    other = make_table("S")
+    response = ddb.transact_write_items(TransactItems=[
+        _put(table, {"pk": {"S": "a"}}), _put(other, {"pk": {"S": "b"}}), _put(table, {"pk": {"S": "c"}}),
+    ], ReturnConsumedCapacity="TOTAL")
+    used = {c["TableName"]: c["CapacityUnits"] for c in response["ConsumedCapacity"]}
+    assert used == {table: 4.0, other: 2.0}
