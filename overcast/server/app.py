@@ -54,10 +54,11 @@ class Overcast:
         self.data_planes = DataPlanes(self)
         self._log_requests = logging.getLogger("overcast.requests").isEnabledFor(logging.INFO)
         self._shut_down = False
-        # While one request is all the HTTP server has in hand, its writes commit on the event
-        # loop's thread instead of handing over to the writer thread and back: two thread
-        # wake-ups fewer for a client that waits for each answer. With more, they go to the
-        # writer thread, whose group commit shares one sync among them.
+        # While one request is all the HTTP server has in hand, the writes its own task makes
+        # commit on the event loop's thread instead of handing over to the writer thread and
+        # back: two thread wake-ups fewer for a client that waits for each answer. With more,
+        # they go to the writer thread, whose group commit shares one sync among them; so do
+        # background tasks' writes always (they would hold the loop for nobody's sake).
         self._http: HttpServer | None = None
         db.commit_inline_when = self._one_request_in_hand
 
@@ -173,7 +174,8 @@ class Overcast:
         self._http = http
 
     def _one_request_in_hand(self) -> bool:
-        return self._http is not None and self._http.requests_in_hand == 1
+        serving = self._http.serving if self._http is not None else ()
+        return len(serving) == 1 and asyncio.current_task() in serving
 
     async def respond(self, request: Request) -> Response:
         """One request through the chain, and its line in the request log. Never raises."""

@@ -317,8 +317,8 @@ class HttpConnection(asyncio.Protocol):
             if len(self._queue) >= PIPELINE_LIMIT:
                 self.pause_reading(_PAUSED_FOR_PIPELINE)
             return
-        self._server.requests_in_hand += 1
         self._task = self._server.loop.create_task(self._serve(request, keep_alive))
+        self._server.serving.add(self._task)
 
     async def _serve(self, request: Request, keep_alive: bool) -> None:
         try:
@@ -346,8 +346,8 @@ class HttpConnection(asyncio.Protocol):
             log.exception("writing a response failed")
             self.close()
         finally:
+            self._server.serving.discard(self._task)  # type: ignore[arg-type]  # set by _dispatch
             self._task = None
-            self._server.requests_in_hand -= 1
 
     async def _write_response(self, request: Request, response: Response, keep_alive: bool) -> None:
         status = response.status
@@ -495,9 +495,9 @@ class HttpServer:
         self.loop = loop
         self.date = _DateHeader()
         self.connections: set[HttpConnection] = set()
-        # Connections with a request received and not yet answered (counted from the moment
-        # the request is parsed, not from when its task first runs).
-        self.requests_in_hand = 0
+        # The tasks answering requests received and not yet answered, one per connection at most
+        # (a request is in hand from the moment it is parsed, not from when its task first runs).
+        self.serving: set[asyncio.Task[None]] = set()
 
     async def sweep_idle_connections(self) -> None:
         """Closes keep-alive connections that have sent nothing for a while; a per-request timer

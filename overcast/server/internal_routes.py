@@ -57,6 +57,7 @@ class InternalRoutes:
                 "region": app.config.region,
                 "account": app.config.account,
                 "services": app.registry.describe(),
+                "storage": app.runtime.db.stats(),
             }
         )
 

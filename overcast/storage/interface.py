@@ -1,8 +1,11 @@
 """The narrow storage interface every service persists through.
 
-One writer, many readers: writes are functions run on the single writer inside a transaction
-and acknowledged only after the commit is durable; concurrent writers share one commit and one
-sync (group commit). Reads use their own connections and never wait for the writer.
+One writer, many readers: writes are functions run one at a time on the single writer
+connection inside a transaction and acknowledged only after the commit is durable; concurrent
+writers share one commit and one sync (group commit). A write usually runs on the writer thread;
+a lone request's may run on the event loop's thread (see Database.commit_inline_when), so write
+functions and after_commit callbacks must be quick and must not block or write again
+(write_blocking there is refused). Reads use their own connections and never wait for the writer.
 SQL passed through here must stay portable (no SQLite-only syntax) so that a second engine can
 implement the same interface later; SQLite specifics live in storage/sqlite.py.
 """
@@ -25,7 +28,8 @@ class Tx(Protocol):
     def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]: ...
     def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None: ...
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run `callback` once this write is durable (e.g. unlink a replaced blob file)."""
+        """Run `callback` once this write is durable (e.g. unlink a replaced blob file), on
+        whichever thread committed it (possibly the event loop's): keep it short."""
         ...
 
 
@@ -60,6 +64,10 @@ class Database(ABC):
         writers sharing the same group commit are unaffected. `bulk` marks a job that may run
         long (a whole table copied, say): it never commits on the caller's thread, so the
         event loop stays free meanwhile."""
+
+    def stats(self) -> dict[str, int]:
+        """Counters for /_overcast/health (commits and the like); engine-specific."""
+        return {}
 
     @abstractmethod
     def write_blocking(self, fn: Callable[[Tx], T]) -> T:

@@ -102,6 +102,16 @@ class _Tx:
         self._callbacks.append(callback)
 
 
+def _leave_transaction(conn: sqlite3.Connection) -> None:
+    """After a batch: a transaction still open here (a failed ROLLBACK, an unexpected error) would
+    make every later BEGIN fail, whoever uses the connection next; end it."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            log.exception("could not end a transaction left open")
+
+
 def _first_row(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple | None:
     cursor = conn.execute(sql, params)
     try:
@@ -140,7 +150,8 @@ class SqliteDatabase(Database):
     def __init__(self, path: str, fsync: bool = True) -> None:
         self.path = path
         self.fsync = fsync
-        self.commits = 0  # counters for benchmarks and /_overcast/ internals
+        self.commits = 0  # counters for benchmarks and /_overcast/health
+        self.inline_commits = 0  # of them, committed on the caller's thread (see write())
         self.jobs_committed = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
@@ -263,16 +274,25 @@ class SqliteDatabase(Database):
             self._run_batch(self._connection, [job])
         finally:
             self._borrower = None
-        if self._wal_prefill is not None and self.commits - self._prefill_checked_at >= WAL_PREFILL_CHECK_EVERY:
-            self._queue.put(_NUDGE)  # filling the WAL is the idle writer thread's work
+            _leave_transaction(self._connection)
+        if job.error is None:
+            self.inline_commits += 1
+        prefill = self._wal_prefill
+        if prefill is not None and not prefill.started and self.commits - self._prefill_checked_at >= WAL_PREFILL_CHECK_EVERY:
+            # Filling the WAL is the idle writer thread's work; once started it goes on by itself.
+            self._queue.put(_NUDGE)
         if job.error is not None:
             raise job.error
         return job.result
 
+    def stats(self) -> dict[str, int]:
+        return {"commits": self.commits, "inline_commits": self.inline_commits,
+                "jobs_committed": self.jobs_committed}
+
     def write_blocking(self, fn: Callable[[Any], T]) -> T:
         if threading.current_thread() is self._writer or self._borrower == threading.get_ident():
-            raise RuntimeError("write_blocking called from the writer thread (inside a write or an "
-                               "after_commit callback); it would wait for itself forever")
+            raise RuntimeError("write_blocking called from inside a write or an after_commit callback "
+                               "(on the thread holding the writer connection); it would wait for itself forever")
         done = threading.Event()
         job = _Job(fn, None, None, done)
         self._submit(job)
@@ -329,11 +349,7 @@ class SqliteDatabase(Database):
                     log.exception("writer failed on a batch")
                     for job in batch:
                         job.error, job.result = exc, None
-                    if conn.in_transaction:
-                        try:
-                            conn.execute("ROLLBACK")
-                        except sqlite3.Error:
-                            pass
+                    _leave_transaction(conn)
                 self._finish(batch)
         finally:
             with self._connection_lock:
@@ -393,8 +409,8 @@ class SqliteDatabase(Database):
                 # the rest of a small job's bookkeeping for every result that is not a coroutine.
                 if type(job.result) is CoroutineType:
                     job.result.close()
-                    raise TypeError("a write function must be a plain function, not async: it runs on "
-                                    "the writer thread inside the transaction")
+                    raise TypeError("a write function must be a plain function, not async: it runs "
+                                    "inside the transaction, on the thread holding the writer connection")
                 if not alone:
                     conn.execute("RELEASE job")
                 job.callbacks = tx._callbacks

@@ -146,7 +146,7 @@ def test_write_blocking_inside_a_write_is_refused_instead_of_deadlocking(db):
     def nested(tx):
         db.write_blocking(lambda inner: None)
 
-    with pytest.raises(RuntimeError, match="writer thread"):
+    with pytest.raises(RuntimeError, match="wait for itself"):
         db.write_blocking(nested)
 
 

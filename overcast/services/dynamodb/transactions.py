@@ -149,6 +149,14 @@ class TransactionsMixin:
         stored text, built in one pass without a Write per action. None as soon as an action is
         anything else: the general path then takes the whole request from its first action, so
         errors come in the same order whichever path finds them."""
+        # The shapes first (no lookup, nothing that can raise): a transaction with one action of
+        # another kind goes to the general path before any item is validated and encoded here.
+        for action in actions:
+            if type(action) is not dict or len(action) != 1:
+                return None
+            spec = action.get("Put")
+            if type(spec) is not dict or not _PLAIN_TRANSACT_PUT.issuperset(spec):
+                return None
         rows = []
         tables = []
         texts = []
@@ -160,11 +168,7 @@ class TransactionsMixin:
         string_key = False
         dumps = codec.dumps
         for action in actions:
-            if type(action) is not dict or len(action) != 1:
-                return None
-            spec = action.get("Put")
-            if type(spec) is not dict or not _PLAIN_TRANSACT_PUT.issuperset(spec):
-                return None
+            spec = action["Put"]
             name = spec.get("TableName")
             if name != table_name or table is None:  # actions on one table: looked up once
                 table = self._table(ctx, name)
@@ -181,10 +185,10 @@ class TransactionsMixin:
             key = item.get(hash_key) if string_key else None
             key_text = key.get("S") if key is not None else None
             if type(key_text) is str and 0 < len(key_text) <= SHORT_KEY and size <= MAX_ITEM_SIZE:
-                # What check_item, key_bytes and upsert_row make of the usual item, without the calls.
+                # What check_item and key_bytes make of the usual item, without the calls.
                 pk = key_text.encode("utf-8")
                 identities.add((table.id, pk, b""))
-                rows.append((table.id, bytearray(pk), bytearray(), scan_hash(pk), size, text))
+                rows.append(store.upsert_row(table, pk, b"", item, text, size))
             else:
                 size = check_item(table, item, size=size)
                 pk, sk = store.key_bytes(table, item)  # check_item found every key attribute in the item

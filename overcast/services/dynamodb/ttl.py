@@ -52,7 +52,7 @@ class TtlMixin:
             store.save_table(tx, updated)
             store.refresh_expiry(tx, updated)
 
-        await self.db.write(write)
+        await self.db.write(write, bulk=True)  # every item's expiry is looked at
         self._tables[(table.account, table.region, table.name)] = updated
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": name}}
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from overcast.protocol.errors import AccessDenied
 from overcast.services.s3.errors import (
     AccessControlListNotSupported,
     InvalidArgument,
+    InvalidBucketAclWithBlockPublicAccessError,
     InvalidBucketAclWithObjectOwnership,
 )
 from overcast.services.s3.listing import owner_of
@@ -154,9 +154,9 @@ def new_bucket_config(params: dict[str, Any], account_id: str) -> dict[str, Any]
             if not owner_only:
                 raise InvalidBucketAclWithObjectOwnership()
         else:
-            # The new bucket's own BlockPublicAcls refuses a public ACL, as it would a PutBucketAcl.
+            # The new bucket's own Block Public Access settings refuse a public ACL.
             if request_acl_is_public(params):
-                raise AccessDenied("Access Denied")
+                raise InvalidBucketAclWithBlockPublicAccessError()
             config["Acl"] = acl
     config["OwnershipControls"] = ownership_controls(ownership or BUCKET_OWNER_ENFORCED)
     return config

@@ -312,3 +312,14 @@ class InvalidBucketAclWithObjectOwnership(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
+
+
+class InvalidBucketAclWithBlockPublicAccessError(ServiceError):
+    """CreateBucket with a public ACL where ownership allows ACLs: the new bucket's own Block
+    Public Access settings (all on) refuse it."""
+
+    code = "InvalidBucketAclWithBlockPublicAccessError"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Bucket cannot have public ACLs set with BlockPublicAccess enabled")

@@ -27,7 +27,8 @@ def _part_from_row(row: tuple) -> Part:
 class EventStore:
     """The outbox of event notifications awaiting delivery."""
 
-    # Called (from the writer thread) once an enqueued event is durable: the delivery loop's wake-up.
+    # Called (from the thread that committed: the writer's or the event loop's) once an enqueued
+    # event is durable: the delivery loop's wake-up.
     on_enqueued: Callable[[], None] | None = None
 
     def __init__(self, db: Database):

@@ -160,7 +160,8 @@ def test_a_public_acl_at_creation_meets_the_new_buckets_block(s3, ownership, acl
     bucket = unique_bucket_name("pub")
     with pytest.raises(ClientError) as exc:
         s3.create_bucket(Bucket=bucket, ObjectOwnership=ownership, **acl)
-    assert_error(exc, "AccessDenied", 403, "Access Denied")
+    assert_error(exc, "InvalidBucketAclWithBlockPublicAccessError", 400,
+                 "Bucket cannot have public ACLs set with BlockPublicAccess enabled")
     assert_no_bucket(s3, bucket)
 
 
