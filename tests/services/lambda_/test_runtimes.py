@@ -167,3 +167,34 @@ def test_deleted_layer_versions_stay_for_their_functions_and_numbers_after_a_res
     assert invoke_json(lam, name)[1] == "kept"
     assert lam.list_layers()["Layers"] == []
     assert lam.publish_layer_version(LayerName="kept", Content={"ZipFile": zip_of({"python/x.py": ""})})["Version"] == 2
+
+
+CUSTOM_PYTHON_BOOTSTRAP = (
+    "#!/usr/bin/env python3\n"
+    "import http.client, os, sys\n"
+    "host, port = os.environ['AWS_LAMBDA_RUNTIME_API'].split(':')\n"
+    "api = http.client.HTTPConnection(host, int(port))\n"
+    "base = '/2018-06-01/runtime/invocation/'\n"
+    "while True:\n"
+    "    api.request('GET', base + 'next')\n"
+    "    answer = api.getresponse()\n"
+    "    event = answer.read()\n"
+    "    rid = answer.getheader('Lambda-Runtime-Aws-Request-Id')\n"
+    "    api.request('POST', base + rid + '/response', body=event)\n"
+    "    api.getresponse().read()\n"
+    "    print('after answering', rid, flush=True)\n")
+
+
+def test_a_custom_runtimes_output_after_its_answer_is_the_invocations(lam):
+    # What a custom runtime prints between posting its answer and asking for the next event
+    # belongs to the invocation it answered, as on AWS (the invocation ends at the next /next).
+    name = unique("provided")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                        Code={"ZipFile": zip_of({"bootstrap": CUSTOM_PYTHON_BOOTSTRAP}, executable=("bootstrap",))})
+    import base64
+    for n in range(3):
+        response, body = invoke_json(lam, name, {"n": n}, LogType="Tail")
+        assert body == {"n": n}
+        tail = base64.b64decode(response["LogResult"]).decode()
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+        assert f"after answering {request_id}" in tail, tail

@@ -44,6 +44,9 @@ TAIL_BYTES = 4096
 LOG_BATCH_S = 0.25
 # How often memory is sampled while an invocation runs, growing up to the maximum.
 _POLL_FIRST_S, _POLL_MAX_S = 0.02, 0.1
+# How long, at most, a custom runtime's output after its answer still counts as the invocation's
+# when the runtime does not come back to /next first (the moment it has nothing more to print).
+_CUSTOM_RUNTIME_LINGER_S = 0.002
 
 
 def _now_ms() -> int:
@@ -128,6 +131,11 @@ class Environment:
         self._reader_task: asyncio.Task | None = None
         self._oom = False
         self._served = 0
+        # /next calls so far, and how many there had been when the current invocation went out:
+        # more since means the runtime is done with it (see _custom_runtime_done).
+        self._next_calls = 0
+        self._next_calls_at_delivery = 0
+        self._back_on_next: asyncio.Future[None] | None = None
         self._tmp_capacity = spec.ephemeral_mb * 1024 * 1024
         self._tmp_usage = TmpUsage(0, 0)
         self._tmp_empty_mtime = 0  # /tmp's mtime when it was last found empty (see unchanged_empty_dir)
@@ -209,6 +217,19 @@ class Environment:
     def _on_line(self, raw: bytes) -> None:
         self._emit(raw.decode("utf-8", "replace").rstrip("\n"))
 
+    async def _custom_runtime_done(self, process: ProcessHandle) -> None:
+        """A custom runtime may print after it answers (its own bootstrap, buffered output): that
+        is this invocation's until the runtime asks for the next event, which it does at once
+        when it has nothing left to do. Wait for that /next (or a short while), then read the
+        pipe empty as for our own bootstraps."""
+        if self._next_calls == self._next_calls_at_delivery:
+            back = self._back_on_next = asyncio.get_running_loop().create_future()
+            try:
+                await asyncio.wait({back}, timeout=_CUSTOM_RUNTIME_LINGER_S)
+            finally:
+                self._back_on_next = None
+        await self._read_pipe_empty(process)
+
     async def _read_pipe_empty(self, process: ProcessHandle) -> None:
         """Our bootstraps flush stdout and stderr before they answer, so everything the invocation
         printed is in the pipe by now: read on until the pipe is empty (usually it already is),
@@ -247,8 +268,13 @@ class Environment:
     def runtime_waiting(self) -> None:
         if self._init_duration_ms is None:
             self._init_duration_ms = (time.perf_counter() - self._spawn_started) * 1000
+        self._next_calls += 1
+        back = self._back_on_next
+        if back is not None and not back.done():
+            back.set_result(None)
 
     def invocation_delivered(self, inv: Invocation) -> None:
+        self._next_calls_at_delivery = self._next_calls
         inv.deadline_ms = _now_ms() + int(inv.timeout_s * 1000)
         if inv is self._current:
             self._started = time.perf_counter()
@@ -334,7 +360,7 @@ class Environment:
                 process.kill()  # so its output ends now and the wait below is short
             await asyncio.wait({self._reader_done}, timeout=0.2)
         elif status == "ok":
-            await asyncio.sleep(0.002)
+            await self._custom_runtime_done(process)
         duration_ms = (ended - started) * 1000 if started else 0.0
         result = self._finish(inv, status, payload, error_type, duration_ms, cold)
         self._current = None
