@@ -136,7 +136,8 @@ def validate_item(item: Any) -> Item:
 
 
 def validate_item_sized(item: Any) -> tuple[Item, int]:
-    """validate_item and item_size of its result in one pass (the put path needs both)."""
+    """validate_item and item_size of its result in one pass (the put path needs both). An item
+    that needs no normalising is returned as it is, not copied: callers must not change it."""
     if type(item) is dict:
         size = _plain_item_size(item)
         if size is not None:
