@@ -41,6 +41,22 @@ class LambdaBase(BaseProvider):
     pool: ExecutionPool
     launcher: Launcher
 
+    # -- code bundles ---------------------------------------------------------------------------
+
+    def release_blob(self, blob_id: str) -> None:
+        """Delete a code bundle once nothing (function, version, layer) refers to it any more."""
+        if not self.store.blob_referenced(blob_id):
+            try:
+                self.blobs.delete(blob_id)
+            except OSError:
+                pass
+
+    def release_deleted_layers(self) -> None:
+        """The bundles of deleted layer versions that no function uses any more: AWS keeps a
+        deleted version's content only for the functions that already use it."""
+        for blob_id in self.store.deleted_layer_blobs():
+            self.release_blob(blob_id)
+
     # -- lookups ------------------------------------------------------------------------------
 
     def function_arn(self, ctx: RequestContext, name: str, qualifier: str | None = None) -> str:

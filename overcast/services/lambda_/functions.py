@@ -242,21 +242,15 @@ class FunctionOps(LambdaBase):
             record.event_invoke_configs.pop(qualifier, None)
             await self.store.put(record)
             self.release_blob(removed["code"]["blob_id"])
+            self.release_deleted_layers()
             self.pool.retire(record.account, record.region, record.name, qualifier)
             return {}
         await self.store.delete(record)
         self.pool.retire(record.account, record.region, record.name)
         for blob_id in {record.code.blob_id, *(entry["code"]["blob_id"] for entry in record.versions.values())}:
             self.release_blob(blob_id)
+        self.release_deleted_layers()
         return {}
-
-    def release_blob(self, blob_id: str) -> None:
-        """Delete a code bundle once nothing (function, version, layer) refers to it any more."""
-        if not self.store.blob_referenced(blob_id):
-            try:
-                self.blobs.delete(blob_id)
-            except OSError:
-                pass
 
     async def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, _ = self.find(ctx, params["FunctionName"])
@@ -292,6 +286,8 @@ class FunctionOps(LambdaBase):
         self._apply_config(ctx, record.config, params)
         record.config.update(LastModified=now_iso(), RevisionId=new_revision())
         await self.store.put(record)
+        if params.get("Layers") is not None:
+            self.release_deleted_layers()  # one it stopped using may now be needed by nobody
         self.pool.retire(record.account, record.region, record.name, LATEST)
         self.launcher.prewarm(record.config["Runtime"])
         out = self.configuration(record)

@@ -98,6 +98,7 @@ class LayerOps(LambdaBase):
         layer = self.store.layers.get((ctx.account_id, ctx.region, name), {}).get(int(params["VersionNumber"]))
         if layer is not None:
             await self.store.delete_layer(layer)
+            self.release_blob(layer.doc["code"]["blob_id"])  # unless a function still uses it
         return {}
 
     # -- used by functions --------------------------------------------------------------------

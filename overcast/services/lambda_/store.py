@@ -65,14 +65,34 @@ class LambdaStore:
         self.functions.pop((record.account, record.region, record.name), None)
 
     def blob_referenced(self, blob_id: str) -> bool:
+        """Whether a function, a version or a layer version still needs this code bundle: a
+        deleted layer version only while a function uses it."""
         for record in self.functions.values():
             if record.code.blob_id == blob_id:
                 return True
             if any(v["code"]["blob_id"] == blob_id for v in record.versions.values()):
                 return True
-        return any(layer.doc.get("code", {}).get("blob_id") == blob_id
-                   for kept in (self.layers, self.deleted_layers)
-                   for versions in kept.values() for layer in versions.values())
+        if any(layer.doc.get("code", {}).get("blob_id") == blob_id
+               for versions in self.layers.values() for layer in versions.values()):
+            return True
+        deleted = [layer for versions in self.deleted_layers.values() for layer in versions.values()
+                   if layer.doc.get("code", {}).get("blob_id") == blob_id]
+        if not deleted:
+            return False
+        used = self.layer_versions_in_use()
+        return any(f"{layer.arn}:{layer.version}" in used for layer in deleted)
+
+    def layer_versions_in_use(self) -> set[str]:
+        """The layer version ARNs that functions use, in $LATEST or a published version."""
+        used: set[str] = set()
+        for record in self.functions.values():
+            for config in (record.config, *(version["config"] for version in record.versions.values())):
+                used.update(entry["Arn"] for entry in config.get("Layers") or ())
+        return used
+
+    def deleted_layer_blobs(self) -> list[str]:
+        return [layer.doc["code"]["blob_id"] for versions in self.deleted_layers.values()
+                for layer in versions.values() if layer.doc.get("code", {}).get("blob_id")]
 
     def next_layer_version(self, account: str, region: str, name: str) -> int:
         """Layer version numbers only grow: a deleted version's number is not given out again."""

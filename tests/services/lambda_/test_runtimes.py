@@ -169,6 +169,38 @@ def test_deleted_layer_versions_stay_for_their_functions_and_numbers_after_a_res
     assert lam.publish_layer_version(LayerName="kept", Content={"ZipFile": zip_of({"python/x.py": ""})})["Version"] == 2
 
 
+def _stored_bundles(server) -> set[str]:
+    """The code bundles (blob files) in the server's data directory."""
+    blobs = server.data_dir / "blobs"
+    return {str(p.relative_to(blobs)) for p in blobs.rglob("*")
+            if p.is_file() and p.relative_to(blobs).parts[0] != "tmp"}
+
+
+def test_a_deleted_layer_versions_content_goes_once_no_function_uses_it(fresh_server):
+    from tests.conftest import make_client
+
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    before = _stored_bundles(fresh_server)
+    lam.publish_layer_version(LayerName="unused", Content={"ZipFile": zip_of({"python/unused.py": "U = 1\n"})})
+    with_unused = _stored_bundles(fresh_server)
+    assert len(with_unused - before) == 1
+    lam.delete_layer_version(LayerName="unused", VersionNumber=1)
+    assert _stored_bundles(fresh_server) == before  # nobody used it: gone at once
+
+    layer = lam.publish_layer_version(LayerName="used", Content={"ZipFile": zip_of({"python/used.py": "V = 'used'\n"})})
+    layer_bundles = _stored_bundles(fresh_server) - before
+    name = create_python(lam, "import used\ndef handler(e, c):\n    return used.V\n", Layers=[layer["LayerVersionArn"]])
+    lam.publish_version(FunctionName=name)  # version 1 uses the layer too
+    lam.delete_layer_version(LayerName="used", VersionNumber=1)
+    assert layer_bundles <= _stored_bundles(fresh_server)  # kept for the function
+    assert invoke_json(lam, name)[1] == "used"
+    lam.update_function_configuration(FunctionName=name, Layers=[])
+    assert layer_bundles <= _stored_bundles(fresh_server)  # version 1 still uses it
+    assert invoke_json(lam, name, Qualifier="1")[1] == "used"
+    lam.delete_function(FunctionName=name)
+    assert not layer_bundles & _stored_bundles(fresh_server)
+
+
 CUSTOM_PYTHON_BOOTSTRAP = (
     "#!/usr/bin/env python3\n"
     "import http.client, os, sys\n"
