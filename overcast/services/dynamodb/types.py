@@ -138,20 +138,19 @@ def validate_item(item: Any) -> Item:
 def validate_item_sized(item: Any) -> tuple[Item, int]:
     """validate_item and item_size of its result in one pass (the put path needs both). An item
     that needs no normalising is returned as it is, not copied: callers must not change it."""
-    if type(item) is dict:
-        size = _plain_item_size(item)
-        if size is not None:
-            return item, size  # nothing to normalise: the item is its own result, no copy
-    result = {}
+    if type(item) is not dict:
+        item = item or {}
+    result: dict | None = None  # a copy, begun at the first value that needs normalising
     size = 0
-    for name, value in (item or {}).items():
+    for name, value in item.items():
         size += len(name) if name.isascii() else len(name.encode("utf-8"))
         # Strings, and integers already in canonical form, are valid as they are: no call for them.
         if type(value) is dict and len(value) == 1:
             text = value.get("S")
             if type(text) is str:
-                result[name] = value
                 size += len(text) if text.isascii() else len(text.encode("utf-8"))
+                if result is not None:
+                    result[name] = value
                 continue
             text = value.get("N")
             if type(text) is str:
@@ -159,39 +158,25 @@ def validate_item_sized(item: Any) -> tuple[Item, int]:
                 # 38 of them) is tested without the regular expression, and sized as number_size
                 # would: its significant digits are those left of its trailing zeros.
                 if text.isascii() and text.isdigit() and len(text) <= 38 and (text[0] != "0" or text == "0"):
-                    result[name] = value
                     size += (len(text.rstrip("0")) + 1) // 2 + 1
+                    if result is not None:
+                        result[name] = value
                     continue
                 if _CANONICAL_INTEGER.fullmatch(text):
-                    result[name] = value
                     size += number_size(text)
+                    if result is not None:
+                        result[name] = value
                     continue
+        if result is None:
+            result = {}
+            for earlier, kept in item.items():  # the values before this one, valid as they are
+                if earlier == name:
+                    break
+                result[earlier] = kept
         value = validate_value(value)
         result[name] = value
         size += value_size(value)
-    return result, size
-
-
-def _plain_item_size(item: dict) -> int | None:
-    """The size of an item whose every value is a string, or an integer in canonical form (the
-    usual item, valid as it is); None at the first value that is anything else."""
-    size = 0
-    for name, value in item.items():
-        size += len(name) if name.isascii() else len(name.encode("utf-8"))
-        if type(value) is not dict or len(value) != 1:
-            return None
-        text = value.get("S")
-        if type(text) is str:
-            size += len(text) if text.isascii() else len(text.encode("utf-8"))
-            continue
-        text = value.get("N")
-        # A non-negative integer in canonical form (ASCII digits, no leading zero, at most 38 of
-        # them), sized as number_size would: its significant digits are those left of its trailing zeros.
-        if type(text) is str and text.isascii() and text.isdigit() and len(text) <= 38 and (text[0] != "0" or text == "0"):
-            size += (len(text.rstrip("0")) + 1) // 2 + 1
-            continue
-        return None
-    return size
+    return (item if result is None else result), size
 
 
 def value_size(value: AttributeValue) -> int:
