@@ -49,6 +49,8 @@ _CANNED_ACCEPTED_WITHOUT_ACLS = "bucket-owner-full-control"
 # What CreateBucket may name together with BucketOwnerEnforced: ACLs that grant nobody but the owner.
 _CANNED_OWNER_ONLY_BUCKET = frozenset({"private", "bucket-owner-full-control"})
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+EC2_BUNDLE_READER = {"ID": "6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c",
+                     "DisplayName": "za-team"}
 
 
 def ownership_controls(setting: str) -> dict[str, Any]:
@@ -66,6 +68,8 @@ def grants_for(acl: str, account_id: str) -> list[dict[str, Any]]:
         grants.append({"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"})
     if acl == "authenticated-read":
         grants.append({"Grantee": {"Type": "Group", "URI": AUTHENTICATED_USERS}, "Permission": "READ"})
+    if acl == "aws-exec-read":  # EC2 reads machine-image bundles as this canonical user
+        grants.append({"Grantee": {"Type": "CanonicalUser", **EC2_BUNDLE_READER}, "Permission": "READ"})
     if acl == "log-delivery-write":  # server access logs are written (and their ACLs read) by this group
         grants += [{"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": permission}
                    for permission in ("WRITE", "READ_ACP")]

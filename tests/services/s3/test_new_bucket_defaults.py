@@ -153,6 +153,17 @@ def test_log_delivery_write_grants_the_log_delivery_group(s3):
     assert len(grants) == 3  # and the owner's FULL_CONTROL
 
 
+def test_aws_exec_read_grants_ec2_read(s3):
+    bucket = unique_bucket_name("exec")
+    s3.create_bucket(Bucket=bucket, ObjectOwnership="ObjectWriter", ACL="aws-exec-read")
+    grants = s3.get_bucket_acl(Bucket=bucket)["Grants"]
+    ec2 = [g for g in grants if g["Grantee"].get("DisplayName") == "za-team"]
+    assert ec2 == [{"Grantee": {"Type": "CanonicalUser", "DisplayName": "za-team",
+                                "ID": "6aa5a366c34c1cbe25dc49211496e913e0351eb0e8c37aa3477e40942ec6b97c"},
+                    "Permission": "READ"}]
+    assert len(grants) == 2  # and the owner's FULL_CONTROL
+
+
 @pytest.mark.parametrize("ownership", ["ObjectWriter", "BucketOwnerPreferred"])
 @pytest.mark.parametrize("acl", [{"ACL": "public-read"}, {"ACL": "public-read-write"},
                                  {"GrantRead": f'uri="{ALL_USERS}"'}])
