@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import shutil
 import sqlite3
 import threading
@@ -490,6 +491,61 @@ def test_an_inline_write_never_overtakes_one_already_handed_to_the_writer(db):
     threads_seen = asyncio.run(main())
     assert order == ["queued first", "second"]
     assert threads_seen != [threading.current_thread().name]  # the writer thread ran it
+
+
+_SimpleQueue = queue.SimpleQueue  # the real one, for _HeldQueue while it stands in for it
+
+
+class _HeldQueue:
+    """The writer's queue, except that a job taken from it is handed over only once `release` is
+    set: the job has been submitted and nobody holds the writer connection meanwhile."""
+
+    def __init__(self) -> None:
+        self.inner: queue.SimpleQueue = _SimpleQueue()
+        self.release = threading.Event()
+        self.release.set()
+
+    def put(self, item) -> None:
+        self.inner.put(item)
+
+    def get(self):
+        item = self.inner.get()
+        assert self.release.wait(30)
+        return item
+
+    def get_nowait(self):
+        return self.inner.get_nowait()
+
+    def empty(self) -> bool:
+        return self.inner.empty()
+
+
+def test_an_inline_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeypatch):
+    # The writer connection is free, yet a submitted job has not run: committing here first
+    # would reorder the two (the counts of submitted and finished jobs tell).
+    monkeypatch.setattr(queue, "SimpleQueue", _HeldQueue)
+    db = SqliteDatabase(str(tmp_path / "held.db"), fsync=False)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+        held: _HeldQueue = db._queue  # type: ignore[assignment]
+        held.release.clear()
+        db.commit_inline_when = lambda: True
+        first = threading.Thread(target=db.write_blocking,
+                                 args=(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('first')"),))
+        first.start()
+
+        async def main():
+            second = asyncio.ensure_future(main_insert(db, "second"))
+            await asyncio.sleep(0.1)
+            assert not second.done()  # queued behind the first, not committed on this thread
+            held.release.set()
+            await asyncio.wait_for(second, 30)
+
+        asyncio.run(main())
+        first.join(30)
+        assert names(db) == ["first", "second"]
+    finally:
+        db.close()
 
 
 def test_without_permission_writes_go_to_the_writer_thread(db):

@@ -251,30 +251,25 @@ class ReaderCompiler:
             def read_map_of_values(value: Any) -> dict[str, Any]:
                 if type(value) is not dict:
                     raise WrongValueType("map", value)
-                # The usual map holds nothing else: it is then what the loop below would build,
-                # and is taken as it is, without a copy.
-                for item in value.values():
-                    if type(item) is not dict or len(item) != 1:
-                        break
-                    ((member, inner),) = item.items()
-                    if type(inner) is not str or member not in as_is:
-                        break
-                else:
-                    return value
-                out = {}
+                # The usual map holds nothing else and is taken as it is; a copy begins at the
+                # first value that has to be read (or, being null, left out).
+                out: dict[str, Any] | None = None
                 for key, item in value.items():
                     if type(item) is dict and len(item) == 1:
                         ((member, inner),) = item.items()
                         if type(inner) is str and member in as_is:
-                            out[key] = item
+                            if out is not None:
+                                out[key] = item
                             continue
-                    elif item is None:
+                    if out is None:
+                        out = _entries_before(value, key)
+                    if item is None:
                         continue
                     try:
                         out[key] = read_value(item)
                     except (WrongValueType, MissingRequiredMembers) as exc:
                         raise exc.prefixed(key) from None
-                return out
+                return value if out is None else out
 
             return read_map_of_values
 
@@ -292,6 +287,16 @@ class ReaderCompiler:
             return out
 
         return read_map
+
+
+def _entries_before(mapping: dict[str, Any], stop: str) -> dict[str, Any]:
+    """A copy of the entries of `mapping` that come before the key `stop`."""
+    out = {}
+    for key, item in mapping.items():
+        if key == stop:
+            break
+        out[key] = item
+    return out
 
 
 def _json_kind(value: Any) -> str:

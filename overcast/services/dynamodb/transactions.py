@@ -134,11 +134,7 @@ class TransactionsMixin:
             else:
                 aggregate_size += item_size(write.key) + item_size(spec.get("ExpressionAttributeValues") or {})
             writes.append(write)
-        identities = {(w.table.id, w.pk, w.sk) for w in writes}
-        if len(identities) != len(writes):
-            raise ValidationException("Transaction request cannot include multiple operations on one item")
-        if aggregate_size > MAX_TRANSACTION_BYTES:
-            raise ValidationException("Transaction request cannot be larger than 4 MB")
+        _check_whole(len({(w.table.id, w.pk, w.sk) for w in writes}), len(writes), aggregate_size)
         token = params.get("ClientRequestToken")
         await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "")
         return _write_result(params, [write.table for write in writes])
@@ -176,9 +172,8 @@ class TransactionsMixin:
                     return None
                 table_name = name
                 hash_key = table.hash_key
-                # A string partition key alone and no TTL: its items rows are built inline below.
-                string_key = (table.range_key is None and table.attribute_types.get(hash_key) == "S"
-                              and not table.ttl.get("Enabled"))
+                # A string partition key alone: the usual item needs no check_item call below.
+                string_key = table.range_key is None and table.attribute_types.get(hash_key) == "S"
             # What prepare_put checks for such a put, in the same order.
             item, size = validate_item_sized(spec.get("Item"))
             text = dumps(item)
@@ -197,10 +192,7 @@ class TransactionsMixin:
             tables.append(table)
             texts.append(text)
             aggregate_size += size
-        if len(identities) != len(rows):
-            raise ValidationException("Transaction request cannot include multiple operations on one item")
-        if aggregate_size > MAX_TRANSACTION_BYTES:
-            raise ValidationException("Transaction request cannot be larger than 4 MB")
+        _check_whole(len(identities), len(rows), aggregate_size)
         return rows, tables, texts
 
     async def _commit_rows(self, ctx: RequestContext, rows: list[tuple], token: str | None, digest: str) -> None:
@@ -299,6 +291,14 @@ def _plain_row(write: Write, new: dict) -> tuple:
     item was encoded on the request path already."""
     text = write.text if write.action == "put" and write.text is not None else codec.dumps(new)
     return store.upsert_row(write.table, write.pk, write.sk, new, text, write.new_size)
+
+
+def _check_whole(distinct_items: int, actions: int, aggregate_size: int) -> None:
+    """What DynamoDB checks of a transaction as a whole, once every action has been read."""
+    if distinct_items != actions:
+        raise ValidationException("Transaction request cannot include multiple operations on one item")
+    if aggregate_size > MAX_TRANSACTION_BYTES:
+        raise ValidationException("Transaction request cannot be larger than 4 MB")
 
 
 def _write_result(params: dict, tables: list[Table]) -> dict[str, Any]:
