@@ -54,13 +54,12 @@ class Overcast:
         self.data_planes = DataPlanes(self)
         self._log_requests = logging.getLogger("overcast.requests").isEnabledFor(logging.INFO)
         self._shut_down = False
-        # While one request is all the HTTP server has in hand, the writes its own task makes
-        # commit on the event loop's thread instead of handing over to the writer thread and
-        # back: two thread wake-ups fewer for a client that waits for each answer. With more,
-        # they go to the writer thread, whose group commit shares one sync among them; so do
-        # background tasks' writes always (they would hold the loop for nobody's sake).
+        # Requests' own writes run on the event loop's thread (see SqliteDatabase.write): a lone
+        # request's commits there too, concurrent requests' share a commit made by a committer
+        # thread. Background tasks' writes always go to the writer thread (they would hold the
+        # loop for nobody's sake).
         self._http: HttpServer | None = None
-        db.commit_inline_when = self._one_request_in_hand
+        db.requests_in_hand = self._requests_in_hand
 
     def _lock_data_dir(self) -> None:
         """Two servers on one data directory would fight over it: the second one refuses."""
@@ -173,9 +172,11 @@ class Overcast:
     def serving_with(self, http: HttpServer) -> None:
         self._http = http
 
-    def _one_request_in_hand(self) -> bool:
+    def _requests_in_hand(self) -> int:
+        """How many requests the HTTP server has in hand, when asked from one of their tasks;
+        0 from any other task."""
         serving = self._http.serving if self._http is not None else ()
-        return len(serving) == 1 and asyncio.current_task() in serving
+        return len(serving) if asyncio.current_task() in serving else 0
 
     async def respond(self, request: Request) -> Response:
         """One request through the chain, and its line in the request log. Never raises."""

@@ -2,10 +2,10 @@
 
 One writer, many readers: writes are functions run one at a time on the single writer
 connection inside a transaction and acknowledged only after the commit is durable; concurrent
-writers share one commit and one sync (group commit). A write usually runs on the writer thread;
-a lone request's may run on the event loop's thread (see Database.commit_inline_when), so write
-functions and after_commit callbacks must be quick and must not block or write again
-(write_blocking there is refused). Reads use their own connections and never wait for the writer.
+writers share one commit and one sync (group commit). A request's write runs on the event loop's
+thread (see Database.requests_in_hand), anything else's on the writer thread, so write functions
+and after_commit callbacks must be quick and must not block or write again (write_blocking there
+is refused). Reads use their own connections and never wait for the writer.
 SQL passed through here must stay portable (no SQLite-only syntax) so that a second engine can
 implement the same interface later; SQLite specifics live in storage/sqlite.py.
 """
@@ -42,9 +42,10 @@ class Migration:
 
 
 class Database(ABC):
-    # Set by the server: a predicate saying whether write() may commit on the calling thread
-    # right now rather than hand the job to a writer thread (see SqliteDatabase.write).
-    commit_inline_when: Callable[[], bool] | None = None
+    # Set by the server: how many requests it has in hand when called from one of their tasks,
+    # 0 from anything else. write() runs requests' jobs on the calling (event loop's) thread and
+    # everything else's on a writer thread (see SqliteDatabase.write).
+    requests_in_hand: Callable[[], int] | None = None
 
     @abstractmethod
     def migrate(self, namespace: str, migrations: list[Migration]) -> None:

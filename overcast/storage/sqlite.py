@@ -1,10 +1,20 @@
-"""SQLite (WAL) engine for the Database interface: one writer thread with group commit, a
-read connection per thread.
+"""SQLite (WAL) engine for the Database interface: one writer connection, group commit, a read
+connection per thread.
 
-Group commit: the writer drains every queued job, runs each inside its own SAVEPOINT of one
-BEGIN IMMEDIATE transaction, and commits once, so a batch of concurrent writers shares a single
+Group commit: the jobs waiting for the writer connection run each inside its own SAVEPOINT of one
+BEGIN IMMEDIATE transaction, and commit once, so a batch of concurrent writers shares a single
 sync of the WAL. A job that raises is rolled back to its savepoint alone; the others commit.
-Callers are resolved only after COMMIT returns, i.e. after the sync (synchronous=FULL).
+Callers are resolved only once the WAL is synced after their COMMIT: SQLite runs with
+synchronous=NORMAL (it syncs only around checkpoints) and the committing thread fdatasyncs the
+WAL itself, so that a committer can hand the connection back before the sync.
+
+Who runs a job (see write()):
+- a request's own write runs on the event loop's thread, where the request already holds the
+  GIL: alone, it commits and syncs there too; among others, the jobs that arrived meanwhile run
+  there as one batch and the committer thread commits it, gives the connection back (the loop
+  may run the next batch) and only then syncs, so that a batch's sync overlaps the next one's work;
+- anything else (background tasks, other threads, whole-table jobs marked bulk) goes to the
+  writer thread, which runs, commits and syncs its batches itself.
 """
 
 from __future__ import annotations
@@ -31,9 +41,12 @@ log = logging.getLogger(__name__)
 
 # A batch is bounded so that one enormous burst does not hold every caller until all of it is done.
 MAX_BATCH = 512
+# A batch run on the event loop's thread holds the loop meanwhile: smaller.
+MAX_LOOP_BATCH = 64
 WAL_CHECKPOINT_PAGES = 4000
 WAL_PREFILL_CHECK_EVERY = 8  # commits
 _STOP = object()
+_fdatasync = getattr(os, "fdatasync", os.fsync)  # fdatasync is POSIX-only
 _NUDGE = object()  # wakes the writer thread to look at the WAL (see write())
 _TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
 # Statements already found not to be transaction control: the writer runs the same few over and
@@ -136,9 +149,21 @@ class _Job:
         self.callbacks: list[Callable[[], None]] = []
 
 
-def _settle_futures(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
+    if loop is None:
+        return
+    try:
+        loop.call_soon_threadsafe(callback, *args)
+    except RuntimeError:
+        pass  # that loop is closed; nobody is waiting any more
+
+
+_Outcome = tuple[asyncio.Future | None, Any, BaseException | None]
+
+
+def _settle_futures(outcomes: list[_Outcome]) -> None:
     for future, result, error in outcomes:
-        if future.done():
+        if future is None or future.done():
             continue  # the caller gave up waiting (cancelled); the write itself still happened or failed
         if error is not None:
             future.set_exception(error)
@@ -163,15 +188,24 @@ class SqliteDatabase(Database):
         self._startup_error: BaseException | None = None
         self._wal_prefill: WalPrefill | None = None  # set by the writer thread when fsync is on
         self._prefill_checked_at = -WAL_PREFILL_CHECK_EVERY
+        self._prefill_nudged_at = 0
         # Held by whoever uses the writer connection: the writer thread for a batch, or a caller
         # committing on its own thread (see write()).
         self._connection_lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
-        # Set by the server: whether a write may commit on the caller's thread right now (when
-        # one request is all there is, the hand-off to the writer thread and back costs more than
-        # the commit; with more, the writer thread's group commit shares their syncs).
-        self.commit_inline_when: Callable[[], bool] | None = None
-        self._borrower: int | None = None  # the thread committing with the writer connection
+        # Set by the server (see Database.requests_in_hand and write()).
+        self.requests_in_hand: Callable[[], int] | None = None
+        self._borrower: int | None = None  # the thread running jobs with the borrowed connection
+        # Requests' jobs waiting for the next batch on the event loop's thread, whether one is
+        # running (from its first job until the committer gives the connection back), and
+        # whether one is already scheduled to start. Touched on the event loop's thread only.
+        self._loop_pending: list[_Job] = []
+        self._loop_batch_running = False
+        self._loop_batch_scheduled = False
+        self._wal_fd: int | None = None  # the WAL, opened by the writer thread, synced by whoever commits
+        self._commits: queue.SimpleQueue = queue.SimpleQueue()  # loop batches for the committer
+        self._committer = threading.Thread(target=self._run_committer,
+                                           name=f"sqlite-committer:{os.path.basename(path)}", daemon=True)
         self._submitted = 0  # jobs queued for the writer thread (under _submit_lock)...
         self._finished = 0  # ...and answered by it (written by the writer thread only)
         self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
@@ -181,6 +215,7 @@ class SqliteDatabase(Database):
         if self._startup_error is not None:
             self._writer.join()
             raise self._startup_error
+        self._committer.start()
 
     # ---- connections -------------------------------------------------------------------------
 
@@ -198,8 +233,10 @@ class SqliteDatabase(Database):
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise RuntimeError(f"{self.path}: could not switch to WAL mode (got {mode!r})")
-        # FULL syncs the WAL at every commit, which is what makes an acknowledgement durable.
-        conn.execute(f"PRAGMA synchronous = {'FULL' if self.fsync else 'OFF'}")
+        # NORMAL: SQLite syncs the WAL before a checkpoint and the database after one; the sync
+        # after each commit, which makes an acknowledgement durable, is _sync_wal's. (FULL would
+        # sync inside COMMIT, holding the connection through it.)
+        conn.execute(f"PRAGMA synchronous = {'NORMAL' if self.fsync else 'OFF'}")
         if self.fsync and sys.platform == "darwin":
             conn.execute("PRAGMA fullfsync = ON")  # macOS fsync() does not reach the platter
         conn.execute("PRAGMA journal_size_limit = 67108864")
@@ -211,6 +248,10 @@ class SqliteDatabase(Database):
         conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_versions (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL)"
         )
+        if self.fsync:
+            # The file SQLite writes frames to (opened by it with the first statement above); it
+            # keeps it, truncated at most, while its connections are open.
+            self._wal_fd = os.open(self.path + "-wal", os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
         return conn
 
     def _reader(self) -> sqlite3.Connection:
@@ -242,9 +283,17 @@ class SqliteDatabase(Database):
 
     async def write(self, fn: Callable[[Any], T], *, bulk: bool = False) -> T:
         """See Database.write. Cancelling the awaiting task does not withdraw the write: once
-        submitted it commits or fails like any other, only nobody hears about it."""
-        inline = self.commit_inline_when
-        if (inline is not None and not bulk and self._idle() and inline()
+        submitted it commits or fails like any other, only nobody hears about it.
+
+        A request's own job (requests_in_hand says how many the server has) runs on the calling
+        thread, the event loop's: handing it to the writer thread would cost two thread
+        wake-ups and, worse, a GIL hand-over at every statement it runs there while the loop
+        works on other requests. Alone, it commits here too; among others, it joins the next
+        batch (see _start_loop_batch). Anything else, and a bulk job (which may run long), goes
+        to the writer thread."""
+        count = self.requests_in_hand
+        in_hand = count() if count is not None and not bulk else 0
+        if (in_hand == 1 and self._idle() and not self._loop_pending
                 and self._connection_lock.acquire(blocking=False)):
             try:
                 if self._connection is not None and self._idle():
@@ -253,13 +302,24 @@ class SqliteDatabase(Database):
                 self._connection_lock.release()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._submit(_Job(fn, loop, future, None))
+        job = _Job(fn, loop, future, None)
+        if not in_hand:
+            self._submit(job)
+        elif self._closed:
+            raise DatabaseClosedError("database is closed")
+        else:
+            self._loop_pending.append(job)
+            if not self._loop_batch_running and not self._loop_batch_scheduled:
+                # Soon rather than now: the requests already read in this turn of the loop
+                # join the same batch.
+                self._loop_batch_scheduled = True
+                loop.call_soon(self._start_loop_batch)
         return await future
 
     def _idle(self) -> bool:
-        """No job submitted and not yet finished: one committed here now cannot overtake an
-        earlier one. (Finished is read first: both only grow, so equal means none was
-        outstanding at that moment.)"""
+        """No job submitted to the writer thread and not yet finished: one run elsewhere now
+        cannot overtake an earlier one. (Finished is read first: both only grow, so equal means
+        none was outstanding at that moment.)"""
         finished = self._finished
         return finished == self._submitted and not self._closed
 
@@ -277,13 +337,94 @@ class SqliteDatabase(Database):
             _leave_transaction(self._connection)
         if job.error is None:
             self.inline_commits += 1
-        prefill = self._wal_prefill
-        if prefill is not None and not prefill.started and self.commits - self._prefill_checked_at >= WAL_PREFILL_CHECK_EVERY:
-            # Filling the WAL is the idle writer thread's work; once started it goes on by itself.
-            self._queue.put(_NUDGE)
+        self._nudge_prefill()
         if job.error is not None:
             raise job.error
         return job.result
+
+    # ---- batches on the event loop's thread --------------------------------------------------
+
+    def _start_loop_batch(self) -> None:
+        """On the event loop's thread: run the jobs requests left in _loop_pending as one batch
+        with the borrowed writer connection, then hand its COMMIT to the committer thread. If
+        the writer thread has the connection or jobs of its own queued, they go to its queue,
+        behind those, instead."""
+        self._loop_batch_scheduled = False
+        if self._loop_batch_running or not self._loop_pending:
+            return
+        if not (self._idle() and self._connection_lock.acquire(blocking=False)):
+            pending, self._loop_pending = self._loop_pending, []
+            for job in pending:
+                self._submit_or_fail(job)
+            return
+        batch = self._loop_pending[:MAX_LOOP_BATCH]
+        del self._loop_pending[:MAX_LOOP_BATCH]
+        conn = self._connection
+        if conn is None or self._closed:
+            self._connection_lock.release()
+            _settle_futures([(job.future, None, DatabaseClosedError("database is closed")) for job in batch])
+            return
+        self._loop_batch_running = True
+        self._borrower = threading.get_ident()
+        try:
+            succeeded = self._execute(conn, batch)
+        except BaseException as exc:  # a bug in the batch machinery itself: fail the batch, free the connection
+            log.exception("running a batch on the event loop failed")
+            for job in batch:
+                job.error, job.result = exc, None
+            succeeded = []
+            _leave_transaction(conn)
+        finally:
+            self._borrower = None
+        self._commits.put((batch, succeeded))
+
+    def _submit_or_fail(self, job: _Job) -> None:
+        try:
+            self._submit(job)
+        except DatabaseClosedError as exc:
+            _settle_futures([(job.future, None, exc)])
+
+    def _run_committer(self) -> None:
+        """The committer thread: COMMIT each batch run on the event loop, give the connection
+        back (the loop may start the next batch at once), then sync, run the after-commit
+        callbacks and resolve the batch's callers."""
+        while True:
+            item = self._commits.get()
+            if item is _STOP:
+                return
+            batch, succeeded = item
+            loop = batch[0].loop
+            conn = self._connection
+            try:
+                assert conn is not None  # close() stops this thread before the writer's
+                succeeded = self._commit(conn, succeeded)
+            except BaseException as exc:
+                log.exception("committing a batch run on the event loop failed")
+                for job in succeeded:
+                    job.error, job.result, job.callbacks = exc, None, []
+                succeeded = []
+            finally:
+                if conn is not None:
+                    _leave_transaction(conn)
+                self._connection_lock.release()
+            _call_soon(loop, self._loop_batch_committed)
+            self._sync_wal(succeeded)
+            self._run_callbacks(succeeded)
+            self._nudge_prefill()
+            _call_soon(loop, _settle_futures, [(job.future, job.result, job.error) for job in batch])
+
+    def _loop_batch_committed(self) -> None:
+        """On the event loop's thread: the connection is free again; the next batch may start."""
+        self._loop_batch_running = False
+        if self._loop_pending:
+            self._start_loop_batch()
+
+    def _nudge_prefill(self) -> None:
+        """Filling the WAL is the idle writer thread's work (see _run_writer); it does not see
+        commits made elsewhere, so every few of them wake it to look."""
+        if self._wal_prefill is not None and self.commits - self._prefill_nudged_at >= WAL_PREFILL_CHECK_EVERY:
+            self._prefill_nudged_at = self.commits
+            self._queue.put(_NUDGE)
 
     def stats(self) -> dict[str, int]:
         return {"commits": self.commits, "inline_commits": self.inline_commits,
@@ -320,7 +461,8 @@ class SqliteDatabase(Database):
         stopping = False
         try:
             while not stopping:
-                if self._wal_prefill is not None and self._queue.empty():
+                # Only while nobody needs the connection: no job queued here, no batch on the loop.
+                if self._wal_prefill is not None and self._queue.empty() and not self._loop_batch_running:
                     with self._connection_lock:
                         filled = self._prefill_wal(conn)
                     if filled:
@@ -384,13 +526,21 @@ class SqliteDatabase(Database):
         return filled
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+        """Run, commit and sync a batch on this thread."""
+        succeeded = self._commit(conn, self._execute(conn, batch))
+        self._sync_wal(succeeded)
+        self._run_callbacks(succeeded)
+
+    def _execute(self, conn: sqlite3.Connection, batch: list[_Job]) -> list[_Job]:
+        """BEGIN, then each job in its own savepoint; the jobs that succeeded (the transaction
+        is left open for _commit)."""
         succeeded: list[_Job] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
             for job in batch:
                 job.error = exc
-            return
+            return succeeded
         # A job alone needs no savepoint: if it fails, the whole transaction is its own to undo.
         # (Two statements fewer per write whenever writers are not queueing up.)
         alone = len(batch) == 1
@@ -428,26 +578,54 @@ class SqliteDatabase(Database):
                         log.exception("rolling back a failed write")
             finally:
                 tx._open = False
-        if not conn.in_transaction and succeeded:
+        return succeeded
+
+    def _commit(self, conn: sqlite3.Connection, succeeded: list[_Job]) -> list[_Job]:
+        """COMMIT what _execute left open; the jobs committed (the others get their error)."""
+        if not conn.in_transaction:
             for job in succeeded:
                 job.error = sqlite3.OperationalError("transaction aborted by an error in its batch; not committed")
                 job.result, job.callbacks = None, []
-            succeeded = []
-        if conn.in_transaction:
-            try:
-                conn.execute("COMMIT")
-                self.commits += 1
-                self.jobs_committed += len(succeeded)
-            except BaseException as exc:
-                if conn.in_transaction:
-                    try:
-                        conn.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        log.exception("rolling back a failed commit")
-                for job in succeeded:
-                    job.error, job.result, job.callbacks = exc, None, []
-                succeeded = []
-        for job in succeeded:
+            return []
+        try:
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    log.exception("rolling back a failed commit")
+            for job in succeeded:
+                job.error, job.result, job.callbacks = exc, None, []
+            return []
+        self.commits += 1
+        self.jobs_committed += len(succeeded)
+        return succeeded
+
+    def _sync_wal(self, committed: list[_Job]) -> None:
+        """Make what has been committed so far durable: the WAL's data reaches the disk (any
+        descriptor of the file syncs all of it). Frames a later batch appends meanwhile are
+        synced too, harmlessly."""
+        fd = self._wal_fd
+        if fd is None or not committed:
+            return
+        try:
+            if sys.platform == "darwin":
+                import fcntl
+
+                fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # macOS fsync() does not reach the platter
+            else:
+                _fdatasync(fd)
+        except OSError as exc:
+            # Committed (other connections may already read it) but perhaps not on disk: the
+            # callers are told, and the callbacks still run, since the data is there for now.
+            log.error("syncing the write-ahead log failed: %s", exc)
+            for job in committed:
+                job.error, job.result = exc, None
+
+    @staticmethod
+    def _run_callbacks(committed: list[_Job]) -> None:
+        for job in committed:
             for callback in job.callbacks:
                 try:
                     callback()
@@ -458,7 +636,7 @@ class SqliteDatabase(Database):
 
     def _finish(self, batch: list[_Job]) -> None:
         self._finished += len(batch)
-        per_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Any, BaseException | None]]] = {}
+        per_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
         for job in batch:
             if job.event is not None:
                 job.event.set()
@@ -466,10 +644,7 @@ class SqliteDatabase(Database):
                 per_loop.setdefault(job.loop, []).append((job.future, job.result, job.error))
         # One wake-up per event loop per batch instead of one per caller.
         for loop, outcomes in per_loop.items():
-            try:
-                loop.call_soon_threadsafe(_settle_futures, outcomes)
-            except RuntimeError:
-                pass  # that loop is closed; nobody is waiting any more
+            _call_soon(loop, _settle_futures, outcomes)
 
     # ---- migrations --------------------------------------------------------------------------
 
@@ -526,7 +701,15 @@ class SqliteDatabase(Database):
             self._closed = True
             # Jobs queued before this point are still committed and answered: the queue is FIFO.
             self._queue.put(_STOP)
+        # A batch run on the loop and handed over is committed first (the writer thread's end
+        # closes the connection).
+        self._commits.put(_STOP)
+        if self._committer.is_alive():
+            self._committer.join()
         self._writer.join()
+        if self._wal_fd is not None:
+            os.close(self._wal_fd)
+            self._wal_fd = None
         with self._readers_lock:
             readers = list(self._readers)
             self._readers.clear()

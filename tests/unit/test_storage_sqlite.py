@@ -429,11 +429,11 @@ def test_a_failing_wal_fill_leaves_the_writer_working(tmp_path, monkeypatch):
         db.close()
 
 
-# ---- committing on the caller's thread (commit_inline_when) ---------------------------------------
+# ---- committing on the caller's thread (requests_in_hand) ---------------------------------------
 
 
 def test_a_write_commits_on_the_callers_thread_when_allowed(db):
-    db.commit_inline_when = lambda: True
+    db.requests_in_hand = lambda: 1
     seen: list[str] = []
 
     def insert(tx):
@@ -450,25 +450,9 @@ def test_a_write_commits_on_the_callers_thread_when_allowed(db):
     assert db.commits >= 1
 
 
-def test_a_failing_inline_write_is_raised_and_rolled_back(db):
-    db.commit_inline_when = lambda: True
-
-    def fails(tx):
-        tx.execute("INSERT INTO items (name) VALUES ('kept?')")
-        raise KeyError("nope")
-
-    async def main():
-        with pytest.raises(KeyError):
-            await db.write(fails)
-        await db.write(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('next')"))
-
-    asyncio.run(main())
-    assert names(db) == ["next"]
-
-
 def test_an_inline_write_never_overtakes_one_already_handed_to_the_writer(db):
     # The writer holds a job; a write made meanwhile must queue behind it, not commit first.
-    db.commit_inline_when = lambda: True
+    db.requests_in_hand = lambda: 1
     order: list[str] = []
     gate = WriterGate(db)
 
@@ -529,7 +513,7 @@ def test_an_inline_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeyp
         db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
         held: _HeldQueue = db._queue  # type: ignore[assignment]
         held.release.clear()
-        db.commit_inline_when = lambda: True
+        db.requests_in_hand = lambda: 1
         first = threading.Thread(target=db.write_blocking,
                                  args=(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('first')"),))
         first.start()
@@ -549,7 +533,7 @@ def test_an_inline_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeyp
 
 
 def test_without_permission_writes_go_to_the_writer_thread(db):
-    db.commit_inline_when = lambda: False
+    db.requests_in_hand = lambda: 0
     seen: list[str] = []
 
     async def main():
@@ -560,7 +544,7 @@ def test_without_permission_writes_go_to_the_writer_thread(db):
 
 
 def test_write_blocking_inside_an_inline_write_is_refused_instead_of_deadlocking(db):
-    db.commit_inline_when = lambda: True
+    db.requests_in_hand = lambda: 1
 
     def nested(tx):
         db.write_blocking(lambda inner: None)
@@ -582,7 +566,7 @@ async def main_insert(db: SqliteDatabase, name: str) -> None:
 
 def test_inline_and_writer_thread_commits_interleave_without_losing_any(db):
     # Loop writes (allowed inline) and thread writes at once: every one acknowledged is there.
-    db.commit_inline_when = lambda: True
+    db.requests_in_hand = lambda: 1
     stop = threading.Event()
     thread_names: list[str] = []
 
@@ -610,7 +594,7 @@ def test_inline_and_writer_thread_commits_interleave_without_losing_any(db):
 
 def test_a_bulk_write_always_goes_to_the_writer_thread(db):
     # A job that may run long (a table copied whole) must not hold the event loop.
-    db.commit_inline_when = lambda: True
+    db.requests_in_hand = lambda: 1
     seen: list[str] = []
 
     async def main():
@@ -620,3 +604,160 @@ def test_a_bulk_write_always_goes_to_the_writer_thread(db):
     asyncio.run(main())
     assert seen[0].startswith("sqlite-writer")
     assert seen[1] == threading.current_thread().name
+
+
+# ---- batches of requests' jobs on the event loop's thread (requests_in_hand > 1) -------------------
+
+
+def test_concurrent_requests_jobs_run_on_the_loop_and_share_one_commit(db):
+    db.requests_in_hand = lambda: 5
+    ran_on: list[str] = []
+    resolved: list[str] = []
+
+    def insert(name):
+        def run(tx):
+            ran_on.append(threading.current_thread().name)
+            tx.after_commit(lambda: resolved.append(f"callback {name}"))
+            return tx.execute("INSERT INTO items (name) VALUES (?)", (name,)).lastrowid
+        return run
+
+    async def main():
+        before = db.commits
+        rowids = await asyncio.gather(*(db.write(insert(f"n{n}")) for n in range(5)))
+        return rowids, db.commits - before
+
+    rowids, commits = asyncio.run(main())
+    assert ran_on == [threading.current_thread().name] * 5
+    assert commits == 1  # one batch, one COMMIT and one sync for the five
+    assert sorted(resolved) == [f"callback n{n}" for n in range(5)]  # before the callers heard back
+    assert [db.fetchone("SELECT name FROM items WHERE id = ?", (rowid,))[0] for rowid in rowids] == \
+        [f"n{n}" for n in range(5)]
+
+
+@pytest.mark.parametrize("in_hand", [1, 3], ids=["alone", "among-others"])
+def test_a_failing_requests_write_is_raised_and_rolled_back_alone(db, in_hand):
+    db.requests_in_hand = lambda: in_hand
+
+    def fails(tx):
+        tx.execute("INSERT INTO items (name) VALUES ('undone')")
+        raise KeyError("nope")
+
+    async def main():
+        return await asyncio.gather(main_insert(db, "a"), db.write(fails), main_insert(db, "b"),
+                                    return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], KeyError)
+    assert sorted(names(db)) == ["a", "b"]
+    asyncio.run(main_insert(db, "next"))  # the connection was given back either way
+    assert sorted(names(db)) == ["a", "b", "next"]
+
+
+def test_jobs_arriving_while_a_loop_batch_commits_form_the_next_batch(tmp_path, monkeypatch):
+    # The committer holds the first batch; what requests write meanwhile does not run (the
+    # connection is the committer's) until it gives the connection back, then runs as one batch.
+    monkeypatch.setattr(queue, "SimpleQueue", _HeldQueue)
+    db = SqliteDatabase(str(tmp_path / "held.db"), fsync=True)
+    held: _HeldQueue = db._commits  # type: ignore[assignment]
+    ran: list[str] = []
+
+    def insert(name):
+        def run(tx):
+            ran.append(name)
+            tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
+        return run
+
+    async def main():
+        held.release.clear()
+        first = [asyncio.ensure_future(db.write(insert(f"first{n}"))) for n in range(2)]
+        await asyncio.sleep(0.05)
+        assert ran == ["first0", "first1"] and not any(f.done() for f in first)  # run, not committed
+        later = [asyncio.ensure_future(db.write(insert(f"later{n}"))) for n in range(2)]
+        await asyncio.sleep(0.05)
+        assert ran == ["first0", "first1"]  # waiting for the connection
+        commits = db.commits
+        held.release.set()
+        await asyncio.wait_for(asyncio.gather(*first, *later), 30)
+        return db.commits - commits
+
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+        db.requests_in_hand = lambda: 4
+        assert asyncio.run(main()) == 2
+        assert ran == ["first0", "first1", "later0", "later1"]
+        assert sorted(names(db)) == ["first0", "first1", "later0", "later1"]
+    finally:
+        db.close()
+
+
+def test_loop_jobs_queue_behind_the_writer_threads_jobs(db):
+    # The writer thread is busy with a job: requests' jobs must not overtake it, so they join
+    # its queue and run there, in order.
+    db.requests_in_hand = lambda: 3
+    order: list[str] = []
+    gate = WriterGate(db)
+
+    def record(name):
+        def run(tx):
+            order.append(f"{name} on {threading.current_thread().name.split(':')[0]}")
+        return run
+
+    async def main():
+        queued = asyncio.ensure_future(db.write(record("background")))  # not a request: the writer's
+        db.requests_in_hand = lambda: 0
+        await asyncio.sleep(0)
+        db.requests_in_hand = lambda: 3
+        mine = [asyncio.ensure_future(db.write(record(f"request{n}"))) for n in range(2)]
+        await asyncio.sleep(0.05)
+        assert order == []
+        gate.open()
+        await asyncio.wait_for(asyncio.gather(queued, *mine), 30)
+
+    asyncio.run(main())
+    assert order == ["background on sqlite-writer", "request0 on sqlite-writer", "request1 on sqlite-writer"]
+
+
+def test_write_blocking_inside_a_loop_batch_job_is_refused(db):
+    db.requests_in_hand = lambda: 2
+
+    def nested(tx):
+        db.write_blocking(lambda inner: None)
+
+    async def main():
+        return await asyncio.gather(db.write(nested), main_insert(db, "fine"), return_exceptions=True)
+
+    outcomes = asyncio.run(main())
+    assert isinstance(outcomes[0], RuntimeError) and "wait for itself" in str(outcomes[0])
+    assert outcomes[1] is None
+    assert names(db) == ["fine"]
+
+
+def test_a_bulk_write_from_a_request_goes_to_the_writer_thread_among_others_too(db):
+    db.requests_in_hand = lambda: 2
+    seen: list[str] = []
+
+    async def main():
+        await db.write(lambda tx: seen.append(threading.current_thread().name), bulk=True)
+        await asyncio.gather(*(db.write(lambda tx: seen.append(threading.current_thread().name)) for _ in range(2)))
+
+    asyncio.run(main())
+    assert seen[0].startswith("sqlite-writer")
+    assert seen[1:] == [threading.current_thread().name] * 2
+
+
+def test_closing_fails_requests_jobs_not_yet_run(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "closing.db"), fsync=False)
+    db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+    db.requests_in_hand = lambda: 2
+
+    async def main():
+        pending = asyncio.ensure_future(main_insert(db, "never"))
+        await asyncio.sleep(0)  # queued for the next loop batch, which has not started
+        db.close()
+        with pytest.raises(DatabaseClosedError):
+            await asyncio.wait_for(pending, 30)
+        with pytest.raises(DatabaseClosedError):
+            await main_insert(db, "after")
+
+    asyncio.run(main())
