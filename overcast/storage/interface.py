@@ -32,6 +32,13 @@ class Tx(Protocol):
         whichever thread committed it (possibly the event loop's): keep it short."""
         ...
 
+    def on_visible(self, callback: Callable[[], None]) -> None:
+        """Run `callback` as soon as this write is committed, so visible to readers, which may
+        be a sync before it is durable: for dropping cached copies of what it changed (a reader
+        must not find the cache older than the database). Same threads and rules as
+        after_commit."""
+        ...
+
 
 @dataclass
 class Migration:

@@ -79,11 +79,12 @@ class _ReaderConnection(sqlite3.Connection):
 class _Tx:
     """The Tx handed to one write function; it dies with the job so it cannot leak out."""
 
-    __slots__ = ("_conn", "_callbacks", "_open")
+    __slots__ = ("_conn", "_callbacks", "_visible", "_open")
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._callbacks: list[Callable[[], None]] = []
+        self._visible: list[Callable[[], None]] | None = None  # rare: made on first use
         self._open = True
 
     def _check(self) -> sqlite3.Connection:
@@ -114,6 +115,22 @@ class _Tx:
         self._check()
         self._callbacks.append(callback)
 
+    def on_visible(self, callback: Callable[[], None]) -> None:
+        self._check()
+        if self._visible is None:
+            self._visible = []
+        self._visible.append(callback)
+
+
+def _run_all(callbacks: list[Callable[[], None]], kind: str) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            # The write is committed; a failed follow-up (dropping a cached copy, unlinking a
+            # replaced blob) must not turn it into an error for the caller.
+            log.exception("%s callback failed", kind)
+
 
 def _leave_transaction(conn: sqlite3.Connection) -> None:
     """After a batch: a transaction still open here (a failed ROLLBACK, an unexpected error) would
@@ -136,7 +153,7 @@ def _first_row(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict[
 
 
 class _Job:
-    __slots__ = ("fn", "loop", "future", "event", "result", "error", "callbacks")
+    __slots__ = ("fn", "loop", "future", "event", "result", "error", "callbacks", "visible")
 
     def __init__(self, fn: Callable[[Any], Any], loop: asyncio.AbstractEventLoop | None,
                  future: asyncio.Future | None, event: threading.Event | None) -> None:
@@ -147,15 +164,19 @@ class _Job:
         self.result: Any = None
         self.error: BaseException | None = None
         self.callbacks: list[Callable[[], None]] = []
+        self.visible: list[Callable[[], None]] | None = None
 
 
-def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
+def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> bool:
+    """Whether the callback could be handed to the loop (False: the loop is closed, and nobody
+    is waiting on it any more)."""
     if loop is None:
-        return
+        return False
     try:
         loop.call_soon_threadsafe(callback, *args)
     except RuntimeError:
-        pass  # that loop is closed; nobody is waiting any more
+        return False
+    return True
 
 
 _Outcome = tuple[asyncio.Future | None, Any, BaseException | None]
@@ -165,10 +186,14 @@ def _settle_futures(outcomes: list[_Outcome]) -> None:
     for future, result, error in outcomes:
         if future is None or future.done():
             continue  # the caller gave up waiting (cancelled); the write itself still happened or failed
-        if error is not None:
-            future.set_exception(error)
-        else:
+        if error is None:
             future.set_result(result)
+        elif isinstance(error, StopIteration):
+            # A future refuses it (it would end the awaiting coroutine silently), and the refusal
+            # would leave this caller and the rest of the batch unanswered: as asyncio does.
+            future.set_exception(RuntimeError(f"a write function raised StopIteration: {error!r}"))
+        else:
+            future.set_exception(error)
 
 
 class SqliteDatabase(Database):
@@ -189,8 +214,10 @@ class SqliteDatabase(Database):
         self._wal_prefill: WalPrefill | None = None  # set by the writer thread when fsync is on
         self._prefill_checked_at = -WAL_PREFILL_CHECK_EVERY
         self._prefill_nudged_at = 0
-        # Held by whoever uses the writer connection: the writer thread for a batch, or a caller
-        # committing on its own thread (see write()).
+        # Held by whoever uses the writer connection: the writer thread for a batch, a lone
+        # request committing on the loop's thread, or a batch run on the loop, from its first
+        # job until the committer thread has committed it (taken on one thread, released on the
+        # other; see write()). Only the writer thread ever waits for it.
         self._connection_lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         # Set by the server (see Database.requests_in_hand and write()).
@@ -198,11 +225,18 @@ class SqliteDatabase(Database):
         self._borrower: int | None = None  # the thread running jobs with the borrowed connection
         # Requests' jobs waiting for the next batch on the event loop's thread, whether one is
         # running (from its first job until the committer gives the connection back), and
-        # whether one is already scheduled to start. Touched on the event loop's thread only.
+        # whether one is already scheduled to start. Changed on the event loop's thread only;
+        # the writer thread reads the second.
         self._loop_pending: list[_Job] = []
         self._loop_batch_running = False
         self._loop_batch_scheduled = False
+        self._loop_owner: asyncio.AbstractEventLoop | None = None  # the loop those belong to
         self._wal_fd: int | None = None  # the WAL, opened by the writer thread, synced by whoever commits
+        # Syncs one at a time, and a failed one fails every later one: Linux reports a lost
+        # write-back to one fdatasync call only, so a second sync racing it could succeed
+        # over pages that never reached the disk.
+        self._sync_lock = threading.Lock()
+        self._sync_error: OSError | None = None
         self._commits: queue.SimpleQueue = queue.SimpleQueue()  # loop batches for the committer
         self._committer = threading.Thread(target=self._run_committer,
                                            name=f"sqlite-committer:{os.path.basename(path)}", daemon=True)
@@ -301,6 +335,8 @@ class SqliteDatabase(Database):
             finally:
                 self._connection_lock.release()
         loop = asyncio.get_running_loop()
+        if in_hand and loop is not self._loop_owner and not self._adopt_loop(loop):
+            in_hand = 0
         future = loop.create_future()
         job = _Job(fn, loop, future, None)
         if not in_hand:
@@ -315,6 +351,18 @@ class SqliteDatabase(Database):
                 self._loop_batch_scheduled = True
                 loop.call_soon(self._start_loop_batch)
         return await future
+
+    def _adopt_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """Let `loop` run batches, unless another loop still does (its jobs then go to the
+        writer thread). A loop closed before hearing that its last batch was committed leaves
+        that state behind (the test suite runs a loop per test on one database): it is reset."""
+        owner = self._loop_owner
+        if owner is not None and not owner.is_closed():
+            return False
+        self._loop_pending = []
+        self._loop_batch_running = self._loop_batch_scheduled = False
+        self._loop_owner = loop
+        return True
 
     def _idle(self) -> bool:
         """No job submitted to the writer thread and not yet finished: one run elsewhere now
@@ -357,13 +405,14 @@ class SqliteDatabase(Database):
             for job in pending:
                 self._submit_or_fail(job)
             return
-        batch = self._loop_pending[:MAX_LOOP_BATCH]
-        del self._loop_pending[:MAX_LOOP_BATCH]
         conn = self._connection
         if conn is None or self._closed:
             self._connection_lock.release()
-            _settle_futures([(job.future, None, DatabaseClosedError("database is closed")) for job in batch])
+            pending, self._loop_pending = self._loop_pending, []
+            _settle_futures([(job.future, None, DatabaseClosedError("database is closed")) for job in pending])
             return
+        batch = self._loop_pending[:MAX_LOOP_BATCH]
+        del self._loop_pending[:MAX_LOOP_BATCH]
         self._loop_batch_running = True
         self._borrower = threading.get_ident()
         try:
@@ -396,7 +445,7 @@ class SqliteDatabase(Database):
             loop = batch[0].loop
             conn = self._connection
             try:
-                assert conn is not None  # close() stops this thread before the writer's
+                assert conn is not None  # the writer thread closes it only once the lock is free
                 succeeded = self._commit(conn, succeeded)
             except BaseException as exc:
                 log.exception("committing a batch run on the event loop failed")
@@ -407,10 +456,16 @@ class SqliteDatabase(Database):
                 if conn is not None:
                     _leave_transaction(conn)
                 self._connection_lock.release()
-            _call_soon(loop, self._loop_batch_committed)
-            self._sync_wal(succeeded)
-            self._run_callbacks(succeeded)
-            self._nudge_prefill()
+            _call_soon(loop, self._loop_batch_committed)  # if that loop is gone, see _adopt_loop
+            try:
+                self._sync_wal(succeeded)
+                self._run_callbacks(succeeded)
+                self._nudge_prefill()
+            except BaseException as exc:  # this thread must live on: the next batch needs it
+                log.exception("finishing a batch run on the event loop failed")
+                for job in succeeded:
+                    if job.error is None:
+                        job.error, job.result = exc, None
             _call_soon(loop, _settle_futures, [(job.future, job.result, job.error) for job in batch])
 
     def _loop_batch_committed(self) -> None:
@@ -431,7 +486,8 @@ class SqliteDatabase(Database):
                 "jobs_committed": self.jobs_committed}
 
     def write_blocking(self, fn: Callable[[Any], T]) -> T:
-        if threading.current_thread() is self._writer or self._borrower == threading.get_ident():
+        current = threading.current_thread()
+        if current is self._writer or current is self._committer or self._borrower == threading.get_ident():
             raise RuntimeError("write_blocking called from inside a write or an after_commit callback "
                                "(on the thread holding the writer connection); it would wait for itself forever")
         done = threading.Event()
@@ -462,9 +518,13 @@ class SqliteDatabase(Database):
         try:
             while not stopping:
                 # Only while nobody needs the connection: no job queued here, no batch on the loop.
-                if self._wal_prefill is not None and self._queue.empty() and not self._loop_batch_running:
-                    with self._connection_lock:
+                if (self._wal_prefill is not None and self._queue.empty() and not self._loop_batch_running
+                        and self._connection_lock.acquire(blocking=False)):
+                    # Never waited for: the fill is optional, and requests' jobs would queue behind it.
+                    try:
                         filled = self._prefill_wal(conn)
+                    finally:
+                        self._connection_lock.release()
                     if filled:
                         continue  # one chunk done; another if still idle
                 first = self._queue.get()
@@ -563,7 +623,7 @@ class SqliteDatabase(Database):
                                     "inside the transaction, on the thread holding the writer connection")
                 if not alone:
                     conn.execute("RELEASE job")
-                job.callbacks = tx._callbacks
+                job.callbacks, job.visible = tx._callbacks, tx._visible
                 succeeded.append(job)
             except BaseException as exc:
                 job.error = exc
@@ -600,6 +660,9 @@ class SqliteDatabase(Database):
             return []
         self.commits += 1
         self.jobs_committed += len(succeeded)
+        for job in succeeded:
+            if job.visible:
+                _run_all(job.visible, "on_visible")
         return succeeded
 
     def _sync_wal(self, committed: list[_Job]) -> None:
@@ -609,30 +672,30 @@ class SqliteDatabase(Database):
         fd = self._wal_fd
         if fd is None or not committed:
             return
-        try:
-            if sys.platform == "darwin":
-                import fcntl
+        with self._sync_lock:
+            error = self._sync_error
+            if error is None:
+                try:
+                    if sys.platform == "darwin":
+                        import fcntl
 
-                fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # macOS fsync() does not reach the platter
-            else:
-                _fdatasync(fd)
-        except OSError as exc:
+                        fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # macOS fsync() does not reach the platter
+                    else:
+                        _fdatasync(fd)
+                except OSError as exc:
+                    log.error("syncing the write-ahead log failed; no write is acknowledged from now on: %s", exc)
+                    error = self._sync_error = exc
+        if error is not None:
             # Committed (other connections may already read it) but perhaps not on disk: the
             # callers are told, and the callbacks still run, since the data is there for now.
-            log.error("syncing the write-ahead log failed: %s", exc)
             for job in committed:
-                job.error, job.result = exc, None
+                job.error, job.result = error, None
 
     @staticmethod
     def _run_callbacks(committed: list[_Job]) -> None:
         for job in committed:
-            for callback in job.callbacks:
-                try:
-                    callback()
-                except Exception:
-                    # The write is durable; a failed follow-up (e.g. unlinking a replaced blob)
-                    # must not turn it into an error for the caller.
-                    log.exception("after_commit callback failed")
+            if job.callbacks:
+                _run_all(job.callbacks, "after_commit")
 
     def _finish(self, batch: list[_Job]) -> None:
         self._finished += len(batch)
@@ -701,12 +764,12 @@ class SqliteDatabase(Database):
             self._closed = True
             # Jobs queued before this point are still committed and answered: the queue is FIFO.
             self._queue.put(_STOP)
-        # A batch run on the loop and handed over is committed first (the writer thread's end
-        # closes the connection).
+        # The writer thread's end waits for the connection, so for a batch run on the loop to be
+        # committed by the committer thread, which stops only after that.
+        self._writer.join()
         self._commits.put(_STOP)
         if self._committer.is_alive():
             self._committer.join()
-        self._writer.join()
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None

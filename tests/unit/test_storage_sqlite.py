@@ -13,6 +13,7 @@ import time
 import pytest
 
 from overcast.storage import DatabaseClosedError, SqliteDatabase
+from overcast.storage import sqlite as sqlite_module
 from overcast.storage.sqlite import WAL_CHECKPOINT_PAGES
 from overcast.storage.walfill import WalPrefill
 
@@ -504,17 +505,19 @@ class _HeldQueue:
         return self.inner.empty()
 
 
-def test_an_inline_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeypatch):
-    # The writer connection is free, yet a submitted job has not run: committing here first
-    # would reorder the two (the counts of submitted and finished jobs tell).
+@pytest.mark.parametrize("in_hand", [1, 3], ids=["alone", "among-others"])
+def test_a_requests_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeypatch, in_hand):
+    # The writer connection is free, yet a submitted job has not run: running a request's job
+    # first (inline, or in a batch on the loop) would reorder the two (the counts of submitted
+    # and finished jobs tell).
     monkeypatch.setattr(queue, "SimpleQueue", _HeldQueue)
     db = SqliteDatabase(str(tmp_path / "held.db"), fsync=False)
+    held: _HeldQueue = db._queue  # type: ignore[assignment]
     try:
         db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
-        held: _HeldQueue = db._queue  # type: ignore[assignment]
         held.release.clear()
-        db.requests_in_hand = lambda: 1
-        first = threading.Thread(target=db.write_blocking,
+        db.requests_in_hand = lambda: in_hand
+        first = threading.Thread(target=db.write_blocking, daemon=True,
                                  args=(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('first')"),))
         first.start()
 
@@ -529,6 +532,7 @@ def test_an_inline_write_waits_for_a_job_taken_but_not_yet_run(tmp_path, monkeyp
         first.join(30)
         assert names(db) == ["first", "second"]
     finally:
+        held.release.set()  # a failed assertion must not leave the writer held (close() would hang)
         db.close()
 
 
@@ -617,19 +621,24 @@ def test_concurrent_requests_jobs_run_on_the_loop_and_share_one_commit(db):
     def insert(name):
         def run(tx):
             ran_on.append(threading.current_thread().name)
-            tx.after_commit(lambda: resolved.append(f"callback {name}"))
+            tx.after_commit(lambda: resolved.append("callback"))
             return tx.execute("INSERT INTO items (name) VALUES (?)", (name,)).lastrowid
         return run
 
+    async def one(n):
+        rowid = await db.write(insert(f"n{n}"))
+        resolved.append("answered")
+        return rowid
+
     async def main():
         before = db.commits
-        rowids = await asyncio.gather(*(db.write(insert(f"n{n}")) for n in range(5)))
+        rowids = await asyncio.gather(*(one(n) for n in range(5)))
         return rowids, db.commits - before
 
     rowids, commits = asyncio.run(main())
     assert ran_on == [threading.current_thread().name] * 5
     assert commits == 1  # one batch, one COMMIT and one sync for the five
-    assert sorted(resolved) == [f"callback n{n}" for n in range(5)]  # before the callers heard back
+    assert resolved == ["callback"] * 5 + ["answered"] * 5  # every callback before any caller hears back
     assert [db.fetchone("SELECT name FROM items WHERE id = ?", (rowid,))[0] for rowid in rowids] == \
         [f"n{n}" for n in range(5)]
 
@@ -724,13 +733,20 @@ def test_write_blocking_inside_a_loop_batch_job_is_refused(db):
     def nested(tx):
         db.write_blocking(lambda inner: None)
 
+    error = fails_beside_a_good_write(db, nested)
+    assert isinstance(error, RuntimeError) and "wait for itself" in str(error)
+
+
+def fails_beside_a_good_write(db: SqliteDatabase, bad) -> BaseException:
+    """Run `bad` and a good insert as two requests' writes; the good one lands, `bad`'s error is returned."""
     async def main():
-        return await asyncio.gather(db.write(nested), main_insert(db, "fine"), return_exceptions=True)
+        return await asyncio.wait_for(
+            asyncio.gather(db.write(bad), main_insert(db, "fine"), return_exceptions=True), 30)
 
     outcomes = asyncio.run(main())
-    assert isinstance(outcomes[0], RuntimeError) and "wait for itself" in str(outcomes[0])
     assert outcomes[1] is None
     assert names(db) == ["fine"]
+    return outcomes[0]
 
 
 def test_a_bulk_write_from_a_request_goes_to_the_writer_thread_among_others_too(db):
@@ -761,3 +777,164 @@ def test_closing_fails_requests_jobs_not_yet_run(tmp_path):
             await main_insert(db, "after")
 
     asyncio.run(main())
+
+
+class SyncGate:
+    """Stands in for the WAL's fdatasync: when a sync begins, `watch` (on another thread) records
+    what can be seen at that moment; the sync goes on once it has."""
+
+    def __init__(self, monkeypatch, db: SqliteDatabase, watch) -> None:
+        self.seen: list = []
+        real = sqlite_module._fdatasync
+
+        def gated(fd):
+            self.seen.append((db.commits, watch()))
+            real(fd)
+
+        monkeypatch.setattr(sqlite_module, "_fdatasync", gated)
+
+
+@pytest.mark.parametrize("in_hand", [0, 1, 3], ids=["writer-thread", "alone", "among-others"])
+def test_callers_are_answered_only_after_the_sync_that_follows_their_commit(tmp_path, monkeypatch, in_hand):
+    # SQLite runs with synchronous=NORMAL: the commit alone is not durable. Whichever thread
+    # commits, the WAL is synced after COMMIT and before anyone hears back; cached copies are
+    # dropped at the commit (on_visible), durable-only follow-ups wait for the sync (after_commit).
+    db = SqliteDatabase(str(tmp_path / "gated.db"), fsync=True)
+    events: list[str] = []
+    watcher = {}
+
+    def watch():
+        # Read from another thread, as a concurrent request would.
+        seen = {}
+        thread = threading.Thread(target=lambda: seen.update(
+            rows=sorted(r[0] for r in db.fetchall("SELECT name FROM items")), events=list(events)))
+        thread.start()
+        thread.join(30)
+        return seen
+
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+        gate = SyncGate(monkeypatch, db, watch)
+        db.requests_in_hand = lambda: in_hand
+        commits_before = db.commits
+
+        def insert(name):
+            def run(tx):
+                tx.on_visible(lambda: events.append(f"visible {name}"))
+                tx.after_commit(lambda: events.append(f"durable {name}"))
+                tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
+            return run
+
+        async def one(name):
+            await db.write(insert(name))
+            events.append(f"answered {name}")
+
+        async def main():
+            await asyncio.gather(*(one(f"w{n}") for n in range(in_hand or 2)))
+
+        asyncio.run(main())
+        watcher["syncs"] = gate.seen
+        names_written = sorted(f"w{n}" for n in range(in_hand or 2))
+        assert sorted(names(db)) == names_written
+        # Every sync began after a commit; at the first, what it covers was readable already,
+        # dropped from caches, and neither followed up nor answered.
+        assert gate.seen and all(commits > commits_before for commits, _ in gate.seen)
+        first_commits, first_view = gate.seen[0]
+        written_then = first_view["rows"]
+        assert written_then and set(written_then) <= set(names_written)
+        for name in written_then:
+            assert f"visible {name}" in first_view["events"]
+            assert f"durable {name}" not in first_view["events"]
+            assert f"answered {name}" not in first_view["events"]
+        for name in names_written:  # and in the end, each in that order
+            assert events.index(f"visible {name}") < events.index(f"durable {name}") < events.index(f"answered {name}")
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("in_hand", [0, 3], ids=["writer-thread", "among-others"])
+def test_a_write_function_raising_stopiteration_fails_alone(db, in_hand):
+    # A future cannot hold StopIteration; setting it would raise and strand the batch's callers.
+    db.requests_in_hand = lambda: in_hand
+
+    def exhausted(tx):
+        next(iter(()))
+
+    error = fails_beside_a_good_write(db, exhausted)
+    assert isinstance(error, RuntimeError) and "StopIteration" in str(error)
+
+
+def test_write_blocking_from_an_after_commit_callback_of_a_loop_batch_is_refused(db):
+    # The committer thread runs those callbacks; waiting there for the writer thread could wait
+    # for a batch that itself waits for the committer.
+    db.requests_in_hand = lambda: 3
+    refusals: list[str] = []
+
+    def writes_again():
+        try:
+            db.write_blocking(lambda tx: None)
+        except RuntimeError as error:
+            refusals.append(str(error))
+
+    def insert(tx):
+        tx.after_commit(writes_again)
+        tx.execute("INSERT INTO items (name) VALUES ('x')")
+
+    async def main():
+        await asyncio.wait_for(asyncio.gather(db.write(insert), main_insert(db, "y")), 30)
+
+    asyncio.run(main())
+    assert len(refusals) == 1 and "wait for itself" in refusals[0]
+    assert sorted(names(db)) == ["x", "y"]
+
+
+def test_closing_from_another_thread_while_a_loop_batch_runs(tmp_path):
+    # close() waits for the batch the loop is running to be committed, then stops.
+    db = SqliteDatabase(str(tmp_path / "close-race.db"), fsync=True)
+    db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+    db.requests_in_hand = lambda: 2
+    running = threading.Event()
+    closed = threading.Event()
+
+    def slow(tx):
+        running.set()
+        time.sleep(0.3)  # close() is called meanwhile
+        tx.execute("INSERT INTO items (name) VALUES ('slow')")
+
+    def closer():
+        assert running.wait(30)
+        db.close()
+        closed.set()
+
+    async def main():
+        threading.Thread(target=closer, daemon=True).start()
+        await asyncio.wait_for(db.write(slow), 30)
+
+    asyncio.run(main())
+    assert closed.wait(30)
+    assert not db._connection_lock.locked()
+    reopened = SqliteDatabase(str(tmp_path / "close-race.db"), fsync=False)
+    try:
+        assert names(reopened) == ["slow"]
+    finally:
+        reopened.close()
+
+
+def test_a_loop_that_closes_before_hearing_of_its_commit_leaves_no_state_behind(db):
+    # One event loop per test on one database: a loop gone before the committer told it the
+    # connection was free must not keep the next loop's writes waiting.
+    db.requests_in_hand = lambda: 2
+
+    async def leave_early():
+        asyncio.ensure_future(main_insert(db, "first"))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # its batch has run and is with the committer
+
+    asyncio.run(leave_early())
+    time.sleep(0.2)
+
+    async def next_loop():
+        await asyncio.wait_for(main_insert(db, "second"), 30)
+
+    asyncio.run(next_loop())
+    assert sorted(names(db)) == ["first", "second"]

@@ -1,11 +1,12 @@
 """Stored items by key, so that GetItem on an unchanged table skips SQLite.
 
 Any committed write clears the whole cache: the provider's database is wrapped so that every
-write function registers the clearing as an after-commit callback, whatever rows it touches.
-Clearing after the commit (not before) is what keeps the cache from going stale: a read that
-raced the commit either finds the generation moved and stores nothing, or stored before the
-clear. Between the commit and the clear a read may still answer the previous item, but the
-write has not been acknowledged yet, so that answer is one DynamoDB could give too.
+write function registers the clearing with Tx.on_visible, whatever rows it touches: it runs as
+the commit returns, before the sync that makes the write durable (readers see the new rows from
+the commit on; a cache cleared only after the sync would answer the old item meanwhile, after a
+Query had already returned the new one). Clearing after the commit (not before) is what keeps
+the cache from going stale: a read that raced the commit either finds the generation moved and
+stores nothing, or stored before the clear.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class CacheClearingDatabase:
         clear = self._clear
 
         def run(tx: Tx) -> T:
-            tx.after_commit(clear)
+            tx.on_visible(clear)
             return fn(tx)
 
         return run

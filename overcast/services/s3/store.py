@@ -281,9 +281,9 @@ class S3Store:
         else:
             config[section] = value
         tx.execute("UPDATE s3_buckets SET config = ? WHERE name = ?", (encode_headers(config), name))
-        # Forgotten now and again once durable: a read between the two still sees the old row.
+        # Forgotten now and again once committed: a read between the two still sees the old row.
         self._forget_config(name)
-        tx.after_commit(lambda: self._forget_config(name))
+        tx.on_visible(lambda: self._forget_config(name))
 
     def buckets_with_config(self, section: str) -> list[tuple[str, Any]]:
         """(bucket, section) for every bucket that has the section (lifecycle sweeps)."""
@@ -322,9 +322,9 @@ class S3Store:
 
     def tx_delete_bucket(self, tx: Tx, name: str) -> None:
         tx.execute("DELETE FROM s3_buckets WHERE name = ?", (name,))
-        # Forgotten now and again once durable: a read between the two still sees the old row.
+        # Forgotten now and again once committed: a read between the two still sees the old row.
         self._forget_deleted(name)
-        tx.after_commit(lambda: self._forget_deleted(name))
+        tx.on_visible(lambda: self._forget_deleted(name))
 
     def _forget_deleted(self, name: str) -> None:
         self._forget_bucket(name)
