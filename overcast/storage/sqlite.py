@@ -167,16 +167,13 @@ class _Job:
         self.visible: list[Callable[[], None]] | None = None
 
 
-def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> bool:
-    """Whether the callback could be handed to the loop (False: the loop is closed, and nobody
-    is waiting on it any more)."""
+def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
     if loop is None:
-        return False
+        return
     try:
         loop.call_soon_threadsafe(callback, *args)
     except RuntimeError:
-        return False
-    return True
+        pass  # that loop is closed; nobody is waiting on it any more
 
 
 _Outcome = tuple[asyncio.Future | None, Any, BaseException | None]

@@ -938,3 +938,37 @@ def test_a_loop_that_closes_before_hearing_of_its_commit_leaves_no_state_behind(
 
     asyncio.run(next_loop())
     assert sorted(names(db)) == ["first", "second"]
+
+
+@pytest.mark.parametrize("in_hand", [0, 1, 3], ids=["writer-thread", "alone", "among-others"])
+def test_a_failed_sync_fails_its_writes_and_every_later_one(tmp_path, monkeypatch, in_hand):
+    # After a failed fdatasync the kernel may have dropped the pages and report success to the
+    # next caller: nothing may be acknowledged any more, even when a later sync would succeed.
+    db = SqliteDatabase(str(tmp_path / "eio.db"), fsync=True)
+    try:
+        db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+        real = sqlite_module._fdatasync
+        calls: list[str] = []
+
+        def fails_once(fd):
+            calls.append("sync")
+            if len(calls) == 1:
+                raise OSError(5, "Input/output error")
+            real(fd)
+
+        monkeypatch.setattr(sqlite_module, "_fdatasync", fails_once)
+        db.requests_in_hand = lambda: in_hand
+
+        async def writes(names_):
+            return await asyncio.wait_for(asyncio.gather(*(main_insert(db, n) for n in names_),
+                                                         return_exceptions=True), 30)
+
+        first = asyncio.run(writes(["a", "b"] if in_hand != 1 else ["a"]))
+        assert first and all(isinstance(outcome, OSError) and outcome.errno == 5 for outcome in first)
+        later = asyncio.run(writes(["c"]))
+        assert isinstance(later[0], OSError) and later[0].errno == 5
+        with pytest.raises(OSError):
+            db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('d')"))
+        assert calls == ["sync"]  # no sync was tried again
+    finally:
+        db.close()
