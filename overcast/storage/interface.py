@@ -4,8 +4,8 @@ One writer, many readers: writes are functions run one at a time on the single w
 connection inside a transaction and acknowledged only after the commit is durable; concurrent
 writers share one commit and one sync (group commit). A request's write runs on the event loop's
 thread (see Database.requests_in_hand), anything else's on the writer thread, so write functions
-and after_commit callbacks must be quick and must not block or write again (write_blocking there
-is refused). Reads use their own connections and never wait for the writer.
+and their after_commit and on_visible callbacks must be quick and must not block or write again
+(write_blocking there is refused). Reads use their own connections and never wait for the writer.
 SQL passed through here must stay portable (no SQLite-only syntax) so that a second engine can
 implement the same interface later; SQLite specifics live in storage/sqlite.py.
 """
@@ -29,13 +29,15 @@ class Tx(Protocol):
     def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None: ...
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this write is durable (e.g. unlink a replaced blob file), on
-        whichever thread committed it (possibly the event loop's): keep it short."""
+        whichever thread committed it (possibly the event loop's): keep it short. Not run when
+        the sync after the commit failed (the caller is told so)."""
         ...
 
     def on_visible(self, callback: Callable[[], None]) -> None:
         """Run `callback` as soon as this write is committed, so visible to readers, which may
-        be a sync before it is durable: for dropping cached copies of what it changed (a reader
-        must not find the cache older than the database). Same threads and rules as
+        be a sync before it is durable: for dropping cached copies of what it changed (caches
+        also stand aside while Database.commits_in_flight is not 0). It runs while the writer
+        connection is held, before the next commit: keep it tiny. Same threads and rules as
         after_commit."""
         ...
 
@@ -53,6 +55,10 @@ class Database(ABC):
     # 0 from anything else. write() runs requests' jobs on the calling (event loop's) thread and
     # everything else's on a writer thread (see SqliteDatabase.write).
     requests_in_hand: Callable[[], int] | None = None
+    # Commits begun whose on_visible callbacks have not all run yet: a cache of stored data
+    # answers from itself only while this is 0 (between a commit's becoming visible and its
+    # on_visible callback, a reader would find the cache older than the database).
+    commits_in_flight: int = 0
 
     @abstractmethod
     def migrate(self, namespace: str, migrations: list[Migration]) -> None:

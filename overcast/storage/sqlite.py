@@ -126,9 +126,10 @@ def _run_all(callbacks: list[Callable[[], None]], kind: str) -> None:
     for callback in callbacks:
         try:
             callback()
-        except Exception:
+        except BaseException:
             # The write is committed; a failed follow-up (dropping a cached copy, unlinking a
-            # replaced blob) must not turn it into an error for the caller.
+            # replaced blob) must neither turn it into an error for the caller nor stop the
+            # follow-ups of the other writes in its batch.
             log.exception("%s callback failed", kind)
 
 
@@ -200,6 +201,7 @@ class SqliteDatabase(Database):
         self.commits = 0  # counters for benchmarks and /_overcast/health
         self.inline_commits = 0  # of them, committed on the caller's thread (see write())
         self.jobs_committed = 0
+        self.commits_in_flight = 0  # see Database.commits_in_flight
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._closed = False
         self._submit_lock = threading.Lock()  # so that no job can slip in behind the stop marker
@@ -229,9 +231,9 @@ class SqliteDatabase(Database):
         self._loop_batch_scheduled = False
         self._loop_owner: asyncio.AbstractEventLoop | None = None  # the loop those belong to
         self._wal_fd: int | None = None  # the WAL, opened by the writer thread, synced by whoever commits
-        # Syncs one at a time, and a failed one fails every later one: Linux reports a lost
-        # write-back to one fdatasync call only, so a second sync racing it could succeed
-        # over pages that never reached the disk.
+        # Syncs one at a time, and a failed one fails every later write: Linux reports a lost
+        # write-back once per open file (ours is one shared descriptor), so a later or racing
+        # sync could succeed over pages that never reached the disk.
         self._sync_lock = threading.Lock()
         self._sync_error: OSError | None = None
         self._commits: queue.SimpleQueue = queue.SimpleQueue()  # loop batches for the committer
@@ -352,7 +354,10 @@ class SqliteDatabase(Database):
     def _adopt_loop(self, loop: asyncio.AbstractEventLoop) -> bool:
         """Let `loop` run batches, unless another loop still does (its jobs then go to the
         writer thread). A loop closed before hearing that its last batch was committed leaves
-        that state behind (the test suite runs a loop per test on one database): it is reset."""
+        that state behind (the test suite runs a loop per test on one database): it is reset,
+        and jobs that loop had not run yet are dropped with it (nobody waits for them). One
+        loop at a time: two loops on two threads both adopting at once are not guarded
+        against (the server has one)."""
         owner = self._loop_owner
         if owner is not None and not owner.is_closed():
             return False
@@ -592,6 +597,12 @@ class SqliteDatabase(Database):
         """BEGIN, then each job in its own savepoint; the jobs that succeeded (the transaction
         is left open for _commit)."""
         succeeded: list[_Job] = []
+        if self._sync_error is not None:
+            # Nothing can be acknowledged any more (see _sync_wal): run nothing either, so that
+            # a client's retry of a failed answer does not apply its write once more.
+            for job in batch:
+                job.error = self._sync_error
+            return succeeded
         try:
             conn.execute("BEGIN IMMEDIATE")
         except BaseException as exc:
@@ -644,22 +655,29 @@ class SqliteDatabase(Database):
                 job.error = sqlite3.OperationalError("transaction aborted by an error in its batch; not committed")
                 job.result, job.callbacks = None, []
             return []
+        # Raised before the commit becomes visible, lowered once its on_visible callbacks have
+        # dropped cached copies (see Database.commits_in_flight). Changed under the connection
+        # lock only.
+        self.commits_in_flight += 1
         try:
-            conn.execute("COMMIT")
-        except BaseException as exc:
-            if conn.in_transaction:
-                try:
-                    conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    log.exception("rolling back a failed commit")
+            try:
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                if conn.in_transaction:
+                    try:
+                        conn.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        log.exception("rolling back a failed commit")
+                for job in succeeded:
+                    job.error, job.result, job.callbacks = exc, None, []
+                return []
+            self.commits += 1
+            self.jobs_committed += len(succeeded)
             for job in succeeded:
-                job.error, job.result, job.callbacks = exc, None, []
-            return []
-        self.commits += 1
-        self.jobs_committed += len(succeeded)
-        for job in succeeded:
-            if job.visible:
-                _run_all(job.visible, "on_visible")
+                if job.visible:
+                    _run_all(job.visible, "on_visible")
+        finally:
+            self.commits_in_flight -= 1
         return succeeded
 
     def _sync_wal(self, committed: list[_Job]) -> None:
@@ -684,14 +702,16 @@ class SqliteDatabase(Database):
                     error = self._sync_error = exc
         if error is not None:
             # Committed (other connections may already read it) but perhaps not on disk: the
-            # callers are told, and the callbacks still run, since the data is there for now.
+            # callers are told, and their after_commit callbacks do not run.
             for job in committed:
                 job.error, job.result = error, None
 
     @staticmethod
     def _run_callbacks(committed: list[_Job]) -> None:
         for job in committed:
-            if job.callbacks:
+            # Not after a failed sync: the commit may not survive a power cut, and what these
+            # follow up (a replaced blob unlinked) must not go before it does.
+            if job.callbacks and job.error is None:
                 _run_all(job.callbacks, "after_commit")
 
     def _finish(self, batch: list[_Job]) -> None:
@@ -759,7 +779,8 @@ class SqliteDatabase(Database):
             if self._closed:
                 return
             self._closed = True
-            # Jobs queued before this point are still committed and answered: the queue is FIFO.
+            # Jobs queued for the writer thread before this point are still committed and
+            # answered (its queue is FIFO); requests' jobs not yet run on the loop are refused.
             self._queue.put(_STOP)
         # The writer thread's end waits for the connection, so for a batch run on the loop to be
         # committed by the committer thread, which stops only after that.

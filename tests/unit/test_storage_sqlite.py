@@ -959,16 +959,48 @@ def test_a_failed_sync_fails_its_writes_and_every_later_one(tmp_path, monkeypatc
         monkeypatch.setattr(sqlite_module, "_fdatasync", fails_once)
         db.requests_in_hand = lambda: in_hand
 
+        followed_up: list[str] = []
+        first_names = ["a", "b"] if in_hand != 1 else ["a"]
+
         async def writes(names_):
-            return await asyncio.wait_for(asyncio.gather(*(main_insert(db, n) for n in names_),
+            def insert(name):
+                def run(tx):
+                    tx.after_commit(lambda: followed_up.append(name))
+                    tx.execute("INSERT INTO items (name) VALUES (?)", (name,))
+                return run
+            return await asyncio.wait_for(asyncio.gather(*(db.write(insert(n)) for n in names_),
                                                          return_exceptions=True), 30)
 
-        first = asyncio.run(writes(["a", "b"] if in_hand != 1 else ["a"]))
+        first = asyncio.run(writes(first_names))
         assert first and all(isinstance(outcome, OSError) and outcome.errno == 5 for outcome in first)
         later = asyncio.run(writes(["c"]))
         assert isinstance(later[0], OSError) and later[0].errno == 5
         with pytest.raises(OSError):
             db.write_blocking(lambda tx: tx.execute("INSERT INTO items (name) VALUES ('d')"))
         assert calls == ["sync"]  # no sync was tried again
+        # The first writes are committed (readable) but not followed up as durable; the later
+        # ones never ran, so a client retrying its failed write does not apply it twice.
+        assert sorted(names(db)) == first_names
+        assert followed_up == []
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("in_hand", [0, 1, 3], ids=["writer-thread", "alone", "among-others"])
+def test_commits_in_flight_stands_until_on_visible_callbacks_have_run(db, in_hand):
+    # A commit is readable as soon as it returns; caches look at this count to stand aside
+    # until the on_visible callbacks that drop their copies have run.
+    db.requests_in_hand = lambda: in_hand
+    seen: list[int] = []
+
+    def insert(tx):
+        seen.append(db.commits_in_flight)  # inside the transaction, before COMMIT
+        tx.on_visible(lambda: seen.append(db.commits_in_flight))
+        tx.execute("INSERT INTO items (name) VALUES ('x')")
+
+    async def main():
+        await asyncio.wait_for(db.write(insert), 30)
+
+    asyncio.run(main())
+    assert seen == [0, 1]
+    assert db.commits_in_flight == 0

@@ -4,9 +4,11 @@ Any committed write clears the whole cache: the provider's database is wrapped s
 write function registers the clearing with Tx.on_visible, whatever rows it touches: it runs as
 the commit returns, before the sync that makes the write durable (readers see the new rows from
 the commit on; a cache cleared only after the sync would answer the old item meanwhile, after a
-Query had already returned the new one). Clearing after the commit (not before) is what keeps
-the cache from going stale: a read that raced the commit either finds the generation moved and
-stores nothing, or stored before the clear.
+Query had already returned the new one). Until it has run, Database.commits_in_flight is not 0
+and the cache stands aside (answers nothing, stores nothing): a commit is visible to readers
+from the moment it returns, a moment before its thread gets to the clearing. Clearing after the
+commit (not before) is what keeps the cache from going stale: a read that raced the commit
+either finds the generation moved and stores nothing, or stored before the clear.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ _MAX_TEXT = 8192
 
 
 class ItemCache:
-    def __init__(self) -> None:
+    def __init__(self, db: Database) -> None:
+        self._db = db  # whose commits_in_flight says when to stand aside
         self._items: dict[tuple[int, bytes, bytes], str] = {}
         self._generation = 0
         # Guards "generation unchanged, so store" against a clear landing in between.
         self._lock = threading.Lock()
 
     def get(self, key: tuple[int, bytes, bytes]) -> str | None:
+        if self._db.commits_in_flight:
+            return None
         return self._items.get(key)
 
     @property
@@ -43,7 +48,7 @@ class ItemCache:
     def put(self, key: tuple[int, bytes, bytes], text: str, generation: int) -> None:
         """Remember an item read while the cache was at `generation` (ABSENT: no item)."""
         with self._lock:
-            if generation != self._generation or len(text) > _MAX_TEXT:
+            if generation != self._generation or len(text) > _MAX_TEXT or self._db.commits_in_flight:
                 return  # a write committed during the read (what was read may be older), or too big
             if len(self._items) >= _MAX_ITEMS:
                 self._items.clear()

@@ -25,7 +25,7 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
     service = "dynamodb"
 
     def start(self) -> None:
-        self._items = ItemCache()
+        self._items = ItemCache(self.db)
         self.db = CacheClearingDatabase(self.db, self._items)  # type: ignore[assignment]
         self.db.migrate("dynamodb", store.MIGRATIONS)
         # Table metadata is read on every request, so it lives in memory; writes keep it in step.

@@ -219,7 +219,7 @@ class S3Store:
 
     def get_bucket(self, name: str) -> Bucket | None:
         bucket = self._buckets.get(name)
-        if bucket is not None:
+        if bucket is not None and not self.db.commits_in_flight:  # see Database.commits_in_flight
             return bucket
         generation = self._buckets_generation
         row = self.db.fetchone("SELECT name, account_id, region, created FROM s3_buckets WHERE name = ?", (name,))
@@ -253,7 +253,7 @@ class S3Store:
         Shared and cached: the caller must not change it. The same object comes back until the
         configuration is written, so callers may key derived data on its identity."""
         config = self._configs.get(name)
-        if config is not None:
+        if config is not None and not self.db.commits_in_flight:  # see Database.commits_in_flight
             return config
         generation = self._configs_generation
         row = self.db.fetchone("SELECT config FROM s3_buckets WHERE name = ?", (name,))
