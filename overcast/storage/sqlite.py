@@ -24,16 +24,25 @@ import functools
 import logging
 import os
 import queue
-import re
 import sqlite3
 import sys
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from types import CoroutineType
 from typing import Any, TypeVar
 
 from overcast.storage.interface import Database, Migration
+from overcast.storage.jobs import (
+    Job,
+    JobTx,
+    Outcome,
+    call_soon,
+    first_row,
+    leave_transaction,
+    run_all,
+    settle_futures,
+)
 from overcast.storage.walfill import WalPrefill
 
 T = TypeVar("T")
@@ -48,11 +57,6 @@ WAL_PREFILL_CHECK_EVERY = 8  # commits
 _STOP = object()
 _fdatasync = getattr(os, "fdatasync", os.fsync)  # fdatasync is POSIX-only
 _NUDGE = object()  # wakes the writer thread to look at the WAL (see write())
-_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
-# Statements already found not to be transaction control: the writer runs the same few over and
-# over, and a set lookup is cheaper than the regex. Bounded in case a caller builds SQL text.
-_CHECKED_SQL: set[str] = set()
-_CHECKED_SQL_LIMIT = 4096
 
 
 # Python's sqlite3 binds exact str, int, float and bytearray parameters directly; anything else
@@ -74,124 +78,6 @@ class DatabaseClosedError(RuntimeError):
 
 class _ReaderConnection(sqlite3.Connection):
     """A plain subclass only so that connections can sit in a WeakSet (the base type cannot)."""
-
-
-class _Tx:
-    """The Tx handed to one write function; it dies with the job so it cannot leak out."""
-
-    __slots__ = ("_conn", "_callbacks", "_visible", "_open")
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._callbacks: list[Callable[[], None]] = []
-        self._visible: list[Callable[[], None]] | None = None  # rare: made on first use
-        self._open = True
-
-    def _check(self) -> sqlite3.Connection:
-        if not self._open:
-            raise RuntimeError("transaction used after its write function returned")
-        return self._conn
-
-    def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> sqlite3.Cursor:
-        conn = self._check()
-        if sql not in _CHECKED_SQL:
-            if _TRANSACTION_CONTROL.match(sql):
-                # The writer owns the transaction; a COMMIT here would publish half a batch.
-                raise ValueError(f"transaction control is not allowed in a write function: {sql[:40]!r}")
-            if len(_CHECKED_SQL) < _CHECKED_SQL_LIMIT:
-                _CHECKED_SQL.add(sql)
-        return conn.execute(sql, params)
-
-    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
-        return self._check().executemany(sql, rows)
-
-    def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[tuple]:
-        return self._check().execute(sql, params).fetchall()
-
-    def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
-        return _first_row(self._check(), sql, params)
-
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        self._check()
-        self._callbacks.append(callback)
-
-    def on_visible(self, callback: Callable[[], None]) -> None:
-        self._check()
-        if self._visible is None:
-            self._visible = []
-        self._visible.append(callback)
-
-
-def _run_all(callbacks: list[Callable[[], None]], kind: str) -> None:
-    for callback in callbacks:
-        try:
-            callback()
-        except BaseException:
-            # The write is committed; a failed follow-up (dropping a cached copy, unlinking a
-            # replaced blob) must neither turn it into an error for the caller nor stop the
-            # follow-ups of the other writes in its batch.
-            log.exception("%s callback failed", kind)
-
-
-def _leave_transaction(conn: sqlite3.Connection) -> None:
-    """After a batch: a transaction still open here (a failed ROLLBACK, an unexpected error) would
-    make every later BEGIN fail, whoever uses the connection next; end it."""
-    if conn.in_transaction:
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("could not end a transaction left open")
-
-
-def _first_row(conn: sqlite3.Connection, sql: str, params: Sequence[Any] | dict[str, Any]) -> tuple | None:
-    cursor = conn.execute(sql, params)
-    try:
-        return cursor.fetchone()
-    finally:
-        # A half-read statement keeps its read snapshot open, which would stop checkpoints
-        # from ever recycling the WAL; closing resets it at once.
-        cursor.close()
-
-
-class _Job:
-    __slots__ = ("fn", "loop", "future", "event", "result", "error", "callbacks", "visible")
-
-    def __init__(self, fn: Callable[[Any], Any], loop: asyncio.AbstractEventLoop | None,
-                 future: asyncio.Future | None, event: threading.Event | None) -> None:
-        self.fn = fn
-        self.loop = loop
-        self.future = future
-        self.event = event
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self.callbacks: list[Callable[[], None]] = []
-        self.visible: list[Callable[[], None]] | None = None
-
-
-def _call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., None], *args: Any) -> None:
-    if loop is None:
-        return
-    try:
-        loop.call_soon_threadsafe(callback, *args)
-    except RuntimeError:
-        pass  # that loop is closed; nobody is waiting on it any more
-
-
-_Outcome = tuple[asyncio.Future | None, Any, BaseException | None]
-
-
-def _settle_futures(outcomes: list[_Outcome]) -> None:
-    for future, result, error in outcomes:
-        if future is None or future.done():
-            continue  # the caller gave up waiting (cancelled); the write itself still happened or failed
-        if error is None:
-            future.set_result(result)
-        elif isinstance(error, StopIteration):
-            # A future refuses it (it would end the awaiting coroutine silently), and the refusal
-            # would leave this caller and the rest of the batch unanswered: as asyncio does.
-            future.set_exception(RuntimeError(f"a write function raised StopIteration: {error!r}"))
-        else:
-            future.set_exception(error)
 
 
 class SqliteDatabase(Database):
@@ -226,7 +112,7 @@ class SqliteDatabase(Database):
         # running (from its first job until the committer gives the connection back), and
         # whether one is already scheduled to start. Changed on the event loop's thread only;
         # the writer thread reads the second.
-        self._loop_pending: list[_Job] = []
+        self._loop_pending: list[Job] = []
         self._loop_batch_running = False
         self._loop_batch_scheduled = False
         self._loop_owner: asyncio.AbstractEventLoop | None = None  # the loop those belong to
@@ -310,7 +196,7 @@ class SqliteDatabase(Database):
         return self._reader().execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> tuple | None:
-        return _first_row(self._reader(), sql, params)
+        return first_row(self._reader(), sql, params)
 
     # ---- writes ------------------------------------------------------------------------------
 
@@ -337,7 +223,7 @@ class SqliteDatabase(Database):
         if in_hand and loop is not self._loop_owner and not self._adopt_loop(loop):
             in_hand = 0
         future = loop.create_future()
-        job = _Job(fn, loop, future, None)
+        job = Job(fn, loop, future, None)
         if not in_hand:
             self._submit(job)
         elif self._closed:
@@ -378,13 +264,13 @@ class SqliteDatabase(Database):
         holds _connection_lock): the same transaction, sync and callbacks as on the writer
         thread, without the two thread hand-offs."""
         assert self._connection is not None
-        job = _Job(fn, None, None, None)
+        job = Job(fn, None, None, None)
         self._borrower = threading.get_ident()
         try:
             self._run_batch(self._connection, [job])
         finally:
             self._borrower = None
-            _leave_transaction(self._connection)
+            leave_transaction(self._connection)
         if job.error is None:
             self.inline_commits += 1
         self._nudge_prefill()
@@ -411,7 +297,7 @@ class SqliteDatabase(Database):
         if conn is None or self._closed:
             self._connection_lock.release()
             pending, self._loop_pending = self._loop_pending, []
-            _settle_futures([(job.future, None, DatabaseClosedError("database is closed")) for job in pending])
+            settle_futures([(job.future, None, DatabaseClosedError("database is closed")) for job in pending])
             return
         batch = self._loop_pending[:MAX_LOOP_BATCH]
         del self._loop_pending[:MAX_LOOP_BATCH]
@@ -424,16 +310,16 @@ class SqliteDatabase(Database):
             for job in batch:
                 job.error, job.result = exc, None
             succeeded = []
-            _leave_transaction(conn)
+            leave_transaction(conn)
         finally:
             self._borrower = None
         self._commits.put((batch, succeeded))
 
-    def _submit_or_fail(self, job: _Job) -> None:
+    def _submit_or_fail(self, job: Job) -> None:
         try:
             self._submit(job)
         except DatabaseClosedError as exc:
-            _settle_futures([(job.future, None, exc)])
+            settle_futures([(job.future, None, exc)])
 
     def _run_committer(self) -> None:
         """The committer thread: COMMIT each batch run on the event loop, give the connection
@@ -456,9 +342,9 @@ class SqliteDatabase(Database):
                 succeeded = []
             finally:
                 if conn is not None:
-                    _leave_transaction(conn)
+                    leave_transaction(conn)
                 self._connection_lock.release()
-            _call_soon(loop, self._loop_batch_committed)  # if that loop is gone, see _adopt_loop
+            call_soon(loop, self._loop_batch_committed)  # if that loop is gone, see _adopt_loop
             try:
                 self._sync_wal(succeeded)
                 self._run_callbacks(succeeded)
@@ -468,7 +354,7 @@ class SqliteDatabase(Database):
                 for job in succeeded:
                     if job.error is None:
                         job.error, job.result = exc, None
-            _call_soon(loop, _settle_futures, [(job.future, job.result, job.error) for job in batch])
+            call_soon(loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
 
     def _loop_batch_committed(self) -> None:
         """On the event loop's thread: the connection is free again; the next batch may start."""
@@ -493,14 +379,14 @@ class SqliteDatabase(Database):
             raise RuntimeError("write_blocking called from inside a write or an after_commit callback "
                                "(on the thread holding the writer connection); it would wait for itself forever")
         done = threading.Event()
-        job = _Job(fn, None, None, done)
+        job = Job(fn, None, None, done)
         self._submit(job)
         done.wait()
         if job.error is not None:
             raise job.error
         return job.result
 
-    def _submit(self, job: _Job) -> None:
+    def _submit(self, job: Job) -> None:
         with self._submit_lock:
             if self._closed:
                 raise DatabaseClosedError("database is closed")
@@ -553,7 +439,7 @@ class SqliteDatabase(Database):
                     log.exception("writer failed on a batch")
                     for job in batch:
                         job.error, job.result = exc, None
-                    _leave_transaction(conn)
+                    leave_transaction(conn)
                 self._finish(batch)
         finally:
             with self._connection_lock:
@@ -587,16 +473,16 @@ class SqliteDatabase(Database):
             self._wal_prefill = None
         return filled
 
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+    def _run_batch(self, conn: sqlite3.Connection, batch: list[Job]) -> None:
         """Run, commit and sync a batch on this thread."""
         succeeded = self._commit(conn, self._execute(conn, batch))
         self._sync_wal(succeeded)
         self._run_callbacks(succeeded)
 
-    def _execute(self, conn: sqlite3.Connection, batch: list[_Job]) -> list[_Job]:
+    def _execute(self, conn: sqlite3.Connection, batch: list[Job]) -> list[Job]:
         """BEGIN, then each job in its own savepoint; the jobs that succeeded (the transaction
         is left open for _commit)."""
-        succeeded: list[_Job] = []
+        succeeded: list[Job] = []
         if self._sync_error is not None:
             # Nothing can be acknowledged any more (see _sync_wal): run nothing either, so that
             # a client's retry of a failed answer does not apply its write once more.
@@ -618,7 +504,7 @@ class SqliteDatabase(Database):
                 # batch can commit any more, including jobs that had already succeeded.
                 job.error = sqlite3.OperationalError("transaction aborted by an earlier error in its batch")
                 continue
-            tx = _Tx(conn)
+            tx = JobTx(conn)
             try:
                 if not alone:
                     conn.execute("SAVEPOINT job")
@@ -631,7 +517,7 @@ class SqliteDatabase(Database):
                                     "inside the transaction, on the thread holding the writer connection")
                 if not alone:
                     conn.execute("RELEASE job")
-                job.callbacks, job.visible = tx._callbacks, tx._visible
+                job.callbacks, job.visible = tx.close()
                 succeeded.append(job)
             except BaseException as exc:
                 job.error = exc
@@ -645,10 +531,10 @@ class SqliteDatabase(Database):
                     except sqlite3.Error:
                         log.exception("rolling back a failed write")
             finally:
-                tx._open = False
+                tx.close()
         return succeeded
 
-    def _commit(self, conn: sqlite3.Connection, succeeded: list[_Job]) -> list[_Job]:
+    def _commit(self, conn: sqlite3.Connection, succeeded: list[Job]) -> list[Job]:
         """COMMIT what _execute left open; the jobs committed (the others get their error)."""
         if not conn.in_transaction:
             for job in succeeded:
@@ -675,12 +561,12 @@ class SqliteDatabase(Database):
             self.jobs_committed += len(succeeded)
             for job in succeeded:
                 if job.visible:
-                    _run_all(job.visible, "on_visible")
+                    run_all(job.visible, "on_visible")
         finally:
             self.commits_in_flight -= 1
         return succeeded
 
-    def _sync_wal(self, committed: list[_Job]) -> None:
+    def _sync_wal(self, committed: list[Job]) -> None:
         """Make what has been committed so far durable: the WAL's data reaches the disk (any
         descriptor of the file syncs all of it). Frames a later batch appends meanwhile are
         synced too, harmlessly."""
@@ -707,16 +593,16 @@ class SqliteDatabase(Database):
                 job.error, job.result = error, None
 
     @staticmethod
-    def _run_callbacks(committed: list[_Job]) -> None:
+    def _run_callbacks(committed: list[Job]) -> None:
         for job in committed:
             # Not after a failed sync: the commit may not survive a power cut, and what these
             # follow up (a replaced blob unlinked) must not go before it does.
             if job.callbacks and job.error is None:
-                _run_all(job.callbacks, "after_commit")
+                run_all(job.callbacks, "after_commit")
 
-    def _finish(self, batch: list[_Job]) -> None:
+    def _finish(self, batch: list[Job]) -> None:
         self._finished += len(batch)
-        per_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
+        per_loop: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
         for job in batch:
             if job.event is not None:
                 job.event.set()
@@ -724,7 +610,7 @@ class SqliteDatabase(Database):
                 per_loop.setdefault(job.loop, []).append((job.future, job.result, job.error))
         # One wake-up per event loop per batch instead of one per caller.
         for loop, outcomes in per_loop.items():
-            _call_soon(loop, _settle_futures, outcomes)
+            call_soon(loop, settle_futures, outcomes)
 
     # ---- migrations --------------------------------------------------------------------------
 
@@ -739,11 +625,11 @@ class SqliteDatabase(Database):
             raise ValueError(f"{namespace}: migration versions must be distinct positive integers, got {versions}")
         newest_known = versions[-1] if versions else 0
 
-        def current(tx: _Tx) -> int:
+        def current(tx: JobTx) -> int:
             row = tx.fetchone("SELECT version FROM schema_versions WHERE namespace = ?", (namespace,))
             return row[0] if row else 0
 
-        def check(tx: _Tx) -> int:
+        def check(tx: JobTx) -> int:
             version = current(tx)
             if version > newest_known:
                 raise SchemaTooNewError(
@@ -760,7 +646,7 @@ class SqliteDatabase(Database):
                                                   current=current))
 
     @staticmethod
-    def _apply(tx: _Tx, namespace: str, migration: Migration, current: Callable[[_Tx], int]) -> None:
+    def _apply(tx: JobTx, namespace: str, migration: Migration, current: Callable[[JobTx], int]) -> None:
         # Re-read inside the transaction: another process or thread may have applied it meanwhile.
         if current(tx) >= migration.version:
             return
