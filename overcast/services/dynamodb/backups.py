@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +26,7 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
 )
 from overcast.services.dynamodb.models import Table
-from overcast.services.dynamodb.tables import check_table_name, timestamp
+from overcast.services.dynamodb.tables import check_name, check_table_name, timestamp
 from overcast.storage.interface import Tx
 
 DEFAULT_RECOVERY_DAYS = 35
@@ -91,10 +92,7 @@ class BackupsMixin:
 
     async def create_backup(self, ctx: RequestContext, params: dict) -> dict:
         table = self._source_table(ctx, params.get("TableName"))
-        name = params.get("BackupName")
-        if not name:
-            raise ValidationException(
-                "1 validation error detected: Value null at 'backupName' failed to satisfy constraint: Member must not be null")
+        name = check_name(params.get("BackupName"), "backupName")
         now = self._now()
         arn = _backup_arn(table, now)
         count, size = self._counts(table)
@@ -133,6 +131,9 @@ class BackupsMixin:
         if params.get("TableName"):
             metas = [m for m in metas if m["Table"]["TableName"] == params["TableName"]]
         lower, upper = params.get("TimeRangeLowerBound"), params.get("TimeRangeUpperBound")
+        if lower is not None and upper is not None and _epoch(lower) > _epoch(upper):
+            raise ValidationException(
+                "One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound")
         if lower is not None:
             metas = [m for m in metas if m["Created"] >= _epoch(lower)]
         if upper is not None:
@@ -143,7 +144,7 @@ class BackupsMixin:
         if start:
             arns = [m["BackupArn"] for m in metas]
             metas = metas[arns.index(start) + 1:] if start in arns else metas
-        limit = params.get("Limit") or 100
+        limit = _limit(params.get("Limit"))
         summaries = []
         for meta in metas[:limit]:
             table = meta["Table"]
@@ -173,7 +174,7 @@ class BackupsMixin:
         description = copy.deepcopy(source)
         arn = f"arn:aws:dynamodb:{ctx.region}:{ctx.account_id}:table/{name}"
         description.update({"TableName": name, "TableArn": arn, "TableStatus": "ACTIVE", "CreationDateTime": now,
-                            "TableId": hashlib.md5(f"{arn}{now}".encode()).hexdigest()})
+                            "TableId": str(uuid.uuid4())})  # a UUID, as every TableId is
         for key in ("StreamSpecification", "LatestStreamArn", "LatestStreamLabel"):
             description.pop(key, None)
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
@@ -183,8 +184,12 @@ class BackupsMixin:
             description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
+            on_demand = description.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
             description["GlobalSecondaryIndexes"] = [
-                {**o, "IndexStatus": "ACTIVE", "IndexArn": f"{arn}/index/{o['IndexName']}"} for o in overrides]
+                {**o, "IndexStatus": "ACTIVE", "IndexArn": f"{arn}/index/{o['IndexName']}",
+                 "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+                 if on_demand or not o.get("ProvisionedThroughput") else {"NumberOfDecreasesToday": 0, **o["ProvisionedThroughput"]}}
+                for o in overrides]
             if not overrides:
                 description.pop("GlobalSecondaryIndexes")
         table = Table(0, ctx.account_id, ctx.region, name, description, {})
@@ -221,6 +226,14 @@ class BackupsMixin:
         table = self._source_table(ctx, params.get("TableName"))
         spec = params.get("PointInTimeRecoverySpecification") or {}
         enabled = bool(spec.get("PointInTimeRecoveryEnabled"))
+        days = spec.get("RecoveryPeriodInDays")
+        if days is not None and not 1 <= days <= DEFAULT_RECOVERY_DAYS:
+            bound = "greater than or equal to 1" if days < 1 else f"less than or equal to {DEFAULT_RECOVERY_DAYS}"
+            raise ValidationException(
+                f"1 validation error detected: Value '{days}' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' "
+                f"failed to satisfy constraint: Member must have value {bound}")
+        if not enabled and days is not None:
+            raise ValidationException("Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.")
         now = self._now()
         if enabled and table.pitr.get("Enabled"):
             pitr = {**table.pitr, "Days": spec.get("RecoveryPeriodInDays") or table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)}
@@ -288,6 +301,17 @@ def trim_history(tx: Tx, table: Table, now: float) -> None:
         "AND newer.pk = dynamodb_item_history.pk AND newer.sk = dynamodb_item_history.sk "
         "AND newer.changed > dynamodb_item_history.changed AND newer.changed <= ?)",
         (table.id, cutoff, cutoff))
+
+
+def _limit(value: Any) -> int:
+    """ListBackups' Limit (1 to 100, 100 when absent)."""
+    if value is None:
+        return 100
+    if value < 1 or value > 100:
+        bound = "greater than or equal to 1" if value < 1 else "less than or equal to 100"
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {bound}")
+    return value
 
 
 def _epoch(value: Any) -> float:

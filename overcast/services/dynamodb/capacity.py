@@ -1,12 +1,32 @@
-"""ConsumedCapacity and ItemCollectionMetrics as DynamoDB reports them."""
+"""ConsumedCapacity and ItemCollectionMetrics as DynamoDB reports them.
+
+A request's capacity is what it used on the table plus what it used on each secondary index
+(the Developer Guide's "Global secondary indexes" and "Local secondary indexes" chapters):
+
+- reads through an index cost the index, by the size of the index entries read (the projected
+  attributes), and the table only for attributes fetched from it (a local index queried beyond
+  its projection);
+- a write costs the table by the larger of the item before and after, and each index it changes
+  one write per index entry put or deleted, by that entry's size: putting an item into an
+  index, deleting it from one, updating the projected attributes of an entry whose index key
+  stayed, or, when the index key changed, both a delete and a put. An index the write leaves
+  alone (the item is in it neither before nor after, or nothing it projects changed) costs
+  nothing.
+
+TOTAL reports the sum; INDEXES adds the table's share under Table and each index's under
+GlobalSecondaryIndexes or LocalSecondaryIndexes (an index read reports the table with 0 units).
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb import store
+from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.types import item_size
+
+_MODES = ("TOTAL", "INDEXES")
 
 
 def read_units(size: int, consistent: bool) -> float:
@@ -18,24 +38,103 @@ def write_units(size: int) -> float:
     return float(max(1, math.ceil(size / 1024)))
 
 
-def consumed(table: Table, units: float, mode: str | None, read: bool = False) -> dict[str, Any] | None:
-    if mode not in ("TOTAL", "INDEXES"):
+def wanted(mode: str | None) -> bool:
+    """Whether the request asked for ConsumedCapacity (sizing items is the costly part)."""
+    return mode in _MODES
+
+
+class Tally:
+    """The capacity one request used on one table and its indexes, item by item."""
+
+    __slots__ = ("table", "units", "indexes")
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.units = 0.0
+        self.indexes: dict[str, float] = {}
+
+    def add_read(self, size: int, consistent: bool, factor: float = 1.0) -> None:
+        self.units += factor * read_units(size, consistent)
+
+    def add_index_read(self, index: IndexMeta, size: int, consistent: bool) -> None:
+        self.indexes[index.name] = self.indexes.get(index.name, 0.0) + read_units(size, consistent)
+
+    def add_write(self, old: dict | None, new: dict | None, factor: float = 1.0) -> None:
+        """One item written (`old` replaced by `new`; None for absent). `factor` scales the
+        table's share (a transaction's writes cost double). Index maintenance is not part of
+        the transaction's two phases, so it is counted once."""
+        self.units += factor * write_units(max(item_size(old) if old else 0, item_size(new) if new else 0))
+        for index in self.table.indexes():
+            units = _index_write_units(self.table, index, old, new)
+            if units:
+                self.indexes[index.name] = self.indexes.get(index.name, 0.0) + units
+
+    def report(self, mode: str | None, read: bool) -> dict[str, Any] | None:
+        if mode not in _MODES:
+            return None
+        kind = "ReadCapacityUnits" if read else "WriteCapacityUnits"
+        total = self.units + sum(self.indexes.values())
+        body: dict[str, Any] = {"TableName": self.table.name, "CapacityUnits": total, kind: total}
+        if mode == "INDEXES":
+            body["Table"] = {"CapacityUnits": self.units, kind: self.units}
+            for index in self.table.indexes():
+                units = self.indexes.get(index.name)
+                if units is not None:
+                    group = "GlobalSecondaryIndexes" if index.is_global else "LocalSecondaryIndexes"
+                    body.setdefault(group, {})[index.name] = {"CapacityUnits": units, kind: units}
+        return body
+
+
+def tally_of(tallies: dict[int, Tally], table: Table) -> Tally:
+    """The tally of `table` among a request's (one per table, in the order first met)."""
+    tally = tallies.get(table.id)
+    if tally is None:
+        tally = tallies[table.id] = Tally(table)
+    return tally
+
+
+def consumed(table: Table, units: float, mode: str | None, read: bool = False,
+             index: IndexMeta | None = None, table_units: float = 0.0) -> dict[str, Any] | None:
+    """The report of `units` used on the table, or on `index` (then `table_units` is what
+    fetching from the table added)."""
+    if mode not in _MODES:
         return None
-    body: dict[str, Any] = {"TableName": table.name, "CapacityUnits": units}
-    if read:
-        body["ReadCapacityUnits"] = units
+    tally = Tally(table)
+    if index is None:
+        tally.units = units
     else:
-        body["WriteCapacityUnits"] = units
-    if mode == "INDEXES":
-        body["Table"] = {"CapacityUnits": units, **({"ReadCapacityUnits": units} if read else {"WriteCapacityUnits": units})}
-    return body
+        tally.units = table_units
+        tally.indexes[index.name] = units
+    return tally.report(mode, read)
 
 
 def write_capacity(table: Table, old: dict | None, new: dict | None, mode: str | None) -> dict | None:
-    if mode not in ("TOTAL", "INDEXES"):
-        return None  # sizing the items is the costly part; most requests ask for no capacity
-    size = max(item_size(old) if old else 0, item_size(new) if new else 0)
-    return consumed(table, write_units(size), mode)
+    if mode not in _MODES:
+        return None
+    tally = Tally(table)
+    tally.add_write(old, new)
+    return tally.report(mode, read=False)
+
+
+def _index_write_units(table: Table, index: IndexMeta, old: dict | None, new: dict | None) -> float:
+    before = _index_entry(table, index, old)
+    after = _index_entry(table, index, new)
+    if before is None:
+        return write_units(item_size(after)) if after is not None else 0.0  # put into the index, or in it neither time
+    if after is None:
+        return write_units(item_size(before))  # deleted from the index
+    if any(before.get(name) != after.get(name) for name in (index.hash_key, index.range_key) if name):
+        return write_units(item_size(before)) + write_units(item_size(after))  # moved: delete and put
+    if before == after:
+        return 0.0  # nothing the index holds changed
+    return write_units(max(item_size(before), item_size(after)))  # projected attributes updated
+
+
+def _index_entry(table: Table, index: IndexMeta, item: dict | None) -> dict | None:
+    """The item as `index` holds it, or None when it is not in that (sparse) index."""
+    if item is None or store.index_key_bytes(index, item, table.attribute_types) is None:
+        return None
+    return store.project_for_index(table, index, item)
 
 
 def collection_metrics(table: Table, key: dict, mode: str | None) -> dict | None:

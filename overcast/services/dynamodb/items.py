@@ -13,11 +13,13 @@ from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import (
     check_item,
+    check_key_paths,
     condition_from,
     expression_context,
     key_of,
     projection_from,
     reject_mixed,
+    reports_old_on_failure,
     return_values,
     validate_key,
     validate_put_item,
@@ -26,15 +28,6 @@ from overcast.services.dynamodb.types import item_size, validate_item_sized
 from overcast.services.dynamodb.writes import Write
 
 _CONDITION_MEMBERS = ("ConditionExpression",)
-
-
-def _on_failure(params: dict) -> bool:
-    value = params.get("ReturnValuesOnConditionCheckFailure") or "NONE"
-    if value not in ("NONE", "ALL_OLD"):
-        raise ValidationException(
-            f"1 validation error detected: Value '{value}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [ALL_OLD, NONE]")
-    return value == "ALL_OLD"
 
 
 # Members after which a put has no condition, expression attributes or failure option to read:
@@ -56,7 +49,7 @@ def prepare_put(table: Table, params: dict) -> Write:
     condition = condition_from(params, ctx)
     ctx.check_unused()
     return Write(table, key_of(table, item), "put", item=item, condition=condition,
-                 return_old_on_failure=_on_failure(params), new_size=size)
+                 return_old_on_failure=reports_old_on_failure(params), new_size=size)
 
 
 def prepare_delete(table: Table, params: dict) -> Write:
@@ -64,7 +57,7 @@ def prepare_delete(table: Table, params: dict) -> Write:
     key = validate_key(table, params.get("Key"))
     condition = condition_from(params, ctx)
     ctx.check_unused()
-    return Write(table, key, "delete", condition=condition, return_old_on_failure=_on_failure(params))
+    return Write(table, key, "delete", condition=condition, return_old_on_failure=reports_old_on_failure(params))
 
 
 def prepare_check(table: Table, params: dict) -> Write:
@@ -75,7 +68,7 @@ def prepare_check(table: Table, params: dict) -> Write:
             "1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
     condition = condition_from(params, ctx)
     ctx.check_unused()
-    return Write(table, key, "check", condition=condition, return_old_on_failure=_on_failure(params))
+    return Write(table, key, "check", condition=condition, return_old_on_failure=reports_old_on_failure(params))
 
 
 def prepare_update(table: Table, params: dict) -> Write:
@@ -96,7 +89,7 @@ def prepare_update(table: Table, params: dict) -> Write:
                     f"One or more parameter values were invalid: Cannot update attribute {path[0]}. This attribute is part of the key")
     condition = condition_from(params, ctx)
     ctx.check_unused()
-    return Write(table, key, "update", clauses=clauses, condition=condition, return_old_on_failure=_on_failure(params))
+    return Write(table, key, "update", clauses=clauses, condition=condition, return_old_on_failure=reports_old_on_failure(params))
 
 
 def updated_paths(clauses: dict[str, list]) -> list[tuple]:
@@ -153,6 +146,8 @@ class ItemsMixin:
         key = validate_key(table, params.get("Key"))
         paths = projection_from(params, expressions)
         expressions.check_unused()
+        if paths is not None:
+            check_key_paths(table, paths)
         item = self._read_item(table, key)
         result: dict[str, Any] = {}
         if item is not None:

@@ -85,42 +85,72 @@ def _attribute(path_node: tuple) -> str:
     return path[0]
 
 
-def parse_key_condition(params: dict, ctx: ExpressionContext, hash_key: str, range_key: str | None,
-                        types: dict[str, str]) -> KeyRange:
+# Legacy KeyConditions operators and their expression forms; the rest cannot use an index.
+_LEGACY_KEY_OPERATORS = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">=", "BETWEEN": "BETWEEN",
+                         "BEGINS_WITH": "begins_with"}
+
+
+@dataclass
+class KeyCondition:
+    op: str  # =, <, <=, >, >=, BETWEEN, begins_with; or a legacy operator no index can serve
+    values: list[dict]
+
+
+def read_key_conditions(params: dict, ctx: ExpressionContext) -> dict[str, KeyCondition]:
+    """The key conditions by attribute, checked as far as DynamoDB checks them before it looks
+    the table up (operators, nesting, one condition per key, one or two conditions)."""
     text = params.get("KeyConditionExpression")
+    conditions: dict[str, KeyCondition] = {}
     if text is not None:
-        if params.get("KeyConditions"):
-            raise ValidationException(
-                "Can not use both expression and non-expression parameters in the same request: "
-                "Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}")
         nodes: list[tuple] = []
         _flatten(parse_condition(text, _LABEL, ctx), nodes)
-    elif params.get("KeyConditions"):
-        nodes = [legacy.condition_to_ast(name, spec) for name, spec in params["KeyConditions"].items()]
+        for node in nodes:
+            name, op, values = _split(node)
+            if name in conditions:
+                raise ValidationException("KeyConditionExpressions must only contain one condition per key")
+            conditions[name] = KeyCondition(op, values)
+    elif params.get("KeyConditions") is not None:
+        for name, spec in params["KeyConditions"].items():
+            op, values = legacy.checked_condition(name, spec, "keyConditions")
+            conditions[name] = KeyCondition(_LEGACY_KEY_OPERATORS.get(op, op), values)
     else:
         raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-    conditions: dict[str, tuple[str, list[dict]]] = {}
-    for node in nodes:
-        name, op, values = _split(node)
-        if name in conditions:
-            raise ValidationException("KeyConditionExpressions must only contain one condition per key")
-        conditions[name] = (op, values)
-    if hash_key not in conditions:
-        raise ValidationException(f"Query condition missed key schema element: {hash_key}")
-    for name in conditions:
-        if name not in (hash_key, range_key):
-            raise ValidationException(f"Query condition missed key schema element: {range_key or hash_key}")
-    op, values = conditions[hash_key]
-    if op != "=":
-        raise ValidationException("Query key condition not supported")
-    for name, (_, values_) in conditions.items():
-        for value in values_:
-            if types[name] not in value:
-                raise invalid("Condition parameter type does not match schema type")
-    partition_value = values[0]
+    if len(conditions) not in (1, 2):
+        raise ValidationException("Conditions can be of length 1 or 2 only")
+    return conditions
+
+
+def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str | None,
+              types: dict[str, str], start: dict | None) -> KeyRange:
+    """The partition and sort-key range the conditions select on the queried key schema. The
+    starting key's parts on that schema are checked in the same walk, key by key, as DynamoDB
+    checks them (so a starting key's hash is judged before a missing range condition)."""
+    for name, is_hash in ((hash_key, True), (range_key, False)):
+        if name is None:
+            continue
+        if start is not None:
+            if name not in start:
+                raise ValidationException("The provided starting key is invalid")
+            if types[name] not in start[name]:
+                raise ValidationException("The provided starting key is invalid: The provided key element does not match the schema")
+        if is_hash and range_key is None and len(conditions) > 1:
+            raise ValidationException("Query key condition not supported")
+        condition = conditions.get(name)
+        if condition is None:
+            if is_hash or len(conditions) > 1:
+                raise ValidationException(f"Query condition missed key schema element: {name}")
+            continue
+        if condition.op not in _LEGACY_KEY_OPERATORS.values():
+            raise ValidationException("Attempted conditional constraint is not an indexable operation")
+        if any(types[name] not in value for value in condition.values):
+            raise invalid("Condition parameter type does not match schema type")
+        if is_hash and condition.op != "=":
+            raise ValidationException("Query key condition not supported")
+    partition_value = conditions[hash_key].values[0]
     result = KeyRange(encode_key_value(partition_value), partition_value)
-    if range_key and range_key in conditions:
-        op, values = conditions[range_key]
+    condition = conditions.get(range_key) if range_key else None
+    if condition is not None and range_key is not None:
+        op, values = condition.op, condition.values
         encoded = [encode_key_value(v) for v in values]
         if op == "=":
             result.low = result.high = encoded[0]
@@ -133,7 +163,7 @@ def parse_key_condition(params: dict, ctx: ExpressionContext, hash_key: str, ran
         elif op == ">=":
             result.low = encoded[0]
         elif op == "BETWEEN":
-            if encoded[0] > encoded[1]:
+            if encoded[0] > encoded[1]:  # the legacy form was refused before, with its own message
                 raise ValidationException(
                     "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
                     f"lower bound operand: AttributeValue: {_show(values[0])}, upper bound operand: AttributeValue: {_show(values[1])}")
@@ -147,6 +177,24 @@ def parse_key_condition(params: dict, ctx: ExpressionContext, hash_key: str, ran
             if end is not None:
                 result.high, result.high_inclusive = end, False
     return result
+
+
+def check_start_within(key_range_: KeyRange, has_range_condition: bool, hash_key: str, range_key: str | None,
+                       start: dict) -> None:
+    """A starting key must lie inside what the key conditions select (DynamoDB's messages; with a
+    sort-key condition the sort key is judged first)."""
+    same_partition = encode_key_value(start[hash_key]) == key_range_.partition
+    if not has_range_condition:
+        if not same_partition:
+            raise ValidationException("The provided starting key is outside query boundaries based on provided conditions")
+        return
+    value = encode_key_value(start[range_key])
+    low, high = key_range_.low, key_range_.high
+    if (low is not None and (value < low or (value == low and not key_range_.low_inclusive))) or \
+            (high is not None and (value > high or (value == high and not key_range_.high_inclusive))):
+        raise ValidationException("The provided starting key does not match the range key predicate")
+    if not same_partition:
+        raise ValidationException("The query can return at most one row and cannot be restarted")
 
 
 def _show(value: dict) -> str:

@@ -10,16 +10,28 @@ from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, codec, legacy, store
 from overcast.services.dynamodb.errors import ValidationException, invalid
 from overcast.services.dynamodb.expressions.evaluator import evaluate
-from overcast.services.dynamodb.expressions.parser import ExpressionContext, parse_condition
+from overcast.services.dynamodb.expressions.parser import parse_condition
 from overcast.services.dynamodb.expressions.projection import project
-from overcast.services.dynamodb.keycondition import KeyRange, parse_key_condition
+from overcast.services.dynamodb.keycondition import (
+    KeyRange,
+    check_start_within,
+    key_range,
+    read_key_conditions,
+)
 from overcast.services.dynamodb.keys import SCAN_HASH_SPACE, encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
-from overcast.services.dynamodb.requests import expression_context, projection_from, reject_mixed
-from overcast.services.dynamodb.types import validate_value
+from overcast.services.dynamodb.requests import check_key_paths, expression_context, projection_from
+from overcast.services.dynamodb.types import item_size, validate_value
 
 PAGE_BYTES = 1024 * 1024
 _BATCH = 256
+
+
+# Expression parameters and the legacy ones DynamoDB refuses beside any of them, in its order.
+_QUERY_EXPRESSIONS = ("ProjectionExpression", "FilterExpression", "KeyConditionExpression")
+_QUERY_LEGACY = ("AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions")
+_SCAN_EXPRESSIONS = ("ProjectionExpression", "FilterExpression")
+_SCAN_LEGACY = ("AttributesToGet", "ScanFilter", "ConditionalOperator")
 
 
 @dataclass
@@ -30,7 +42,17 @@ class Plan:
     projection: list[tuple] | None
     select: str
     limit: int | None
-    fetch_base: bool  # LSI queried for attributes outside its projection
+    fetch_base: bool  # LSI read for attributes outside its projection: the base item is fetched
+    base_for_filter: bool = False  # ...and the filter reads attributes only the base item has
+    base_for_output: bool = False  # ...and the output wants attributes only the base item has
+
+
+@dataclass
+class Request:
+    """What Query and Scan check before looking the table up, as DynamoDB does."""
+    filter: tuple | None
+    projection: list[tuple] | None
+    limit: int | None
 
 
 def _check_limit(params: dict) -> int | None:
@@ -41,7 +63,39 @@ def _check_limit(params: dict) -> int | None:
     return limit
 
 
-def _plan(table: Table, params: dict, ctx: ExpressionContext, filter_member: str, legacy_filter: str) -> Plan:
+def _reject_mixed(params: dict, expressions: tuple[str, ...], legacy_members: tuple[str, ...]) -> None:
+    """Any legacy parameter beside any expression parameter is refused, all named in the message.
+    KeyConditions is the exception: it may go with FilterExpression or ProjectionExpression."""
+    used = [m for m in expressions if params.get(m) is not None]
+    if not used:
+        return
+    old = [m for m in legacy_members if params.get(m) is not None
+           and (m != "KeyConditions" or params.get("KeyConditionExpression") is not None)]
+    if old:
+        raise ValidationException(
+            "Can not use both expression and non-expression parameters in the same request: "
+            f"Non-expression parameters: {{{', '.join(old)}}} Expression parameters: {{{', '.join(used)}}}")
+
+
+def _read_request(params: dict, expression_members: tuple[str, ...], legacy_members: tuple[str, ...],
+                  legacy_filter: str, key_conditions: bool = False) -> tuple[Request, dict | None]:
+    """The table-independent part of a Query or Scan: mixed parameters, expression names and
+    values, the legacy filter, the key conditions (Query), the filter, the projection."""
+    _reject_mixed(params, expression_members, legacy_members)
+    ctx = expression_context(params, expression_members)
+    condition = None
+    if params.get(legacy_filter):
+        member = legacy_filter[0].lower() + legacy_filter[1:]
+        condition = legacy.filter_to_ast(params[legacy_filter], params.get("ConditionalOperator"), member)
+    conditions = read_key_conditions(params, ctx) if key_conditions else None
+    if params.get("FilterExpression") is not None:
+        condition = parse_condition(params["FilterExpression"], "FilterExpression", ctx)
+    projection = projection_from(params, ctx)
+    ctx.check_unused()
+    return Request(condition, projection, _check_limit(params)), conditions
+
+
+def _plan(table: Table, params: dict, request: Request) -> Plan:
     index = None
     index_name = params.get("IndexName")
     if index_name is not None:
@@ -50,13 +104,7 @@ def _plan(table: Table, params: dict, ctx: ExpressionContext, filter_member: str
             raise ValidationException(f"The table does not have the specified index: {index_name}")
         if index.is_global and params.get("ConsistentRead"):
             raise ValidationException("Consistent reads are not supported on global secondary indexes")
-    reject_mixed(params, [(legacy_filter, filter_member), ("ConditionalOperator", filter_member)])
-    condition = None
-    if params.get(filter_member) is not None:
-        condition = parse_condition(params[filter_member], filter_member, ctx)
-    elif params.get(legacy_filter):
-        condition = legacy.filter_to_ast(params[legacy_filter], params.get("ConditionalOperator"))
-    projection = projection_from(params, ctx)
+    condition, projection = request.filter, request.projection
     select = params.get("Select")
     if select is None:
         select = "SPECIFIC_ATTRIBUTES" if projection is not None else (
@@ -70,32 +118,80 @@ def _plan(table: Table, params: dict, ctx: ExpressionContext, filter_member: str
         raise invalid(f"Cannot specify the {member} when choosing to get {select}")
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
         raise invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
-    fetch_base = False
-    if index is not None and index.projection_type != "ALL" and select == "ALL_ATTRIBUTES":
-        if index.is_global:
+    plan = Plan(table, index, condition, projection, select, request.limit, False)
+    if index is not None and index.projection_type != "ALL":
+        if select == "ALL_ATTRIBUTES" and index.is_global:
             raise invalid(
                 f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name} because its projection type is not ALL")
-        fetch_base = True
-    return Plan(table, index, condition, projection, select, _check_limit(params), fetch_base)
+        if not index.is_global:
+            # A local index reads what its projection lacks from the base table (a global one
+            # answers with what it holds).
+            projected = _projected_names(table, index)
+            plan.base_for_output = select == "ALL_ATTRIBUTES" or (
+                projection is not None and any(path[0] not in projected for path in projection))
+            plan.base_for_filter = condition is not None and any(name not in projected for name in _path_heads(condition))
+        plan.fetch_base = plan.base_for_output or plan.base_for_filter
+    return plan
 
 
-def _start_key(plan: Plan, raw: Any) -> dict | None:
-    if raw is None:
-        return None
-    table, index = plan.table, plan.index
+def _projected_names(table: Table, index: IndexMeta) -> set[str]:
+    names = set(table.key_names) | {index.hash_key}
+    if index.range_key:
+        names.add(index.range_key)
+    if index.projection_type == "INCLUDE":
+        names.update(index.non_key_attributes)
+    return names
+
+
+def _paths(node: Any, found: list[tuple] | None = None) -> list[tuple]:
+    """The document paths an expression AST reads."""
+    found = [] if found is None else found
+    if isinstance(node, tuple) and node:
+        if node[0] == "path" and len(node) > 1 and isinstance(node[1], tuple):
+            if node[1] and isinstance(node[1][0], str):
+                found.append(node[1])
+            return found
+        # A tagged node's operands follow its tag; a bare tuple (a function's arguments) is all operands.
+        for child in node[1:] if isinstance(node[0], str) else node:
+            _paths(child, found)
+    return found
+
+
+def _path_heads(node: Any) -> set[str]:
+    """The top-level attribute names an expression AST reads."""
+    return {path[0] for path in _paths(node)}
+
+
+def _start_key_names(table: Table, index: IndexMeta | None) -> list[str]:
     names = list(table.key_names)
     if index is not None:
         names += [n for n in (index.hash_key, index.range_key) if n and n not in names]
-    types = table.attribute_types
-    if not isinstance(raw, dict) or set(raw) != set(names):
-        raise ValidationException("The provided starting key is invalid: The provided key element does not match the schema")
-    key = {}
+    return names
+
+
+def _check_start_shape(plan: Plan, raw: Any, on_index_message: str) -> dict | None:
+    """A starting key names exactly the table's key and the index's; its values are validated.
+    Query, and Scan of an index, say only that the key is invalid; a Scan of the table adds why."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != set(_start_key_names(plan.table, plan.index)):
+        raise ValidationException(on_index_message)
+    return {name: validate_value(value) for name, value in raw.items()}
+
+
+def _check_start_types(plan: Plan, start: dict | None, names: Sequence[str]) -> None:
+    types = plan.table.attribute_types
     for name in names:
-        value = validate_value(raw[name])
-        if types[name] not in value:
+        if start is not None and types[name] not in start[name]:
             raise ValidationException("The provided starting key is invalid: The provided key element does not match the schema")
-        key[name] = value
-    return key
+
+
+def _start_key(plan: Plan, raw: Any) -> dict | None:
+    """A starting key checked whole, with one message (PartiQL's NextToken decodes to one)."""
+    message = "The provided starting key is invalid: The provided key element does not match the schema"
+    start = _check_start_shape(plan, raw, message)
+    _check_start_types(plan, start, _start_key_names(plan.table, plan.index))
+    return start
 
 
 def _encode(table: Table, index: IndexMeta | None, key: dict) -> tuple:
@@ -110,41 +206,60 @@ def _encode(table: Table, index: IndexMeta | None, key: dict) -> tuple:
 
 class QueryMixin:
     def query(self, ctx: RequestContext, params: dict) -> dict:
+        request, conditions = _read_request(params, _QUERY_EXPRESSIONS, _QUERY_LEGACY, "QueryFilter", key_conditions=True)
+        assert conditions is not None  # asked for
         table = self._table(ctx, params.get("TableName"))
-        expressions = expression_context(params, ("FilterExpression", "KeyConditionExpression", "ProjectionExpression"))
-        plan = _plan(table, params, expressions, "FilterExpression", "QueryFilter")
+        plan = _plan(table, params, request)
         index = plan.index
         hash_key = index.hash_key if index else table.hash_key
         range_key = index.range_key if index else table.range_key
-        key_range = parse_key_condition(params, expressions, hash_key, range_key, table.attribute_types)
-        if plan.filter is not None and params.get("FilterExpression") is not None:
-            _reject_key_in_filter(plan.filter, (hash_key, range_key) if index is None else (hash_key, range_key))
-        expressions.check_unused()
-        start = _start_key(plan, params.get("ExclusiveStartKey"))
+        start = _check_start_shape(plan, params.get("ExclusiveStartKey"), "The provided starting key is invalid")
+        key_range_ = key_range(conditions, hash_key, range_key, table.attribute_types, start)
+        # The table's key attributes outside the queried schema, then where the key lies.
+        _check_start_types(plan, start, [n for n in table.key_names if n not in (hash_key, range_key)])
+        if start is not None:
+            check_start_within(key_range_, bool(range_key and range_key in conditions), hash_key, range_key, start)
+        check_key_paths(table, plan.projection or [])
+        if plan.filter is not None:
+            label = "Filter Expression" if params.get("FilterExpression") is not None else "QueryFilter"
+            _reject_key_in_filter(plan.filter, (hash_key, range_key), label)
+            check_key_paths(table, _paths(plan.filter))
         forward = params.get("ScanIndexForward", True) is not False
-        rows = self._query_rows(plan, key_range, start, forward)
+        rows = self._query_rows(plan, key_range_, start, forward)
         return self._run_page(plan, rows, params)
 
     def scan(self, ctx: RequestContext, params: dict) -> dict:
-        table = self._table(ctx, params.get("TableName"))
         segment, total = params.get("Segment"), params.get("TotalSegments")
+        if segment is not None and (segment < 0 or segment > 999999):
+            raise ValidationException(
+                f"1 validation error detected: Value '{segment}' at 'segment' failed to satisfy constraint: "
+                + ("Member must have value greater than or equal to 0" if segment < 0 else "Member must have value less than or equal to 999999"))
+        if total is not None and (total < 1 or total > 1000000):
+            raise ValidationException(
+                f"1 validation error detected: Value '{total}' at 'totalSegments' failed to satisfy constraint: "
+                + ("Member must have value greater than or equal to 1" if total < 1 else "Member must have value less than or equal to 1000000"))
         if segment is not None and total is None:
             raise ValidationException(
                 "The TotalSegments parameter is required but was not present in the request when Segment parameter is present")
         if total is not None and segment is None:
             raise ValidationException(
                 "The Segment parameter is required but was not present in the request when parameter TotalSegments is present")
-        if total is not None and (total < 1 or total > 1000000):
-            raise ValidationException(
-                f"1 validation error detected: Value '{total}' at 'totalSegments' failed to satisfy constraint: "
-                + ("Member must have value greater than or equal to 1" if total < 1 else "Member must have value less than or equal to 1000000"))
         if segment is not None and segment >= total:
             raise ValidationException(
                 f"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
-        expressions = expression_context(params, ("FilterExpression", "ProjectionExpression"))
-        plan = _plan(table, params, expressions, "FilterExpression", "ScanFilter")
-        expressions.check_unused()
-        start = _start_key(plan, params.get("ExclusiveStartKey"))
+        request, _ = _read_request(params, _SCAN_EXPRESSIONS, _SCAN_LEGACY, "ScanFilter")
+        table = self._table(ctx, params.get("TableName"))
+        plan = _plan(table, params, request)
+        table_message = "The provided starting key is invalid: The provided key element does not match the schema"
+        start = _check_start_shape(plan, params.get("ExclusiveStartKey"),
+                                   "The provided starting key is invalid" if plan.index else table_message)
+        _check_start_types(plan, start, _start_key_names(table, plan.index))
+        if start is not None and total is not None and total > 1 and _segment_of(plan, start, total) != segment:
+            raise ValidationException(
+                "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. "
+                f"TotalSegments: {total} Segment: {segment}")
+        check_key_paths(table, plan.projection or [])
+        check_key_paths(table, _paths(plan.filter) if plan.filter is not None else [])
         rows = self._scan_rows(plan, start, segment or 0, total or 1)
         return self._run_page(plan, rows, params)
 
@@ -272,15 +387,19 @@ class QueryMixin:
         page_bytes = 0
         last_item: dict | None = None
         stopped = False
+        mode, consistent = params.get("ReturnConsumedCapacity"), bool(params.get("ConsistentRead"))
+        sizing, table_units = capacity.wanted(mode), 0.0
         for rows in batches:
             for row, item in zip(rows, codec.loads_many([row[-1] for row in rows]), strict=True):
                 scanned += 1
                 page_bytes += row[-2]
                 last_item = item
-                if plan.filter is None or evaluate(plan.filter, item):
-                    if plan.fetch_base:
-                        item = self._base_item(table, row[-4], row[-3]) or item
-                    items.append(item)
+                base = self._base_item(table, row[-4], row[-3]) if plan.fetch_base else None
+                if base is not None and sizing:
+                    # Each item fetched from the table costs the table a read of its own.
+                    table_units += capacity.read_units(item_size(base), consistent)
+                if plan.filter is None or evaluate(plan.filter, (base or item) if plan.base_for_filter else item):
+                    items.append((base or item) if plan.base_for_output else item)
                 # DynamoDB counts Limit and the 1 MB page in items read, before the filter.
                 if (plan.limit is not None and scanned >= plan.limit) or page_bytes >= PAGE_BYTES:
                     stopped = True
@@ -293,12 +412,9 @@ class QueryMixin:
                 items = [project(item, plan.projection) for item in items]
             result["Items"] = items
         if stopped and last_item is not None:
-            names = list(table.key_names)
-            if index is not None:
-                names += [n for n in (index.hash_key, index.range_key) if n and n not in names]
-            result["LastEvaluatedKey"] = {n: last_item[n] for n in names}
-        used = capacity.consumed(table, capacity.read_units(page_bytes, bool(params.get("ConsistentRead"))),
-                                 params.get("ReturnConsumedCapacity"), read=True)
+            result["LastEvaluatedKey"] = {n: last_item[n] for n in _start_key_names(table, index)}
+        used = capacity.consumed(table, capacity.read_units(page_bytes, consistent), mode, read=True,
+                                 index=index, table_units=table_units)
         if used:
             result["ConsumedCapacity"] = used
         return result
@@ -312,17 +428,25 @@ def _batch_size(plan: Plan) -> int:
     return min(_BATCH, plan.limit) if plan.limit else _BATCH
 
 
-def _reject_key_in_filter(node: tuple, keys: tuple) -> None:
-    kind = node[0]
-    if kind == "path":
-        if node[1][0] in keys:
+def _segment_of(plan: Plan, start: dict, total: int) -> int:
+    """The parallel-scan segment a starting key belongs to, as _scan_rows divides the table."""
+    if plan.index is not None:
+        return scan_hash(encode_key_value(start[plan.index.hash_key])) * total // SCAN_HASH_SPACE
+    shash = scan_hash(encode_key_value(start[plan.table.hash_key]))
+    segment = shash * total // SCAN_HASH_SPACE
+    # _scan_rows gives segment s the hashes from s*SPACE//total up to (s+1)*SPACE//total.
+    while segment + 1 < total and shash >= (segment + 1) * SCAN_HASH_SPACE // total:
+        segment += 1
+    while segment > 0 and shash < segment * SCAN_HASH_SPACE // total:
+        segment -= 1
+    return segment
+
+
+def _reject_key_in_filter(node: tuple, keys: tuple, label: str) -> None:
+    """A Query's filter may not read the queried key schema's attributes (label: "Filter
+    Expression" or "QueryFilter", as DynamoDB names them)."""
+    heads = _path_heads(node)
+    for name in keys:  # the hash key is named before the range key
+        if name is not None and name in heads:
             raise ValidationException(
-                f"Filter Expression can only contain non-primary key attributes: Primary key attribute: {node[1][0]}")
-        return
-    for child in node[1:]:
-        if isinstance(child, tuple) and child and isinstance(child[0], str):
-            _reject_key_in_filter(child, keys)
-        elif isinstance(child, tuple):
-            for element in child:
-                if isinstance(element, tuple):
-                    _reject_key_in_filter(element, keys)
+                f"{label} can only contain non-primary key attributes: Primary key attribute: {name}")

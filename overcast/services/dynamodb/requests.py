@@ -22,6 +22,34 @@ MAX_RANGE_KEY = 1024
 SHORT_KEY = MAX_RANGE_KEY // 4
 
 
+def check_key_paths(table: Table, paths: list[tuple]) -> None:
+    """Key attributes are scalars: a path into one ('pk.a', 'pk[0]') is refused, the table's keys
+    named first, then the indexes' (dynalite's validateKeyPaths, checked against DynamoDB). For
+    projections (GetItem, Query, Scan) and filters."""
+    nested = {path[0] for path in paths if len(path) > 1}
+    if not nested:
+        return
+    prefix = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+    for name in table.key_names:
+        if name in nested:
+            raise ValidationException(f"{prefix}Key: {name}")
+    for index in table.indexes():
+        for name in (index.hash_key, index.range_key or ""):
+            if name in nested:
+                raise ValidationException(f"{prefix}IndexKey: {name}")
+
+
+def reports_old_on_failure(params: dict) -> bool:
+    """ReturnValuesOnConditionCheckFailure of a statement (ExecuteStatement, or one entry of
+    BatchExecuteStatement or ExecuteTransaction): whether a failed condition reports the item."""
+    value = params.get("ReturnValuesOnConditionCheckFailure") or "NONE"
+    if value not in ("NONE", "ALL_OLD"):
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: "
+            "Member must satisfy enum value set: [ALL_OLD, NONE]")
+    return value == "ALL_OLD"
+
+
 def expression_context(params: dict, expression_members: tuple[str, ...]) -> ExpressionContext:
     """Check ExpressionAttributeNames/Values as DynamoDB does before it parses any expression.
 

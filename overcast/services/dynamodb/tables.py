@@ -32,6 +32,11 @@ def check_table_name(name: Any, member: str = "tableName") -> str:
     """A table name, or the name inside a table ARN (DynamoDB accepts either as TableName)."""
     if isinstance(name, str) and name.startswith("arn:") and ":table/" in name:
         name = name.split(":table/", 1)[1].split("/", 1)[0]
+    return check_name(name, member)
+
+
+def check_name(name: Any, member: str) -> str:
+    """A name with the constraints table, index and backup names share (3-255 of [a-zA-Z0-9_.-])."""
     if name is None:
         raise ValidationException(
             f"1 validation error detected: Value null at '{member}' failed to satisfy constraint: Member must not be null")
@@ -47,7 +52,7 @@ def check_table_name(name: Any, member: str = "tableName") -> str:
     return name
 
 
-def _check_key_schema(schema: list[dict], defined: dict[str, str], label: str = "") -> None:
+def _check_key_schema(schema: list[dict], defined: dict[str, str]) -> None:
     if not schema:
         raise ValidationException("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
     if len(schema) > 2:
@@ -62,8 +67,9 @@ def _check_key_schema(schema: list[dict], defined: dict[str, str], label: str = 
             raise ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name")
     missing = [k["AttributeName"] for k in schema if k["AttributeName"] not in defined]
     if missing:
+        keys = ", ".join(k["AttributeName"] for k in schema)
         raise invalid(
-            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{', '.join(missing)}], "
+            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{keys}], "
             f"AttributeDefinitions: [{', '.join(defined)}]")
     for element in schema:
         if defined[element["AttributeName"]] not in ("S", "N", "B"):
@@ -71,15 +77,8 @@ def _check_key_schema(schema: list[dict], defined: dict[str, str], label: str = 
                 f"Member must satisfy enum value set: [B, N, S] for attribute: {element['AttributeName']}")
 
 
-def _throughput(spec: dict | None, billing: str, label: str) -> dict:
-    if billing == "PAY_PER_REQUEST":
-        if spec:
-            raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
-        return {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
-    if not spec:
-        if label:
-            raise invalid(f"ProvisionedThroughput must be specified for index: {label}")
-        raise ValidationException("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+def _throughput(spec: dict) -> dict:
+    """A provisioned throughput as DescribeTable shows it, once the billing mode allows it."""
     for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
         if int(spec.get(member, 0)) < 1:
             raise ValidationException(
@@ -88,39 +87,159 @@ def _throughput(spec: dict | None, billing: str, label: str) -> dict:
             "WriteCapacityUnits": int(spec["WriteCapacityUnits"])}
 
 
-def _projection(spec: dict | None, index_name: str) -> dict:
+_ON_DEMAND = {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
+
+
+def _table_throughput(spec: dict | None, billing: str) -> dict:
+    if billing == "PAY_PER_REQUEST":
+        if spec:
+            raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+        return dict(_ON_DEMAND)
+    if not spec:
+        raise invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+    return _throughput(spec)
+
+
+# CreateTable and UpdateTable word the same index throughput mistakes differently.
+_INDEX_THROUGHPUT_MESSAGES = {
+    "create": ("ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+               "ProvisionedThroughput is not specified for index: {}"),
+    "update": ("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+               "ProvisionedThroughput must be specified for index: {}"),
+}
+
+
+def _index_throughput(spec: dict | None, billing: str, index_name: str, operation: str) -> dict:
+    on_demand_given, provisioned_missing = _INDEX_THROUGHPUT_MESSAGES[operation]
+    if billing == "PAY_PER_REQUEST":
+        if spec:
+            raise invalid(on_demand_given.format(index_name))
+        return dict(_ON_DEMAND)
+    if not spec:
+        raise invalid(provisioned_missing.format(index_name))
+    return _throughput(spec)
+
+
+def _projection(spec: dict | None) -> dict:
     spec = dict(spec or {})
-    kind = spec.get("ProjectionType") or "ALL"
+    kind = spec.get("ProjectionType")
+    if kind is None:
+        raise invalid("Unknown ProjectionType: null")
     result: dict[str, Any] = {"ProjectionType": kind}
+    non_key = spec.get("NonKeyAttributes")
     if kind == "INCLUDE":
-        if not spec.get("NonKeyAttributes"):
-            raise invalid(f"ProjectionType is INCLUDE, but NonKeyAttributes is not specified for index: {index_name}")
-        result["NonKeyAttributes"] = list(spec["NonKeyAttributes"])
-    elif spec.get("NonKeyAttributes"):
-        raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified for index: {index_name}")
+        if not non_key:
+            raise invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+        seen: set[str] = set()
+        for name in non_key:
+            if name in seen:
+                raise invalid(f"Duplicate element in NonKeyAttributes: {name}")
+            seen.add(name)
+        result["NonKeyAttributes"] = list(non_key)
+    elif non_key:
+        raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
     return result
 
 
-def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str, status: str) -> dict:
+def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str, status: str,
+              operation: str = "create") -> dict:
     name = spec["IndexName"]
     _check_key_schema(spec.get("KeySchema") or [], defined)
+    projection = _projection(spec.get("Projection"))
     return {
         "IndexName": name,
         "KeySchema": spec["KeySchema"],
-        "Projection": _projection(spec.get("Projection"), name),
+        "Projection": projection,
         "IndexStatus": status,
-        "ProvisionedThroughput": _throughput(spec.get("ProvisionedThroughput"), billing, name),
+        "ProvisionedThroughput": _index_throughput(spec.get("ProvisionedThroughput"), billing, name, operation),
         "IndexArn": f"{table_arn}/index/{name}",
     }
 
 
+_TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
+
+
+def _check_table_class(table_class: Any) -> None:
+    if table_class is not None and table_class not in _TABLE_CLASSES:
+        raise ValidationException("Invalid table-class parameter provided. Please try again with a valid table-class "
+                                  "value: [STANDARD, STANDARD_INFREQUENT_ACCESS].")
+
+
+def _sse_description(spec: dict, region: str, account: str) -> dict | None:
+    """The SSEDescription an SSESpecification asks for; None for the default AWS owned key.
+    Without Enabled, DynamoDB enables KMS encryption when SSEType (or a key) is given."""
+    sse_type, key = spec.get("SSEType"), spec.get("KMSMasterKeyId")
+    enabled = spec.get("Enabled")
+    if enabled is None:
+        enabled = sse_type is not None or key is not None
+    if not enabled:
+        if sse_type is not None:
+            raise invalid("SSEType can not be specified if Enabled is false")
+        if key is not None:
+            raise invalid("KMSMasterKeyId can not be specified if Enabled is false")
+        return None
+    if sse_type == "AES256":
+        raise invalid("SSEType AES256 is not supported")
+    if key is not None and sse_type != "KMS":
+        raise invalid("SSEType KMS is required if KMSMasterKeyId is specified")
+    # DescribeTable names the key by its ARN, whichever way the request named it; without a key,
+    # or with alias/aws/dynamodb, it is the account's AWS managed key (one per account and region).
+    if key is None or key.startswith("alias/"):
+        key_id = uuid.uuid5(uuid.NAMESPACE_URL, f"kms:{region}:{account}:{key or 'alias/aws/dynamodb'}")
+        key = f"arn:aws:kms:{region}:{account}:key/{key_id}"
+    elif not key.startswith("arn:"):
+        key = f"arn:aws:kms:{region}:{account}:key/{key}"
+    return {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+
+
+_MAX_TAGS = 50
+
+
+def check_tags(tags: list[dict], existing: dict[str, str] | None = None) -> dict[str, str]:
+    """The table's tags after adding `tags`, with DynamoDB's checks on keys and count."""
+    result = dict(existing or {})
+    seen: set[str] = set()
+    for tag in tags:
+        key = tag["Key"]
+        if key in seen:
+            raise ValidationException(f"Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}")
+        seen.add(key)
+        if key.lower().startswith("aws:"):
+            raise ValidationException(f"Tag Key cannot be prefixed with aws:, Key: {key}")
+        result[key] = tag["Value"]
+    if len(result) > _MAX_TAGS:
+        raise ValidationException("Number of Tags exceed the current limit for the provided ResourceArn")
+    return result
+
+
+def _check_arn(arn: Any) -> None:
+    if isinstance(arn, str) and not arn.startswith("arn:"):
+        raise invalid(f"ARNs must start with 'arn:': {arn}")
+
+
+def _check_stream_on_create(spec: dict | None) -> None:
+    if spec is None:
+        return
+    if spec.get("StreamEnabled") and spec.get("StreamViewType") is None:
+        raise invalid("Table is being created with a stream enabled, UpdateViewType is required")
+    if not spec.get("StreamEnabled") and spec.get("StreamViewType") is not None:
+        raise invalid("Table is being created with a stream disabled, UpdateViewType should not be specified")
+
+
 def new_table_description(params: dict, account: str, region: str, now: float) -> dict:
     name = check_table_name(params.get("TableName"))
-    definitions = params.get("AttributeDefinitions") or []
-    defined = {d["AttributeName"]: d["AttributeType"] for d in definitions}
-    if len(defined) != len(definitions):
-        raise invalid("Duplicate AttributeName in AttributeDefinitions")
+    definitions = params.get("AttributeDefinitions")
+    if definitions is None:  # optional in today's model, still required by the service
+        raise ValidationException("1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy "
+                                  "constraint: Member must not be null")
+    defined: dict[str, str] = {}
+    for definition in definitions:
+        if definition["AttributeName"] in defined:
+            raise ValidationException(f"Attribute Name is duplicated: {definition['AttributeName']}")
+        defined[definition["AttributeName"]] = definition["AttributeType"]
     schema = params.get("KeySchema") or []
+    if schema and len(definitions) < len(schema) <= 2:
+        raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
     _check_key_schema(schema, defined)
     billing = params.get("BillingMode") or "PROVISIONED"
     arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
@@ -130,62 +249,74 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         "KeySchema": schema,
         "TableStatus": "ACTIVE",
         "CreationDateTime": now,
-        "ProvisionedThroughput": _throughput(params.get("ProvisionedThroughput"), billing, ""),
+        "ProvisionedThroughput": _table_throughput(params.get("ProvisionedThroughput"), billing),
         "TableArn": arn,
         "TableId": str(uuid.uuid4()),
     }
     if billing == "PAY_PER_REQUEST":
         description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
-    used = {k["AttributeName"] for k in schema}
+    # Key attributes in the order the request names them, for "keys used" below.
+    used = [k["AttributeName"] for k in schema]
     names: set[str] = set()
     hash_key = schema[0]["AttributeName"]
     range_key = schema[1]["AttributeName"] if len(schema) > 1 else None
+    lsi_specs, gsi_specs = params.get("LocalSecondaryIndexes"), params.get("GlobalSecondaryIndexes")
     lsis = []
-    for spec in params.get("LocalSecondaryIndexes") or []:
+    if lsi_specs is not None and not lsi_specs:
+        raise invalid("List of LocalSecondaryIndexes is empty")
+    for spec in lsi_specs or []:
         index_name = spec["IndexName"]
-        if index_name in names:
-            raise invalid(f"Duplicate index name: {index_name}")
-        names.add(index_name)
         if range_key is None:
             raise invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
         index_schema = spec.get("KeySchema") or []
         _check_key_schema(index_schema, defined)
+        if len(index_schema) != 2:
+            raise invalid(f"Index KeySchema does not have a range key for index: {index_name}")
         if index_schema[0]["AttributeName"] != hash_key:
             raise invalid(
                 f"Index KeySchema does not have the same leading hash key as table KeySchema for index: {index_name}. "
                 f"index hash key: {index_schema[0]['AttributeName']}, table hash key: {hash_key}")
-        if len(index_schema) != 2:
-            raise invalid(f"Index KeySchema does not have a range key for index: {index_name}")
-        used.update(k["AttributeName"] for k in index_schema)
-        lsis.append({"IndexName": index_name, "KeySchema": index_schema,
-                     "Projection": _projection(spec.get("Projection"), index_name),
+        projection = _projection(spec.get("Projection"))
+        if index_name in names:
+            raise invalid(f"Duplicate index name: {index_name}")
+        names.add(index_name)
+        used += [k["AttributeName"] for k in index_schema if k["AttributeName"] not in used]
+        lsis.append({"IndexName": index_name, "KeySchema": index_schema, "Projection": projection,
                      "IndexArn": f"{arn}/index/{index_name}"})
     if len(lsis) > 5:
-        raise ValidationException("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5")
+        raise invalid("Number of LocalSecondaryIndexes exceeds per-table limit of 5")
     gsis = []
-    for spec in params.get("GlobalSecondaryIndexes") or []:
-        if spec["IndexName"] in names:
-            raise invalid(f"Duplicate index name: {spec['IndexName']}")
-        names.add(spec["IndexName"])
-        gsis.append(build_gsi(spec, defined, billing, arn, "ACTIVE"))
-        used.update(k["AttributeName"] for k in spec["KeySchema"])
+    if gsi_specs is not None and not gsi_specs:
+        raise invalid("List of GlobalSecondaryIndexes is empty")
+    for spec in gsi_specs or []:
+        gsi = build_gsi(spec, defined, billing, arn, "ACTIVE")
+        if gsi["IndexName"] in names:
+            raise invalid(f"Duplicate index name: {gsi['IndexName']}")
+        names.add(gsi["IndexName"])
+        gsis.append(gsi)
+        used += [k["AttributeName"] for k in spec["KeySchema"] if k["AttributeName"] not in used]
     if len(gsis) > 20:
-        raise ValidationException("One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20")
-    if set(defined) != used:
-        raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        raise invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20")
+    if set(defined) != set(used):
+        if not lsis and not gsis:
+            raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
+        raise invalid(f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
+                      f"keys used: [{', '.join(used)}]")
     if lsis:
         description["LocalSecondaryIndexes"] = lsis
     if gsis:
         description["GlobalSecondaryIndexes"] = gsis
     stream = params.get("StreamSpecification")
+    _check_stream_on_create(stream)
     if stream and stream.get("StreamEnabled"):
         _enable_stream(description, stream, now)
-    sse = params.get("SSESpecification")
-    if sse and sse.get("Enabled"):
-        key = sse.get("KMSMasterKeyId") or f"arn:aws:kms:{region}:{account}:key/{uuid.uuid4()}"
-        description["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+    if params.get("SSESpecification"):
+        sse = _sse_description(params["SSESpecification"], region, account)
+        if sse:
+            description["SSEDescription"] = sse
+    _check_table_class(params.get("TableClass"))
     if params.get("TableClass"):
-        description["TableClassSummary"] = {"TableClass": params["TableClass"]}
+        description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
     description["DeletionProtectionEnabled"] = bool(params.get("DeletionProtectionEnabled", False))
     return description
 
@@ -193,12 +324,21 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
 def _enable_stream(description: dict, spec: dict, now: float) -> None:
     view = spec.get("StreamViewType")
     if view not in _VIEW_TYPES:
-        raise invalid("StreamViewType is required when StreamEnabled is true" if view is None else
-                      f"Invalid StreamViewType: {view}")
+        raise ValidationException(
+            f"1 validation error detected: Value '{view}' at 'streamSpecification.streamViewType' failed to satisfy "
+            "constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")
     label = streams.stream_label(now)
     description["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
     description["LatestStreamLabel"] = label
     description["LatestStreamArn"] = f"{description['TableArn']}/stream/{label}"
+
+
+def _describe_throughput(throughput: dict, now: float) -> None:
+    """A stored throughput as DescribeTable shows it (times as datetimes, today's decreases)."""
+    throughput["NumberOfDecreasesToday"] = _decreases_today(throughput, now)
+    for member in ("LastIncreaseDateTime", "LastDecreaseDateTime"):
+        if member in throughput:
+            throughput[member] = timestamp(throughput[member])
 
 
 class TablesMixin:
@@ -207,7 +347,7 @@ class TablesMixin:
     async def create_table(self, ctx: RequestContext, params: dict) -> dict:
         now = self._now()
         description = new_table_description(params, ctx.account_id, ctx.region, now)
-        tags = {t["Key"]: t["Value"] for t in params.get("Tags") or []}
+        tags = check_tags(params.get("Tags") or [])
         table = Table(0, ctx.account_id, ctx.region, description["TableName"], description, tags)
 
         def create(tx: Tx) -> int:
@@ -240,17 +380,23 @@ class TablesMixin:
         body["TableSizeBytes"] = size
         body["ItemCount"] = count
         body["CreationDateTime"] = timestamp(body["CreationDateTime"])
+        class_summary = body.get("TableClassSummary")
+        if class_summary and "LastUpdateDateTime" in class_summary:
+            class_summary["LastUpdateDateTime"] = timestamp(class_summary["LastUpdateDateTime"])
         summary = body.get("BillingModeSummary")
         if summary:
             summary["LastUpdateToPayPerRequestDateTime"] = timestamp(summary["LastUpdateToPayPerRequestDateTime"])
+        _describe_throughput(body["ProvisionedThroughput"], self._now())
+        for index in body.get("GlobalSecondaryIndexes", ()):
+            if "ProvisionedThroughput" in index:  # restored indexes may come without one
+                _describe_throughput(index["ProvisionedThroughput"], self._now())
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
             for index in body.get(kind, ()):
                 icount, isize = self._index_counts(table, index["IndexName"]) if counts else (0, 0)
                 index["IndexSizeBytes"] = isize
                 index["ItemCount"] = icount
         if not body.get("StreamSpecification", {}).get("StreamEnabled"):
-            body.pop("LatestStreamArn", None)
-            body.pop("LatestStreamLabel", None)
+            body.pop("StreamSpecification", None)  # tables whose stream was disabled before this was fixed
         return body
 
     def _counts(self, table: Table) -> tuple[int, int]:
@@ -301,87 +447,57 @@ class TablesMixin:
 
     async def update_table(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
-        changes = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
-                   "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass", "OnDemandThroughput")
-        if not any(params.get(member) not in (None, []) for member in changes):
-            raise ValidationException(
-                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-                "or SSESpecification or ReplicaUpdates is required")
+        _check_update_request(params)
         now = self._now()
         description = copy.deepcopy(table.description)
-        defined = {d["AttributeName"]: d["AttributeType"] for d in description["AttributeDefinitions"]}
-        for definition in params.get("AttributeDefinitions") or []:
-            if definition["AttributeName"] not in defined:
-                description["AttributeDefinitions"].append(definition)
-            defined[definition["AttributeName"]] = definition["AttributeType"]
         billing = params.get("BillingMode")
         current_billing = description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
         if billing and billing != current_billing:
             if billing == "PAY_PER_REQUEST":
+                if params.get("ProvisionedThroughput"):
+                    raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
                 description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
-                description["ProvisionedThroughput"] = _throughput(None, billing, "")
+                description["ProvisionedThroughput"] = dict(_ON_DEMAND)
                 for index in description.get("GlobalSecondaryIndexes", ()):
-                    index["ProvisionedThroughput"] = _throughput(None, billing, "")
+                    index["ProvisionedThroughput"] = dict(_ON_DEMAND)
             else:
+                if not params.get("ProvisionedThroughput"):
+                    raise invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
                 description.pop("BillingModeSummary", None)
-                description["ProvisionedThroughput"] = _throughput(params.get("ProvisionedThroughput"), billing, "")
+                description["ProvisionedThroughput"] = _throughput(params["ProvisionedThroughput"])
             current_billing = billing
         elif params.get("ProvisionedThroughput"):
-            description["ProvisionedThroughput"] = _throughput(params["ProvisionedThroughput"], current_billing, "")
-        created_indexes, deleted_indexes = [], []
-        for update in params.get("GlobalSecondaryIndexUpdates") or []:
-            if "Create" in update:
-                spec = update["Create"]
-                existing = [i["IndexName"] for i in description.get("GlobalSecondaryIndexes", ())]
-                existing += [i["IndexName"] for i in description.get("LocalSecondaryIndexes", ())]
-                if spec["IndexName"] in existing:
-                    raise ValidationException("Attempting to create an index which already exists")
-                gsi = build_gsi(spec, defined, current_billing, table.arn, "ACTIVE")
-                description.setdefault("GlobalSecondaryIndexes", []).append(gsi)
-                created_indexes.append(gsi["IndexName"])
-            elif "Delete" in update:
-                index_name = update["Delete"]["IndexName"]
-                indexes = description.get("GlobalSecondaryIndexes", [])
-                if not any(i["IndexName"] == index_name for i in indexes):
-                    raise ResourceNotFoundException(f"Requested resource not found: Index: {index_name} not found")
-                description["GlobalSecondaryIndexes"] = [i for i in indexes if i["IndexName"] != index_name]
-                if not description["GlobalSecondaryIndexes"]:
-                    description.pop("GlobalSecondaryIndexes")
-                deleted_indexes.append(index_name)
-            elif "Update" in update:
-                spec = update["Update"]
-                for index in description.get("GlobalSecondaryIndexes", ()):
-                    if index["IndexName"] == spec["IndexName"]:
-                        index["ProvisionedThroughput"] = _throughput(spec.get("ProvisionedThroughput"), current_billing, spec["IndexName"])
-                        break
-                else:
-                    raise ResourceNotFoundException(f"Requested resource not found: Index: {spec['IndexName']} not found")
+            if current_billing == "PAY_PER_REQUEST":
+                raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+            _change_throughput(description["ProvisionedThroughput"], _throughput(params["ProvisionedThroughput"]), now, "table")
+        created_indexes, deleted_indexes = self._apply_index_updates(table, description, params, current_billing, now)
         stream = params.get("StreamSpecification")
         opened = closed = None
         if stream is not None:
             enabled = bool(stream.get("StreamEnabled"))
+            if enabled and stream.get("StreamViewType") is None:
+                raise invalid("If stream is being enabled then UpdateViewType is required")
+            if not enabled and stream.get("StreamViewType") is not None:
+                raise invalid("If stream is being disabled, then UpdateViewType must not be specified")
             active = table.stream_spec is not None
             if enabled and active:
                 raise ValidationException(f"Table already has an enabled stream: TableName: {table.name}")
             if not enabled and not active:
-                raise ValidationException(f"Table does not have a stream enabled: TableName: {table.name}")
+                raise ValidationException(f"Table has no stream to disable: TableName: {table.name}")
             if enabled:
                 _enable_stream(description, stream, now)
                 opened = True
-            elif active:
-                closed = table.stream_arn
-                description["StreamSpecification"] = {"StreamEnabled": False}
-        if "DeletionProtectionEnabled" in params and params["DeletionProtectionEnabled"] is not None:
-            description["DeletionProtectionEnabled"] = bool(params["DeletionProtectionEnabled"])
-        if params.get("TableClass"):
-            description["TableClassSummary"] = {"TableClass": params["TableClass"]}
-        if params.get("SSESpecification"):
-            sse = params["SSESpecification"]
-            if sse.get("Enabled", True):
-                key = sse.get("KMSMasterKeyId") or f"arn:aws:kms:{table.region}:{table.account}:key/{uuid.uuid4()}"
-                description["SSEDescription"] = {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
             else:
-                description.pop("SSEDescription", None)
+                # DescribeTable then shows no StreamSpecification, but still names the last stream.
+                closed = table.stream_arn
+                description.pop("StreamSpecification", None)
+        if params.get("DeletionProtectionEnabled") is not None:
+            description["DeletionProtectionEnabled"] = bool(params["DeletionProtectionEnabled"])
+        _check_table_class(params.get("TableClass"))
+        if params.get("TableClass"):
+            description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
+        if params.get("SSESpecification") is not None:
+            _update_sse(description, params["SSESpecification"], table)
         updated = Table(table.id, table.account, table.region, table.name, description, table.tags, table.ttl, table.pitr)
 
         def write(tx: Tx) -> None:
@@ -399,35 +515,87 @@ class TablesMixin:
         await self.db.write(write, bulk=bool(created_indexes or deleted_indexes))  # an index is filled or emptied whole
         self._tables[(table.account, table.region, table.name)] = updated
         body = self._describe(updated)
-        body["TableStatus"] = "UPDATING" if (created_indexes or deleted_indexes or params.get("ProvisionedThroughput") or billing) else "ACTIVE"
+        changing = created_indexes or deleted_indexes or params.get("ProvisionedThroughput") or billing or stream is not None
+        body["TableStatus"] = "UPDATING" if changing else "ACTIVE"
         for index in body.get("GlobalSecondaryIndexes", ()):
             if index["IndexName"] in created_indexes:
                 index["IndexStatus"] = "CREATING"
         return {"TableDescription": body}
 
+    def _apply_index_updates(self, table: Table, description: dict, params: dict, billing: str,
+                             now: float) -> tuple[list[str], list[str]]:
+        """Apply GlobalSecondaryIndexUpdates to `description`; the names created and deleted."""
+        request_definitions = params.get("AttributeDefinitions") or []
+        requested = {d["AttributeName"]: d["AttributeType"] for d in request_definitions}
+        local_names = {i["IndexName"] for i in description.get("LocalSecondaryIndexes", ())}
+        created, deleted = [], []
+        for update in params.get("GlobalSecondaryIndexUpdates") or []:
+            indexes = description.get("GlobalSecondaryIndexes", [])
+            if update.get("Create") is not None:
+                spec = update["Create"]
+                if spec["IndexName"] in [i["IndexName"] for i in indexes] or spec["IndexName"] in local_names:
+                    raise ValidationException("Attempting to create an index which already exists")
+                # The new index's keys must be defined in this request, not only on the table
+                # (UpdateTable's AttributeDefinitions "must include the key element(s) of the new index").
+                if not request_definitions:
+                    raise invalid(f"AttributeDefinitions is not specified for index: {spec['IndexName']}")
+                gsi = build_gsi(spec, requested, billing, table.arn, "ACTIVE", "update")
+                description.setdefault("GlobalSecondaryIndexes", []).append(gsi)
+                created.append(gsi["IndexName"])
+                continue
+            action = "delete" if update.get("Delete") is not None else "update"
+            spec = update["Delete"] if action == "delete" else update["Update"]
+            index_name = spec["IndexName"]
+            if index_name in local_names:
+                raise ValidationException(f"Cannot {action} an index that is not a GlobalSecondaryIndex: {index_name}")
+            index = next((i for i in indexes if i["IndexName"] == index_name), None)
+            if index is None:
+                raise ResourceNotFoundException(f"Requested resource not found: Index: {index_name} not found")
+            if action == "delete":
+                description["GlobalSecondaryIndexes"] = [i for i in indexes if i["IndexName"] != index_name]
+                if not description["GlobalSecondaryIndexes"]:
+                    description.pop("GlobalSecondaryIndexes")
+                deleted.append(index_name)
+            else:
+                if billing == "PAY_PER_REQUEST":
+                    raise invalid(f"The only Updates for index: {index_name} when TableThroughputMode is PAY_PER_REQUEST "
+                                  "can be to OnDemandThroughput, WarmThroughput")
+                wanted = _index_throughput(spec.get("ProvisionedThroughput"), billing, index_name, "update")
+                _change_throughput(index["ProvisionedThroughput"], wanted, now, index_name)
+        if created or deleted or request_definitions:
+            _reconcile_definitions(description, request_definitions)
+        return created, deleted
+
     # -- tags
 
     def _table_by_arn(self, ctx: RequestContext, arn: str | None) -> Table:
+        _check_arn(arn)
         for table in self._tables.values():
             if table.arn == arn:
                 return table
-        raise ResourceNotFoundException(f"Requested resource not found: ResourceArn: {arn} not found")
+        # "ResourcArn" is DynamoDB's own spelling in this message.
+        raise ResourceNotFoundException(f"Requested resource not found: ResourcArn: {arn} not found")
 
-    async def _save_tags(self, table: Table) -> None:
+    async def _save_tags(self, table: Table, tags: dict[str, str]) -> None:
+        table.tags = tags
         await self.db.write(lambda tx: store.save_table(tx, table))
 
     async def tag_resource(self, ctx: RequestContext, params: dict) -> dict:
+        # The tags are checked before the table is looked up, as DynamoDB does.
+        _check_arn(params.get("ResourceArn"))
+        if not params.get("Tags"):
+            raise ValidationException("Atleast one Tag needs to be provided as Input.")
+        check_tags(params["Tags"])
         table = self._table_by_arn(ctx, params.get("ResourceArn"))
-        for tag in params.get("Tags") or []:
-            table.tags[tag["Key"]] = tag["Value"]
-        await self._save_tags(table)
+        await self._save_tags(table, check_tags(params["Tags"], table.tags))
         return {}
 
     async def untag_resource(self, ctx: RequestContext, params: dict) -> dict:
+        _check_arn(params.get("ResourceArn"))
+        if not params.get("TagKeys"):
+            raise ValidationException("Atleast one Tag Key needs to be provided as Input.")
         table = self._table_by_arn(ctx, params.get("ResourceArn"))
-        for key in params.get("TagKeys") or []:
-            table.tags.pop(key, None)
-        await self._save_tags(table)
+        await self._save_tags(table, {k: v for k, v in table.tags.items() if k not in params["TagKeys"]})
         return {}
 
     def list_tags_of_resource(self, ctx: RequestContext, params: dict) -> dict:
@@ -440,3 +608,99 @@ class TablesMixin:
 
     def describe_endpoints(self, ctx: RequestContext, params: dict) -> dict:
         return {"Endpoints": [{"Address": f"dynamodb.{ctx.region}.amazonaws.com", "CachePeriodInMinutes": 1440}]}
+
+
+# -- UpdateTable's rules
+
+# What UpdateTable can change; a request naming none of them is refused with the message below
+# (the list as DynamoDB words it today, names it does not document included).
+_UPDATE_MEMBERS = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+                   "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass",
+                   "OnDemandThroughput", "WarmThroughput", "MultiRegionConsistency", "GlobalTableWitnessUpdates")
+_NOTHING_TO_UPDATE = (
+    "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+    "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+    "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required")
+# Changes that DynamoDB accepts only alone in a request, checked in this order.
+_ALONE = (("SSESpecification", "Server-Side Encryption modification must be the only operation in the request"),
+          ("TableClass", "TableClass modification must be the only operation in the request"),
+          ("DeletionProtectionEnabled", "DeletionProtection modification must be the only operation in the request"))
+
+
+def _check_update_request(params: dict) -> None:
+    present = [m for m in _UPDATE_MEMBERS if params.get(m) not in (None, [])]
+    if not present:
+        raise ValidationException(_NOTHING_TO_UPDATE)
+    for member, message in _ALONE:
+        if member in present and len(present) > 1:
+            raise invalid(message)
+    seen: set[str] = set()
+    for update in params.get("GlobalSecondaryIndexUpdates") or []:
+        actions = [update[a] for a in ("Update", "Create", "Delete") if update.get(a) is not None]
+        if not actions:
+            raise invalid("One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                          "GlobalSecondaryIndexUpdate.Delete must not be null")
+        if len(actions) > 1:
+            raise invalid("Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object")
+        name = actions[0].get("IndexName")
+        if name in seen:
+            raise invalid(f"Only one global secondary index update per index is allowed simultaneously. Index: {name}")
+        seen.add(name)
+
+
+def _change_throughput(current: dict, wanted: dict, now: float, owner: str) -> None:
+    """Apply a new provisioned throughput, keeping DynamoDB's record of increases and decreases."""
+    read, write = current["ReadCapacityUnits"], current["WriteCapacityUnits"]
+    if owner == "table" and (wanted["ReadCapacityUnits"], wanted["WriteCapacityUnits"]) == (read, write):
+        raise ValidationException(
+            "The provisioned throughput for the table will not change. The requested value equals the current value. "
+            f"Current ReadCapacityUnits provisioned for the table: {read}. Requested ReadCapacityUnits: {wanted['ReadCapacityUnits']}. "
+            f"Current WriteCapacityUnits provisioned for the table: {write}. Requested WriteCapacityUnits: {wanted['WriteCapacityUnits']}. "
+            "Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+    if wanted["ReadCapacityUnits"] > read or wanted["WriteCapacityUnits"] > write:
+        current["LastIncreaseDateTime"] = now
+    if wanted["ReadCapacityUnits"] < read or wanted["WriteCapacityUnits"] < write:
+        current["NumberOfDecreasesToday"] = _decreases_today(current, now) + 1
+        current["LastDecreaseDateTime"] = now
+    current["ReadCapacityUnits"] = wanted["ReadCapacityUnits"]
+    current["WriteCapacityUnits"] = wanted["WriteCapacityUnits"]
+
+
+def _decreases_today(throughput: dict, now: float) -> int:
+    """Decreases counted since midnight UTC (DynamoDB's count starts again every UTC day)."""
+    last = throughput.get("LastDecreaseDateTime")
+    if last is None or int(last // 86400) != int(now // 86400):
+        return 0
+    return throughput.get("NumberOfDecreasesToday", 0)
+
+
+def _reconcile_definitions(description: dict, request_definitions: list[dict]) -> None:
+    """DynamoDB keeps AttributeDefinitions to exactly the attributes some key schema uses: a new
+    index's are added, a deleted index's go, and unused ones in the request are dropped."""
+    merged = list(description["AttributeDefinitions"])
+    known = {d["AttributeName"] for d in merged}
+    merged += [d for d in request_definitions if d["AttributeName"] not in known]
+    used = {k["AttributeName"] for k in description["KeySchema"]}
+    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        for index in description.get(kind, ()):
+            used.update(k["AttributeName"] for k in index["KeySchema"])
+    seen: set[str] = set()
+    result = []
+    for definition in merged:
+        if definition["AttributeName"] in used and definition["AttributeName"] not in seen:
+            seen.add(definition["AttributeName"])
+            result.append(definition)
+    description["AttributeDefinitions"] = result
+
+
+def _update_sse(description: dict, spec: dict, table: Table) -> None:
+    wanted = _sse_description(spec, table.region, table.account)
+    current = description.get("SSEDescription")
+    if wanted is None:
+        if current is None:
+            raise invalid("Table is already encrypted by default")
+        description.pop("SSEDescription")
+        return
+    if current is not None and spec.get("KMSMasterKeyId") is not None and current["KMSMasterKeyArn"] == wanted["KMSMasterKeyArn"]:
+        raise invalid("Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key")
+    description["SSEDescription"] = wanted

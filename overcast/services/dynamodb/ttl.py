@@ -39,11 +39,13 @@ class TtlMixin:
             raise ValidationException(
                 "1 validation error detected: Value null at 'timeToLiveSpecification.attributeName' failed to satisfy constraint: Member must not be null")
         current = table.ttl.get("Enabled", False)
+        # While TTL is on, naming another attribute is refused whether enabling or disabling.
+        if current and table.ttl.get("AttributeName") != name:
+            raise ValidationException(
+                f"TimeToLive is active on a different AttributeName: current AttributeName is {table.ttl.get('AttributeName')}")
         if enabled and current:
             raise ValidationException("TimeToLive is already enabled")
         if not enabled and not current:
-            raise ValidationException("TimeToLive is already disabled")
-        if not enabled and table.ttl.get("AttributeName") != name:
             raise ValidationException("TimeToLive is already disabled")
         updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags,
                         {"Enabled": enabled, "AttributeName": name}, table.pitr)

@@ -30,6 +30,17 @@ def shard_id(stream_arn: str, created: float) -> str:
     return f"shardId-{int(created * 1000):020d}-{hashlib.sha1(stream_arn.encode()).hexdigest()[:8]}"
 
 
+def _limit(value: Any, maximum: int) -> int:
+    """A Limit member (1 to `maximum`, `maximum` when absent); 0 is refused, not taken as absent."""
+    if value is None:
+        return maximum
+    if value < 1 or value > maximum:
+        bound = "greater than or equal to 1" if value < 1 else f"less than or equal to {maximum}"
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {bound}")
+    return value
+
+
 class Provider(BaseProvider):
     service = "dynamodbstreams"
 
@@ -59,7 +70,7 @@ class Provider(BaseProvider):
         if start:
             arns = [r[0] for r in rows]
             rows = rows[arns.index(start) + 1:] if start in arns else rows
-        limit = params.get("Limit") or 100
+        limit = _limit(params.get("Limit"), 100)
         result: dict[str, Any] = {"Streams": [
             {"StreamArn": arn, "TableName": name, "StreamLabel": codec.meta_loads(meta)["StreamLabel"]}
             for arn, name, _, _, meta in rows[:limit]]}
@@ -127,11 +138,7 @@ class Provider(BaseProvider):
                                            f"{datetime.fromtimestamp(issued, tz=UTC).isoformat()} while right now the time is "
                                            f"{datetime.fromtimestamp(self.clock.time(), tz=UTC).isoformat()}")
         _, _, _, disabled, _ = self._stream(ctx, arn)
-        limit = params.get("Limit") or 1000
-        if limit < 1 or limit > 1000:
-            raise ValidationException(
-                f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
-                + ("Member must have value greater than or equal to 1" if limit < 1 else "Member must have value less than or equal to 1000"))
+        limit = _limit(params.get("Limit"), 1000)
         rows = self.db.fetchall(
             "SELECT seq, record FROM dynamodb_stream_records WHERE stream_arn = ? AND seq >= ? ORDER BY seq LIMIT ?",
             (arn, position, limit))

@@ -36,7 +36,9 @@ def test_batch_errors(ddb, table):
     assert error_of(excinfo) == ("ValidationException", "Provided list of item keys contains duplicates", 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.batch_get_item(RequestItems={table: {"Keys": [_key(str(i)) for i in range(101)]}})
-    assert error_of(excinfo) == ("ValidationException", "Too many items requested for the BatchGetItem call", 400)
+    assert error_of(excinfo) == ("ValidationException", "1 validation error detected: Value at "
+                                 f"'RequestItems.{table}.member.Keys' failed to satisfy constraint: "
+                                 "Member must have length less than or equal to 100", 400)
     with pytest.raises(ClientError) as excinfo:
         ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": _key(str(i))}} for i in range(26)]})
     assert error_of(excinfo)[0] == "ValidationException"

@@ -208,6 +208,10 @@ def test_projection_expression(ddb, table):
         "ValidationException",
         "Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}", 400)
+    # Keys are scalars: a path into one is refused (dynalite's getItem suite, recorded against DynamoDB).
+    assert _fails(ddb.get_item, TableName=table, Key={"pk": {"S": "p"}}, ProjectionExpression="a, pk.x") == (
+        "ValidationException",
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk", 400)
 
 
 def test_values_without_expression(ddb, table):

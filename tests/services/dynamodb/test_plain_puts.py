@@ -40,27 +40,60 @@ def test_values_of_every_type_are_normalised_in_both_paths(ddb, table):
         assert item == {"pk": {"S": key}, **{k: v for k, v in expected.items() if k != "ns"}}
 
 
-@pytest.mark.parametrize(("item", "message"), [
+# A key that does not match the schema cancels a transaction (its action's reason carries the
+# message PutItem gives); the other faults refuse the whole request, as PutItem does.
+KEY_MISMATCHES = [
     ({"payload": {"S": "x"}}, "One or more parameter values were invalid: Missing the key pk in the item"),
     ({"pk": {"N": "1"}}, "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"),
+]
+
+
+def _refused_alone_and_in_a_transaction(ddb, table: str, item: dict, message: str):
+    """PutItem refuses `item` with `message`; a transaction putting a good item before it is
+    refused too (its error returned) and writes nothing."""
+    with pytest.raises(ClientError) as single:
+        ddb.put_item(TableName=table, Item=item)
+    assert error_of(single) == ("ValidationException", message, 400)
+    with pytest.raises(ClientError) as transaction:
+        ddb.transact_write_items(TransactItems=[_put(table, {"pk": {"S": "fine"}}), _put(table, item)])
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "fine"}})
+    return transaction
+
+
+@pytest.mark.parametrize(("item", "message"), KEY_MISMATCHES)
+def test_key_mismatches_cancel_a_transaction(ddb, table, item, message):
+    transaction = _refused_alone_and_in_a_transaction(ddb, table, item, message)
+    code, _, status = error_of(transaction)
+    assert (code, status) == ("TransactionCanceledException", 400)
+    assert transaction.value.response["CancellationReasons"] == [
+        {"Code": "None"}, {"Code": "ValidationError", "Message": message}]
+
+
+@pytest.mark.parametrize(("item", "message"), [
     ({"pk": {"S": ""}}, "One or more parameter values are not valid. The AttributeValue for a key attribute "
                         "cannot contain an empty string value. Key: pk"),
     ({"pk": {"S": "é" * 1025}}, "One or more parameter values were invalid: Size of hashkey has exceeded the "
                                 "maximum size limit of2048 bytes"),
     ({"pk": {"S": "k"}, "n": {"N": "1e126"}},
      "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    # Exponents counted in full up to 64 bits (neither a crash nor a silent infinity or zero),
+    # and zeros range-checked by their written exponent, as DynamoDB does.
+    ({"pk": {"S": "k"}, "n": {"N": "1e2147483648"}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ({"pk": {"S": "k"}, "n": {"N": "1e-99999999999"}},
+     "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ({"pk": {"S": "k"}, "n": {"N": "1e9223372036854775808"}}, "The parameter cannot be converted to a numeric value"),
+    ({"pk": {"S": "k"}, "n": {"N": "0e126"}},
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ({"pk": {"S": "k"}, "n": {"N": "0e-131"}},
+     "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
     ({"pk": {"S": "k"}, "s": {"SS": ["a", "a"]}},
      "One or more parameter values were invalid: Input collection [a, a]of type SS contains duplicates."),
     ({"pk": {"S": "k"}, "big": {"S": "x" * 400 * 1024}}, "Item size has exceeded the maximum allowed size"),
 ])
 def test_invalid_items_are_refused_alike(ddb, table, item, message):
-    with pytest.raises(ClientError) as single:
-        ddb.put_item(TableName=table, Item=item)
-    assert error_of(single) == ("ValidationException", message, 400)
-    with pytest.raises(ClientError) as transaction:
-        ddb.transact_write_items(TransactItems=[_put(table, {"pk": {"S": "fine"}}), _put(table, item)])
+    transaction = _refused_alone_and_in_a_transaction(ddb, table, item, message)
     assert error_of(transaction) == ("ValidationException", message, 400)
-    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "fine"}})
 
 
 def test_a_key_of_1024_multibyte_characters_is_within_the_limit(ddb, table):

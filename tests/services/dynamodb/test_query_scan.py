@@ -91,8 +91,10 @@ def test_query_errors(ddb, numbers_table):
          "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"),
         (dict(KeyConditionExpression="pk = :v", IndexName="nope", ExpressionAttributeValues={":v": {"S": "p"}}),
          "The table does not have the specified index: nope"),
+        # A starting key without the table's sort key: the short form (dynalite's suite, recorded
+        # against DynamoDB; other emulators' reports of DynamoDB say the same).
         (dict(KeyConditionExpression="pk = :v", ExclusiveStartKey={"pk": {"S": "p"}}, ExpressionAttributeValues={":v": {"S": "p"}}),
-         "The provided starting key is invalid: The provided key element does not match the schema"),
+         "The provided starting key is invalid"),
         (dict(), "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."),
         (dict(KeyConditionExpression="pk = :v AND sk <> :w", ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
          "Invalid operator used in KeyConditionExpression: <>"),

@@ -149,16 +149,6 @@ def test_state_survives_restart(fresh_server):
     assert client.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "B", "Value": "tag"}]
 
 
-def test_update_table_needs_a_change(ddb, make_table):
-    name = make_table()
-    with pytest.raises(ClientError) as excinfo:
-        ddb.update_table(TableName=name)
-    assert error_of(excinfo) == (
-        "ValidationException",
-        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-        "or SSESpecification or ReplicaUpdates is required", 400)
-
-
 def test_switch_billing_mode(ddb, make_table):
     name = make_table()
     ddb.update_table(TableName=name, BillingMode="PROVISIONED",

@@ -29,6 +29,16 @@ CONDITION_FUNCTIONS = {
     "begins_with": 2, "contains": 2,
 }
 _COMPARATORS = {"=", "<>", "<", "<=", ">", ">="}
+# "The maximum length of any expression string is 4 KB" (DynamoDB developer guide, service quotas).
+MAX_EXPRESSION_BYTES = 4096
+# "The maximum depth of nesting for document paths is 32" (developer guide, quotas).
+MAX_PATH_DEPTH = 32
+MAX_LIST_INDEX = 2**31 - 1
+UPDATE_FUNCTIONS = ("if_not_exists", "list_append")
+# The IN comparator takes at most 100 values (DynamoDB developer guide, comparison operator reference).
+MAX_IN_OPERANDS = 100
+_ADD_DELETE_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "NULL": "NULL", "BOOL": "BOOLEAN",
+                          "L": "LIST", "M": "MAP"}
 _VALID_TYPES = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"}
 
 
@@ -84,11 +94,18 @@ class _Parser:
     def __init__(self, text: str, label: str, ctx: ExpressionContext):
         if not text or not text.strip():
             raise ValidationException(f"Invalid {label}: The expression can not be empty;")
+        size = len(text.encode("utf-8"))
+        if size > MAX_EXPRESSION_BYTES:
+            raise ValidationException(
+                f"Invalid {label}: Expression size has exceeded the maximum allowed size; expression size: {size}")
         self.text = text
         self.label = label
         self.ctx = ctx
         self.tokens = tokenize(text, label)
         self.pos = 0
+        # Parenthesized conditions already parsed: index of "(" -> index of its ")".
+        self.groups: dict[int, int] = {}
+        self.closers: dict[int, int] | None = None  # every "(" -> its ")", computed when first needed
 
     # -- token helpers
     @property
@@ -115,6 +132,16 @@ class _Parser:
     def error(self, detail: str) -> ValidationException:
         return ValidationException(f"Invalid {self.label}: {detail}")
 
+    def redundant(self) -> ValidationException:
+        return self.error("The expression has redundant parentheses;")
+
+    def check_distinct(self, operator: str, first: Node, second: Node) -> None:
+        """DynamoDB refuses an operator or function whose two operands are the same document path."""
+        if first[0] == "path" and second[0] == "path" and first[1] == second[1]:
+            raise self.error(
+                "The first operand must be distinct from the remaining operands for this operator or function; "
+                f"operator: {operator}, first operand: [{_show_path(first[1])}]")
+
     def end(self) -> None:
         if self.tok.kind != "eof":
             self.fail()
@@ -130,10 +157,15 @@ class _Parser:
                 self.pos += 1
                 if self.tok.kind != "number":
                     self.fail()
-                elements.append(int(self.tok.text))
+                digits = self.tok.text
+                if len(digits) > 10 or int(digits) > MAX_LIST_INDEX:
+                    raise self.error(f"List index is not within the allowable range; index: [{digits}]")
+                elements.append(int(digits))
                 self.pos += 1
                 self.expect_punct("]")
             else:
+                if len(elements) > MAX_PATH_DEPTH:
+                    raise self.error(f"The document path has too many nesting levels; nesting levels: {len(elements)}")
                 return ("path", tuple(elements))
 
     def path_name(self) -> str:
@@ -151,6 +183,14 @@ class _Parser:
 
     def operand(self) -> Node:
         tok = self.tok
+        if tok.kind == "punct" and tok.text == "(":
+            # An operand may stand in parentheses: "(a) = :v"; "((a))" is redundant.
+            if self.doubled_parentheses():
+                raise self.redundant()
+            self.pos += 1
+            inner = self.operand()
+            self.expect_punct(")")
+            return inner
         if tok.kind == ":value":
             self.pos += 1
             return ("value", self.ctx.value(tok.text, self.label), tok.text)
@@ -163,6 +203,8 @@ class _Parser:
                 return ("size", target)
             if name in CONDITION_FUNCTIONS:
                 raise self.error(f"The function is not allowed to be used this way in an expression; function: {name}")
+            if name in UPDATE_FUNCTIONS:
+                raise self.error(f"The function is not allowed in a condition expression; function: {name}")
             raise self.error(f"Invalid function name; function: {name}")
         if tok.kind in ("name", "#name"):
             return self.path()
@@ -185,25 +227,63 @@ class _Parser:
         return node
 
     def negation(self) -> Node:
-        if self.is_word("NOT"):
+        count = 0
+        while self.is_word("NOT"):  # a loop, not recursion: "NOT NOT ... a" may be long
             self.pos += 1
-            return ("not", self.negation())
-        return self.primary()
+            count += 1
+        node = self.primary()
+        for _ in range(count):
+            node = ("not", node)
+        return node
 
     def primary(self) -> Node:
-        if self.is_punct("("):
+        if self.is_punct("(") and self.doubled_parentheses():
+            raise self.redundant()
+        if self.is_punct("(") and not self.opens_operand():
+            opening = self.pos
             self.pos += 1
             node = self.condition()
             self.expect_punct(")")
+            closing = self.pos - 1
+            if self.groups.get(opening + 1) == closing - 1:
+                raise self.redundant()
+            self.groups[opening] = closing
             return node
+        return self.comparison()
+
+    def doubled_parentheses(self) -> bool:
+        """"((x))": a pair of parentheses directly inside another, which DynamoDB calls redundant."""
+        if self.closers is None:
+            self.closers = _matching_parentheses(self.tokens)
+        inner = self.closers.get(self.pos + 1)
+        return inner is not None and self.tokens[self.pos + 1].text == "(" and self.closers.get(self.pos) == inner + 1
+
+    def opens_operand(self) -> bool:
+        """Whether the "(" here encloses an operand ("(a) = :v") rather than a condition."""
+        if self.closers is None:
+            self.closers = _matching_parentheses(self.tokens)
+        closing = self.closers.get(self.pos)
+        if closing is None:
+            return False
+        after = self.tokens[closing + 1]
+        return (after.kind == "punct" and after.text in _COMPARATORS) or (
+            after.kind == "name" and after.text.upper() in ("BETWEEN", "IN"))
+
+    def comparison(self) -> Node:
         tok = self.tok
         if tok.kind == "name" and tok.text in CONDITION_FUNCTIONS and self.peek().text == "(":
-            return self.function()
+            node = self.function()
+            after = self.tok
+            if (after.kind == "punct" and after.text in _COMPARATORS) or self.is_word("BETWEEN") or self.is_word("IN"):
+                # "attribute_exists(a) = :v": a condition function used as an operand.
+                raise self.error(f"The function is not allowed to be used this way in an expression; function: {tok.text}")
+            return node
         left = self.operand()
         tok = self.tok
         if tok.kind == "punct" and tok.text in _COMPARATORS:
             self.pos += 1
             right = self.operand()
+            self.check_distinct(tok.text, left, right)
             return ("cmp", tok.text, left, right)
         if self.is_word("BETWEEN"):
             self.pos += 1
@@ -222,6 +302,8 @@ class _Parser:
                 self.pos += 1
                 options.append(self.operand())
             self.expect_punct(")")
+            if len(options) > MAX_IN_OPERANDS:
+                raise self.error(f"The IN operator is provided with too many operands; number of operands: {len(options)}")
             return ("in", left, tuple(options))
         if left[0] == "size":
             raise self.error("The function is not allowed to be used this way in an expression; function: size")
@@ -232,6 +314,10 @@ class _Parser:
         if low[0] == "value" and high[0] == "value":
             from overcast.services.dynamodb.types import compare_scalars
 
+            if next(iter(low[1])) != next(iter(high[1])):
+                raise self.error(
+                    "The BETWEEN operator requires same data type for lower and upper bounds; "
+                    f"lower bound operand: AttributeValue: {_show(low[1])}, upper bound operand: AttributeValue: {_show(high[1])}")
             order = compare_scalars(low[1], high[1])
             if order is not None and order > 0:
                 raise self.error(
@@ -254,9 +340,14 @@ class _Parser:
         if args[0][0] != "path":
             raise self.error(
                 f"Operator or function requires a document path; operator or function: {name}")
+        if len(args) == 2:
+            self.check_distinct(name, args[0], args[1])
         if name == "attribute_type" and args[1][0] == "value":
             kind, inner = next(iter(args[1][1].items()))
-            if kind != "S" or inner not in _VALID_TYPES:
+            if kind != "S":
+                raise self.error(
+                    f"Incorrect operand type for operator or function; operator or function: attribute_type, operand type: {kind}")
+            if inner not in _VALID_TYPES:
                 raise self.error(
                     f"Invalid attribute type name found; type: {inner}, valid types: {{B,NULL,SS,BOOL,L,BS,N,NS,S,M}}")
         if name == "begins_with" and args[1][0] == "value":
@@ -281,14 +372,21 @@ class _Parser:
                 if word == "SET":
                     target = self.path()
                     self.expect_punct("=")
-                    actions.append((target, self.set_value()))
+                    actions.append((target, self.set_action_value()))
                 elif word == "REMOVE":
                     actions.append(self.path())
                 else:
                     target = self.path()
                     if self.tok.kind != ":value":
                         self.fail()
-                    actions.append((target, self.operand()))
+                    value = self.operand()
+                    kind = next(iter(value[1]))
+                    # ADD takes a number or a set, DELETE a set; anything else fails before the item is read.
+                    if kind in _ADD_DELETE_TYPE_WORDS and not (word == "ADD" and kind == "N"):
+                        raise self.error(
+                            f"Incorrect operand type for operator or function; operator: {word}, "
+                            f"operand type: {_ADD_DELETE_TYPE_WORDS[kind]}")
+                    actions.append((target, value))
                 if not self.is_punct(","):
                     break
                 self.pos += 1
@@ -297,13 +395,47 @@ class _Parser:
             self.fail()
         return clauses
 
+    def set_action_value(self) -> Node:
+        """The value of one SET action: "(b + c)" may stand in one pair of parentheses."""
+        if self.is_punct("("):
+            if self.closers is None:
+                self.closers = _matching_parentheses(self.tokens)
+            closing = self.closers.get(self.pos)
+            after = self.tokens[closing + 1] if closing is not None else None
+            if after is not None and not (after.kind == "punct" and after.text in "+-"):
+                self.pos += 1
+                value = self.set_value()
+                self.expect_punct(")")
+                return value
+        return self.set_value()
+
     def set_value(self) -> Node:
-        left = self.set_operand()
+        left = self.parenthesized_set_operand()
         if self.is_punct("+") or self.is_punct("-"):
             op = self.tok.text
             self.pos += 1
-            return (op, left, self.set_operand())
+            right = self.parenthesized_set_operand()
+            self.check_value_types(op, (left, right), "N")
+            return (op, left, right)
         return left
+
+    def check_value_types(self, operator: str, operands: tuple, wanted: str) -> None:
+        """A literal operand of the wrong type fails before the item is read; an attribute of the
+        wrong type fails later, with a different message (update.compute)."""
+        for operand in operands:
+            if operand[0] == "value":
+                kind = next(iter(operand[1]))
+                if kind != wanted:
+                    raise self.error(
+                        f"Incorrect operand type for operator or function; operator or function: {operator}, operand type: {kind}")
+
+    def parenthesized_set_operand(self) -> Node:
+        if self.is_punct("("):  # "SET a = (b) + c"
+            self.pos += 1
+            inner = self.set_operand()
+            self.expect_punct(")")
+            return inner
+        return self.set_operand()
 
     def set_operand(self) -> Node:
         tok = self.tok
@@ -325,6 +457,8 @@ class _Parser:
             if name == "if_not_exists" and args[0][0] != "path":
                 raise self.error(
                     "Operator or function requires a document path; operator or function: if_not_exists")
+            if name == "list_append":
+                self.check_value_types(name, tuple(args), "L")
             return (name, args[0], args[1])
         if tok.kind == ":value":
             self.pos += 1
@@ -341,6 +475,18 @@ class _Parser:
         return paths
 
 
+def _matching_parentheses(tokens: list[Token]) -> dict[int, int]:
+    closers: dict[int, int] = {}
+    open_at: list[int] = []
+    for index, token in enumerate(tokens):
+        if token.kind == "punct":
+            if token.text == "(":
+                open_at.append(index)
+            elif token.text == ")" and open_at:
+                closers[open_at.pop()] = index
+    return closers
+
+
 def _show(value: dict) -> str:
     kind, inner = next(iter(value.items()))
     return f"{{{kind}:{inner}}}"
@@ -348,16 +494,28 @@ def _show(value: dict) -> str:
 
 def parse_condition(text: str, label: str, ctx: ExpressionContext) -> Node:
     parser = _Parser(text, label, ctx)
-    node = parser.condition()
+    try:
+        node = parser.condition()
+    except RecursionError:
+        raise _too_deep(label) from None
     parser.end()
     return node
 
 
 def parse_update(text: str, ctx: ExpressionContext) -> dict[str, list]:
     parser = _Parser(text, "UpdateExpression", ctx)
-    clauses = parser.update()
+    try:
+        clauses = parser.update()
+    except RecursionError:
+        raise _too_deep("UpdateExpression") from None
     _check_overlaps(clauses, parser)
     return clauses
+
+
+def _too_deep(label: str) -> ValidationException:
+    # Nesting deep enough to exhaust Python's stack (hundreds of levels within 4 KB). DynamoDB's
+    # own answer here is not documented; a ValidationException beats an internal error.
+    return ValidationException(f"Invalid {label}: The expression is nested too deeply;")
 
 
 def parse_projection(text: str, ctx: ExpressionContext) -> list[Node]:
@@ -376,19 +534,24 @@ def _check_overlaps(clauses: dict[str, list], parser: _Parser) -> None:
 
 
 def _check_path_overlaps(paths: list[tuple], parser: _Parser) -> None:
-    for i, a in enumerate(paths):
-        for b in paths[i + 1:]:
+    # DynamoDB reports an overlap (one path inside another) before any conflict (a map step
+    # against a list step), whichever comes first in the expression.
+    conflict: tuple[tuple, tuple] | None = None
+    for i, b in enumerate(paths):
+        for a in paths[:i]:
             shorter = min(len(a), len(b))
-            if a[:shorter] == b[:shorter]:
+            differ = next((k for k in range(shorter) if a[k] != b[k]), None)
+            if differ is None:
                 raise parser.error(
                     "Two document paths overlap with each other; must remove or rewrite one of these paths; "
                     f"path one: [{_show_path(a)}], path two: [{_show_path(b)}]")
-            differ = next(k for k in range(shorter) if a[k] != b[k])
-            if isinstance(a[differ], int) != isinstance(b[differ], int):
-                # One path treats the attribute as a map, the other as a list.
-                raise parser.error(
-                    "Two document paths conflict with each other; must remove or rewrite one of these paths; "
-                    f"path one: [{_show_path(a)}], path two: [{_show_path(b)}]")
+            if conflict is None and isinstance(a[differ], int) != isinstance(b[differ], int):
+                conflict = (a, b)
+    if conflict is not None:
+        a, b = conflict
+        raise parser.error(
+            "Two document paths conflict with each other; must remove or rewrite one of these paths; "
+            f"path one: [{_show_path(a)}], path two: [{_show_path(b)}]")
 
 
 def _show_path(path: tuple) -> str:

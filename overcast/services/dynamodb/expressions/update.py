@@ -13,9 +13,9 @@ _BAD_PATH = "The document path provided in the update expression is invalid for 
 _MISSING_ATTR = "The provided expression refers to an attribute that does not exist in the item"
 
 
-def _operand_type_error(op: str, kind: str) -> ValidationException:
-    return ValidationException(
-        f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator or function: {op}, operand type: {kind}")
+# The parser rejects literal operands of the wrong type; an attribute of the wrong type found in
+# the item fails here, with DynamoDB's message for that case.
+_WRONG_TYPE = "An operand in the update expression has an incorrect data type"
 
 
 def compute(node: tuple, item: dict) -> dict:
@@ -32,13 +32,13 @@ def compute(node: tuple, item: dict) -> dict:
         a, b = compute(node[1], item), compute(node[2], item)
         for side in (a, b):
             if "L" not in side:
-                raise _operand_type_error("list_append", next(iter(side)))
+                raise ValidationException(_WRONG_TYPE)
         return {"L": a["L"] + b["L"]}
     if kind in ("+", "-"):
         a, b = compute(node[1], item), compute(node[2], item)
         for side in (a, b):
             if "N" not in side:
-                raise _operand_type_error(kind, next(iter(side)))
+                raise ValidationException(_WRONG_TYPE)
         x, y = Decimal(a["N"]), Decimal(b["N"])
         result = DECIMAL_CONTEXT.add(x, y) if kind == "+" else DECIMAL_CONTEXT.subtract(x, y)
         return {"N": format_number(parse_number(str(result)))}
@@ -96,23 +96,28 @@ def _assign(item: dict, path: tuple, value: dict) -> None:
 
 
 def _remove(item: dict, path: tuple) -> None:
+    """Removing a missing attribute or list element does nothing, but the path up to it must
+    exist and be of the right kind (a map before a name, a list before an index)."""
     container = _parent(item, path)
     last = path[-1]
     if isinstance(last, int):
-        if isinstance(container, list) and last < len(container):
+        if not isinstance(container, list):
+            raise ValidationException(_BAD_PATH)
+        if last < len(container):
             del container[last]
-        elif container is None and len(path) > 1 and resolve(item, path[:-1]) is None:
-            return
-    elif isinstance(container, dict):
+    else:
+        if not isinstance(container, dict):
+            raise ValidationException(_BAD_PATH)
         container.pop(last, None)
 
 
 def _add(item: dict, path: tuple, value: dict) -> None:
     kind, inner = next(iter(value.items()))
+    # The parser lets only numbers and sets through; the legacy AttributeUpdates also adds lists
+    # (appending) and reaches here with any type.
+    if kind not in ("N", "SS", "NS", "BS", "L"):
+        raise ValidationException(f"One or more parameter values were invalid: ADD action is not supported for the type {kind}")
     existing = resolve(item, path)
-    if kind not in ("N", "SS", "NS", "BS"):
-        raise ValidationException(
-            f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: {_type_word(kind)}")
     if existing is None:
         _assign(item, path, copy.deepcopy(value))
         return
@@ -122,6 +127,8 @@ def _add(item: dict, path: tuple, value: dict) -> None:
     if kind == "N":
         total = DECIMAL_CONTEXT.add(Decimal(existing["N"]), Decimal(inner))
         _assign(item, path, {"N": format_number(parse_number(str(total)))})
+    elif kind == "L":
+        _assign(item, path, {"L": existing["L"] + copy.deepcopy(inner)})
     else:
         merged = list(existing[kind])
         for element in inner:
@@ -132,11 +139,13 @@ def _add(item: dict, path: tuple, value: dict) -> None:
 
 def _delete(item: dict, path: tuple, value: dict) -> None:
     kind, inner = next(iter(value.items()))
-    if kind not in ("SS", "NS", "BS"):
+    if kind not in ("SS", "NS", "BS"):  # only the legacy AttributeUpdates gets here with another type
         raise ValidationException(
-            f"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: DELETE, operand type: {_type_word(kind)}")
+            f"One or more parameter values were invalid: DELETE action with value is not supported for the type {kind}")
     existing = resolve(item, path)
     if existing is None:
+        if not isinstance(_parent(item, path), dict if isinstance(path[-1], str) else list):
+            raise ValidationException(_BAD_PATH)
         return
     if next(iter(existing)) != kind:
         raise ValidationException("An operand in the update expression has an incorrect data type")
@@ -145,8 +154,3 @@ def _delete(item: dict, path: tuple, value: dict) -> None:
         _assign(item, path, {kind: remaining})
     else:
         _remove(item, path)
-
-
-def _type_word(kind: str) -> str:
-    return {"S": "STRING", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "L": "LIST", "M": "MAP",
-            "N": "NUMBER", "SS": "STRING SET", "NS": "NUMBER SET", "BS": "BINARY SET"}.get(kind, kind)

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import codec
+from overcast.services.dynamodb import capacity, codec
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     DuplicateItemException,
@@ -14,17 +14,35 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
 )
 from overcast.services.dynamodb.expressions.projection import project
+from overcast.services.dynamodb.items import updated_paths
 from overcast.services.dynamodb.keycondition import KeyRange
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
 from overcast.services.dynamodb.query import Plan, _start_key
-from overcast.services.dynamodb.requests import check_item, key_of
-from overcast.services.dynamodb.transactions import digest_of
-from overcast.services.dynamodb.types import validate_item
+from overcast.services.dynamodb.requests import check_item, key_of, reports_old_on_failure
+from overcast.services.dynamodb.transactions import check_client_request_token, digest_of, write_result
+from overcast.services.dynamodb.types import item_size, validate_item
 from overcast.services.dynamodb.writes import Write
 
 _KEY_REQUIRED = "Where clause does not contain a mandatory equality on all key attributes"
+
+
+def _used_by_table(used: dict[str, list], mode: str | None, read: bool) -> list[dict]:
+    """ConsumedCapacity, one entry a table, from table name -> [table, units]."""
+    return [c for c in (capacity.consumed(t, u, mode, read=read) for t, u in used.values()) if c]
+
+
+def _list_bounds(entries: list, member: str, most: int) -> None:
+    """The model's length bounds on a list of statements (an empty list prints as '[]')."""
+    if not entries:
+        raise ValidationException(
+            f"1 validation error detected: Value '[]' at '{member}' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1")
+    if len(entries) > most:
+        raise ValidationException(
+            f"1 validation error detected: Value at '{member}' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {most}")
 
 
 def _conjuncts(node: tuple | None) -> list[tuple]:
@@ -100,7 +118,7 @@ class PartiqlMixin:
             raise ResourceNotFoundException()
         return table
 
-    def _partiql_write(self, ctx: RequestContext, statement: Statement) -> Write:
+    def _partiql_write(self, ctx: RequestContext, statement: Statement, old_on_failure: bool = False) -> Write:
         table = self._partiql_table(ctx, statement)
         if statement.kind == "INSERT":
             item = validate_item(statement.item)
@@ -120,13 +138,15 @@ class PartiqlMixin:
                     raise ValidationException(
                         f"One or more parameter values were invalid: Cannot update attribute {target[1][0]}. This attribute is part of the key")
             condition = _exists(table) if rest is None else ("and", _exists(table), rest)
-            return Write(table, key, "update", clauses=clauses, condition=condition)
+            return Write(table, key, "update", clauses=clauses, condition=condition,
+                         return_old_on_failure=old_on_failure)
         if statement.kind == "DELETE":
-            return Write(table, key, "delete", condition=rest)
+            return Write(table, key, "delete", condition=rest, return_old_on_failure=old_on_failure)
         raise ValidationException("Unsupported operation in this context")
 
-    async def _run_partiql_write(self, ctx: RequestContext, statement: Statement) -> dict:
-        write = self._partiql_write(ctx, statement)
+    async def _run_partiql_write(self, ctx: RequestContext, statement: Statement, old_on_failure: bool = False,
+                                 capacity_mode: str | None = None) -> dict:
+        write = self._partiql_write(ctx, statement, old_on_failure)
         now = self._now()
         try:
             old, new = await self.db.write(lambda tx: write.run(tx, now))
@@ -135,11 +155,15 @@ class PartiqlMixin:
                 raise DuplicateItemException("Duplicate primary key exists in table") from None
             raise
         returning = statement.returning
-        if returning in ("ALL_OLD", "MODIFIED_OLD") and old is not None:
-            return {"Items": [old]}
-        if returning in ("ALL_NEW", "MODIFIED_NEW") and new is not None:
-            return {"Items": [new]}
-        return {"Items": []}
+        source = old if returning in ("ALL_OLD", "MODIFIED_OLD") else new if returning in ("ALL_NEW", "MODIFIED_NEW") else None
+        if source is not None and returning in ("MODIFIED_OLD", "MODIFIED_NEW"):
+            # Only the attributes the statement set or removed, as UpdateItem's UPDATED_OLD/UPDATED_NEW.
+            source = project(source, updated_paths(write.clauses or {}))
+        result: dict[str, Any] = {"Items": [source] if source else []}
+        used = capacity.write_capacity(write.table, old, new, capacity_mode)
+        if used:
+            result["ConsumedCapacity"] = used
+        return result
 
     def _run_select(self, ctx: RequestContext, statement: Statement, params: dict) -> dict:
         table = self._partiql_table(ctx, statement)
@@ -149,6 +173,10 @@ class PartiqlMixin:
             if index is None:
                 raise ValidationException(f"The table does not have the specified index: {statement.index}")
         limit = params.get("Limit")
+        if limit is not None and limit < 1:
+            raise ValidationException(
+                f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
+                "Member must have value greater than or equal to 1")
         plan = Plan(table, index, statement.where, statement.projection, "SPECIFIC_ATTRIBUTES", limit, False)
         start = None
         if params.get("NextToken"):
@@ -166,28 +194,33 @@ class PartiqlMixin:
             rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, forward)
         else:
             rows = self._scan_rows(plan, start, 0, 1)
-        page = self._run_page(plan, rows, {})
+        # Limit and paging as a Query's; ConsistentRead and ReturnConsumedCapacity read from params.
+        page = self._run_page(plan, rows, params)
         result: dict[str, Any] = {"Items": page.get("Items", [])}
+        if "ConsumedCapacity" in page:
+            result["ConsumedCapacity"] = page["ConsumedCapacity"]
         if "LastEvaluatedKey" in page:
             result["NextToken"] = base64.b64encode(codec.dumps(page["LastEvaluatedKey"]).encode()).decode()
         return result
 
     async def execute_statement(self, ctx: RequestContext, params: dict) -> dict:
+        old_on_failure = reports_old_on_failure(params)
         statement = parse_statement(params.get("Statement", ""), params.get("Parameters"))
         if statement.kind == "SELECT":
             return self._run_select(ctx, statement, params)
-        return await self._run_partiql_write(ctx, statement)
+        return await self._run_partiql_write(ctx, statement, old_on_failure, params.get("ReturnConsumedCapacity"))
 
     async def batch_execute_statement(self, ctx: RequestContext, params: dict) -> dict:
         statements = params.get("Statements") or []
-        if not statements or len(statements) > 25:
-            raise ValidationException(
-                "1 validation error detected: Value at 'statements' failed to satisfy constraint: "
-                "Member must have length less than or equal to 25")
+        _list_bounds(statements, "statements", 25)
+        mode = params.get("ReturnConsumedCapacity")
+        used: dict[str, list] = {}
+        reads_only = True
         responses = []
         for entry in statements:
             response: dict[str, Any] = {}
             try:
+                old_on_failure = reports_old_on_failure(entry)
                 statement = parse_statement(entry.get("Statement", ""), entry.get("Parameters"))
                 response["TableName"] = statement.table
                 if statement.kind == "SELECT":
@@ -196,25 +229,35 @@ class PartiqlMixin:
                     item = self._read_item(table, key)
                     if item is not None:
                         response["Item"] = project(item, statement.projection) if statement.projection else item
+                    units = capacity.read_units(item_size(item) if item else 0, bool(entry.get("ConsistentRead")))
+                    used.setdefault(table.name, [table, 0.0])[1] += units
                 else:
-                    await self._run_partiql_write(ctx, statement)
+                    reads_only = False
+                    written = await self._run_partiql_write(ctx, statement, old_on_failure, mode)
+                    if "ConsumedCapacity" in written:
+                        table = self._partiql_table(ctx, statement)
+                        used.setdefault(table.name, [table, 0.0])[1] += written["ConsumedCapacity"]["CapacityUnits"]
             except DuplicateItemException as error:
                 response["Error"] = {"Code": "DuplicateItem", "Message": error.message}
             except ConditionalCheckFailedException as error:
                 response["Error"] = {"Code": "ConditionalCheckFailed", "Message": error.message}
+                if error.item is not None:  # BatchStatementError.Item, asked for with ALL_OLD
+                    response["Error"]["Item"] = error.item
             except ResourceNotFoundException as error:
                 response["Error"] = {"Code": "ResourceNotFound", "Message": error.message}
             except ValidationException as error:
                 response["Error"] = {"Code": "ValidationError", "Message": error.message}
             responses.append(response)
-        return {"Responses": responses}
+        result: dict[str, Any] = {"Responses": responses}
+        if mode in ("TOTAL", "INDEXES"):
+            result["ConsumedCapacity"] = _used_by_table(used, mode, reads_only)
+        return result
 
     async def execute_transaction(self, ctx: RequestContext, params: dict) -> dict:
         entries = params.get("TransactStatements") or []
-        if not entries or len(entries) > 100:
-            raise ValidationException(
-                "1 validation error detected: Value at 'transactStatements' failed to satisfy constraint: "
-                "Member must have length less than or equal to 100")
+        _list_bounds(entries, "transactStatements", 100)
+        check_client_request_token(params)
+        failure_modes = [reports_old_on_failure(e) for e in entries]
         statements = [parse_statement(e.get("Statement", ""), e.get("Parameters")) for e in entries]
         selects = [s for s in statements if s.kind == "SELECT"]
         if selects and len(selects) != len(statements):
@@ -225,13 +268,22 @@ class PartiqlMixin:
                 table = self._partiql_table(ctx, statement)
                 reads.append((table, _split_key(table, statement.where)[0]))
             responses = []
-            for statement, item in zip(statements, self._read_snapshot(reads), strict=True):
+            used: dict[str, list] = {}
+            for (table, _), statement, item in zip(reads, statements, self._read_snapshot(reads), strict=True):
                 responses.append({"Item": project(item, statement.projection) if statement.projection else item} if item else {})
-            return {"Responses": responses}
-        writes = [self._partiql_write(ctx, s) for s in statements]
+                # A transactional read costs twice a strongly consistent one, as in TransactGetItems.
+                used.setdefault(table.name, [table, 0.0])[1] += 2 * capacity.read_units(item_size(item) if item else 0, True)
+            result: dict[str, Any] = {"Responses": responses}
+            mode = params.get("ReturnConsumedCapacity")
+            if mode in ("TOTAL", "INDEXES"):
+                result["ConsumedCapacity"] = _used_by_table(used, mode, True)
+            return result
+        writes = [self._partiql_write(ctx, s, mode) for s, mode in zip(statements, failure_modes, strict=True)]
         identities = [w.identity for w in writes]
         if len(set(identities)) != len(identities):
             raise ValidationException("Transaction request cannot include multiple operations on one item")
         token = params.get("ClientRequestToken")
-        await self._commit_transaction(ctx, writes, token, digest_of(entries) if token else "")
-        return {}
+        outcomes = await self._commit_transaction(ctx, writes, token, digest_of(entries) if token else "")
+        # A transaction of writes answers an empty Responses list, not one entry a statement
+        # (paritysuite/dynamodb-conformance, tests/tier2/partiql/writeResponses.test.ts).
+        return {"Responses": [], **write_result(params, writes, outcomes)}

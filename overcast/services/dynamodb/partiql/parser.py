@@ -38,8 +38,18 @@ class Statement:
     order_by: list[tuple[str, bool]] = field(default_factory=list)
 
 
+NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
+# DynamoDB's wordings (paritysuite/dynamodb-conformance, tests/tier3/error-messages/
+# partiqlGrammar.test.ts, captured against DynamoDB): a token after a complete statement, and a
+# table alias on SELECT, UPDATE or DELETE.
+LEFTOVER = NOT_WELL_FORMED + "Unexpected token after expression"
+ALIASING = "Aliasing is not supported"
+# Words that may follow a table name; any other word or name there is an alias.
+_AFTER_TABLE = frozenset({"WHERE", "ORDER", "SET", "REMOVE", "RETURNING"})
+
+
 def malformed(detail: str = "") -> ValidationException:
-    return ValidationException("Statement wasn't well formed, can't be processed: " + (detail or "Unexpected token"))
+    return ValidationException(NOT_WELL_FORMED + (detail or "Unexpected token"))
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -106,7 +116,7 @@ class _Parser:
         else:
             raise malformed("Unsupported statement")
         if self.tok[0] != "eof":
-            raise malformed(f"Unexpected token: {self.tok[1]}")
+            raise ValidationException(LEFTOVER)
         if self.used_parameters != len(self.parameters):
             raise ValidationException("Number of parameters in request and statement don't match.")
         return result
@@ -117,7 +127,14 @@ class _Parser:
         if self.punct("."):
             self.pos += 1
             index = self.identifier()
+        self.no_alias()
         return name, index
+
+    def no_alias(self) -> None:
+        """SELECT, UPDATE and DELETE refuse a table alias (`FROM t x`, `FROM t AS x`)."""
+        kind, text = self.tok
+        if kind == "quoted" or (kind == "word" and text.upper() not in _AFTER_TABLE):
+            raise ValidationException(ALIASING)
 
     def select(self) -> Statement:
         self.pos += 1
@@ -154,7 +171,7 @@ class _Parser:
         self.take_word("INTO")
         name = self.identifier()
         self.take_word("VALUE")
-        value = self.literal()
+        value = self.literal(item=True)
         if "M" not in value:
             raise malformed("INSERT VALUE must be a tuple")
         return Statement("INSERT", name, item=value["M"])
@@ -162,6 +179,7 @@ class _Parser:
     def update(self) -> Statement:
         self.pos += 1
         name = self.identifier()
+        self.no_alias()
         statement = Statement("UPDATE", name)
         while self.word("SET", "REMOVE"):
             if self.word("SET"):
@@ -189,6 +207,7 @@ class _Parser:
         self.pos += 1
         self.take_word("FROM")
         name = self.identifier()
+        self.no_alias()
         statement = Statement("DELETE", name)
         statement.where = self.where()
         statement.returning = self.returning()
@@ -312,13 +331,21 @@ class _Parser:
             else:
                 return ("path", tuple(elements))
 
-    def literal(self) -> dict:
+    def literal(self, path: str = "root", item: bool = False) -> dict:
+        """A literal value; `path` names where it sits inside an attribute's value (root,
+        root.key, root[1]), as DynamoDB appends it to a number's error. An INSERT's item is no
+        attribute value: each of its attributes is a root."""
         kind, text = self.tok
         self.pos += 1
         if kind == "string":
             return {"S": text[1:-1].replace("''", "'")}
         if kind == "number":
-            return {"N": normalize_number(text)}
+            try:
+                return {"N": normalize_number(text)}
+            except ValidationException as error:
+                raise ValidationException(f"{error.message} under {path}") from None
+            except ArithmeticError:  # an exponent beyond what a number can carry at all
+                raise ValidationException(NOT_WELL_FORMED) from None
         if kind == "word" and text.upper() in ("TRUE", "FALSE"):
             return {"BOOL": text.upper() == "TRUE"}
         if kind == "word" and text.upper() == "NULL":
@@ -337,15 +364,15 @@ class _Parser:
                     raise malformed("Expected key")
                 self.pos += 1
                 self.take_punct(":")
-                entries[key[1:-1]] = self.literal()
+                entries[key[1:-1]] = self.literal("root" if item else f"{path}.{key[1:-1]}")
                 if self.punct(","):
                     self.pos += 1
             self.pos += 1
             return {"M": entries}
         if kind == "punct" and text == "[":
-            elements = []
+            elements: list[dict] = []
             while not self.punct("]"):
-                elements.append(self.literal())
+                elements.append(self.literal(f"{path}[{len(elements)}]"))
                 if self.punct(","):
                     self.pos += 1
             self.pos += 1
