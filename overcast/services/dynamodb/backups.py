@@ -26,6 +26,7 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
 )
 from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodb.tables import check_name, check_table_name, timestamp
 from overcast.storage.interface import Tx
 
@@ -144,7 +145,7 @@ class BackupsMixin:
         if start:
             arns = [m["BackupArn"] for m in metas]
             metas = metas[arns.index(start) + 1:] if start in arns else metas
-        limit = _limit(params.get("Limit"))
+        limit = checked_limit(params.get("Limit"), 100)
         summaries = []
         for meta in metas[:limit]:
             table = meta["Table"]
@@ -301,17 +302,6 @@ def trim_history(tx: Tx, table: Table, now: float) -> None:
         "AND newer.pk = dynamodb_item_history.pk AND newer.sk = dynamodb_item_history.sk "
         "AND newer.changed > dynamodb_item_history.changed AND newer.changed <= ?)",
         (table.id, cutoff, cutoff))
-
-
-def _limit(value: Any) -> int:
-    """ListBackups' Limit (1 to 100, 100 when absent)."""
-    if value is None:
-        return 100
-    if value < 1 or value > 100:
-        bound = "greater than or equal to 1" if value < 1 else "less than or equal to 100"
-        raise ValidationException(
-            f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {bound}")
-    return value
 
 
 def _epoch(value: Any) -> float:

@@ -175,7 +175,7 @@ class BatchMixin:
             for write, old, new in outcomes:
                 tally = capacity.tally_of(tallies, write.table)
                 tally.add_write(old, new)
-            result["ConsumedCapacity"] = [tally.report(mode, read=False) for tally in tallies.values()]
+            result["ConsumedCapacity"] = [tally.report(mode) for tally in tallies.values()]
         if params.get("ReturnItemCollectionMetrics") == "SIZE":
             metrics: dict[str, list] = {}
             for write, _, _ in outcomes:

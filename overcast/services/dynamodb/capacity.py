@@ -43,45 +43,59 @@ def wanted(mode: str | None) -> bool:
     return mode in _MODES
 
 
-class Tally:
-    """The capacity one request used on one table and its indexes, item by item."""
+READ, WRITE = 0, 1
+_KIND_NAMES = ("ReadCapacityUnits", "WriteCapacityUnits")
 
-    __slots__ = ("table", "units", "indexes")
+
+class Tally:
+    """The capacity one request used on one table and its indexes, item by item: read and
+    write units apart (a PartiQL batch may do both), each reported when any was used."""
+
+    __slots__ = ("table", "units", "indexes", "kinds")
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.units = 0.0
-        self.indexes: dict[str, float] = {}
+        self.units = [0.0, 0.0]  # the table's share: [read, write]
+        self.indexes: dict[str, list[float]] = {}  # each index's share, the same way
+        self.kinds = [False, False]  # which kinds were used
+
+    def add(self, kind: int, units: float, index: str | None = None) -> None:
+        self.kinds[kind] = True
+        share = self.units if index is None else self.indexes.setdefault(index, [0.0, 0.0])
+        share[kind] += units
 
     def add_read(self, size: int, consistent: bool, factor: float = 1.0) -> None:
-        self.units += factor * read_units(size, consistent)
-
-    def add_index_read(self, index: IndexMeta, size: int, consistent: bool) -> None:
-        self.indexes[index.name] = self.indexes.get(index.name, 0.0) + read_units(size, consistent)
+        self.add(READ, factor * read_units(size, consistent))
 
     def add_write(self, old: dict | None, new: dict | None, factor: float = 1.0) -> None:
         """One item written (`old` replaced by `new`; None for absent). `factor` scales the
         table's share (a transaction's writes cost double). Index maintenance is not part of
-        the transaction's two phases, so it is counted once."""
-        self.units += factor * write_units(max(item_size(old) if old else 0, item_size(new) if new else 0))
+        the transaction's two phases, so it is counted once (no source says either way)."""
+        self.add(WRITE, factor * write_units(max(item_size(old) if old else 0, item_size(new) if new else 0)))
         for index in self.table.indexes():
             units = _index_write_units(self.table, index, old, new)
             if units:
-                self.indexes[index.name] = self.indexes.get(index.name, 0.0) + units
+                self.add(WRITE, units, index.name)
 
-    def report(self, mode: str | None, read: bool) -> dict[str, Any] | None:
+    def _capacity(self, share: list[float]) -> dict[str, float]:
+        body = {"CapacityUnits": share[READ] + share[WRITE]}
+        for kind in (READ, WRITE):
+            if self.kinds[kind]:
+                body[_KIND_NAMES[kind]] = share[kind]
+        return body
+
+    def report(self, mode: str | None) -> dict[str, Any] | None:
         if mode not in _MODES:
             return None
-        kind = "ReadCapacityUnits" if read else "WriteCapacityUnits"
-        total = self.units + sum(self.indexes.values())
-        body: dict[str, Any] = {"TableName": self.table.name, "CapacityUnits": total, kind: total}
+        total = [self.units[kind] + sum(share[kind] for share in self.indexes.values()) for kind in (READ, WRITE)]
+        body: dict[str, Any] = {"TableName": self.table.name, **self._capacity(total)}
         if mode == "INDEXES":
-            body["Table"] = {"CapacityUnits": self.units, kind: self.units}
+            body["Table"] = self._capacity(self.units)
             for index in self.table.indexes():
-                units = self.indexes.get(index.name)
-                if units is not None:
+                share = self.indexes.get(index.name)
+                if share is not None:
                     group = "GlobalSecondaryIndexes" if index.is_global else "LocalSecondaryIndexes"
-                    body.setdefault(group, {})[index.name] = {"CapacityUnits": units, kind: units}
+                    body.setdefault(group, {})[index.name] = self._capacity(share)
         return body
 
 
@@ -100,12 +114,13 @@ def consumed(table: Table, units: float, mode: str | None, read: bool = False,
     if mode not in _MODES:
         return None
     tally = Tally(table)
+    kind = READ if read else WRITE
     if index is None:
-        tally.units = units
+        tally.add(kind, units)
     else:
-        tally.units = table_units
-        tally.indexes[index.name] = units
-    return tally.report(mode, read)
+        tally.add(kind, table_units)
+        tally.add(kind, units, index.name)
+    return tally.report(mode)
 
 
 def write_capacity(table: Table, old: dict | None, new: dict | None, mode: str | None) -> dict | None:
@@ -113,7 +128,7 @@ def write_capacity(table: Table, old: dict | None, new: dict | None, mode: str |
         return None
     tally = Tally(table)
     tally.add_write(old, new)
-    return tally.report(mode, read=False)
+    return tally.report(mode)
 
 
 def _index_write_units(table: Table, index: IndexMeta, old: dict | None, new: dict | None) -> float:

@@ -148,7 +148,12 @@ def attribute_updates_to_clauses(updates: dict, key_names: tuple[str, ...]) -> d
         if name in key_names:
             raise ValidationException(
                 f"One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key")
-        action = (spec.get("Action") or "PUT").upper()
+        action = spec.get("Action") or "PUT"
+        if action not in ("PUT", "ADD", "DELETE"):
+            # The model's enum constraint, case and all (a lowercase 'put' is refused too).
+            raise ValidationException(
+                f"1 validation error detected: Value '{action}' at 'attributeUpdates.{name}.member.action' "
+                "failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]")
         path = ("path", (name,))
         value = spec.get("Value")
         if action == "PUT":
@@ -160,10 +165,18 @@ def attribute_updates_to_clauses(updates: dict, key_names: tuple[str, ...]) -> d
             if value is None:
                 clauses.setdefault("REMOVE", []).append(path)
             else:
-                clauses.setdefault("DELETE", []).append((path, _value(value)))
+                operand = _value(value)
+                # Refused with the request, before any condition is evaluated (dynalite's suite).
+                if _kind(operand[1]) not in ("SS", "NS", "BS"):
+                    raise ValidationException(
+                        f"{_INVALID}DELETE action with value is not supported for the type {_kind(operand[1])}")
+                clauses.setdefault("DELETE", []).append((path, operand))
         elif action == "ADD":
             if value is None:
                 raise ValidationException(
                     "One or more parameter values were invalid: Only DELETE action is allowed when no attribute value is specified")
-            clauses.setdefault("ADD", []).append((path, _value(value)))
+            operand = _value(value)
+            if _kind(operand[1]) not in ("N", "SS", "NS", "BS", "L"):
+                raise ValidationException(f"{_INVALID}ADD action is not supported for the type {_kind(operand[1])}")
+            clauses.setdefault("ADD", []).append((path, operand))
     return clauses

@@ -50,6 +50,18 @@ def reports_old_on_failure(params: dict) -> bool:
     return value == "ALL_OLD"
 
 
+def checked_limit(value: Any, maximum: int) -> int:
+    """A Limit member of 1 to `maximum` (`maximum` when absent); 0 is refused, not taken as
+    absent. ListBackups, ListStreams and GetRecords."""
+    if value is None:
+        return maximum
+    if value < 1 or value > maximum:
+        bound = "greater than or equal to 1" if value < 1 else f"less than or equal to {maximum}"
+        raise ValidationException(
+            f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {bound}")
+    return value
+
+
 def expression_context(params: dict, expression_members: tuple[str, ...]) -> ExpressionContext:
     """Check ExpressionAttributeNames/Values as DynamoDB does before it parses any expression.
 
@@ -209,10 +221,23 @@ def check_item(table: Table, item: dict, updating: bool = False, size: int | Non
     return size
 
 
+_RETURN_VALUES = ("ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW")  # in DynamoDB's order
+
+
 def return_values(params: dict, allowed: tuple[str, ...]) -> str:
-    value = params.get("ReturnValues") or "NONE"
+    """ReturnValues, checked before the table is looked up: a value outside the enum is refused as
+    the model's constraint, one of the enum that the operation does not take (PutItem and DeleteItem
+    take ALL_OLD and NONE) in DynamoDB's own words, enveloped (paritysuite/dynamodb-conformance,
+    tests/tier3/error-messages/deleteItem.test.ts and validation-ordering/deepRequests.test.ts)."""
+    value = params.get("ReturnValues")
+    if value is None:
+        return "NONE"
     if value not in allowed:
-        raise ValidationException("Return values set to invalid value")
+        if value not in _RETURN_VALUES:
+            raise ValidationException(
+                f"1 validation error detected: Value '{value}' at 'returnValues' failed to satisfy constraint: "
+                f"Member must satisfy enum value set: [{', '.join(_RETURN_VALUES)}]")
+        raise ValidationException("1 validation error detected: ReturnValues can only be ALL_OLD or NONE")
     return value
 
 

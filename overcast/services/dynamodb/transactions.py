@@ -388,10 +388,10 @@ def write_result(params: dict, writes: list[Write],
     for write, old, new in outcomes:
         tally = capacity.tally_of(tallies, write.table)
         if write.action == "check":
-            tally.units += 2 * capacity.write_units(item_size(old) if old else 0)
+            tally.add(capacity.WRITE, 2 * capacity.write_units(item_size(old) if old else 0))
         else:
             tally.add_write(old, new, factor=2)
-    return {"ConsumedCapacity": [tally.report(mode, read=False) for tally in tallies.values()]}
+    return {"ConsumedCapacity": [tally.report(mode) for tally in tallies.values()]}
 
 
 def digest_of(request: Any) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import decimal
+import json
 import re
 from decimal import Decimal
 from typing import Any
@@ -14,9 +16,19 @@ Item = dict[str, AttributeValue]
 
 TYPES = ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS")
 SET_TYPES = {"SS": "S", "NS": "N", "BS": "B"}
-_SET_WORD = {"SS": "string", "NS": "number", "BS": "binary"}
+# The empty-set messages, as DynamoDB words them (the string and number ones with their two spaces;
+# paritysuite/dynamodb-conformance, tests/tier3/error-messages/putItem.test.ts).
+_EMPTY_SET = {"SS": "An string set  may not be empty", "NS": "An number set  may not be empty",
+              "BS": "Binary sets should not be empty"}
 MAX_ITEM_SIZE = 400 * 1024
 MAX_DEPTH = 32
+# As DynamoDB words it in every region recorded (paritysuite/dynamodb-conformance,
+# tests/tier3/validation-ordering/deepRequests.test.ts and limits/nestingDepth.test.ts).
+_TOO_DEEP = ("Nesting Levels have exceeded supported limits: "
+             "Attributes in the item have nested levels beyond supported limit")
+# The number syntax DynamoDB reads (Java's BigDecimal): Decimal also takes surrounding blanks,
+# underscores and non-ASCII digits, which DynamoDB refuses. Only non-canonical numbers get here.
+_NUMBER_SYNTAX = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 # An integer in DynamoDB's canonical text, within its 38 digits: normalising leaves it as is.
 _CANONICAL_INTEGER = re.compile(r"-?[1-9][0-9]{0,37}|0")
 
@@ -41,24 +53,23 @@ def parse_number(text: Any) -> Decimal:
     """A number as DynamoDB accepts it (38 digits, 1E-130 .. 9.9..9E+125), else ValidationException."""
     if not isinstance(text, str):
         raise ValidationException("A value provided cannot be converted into a number")
-    stripped = text.strip()
+    if not _NUMBER_SYNTAX.fullmatch(text):
+        raise _not_numeric(text)
     try:
-        value = _PARSE_CONTEXT.create_decimal(stripped)
+        value = _PARSE_CONTEXT.create_decimal(text)
     except decimal.Overflow:
-        raise _out_of_range(stripped, _OVERFLOW) from None
+        raise _out_of_range(text, _OVERFLOW) from None
     except decimal.Underflow:
-        raise _out_of_range(stripped, _UNDERFLOW) from None
+        raise _out_of_range(text, _UNDERFLOW) from None
     except decimal.InvalidOperation:
-        raise ValidationException("A value provided cannot be converted into a number") from None
-    if not value.is_finite() or not stripped or stripped.lower().startswith(("nan", "inf", "-inf", "+inf")):
-        raise ValidationException("A value provided cannot be converted into a number")
+        raise _not_numeric(text) from None
     if value.is_zero():
         written_exponent = value.as_tuple().exponent
         assert isinstance(written_exponent, int)  # finite, checked above
         if written_exponent > 125:
-            raise _out_of_range(stripped, _OVERFLOW)
+            raise _out_of_range(text, _OVERFLOW)
         if written_exponent < -130:
-            raise _out_of_range(stripped, _UNDERFLOW)
+            raise _out_of_range(text, _UNDERFLOW)
         return Decimal(0)
     value = value.normalize(DECIMAL_CONTEXT)
     _, digits, magnitude = decimal_parts(value)
@@ -71,12 +82,21 @@ def parse_number(text: Any) -> Decimal:
     return value
 
 
+def _not_numeric(text: str) -> ValidationException:
+    """A string that is no number: DynamoDB quotes it after a colon, blanks and all (an empty one
+    leaves ': '). dynalite's suite and paritysuite/dynamodb-conformance, tests/tier3/error-messages/
+    valueLayers.test.ts, both recorded against DynamoDB."""
+    return ValidationException(f"The parameter cannot be converted to a numeric value: {text}")
+
+
 def _out_of_range(text: str, message: str) -> ValidationException:
     """The error for a number beyond DynamoDB's range: its own message, unless the exponent is
     past a 64-bit integer (only looked at here, the rare case)."""
     exponent = _EXPONENT.search(text)
-    if exponent is not None and int(exponent.group(2)) > _MAX_EXPONENT + (exponent.group(1) == "-"):
-        return ValidationException("The parameter cannot be converted to a numeric value")
+    if exponent is not None:
+        digits = exponent.group(2)  # without leading zeros; more than 19 is past 64 bits anyway
+        if len(digits) > 19 or int(digits) > _MAX_EXPONENT + (exponent.group(1) == "-"):
+            return _not_numeric(text)
     return ValidationException(message)
 
 
@@ -115,8 +135,10 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
     if len(value) > 1:
         raise ValidationException(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
-    if depth > MAX_DEPTH:
-        raise ValidationException("Nesting Levels have exceeded supported limits")
+    # The attribute itself is level 1 (depth 0): a value at level 33 is refused, 32 wraps of a
+    # scalar in maps or lists (paritysuite/dynamodb-conformance, tests/tier3/limits/nestingDepth.test.ts).
+    if depth >= MAX_DEPTH:
+        raise ValidationException(_TOO_DEEP)
     kind, inner = next(iter(value.items()))
     if kind == "S":
         if not isinstance(inner, str):
@@ -142,23 +164,41 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         return {"L": [validate_value(v, depth + 1) for v in (inner or [])]}
     if kind in SET_TYPES:
         if not inner:
-            raise invalid(f"An {_SET_WORD[kind]} set  may not be empty")
+            raise invalid(_EMPTY_SET[kind])
         if kind == "NS":
             numbers = [parse_number(n) for n in inner]
             canonical = [format_number(n) for n in numbers]
             if len(set(numbers)) != len(numbers):
-                raise invalid(f"Input collection [{', '.join(inner)}]of type NS contains duplicates.")
+                raise invalid("Input collection contains duplicates.")
             return {"NS": canonical}
         if kind == "BS":
             items = [bytes(b.encode() if isinstance(b, str) else b) for b in inner]
         else:
             items = list(inner)
         if len(set(items)) != len(items):
-            shown = ", ".join(str(i) for i in inner)
-            raise invalid(f"Input collection [{shown}]of type {kind} contains duplicates.")
+            raise invalid(_duplicates_message(kind, items))
         return {kind: items}
     raise ValidationException(
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+
+def _duplicates_message(kind: str, members: list) -> str:
+    """DynamoDB's words for a string or binary set with a repeated member: the members quoted, in
+    byte order up to the first repeat, then the repeat, then the rest as sent; binaries in base64,
+    joined without spaces and followed by their type (paritysuite/dynamodb-conformance,
+    tests/tier3/error-messages/valueLayers.test.ts: SS b, a, b gives ["a", "b", "b"])."""
+    seen: list = []
+    rest: list = []
+    for position, member in enumerate(members):
+        if member in seen:
+            rest = members[position:]
+            break
+        seen.append(member)
+    shown = sorted(seen, key=lambda m: m.encode("utf-8") if kind == "SS" else m) + rest
+    if kind == "SS":
+        return f"Input collection [{', '.join(json.dumps(m, ensure_ascii=False) for m in shown)}] contains duplicates."
+    quoted = ",".join(f'"{base64.b64encode(m).decode()}"' for m in shown)
+    return f"Input collection [{quoted}]of type BS contains duplicates."
 
 
 def validate_item(item: Any) -> Item:
@@ -188,7 +228,10 @@ def validate_item_sized(item: Any) -> tuple[Item, int]:
                 # 38 of them) is tested without the regular expression, and sized as number_size
                 # would: its significant digits are those left of its trailing zeros.
                 if text.isascii() and text.isdigit() and len(text) <= 38 and (text[0] != "0" or text == "0"):
-                    size += (len(text.rstrip("0")) + 1) // 2 + 1
+                    # number_size's count for it: pairs of digits aligned on the units, from the
+                    # highest to the lowest non-zero pair (zero, the one exception, costs 1).
+                    digits = len(text)
+                    size += (digits - 1) // 2 - (digits - len(text.rstrip("0"))) // 2 + 2 - (text == "0")
                     if result is not None:
                         result[name] = value
                     continue
@@ -233,8 +276,24 @@ def value_size(value: AttributeValue) -> int:
 
 
 def number_size(text: str) -> int:
-    digits = text.lstrip("-").replace(".", "").strip("0")
-    return (len(digits) + 1) // 2 + 1
+    """A number's bytes as DynamoDB counts them against the item size: one, plus one per pair of
+    digits counted in pairs aligned on the decimal point (units and tens, tenths and hundredths, ...)
+    from the first non-zero pair to the last, plus one when negative. So 15 costs 2 and 1.5 costs 3,
+    100 costs 2, 1010 and 100.5 cost 3 and 4, -42 costs 3 and zero 1: the figures
+    paritysuite/dynamodb-conformance measured at the 400 KB gate (tests/tier3/limits/
+    numberByteSize.test.ts, 23 literals). `text` is a number in DynamoDB's canonical form."""
+    negative = text[:1] == "-"
+    if negative:
+        text = text[1:]
+    whole, _, fraction = text.partition(".")
+    whole = whole.lstrip("0")
+    fraction = fraction.rstrip("0")
+    if not whole and not fraction:
+        return 1  # zero, never negative
+    # Powers of ten of the first and last non-zero digits.
+    highest = len(whole) - 1 if whole else -(len(fraction) - len(fraction.lstrip("0"))) - 1
+    lowest = -len(fraction) if fraction else len(whole) - len(whole.rstrip("0"))
+    return 2 + highest // 2 - lowest // 2 + negative
 
 
 def _utf8_length(text: str) -> int:

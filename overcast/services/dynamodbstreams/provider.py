@@ -15,6 +15,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodbstreams.errors import (
     ExpiredIteratorException,
     ResourceNotFoundException,
@@ -28,17 +29,6 @@ _ITERATOR_TYPES = ("TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUEN
 
 def shard_id(stream_arn: str, created: float) -> str:
     return f"shardId-{int(created * 1000):020d}-{hashlib.sha1(stream_arn.encode()).hexdigest()[:8]}"
-
-
-def _limit(value: Any, maximum: int) -> int:
-    """A Limit member (1 to `maximum`, `maximum` when absent); 0 is refused, not taken as absent."""
-    if value is None:
-        return maximum
-    if value < 1 or value > maximum:
-        bound = "greater than or equal to 1" if value < 1 else f"less than or equal to {maximum}"
-        raise ValidationException(
-            f"1 validation error detected: Value '{value}' at 'limit' failed to satisfy constraint: Member must have value {bound}")
-    return value
 
 
 class Provider(BaseProvider):
@@ -70,7 +60,7 @@ class Provider(BaseProvider):
         if start:
             arns = [r[0] for r in rows]
             rows = rows[arns.index(start) + 1:] if start in arns else rows
-        limit = _limit(params.get("Limit"), 100)
+        limit = checked_limit(params.get("Limit"), 100)
         result: dict[str, Any] = {"Streams": [
             {"StreamArn": arn, "TableName": name, "StreamLabel": codec.meta_loads(meta)["StreamLabel"]}
             for arn, name, _, _, meta in rows[:limit]]}
@@ -138,7 +128,7 @@ class Provider(BaseProvider):
                                            f"{datetime.fromtimestamp(issued, tz=UTC).isoformat()} while right now the time is "
                                            f"{datetime.fromtimestamp(self.clock.time(), tz=UTC).isoformat()}")
         _, _, _, disabled, _ = self._stream(ctx, arn)
-        limit = _limit(params.get("Limit"), 1000)
+        limit = checked_limit(params.get("Limit"), 1000)
         rows = self.db.fetchall(
             "SELECT seq, record FROM dynamodb_stream_records WHERE stream_arn = ? AND seq >= ? ORDER BY seq LIMIT ?",
             (arn, position, limit))

@@ -145,3 +145,20 @@ def test_transaction_index_writes_are_counted_once(ddb, indexed_table):
     assert used == [{"TableName": indexed_table, "CapacityUnits": 5.0, "WriteCapacityUnits": 5.0,
                      "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0},
                      "GlobalSecondaryIndexes": {"by-g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}}]
+
+
+def test_partiql_batch_counts_reads_and_index_writes_apart(ddb, indexed_table):
+    ddb.put_item(TableName=indexed_table, Item={**_key("r"), "v": {"S": "x"}})
+    answer = ddb.batch_execute_statement(ReturnConsumedCapacity="INDEXES", Statements=[
+        {"Statement": f"INSERT INTO \"{indexed_table}\" VALUE {{'pk': 'p', 'sk': 'w', 'g': 'g1', 'h': 'h1'}}"},
+        {"Statement": f"SELECT * FROM \"{indexed_table}\" WHERE pk = 'p' AND sk = 'r'"},
+    ])
+    assert [r.get("Error") for r in answer["Responses"]] == [None, None]
+    # The insert: table 1, by-g 1, by-h 1 (writes); the read: 0.5 (eventually consistent).
+    assert answer["ConsumedCapacity"] == [{
+        "TableName": indexed_table, "CapacityUnits": 3.5, "ReadCapacityUnits": 0.5, "WriteCapacityUnits": 3.0,
+        "Table": {"CapacityUnits": 1.5, "ReadCapacityUnits": 0.5, "WriteCapacityUnits": 1.0},
+        "GlobalSecondaryIndexes": {
+            "by-g": {"CapacityUnits": 1.0, "ReadCapacityUnits": 0.0, "WriteCapacityUnits": 1.0},
+            "by-h": {"CapacityUnits": 1.0, "ReadCapacityUnits": 0.0, "WriteCapacityUnits": 1.0}},
+    }]

@@ -75,7 +75,7 @@ def test_return_values(ddb, table):
     old = ddb.put_item(TableName=table, Item={"pk": {"S": "k"}, "a": {"N": "2"}}, ReturnValues="ALL_OLD")["Attributes"]
     assert old == {"pk": {"S": "k"}, "a": {"N": "1"}}
     assert _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "k"}}, ReturnValues="ALL_NEW") == (
-        "ValidationException", "Return values set to invalid value", 400)
+        "ValidationException", "1 validation error detected: ReturnValues can only be ALL_OLD or NONE", 400)
     updated = ddb.update_item(TableName=table, Key={"pk": {"S": "k"}}, UpdateExpression="SET b = :b",
                               ExpressionAttributeValues={":b": {"S": "x"}}, ReturnValues="UPDATED_NEW")
     assert updated["Attributes"] == {"b": {"S": "x"}}
@@ -236,7 +236,7 @@ def test_number_limits(ddb, table):
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "n": {"N": "1" * 39}})
     assert message == "Attempting to store more than 38 significant digits in a Number"
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "n": {"N": "x1"}})
-    assert message == "A value provided cannot be converted into a number"
+    assert message == "The parameter cannot be converted to a numeric value: x1"
 
 
 def test_set_validation(ddb, table):

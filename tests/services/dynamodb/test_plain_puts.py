@@ -82,13 +82,16 @@ def test_key_mismatches_cancel_a_transaction(ddb, table, item, message):
      "Number overflow. Attempting to store a number with magnitude larger than supported range"),
     ({"pk": {"S": "k"}, "n": {"N": "1e-99999999999"}},
      "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
-    ({"pk": {"S": "k"}, "n": {"N": "1e9223372036854775808"}}, "The parameter cannot be converted to a numeric value"),
+    ({"pk": {"S": "k"}, "n": {"N": "1e9223372036854775808"}},
+     "The parameter cannot be converted to a numeric value: 1e9223372036854775808"),
+    # An exponent too long even for Python's int() parsing (was a 500).
+    ({"pk": {"S": "k"}, "n": {"N": "0e" + "9" * 5000}}, "The parameter cannot be converted to a numeric value: 0e" + "9" * 5000),
     ({"pk": {"S": "k"}, "n": {"N": "0e126"}},
      "Number overflow. Attempting to store a number with magnitude larger than supported range"),
     ({"pk": {"S": "k"}, "n": {"N": "0e-131"}},
      "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
     ({"pk": {"S": "k"}, "s": {"SS": ["a", "a"]}},
-     "One or more parameter values were invalid: Input collection [a, a]of type SS contains duplicates."),
+     'One or more parameter values were invalid: Input collection ["a", "a"] contains duplicates.'),
     ({"pk": {"S": "k"}, "big": {"S": "x" * 400 * 1024}}, "Item size has exceeded the maximum allowed size"),
 ])
 def test_invalid_items_are_refused_alike(ddb, table, item, message):

@@ -103,8 +103,6 @@ class _Parser:
         self.ctx = ctx
         self.tokens = tokenize(text, label)
         self.pos = 0
-        # Parenthesized conditions already parsed: index of "(" -> index of its ")".
-        self.groups: dict[int, int] = {}
         self.closers: dict[int, int] | None = None  # every "(" -> its ")", computed when first needed
 
     # -- token helpers
@@ -240,14 +238,9 @@ class _Parser:
         if self.is_punct("(") and self.doubled_parentheses():
             raise self.redundant()
         if self.is_punct("(") and not self.opens_operand():
-            opening = self.pos
             self.pos += 1
             node = self.condition()
             self.expect_punct(")")
-            closing = self.pos - 1
-            if self.groups.get(opening + 1) == closing - 1:
-                raise self.redundant()
-            self.groups[opening] = closing
             return node
         return self.comparison()
 

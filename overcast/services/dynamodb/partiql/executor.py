@@ -28,11 +28,6 @@ from overcast.services.dynamodb.writes import Write
 _KEY_REQUIRED = "Where clause does not contain a mandatory equality on all key attributes"
 
 
-def _used_by_table(used: dict[str, list], mode: str | None, read: bool) -> list[dict]:
-    """ConsumedCapacity, one entry a table, from table name -> [table, units]."""
-    return [c for c in (capacity.consumed(t, u, mode, read=read) for t, u in used.values()) if c]
-
-
 def _list_bounds(entries: list, member: str, most: int) -> None:
     """The model's length bounds on a list of statements (an empty list prints as '[]')."""
     if not entries:
@@ -145,7 +140,10 @@ class PartiqlMixin:
         raise ValidationException("Unsupported operation in this context")
 
     async def _run_partiql_write(self, ctx: RequestContext, statement: Statement, old_on_failure: bool = False,
-                                 capacity_mode: str | None = None) -> dict:
+                                 capacity_mode: str | None = None,
+                                 tallies: dict[int, capacity.Tally] | None = None) -> dict:
+        """Run one write statement; its capacity goes into `tallies` when given (a batch's),
+        else into the answer when asked for."""
         write = self._partiql_write(ctx, statement, old_on_failure)
         now = self._now()
         try:
@@ -160,6 +158,9 @@ class PartiqlMixin:
             # Only the attributes the statement set or removed, as UpdateItem's UPDATED_OLD/UPDATED_NEW.
             source = project(source, updated_paths(write.clauses or {}))
         result: dict[str, Any] = {"Items": [source] if source else []}
+        if tallies is not None:
+            capacity.tally_of(tallies, write.table).add_write(old, new)
+            return result
         used = capacity.write_capacity(write.table, old, new, capacity_mode)
         if used:
             result["ConsumedCapacity"] = used
@@ -214,8 +215,7 @@ class PartiqlMixin:
         statements = params.get("Statements") or []
         _list_bounds(statements, "statements", 25)
         mode = params.get("ReturnConsumedCapacity")
-        used: dict[str, list] = {}
-        reads_only = True
+        tallies: dict[int, capacity.Tally] = {}
         responses = []
         for entry in statements:
             response: dict[str, Any] = {}
@@ -229,14 +229,10 @@ class PartiqlMixin:
                     item = self._read_item(table, key)
                     if item is not None:
                         response["Item"] = project(item, statement.projection) if statement.projection else item
-                    units = capacity.read_units(item_size(item) if item else 0, bool(entry.get("ConsistentRead")))
-                    used.setdefault(table.name, [table, 0.0])[1] += units
+                    capacity.tally_of(tallies, table).add_read(item_size(item) if item else 0,
+                                                               bool(entry.get("ConsistentRead")))
                 else:
-                    reads_only = False
-                    written = await self._run_partiql_write(ctx, statement, old_on_failure, mode)
-                    if "ConsumedCapacity" in written:
-                        table = self._partiql_table(ctx, statement)
-                        used.setdefault(table.name, [table, 0.0])[1] += written["ConsumedCapacity"]["CapacityUnits"]
+                    await self._run_partiql_write(ctx, statement, old_on_failure, mode, tallies)
             except DuplicateItemException as error:
                 response["Error"] = {"Code": "DuplicateItem", "Message": error.message}
             except ConditionalCheckFailedException as error:
@@ -249,8 +245,8 @@ class PartiqlMixin:
                 response["Error"] = {"Code": "ValidationError", "Message": error.message}
             responses.append(response)
         result: dict[str, Any] = {"Responses": responses}
-        if mode in ("TOTAL", "INDEXES"):
-            result["ConsumedCapacity"] = _used_by_table(used, mode, reads_only)
+        if capacity.wanted(mode):
+            result["ConsumedCapacity"] = [tally.report(mode) for tally in tallies.values()]
         return result
 
     async def execute_transaction(self, ctx: RequestContext, params: dict) -> dict:
@@ -268,15 +264,15 @@ class PartiqlMixin:
                 table = self._partiql_table(ctx, statement)
                 reads.append((table, _split_key(table, statement.where)[0]))
             responses = []
-            used: dict[str, list] = {}
+            tallies: dict[int, capacity.Tally] = {}
             for (table, _), statement, item in zip(reads, statements, self._read_snapshot(reads), strict=True):
                 responses.append({"Item": project(item, statement.projection) if statement.projection else item} if item else {})
                 # A transactional read costs twice a strongly consistent one, as in TransactGetItems.
-                used.setdefault(table.name, [table, 0.0])[1] += 2 * capacity.read_units(item_size(item) if item else 0, True)
+                capacity.tally_of(tallies, table).add_read(item_size(item) if item else 0, True, factor=2)
             result: dict[str, Any] = {"Responses": responses}
             mode = params.get("ReturnConsumedCapacity")
-            if mode in ("TOTAL", "INDEXES"):
-                result["ConsumedCapacity"] = _used_by_table(used, mode, True)
+            if capacity.wanted(mode):
+                result["ConsumedCapacity"] = [tally.report(mode) for tally in tallies.values()]
             return result
         writes = [self._partiql_write(ctx, s, mode) for s, mode in zip(statements, failure_modes, strict=True)]
         identities = [w.identity for w in writes]

@@ -1,0 +1,171 @@
+"""Single-item operations checked against DynamoDB's recorded answers: ReturnValues per operation,
+number and set validation messages. Sources: paritysuite/dynamodb-conformance
+(tests/tier3/error-messages/{putItem,deleteItem,valueLayers}.test.ts, recorded against DynamoDB)
+and dynalite's suite."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.services.dynamodb.conftest import error_of
+
+ENUM = ("1 validation error detected: Value '{}' at 'returnValues' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]")
+ONLY_OLD = "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"
+NOT_NUMERIC = "The parameter cannot be converted to a numeric value: "
+INVALID = "One or more parameter values were invalid: "
+
+
+@pytest.fixture
+def table(make_table):
+    return make_table("S")
+
+
+def _refusal(call, **kwargs) -> tuple[str, str, int]:
+    with pytest.raises(ClientError) as excinfo:
+        call(**kwargs)
+    return error_of(excinfo)
+
+
+@pytest.mark.parametrize("value", ["ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"])
+def test_put_and_delete_take_only_all_old_or_none(ddb, table, value):
+    key = {"pk": {"S": "rv"}}
+    assert _refusal(ddb.put_item, TableName=table, Item=key, ReturnValues=value) == (
+        "ValidationException", ONLY_OLD, 400)
+    assert _refusal(ddb.delete_item, TableName=table, Key=key, ReturnValues=value) == (
+        "ValidationException", ONLY_OLD, 400)
+
+
+def test_return_values_outside_the_enum_are_refused_before_the_table_is_looked_up(ddb, table):
+    key = {"pk": {"S": "rv"}}
+    for name in (table, "no-such-table"):
+        assert _refusal(ddb.put_item, TableName=name, Item=key, ReturnValues="JUNK") == (
+            "ValidationException", ENUM.format("JUNK"), 400)
+        assert _refusal(ddb.delete_item, TableName=name, Key=key, ReturnValues="all_old") == (
+            "ValidationException", ENUM.format("all_old"), 400)
+        assert _refusal(ddb.update_item, TableName=name, Key=key, ReturnValues="BOGUS",
+                        UpdateExpression="SET a = :a", ExpressionAttributeValues={":a": {"S": "x"}}) == (
+            "ValidationException", ENUM.format("BOGUS"), 400)
+    assert _refusal(ddb.put_item, TableName="no-such-table", Item=key, ReturnValues="ALL_NEW") == (
+        "ValidationException", ONLY_OLD, 400)
+
+
+@pytest.mark.parametrize("text", ["abc", "", " 1", "1 ", "0x10", "1e", "NaN", "Infinity", "1.2.3", "1_000", "١"])
+def test_a_string_that_is_no_number_is_quoted_in_the_message(ddb, make_table, text):
+    table = make_table("S", "N")
+    message = ("ValidationException", NOT_NUMERIC + text, 400)
+    assert _refusal(ddb.put_item, TableName=table,
+                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"N": text}}) == message
+    assert _refusal(ddb.put_item, TableName=table,
+                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"NS": ["1", text]}}) == message
+    assert _refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "k"}, "sk": {"N": text}}) == message
+
+
+@pytest.mark.parametrize("text, stored", [("+1", "1"), (".5", "0.5"), ("5.", "5"), ("-0.0e5", "0"), ("1E+2", "100")])
+def test_numbers_in_every_form_java_reads_are_accepted(ddb, table, text, stored):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "n"}, "n": {"N": text}})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "n"}})["Item"]["n"] == {"N": stored}
+
+
+@pytest.mark.parametrize("value, message", [
+    ({"SS": ["b", "a", "b"]}, 'Input collection ["a", "b", "b"] contains duplicates.'),
+    ({"SS": ["c", "b", "a", "b", "z"]}, 'Input collection ["a", "b", "c", "b", "z"] contains duplicates.'),
+    ({"BS": [b"\xff", b"\x00", b"\x00"]}, 'Input collection ["AA==","/w==","AA=="]of type BS contains duplicates.'),
+    ({"NS": ["2", "1", "2"]}, "Input collection contains duplicates."),
+    ({"NS": ["1", "1.0"]}, "Input collection contains duplicates."),
+    ({"BS": []}, "Binary sets should not be empty"),
+    ({"NS": []}, "An number set  may not be empty"),
+])
+def test_set_messages(ddb, table, value, message):
+    assert _refusal(ddb.put_item, TableName=table, Item={"pk": {"S": "s"}, "s": value}) == (
+        "ValidationException", INVALID + message, 400)
+
+
+def _nested(levels: int, kind: str) -> dict:
+    value: dict = {"S": "leaf"}
+    for _ in range(levels):
+        value = {"M": {"n": value}} if kind == "M" else {"L": [value]}
+    return value
+
+
+@pytest.mark.parametrize("kind", ["M", "L"])
+def test_a_document_may_nest_its_leaf_at_level_32_and_no_deeper(ddb, table, kind):
+    # The attribute is level 1: 31 wraps put the leaf at level 32, 32 wraps at level 33.
+    ddb.put_item(TableName=table, Item={"pk": {"S": "deep"}, "d": _nested(31, kind)})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "deep"}})["Item"]["d"] == _nested(31, kind)
+    assert _refusal(ddb.put_item, TableName=table, Item={"pk": {"S": "deep"}, "d": _nested(32, kind)}) == (
+        "ValidationException",
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+        400)
+
+
+# Bytes a number costs at the 400 KB gate, as measured against DynamoDB (numberByteSize.test.ts).
+@pytest.mark.parametrize("text, cost", [
+    ("0", 1), ("1", 2), ("12", 2), ("123", 3), ("1234", 3), ("0042", 2), ("100", 2), ("1010", 3),
+    ("0.0000001", 2), ("1E125", 2), ("1E-100", 2), ("1.5", 3), ("15", 2), ("1.200", 3), ("1.234", 4),
+    ("3.14159", 5), ("123456", 4), ("100.5", 4), ("0.15", 2), ("-42", 3), ("-0", 1),
+    ("12345678901234567890123456789012345678", 20),
+])
+def test_an_item_is_sized_with_numbers_counted_as_dynamodb_counts_them(ddb, table, text, cost):
+    def item(total: int) -> dict:
+        padding = total - len("pk") - 1 - len("n") - cost - len("p")
+        return {"pk": {"S": "z"}, "n": {"N": text}, "p": {"S": "x" * padding}}
+
+    ddb.put_item(TableName=table, Item=item(409_600))
+    assert _refusal(ddb.put_item, TableName=table, Item=item(409_601)) == (
+        "ValidationException", "Item size has exceeded the maximum allowed size", 400)
+
+
+@pytest.mark.parametrize("action", ["BOGUS", "put"])
+def test_attribute_updates_actions_are_an_enum(ddb, table, action):
+    assert _refusal(ddb.update_item, TableName=table, Key={"pk": {"S": "au"}},
+                    AttributeUpdates={"q": {"Action": action, "Value": {"N": "2"}}}) == (
+        "ValidationException",
+        f"1 validation error detected: Value '{action}' at 'attributeUpdates.q.member.action' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]", 400)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "au"}})
+
+
+@pytest.mark.parametrize("updates", [
+    {"b": {"Action": "DELETE", "Value": {"NS": ["1"]}}},  # from a string set
+    {"c": {"Action": "DELETE", "Value": {"NS": ["1"]}}},  # from a number
+    {"b": {"Action": "ADD", "Value": {"NS": ["1"]}}},
+    {"d": {"Action": "ADD", "Value": {"N": "1"}}},  # to a number set
+])
+def test_attribute_updates_of_another_type_are_a_type_mismatch(ddb, table, updates):
+    key = {"pk": {"S": "mismatch"}}
+    ddb.put_item(TableName=table, Item={**key, "b": {"SS": ["1"]}, "c": {"N": "1"}, "d": {"NS": ["1"]}})
+    assert _refusal(ddb.update_item, TableName=table, Key=key, AttributeUpdates=updates) == (
+        "ValidationException", "Type mismatch for attribute to update", 400)
+
+
+def test_attribute_updates_types_are_refused_before_the_expected_condition(ddb, table):
+    key = {"pk": {"S": "legacy-order"}}
+    for action, value, message in [("ADD", {"S": "x"}, "ADD action is not supported for the type S"),
+                                   ("DELETE", {"N": "1"}, "DELETE action with value is not supported for the type N")]:
+        assert _refusal(ddb.update_item, TableName=table, Key=key, Expected={"a": {"Exists": True, "Value": {"S": "no"}}},
+                        AttributeUpdates={"q": {"Action": action, "Value": value}}) == (
+            "ValidationException", INVALID + message, 400)
+
+
+def test_a_request_naming_a_missing_table_is_refused_for_its_own_errors_first(ddb):
+    absent = "no-such-table-items"
+    bad = {"N": "abc"}
+    assert _refusal(ddb.put_item, TableName=absent, Item={"pk": {"S": "a"}, "n": bad}) == (
+        "ValidationException", NOT_NUMERIC + "abc", 400)
+    assert _refusal(ddb.get_item, TableName=absent, Key={"pk": bad}) == ("ValidationException", NOT_NUMERIC + "abc", 400)
+    assert _refusal(ddb.delete_item, TableName=absent, Key={"pk": {"S": "a"}}, Expected={"a": {"Exists": True}}) == (
+        "ValidationException", INVALID + "Value must be provided when Exists is true for Attribute: a", 400)
+    assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}},
+                    AttributeUpdates={"q": {"Action": "ADD", "Value": {"S": "x"}}}) == (
+        "ValidationException", INVALID + "ADD action is not supported for the type S", 400)
+    assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}}, UpdateExpression="SET a = :a") == (
+        "ValidationException",
+        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :a", 400)
+    # A valid request is then told the table is not there.
+    assert _refusal(ddb.put_item, TableName=absent, Item={"pk": {"S": "a"}, "n": {"N": "1"}}) == (
+        "ResourceNotFoundException", "Requested resource not found", 400)
+    assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}}, UpdateExpression="SET a = :a",
+                    ExpressionAttributeValues={":a": {"S": "x"}}) == (
+        "ResourceNotFoundException", "Requested resource not found", 400)
