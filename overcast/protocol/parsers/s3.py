@@ -41,6 +41,9 @@ def bucket_from_host(host_name: str) -> str | None:
     return None
 
 
+# Listings whose non-integer count S3 reports with its own message (see bad_value).
+_KEBAB_COUNT_ARGUMENTS = frozenset({("ListObjectVersions", "max-keys"), ("ListMultipartUploads", "max-uploads")})
+
 class S3Parser(RestXmlParser):
     # GET / is ListBuckets; directory buckets only exist on S3 Express endpoints.
     preferred_operations = ("ListBuckets",)
@@ -100,6 +103,11 @@ class S3Parser(RestXmlParser):
         argument = head + "".join(part[:1].upper() + part[1:] for part in rest)
         if argument == "partNumber":
             message = "Part number must be an integer between 1 and 10000, inclusive"
+        elif (op.name, wire_name) in _KEBAB_COUNT_ARGUMENTS:
+            # These two listings word a non-integer count their own way, the argument kebab-cased
+            # (responses recorded against s3.amazonaws.com; other S3 implementations' suites).
+            return ServiceError(f"Provided {wire_name} not an integer or within integer range",
+                                code="InvalidArgument", status=400, ArgumentName=wire_name, ArgumentValue=text)
         elif shape_type in ("integer", "long"):
             message = f"Argument {argument} must be an integer between 0 and 2147483647"
         else:

@@ -44,6 +44,14 @@ class MethodNotAllowed(ServiceError):
                          Method=method, ResourceType="DeleteMarker")
 
 
+class InvalidStorageClass(ServiceError):
+    code = "InvalidStorageClass"
+    status = 400
+
+    def __init__(self, requested: str):
+        super().__init__("The storage class you specified is not valid", StorageClassRequested=requested)
+
+
 class BucketAlreadyOwnedByYou(ServiceError):
     code = "BucketAlreadyOwnedByYou"
     status = 409

@@ -19,11 +19,13 @@ from overcast.server.context import RequestContext
 from overcast.services.s3.access import authorize_anonymous
 from overcast.services.s3.errors import InvalidArgument
 from overcast.services.s3.models import StoredObject, to_datetime
+from overcast.services.s3.versions import looks_like_version_id
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
 
 MAX_KEYS = 1000
+MAX_INT32 = 2**31 - 1
 
 
 @dataclass
@@ -109,6 +111,32 @@ def _max_keys(params: dict[str, Any]) -> int:
     return min(value, MAX_KEYS)
 
 
+def _validate_version_listing(params: dict[str, Any]) -> None:
+    """ListObjectVersions' own argument checks, in the order real S3 applies them (recorded
+    against s3.amazonaws.com): max-keys, then version-id-marker, then encoding-type (which
+    _listing_params checks). Its max-keys messages differ from ListObjects'."""
+    max_keys = params.get("MaxKeys")
+    if max_keys is not None:
+        if max_keys < 0:
+            raise InvalidArgument("max-keys cannot be negative", ArgumentName="max-keys")
+        if max_keys > MAX_INT32:
+            raise InvalidArgument("Provided max-keys not an integer or within integer range",
+                                  ArgumentName="max-keys", ArgumentValue=str(max_keys))
+    version_marker = params.get("VersionIdMarker")
+    if version_marker is None:
+        return
+    # A key-marker given empty still counts as given: the pair is then judged on the version id.
+    if params.get("KeyMarker") is None:
+        raise InvalidArgument("A version-id marker cannot be specified without a key marker.",
+                              ArgumentName="version-id-marker", ArgumentValue=version_marker)
+    if version_marker == "":
+        raise InvalidArgument("A version-id marker cannot be empty.",
+                              ArgumentName="version-id-marker", ArgumentValue="")
+    if version_marker != "null" and not looks_like_version_id(version_marker):
+        raise InvalidArgument("Invalid version id specified",
+                              ArgumentName="version-id-marker", ArgumentValue=version_marker)
+
+
 def owner_of(account_id: str) -> dict[str, str]:
     """S3's canonical user: a 64-hex-digit id, stable per account."""
     return {"DisplayName": account_id, "ID": hashlib.sha256(f"overcast:{account_id}".encode()).hexdigest()}
@@ -118,7 +146,21 @@ def encode_token(marker: str) -> str:
     return base64.urlsafe_b64encode(marker.encode("utf-8")).decode().rstrip("=")
 
 
+def _refuse_v2_parameters(query: dict[str, str]) -> None:
+    """ListObjects (V1) refuses ListObjectsV2's own parameters, even empty, before looking at the
+    bucket (AWS as measured by public S3 compatibility suites; continuation-token first)."""
+    if "continuation-token" in query:
+        raise InvalidArgument("continuation-token only supported in REST.GET.BUCKET with list-type=2",
+                              ArgumentName="continuation-token")
+    if "start-after" in query:
+        raise InvalidArgument("startAfter only supported in REST.GET.BUCKET with list-type=2",
+                              ArgumentName="start-after")
+
+
 def decode_token(token: str) -> str:
+    if not token:  # an empty token decodes to the empty key, but S3 refuses it as incorrect
+        raise InvalidArgument("The continuation token provided is incorrect",
+                              ArgumentName="continuation-token", ArgumentValue=token)
     try:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("utf-8")
     except (binascii.Error, ValueError):
@@ -159,6 +201,8 @@ class ListingOperations:
         return contents
 
     def list_objects_v2(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if "marker" in ctx.request.query:
+            raise InvalidArgument("Marker unsupported with REST.GET.BUCKET in list-type=2", ArgumentName="marker")
         bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         token = params.get("ContinuationToken")
         start_after = params.get("StartAfter") or ""
@@ -186,6 +230,7 @@ class ListingOperations:
         return out
 
     def list_objects(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _refuse_v2_parameters(ctx.request.query)
         bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         marker = params.get("Marker") or ""
         record = self.store.require_bucket(bucket)
@@ -212,6 +257,7 @@ class VersionListingOperations:
     store: S3Store
 
     def list_object_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _validate_version_listing(params)
         bucket, encode, max_keys, prefix, delimiter = _listing_params(params)
         key_marker = params.get("KeyMarker") or ""
         version_marker = (params.get("VersionIdMarker") or "") if key_marker else ""
@@ -270,6 +316,8 @@ class VersionListingOperations:
         if markers:
             out["DeleteMarkers"] = markers
         _add_grouping_members(out, params, encode, prefixes, delimiter)
+        if params.get("Delimiter") == "":
+            out["Delimiter"] = ""  # recorded against s3.amazonaws.com: an empty delimiter is echoed
         if truncated:
             if listed and (not prefixes or listed[-1][0].key > prefixes[-1]):
                 out["NextKeyMarker"] = encode(listed[-1][0].key)

@@ -40,7 +40,7 @@ from overcast.services.s3.objects import (
     unlink_after_commit,
 )
 from overcast.services.s3.uploads import copy_stream, receive_body
-from overcast.services.s3.validation import validate_key, validate_metadata
+from overcast.services.s3.validation import validate_key, validate_metadata, validate_storage_class
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -70,6 +70,14 @@ def _checksum_type(algorithm: str | None, requested: str | None) -> str | None:
     if algorithm is None:
         return None
     return "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
+
+
+def _refuse_negative(value: int | None, argument: str) -> None:
+    """The paging arguments of ListParts and ListMultipartUploads: S3 refuses a negative one
+    (a larger one is served at the 1000 cap)."""
+    if value is not None and value < 0:
+        raise InvalidArgument(f"Argument {argument} must be an integer between 0 and 2147483647",
+                              ArgumentName=argument, ArgumentValue=str(value))
 
 
 def _part_number(params: dict[str, Any]) -> int:
@@ -120,6 +128,7 @@ class MultipartOperations:
         bucket, key = params["Bucket"], params["Key"]
         validate_key(key)
         validate_metadata(params.get("Metadata"))
+        validate_storage_class(params)
         target = self.store.require_bucket(bucket)
         headers = object_headers(params, target.account_id)
         apply_default_encryption(self.store, bucket, headers)
@@ -152,6 +161,11 @@ class MultipartOperations:
     # ---- UploadPart / UploadPartCopy ---------------------------------------------------------
 
     async def upload_part(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        query = ctx.request.query
+        if "versionId" in query:
+            # Recorded against s3.amazonaws.com: refused whatever its value, even a real version's.
+            raise InvalidArgument("This operation does not accept a version-id.", ArgumentName="versionId",
+                                  ArgumentValue=query["versionId"])
         number = _part_number(params)
         upload = self._upload_for(params)
         keep = upload.checksum_algorithm or DEFAULT_ALGORITHM
@@ -198,8 +212,7 @@ class MultipartOperations:
         src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         algorithm = upload.checksum_algorithm or DEFAULT_ALGORITHM
         for attempt in range(3):
-            source = self._find(src_bucket, src_key, with_body=True,
-                                version_id=src_version)
+            source = self._find_copy_source(src_bucket, src_key, src_version, "UploadPartCopy")
             conditions.check_copy_source(params, source)
             first, last = _copy_range(params.get("CopySourceRange"), source.size)
             hasher = checksums.hasher_for(algorithm)
@@ -290,9 +303,11 @@ class MultipartOperations:
     # ---- ListParts / ListMultipartUploads ----------------------------------------------------
 
     def list_parts(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        upload = self._upload_for(params)
         max_parts = params.get("MaxParts")
-        limit = MAX_LIST if max_parts is None else max(0, min(max_parts, MAX_LIST))
+        _refuse_negative(max_parts, "max-parts")
+        _refuse_negative(params.get("PartNumberMarker"), "part-number-marker")
+        upload = self._upload_for(params)
+        limit = MAX_LIST if max_parts is None else min(max_parts, MAX_LIST)
         marker = params.get("PartNumberMarker") or 0
         parts = self.uploads.list_parts(upload.upload_id, int(marker), limit + 1)
         truncated = len(parts) > limit
@@ -327,7 +342,8 @@ class MultipartOperations:
         key_marker = params.get("KeyMarker") or ""
         upload_marker = (params.get("UploadIdMarker") or "") if key_marker else ""
         max_uploads = params.get("MaxUploads")
-        limit = MAX_LIST if max_uploads is None else max(0, min(max_uploads, MAX_LIST))
+        _refuse_negative(max_uploads, "max-uploads")
+        limit = MAX_LIST if max_uploads is None else min(max_uploads, MAX_LIST)
         url = (params.get("EncodingType") or "").lower() == "url"
 
         def encode(value: str) -> str:
@@ -363,7 +379,8 @@ class MultipartOperations:
                 break
         out: dict[str, Any] = {
             "Bucket": bucket, "KeyMarker": encode(key_marker), "UploadIdMarker": upload_marker,
-            "MaxUploads": limit if max_uploads is None else max_uploads, "IsTruncated": truncated,
+            # A larger max-uploads is served, and echoed, as the cap (measured on AWS).
+            "MaxUploads": limit, "IsTruncated": truncated,
             "Prefix": encode(prefix),
         }
         listed = [u for _, u in items if isinstance(u, Upload)]

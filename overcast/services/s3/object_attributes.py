@@ -24,10 +24,15 @@ class ObjectAttributeOperations:
     db: Database
 
     async def _update_headers(self, bucket: str, key: str, name: str, value: Any,
-                              version_id: str | None = None, method: str = "PUT") -> dict[str, Any]:
+                              version_id: str | None = None, method: str = "PUT",
+                              current_marker_not_allowed: bool = False) -> dict[str, Any]:
         """Change one stored header of the current object or of the version named; the
-        output's VersionId names the version changed."""
+        output's VersionId names the version changed. A delete marker named by id is 405
+        (Allow: DELETE); a current one is NoSuchKey, or 405 without the marker's headers where
+        `current_marker_not_allowed` (PutObjectAcl, as recorded against s3.amazonaws.com)."""
         store = self.store
+        if version_id == "":
+            raise InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId", ArgumentValue="")
         if version_id is not None and not versions.looks_like_version_id(version_id):
             store.require_bucket(bucket)
             raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)
@@ -38,9 +43,13 @@ class ObjectAttributeOperations:
             if status == "missing":
                 raise NoSuchKey(key) if version_id is None else NoSuchVersion(key, version_id)
             if status == "delete-marker":
-                marker_headers = {"x-amz-delete-marker": "true", "x-amz-version-id": found_version or "null"}
+                marker_headers = {"x-amz-delete-marker": "true", "x-amz-version-id": found_version or "null",
+                                  "Allow": "DELETE"}
                 if version_id is not None:
                     raise MethodNotAllowed(method, marker_headers)
+                if current_marker_not_allowed:
+                    raise MethodNotAllowed(method, {"Allow": "DELETE"})
+                del marker_headers["Allow"]
                 raise NoSuchKey(key, headers=marker_headers)
             return found_version
 
@@ -73,7 +82,8 @@ class ObjectAttributeOperations:
             raise InvalidArgument("Invalid canned ACL", ArgumentName="x-amz-acl", ArgumentValue=canned)
         acl = canned if canned is not None else acl_from_params(params, bucket.account_id)
         refuse_acl(self.store, bucket.name, params, bucket.account_id)
-        await self._update_headers(bucket.name, params["Key"], ACL, acl, params.get("VersionId"))
+        await self._update_headers(bucket.name, params["Key"], ACL, acl, params.get("VersionId"),
+                                   current_marker_not_allowed=True)
         return {}
 
     def get_object_acl(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from overcast.protocol import checksums
+from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.s3 import conditions, events, versions
 from overcast.services.s3.access import authorize_anonymous
@@ -28,6 +30,7 @@ from overcast.services.s3.errors import (
     MethodNotAllowed,
     NoSuchKey,
     NoSuchVersion,
+    PreconditionFailed,
 )
 from overcast.services.s3.events import ChangeContext
 from overcast.services.s3.integrity import UploadIntegrity, checksum_of
@@ -40,7 +43,12 @@ from overcast.services.s3.public_access import (
 )
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
-from overcast.services.s3.validation import validate_key, validate_metadata, validate_redirect_location
+from overcast.services.s3.validation import (
+    validate_key,
+    validate_metadata,
+    validate_redirect_location,
+    validate_storage_class,
+)
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -125,8 +133,16 @@ def request_acl(params: dict[str, Any], account_id: str) -> Any:
 
 
 def parse_tagging_header(text: str) -> list[dict[str, str]]:
-    """x-amz-tagging: a URL-encoded query string of tags."""
-    return [{"Key": k, "Value": v} for k, v in parse_qsl(text, keep_blank_values=True)]
+    """x-amz-tagging: a URL-encoded query string of tags. A key given twice is refused as a
+    malformed header (InvalidArgument, as AWS answers it: aws-cli issue 2841, LocalStack's
+    AWS-validated snapshots), not with the InvalidTag of a tagging document."""
+    pairs = parse_qsl(text, keep_blank_values=True)
+    if len({k for k, _ in pairs}) != len(pairs):
+        raise InvalidArgument(
+            "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters "
+            "without tag name duplicates.", ArgumentName="x-amz-tagging", ArgumentValue=text,
+        )
+    return [{"Key": k, "Value": v} for k, v in pairs]
 
 
 def object_output(obj: StoredObject) -> dict[str, Any]:
@@ -176,6 +192,16 @@ def encryption_output(headers: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _delete_refusal(current_etag: str | None, condition: str, key: str) -> ServiceError | None:
+    """If-Match on a delete: 404 NoSuchKey when there is no current object (nothing, or a
+    delete marker), 412 PreconditionFailed when its ETag differs, else None (go ahead)."""
+    if current_etag is None:
+        return NoSuchKey(key)
+    if not conditions.etag_matches(condition, current_etag):
+        return PreconditionFailed("If-Match")
+    return None
+
+
 def parse_copy_source(source: str) -> tuple[str, str, str | None]:
     """`bucket/key[?versionId=v]`, URL-encoded, with or without a leading slash."""
     version_id = None
@@ -213,6 +239,8 @@ class ObjectOperations:
         # is absent: every PutObject comes this way.
         if "Metadata" in params:
             validate_metadata(params["Metadata"])
+        if "StorageClass" in params:
+            validate_storage_class(params)
         conditions.validate_write_conditions(params)
         target = self.store.require_bucket(bucket)
         if ctx.anonymous:
@@ -282,6 +310,9 @@ class ObjectOperations:
     def _find(self, bucket: str, key: str, with_body: bool, version_id: str | None = None) -> StoredObject:
         """The current version (or the one named), as GET and HEAD see it: a delete marker is
         NoSuchKey when current and MethodNotAllowed when asked for by id."""
+        if version_id == "":
+            raise InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId",
+                                  ArgumentValue="")
         obj = self.store.get_object(bucket, key, with_body)
         if version_id is not None and (obj is None or obj.version_label != version_id):
             obj = self.store.get_version(bucket, key, version_id, with_body=with_body)
@@ -297,9 +328,34 @@ class ObjectOperations:
         if obj.delete_marker:
             marker_headers = {"x-amz-delete-marker": "true", "x-amz-version-id": obj.version_label}
             if version_id is not None:
+                # GetObject's reference: a delete marker asked for by id is 405 with its Last-Modified;
+                # S3 also names the one method a delete marker allows.
+                marker_headers["Last-Modified"] = formatdate(obj.last_modified, usegmt=True)
+                marker_headers["Allow"] = "DELETE"
                 raise MethodNotAllowed("GET", marker_headers)
             raise NoSuchKey(key, headers=marker_headers)
         return obj
+
+    def _find_copy_source(self, bucket: str, key: str, version_id: str | None, operation: str) -> StoredObject:
+        """The object a CopyObject or UploadPartCopy reads, with S3's answers for a bad
+        `?versionId=` in x-amz-copy-source (recorded against s3.amazonaws.com): empty is
+        InvalidArgument, malformed is InvalidRequest for CopyObject but InvalidArgument for
+        UploadPartCopy, and a delete marker named by id is InvalidRequest (not 405)."""
+        if version_id is not None:
+            if version_id == "":
+                raise InvalidArgument("Version id cannot be the empty string", ArgumentName="x-amz-copy-source",
+                                      ArgumentValue="")
+            if not versions.looks_like_version_id(version_id):
+                if operation == "CopyObject":
+                    raise InvalidRequest("Invalid Request")
+                raise InvalidArgument("Invalid version id specified", ArgumentName="x-amz-copy-source",
+                                      ArgumentValue=version_id)
+        try:
+            return self._find(bucket, key, with_body=True, version_id=version_id)
+        except MethodNotAllowed:
+            raise InvalidRequest(
+                "The source of a copy request may not specifically refer to a delete marker by version id."
+            ) from None
 
     def _authorize_read(self, ctx: RequestContext, bucket: str, key: str) -> None:
         if ctx.anonymous:
@@ -337,6 +393,8 @@ class ObjectOperations:
         conditions.check_read(params, obj)
         out = object_output(obj)
         if params.get("PartNumber") is not None:
+            if params.get("Range") is not None:
+                raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")
             span: tuple[int, int] | None = self._part_span(obj, int(params["PartNumber"]))
             if obj.is_multipart:
                 out["PartsCount"] = obj.parts_count
@@ -382,7 +440,10 @@ class ObjectOperations:
         bucket, key = params["Bucket"], params["Key"]
         self.store.require_bucket(bucket)
         authorize_anonymous(ctx, self.store, "s3:DeleteObject", bucket, key)
-        outcome = (await self._delete_keys(bucket, [(key, params.get("VersionId"))], ChangeContext.of(ctx)))[0]
+        outcome = (await self._delete_keys(bucket, [(key, params.get("VersionId"))], ChangeContext.of(ctx),
+                                           {key: params["IfMatch"]} if params.get("IfMatch") else None))[0]
+        if isinstance(outcome, ServiceError):
+            raise outcome
         out: dict[str, Any] = {}
         if outcome.delete_marker:
             out["DeleteMarker"] = True
@@ -397,12 +458,21 @@ class ObjectOperations:
         if not entries or len(entries) > MAX_DELETE_KEYS:
             raise MalformedXML()
         self.store.require_bucket(bucket)
-        targets = [(entry["Key"], entry.get("VersionId")) for entry in entries]
-        outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx))
-        if delete.get("Quiet"):
-            return {}
-        deleted = []
+        # A (key, version) named twice is deleted and reported once, as S3 does (recorded against
+        # s3.amazonaws.com: the same key twice without a version id makes one delete marker).
+        targets = list(dict.fromkeys((entry["Key"], entry.get("VersionId")) for entry in entries))
+        etags = {entry["Key"]: entry["ETag"] for entry in entries if entry.get("ETag")}
+        outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx), etags or None)
+        deleted, errors = [], []
         for (key, version_id), outcome in zip(targets, outcomes, strict=True):
+            if isinstance(outcome, ServiceError):
+                error = {"Key": key, "Code": outcome.code, "Message": outcome.message}
+                if version_id is not None:
+                    error["VersionId"] = version_id
+                errors.append(error)
+                continue
+            if delete.get("Quiet"):
+                continue
             item: dict[str, Any] = {"Key": key}
             if version_id is not None:
                 item["VersionId"] = version_id
@@ -413,17 +483,31 @@ class ObjectOperations:
                 item["DeleteMarker"] = True
                 item["DeleteMarkerVersionId"] = outcome.version_id or "null"
             deleted.append(item)
-        return {"Deleted": deleted}
+        out: dict[str, Any] = {}
+        if deleted:
+            out["Deleted"] = deleted
+        if errors:
+            out["Errors"] = errors
+        return out
 
     async def _delete_keys(self, bucket: str, targets: list[tuple[str, str | None]],
-                           change: ChangeContext | None = None) -> list[versions.Outcome]:
+                           change: ChangeContext | None = None,
+                           if_match: dict[str, str] | None = None) -> list[versions.Outcome | ServiceError]:
+        """Delete each (key, version); `if_match` maps a key to the ETag (or "*") its current
+        version must have, else that key is not deleted and its entry is the error instead
+        (conditional deletes, S3 user guide: evaluated against the current version only)."""
         store, blobs = self.store, self.blobs
         now = self._now()
 
-        def write(tx: Tx) -> list[versions.Outcome]:
+        def write(tx: Tx) -> list[versions.Outcome | ServiceError]:
             config = store.tx_require_bucket(tx, bucket)
-            outcomes = []
+            outcomes: list[versions.Outcome | ServiceError] = []
             for key, version_id in targets:
+                if if_match is not None and key in if_match:
+                    refusal = _delete_refusal(versions.current_etag(tx, bucket, key), if_match[key], key)
+                    if refusal is not None:
+                        outcomes.append(refusal)
+                        continue
                 outcome = versions.tx_delete(tx, config, bucket, key, version_id, now)
                 unlink_after_commit(tx, blobs, outcome.unlink)
                 if outcome.delete_marker and version_id is None:
@@ -447,13 +531,18 @@ class ObjectOperations:
                                   ArgumentValue=directive)
         if directive == "REPLACE":
             validate_metadata(params.get("Metadata"))
+        tagging_directive = params.get("TaggingDirective")
+        if tagging_directive is not None and tagging_directive.upper() not in ("COPY", "REPLACE"):
+            raise InvalidArgument("Unknown tagging directive.", ArgumentName="x-amz-tagging-directive",
+                                  ArgumentValue=tagging_directive)
         validate_redirect_location(params.get("WebsiteRedirectLocation"))
+        validate_storage_class(params)
         target = self.store.require_bucket(bucket)
         conditions.validate_write_conditions(params)
         acl = request_acl(params, target.account_id)
         refuse_acl(self.store, bucket, params, target.account_id)
         for attempt in range(_READ_ATTEMPTS):
-            source = self._find(src_bucket, src_key, with_body=True, version_id=src_version)
+            source = self._find_copy_source(src_bucket, src_key, src_version, "CopyObject")
             conditions.check_copy_source(params, source)
             if (src_bucket, src_key) == (bucket, key) and directive == "COPY" and not (
                 params.get("StorageClass") or params.get("WebsiteRedirectLocation")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
+from overcast.protocol.model import load_service_model
 from overcast.services.s3.errors import (
     IllegalLocationConstraintException,
     InvalidBucketName,
     InvalidLocationConstraint,
     InvalidRedirectLocation,
+    InvalidStorageClass,
     KeyTooLongError,
     MetadataTooLarge,
 )
@@ -22,6 +25,20 @@ _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 MAX_KEY_BYTES = 1024
 MAX_METADATA_BYTES = 2048
 DEFAULT_REGION = "us-east-1"
+# What a general purpose bucket stores (PutObject's StorageClass enum less OUTPOSTS, SNOW,
+# EXPRESS_ONEZONE and FSX_*, which belong to other kinds of bucket and are refused here).
+OBJECT_STORAGE_CLASSES = frozenset({
+    "STANDARD", "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+    "DEEP_ARCHIVE", "GLACIER_IR",
+})
+
+
+def validate_storage_class(params: dict) -> None:
+    """x-amz-storage-class on PutObject, CopyObject and CreateMultipartUpload: an unknown class
+    is 400 InvalidStorageClass, not an object stored under a made-up class."""
+    requested = params.get("StorageClass")
+    if requested and requested not in OBJECT_STORAGE_CLASSES:
+        raise InvalidStorageClass(requested)
 
 
 def validate_bucket_name(name: str) -> None:
@@ -66,7 +83,10 @@ def bucket_region(request_region: str, location_constraint: str | None) -> str:
     its own region.
     """
     if request_region == DEFAULT_REGION:
-        if location_constraint == DEFAULT_REGION:
+        # Its own name, or a name that is no region S3 has (the model's BucketLocationConstraint
+        # enum): the global endpoint cannot place the bucket anywhere.
+        if location_constraint == DEFAULT_REGION or (
+                location_constraint and location_constraint not in _known_constraints()):
             raise InvalidLocationConstraint(location_constraint)
         return _region_of_constraint(location_constraint) if location_constraint else DEFAULT_REGION
     if not location_constraint:
@@ -79,3 +99,8 @@ def bucket_region(request_region: str, location_constraint: str | None) -> str:
 def _region_of_constraint(constraint: str) -> str:
     # "EU" is the historical name of eu-west-1 and is still accepted.
     return "eu-west-1" if constraint == "EU" else constraint
+
+
+@functools.cache
+def _known_constraints() -> frozenset[str]:
+    return frozenset(load_service_model("s3").shape("BucketLocationConstraint").enum)

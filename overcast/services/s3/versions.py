@@ -83,6 +83,12 @@ def _current(tx: Tx, bucket: str, key: str) -> tuple | None:
     return tx.fetchone(f"SELECT {CURRENT_COLUMNS} FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
 
 
+def current_etag(tx: Tx, bucket: str, key: str) -> str | None:
+    """The current version's ETag, or None when the key has none (absent, or a delete marker)."""
+    row = tx.fetchone("SELECT etag, delete_marker FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+    return None if row is None or row[1] else row[0]
+
+
 def _release_current(tx: Tx, bucket: str, key: str, row: tuple, keep_row: bool = False) -> list[str]:
     """Drop the current version (its parts always; its row unless `keep_row`: a caller that
     upserts the new row next overwrites it anyway, and one statement fewer per PutObject counts)."""
