@@ -37,7 +37,10 @@ def check_authorizer(authorizer: dict[str, Any]) -> None:
 
 class AuthorizerOps(ApiOps):
     async def create_authorizer(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        # AWS answers CreateAuthorizer on an unknown API with this 409, not a 404.
+        doc = errors.require(self.store.get("restapi", ctx.account_id, ctx.region, params["restApiId"]),
+                             lambda: errors.Conflict("Unable to complete operation due to concurrent modification. "
+                                                     "Please try again later."))
         authorizer = compact({
             "id": new_id(6), "name": params.get("name"), "type": params.get("type"),
             "providerARNs": params.get("providerARNs"), "authType": params.get("authType"),

@@ -52,6 +52,13 @@ class ApiOps:
         return errors.require(self.store.get("restapi", ctx.account_id, ctx.region, api_id),
                               lambda: errors.api_not_found(ctx.account_id, api_id))
 
+    def api_of_method(self, ctx: RequestContext, api_id: str) -> dict[str, Any]:
+        """The API, for operations on a method or below (methods, integrations, their responses,
+        TestInvokeMethod): AWS looks the resource up by API and id together, so an unknown API
+        answers "Invalid Resource identifier specified", not "Invalid API identifier"."""
+        return errors.require(self.store.get("restapi", ctx.account_id, ctx.region, api_id),
+                              errors.resource_not_found)
+
     async def save(self, ctx: RequestContext, doc: dict[str, Any]) -> None:
         await self.store.put("restapi", ctx.account_id, ctx.region, doc["api"]["id"], doc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -28,6 +29,42 @@ class Conflict(ServiceError):
 class TooManyRequests(ServiceError):
     code = "TooManyRequestsException"
     status = 429
+
+
+class Validation(ServiceError):
+    """What AWS's request-shape validation gives before the operation runs (an enum or pattern
+    the input does not satisfy): ValidationException, 400, not BadRequestException."""
+    code = "ValidationException"
+    status = 400
+
+
+def validation_failed(*problems: str) -> Validation:
+    """AWS's "N validation error(s) detected: ...; ..." message for the given problems."""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    return Validation(f"{count} validation {noun} detected: " + "; ".join(problems))
+
+
+def enum_problem(value: object, where: str, allowed: str) -> str:
+    return f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
+
+
+STATUS_CODE_PATTERN = "[1-5]\\d\\d"
+
+
+def status_code_problem(code: str | None) -> str | None:
+    if re.fullmatch(r"[1-5]\d\d", code or ""):
+        return None
+    return (f"Value '{code}' at 'statusCode' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {STATUS_CODE_PATTERN}")
+
+
+def check_status_code(code: str | None) -> str:
+    """A method's or integration's response status code, as the API's input shape constrains it."""
+    problem = status_code_problem(code)
+    if problem:
+        raise validation_failed(problem)
+    return code or ""
 
 
 class LimitExceeded(ServiceError):

@@ -29,9 +29,17 @@ def default_response(kind: str) -> dict[str, Any]:
                     "responseTemplates": {"application/json": DEFAULT_TEMPLATE}, "defaultResponse": True})
 
 
+# The enum as AWS's validation message lists it (its own order).
+_TYPES_IN_AWS_MESSAGE = (
+    "REQUEST_TOO_LARGE, RESOURCE_NOT_FOUND, AUTHORIZER_CONFIGURATION_ERROR, MISSING_AUTHENTICATION_TOKEN, "
+    "BAD_REQUEST_BODY, INVALID_SIGNATURE, INVALID_API_KEY, BAD_REQUEST_PARAMETERS, AUTHORIZER_FAILURE, "
+    "UNAUTHORIZED, INTEGRATION_TIMEOUT, ACCESS_DENIED, DEFAULT_4XX, DEFAULT_5XX, WAF_FILTERED, QUOTA_EXCEEDED, "
+    "THROTTLED, API_CONFIGURATION_ERROR, UNSUPPORTED_MEDIA_TYPE, INTEGRATION_FAILURE, EXPIRED_TOKEN")
+
+
 def check_type(kind: str) -> None:
     if kind not in RESPONSE_TYPES:
-        raise errors.BadRequest(f"Invalid response type specified: {kind}")
+        raise errors.validation_failed(errors.enum_problem(kind, "responseType", _TYPES_IN_AWS_MESSAGE))
 
 
 class GatewayResponseOps(ApiOps):
@@ -41,7 +49,9 @@ class GatewayResponseOps(ApiOps):
         check_type(kind)
         response = compact({"responseType": kind, "statusCode": params.get("statusCode") or RESPONSE_TYPES[kind],
                             "responseParameters": params.get("responseParameters") or {},
-                            "responseTemplates": params.get("responseTemplates") or {}, "defaultResponse": False})
+                            # Without templates of its own it keeps the default one, as AWS answers.
+                            "responseTemplates": params.get("responseTemplates")
+                            or {"application/json": DEFAULT_TEMPLATE}, "defaultResponse": False})
         doc["gatewayResponses"][kind] = response
         await self.save(ctx, doc)
         return response
@@ -72,7 +82,7 @@ class GatewayResponseOps(ApiOps):
         kind = params["responseType"]
         check_type(kind)
         if kind not in doc["gatewayResponses"]:
-            raise errors.NotFound("Invalid Gateway Response identifier specified")
+            raise errors.NotFound("Gateway response type not defined on api")
         del doc["gatewayResponses"][kind]
         await self.save(ctx, doc)
         return {}

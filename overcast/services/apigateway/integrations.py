@@ -57,7 +57,11 @@ def check_integration(integration: dict[str, Any]) -> None:
 
 class IntegrationOps(ApiOps):
     async def put_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        if params.get("type") not in INTEGRATION_TYPES:
+            # The type is an enum of PutIntegration's input shape: checked before anything else.
+            raise errors.validation_failed(errors.enum_problem(
+                params.get("type"), "putIntegrationInput.type", "HTTP, MOCK, AWS_PROXY, HTTP_PROXY, AWS"))
+        doc = self.api_of_method(ctx, params["restApiId"])
         method = self.method(doc, params["resourceId"], params["httpMethod"])
         kind = params.get("type")
         http_method = params.get("integrationHttpMethod")
@@ -85,20 +89,20 @@ class IntegrationOps(ApiOps):
         return integration
 
     def get_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self.integration(self.api(ctx, params["restApiId"]), params["resourceId"], params["httpMethod"])
+        return self.integration(self.api_of_method(ctx, params["restApiId"]), params["resourceId"], params["httpMethod"])
 
     async def update_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        doc = self.api_of_method(ctx, params["restApiId"])
         integration = self.integration(doc, params["resourceId"], params["httpMethod"])
         changed = copy.deepcopy(integration)
-        apply_patch(changed, params.get("patchOperations"), INTEGRATION_PATCH)
+        apply_patch(changed, params.get("patchOperations"), INTEGRATION_PATCH, input_shape="updateIntegrationInput")
         check_integration(changed)
         self.method(doc, params["resourceId"], params["httpMethod"])["methodIntegration"] = changed
         await self.save(ctx, doc)
         return changed
 
     async def delete_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        doc = self.api_of_method(ctx, params["restApiId"])
         self.integration(doc, params["resourceId"], params["httpMethod"])
         del self.method(doc, params["resourceId"], params["httpMethod"])["methodIntegration"]
         await self.save(ctx, doc)
@@ -107,10 +111,10 @@ class IntegrationOps(ApiOps):
     # -- integration responses -----------------------------------------------------------------
 
     async def put_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        code = check_status_code(params["statusCode"])
+        doc = self.api_of_method(ctx, params["restApiId"])
         method = self.method(doc, params["resourceId"], params["httpMethod"])
         integration = self.integration(doc, params["resourceId"], params["httpMethod"])
-        code = check_status_code(params["statusCode"])
         if code not in (method.get("methodResponses") or {}):
             raise errors.response_not_found()
         handling = params.get("contentHandling")
@@ -120,7 +124,10 @@ class IntegrationOps(ApiOps):
             "statusCode": code,
             "selectionPattern": params.get("selectionPattern"),
             "responseParameters": params.get("responseParameters") or None,
-            "responseTemplates": params.get("responseTemplates") or None,
+            # An empty template is kept as null: AWS answers {"application/json": null} for it.
+            "responseTemplates": {content_type: template or None
+                                  for content_type, template in params["responseTemplates"].items()}
+            if params.get("responseTemplates") else None,
             "contentHandling": handling,
         })
         integration.setdefault("integrationResponses", {})[code] = response
@@ -132,17 +139,24 @@ class IntegrationOps(ApiOps):
         return status_response(parent, "integrationResponses", params["statusCode"])
 
     def get_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return self._integration_response(self.api(ctx, params["restApiId"]), params)
+        check_status_code(params["statusCode"])
+        return self._integration_response(self.api_of_method(ctx, params["restApiId"]), params)
 
     async def update_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        check_status_code(params["statusCode"])
+        doc = self.api_of_method(ctx, params["restApiId"])
         response = self._integration_response(doc, params)
-        apply_patch(response, params.get("patchOperations"), INTEGRATION_RESPONSE_PATCH)
+        apply_patch(response, params.get("patchOperations"), INTEGRATION_RESPONSE_PATCH,
+                    input_shape="updateIntegrationResponseInput")
         await self.save(ctx, doc)
         return response
 
     async def delete_integration_response(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        check_status_code(params["statusCode"])
+        doc = self.api_of_method(ctx, params["restApiId"])
+        # Here AWS names a missing method as a missing integration (Put/Get name the method).
+        methods = self.resource(doc, params["resourceId"]).get("resourceMethods") or {}
+        errors.require(methods.get(params["httpMethod"].upper()), errors.integration_not_found)
         parent = self.integration(doc, params["resourceId"], params["httpMethod"])
         delete_status_response(parent, "integrationResponses", params["statusCode"])
         await self.save(ctx, doc)

@@ -4,6 +4,7 @@ PutRestApi (overwrite or merge) and GetExport."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from overcast.server.context import RequestContext
@@ -229,8 +230,12 @@ class Importer:
 def export_document(doc: dict[str, Any], snapshot: dict[str, Any], stage: dict[str, Any], swagger: bool,
                     with_integrations: bool, host: str) -> dict[str, Any]:
     api = snapshot["api"]
+    # Without a version of its own, the export is versioned by its deployment's time, written as
+    # AWS writes it ("2016-10-21T17:26:28Z" in the developer guide's exported APIs).
+    deployed = (doc["deployments"].get(stage.get("deploymentId") or "") or {}).get("createdDate")
+    deployed = deployed if deployed is not None else stage.get("createdDate", 0)
     out: dict[str, Any] = {"info": {"title": api.get("name"), "version": api.get("version") or
-                                    str(stage.get("createdDate", ""))}}
+                                    time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(deployed)))}}
     if api.get("description"):
         out["info"]["description"] = api["description"]
     if swagger:
@@ -286,13 +291,24 @@ def _export_method(method: dict[str, Any], snapshot: dict[str, Any], swagger: bo
     if parameters:
         operation["parameters"] = parameters
     responses = {}
+    produces: list[str] = []
     for code, response in (method.get("methodResponses") or {}).items():
         entry: dict[str, Any] = {"description": f"{code} response"}
         headers = {k[len("method.response.header."):]: {"type": "string"} if swagger else {"schema": {"type": "string"}}
                    for k in (response.get("responseParameters") or {})}
         if headers:
             entry["headers"] = headers
+        # Response models become schema references: OpenAPI 3 per content type, Swagger 2 one
+        # schema with the content types listed in the operation's "produces".
+        models = response.get("responseModels") or {}
+        if models and swagger:
+            entry["schema"] = {"$ref": f"#/definitions/{next(iter(models.values()))}"}
+            produces.extend(ct for ct in models if ct not in produces)
+        elif models:
+            entry["content"] = {ct: {"schema": {"$ref": f"#/components/schemas/{name}"}} for ct, name in models.items()}
         responses[code] = entry
+    if produces:
+        operation = {"produces": produces, **operation}
     operation["responses"] = responses
     if method.get("apiKeyRequired"):
         operation["security"] = [{"api_key": []}]
@@ -315,8 +331,10 @@ class OpenApiOps(ApiOps):
         from overcast.services.apigateway.common import now
 
         document = parse_document(params.get("body"))
+        endpoint_type = _endpoint_type(params)
         doc = new_api_doc({"id": new_id(10), "name": "imported", "createdDate": now(), "apiKeySource": "HEADER",
-                           "endpointConfiguration": {"types": [_endpoint_type(params)]},
+                           "endpointConfiguration": {"types": [endpoint_type], "ipAddressType":
+                                                     "dualstack" if endpoint_type == "PRIVATE" else "ipv4"},
                            "disableExecuteApiEndpoint": False})
         Importer(document, doc).run()
         await self.save(ctx, doc)

@@ -9,10 +9,11 @@ an object field takes `/field/member` (throttle/rateLimit).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
-from overcast.services.apigateway.errors import BadRequest
+from overcast.services.apigateway.errors import BadRequest, enum_problem, validation_failed
 
 # A field's kind: "str", "bool", "int", "float", "json" (a string holding JSON kept as text),
 # ("map", value kind), ("list", item kind) or ("object", {member: kind}).
@@ -60,8 +61,48 @@ def _invalid(op: str, path: str, spec: Spec) -> BadRequest:
     return BadRequest(f"Invalid patch path '{path}' specified for op '{op}'. Must be one of: [{allowed}]")
 
 
+OPS = ("add", "remove", "move", "test", "replace", "copy")
+
+
+def op_problems(operations: list[dict[str, Any]] | None, input_shape: str) -> list[str]:
+    """AWS validates every op against its enum before anything else and names each bad one:
+    'Value 'x' at 'updateRestApiInput.patchOperations.1.member.op' ...' (ValidationException)."""
+    return [enum_problem(operation.get("op"), f"{input_shape}.patchOperations.{index}.member.op", ", ".join(OPS))
+            for index, operation in enumerate(operations or [], start=1) if operation.get("op") not in OPS]
+
+
+def check_ops(operations: list[dict[str, Any]] | None, input_shape: str) -> None:
+    problems = op_problems(operations, input_shape)
+    if problems:
+        raise validation_failed(*problems)
+
+
+def check_replace_only(operations: list[dict[str, Any]] | None, allowed: list[str]) -> None:
+    """Resources, models and request validators take only `replace` of a few fields; AWS answers
+    other ops and unknown paths with these messages (two spaces after 'path' are AWS's)."""
+    for operation in operations or []:
+        op, path = operation.get("op"), operation.get("path")
+        if op != "replace":
+            raise BadRequest(f"Invalid patch path  '{path}' specified for op '{op}'. Please choose supported operations")
+        if path not in allowed:
+            raise BadRequest(f"Invalid patch path  '{path}' specified for op '{op}'. Must be one of: [{', '.join(allowed)}]")
+
+
 def apply_patch(doc: dict[str, Any], operations: list[dict[str, Any]] | None, spec: Spec,
-                custom: Custom | None = None) -> dict[str, Any]:
+                custom: Custom | None = None, input_shape: str | None = None) -> dict[str, Any]:
+    """Apply all operations or none: AWS rejects a patch whole, so the changes are made on a copy
+    that replaces `doc`'s contents only when every operation succeeded."""
+    if input_shape is not None:
+        check_ops(operations, input_shape)
+    work = copy.deepcopy(doc)
+    _apply_all(work, operations, spec, custom)
+    doc.clear()
+    doc.update(work)
+    return doc
+
+
+def _apply_all(doc: dict[str, Any], operations: list[dict[str, Any]] | None, spec: Spec,
+               custom: Custom | None) -> None:
     for operation in operations or []:
         op = operation.get("op", "")
         path = operation.get("path", "")
@@ -82,7 +123,6 @@ def apply_patch(doc: dict[str, Any], operations: list[dict[str, Any]] | None, sp
                 _apply(doc, "remove", source, None, spec, operation.get("from") or "")
             op = "add"
         _apply(doc, op, segments, value, spec, path)
-    return doc
 
 
 def _get(doc: dict[str, Any], segments: list[str]) -> Any:

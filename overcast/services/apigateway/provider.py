@@ -73,7 +73,7 @@ class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps
             self._gateway.flush_authorizer_cache(api_id, stage)
 
     async def test_invoke_method(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        doc = self.api(ctx, params["restApiId"])
+        doc = self.api_of_method(ctx, params["restApiId"])
         self.method(doc, params["resourceId"], params["httpMethod"])
         return await self.gateway.test_invoke(ctx, doc, params)
 

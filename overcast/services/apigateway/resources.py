@@ -9,7 +9,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
 from overcast.services.apigateway.common import ApiOps, page
-from overcast.services.apigateway.patch import apply_patch
+from overcast.services.apigateway.patch import apply_patch, check_ops, check_replace_only
 from overcast.services.apigateway.store import new_id
 
 _PATH_PART = re.compile(r"^(?:[A-Za-z0-9._:\-@~$&'()*,;=]+|\{[A-Za-z0-9._-]+\+?\})$")
@@ -70,15 +70,19 @@ class ResourceOps(ApiOps):
     async def update_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])
         resource = self.resource(doc, params["resourceId"])
+        operations = params.get("patchOperations")
+        check_ops(operations, "updateResourceInput")
+        check_replace_only(operations, ["/parentId", "/pathPart"])
         if "parentId" not in resource:
-            raise errors.BadRequest("Root resource cannot be updated")
+            field = (operations or [{}])[0].get("path", "/pathPart").lstrip("/")
+            raise errors.BadRequest(f"Root resource cannot update its {field}.")
         changed = copy.deepcopy(resource)
-        apply_patch(changed, params.get("patchOperations"), {"pathPart": "str", "parentId": "str"})
+        apply_patch(changed, operations, {"pathPart": "str", "parentId": "str"})
         parent = self.resource(doc, changed["parentId"])
         ancestor: dict[str, Any] | None = parent
         while ancestor is not None:  # a resource cannot move under itself
             if ancestor["id"] == resource["id"]:
-                raise errors.BadRequest("Cannot move a resource under itself or one of its children")
+                raise errors.BadRequest("Resources cannot be cyclical.")
             ancestor = doc["resources"].get(ancestor.get("parentId") or "")
         self._check_path_part(doc, parent, changed["pathPart"], resource["id"])
         doc["resources"][resource["id"]] = changed
