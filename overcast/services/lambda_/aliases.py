@@ -7,7 +7,12 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LATEST, LambdaBase, new_revision
-from overcast.services.lambda_.errors import InvalidParameterValue, ResourceConflict, ResourceNotFound
+from overcast.services.lambda_.errors import (
+    InvalidParameterValue,
+    ResourceConflict,
+    ResourceNotFound,
+    validation_error,
+)
 from overcast.services.lambda_.models import FunctionRecord
 from overcast.services.lambda_.validation import check_alias_name
 from overcast.services.lambda_.versions import paginate
@@ -23,20 +28,30 @@ class AliasOps(LambdaBase):
         if len(weights) > 1:
             raise InvalidParameterValue("Number of items in AdditionalVersionWeights cannot be greater than 1")
         for version, weight in weights.items():
-            if weight < 0 or weight > 1:
-                raise InvalidParameterValue(f"Invalid weight {weight} for version {version}: weights must be "
-                                            "between 0.0 and 1.0.")
+            # The value is shown as Java prints a map entry, {2=1.5} (recorded against AWS in
+            # LocalStack's snapshot tests).
+            if not 0 <= weight <= 1:
+                raise validation_error(f"{{{version}={weight}}}", "routingConfig.additionalVersionWeights",
+                                       "Map value must satisfy constraint: [Member must have value less than or "
+                                       "equal to 1.0, Member must have value greater than or equal to 0.0, "
+                                       "Member must not be null]")
             if version == primary:
                 raise InvalidParameterValue(f"Invalid function version {version}. Function version {version} is "
                                             "already included in routing configuration.")
-            if primary == LATEST or version == LATEST:
+            if primary == LATEST:
                 raise InvalidParameterValue("$LATEST is not supported for an alias pointing to more than 1 version")
+            if not version.isdigit() or len(version) > 1024:
+                raise validation_error(f"{{{version}={weight}}}", "routingConfig.additionalVersionWeights",
+                                       "Map keys must satisfy constraint: [Member must have length less than or "
+                                       "equal to 1024, Member must have length greater than or equal to 1, Member "
+                                       "must satisfy regular expression pattern: [0-9]+, Member must not be null]")
             self._check_version_exists(record, version)
 
     def _alias(self, record: FunctionRecord, name: str) -> dict[str, Any]:
         alias = record.aliases.get(name)
         if alias is None:
-            raise ResourceNotFound(f"Alias not found: {record.arn}:{name}")
+            # Lambda's wording, which clients match on (Terraform's AWS provider treats it as "gone").
+            raise ResourceNotFound(f"Cannot find alias arn: {record.arn}:{name}")
         return alias
 
     async def create_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:

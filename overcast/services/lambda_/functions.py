@@ -21,6 +21,7 @@ from overcast.services.lambda_.errors import (
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
 
 DEFAULT_PAGE = 50
+MAX_LAYERS = 5
 
 
 class FunctionOps(LambdaBase):
@@ -73,12 +74,33 @@ class FunctionOps(LambdaBase):
         resolve = getattr(self, "resolve_layer_arn", None)
         return [resolve(ctx, arn) if resolve else {"Arn": arn, "CodeSize": 0} for arn in arns]
 
+    def _check_layers(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+        """Before anything is stored or changed: a function's layers, as Lambda refuses them
+        (wording as recorded against AWS in LocalStack's tests)."""
+        arns = params.get("Layers")
+        if not arns:
+            return
+        if len(arns) > MAX_LAYERS:
+            raise InvalidParameterValue(f"Cannot reference more than {MAX_LAYERS} layers.")
+        seen: dict[str, str] = {}
+        for arn in arns:
+            self._layers_out(ctx, [arn])  # raises for a layer version that does not exist
+            layer = arn.rsplit(":", 1)[0]
+            if layer in seen:
+                raise InvalidParameterValue(
+                    "Two different versions of the same layer are not allowed to be referenced in the same "
+                    f"function. {seen[layer]} and {arn} are versions of the same layer.")
+            seen[layer] = arn
+
     def _validate_config(self, params: dict[str, Any]) -> None:
         v.check_handler(params.get("Handler"))
         v.check_memory(params.get("MemorySize"))
         v.check_timeout(params.get("Timeout"))
         v.check_ephemeral(params.get("EphemeralStorage"))
         v.check_environment(params.get("Environment"))
+        v.check_description(params.get("Description"))
+        v.check_tracing(params.get("TracingConfig"))
+        v.check_architectures(params.get("Architectures"))
         if "Role" in params:
             v.check_role(params.get("Role"))
         if params.get("Runtime") is not None:
@@ -121,11 +143,13 @@ class FunctionOps(LambdaBase):
         ref = v.parse_function_ref(name)
         name = ref.name
         package_type = params.get("PackageType") or "Zip"
+        v.check_package_type(package_type)
         v.check_role(params.get("Role"))
         v.check_runtime(params.get("Runtime"), params.get("Handler"), package_type)
         self._validate_config(params)
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
+        self._check_layers(ctx, params)
         code = await self._new_code(ctx, params.get("Code") or {}, "CreateFunction")
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
@@ -170,7 +194,10 @@ class FunctionOps(LambdaBase):
         config.update(Version=version, FunctionArn=f"{record.arn}:{version}", RevisionId=new_revision(),
                       Description=description or record.config.get("Description", ""),
                       LastModified=now_iso())
-        record.versions[version] = {"config": config, "code": record.code.to_doc()}
+        # The function's own description when published: a version's Description may be PublishVersion's,
+        # so this is what tells whether $LATEST's description changed since.
+        record.versions[version] = {"config": config, "code": record.code.to_doc(),
+                                    "latest_description": record.config.get("Description", "")}
         return version
 
     async def get_function(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +205,7 @@ class FunctionOps(LambdaBase):
         version = self.resolve_version(record, qualifier)
         _, code = self.version_doc(record, version)
         out: dict[str, Any] = {
-            "Configuration": self.configuration(record, version),
+            "Configuration": self.qualified_configuration(record, version, qualifier),
             "Code": {"RepositoryType": "S3", "Location": self.code_location(code["blob_id"])},
         }
         if record.tags:
@@ -192,14 +219,30 @@ class FunctionOps(LambdaBase):
 
     async def get_function_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
-        return self.configuration(record, self.resolve_version(record, qualifier))
+        return self.qualified_configuration(record, self.resolve_version(record, qualifier), qualifier)
+
+    def qualified_configuration(self, record: FunctionRecord, version: str, qualifier: str | None) -> dict[str, Any]:
+        """A configuration asked for by qualifier names the function as it was asked for: an alias's
+        answer is its version's configuration with the alias's ARN, and $LATEST's is qualified too
+        (as recorded against AWS in LocalStack's snapshot tests)."""
+        out = self.configuration(record, version)
+        if qualifier:
+            out["FunctionArn"] = f"{record.arn}:{qualifier}"
+        return out
 
     async def list_functions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        all_versions = params.get("FunctionVersion") == "ALL"
+        function_version = params.get("FunctionVersion")
+        if function_version is not None and function_version != "ALL":
+            raise v.validation_error(function_version, "functionVersion", "Member must satisfy enum value set: [ALL]")
+        v.check_max_items(params.get("MaxItems"))
+        all_versions = function_version == "ALL"
         items: list[dict[str, Any]] = []
         for record in self.store.functions_in(ctx.account_id, ctx.region):
             if all_versions:
-                items.append(self.configuration(record, LATEST))
+                # Listing every version names $LATEST by its qualified ARN, as the versions are.
+                latest = self.configuration(record, LATEST)
+                latest["FunctionArn"] = f"{record.arn}:{LATEST}"
+                items.append(latest)
                 items.extend(self.configuration(record, version)
                              for version in sorted(record.versions, key=int))
             else:
@@ -211,9 +254,7 @@ class FunctionOps(LambdaBase):
                 start = int(base64.urlsafe_b64decode(marker.encode()).decode())
             except (ValueError, UnicodeDecodeError):
                 raise InvalidParameterValue("Invalid marker.") from None
-        size = params.get("MaxItems") or DEFAULT_PAGE
-        if size < 1 or size > 10000:
-            raise InvalidParameterValue("MaxItems must be between 1 and 10000.")
+        size = min(params.get("MaxItems") or DEFAULT_PAGE, v.MAX_PAGE)
         page = items[start:start + size]
         for item in page:
             # ListFunctions returns a subset of the configuration: no state fields (GetFunction has them).
@@ -255,6 +296,7 @@ class FunctionOps(LambdaBase):
     async def update_function_code(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, _ = self.find(ctx, params["FunctionName"])
         self.check_revision(record, params.get("RevisionId"))
+        v.check_architectures(params.get("Architectures"))
         code = await self._new_code(ctx, params, "UpdateFunctionCode")
         if params.get("DryRun"):
             out = self.configuration(record)
@@ -283,6 +325,8 @@ class FunctionOps(LambdaBase):
         if params.get("Runtime") or params.get("Handler"):
             v.check_runtime(params.get("Runtime") or record.config["Runtime"],
                             params.get("Handler") or record.config["Handler"], "Zip")
+        # Everything is checked before $LATEST is touched: the record in memory is the live one.
+        self._check_layers(ctx, params)
         self._apply_config(ctx, record.config, params)
         record.config.update(LastModified=now_iso(), RevisionId=new_revision())
         await self.store.put(record)

@@ -20,7 +20,13 @@ from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResul
 from overcast.services.lambda_.runtime.launcher import RuntimeUnavailable
 from overcast.services.lambda_.runtime.pool import Throttled
 from overcast.services.lambda_.runtime.spec import FunctionSpec
-from overcast.services.lambda_.validation import MAX_ASYNC_PAYLOAD, MAX_SYNC_PAYLOAD, runtime_family
+from overcast.services.lambda_.validation import (
+    INVOCATION_TYPES,
+    MAX_ASYNC_PAYLOAD,
+    MAX_SYNC_PAYLOAD,
+    check_invocation_type,
+    runtime_family,
+)
 
 
 class InvalidRuntime(ServiceError):
@@ -101,12 +107,16 @@ class InvokeOps(LambdaBase):
     async def invoke(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
         invocation_type = params.get("InvocationType") or "RequestResponse"
+        if invocation_type not in INVOCATION_TYPES:
+            check_invocation_type(invocation_type)
         payload = params.get("Payload") or b""
         if isinstance(payload, str):
             payload = payload.encode()
         limit = MAX_ASYNC_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
         if len(payload) > limit:
-            operation = "InvokeAsync" if invocation_type == "Event" else "Invoke"
+            # "InvokeFunction" is the name Lambda's message gives the synchronous call (quoted from AWS
+            # in many user reports); the asynchronous wording is Overcast's.
+            operation = "InvokeAsync" if invocation_type == "Event" else "InvokeFunction"
             raise RequestTooLarge(f"Request must be smaller than {limit} bytes for the {operation} operation")
         check_payload(payload)
         version = self.resolve_version(record, qualifier, for_invoke=True)

@@ -81,7 +81,7 @@ class LayerOps(LambdaBase):
         runtime = params.get("CompatibleRuntime")
         items = [self._out(versions[n], with_content=False) for n in sorted(versions, reverse=True)
                  if runtime is None or runtime in versions[n].doc.get("CompatibleRuntimes", [])]
-        return paginate(items, params, "LayerVersions")
+        return paginate(items, params, "LayerVersions", max_items_limit=50)
 
     async def list_layers(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         items = []
@@ -91,7 +91,7 @@ class LayerOps(LambdaBase):
             newest = versions[max(versions)]
             items.append({"LayerName": name, "LayerArn": newest.arn,
                           "LatestMatchingVersion": self._out(newest, with_content=False)})
-        return paginate(items, params, "Layers")
+        return paginate(items, params, "Layers", max_items_limit=50)
 
     async def delete_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = self._layer_name(params["LayerName"])

@@ -27,7 +27,7 @@ class FunctionRecord:
     tags: dict[str, str] = field(default_factory=dict)
     # Resource-policy statements by qualifier ("" for the unqualified function).
     policy: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    policy_revision: str = ""
+    policy_revision: str = ""  # no longer used (a policy's RevisionId is its target's); kept for stored documents
     reserved_concurrency: int | None = None
     event_invoke_configs: dict[str, dict[str, Any]] = field(default_factory=dict)
     next_version: int = 1

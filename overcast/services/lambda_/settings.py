@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
+from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LATEST, LambdaBase
-from overcast.services.lambda_.errors import InvalidParameterValue, ResourceConflict, ResourceNotFound
+from overcast.services.lambda_.errors import (
+    InvalidParameterValue,
+    ResourceConflict,
+    ResourceNotFound,
+    validation_error,
+)
 from overcast.services.lambda_.models import FunctionRecord
 from overcast.services.lambda_.validation import MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES
 from overcast.services.lambda_.versions import paginate
 
 MIN_UNRESERVED = 100
+DESTINATION_ARN_PATTERN = (r"^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1})?:"
+                           r"(\d{12})?:(.*)")
+_DESTINATION_ARN = re.compile(DESTINATION_ARN_PATTERN)
 
 
 class SettingsOps(LambdaBase):
@@ -50,10 +60,11 @@ class SettingsOps(LambdaBase):
                    if r.name != excluding)
 
     async def put_function_concurrency(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record, _ = self.find(ctx, params["FunctionName"])
         wanted = params["ReservedConcurrentExecutions"]
-        if wanted < 0:
-            raise InvalidParameterValue("ReservedConcurrentExecutions must be greater than or equal to 0.")
+        if wanted < 0:  # a request constraint: answered before the function is looked up
+            raise validation_error(wanted, "reservedConcurrentExecutions",
+                                   "Member must have value greater than or equal to 0")
+        record, _ = self.find(ctx, params["FunctionName"])
         if self.account_concurrency - self._reserved_total(ctx, record.name) - wanted < MIN_UNRESERVED:
             raise InvalidParameterValue(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
@@ -76,6 +87,42 @@ class SettingsOps(LambdaBase):
 
     # -- event invoke configuration -----------------------------------------------------------
 
+    def _eic_target(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[FunctionRecord, str]:
+        """Put and Update name a missing function or qualifier in their own words (as recorded
+        against AWS in LocalStack's event invoke config tests)."""
+        try:
+            return self._eic_key(ctx, params)
+        except ResourceNotFound:
+            raise ResourceNotFound("The function doesn't exist.") from None
+
+    def _check_destinations(self, ctx: RequestContext, record: FunctionRecord,
+                            destinations: dict[str, Any] | None) -> None:
+        """Destinations Lambda can deliver to: SQS, SNS, EventBridge, and other existing functions."""
+        targets = {side: ((destinations or {}).get(side) or {}).get("Destination")
+                   for side in ("OnSuccess", "OnFailure")}
+        unsupported = False
+        for side, arn in targets.items():
+            if not arn:
+                continue
+            if not _DESTINATION_ARN.fullmatch(arn):
+                member = f"destinationConfig.{side[0].lower()}{side[1:]}.destination"
+                raise validation_error(arn, member, f"Member must satisfy regular expression pattern: "
+                                                    f"{DESTINATION_ARN_PATTERN}")
+            service = arn.split(":")[2]
+            if service == "lambda":
+                try:
+                    target, _ = self.find(ctx, arn)
+                except (ResourceNotFound, ServiceError):
+                    raise InvalidParameterValue(f"The destination ARN {arn} is invalid.") from None
+                if target is record:
+                    raise InvalidParameterValue("You can't specify the function as a destination for itself.")
+            elif service not in ("sqs", "sns", "events"):
+                unsupported = True
+        if unsupported:
+            shown = {side: f"{side}(destination={arn})" if arn else "null" for side, arn in targets.items()}
+            raise InvalidParameterValue(f"The provided destination config DestinationConfig(onSuccess="
+                                        f"{shown['OnSuccess']}, onFailure={shown['OnFailure']}) is invalid.")
+
     def _eic_key(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[FunctionRecord, str]:
         record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
         qualifier = qualifier or LATEST
@@ -83,13 +130,23 @@ class SettingsOps(LambdaBase):
         return record, qualifier
 
     @staticmethod
-    def _check_eic(params: dict[str, Any]) -> None:
-        retries = params.get("MaximumRetryAttempts")
-        if retries is not None and not 0 <= retries <= 2:
-            raise InvalidParameterValue("MaximumRetryAttempts must be between 0 and 2.")
-        age = params.get("MaximumEventAgeInSeconds")
-        if age is not None and not 60 <= age <= 21600:
-            raise InvalidParameterValue("MaximumEventAgeInSeconds must be between 60 and 21600.")
+    def _check_eic_ranges(params: dict[str, Any]) -> None:
+        """The API reference's ranges, refused as request constraints (ValidationException)."""
+        for key, member, low, high in (("MaximumRetryAttempts", "maximumRetryAttempts", 0, 2),
+                                       ("MaximumEventAgeInSeconds", "maximumEventAgeInSeconds", 60, 21600)):
+            value = params.get(key)
+            if value is None:
+                continue
+            if value < low:
+                raise validation_error(value, member, f"Member must have value greater than or equal to {low}")
+            if value > high:
+                raise validation_error(value, member, f"Member must have value less than or equal to {high}")
+
+    @staticmethod
+    def _check_eic_not_empty(params: dict[str, Any]) -> None:
+        if all(params.get(key) is None for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds",
+                                                   "DestinationConfig")):
+            raise InvalidParameterValue("You must specify at least one of error handling or destination setting.")
 
     def _eic_out(self, record: FunctionRecord, qualifier: str) -> dict[str, Any]:
         config = copy.deepcopy(record.event_invoke_configs[qualifier])
@@ -98,8 +155,10 @@ class SettingsOps(LambdaBase):
         return config
 
     async def put_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record, qualifier = self._eic_key(ctx, params)
-        self._check_eic(params)
+        self._check_eic_ranges(params)
+        self._check_eic_not_empty(params)
+        record, qualifier = self._eic_target(ctx, params)
+        self._check_destinations(ctx, record, params.get("DestinationConfig"))
         config: dict[str, Any] = {"LastModified": self.clock.time()}
         for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
             if params.get(key) is not None:
@@ -110,9 +169,13 @@ class SettingsOps(LambdaBase):
 
     async def update_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]
                                                   ) -> dict[str, Any]:
-        record, qualifier = self._eic_key(ctx, params)
-        self._check_eic(params)
-        config = record.event_invoke_configs.setdefault(qualifier, {})
+        self._check_eic_ranges(params)
+        self._check_eic_not_empty(params)
+        record, qualifier = self._eic_target(ctx, params)
+        config = record.event_invoke_configs.get(qualifier)
+        if config is None:  # Update changes an existing configuration; Put creates one
+            raise ResourceNotFound(f"The function {record.arn}:{qualifier} doesn't have an EventInvokeConfig")
+        self._check_destinations(ctx, record, params.get("DestinationConfig"))
         for key in ("MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig"):
             if params.get(key) is not None:
                 config[key] = copy.deepcopy(params[key])
@@ -138,7 +201,7 @@ class SettingsOps(LambdaBase):
                                                  ) -> dict[str, Any]:
         record, _ = self.find(ctx, params["FunctionName"])
         items = [self._eic_out(record, q) for q in sorted(record.event_invoke_configs)]
-        return paginate(items, params, "FunctionEventInvokeConfigs")
+        return paginate(items, params, "FunctionEventInvokeConfigs", max_items_limit=50)
 
     # -- account ------------------------------------------------------------------------------
 

@@ -148,6 +148,55 @@ def check_zip_size(data: bytes, operation: str) -> None:
         raise RequestTooLarge(f"Request must be smaller than 69905067 bytes for the {operation} operation")
 
 
+ARCHITECTURES = ("x86_64", "arm64")
+INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")  # in the order Lambda's model lists them
+MAX_DESCRIPTION = 256
+MAX_LIST_ITEMS = 10000
+# ListFunctions and ListVersionsByFunction answer at most 50 items a page, whatever MaxItems asks.
+MAX_PAGE = 50
+
+
+def check_architectures(architectures: list | None) -> None:
+    """Lambda's own wording (as recorded against AWS in LocalStack's snapshot tests): a list of
+    more than one is refused for its length, an unknown value for the enum."""
+    if architectures is None:
+        return
+    shown = f"[{', '.join(str(a) for a in architectures)}]"
+    if len(architectures) != 1:
+        raise validation_error(shown, "architectures", "Member must have length less than or equal to 1")
+    if architectures[0] not in ARCHITECTURES:
+        raise validation_error(shown, "architectures", "Member must satisfy constraint: [Member must satisfy "
+                                                       "enum value set: [x86_64, arm64], Member must not be null]")
+
+
+def check_package_type(package_type: str) -> None:
+    if package_type not in ("Zip", "Image"):
+        raise validation_error(package_type, "packageType", "Member must satisfy enum value set: [Image, Zip]")
+
+
+def check_tracing(tracing: dict | None) -> None:
+    mode = (tracing or {}).get("Mode")
+    if mode is not None and mode not in ("Active", "PassThrough"):
+        raise validation_error(mode, "tracingConfig.mode", "Member must satisfy enum value set: [Active, PassThrough]")
+
+
+def check_description(description: str | None) -> None:
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise validation_error(description, "description",
+                               f"Member must have length less than or equal to {MAX_DESCRIPTION}")
+
+
+def check_max_items(max_items: int | None, high: int = MAX_LIST_ITEMS) -> None:
+    if max_items is not None:
+        _check_range(max_items, "maxItems", 1, high)
+
+
+def check_invocation_type(invocation_type: str) -> None:
+    if invocation_type not in INVOCATION_TYPES:
+        raise validation_error(invocation_type, "invocationType",
+                               f"Member must satisfy enum value set: [{', '.join(INVOCATION_TYPES)}]")
+
+
 def check_alias_name(name: str) -> None:
     if not name or len(name) > 128 or not _ALIAS.fullmatch(name):
         raise validation_error(name, "name", "Member must satisfy regular expression pattern: "

@@ -57,7 +57,7 @@ def test_aliases(lam):
     with pytest.raises(ClientError) as err:
         lam.get_alias(FunctionName=name, Name="nope")
     assert err.value.response["Error"]["Message"] == (
-        f"Alias not found: arn:aws:lambda:us-east-1:000000000000:function:{name}:nope")
+        f"Cannot find alias arn: arn:aws:lambda:us-east-1:000000000000:function:{name}:nope")
 
     lam.update_alias(FunctionName=name, Name="live", FunctionVersion="1",
                      RoutingConfig={"AdditionalVersionWeights": {"2": 1.0}})
