@@ -26,3 +26,10 @@ def group_not_found() -> ResourceNotFound:
 
 def stream_not_found() -> ResourceNotFound:
     return ResourceNotFound("The specified log stream does not exist.")
+
+
+class Validation(ServiceError):
+    """The resource-ARN operations' (TagResource, ListTagsForResource, ...) own bad-input error."""
+
+    code = "ValidationException"
+    status = 400

@@ -1,26 +1,67 @@
-"""CloudWatch Logs filter patterns, the simple (term) kind.
+"""CloudWatch Logs filter patterns (the "Filter and pattern syntax" page of the user guide).
 
-Terms separated by spaces must all occur; "quoted phrases" are one term; a ?term makes the
-pattern match when any of the ?terms occurs; -term excludes. An empty pattern matches
-everything. JSON and space-delimited patterns ({ $.x = 1 }, [a, b]) are not supported and
-match everything rather than silently matching nothing.
+Three kinds:
+- terms: words separated by spaces must all occur; "quoted phrases" are one term; ?term makes
+  the pattern match when any of the ?terms occurs; -term (or "- term") excludes. Case-sensitive.
+- JSON: { $.a.b[0] = "x" && ($.n > 5 || $.flag IS TRUE) }, with =, != (strings, * at either end
+  as a wildcard), <, >, <=, >=, = and != on numbers, IS TRUE / IS FALSE / IS NULL, NOT EXISTS.
+  A message that is not JSON never matches; a selector that names an object or array never
+  matches either (not even with !=).
+- space-delimited: [ip, user, ..., status = 4* && bytes > 1000, bytes]: the message is split on
+  spaces ("..." and [...] are single fields), each named field may carry conditions on any field
+  named, "..." stands for any number of fields and an empty slot for one field without a name.
+
+An empty pattern matches everything. A JSON or space-delimited pattern that cannot be parsed
+matches everything rather than silently nothing (AWS would refuse it; its message is unknown).
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import shlex
 from collections.abc import Callable
+from typing import Any
+
+Matcher = Callable[[str], bool]
+_MISSING = object()
 
 
-def compile_pattern(pattern: str | None) -> Callable[[str], bool]:
+def compile_pattern(pattern: str | None) -> Matcher:
     pattern = (pattern or "").strip()
-    if not pattern or pattern.startswith("{") or pattern.startswith("["):
+    if not pattern:
         return lambda message: True
     try:
-        terms = shlex.split(pattern)
+        if pattern.startswith("{") and pattern.endswith("}"):
+            return _compile_json(pattern[1:-1])
+        if pattern.startswith("[") and pattern.endswith("]"):
+            return _compile_delimited(pattern[1:-1])
+    except _PatternError:
+        return lambda message: True
+    return _compile_terms(pattern)
+
+
+class _PatternError(ValueError):
+    pass
+
+
+# -- terms --------------------------------------------------------------------------------------
+
+
+def _compile_terms(pattern: str) -> Matcher:
+    try:
+        words = shlex.split(pattern)
     except ValueError:
-        terms = pattern.split()
-    required = [t for t in terms if not t.startswith("?") and not t.startswith("-")]
+        words = pattern.split()
+    # "ERROR" - "Exiting": a lone sign applies to the term after it.
+    terms: list[str] = []
+    for word in words:
+        if terms and terms[-1] in ("-", "?"):
+            terms[-1] += word
+        else:
+            terms.append(word)
+    required = [t for t in terms if t and t[0] not in "?-"]
     optional = [t[1:] for t in terms if t.startswith("?") and len(t) > 1]
     excluded = [t[1:] for t in terms if t.startswith("-") and len(t) > 1]
 
@@ -32,3 +73,236 @@ def compile_pattern(pattern: str | None) -> Callable[[str], bool]:
         return all(t in message for t in required)
 
     return match
+
+
+# -- values shared by JSON and space-delimited patterns ----------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "=": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, ">=": lambda a, b: a >= b,
+}
+
+
+def _wildcard(text: str) -> Callable[[str], bool]:
+    """A string value: '*' at its start or end matches any text there; elsewhere it is literal."""
+    if text == "*":
+        return lambda value: True
+    starts, ends = text.startswith("*"), text.endswith("*")
+    core = text[1 if starts else 0:len(text) - 1 if ends and len(text) > 1 else len(text)]
+    if starts and ends:
+        return lambda value: core in value
+    if starts:
+        return lambda value: value.endswith(core)
+    if ends:
+        return lambda value: value.startswith(core)
+    return lambda value: value == core
+
+
+def _condition(op: str, raw: str, quoted: bool) -> Callable[[Any], bool]:
+    """A test of one value (a JSON scalar, or a field's text) against `op raw`."""
+    number = None if quoted or not _NUMBER.fullmatch(raw) else float(raw)
+    if op not in ("=", "!=") and number is None:
+        raise _PatternError(f"{op} needs a number")
+    text_matches = _wildcard(raw)
+
+    def test(value: Any) -> bool:
+        if value is _MISSING or isinstance(value, (dict, list)):
+            return False
+        if number is not None and not isinstance(value, bool):
+            as_number = _as_number(value)
+            if as_number is not None:
+                return _COMPARE[op](as_number, number)
+        if op not in ("=", "!="):
+            return False
+        text = value if isinstance(value, str) else json.dumps(value)
+        return text_matches(text) == (op == "=")
+
+    return test
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        number = float(value)
+        return number if math.isfinite(number) else None
+    return None
+
+
+# -- JSON ---------------------------------------------------------------------------------------------
+
+_JSON_TOKEN = re.compile(r"""\s*(?:
+    (?P<sel>\$(?:\.[A-Za-z0-9_\-@]+|\[\d+\])*)
+  | (?P<op>&&|\|\||!=|<=|>=|=|<|>|\(|\))
+  | (?P<str>"(?:[^"\\]|\\.)*")
+  | (?P<word>[^\s()&|=<>!"]+)
+)""", re.VERBOSE)
+
+
+def _json_tokens(text: str) -> list[tuple[str, str]]:
+    tokens, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        found = _JSON_TOKEN.match(text, pos)
+        if not found or found.end() == pos:
+            raise _PatternError(f"unexpected text at {pos}")
+        kind = found.lastgroup or ""
+        tokens.append((kind, found.group(kind)))
+        pos = found.end()
+    return tokens
+
+
+def _compile_json(body: str) -> Matcher:
+    tokens = _json_tokens(body)
+    position = 0
+
+    def peek() -> tuple[str, str] | None:
+        return tokens[position] if position < len(tokens) else None
+
+    def take() -> tuple[str, str]:
+        nonlocal position
+        if position >= len(tokens):
+            raise _PatternError("pattern ends early")
+        position += 1
+        return tokens[position - 1]
+
+    def parse_or() -> Callable[[Any], bool]:
+        parts = [parse_and()]
+        while peek() == ("op", "||"):
+            take()
+            parts.append(parse_and())
+        return parts[0] if len(parts) == 1 else (lambda doc: any(p(doc) for p in parts))
+
+    def parse_and() -> Callable[[Any], bool]:
+        parts = [parse_unary()]
+        while peek() == ("op", "&&"):
+            take()
+            parts.append(parse_unary())
+        return parts[0] if len(parts) == 1 else (lambda doc: all(p(doc) for p in parts))
+
+    def parse_unary() -> Callable[[Any], bool]:
+        if peek() == ("op", "("):
+            take()
+            inner = parse_or()
+            if take() != ("op", ")"):
+                raise _PatternError("unbalanced parenthesis")
+            return inner
+        kind, selector = take()
+        if kind != "sel":
+            raise _PatternError("a selector ($.name) was expected")
+        path = _selector_path(selector)
+        kind, word = take()
+        if kind == "word" and word.upper() in ("IS", "NOT"):
+            _, what = take()
+            check = {("IS", "TRUE"): lambda v: v is True, ("IS", "FALSE"): lambda v: v is False,
+                     ("IS", "NULL"): lambda v: v is None, ("NOT", "EXISTS"): lambda v: v is _MISSING,
+                     }.get((word.upper(), what.upper()))
+            if check is None:
+                raise _PatternError(f"unknown test {word} {what}")
+            return lambda doc: check(_select(doc, path))
+        if kind != "op" or word not in _COMPARE:
+            raise _PatternError("an operator was expected")
+        value_kind, raw = take()
+        if value_kind == "str":
+            test = _condition(word, json.loads(raw), quoted=True)
+        elif value_kind == "word":
+            test = _condition(word, raw, quoted=False)
+        else:
+            raise _PatternError("a value was expected")
+        return lambda doc: test(_select(doc, path))
+
+    expression = parse_or()
+    if position != len(tokens):
+        raise _PatternError("text after the expression")
+
+    def match(message: str) -> bool:
+        try:
+            document = json.loads(message)
+        except ValueError:
+            return False
+        return isinstance(document, (dict, list)) and expression(document)
+
+    return match
+
+
+def _selector_path(selector: str) -> list[str | int]:
+    return [int(step[1:-1]) if step.startswith("[") else step[1:]
+            for step in re.findall(r"\.[^.\[]+|\[\d+\]", selector[1:])]
+
+
+def _select(document: Any, path: list[str | int]) -> Any:
+    node = document
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(node, list) or step >= len(node):
+                return _MISSING
+        elif not isinstance(node, dict) or step not in node:
+            return _MISSING
+        node = node[step]
+    return node
+
+
+# -- space-delimited ----------------------------------------------------------------------------------
+
+_FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
+_CONDITION = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*(!=|<=|>=|=|<|>)\s*("(?:[^"\\]|\\.)*"|[^\s&|]+)\s*')
+
+
+def _compile_delimited(body: str) -> Matcher:
+    slots = [s.strip() for s in body.split(",")]
+    names: list[str | None] = []  # None: the ellipsis
+    checks: list[Callable[[dict[str, str]], bool]] = []
+    for slot in slots:
+        if slot == "...":
+            names.append(None)
+            continue
+        if slot == "":  # [..., status_code=4*,]: an empty slot is a field without a name
+            names.append("")
+            continue
+        name = re.match(r"[A-Za-z_][A-Za-z0-9_\-]*", slot)
+        if not name:
+            raise _PatternError(f"bad field {slot!r}")
+        names.append(name.group(0))
+        if slot[name.end():].strip():
+            checks.append(_delimited_conditions(slot))
+    if names.count(None) > 1:
+        raise _PatternError("one ellipsis at most")
+
+    def match(message: str) -> bool:
+        fields = [found.group(found.lastindex or 0) for found in _FIELD.finditer(message)]
+        if None in names:
+            cut = names.index(None)
+            before, after = names[:cut], names[cut + 1:]
+            if len(fields) < len(before) + len(after):
+                return False
+            pairs = list(zip(before, fields, strict=False)) + list(zip(after, fields[len(fields) - len(after):], strict=True))
+        else:
+            if len(fields) != len(names):
+                return False
+            pairs = list(zip(names, fields, strict=True))
+        values = {name: value for name, value in pairs if name}
+        return all(check(values) for check in checks)
+
+    return match
+
+
+def _delimited_conditions(slot: str) -> Callable[[dict[str, str]], bool]:
+    """'status = 4* && bytes > 1000' or 'w1 = ERROR || w1 = WARN': && binds tighter than ||."""
+    alternatives = []
+    for alternative in slot.split("||"):
+        tests = []
+        for part in alternative.split("&&"):
+            found = _CONDITION.fullmatch(part)
+            if not found:
+                raise _PatternError(f"bad condition {part!r}")
+            name, op, raw = found.groups()
+            quoted = raw.startswith('"')
+            tests.append((name, _condition(op, json.loads(raw) if quoted else raw, quoted)))
+        alternatives.append(tests)
+
+    def check(values: dict[str, str]) -> bool:
+        return any(all(test(values.get(name, _MISSING)) for name, test in tests) for tests in alternatives)
+
+    return check

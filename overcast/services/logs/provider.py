@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
+from overcast.protocol.validation import constraint_message, constraint_problems
 from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.logs.errors import (
     InvalidParameter,
     ResourceAlreadyExists,
+    Validation,
     group_not_found,
     stream_not_found,
 )
@@ -19,6 +22,12 @@ from overcast.services.logs.store import MIGRATIONS
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                   3288, 3653)
 MAX_EVENTS = 10000
+# PutLogEvents' time window (API_PutLogEvents): no event more than 14 days old or 2 hours
+# ahead, and one batch spans at most 24 hours.
+TOO_OLD_MS = 14 * 86400 * 1000
+TOO_NEW_MS = 2 * 3600 * 1000
+MAX_SPAN_MS = 24 * 3600 * 1000
+MAX_BATCH_BYTES = 1048576
 
 
 def _token(value: int) -> str:
@@ -28,6 +37,34 @@ def _token(value: int) -> str:
 def _untoken(token: str) -> int:
     try:
         return int(base64.urlsafe_b64decode(token.encode()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidParameter("The specified nextToken is invalid.") from None
+
+
+# The newer ARN-addressed operations answer a bad ARN with ValidationException, not with
+# InvalidParameterException's constraint message (an ARN ending in ":*" is refused as
+# "Invalid resourceArn", as quoted from AWS in gruntwork-io/cloud-nuke#1150).
+_RESOURCE_ARN_OPERATIONS = frozenset({"TagResource", "UntagResource", "ListTagsForResource"})
+
+# GetLogEvents' tokens: "f/" (forward) or "b/" (backward) and the position, 56 digits.
+_EVENT_TOKEN = re.compile(r"[fb]/\d{1,56}")
+
+
+def _event_token(ts: int, seq: int) -> str:
+    """GetLogEvents' place, written as AWS's 56 digits: the timestamp's 20, then the sequence's 36."""
+    return f"{ts:020d}{seq:036d}"
+
+
+def _event_place(digits: str) -> tuple[int, int]:
+    digits = digits.zfill(56)
+    return int(digits[:20]), int(digits[20:])
+
+
+def _unfilter_token(token: str) -> tuple[int, int]:
+    """FilterLogEvents' token: the (timestamp, sequence) of the last event returned."""
+    try:
+        ts, seq = base64.urlsafe_b64decode(token.encode()).decode().split(":")
+        return int(ts), int(seq)
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameter("The specified nextToken is invalid.") from None
 
@@ -43,6 +80,20 @@ def _group_name(params: dict[str, Any]) -> str:
 
 class Provider(BaseProvider):
     service = "logs"
+
+    def admit(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+        """CloudWatch Logs checks the model's lengths, ranges, patterns and enums itself and
+        answers InvalidParameterException (not ValidationException) with Coral's wording, e.g.
+        "1 validation error detected: Value 'a:b' at 'logGroupName' failed to satisfy
+        constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+".
+        Other services' own deliveries (Lambda, API Gateway) are trusted as AWS's are."""
+        if ctx.extra.get("internal") or ctx.operation is None:
+            return
+        if ctx.operation.name in _RESOURCE_ARN_OPERATIONS:
+            return  # these answer ValidationException "Invalid resourceArn" (see _resource_group)
+        problems = constraint_problems(ctx.operation, params)
+        if problems:
+            raise InvalidParameter(constraint_message(problems))
 
     def start(self) -> None:
         self.db.migrate("logs", MIGRATIONS)
@@ -90,8 +141,9 @@ class Provider(BaseProvider):
             if tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
                            (ctx.account_id, ctx.region, name)):
                 raise ResourceAlreadyExists("The specified log group already exists")
-            tx.execute("INSERT INTO logs_groups (account, region, name, created) VALUES (?, ?, ?, ?)",
-                       (ctx.account_id, ctx.region, name, self._now_ms()))
+            tx.execute("INSERT INTO logs_groups (account, region, name, created, class) VALUES (?, ?, ?, ?, ?)",
+                       (ctx.account_id, ctx.region, name, self._now_ms(), params.get("logGroupClass") or "STANDARD"))
+            self._write_tags(tx, ctx, name, params.get("tags") or {})
 
         await self.db.write(insert)
         return {}
@@ -105,6 +157,7 @@ class Provider(BaseProvider):
                 raise group_not_found()
             tx.execute("DELETE FROM logs_events WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_streams WHERE account = ? AND region = ? AND grp = ?", key)
+            tx.execute("DELETE FROM logs_tags WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_groups WHERE account = ? AND region = ? AND name = ?", key)
 
         await self.db.write(delete, bulk=True)  # every event of the group goes
@@ -116,25 +169,35 @@ class Provider(BaseProvider):
         limit = min(int(params.get("limit") or 50), 50)
         start = params.get("nextToken")
         rows = self.db.fetchall(
-            "SELECT name, created, retention FROM logs_groups WHERE account = ? AND region = ? ORDER BY name",
+            "SELECT name, created, retention, class FROM logs_groups WHERE account = ? AND region = ? ORDER BY name",
             (ctx.account_id, ctx.region))
-        rows = [r for r in rows if r[0].startswith(prefix) and (not pattern or pattern.lower() in r[0].lower())]
+        # logGroupNamePattern is a case-sensitive substring search (API_DescribeLogGroups).
+        rows = [r for r in rows if r[0].startswith(prefix) and (not pattern or pattern in r[0])]
+        if params.get("logGroupClass"):
+            rows = [r for r in rows if r[3] == params["logGroupClass"]]
         if params.get("logGroupIdentifiers"):
             wanted = {_group_name({"logGroupName": g}) for g in params["logGroupIdentifiers"]}
             rows = [r for r in rows if r[0] in wanted]
         if start:
-            after = base64.urlsafe_b64decode(start.encode()).decode()
+            try:
+                after = base64.urlsafe_b64decode(start.encode()).decode()
+            except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
+                raise InvalidParameter("The specified nextToken is invalid.") from None
             rows = [r for r in rows if r[0] > after]
         page = rows[:limit]
         groups = []
-        for name, created, retention in page:
+        for name, created, retention, group_class in page:
             stored = self.db.fetchone("SELECT COALESCE(SUM(stored), 0) FROM logs_streams WHERE account = ? AND "
                                       "region = ? AND grp = ?", (ctx.account_id, ctx.region, name))
             group: dict[str, Any] = {"logGroupName": name, "creationTime": created, "metricFilterCount": 0,
                                      "arn": self._group_arn(ctx, name) + ":*", "logGroupArn": self._group_arn(ctx, name),
-                                     "storedBytes": stored[0] if stored else 0, "logGroupClass": "STANDARD"}
+                                     "storedBytes": stored[0] if stored else 0, "logGroupClass": group_class}
             if retention is not None:
                 group["retentionInDays"] = retention
+            if pattern:
+                # "If you specify logGroupNamePattern in your request, then only arn, creationTime,
+                # and logGroupName are included in the response." (API_DescribeLogGroups)
+                group = {k: group[k] for k in ("logGroupName", "creationTime", "arn")}
             groups.append(group)
         out: dict[str, Any] = {"logGroups": groups}
         if len(rows) > limit:
@@ -190,6 +253,8 @@ class Provider(BaseProvider):
             cur = tx.execute("DELETE FROM logs_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
                              key)
             if cur.rowcount == 0:
+                if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?", key[:3]):
+                    raise group_not_found()
                 raise stream_not_found()
             tx.execute("DELETE FROM logs_events WHERE account = ? AND region = ? AND grp = ? AND stream = ?", key)
 
@@ -238,27 +303,62 @@ class Provider(BaseProvider):
         stamps = [int(e["timestamp"]) for e in events]
         if stamps != sorted(stamps):
             raise InvalidParameter("Log events in a single PutLogEvents request must be in chronological order.")
+        trusted = bool(ctx.extra.get("internal"))  # Lambda's and API Gateway's own deliveries
+        if stamps[-1] - stamps[0] > MAX_SPAN_MS and not trusted:
+            raise InvalidParameter("The batch of log events in a single PutLogEvents request cannot span more than "
+                                   "24 hours.")
+        # The batch's size: every message's UTF-8 bytes plus 26 bytes for each event.
+        size = sum(len(e["message"].encode()) + 26 for e in events)
+        if size > MAX_BATCH_BYTES and not trusted:
+            raise InvalidParameter(f"Upload too large: {size} bytes exceeds limit of {MAX_BATCH_BYTES}")
         ingest = self._now_ms()
         key = (ctx.account_id, ctx.region, group, stream)
-        size = sum(len(e["message"].encode()) + 26 for e in events)
+        rejected: dict[str, int] = {}
 
         def insert(tx):
+            group_row = tx.fetchone("SELECT retention FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
+                                    key[:3])
+            if group_row is None:
+                raise group_not_found()
             if not tx.fetchone("SELECT 1 FROM logs_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
                                key):
-                if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
-                                   key[:3]):
-                    raise group_not_found()
                 raise stream_not_found()
+            first, end = 0, len(events)
+            if not trusted:
+                # Events outside the window are dropped, the rest stored; the answer says which
+                # (RejectedLogEventsInfo: the "too old" and "expired" ends are exclusive, the
+                # "too new" start inclusive). Events are in order, so each set is a run at one end.
+                too_old = sum(ts < ingest - TOO_OLD_MS for ts in stamps)
+                if too_old:
+                    rejected["tooOldLogEventEndIndex"] = too_old
+                if group_row[0] is not None:
+                    expired = sum(ts < ingest - group_row[0] * 86400 * 1000 for ts in stamps)
+                    if expired:
+                        rejected["expiredLogEventEndIndex"] = expired
+                    too_old = max(too_old, expired)
+                too_new = next((i for i, ts in enumerate(stamps) if ts > ingest + TOO_NEW_MS), len(stamps))
+                if too_new < len(stamps):
+                    rejected["tooNewLogEventStartIndex"] = too_new
+                first, end = too_old, max(too_old, too_new)
+            kept = events[first:end]
+            if not kept:
+                return
             tx.executemany("INSERT INTO logs_events (account, region, grp, stream, ts, ingest, message) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [(*key, int(e["timestamp"]), ingest, e["message"]) for e in events])
-            tx.execute("UPDATE logs_streams SET first_ts = COALESCE(first_ts, ?), "
-                       "last_ts = CASE WHEN last_ts IS NULL OR last_ts < ? THEN ? ELSE last_ts END, "
+                           [(*key, int(e["timestamp"]), ingest, e["message"]) for e in kept])
+            # storedBytes counts each message's UTF-8 bytes plus 26 bytes of overhead per event.
+            size = sum(len(e["message"].encode()) + 26 for e in kept)
+            low, high = int(kept[0]["timestamp"]), int(kept[-1]["timestamp"])
+            tx.execute("UPDATE logs_streams SET first_ts = MIN(COALESCE(first_ts, ?), ?), "
+                       "last_ts = MAX(COALESCE(last_ts, ?), ?), "
                        "last_ingest = ?, stored = stored + ? WHERE account = ? AND region = ? AND grp = ? AND name = ?",
-                       (stamps[0], stamps[-1], stamps[-1], ingest, size, *key))
+                       (low, low, high, high, ingest, size, *key))
 
         await self.db.write(insert)
-        return {"nextSequenceToken": "1"}
+        out: dict[str, Any] = {"nextSequenceToken": "1"}
+        if rejected:
+            out["rejectedLogEventsInfo"] = rejected
+        return out
 
     async def get_log_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         group, stream = _group_name(params), params["logStreamName"]
@@ -277,14 +377,19 @@ class Provider(BaseProvider):
             where += " AND ts < ?"
             args.append(int(params["endTime"]))
         token = params.get("nextToken") or ""
+        if token and not _EVENT_TOKEN.fullmatch(token):
+            raise InvalidParameter("The specified nextToken is invalid.")
         forward = bool(params.get("startFromHead"))
+        # A token is a place in the stream's (timestamp, arrival) order, the order events are
+        # read in, so that an event that arrived late with an older timestamp is not skipped.
+        place = _event_place(token[2:]) if token else (0, 0)
         if token.startswith("f/"):
-            where += " AND seq > ?"
-            args.append(int(token[2:]))
+            where += " AND (ts > ? OR (ts = ? AND seq > ?))"
+            args.extend((place[0], place[0], place[1]))
             forward = True
         elif token.startswith("b/"):
-            where += " AND seq < ?"
-            args.append(int(token[2:]))
+            where += " AND (ts < ? OR (ts = ? AND seq < ?))"
+            args.extend((place[0], place[0], place[1]))
             forward = False
         order = "ASC" if forward else "DESC"
         rows = self.db.fetchall(f"SELECT seq, ts, ingest, message FROM logs_events WHERE {where} "
@@ -293,11 +398,13 @@ class Provider(BaseProvider):
             rows.reverse()
         events = [{"timestamp": ts, "message": message, "ingestionTime": ingest} for _, ts, ingest, message in rows]
         if rows:
-            first, last = rows[0][0], rows[-1][0]
+            first, last = (rows[0][1], rows[0][0]), (rows[-1][1], rows[-1][0])
         else:
-            last = int(token[2:]) if token.startswith("f/") else 0
-            first = int(token[2:]) if token.startswith("b/") else 0
-        return {"events": events, "nextForwardToken": f"f/{last:056d}", "nextBackwardToken": f"b/{first:056d}"}
+            # At either end AWS gives back the token it was given.
+            last = place if token.startswith("f/") else (0, 0)
+            first = place if token.startswith("b/") else (0, 0)
+        return {"events": events, "nextForwardToken": "f/" + _event_token(*last),
+                "nextBackwardToken": "b/" + _event_token(*first)}
 
     async def filter_log_events(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         group = _group_name(params)
@@ -314,17 +421,20 @@ class Provider(BaseProvider):
             where += " AND ts <= ?"
             args.append(int(params["endTime"]))
         if params.get("nextToken"):
-            where += " AND seq > ?"
-            args.append(_untoken(params["nextToken"]))
+            # Resume after the last event returned, in (timestamp, arrival) order.
+            after_ts, after_seq = _unfilter_token(params["nextToken"])
+            where += " AND (ts > ? OR (ts = ? AND seq > ?))"
+            args.extend((after_ts, after_ts, after_seq))
         prefix = params.get("logStreamNamePrefix") or ""
         matches = compile_pattern(params.get("filterPattern"))
         limit = min(int(params.get("limit") or MAX_EVENTS), MAX_EVENTS)
         events: list[dict[str, Any]] = []
-        last_seq = None
+        last: tuple[int, int] | None = None
         more = False
-        # Scan in order of arrival so a nextToken (the last sequence seen) resumes exactly there.
+        # Events of all streams come interleaved in timestamp order (ties in order of arrival),
+        # as AWS gives them and as `aws logs tail` prints them; the token is the last one's place.
         for seq, stream, ts, ingest, message in self.db.fetchall(
-                f"SELECT seq, stream, ts, ingest, message FROM logs_events WHERE {where} ORDER BY seq", args):
+                f"SELECT seq, stream, ts, ingest, message FROM logs_events WHERE {where} ORDER BY ts, seq", args):
             if not stream.startswith(prefix) or not matches(message):
                 continue
             if len(events) == limit:
@@ -332,9 +442,68 @@ class Provider(BaseProvider):
                 break
             events.append({"logStreamName": stream, "timestamp": ts, "message": message, "ingestionTime": ingest,
                            "eventId": f"{seq:056d}"})
-            last_seq = seq
-        events.sort(key=lambda e: (e["timestamp"], e["eventId"]))
+            last = (ts, seq)
         out: dict[str, Any] = {"events": events, "searchedLogStreams": []}
-        if more and last_seq is not None:
-            out["nextToken"] = _token(last_seq)
+        if more and last is not None:
+            out["nextToken"] = base64.urlsafe_b64encode(f"{last[0]}:{last[1]}".encode()).decode()
         return out
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _write_tags(self, tx, ctx: RequestContext, group: str, tags: dict[str, str]) -> None:
+        tx.executemany("INSERT OR REPLACE INTO logs_tags (account, region, grp, key, value) VALUES (?, ?, ?, ?, ?)",
+                       [(ctx.account_id, ctx.region, group, k, v) for k, v in tags.items()])
+
+    async def _tag(self, ctx: RequestContext, group: str, tags: dict[str, str]) -> dict[str, Any]:
+        def write(tx):
+            if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
+                               (ctx.account_id, ctx.region, group)):
+                raise group_not_found()
+            self._write_tags(tx, ctx, group, tags)
+
+        await self.db.write(write)
+        return {}
+
+    async def _untag(self, ctx: RequestContext, group: str, keys: list[str]) -> dict[str, Any]:
+        def write(tx):
+            if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
+                               (ctx.account_id, ctx.region, group)):
+                raise group_not_found()
+            tx.executemany("DELETE FROM logs_tags WHERE account = ? AND region = ? AND grp = ? AND key = ?",
+                           [(ctx.account_id, ctx.region, group, k) for k in keys])
+
+        await self.db.write(write)
+        return {}
+
+    def _list_tags(self, ctx: RequestContext, group: str) -> dict[str, Any]:
+        self._require_group(ctx, group)
+        rows = self.db.fetchall("SELECT key, value FROM logs_tags WHERE account = ? AND region = ? AND grp = ? "
+                                "ORDER BY key", (ctx.account_id, ctx.region, group))
+        return {"tags": dict(rows)}
+
+    def _resource_group(self, ctx: RequestContext, arn: str) -> str:
+        """The log group that a resource ARN names. AWS wants the group's ARN without the ":*"
+        that DescribeLogGroups' `arn` ends with, and refuses that form as an invalid ARN."""
+        prefix = f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:"
+        name = arn[len(prefix):] if arn.startswith(prefix) else ""
+        if not name or ":" in name:
+            raise Validation("Invalid resourceArn")
+        return name
+
+    async def tag_log_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._tag(ctx, params["logGroupName"], params.get("tags") or {})
+
+    async def untag_log_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._untag(ctx, params["logGroupName"], params.get("tags") or [])
+
+    async def list_tags_log_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._list_tags(ctx, params["logGroupName"])
+
+    async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._tag(ctx, self._resource_group(ctx, params["resourceArn"]), params.get("tags") or {})
+
+    async def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._untag(ctx, self._resource_group(ctx, params["resourceArn"]), params.get("tagKeys") or [])
+
+    async def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return self._list_tags(ctx, self._resource_group(ctx, params["resourceArn"]))

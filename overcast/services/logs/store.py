@@ -1,4 +1,4 @@
-"""Tables for log groups, streams and events."""
+"""Tables for log groups, streams, events and log groups' tags."""
 
 from __future__ import annotations
 
@@ -16,5 +16,11 @@ MIGRATIONS = [
         "message TEXT NOT NULL)",
         "CREATE INDEX logs_events_by_stream ON logs_events (account, region, grp, stream, ts, seq)",
         "CREATE INDEX logs_events_by_group ON logs_events (account, region, grp, ts, seq)",
+    ]),
+    # Version 2: a group keeps the class it was created with; groups carry tags.
+    Migration(2, [
+        "ALTER TABLE logs_groups ADD COLUMN class TEXT NOT NULL DEFAULT 'STANDARD'",
+        "CREATE TABLE logs_tags (account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, "
+        "key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (account, region, grp, key))",
     ]),
 ]
