@@ -44,6 +44,7 @@ def bucket_from_host(host_name: str) -> str | None:
 # Listings whose non-integer count S3 reports with its own message (see bad_value).
 _KEBAB_COUNT_ARGUMENTS = frozenset({("ListObjectVersions", "max-keys"), ("ListMultipartUploads", "max-uploads")})
 
+
 class S3Parser(RestXmlParser):
     # GET / is ListBuckets; directory buckets only exist on S3 Express endpoints.
     preferred_operations = ("ListBuckets",)

@@ -49,7 +49,7 @@ class InvalidStorageClass(ServiceError):
     status = 400
 
     def __init__(self, requested: str):
-        super().__init__("The storage class you specified is not valid", StorageClassRequested=requested)
+        super().__init__("The storage class you specified is not valid.", StorageClassRequested=requested)
 
 
 class BucketAlreadyOwnedByYou(ServiceError):

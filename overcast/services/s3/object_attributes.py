@@ -13,6 +13,7 @@ from overcast.services.s3.listing import owner_of
 from overcast.services.s3.models import StoredObject
 from overcast.services.s3.objects import ACL, MAX_OBJECT_TAGS, TAGS
 from overcast.services.s3.public_access import acls_disabled, check_acl_sources
+from overcast.services.s3.validation import refuse_empty_version_id
 
 if TYPE_CHECKING:
     from overcast.services.s3.store import S3Store
@@ -31,8 +32,7 @@ class ObjectAttributeOperations:
         (Allow: DELETE); a current one is NoSuchKey, or 405 without the marker's headers where
         `current_marker_not_allowed` (PutObjectAcl, as recorded against s3.amazonaws.com)."""
         store = self.store
-        if version_id == "":
-            raise InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId", ArgumentValue="")
+        refuse_empty_version_id(version_id)
         if version_id is not None and not versions.looks_like_version_id(version_id):
             store.require_bucket(bucket)
             raise InvalidArgument("Invalid version id specified", ArgumentName="versionId", ArgumentValue=version_id)

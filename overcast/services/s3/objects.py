@@ -44,6 +44,7 @@ from overcast.services.s3.public_access import (
 from overcast.services.s3.ranges import content_range, resolve_range
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
 from overcast.services.s3.validation import (
+    refuse_empty_version_id,
     validate_key,
     validate_metadata,
     validate_redirect_location,
@@ -310,9 +311,7 @@ class ObjectOperations:
     def _find(self, bucket: str, key: str, with_body: bool, version_id: str | None = None) -> StoredObject:
         """The current version (or the one named), as GET and HEAD see it: a delete marker is
         NoSuchKey when current and MethodNotAllowed when asked for by id."""
-        if version_id == "":
-            raise InvalidArgument("Version id cannot be the empty string", ArgumentName="versionId",
-                                  ArgumentValue="")
+        refuse_empty_version_id(version_id)
         obj = self.store.get_object(bucket, key, with_body)
         if version_id is not None and (obj is None or obj.version_label != version_id):
             obj = self.store.get_version(bucket, key, version_id, with_body=with_body)
@@ -342,9 +341,7 @@ class ObjectOperations:
         InvalidArgument, malformed is InvalidRequest for CopyObject but InvalidArgument for
         UploadPartCopy, and a delete marker named by id is InvalidRequest (not 405)."""
         if version_id is not None:
-            if version_id == "":
-                raise InvalidArgument("Version id cannot be the empty string", ArgumentName="x-amz-copy-source",
-                                      ArgumentValue="")
+            refuse_empty_version_id(version_id, "x-amz-copy-source")
             if not versions.looks_like_version_id(version_id):
                 if operation == "CopyObject":
                     raise InvalidRequest("Invalid Request")
@@ -440,8 +437,9 @@ class ObjectOperations:
         bucket, key = params["Bucket"], params["Key"]
         self.store.require_bucket(bucket)
         authorize_anonymous(ctx, self.store, "s3:DeleteObject", bucket, key)
-        outcome = (await self._delete_keys(bucket, [(key, params.get("VersionId"))], ChangeContext.of(ctx),
-                                           {key: params["IfMatch"]} if params.get("IfMatch") else None))[0]
+        target = (key, params.get("VersionId"))
+        outcome = (await self._delete_keys(bucket, [target], ChangeContext.of(ctx),
+                                           {target: params["IfMatch"]} if params.get("IfMatch") else None))[0]
         if isinstance(outcome, ServiceError):
             raise outcome
         out: dict[str, Any] = {}
@@ -461,7 +459,8 @@ class ObjectOperations:
         # A (key, version) named twice is deleted and reported once, as S3 does (recorded against
         # s3.amazonaws.com: the same key twice without a version id makes one delete marker).
         targets = list(dict.fromkeys((entry["Key"], entry.get("VersionId")) for entry in entries))
-        etags = {entry["Key"]: entry["ETag"] for entry in entries if entry.get("ETag")}
+        # Each entry's ETag is its own: another entry for the same key (another version) is not bound by it.
+        etags = {(entry["Key"], entry.get("VersionId")): entry["ETag"] for entry in entries if entry.get("ETag")}
         outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx), etags or None)
         deleted, errors = [], []
         for (key, version_id), outcome in zip(targets, outcomes, strict=True):
@@ -492,9 +491,10 @@ class ObjectOperations:
 
     async def _delete_keys(self, bucket: str, targets: list[tuple[str, str | None]],
                            change: ChangeContext | None = None,
-                           if_match: dict[str, str] | None = None) -> list[versions.Outcome | ServiceError]:
-        """Delete each (key, version); `if_match` maps a key to the ETag (or "*") its current
-        version must have, else that key is not deleted and its entry is the error instead
+                           if_match: dict[tuple[str, str | None], str] | None = None,
+                           ) -> list[versions.Outcome | ServiceError]:
+        """Delete each (key, version); `if_match` maps a target to the ETag (or "*") its key's
+        current version must have, else it is not deleted and its entry is the error instead
         (conditional deletes, S3 user guide: evaluated against the current version only)."""
         store, blobs = self.store, self.blobs
         now = self._now()
@@ -503,8 +503,9 @@ class ObjectOperations:
             config = store.tx_require_bucket(tx, bucket)
             outcomes: list[versions.Outcome | ServiceError] = []
             for key, version_id in targets:
-                if if_match is not None and key in if_match:
-                    refusal = _delete_refusal(versions.current_etag(tx, bucket, key), if_match[key], key)
+                condition = if_match.get((key, version_id)) if if_match is not None else None
+                if condition is not None:
+                    refusal = _delete_refusal(versions.current_etag(tx, bucket, key), condition, key)
                     if refusal is not None:
                         outcomes.append(refusal)
                         continue

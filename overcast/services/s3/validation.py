@@ -8,6 +8,7 @@ import re
 from overcast.protocol.model import load_service_model
 from overcast.services.s3.errors import (
     IllegalLocationConstraintException,
+    InvalidArgument,
     InvalidBucketName,
     InvalidLocationConstraint,
     InvalidRedirectLocation,
@@ -104,3 +105,10 @@ def _region_of_constraint(constraint: str) -> str:
 @functools.cache
 def _known_constraints() -> frozenset[str]:
     return frozenset(load_service_model("s3").shape("BucketLocationConstraint").enum)
+
+
+def refuse_empty_version_id(version_id: str | None, argument: str = "versionId") -> None:
+    """`versionId=` with nothing after it, in the query or in x-amz-copy-source (`argument`
+    names which), is refused rather than read as absent (recorded against s3.amazonaws.com)."""
+    if version_id == "":
+        raise InvalidArgument("Version id cannot be the empty string", ArgumentName=argument, ArgumentValue="")

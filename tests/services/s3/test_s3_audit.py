@@ -49,7 +49,7 @@ def test_put_object_refuses_an_unknown_storage_class(s3, bucket, storage_class):
     # S3 error responses: InvalidStorageClass, 400, for a class a general purpose bucket does not have.
     with pytest.raises(ClientError) as exc:
         s3.put_object(Bucket=bucket, Key="k", Body=b"x", StorageClass=storage_class)
-    error = assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid")
+    error = assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid.")
     assert error["StorageClassRequested"] == storage_class
     with pytest.raises(ClientError) as exc:
         s3.head_object(Bucket=bucket, Key="k")
@@ -60,10 +60,10 @@ def test_copy_and_multipart_refuse_an_unknown_storage_class(s3, bucket):
     s3.put_object(Bucket=bucket, Key="src", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.copy_object(Bucket=bucket, Key="dst", CopySource={"Bucket": bucket, "Key": "src"}, StorageClass="COLD")
-    assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid")
+    assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid.")
     with pytest.raises(ClientError) as exc:
         s3.create_multipart_upload(Bucket=bucket, Key="mpu", StorageClass="COLD")
-    assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid")
+    assert_error(exc, "InvalidStorageClass", 400, "The storage class you specified is not valid.")
     assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
 
 
@@ -388,3 +388,14 @@ def test_delete_objects_with_etags(s3, bucket):
     # Quiet still reports the failures.
     quiet = s3.delete_objects(Bucket=bucket, Delete={"Quiet": True, "Objects": [{"Key": "b", "ETag": etag_a}]})
     assert "Deleted" not in quiet and [e["Key"] for e in quiet["Errors"]] == ["b"]
+
+
+def test_delete_objects_etag_binds_its_own_entry_only(s3, versioned):
+    old = s3.put_object(Bucket=versioned, Key="k", Body=b"1")["VersionId"]
+    s3.put_object(Bucket=versioned, Key="k", Body=b"2")
+    result = s3.delete_objects(Bucket=versioned, Delete={"Objects": [
+        {"Key": "k", "VersionId": old}, {"Key": "k", "ETag": '"wrong"'},
+    ]})
+    # The version named without an ETag goes; the entry with the wrong ETag alone fails.
+    assert [(d["Key"], d.get("VersionId")) for d in result["Deleted"]] == [("k", old)]
+    assert [(e["Key"], e["Code"]) for e in result["Errors"]] == [("k", "PreconditionFailed")]
