@@ -45,17 +45,22 @@ def validation_failed(*problems: str) -> Validation:
     return Validation(f"{count} validation {noun} detected: " + "; ".join(problems))
 
 
+def _value(value: object) -> str:
+    """How Coral's messages show a value: quoted, or null for a missing one."""
+    return "Value null" if value is None else f"Value '{value}'"
+
+
 def enum_problem(value: object, where: str, allowed: str) -> str:
-    return f"Value '{value}' at '{where}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
+    return f"{_value(value)} at '{where}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
 
 
 STATUS_CODE_PATTERN = "[1-5]\\d\\d"
 
 
 def status_code_problem(code: str | None) -> str | None:
-    if re.fullmatch(r"[1-5]\d\d", code or ""):
+    if re.fullmatch(STATUS_CODE_PATTERN, code or ""):
         return None
-    return (f"Value '{code}' at 'statusCode' failed to satisfy constraint: "
+    return (f"{_value(code)} at 'statusCode' failed to satisfy constraint: "
             f"Member must satisfy regular expression pattern: {STATUS_CODE_PATTERN}")
 
 

@@ -55,6 +55,12 @@ def check_integration(integration: dict[str, Any]) -> None:
         raise errors.BadRequest("Timeout should be between 50 ms and 29000 ms")
 
 
+
+def null_empty_templates(templates: dict[str, str | None]) -> dict[str, str | None]:
+    """An empty response template is kept as null, however it was set: AWS answers
+    {"application/json": null} for one, and the integration's body then passes through."""
+    return {content_type: template or None for content_type, template in templates.items()}
+
 class IntegrationOps(ApiOps):
     async def put_integration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("type") not in INTEGRATION_TYPES:
@@ -124,9 +130,7 @@ class IntegrationOps(ApiOps):
             "statusCode": code,
             "selectionPattern": params.get("selectionPattern"),
             "responseParameters": params.get("responseParameters") or None,
-            # An empty template is kept as null: AWS answers {"application/json": null} for it.
-            "responseTemplates": {content_type: template or None
-                                  for content_type, template in params["responseTemplates"].items()}
+            "responseTemplates": null_empty_templates(params["responseTemplates"])
             if params.get("responseTemplates") else None,
             "contentHandling": handling,
         })
@@ -148,6 +152,8 @@ class IntegrationOps(ApiOps):
         response = self._integration_response(doc, params)
         apply_patch(response, params.get("patchOperations"), INTEGRATION_RESPONSE_PATCH,
                     input_shape="updateIntegrationResponseInput")
+        if response.get("responseTemplates"):
+            response["responseTemplates"] = null_empty_templates(response["responseTemplates"])
         await self.save(ctx, doc)
         return response
 

@@ -10,6 +10,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
 from overcast.services.apigateway.common import ApiOps
+from overcast.services.apigateway.integrations import null_empty_templates
 from overcast.services.apigateway.restapis import new_api_doc
 from overcast.services.apigateway.store import new_id
 
@@ -221,6 +222,8 @@ class Importer:
             for key in ("responseParameters", "responseTemplates", "contentHandling"):
                 if response.get(key):
                     entry[key] = response[key]
+            if entry.get("responseTemplates"):
+                entry["responseTemplates"] = null_empty_templates(entry["responseTemplates"])
             responses[code] = entry
         if responses:
             integration["integrationResponses"] = responses

@@ -91,6 +91,11 @@ def test_update_rest_api_refuses_what_aws_refuses(apigw):
         f"Member must satisfy enum value set: {OP_ENUM}; "
         f"Value 'wrong' at 'updateRestApiInput.patchOperations.3.member.op' failed to satisfy constraint: "
         f"Member must satisfy enum value set: {OP_ENUM}")
+    # An operation without op (the CLI lets one leave it out) shows a null value, as Coral prints one.
+    assert update({"path": "/name", "value": "x"}) == validation(
+        "1 validation error detected: "
+        f"Value null at 'updateRestApiInput.patchOperations.1.member.op' failed to satisfy constraint: "
+        f"Member must satisfy enum value set: {OP_ENUM}")
     # A refused patch changes nothing, not even the operations before the bad one.
     assert update({"op": "replace", "path": "/name", "value": "renamed"},
                   {"op": "replace", "path": "/minimumCompressionSize", "value": "-1"}) == compression

@@ -269,3 +269,29 @@ def test_token_failing_identity_validation_expression_is_refused_without_calling
     assert refused.status == 401 and refused.json() == {"message": "Unauthorized"}
     # The function ran only for the token that matched: its first call is this one.
     assert call(server, api_id, "dev", "/", headers={"Authorization": "Bearer abc123"}).json() == {"calls": "1"}
+
+
+def test_empty_response_template_passes_the_lambda_output_through(apigw, lam, server):
+    # AWS stores an empty template as null however it is set (the Lambda-over-HTTPS tutorial
+    # sets '{"application/json": ""}' and reads back null), and the function's output is returned.
+    name = create_python(lam, NON_PROXY_SOURCE, handler="lambda_function.handler")
+    api_id, root = new_api(apigw)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS", integrationHttpMethod="POST",
+                          uri=lambda_uri(lam, name), requestTemplates={"application/json": '{"id": 3}'})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                   responseTemplates={"application/json": ""})
+    stored = apigw.get_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    assert stored["responseTemplates"] == {"application/json": None}
+    # Set to a template and back to empty by a patch: null again.
+    for value in ('{"x": 1}', ""):
+        apigw.update_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200",
+                                          patchOperations=[{"op": "replace", "path": "/responseTemplates/application~1json",
+                                                            "value": value}])
+    stored = apigw.get_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    assert stored["responseTemplates"] == {"application/json": None}
+    allow_apigateway(lam, name, api_id, "dev/GET/")
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    answer = call(server, api_id, "dev", "/")
+    assert answer.status == 200 and answer.json() == {"id": 3, "name": "Rex", "tags": ["a", "b"]}

@@ -298,7 +298,7 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
         except ValueError:
             raise internal_error() from None
         return MethodResult(status, [("Content-Type", inv.headers.get("accept") or "application/octet-stream")], data)
-    if template is not None:
+    if template:  # an empty template (null as AWS stores it) passes the body through
         body = render_for(inv, template, result.body)
     else:
         body = result.body
