@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +36,7 @@ def compile_pattern(pattern: str | None) -> Matcher:
             return _compile_json(pattern[1:-1])
         if pattern.startswith("[") and pattern.endswith("]"):
             return _compile_delimited(pattern[1:-1])
-    except _PatternError:
+    except (ValueError, RecursionError):  # _PatternError, a bad JSON string in it, or nesting past Python's stack
         return lambda message: True
     return _compile_terms(pattern)
 
@@ -49,21 +48,25 @@ class _PatternError(ValueError):
 # -- terms --------------------------------------------------------------------------------------
 
 
+_TERM = re.compile(r'([-?]?)("[^"]*"|\S+)')
+
+
 def _compile_terms(pattern: str) -> Matcher:
-    try:
-        words = shlex.split(pattern)
-    except ValueError:
-        words = pattern.split()
-    # "ERROR" - "Exiting": a lone sign applies to the term after it.
-    terms: list[str] = []
-    for word in words:
-        if terms and terms[-1] in ("-", "?"):
-            terms[-1] += word
-        else:
-            terms.append(word)
-    required = [t for t in terms if t and t[0] not in "?-"]
-    optional = [t[1:] for t in terms if t.startswith("?") and len(t) > 1]
-    excluded = [t[1:] for t in terms if t.startswith("-") and len(t) > 1]
+    # Each word with its sign: a quoted word is a literal whatever it starts with ("-dash" is
+    # the text -dash), and a lone sign applies to the word after it ("ERROR" - "Exiting").
+    required: list[str] = []
+    optional: list[str] = []
+    excluded: list[str] = []
+    pending = ""
+    for attached, word in _TERM.findall(pattern):
+        if not attached and word in ("-", "?"):
+            pending = word
+            continue
+        term_sign, pending = attached or pending, ""
+        if word.startswith('"'):
+            word = word[1:-1] if len(word) > 1 and word.endswith('"') else word[1:]
+        if word:
+            {"": required, "?": optional, "-": excluded}[term_sign].append(word)
 
     def match(message: str) -> bool:
         if any(t in message for t in excluded):
@@ -220,9 +223,9 @@ def _compile_json(body: str) -> Matcher:
     def match(message: str) -> bool:
         try:
             document = json.loads(message)
-        except ValueError:
+            return isinstance(document, (dict, list)) and expression(document)
+        except (ValueError, RecursionError):  # not JSON, or nested past Python's stack
             return False
-        return isinstance(document, (dict, list)) and expression(document)
 
     return match
 

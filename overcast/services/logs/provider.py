@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from typing import Any
 
 from overcast.protocol.validation import constraint_message, constraint_problems
@@ -55,16 +56,25 @@ def _event_token(ts: int, seq: int) -> str:
     return f"{ts:020d}{seq:036d}"
 
 
+# What SQLite can bind (a token beyond it is refused, not a 500).
+_MAX_PLACE = 2**63 - 1
+
+
 def _event_place(digits: str) -> tuple[int, int]:
     digits = digits.zfill(56)
-    return int(digits[:20]), int(digits[20:])
+    ts, seq = int(digits[:20]), int(digits[20:])
+    if ts > _MAX_PLACE or seq > _MAX_PLACE:
+        raise InvalidParameter("The specified nextToken is invalid.")
+    return ts, seq
 
 
 def _unfilter_token(token: str) -> tuple[int, int]:
     """FilterLogEvents' token: the (timestamp, sequence) of the last event returned."""
     try:
-        ts, seq = base64.urlsafe_b64decode(token.encode()).decode().split(":")
-        return int(ts), int(seq)
+        ts, seq = (int(part) for part in base64.urlsafe_b64decode(token.encode()).decode().split(":"))
+        if not (abs(ts) <= _MAX_PLACE and abs(seq) <= _MAX_PLACE):
+            raise ValueError("out of range")
+        return ts, seq
     except (ValueError, UnicodeDecodeError):
         raise InvalidParameter("The specified nextToken is invalid.") from None
 
@@ -312,6 +322,9 @@ class Provider(BaseProvider):
         if size > MAX_BATCH_BYTES and not trusted:
             raise InvalidParameter(f"Upload too large: {size} bytes exceeds limit of {MAX_BATCH_BYTES}")
         ingest = self._now_ms()
+        # The windows are judged by the wall clock, which the clients' timestamps come from: a
+        # server clock moved by /_overcast/clock must not drop events stamped with real time.
+        wall = int(time.time() * 1000)
         key = (ctx.account_id, ctx.region, group, stream)
         rejected: dict[str, int] = {}
 
@@ -328,15 +341,15 @@ class Provider(BaseProvider):
                 # Events outside the window are dropped, the rest stored; the answer says which
                 # (RejectedLogEventsInfo: the "too old" and "expired" ends are exclusive, the
                 # "too new" start inclusive). Events are in order, so each set is a run at one end.
-                too_old = sum(ts < ingest - TOO_OLD_MS for ts in stamps)
+                too_old = sum(ts < wall - TOO_OLD_MS for ts in stamps)
                 if too_old:
                     rejected["tooOldLogEventEndIndex"] = too_old
                 if group_row[0] is not None:
-                    expired = sum(ts < ingest - group_row[0] * 86400 * 1000 for ts in stamps)
+                    expired = sum(ts < wall - group_row[0] * 86400 * 1000 for ts in stamps)
                     if expired:
                         rejected["expiredLogEventEndIndex"] = expired
                     too_old = max(too_old, expired)
-                too_new = next((i for i, ts in enumerate(stamps) if ts > ingest + TOO_NEW_MS), len(stamps))
+                too_new = next((i for i, ts in enumerate(stamps) if ts > wall + TOO_NEW_MS), len(stamps))
                 if too_new < len(stamps):
                     rejected["tooNewLogEventStartIndex"] = too_new
                 first, end = too_old, max(too_old, too_new)

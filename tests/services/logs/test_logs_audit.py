@@ -6,11 +6,15 @@ DescribeLogGroups, FilterLogEvents, TagResource) and error texts that users quot
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.conftest import make_client
+from tests.support.raw_http import move_clock
 
 DAY_MS = 86400 * 1000
 
@@ -97,6 +101,10 @@ def test_garbage_next_tokens_are_invalid_parameters_not_crashes(logs):
     assert error_of(logs.describe_log_groups, nextToken="not-a-token!") == expected
     assert error_of(logs.get_log_events, logGroupName=group, logStreamName="s", nextToken="xyz") == expected
     assert error_of(logs.filter_log_events, logGroupName=group, nextToken="xyz") == expected
+    # Well formed but past what a position can be: refused the same way (was a 500).
+    assert error_of(logs.get_log_events, logGroupName=group, logStreamName="s", nextToken="f/" + "9" * 56) == expected
+    too_far = base64.urlsafe_b64encode(b"99999999999999999999:1").decode()
+    assert error_of(logs.filter_log_events, logGroupName=group, nextToken=too_far) == expected
 
 
 def test_delete_log_stream_of_a_missing_group(logs):
@@ -266,6 +274,31 @@ def test_space_delimited_filter_patterns(logs):
 def test_term_patterns_with_a_detached_minus(logs):
     group = group_with_messages(logs, ["[ERROR] A fatal exception", "Exiting with ERRORCODE: -1"])
     assert filtered(logs, group, '"ERROR" - "Exiting"') == ["[ERROR] A fatal exception"]
+    # Quoted, a leading sign is text (the user guide: quoted terms are literal).
+    assert filtered(logs, group, '"-1"') == ["Exiting with ERRORCODE: -1"]
+    assert filtered(logs, group, '-"Exiting"') == ["[ERROR] A fatal exception"]
+
+
+def test_odd_patterns_and_messages_do_not_crash(logs):
+    deep = "[" * 3000 + "]" * 3000
+    windows_path = r'{"path": "C:\\Users"}'  # JSON for the text C:\Users
+    group = group_with_messages(logs, [deep, windows_path])
+    # A quoted value that is no JSON string (\U): unreadable, so it filters nothing out, as
+    # every unparseable pattern here (filters.py); before, a 500. A valid escape matches.
+    assert len(filtered(logs, group, r'{ $.path = "C:\Users*" }')) == 2
+    assert filtered(logs, group, r'{ $.path = "C:\\Users*" }') == [windows_path]
+    assert len(filtered(logs, group, "{ " + "(" * 400 + "$.a = 1" + ")" * 400 + " }")) == 2  # past the stack
+    assert filtered(logs, group, "{ $.a = 1 }") == []
+
+
+def test_time_windows_follow_the_wall_clock_not_a_moved_server_clock(fresh_server):
+    logs = make_client("logs", fresh_server.endpoint_url)
+    group = group_with_stream(logs)
+    move_clock(fresh_server.endpoint_url, {"advance": 15 * 86400})
+    response = logs.put_log_events(logGroupName=group, logStreamName="s",
+                                   logEvents=[{"timestamp": now_ms(), "message": "fresh"}])
+    assert "rejectedLogEventsInfo" not in response
+    assert [e["message"] for e in logs.get_log_events(logGroupName=group, logStreamName="s")["events"]] == ["fresh"]
 
 
 def test_log_group_name_pattern_is_case_sensitive_and_answers_three_fields(logs):
