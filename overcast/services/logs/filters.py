@@ -11,6 +11,9 @@ Three kinds:
   spaces ("..." and [...] are single fields), each named field may carry conditions on any field
   named, "..." stands for any number of fields and an empty slot for one field without a name.
 
+In all three, %...% is a regular expression, searched anywhere in the text it is matched
+against (a term, a JSON value, a field).
+
 An empty pattern matches everything. A JSON or space-delimited pattern that cannot be parsed
 matches everything rather than silently nothing (AWS would refuse it; its message is unknown).
 """
@@ -54,9 +57,9 @@ _TERM = re.compile(r'([-?]?)("[^"]*"|\S+)')
 def _compile_terms(pattern: str) -> Matcher:
     # Each word with its sign: a quoted word is a literal whatever it starts with ("-dash" is
     # the text -dash), and a lone sign applies to the word after it ("ERROR" - "Exiting").
-    required: list[str] = []
-    optional: list[str] = []
-    excluded: list[str] = []
+    required: list[Matcher] = []
+    optional: list[Matcher] = []
+    excluded: list[Matcher] = []
     pending = ""
     for attached, word in _TERM.findall(pattern):
         if not attached and word in ("-", "?"):
@@ -66,16 +69,38 @@ def _compile_terms(pattern: str) -> Matcher:
         if word.startswith('"'):
             word = word[1:-1] if len(word) > 1 and word.endswith('"') else word[1:]
         if word:
-            {"": required, "?": optional, "-": excluded}[term_sign].append(word)
+            {"": required, "?": optional, "-": excluded}[term_sign].append(_term_test(word))
 
     def match(message: str) -> bool:
-        if any(t in message for t in excluded):
+        if any(t(message) for t in excluded):
             return False
-        if optional and not any(t in message for t in optional):
+        if optional and not any(t(message) for t in optional):
             return False
-        return all(t in message for t in required)
+        return all(t(message) for t in required)
 
     return match
+
+
+def _regex(text: str) -> re.Pattern[str] | None:
+    """%...%: a regular expression (the user guide's "Using regular expressions in filter
+    patterns"), searched anywhere in the text; None for anything else or an invalid one."""
+    if len(text) > 2 and text.startswith("%") and text.endswith("%"):
+        try:
+            return re.compile(text[1:-1])
+        except re.error:
+            raise _PatternError(f"bad regular expression {text}") from None
+    return None
+
+
+def _term_test(word: str) -> Callable[[str], bool]:
+    """A term: a substring of the message, or a regular expression found in it."""
+    try:
+        regex = _regex(word)
+    except _PatternError:
+        regex = None  # not a usable expression: the text itself is looked for
+    if regex is not None:
+        return lambda message: regex.search(message) is not None
+    return lambda message: word in message
 
 
 # -- values shared by JSON and space-delimited patterns ----------------------------------------------
@@ -107,7 +132,8 @@ def _condition(op: str, raw: str, quoted: bool) -> Callable[[Any], bool]:
     number = None if quoted or not _NUMBER.fullmatch(raw) else float(raw)
     if op not in ("=", "!=") and number is None:
         raise _PatternError(f"{op} needs a number")
-    text_matches = _wildcard(raw)
+    regex = None if quoted else _regex(raw)
+    text_matches = (lambda text: regex.search(text) is not None) if regex is not None else _wildcard(raw)
 
     def test(value: Any) -> bool:
         if value is _MISSING or isinstance(value, (dict, list)):

@@ -244,9 +244,7 @@ class Provider(BaseProvider):
                                    "satisfy constraint: Member must satisfy regular expression pattern: [^:*]*")
 
         def insert(tx):
-            if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
-                               (ctx.account_id, ctx.region, group)):
-                raise group_not_found()
+            _tx_require_group(tx, ctx, group)
             if tx.fetchone("SELECT 1 FROM logs_streams WHERE account = ? AND region = ? AND grp = ? AND name = ?",
                            (ctx.account_id, ctx.region, group, name)):
                 raise ResourceAlreadyExists("The specified log stream already exists")
@@ -469,9 +467,7 @@ class Provider(BaseProvider):
 
     async def _tag(self, ctx: RequestContext, group: str, tags: dict[str, str]) -> dict[str, Any]:
         def write(tx):
-            if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
-                               (ctx.account_id, ctx.region, group)):
-                raise group_not_found()
+            _tx_require_group(tx, ctx, group)
             self._write_tags(tx, ctx, group, tags)
 
         await self.db.write(write)
@@ -479,9 +475,7 @@ class Provider(BaseProvider):
 
     async def _untag(self, ctx: RequestContext, group: str, keys: list[str]) -> dict[str, Any]:
         def write(tx):
-            if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
-                               (ctx.account_id, ctx.region, group)):
-                raise group_not_found()
+            _tx_require_group(tx, ctx, group)
             tx.executemany("DELETE FROM logs_tags WHERE account = ? AND region = ? AND grp = ? AND key = ?",
                            [(ctx.account_id, ctx.region, group, k) for k in keys])
 
@@ -520,3 +514,10 @@ class Provider(BaseProvider):
 
     async def list_tags_for_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._list_tags(ctx, self._resource_group(ctx, params["resourceArn"]))
+
+
+def _tx_require_group(tx: Any, ctx: RequestContext, group: str) -> None:
+    """Inside a write: the group exists (checked in the same transaction as the change)."""
+    if not tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
+                       (ctx.account_id, ctx.region, group)):
+        raise group_not_found()

@@ -279,6 +279,16 @@ def test_term_patterns_with_a_detached_minus(logs):
     assert filtered(logs, group, '-"Exiting"') == ["[ERROR] A fatal exception"]
 
 
+def test_regular_expressions_in_each_kind_of_pattern(logs):
+    # The user guide's "Using regular expressions in filter patterns": %...% anywhere a term or a
+    # value may stand.
+    group = group_with_messages(logs, ["an ERROR here", "an ERRxOR", '{"b": "zabc"}', '{"b": "ab"}'])
+    assert filtered(logs, group, "%ERR.R%") == ["an ERROR here"]
+    assert filtered(logs, group, "-%ERR%") == ['{"b": "zabc"}', '{"b": "ab"}']
+    assert filtered(logs, group, "{ $.b = %ab.% }") == ['{"b": "zabc"}']
+    assert filtered(logs, group, "[w1, w2 = %^E.+R$%, w3]") == ["an ERROR here"]
+
+
 def test_odd_patterns_and_messages_do_not_crash(logs):
     deep = "[" * 3000 + "]" * 3000
     windows_path = r'{"path": "C:\\Users"}'  # JSON for the text C:\Users
