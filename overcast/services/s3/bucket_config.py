@@ -7,8 +7,11 @@ Validation happens before anything is stored, so a malformed document changes no
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied, NotImplementedOperation, ServiceError
@@ -22,6 +25,7 @@ from overcast.services.s3.acls import (
     refuse_acl,
 )
 from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
+from overcast.services.s3.events import refuse_overlaps, validate_notification
 from overcast.services.s3.policy import policy_is_public, validate_policy
 from overcast.services.s3.public_access import BUCKET_OWNER_ENFORCED, acls_disabled
 
@@ -41,6 +45,7 @@ _MISSING = {
                           "The public access block configuration was not found"),
     "OwnershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
 }
+_SSE_ALGORITHMS = {"AES256", "aws:kms", "aws:kms:dsse", "aws:fsx", "aws:backup"}
 _CORS_METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
 _DEFAULT_ENCRYPTION = {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
                                   "BucketKeyEnabled": False}]}
@@ -72,6 +77,10 @@ def validate_website(config: dict[str, Any]) -> None:
     for rule in config.get("RoutingRules") or []:
         if not rule.get("Redirect"):
             raise MalformedXML()
+        error_code = (rule.get("Condition") or {}).get("HttpErrorCodeReturnedEquals")
+        if error_code is not None and not (error_code.isdigit() and 400 <= int(error_code) <= 599):
+            raise InvalidRequest(f"The provided HTTP error code ({error_code}) is not valid. Valid codes are 4XX "
+                                 "or 5XX.")
         _validate_redirect(rule["Redirect"])
 
 
@@ -101,12 +110,22 @@ def validate_cors(config: dict[str, Any]) -> None:
         for method in rule["AllowedMethods"]:
             if method not in _CORS_METHODS:
                 raise InvalidRequest(f"Found unsupported HTTP method in CORS config. Unsupported method is {method}")
+        for origin in rule["AllowedOrigins"]:
+            # "The origin string can contain only one * wildcard character" (S3 user guide, CORS).
+            if origin.count("*") > 1:
+                raise InvalidRequest(f'AllowedOrigin "{origin}" can not have more than one wildcard.')
 
 
 def validate_lifecycle(config: dict[str, Any]) -> None:
     rules = config.get("Rules") or []
     if not rules or len(rules) > 1000:
         raise MalformedXML()
+    for rule in rules:
+        rule_id = rule.get("ID")
+        # Checked rule by rule before uniqueness, as S3 and the emulators recorded against it do.
+        if rule_id and len(rule_id) > 255:
+            raise InvalidArgument("ID length should not exceed allowed limit of 255", ArgumentName="ID",
+                                  ArgumentValue=rule_id)
     ids = [rule.get("ID") for rule in rules if rule.get("ID")]
     if len(ids) != len(set(ids)):
         raise InvalidArgument("Rule ID must be unique. Found same ID for more than one rule",
@@ -114,10 +133,70 @@ def validate_lifecycle(config: dict[str, Any]) -> None:
     for rule in rules:
         if rule.get("Status") not in ("Enabled", "Disabled"):
             raise MalformedXML()
+        _validate_lifecycle_filter(rule)
         if not any(rule.get(action) for action in ("Expiration", "Transitions", "NoncurrentVersionExpiration",
                                                    "NoncurrentVersionTransitions",
                                                    "AbortIncompleteMultipartUpload")):
             raise InvalidRequest("At least one action needs to be specified in a rule")
+        _validate_lifecycle_actions(rule)
+
+
+def _validate_lifecycle_filter(rule: dict[str, Any]) -> None:
+    """A Filter holds exactly one of Prefix, Tag, the size bounds or And (API_LifecycleRuleFilter);
+    more than one, or a Filter beside the rule's legacy Prefix, is refused as the schema refuses it."""
+    spec = rule.get("Filter")
+    if spec is None:
+        return
+    if rule.get("Prefix") or len(spec) > 1:
+        raise MalformedXML()
+    tags = (spec.get("And") or {}).get("Tags") or []
+    keys = [tag.get("Key") for tag in tags]
+    if len(keys) != len(set(keys)):
+        raise InvalidRequest("Duplicate Tag Keys are not allowed.")
+
+
+def _positive(action: dict[str, Any], member: str, message: str) -> None:
+    value = action.get(member)
+    if value is not None and int(value) <= 0:
+        raise InvalidArgument(message)
+
+
+def _validate_lifecycle_actions(rule: dict[str, Any]) -> None:
+    expiration = rule.get("Expiration") or {}
+    # Days, Date and ExpiredObjectDeleteMarker exclude one another in S3's schema.
+    if sum(member in expiration for member in ("Days", "Date", "ExpiredObjectDeleteMarker")) > 1:
+        raise MalformedXML()
+    _positive(expiration, "Days", "'Days' for Expiration action must be a positive integer")
+    date = expiration.get("Date")
+    if isinstance(date, datetime) and (date.timestamp() % 86400 or date.microsecond):
+        raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date",
+                              ArgumentValue=date.isoformat())
+    _positive(rule.get("NoncurrentVersionExpiration") or {}, "NoncurrentDays",
+              "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
+    _positive(rule.get("AbortIncompleteMultipartUpload") or {}, "DaysAfterInitiation",
+              "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer")
+
+
+def with_rule_ids(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """S3 names every rule stored without an ID, and GetBucketLifecycleConfiguration shows the name."""
+    return [rule if rule.get("ID") else {"ID": base64.b64encode(str(uuid.uuid4()).encode()).decode(), **rule}
+            for rule in rules]
+
+
+def validate_encryption(config: dict[str, Any]) -> None:
+    """One rule, a known algorithm, and a KMS key only for a KMS algorithm (API_ServerSideEncryptionByDefault)."""
+    rules = config.get("Rules") or []
+    if len(rules) != 1:
+        raise MalformedXML()
+    default = rules[0].get("ApplyServerSideEncryptionByDefault")
+    if default is None:
+        return
+    algorithm = default.get("SSEAlgorithm")
+    if algorithm not in _SSE_ALGORITHMS:
+        raise MalformedXML()
+    if default.get("KMSMasterKeyID") is not None and algorithm not in ("aws:kms", "aws:kms:dsse"):
+        raise InvalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or "
+                              "aws:kms:dsse", ArgumentName="ApplyServerSideEncryptionByDefault")
 
 
 def validate_tags(tag_set: list[dict[str, Any]], limit: int) -> None:
@@ -218,7 +297,7 @@ class BucketConfigOperations:
         config = params.get("LifecycleConfiguration") or {}
         self.store.require_bucket(params["Bucket"])
         validate_lifecycle(config)
-        await self._set_section(params["Bucket"], "Lifecycle", config["Rules"])
+        await self._set_section(params["Bucket"], "Lifecycle", with_rule_ids(config["Rules"]))
         return {"TransitionDefaultMinimumObjectSize": "all_storage_classes_128K"}
 
     def get_bucket_lifecycle_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -274,8 +353,9 @@ class BucketConfigOperations:
 
     async def put_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         config = params.get("ServerSideEncryptionConfiguration") or {}
-        if not config.get("Rules"):
-            raise MalformedXML()
+        # A missing bucket is named before the document is checked, as S3 answers.
+        self.store.require_bucket(params["Bucket"])
+        validate_encryption(config)
         return await self._set_section(params["Bucket"], "Encryption", config)
 
     def get_bucket_encryption(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -326,7 +406,9 @@ class BucketConfigOperations:
                 if not str(entry.get(arn_member, "")).startswith("arn:") or not entry.get("Events"):
                     raise InvalidArgument("Unable to validate the following destination configurations",
                                           ArgumentName=entry.get(arn_member, ""), ArgumentValue="")
+        config = validate_notification(config)
         await self._check_destinations_exist(config)
+        refuse_overlaps(config)
         return await self._set_section(params["Bucket"], "Notification", config)
 
     async def _check_destinations_exist(self, config: dict[str, Any]) -> None:
