@@ -69,13 +69,41 @@ function patchConsole() {
   }
 }
 
+// Shapes as AWS's Node runtime client does (Errors.js toRapidResponse): an Error (or anything
+// with string name, message and stack) by its name, message and stack lines; anything else by its
+// typeof and its toString() ("[object Object]" for a plain object, as on AWS).
+function isErrorLike(err) {
+  return err instanceof Error || (err && typeof err.name === "string" && err.name && typeof err.message === "string"
+    && err.message && typeof err.stack === "string" && err.stack);
+}
+
 function errorDoc(err) {
-  if (err instanceof Error) {
-    return { errorType: err.name || "Error", errorMessage: err.message,
-             trace: String(err.stack || "").split("\n") };
+  try {
+    if (isErrorLike(err)) {
+      return { errorType: err.name.replaceAll("\x7F", "%7F"), errorMessage: err.message.replaceAll("\x7F", "%7F"),
+               trace: String(err.stack || "").replaceAll("\x7F", "%7F").split("\n") };
+    }
+    return { errorType: typeof err, errorMessage: err.toString(), trace: [] };
+  } catch (e) {
+    return { errorType: "handled",
+             errorMessage: "callback called with Error argument, but there was a problem while retrieving one or more of its message, name, and stack" };
   }
-  return { errorType: typeof err, errorMessage: typeof err === "string" ? err : JSON.stringify(err),
-           trace: [] };
+}
+
+// The error as the runtime client logs it (Errors.js toFormatted): a tab, then JSON with an
+// Error's name, message, code and own properties, and its stack as a list of lines.
+function formatted(err) {
+  const withProperties = (_key, value) => {
+    if (!(value instanceof Error)) return value;
+    const shown = Object.assign({ errorType: value.name, errorMessage: value.message, code: value.code }, value);
+    if (typeof value.stack === "string") shown.stack = value.stack.split("\n");
+    return shown;
+  };
+  try {
+    return "\t" + JSON.stringify(err, withProperties);
+  } catch (e) {
+    return "\t" + JSON.stringify(errorDoc(err));
+  }
 }
 
 class HandlerError extends Error {
@@ -85,13 +113,21 @@ class HandlerError extends Error {
   }
 }
 
+// Resolves the handler as AWS's Node runtime client does (UserFunction.js), with its messages:
+// they name the handler as configured, and a missing module as the require stack of AWS's own
+// runtime file reports it.
 async function loadHandler() {
   const spec = process.env._HANDLER || "";
   const root = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  if (spec.includes("..")) {
+    throw new HandlerError("Runtime.MalformedHandlerName",
+      `'${spec}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  }
   const base = path.basename(spec);
   const dot = base.indexOf(".");
   if (dot < 0) throw new HandlerError("Runtime.MalformedHandlerName", "Bad handler");
-  const modulePath = path.join(path.dirname(spec), base.slice(0, dot));
+  const moduleName = base.slice(0, dot);
+  const modulePath = path.join(path.dirname(spec), moduleName);
   const attrs = base.slice(dot + 1).split(".");
   let file = null;
   for (const ext of [".js", ".mjs", ".cjs"]) {
@@ -99,7 +135,7 @@ async function loadHandler() {
   }
   if (file === null) {
     throw new HandlerError("Runtime.ImportModuleError",
-      `Error: Cannot find module '${modulePath}'\nRequire stack:\n- ${__filename}`);
+      `Error: Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`);
   }
   let mod;
   try {
@@ -113,11 +149,11 @@ async function loadHandler() {
   }
   let target = mod;
   for (const attr of attrs) {
+    // A CommonJS module imported as ESM may show its exports only under `default`.
     target = target == null ? undefined : (target[attr] !== undefined ? target[attr] : (target.default || {})[attr]);
   }
-  if (typeof target !== "function") {
-    throw new HandlerError("Runtime.HandlerNotFound", `${path.basename(modulePath)}.${attrs.join(".")} is undefined or not exported`);
-  }
+  if (!target) throw new HandlerError("Runtime.HandlerNotFound", `${spec} is undefined or not exported`);
+  if (typeof target !== "function") throw new HandlerError("Runtime.HandlerNotFound", `${spec} is not a function`);
   return target;
 }
 
@@ -151,13 +187,18 @@ function runHandler(handler, event, context) {
     };
     context.done = callback;
     context.succeed = (result) => callback(null, result);
-    context.fail = (err) => callback(err || new Error("handled"));
+    // As AWS's runtime client (CallbackContext.js): failing with nothing fails with "handled".
+    const fail = (err) => callback(err === undefined || err === null ? "handled" : err);
+    context.fail = fail;
     try {
       const out = handler(event, context, callback);
       if (out && typeof out.then === "function") {
-        out.then((r) => callback(null, r), (e) => callback(e === undefined || e === null ? new Error(String(e)) : e));
+        out.then((r) => callback(null, r), fail);
       } else if (handler.length < 3) {
-        callback(null, out);
+        // A handler that is not async answers through the callback or context only: on AWS what
+        // it returns is ignored and the result is null ("Lambda will call it implicitly and the
+        // return value is null", the Node.js handler guide).
+        callback(null, null);
       }
     } catch (e) {
       callback(e);
@@ -165,11 +206,23 @@ function runHandler(handler, event, context) {
   });
 }
 
-async function postError(requestId, doc, route) {
-  writeLine(`${new Date().toISOString()}\t${requestId || "undefined"}\tERROR\tInvoke Error \t${JSON.stringify(doc)}`);
+// Logs the error under `label` as AWS's runtime client does ("Invoke Error", "Uncaught Exception",
+// "Unhandled Promise Rejection"), then reports it.
+async function postError(requestId, err, route, label) {
+  const doc = errorDoc(err);
+  writeLine(`${new Date().toISOString()}\t${requestId || "undefined"}\tERROR\t${label || "Invoke Error"} ${formatted(err)}`);
   await outputWritten();
   await request("POST", route, JSON.stringify(doc),
                 Object.assign({ "Lambda-Runtime-Function-Error-Type": doc.errorType }, peakMemory()));
+}
+
+// AWS's runtime client wraps a rejection nobody handled in its own error, whose message is the
+// reason as a string ("Error: x" for an Error).
+class UnhandledPromiseRejection extends Error {
+  constructor(reason) {
+    super(String(reason));
+    this.name = "Runtime.UnhandledPromiseRejection";
+  }
 }
 
 // A spare process is started before it knows its function: it waits for one JSON line on stdin
@@ -215,19 +268,21 @@ async function main() {
   try {
     handler = await loadHandler();
   } catch (e) {
-    const doc = errorDoc(e);
-    await postError(undefined, doc, "init/error");
+    // On AWS the loader's error escapes the runtime client's start-up, so it is logged as uncaught.
+    await postError(undefined, e, "init/error", "Uncaught Exception");
     process.exit(1);
   }
   process.on("uncaughtException", async (e) => {
-    const doc = errorDoc(e);
-    if (currentRequestId) await postError(currentRequestId, doc, `invocation/${currentRequestId}/error`).catch(() => {});
+    if (currentRequestId) {
+      await postError(currentRequestId, e, `invocation/${currentRequestId}/error`, "Uncaught Exception").catch(() => {});
+    }
     process.exit(129);
   });
   process.on("unhandledRejection", async (reason) => {
-    const doc = { errorType: "Runtime.UnhandledPromiseRejection", errorMessage: String(reason && reason.message || reason),
-                  trace: String(reason && reason.stack || "").split("\n") };
-    if (currentRequestId) await postError(currentRequestId, doc, `invocation/${currentRequestId}/error`).catch(() => {});
+    const error = new UnhandledPromiseRejection(reason);
+    if (currentRequestId) {
+      await postError(currentRequestId, error, `invocation/${currentRequestId}/error`, "Unhandled Promise Rejection").catch(() => {});
+    }
     process.exit(128);
   });
   for (;;) {
@@ -245,7 +300,7 @@ async function main() {
       const event = next.body.length ? JSON.parse(next.body.toString("utf8")) : {};
       result = await runHandler(handler, event, makeContext(next.headers));
     } catch (e) {
-      await postError(requestId, errorDoc(e), `invocation/${requestId}/error`);
+      await postError(requestId, e, `invocation/${requestId}/error`);
       continue;
     }
     const body = result === undefined ? "null" : JSON.stringify(result);

@@ -12,6 +12,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import resource
 import socket
 import sys
@@ -97,13 +98,40 @@ class FaultError(Exception):
 
 
 class _Encoder(json.JSONEncoder):
+    """As AWS's runtime marshals results (awslambdaric's lambda_runtime_marshaller.Encoder): a
+    Decimal as its own digits (1.10 stays 1.10, 30 digits stay 30), NaN allowed, and from
+    python3.12 on non-ASCII text left as UTF-8. The standard library cannot write raw JSON text,
+    so a Decimal goes out as a marked string that encode_result turns back into its digits;
+    results without Decimals never pay for that."""
+
+    saw_decimal = False
+
     def default(self, o):
         if isinstance(o, decimal.Decimal):
-            return int(o) if o == o.to_integral_value() else float(o)
+            self.saw_decimal = True
+            return _DECIMAL_MARK + ("NaN" if o.is_nan() else str(o)) + _DECIMAL_MARK
+        if isinstance(o, bytes):
+            return o.decode("utf-8")  # simplejson's, which AWS's marshaller is, writes bytes as text
         return super().default(o)
 
+    def encode_result(self, result):
+        self.saw_decimal = False  # a result that failed to encode may have left it set
+        text = self.encode(result)
+        if self.saw_decimal:
+            self.saw_decimal = False
+            text = _MARKED_DECIMAL.sub(r"\1", text)
+        return text
 
-# json.dumps(result, cls=_Encoder) without a new encoder for every result.
+
+_DECIMAL_MARK = "\x00overcast-decimal\x00"
+_MARKED_DECIMAL = re.compile(r'"\\u0000overcast-decimal\\u0000([^"\\]*)\\u0000overcast-decimal\\u0000"')
+
+
+# The runtimes whose results AWS's runtime writes with non-ASCII text unescaped (the set in
+# awslambdaric's Encoder); older ones escape it.
+_UNESCAPED_TEXT_ENVS = ("AWS_Lambda_python3.12", "AWS_Lambda_python3.13", "AWS_Lambda_python3.14",
+                        "AWS_Lambda_python3.15")
+# One encoder for every result, remade by main() once the environment (and so the runtime) is known.
 _ENCODER = _Encoder()
 _request_id = ""
 
@@ -135,10 +163,15 @@ def _stack_of(tb):
 
 
 def load_handler(handler_name):
+    """The handler, or the FaultError AWS's runtime reports (awslambdaric's bootstrap._get_handler:
+    its messages name the module as the handler spells it, slashes and all)."""
     try:
         module_path, function_name = handler_name.rsplit(".", 1)
     except ValueError as e:
         raise FaultError("Runtime.MalformedHandlerName", f"Bad handler '{handler_name}': {e}") from None
+    if module_path.split(".")[0] in sys.builtin_module_names:
+        raise FaultError("Runtime.BuiltInModuleConflict",
+                         f"Cannot use built-in module {module_path} as a handler module")
     module_name = module_path.replace("/", ".")
     if module_name.startswith("."):
         raise FaultError("Runtime.BadHandler", f"Cannot use relative import: '{module_name}'")
@@ -146,18 +179,18 @@ def load_handler(handler_name):
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise FaultError("Runtime.ImportModuleError",
-                         f"Unable to import module '{module_name}': {e}") from None
+                         f"Unable to import module '{module_path}': {e}") from None
     except SyntaxError as e:
         raise FaultError("Runtime.UserCodeSyntaxError",
-                         f"Syntax error in module '{module_name}': {e}",
-                         ["  File \"{}\" Line {}\n    {}\n".format(e.filename, e.lineno, (e.text or "").strip())]) from None
+                         f"Syntax error in module '{module_path}': {e}",
+                         [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']) from None
     except Exception as e:
         raise FaultError(type(e).__name__, str(e), _stack_of(sys.exc_info()[2])) from None
-    handler = getattr(module, function_name, None)
-    if handler is None:
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
         raise FaultError("Runtime.HandlerNotFound",
-                         f"Handler '{function_name}' missing on module '{module_name}'")
-    return handler
+                         f"Handler '{function_name}' missing on module '{module_path}'") from None
 
 
 class RuntimeClient:
@@ -243,10 +276,37 @@ def _error_doc(error_type, message, request_id, stack):
 
 
 def _log_error(doc):
-    text = "[ERROR] {}: {}".format(doc["errorType"], doc["errorMessage"])
-    if doc["stackTrace"]:
-        text += "\nTraceback (most recent call last):\n" + "".join(doc["stackTrace"]).rstrip("\n")
-    sys.stdout.write(text + "\n")
+    """The error as AWS's runtime logs it (awslambdaric's bootstrap.log_error with its standard
+    sink): one record whose lines are joined by carriage returns, so the log shows it as one
+    event, the stack's indentation in no-break spaces, and a Traceback heading even when the stack
+    is empty (as real logs show after a Runtime.MarshalError)."""
+    error_type, message = doc["errorType"], doc["errorMessage"]
+    description = "[ERROR]"
+    if error_type:
+        description += " " + error_type
+    if message:
+        description += (":" if error_type else "") + " " + message
+    lines = [description, "Traceback (most recent call last):"]
+    for element in doc["stackTrace"]:
+        if element == "":
+            lines.append("")
+            continue
+        for line in element.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
+    sys.stdout.write("\r".join(lines) + "\n")
+
+
+# Logged (as a warning through `logging`) before an initialisation error, as AWS's runtime does
+# (awslambdaric's lambda_literals.lambda_unhandled_exception_warning_message).
+_UNHANDLED_EXCEPTION_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. However, in rare "
+    "cases, a Lambda runtime update can cause unexpected function behavior. For functions using managed runtimes, "
+    "runtime updates can be triggered by a function change, or can be applied automatically. To determine if the "
+    "runtime has been updated, check the runtime version in the INIT_START log entry. If this error correlates with a "
+    "change in the runtime version, you may be able to mitigate this error by temporarily rolling back to the "
+    "previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r")
 
 
 def _end():
@@ -257,7 +317,8 @@ def _end():
 
 
 def main():
-    global _request_id
+    global _request_id, _ENCODER
+    _ENCODER = _Encoder(ensure_ascii=os.environ.get("AWS_EXECUTION_ENV") not in _UNESCAPED_TEXT_ENVS)
     try:
         client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])
     except OSError:
@@ -269,6 +330,7 @@ def main():
     except FaultError as e:
         # Like AWS's runtime: the failure is reported on every invocation, with an empty requestId.
         fault = _error_doc(e.error_type, e.message, "", e.stack)
+        logging.warning(_UNHANDLED_EXCEPTION_WARNING)
         _log_error(fault)
     try:
         headers, body = client.next()
@@ -305,9 +367,11 @@ def _invoke(handler, fault, request_id, headers, body):
         doc = _error_doc(type(e).__name__, str(e), request_id, _stack_of(sys.exc_info()[2]))
         _log_error(doc)
         return None, doc
+    if isinstance(result, bytes):
+        return result, None  # AWS's runtime passes bytes through as the payload, unencoded
     try:
-        return _ENCODER.encode(result).encode(), None
-    except (TypeError, ValueError) as e:
+        return _ENCODER.encode_result(result).encode(), None
+    except Exception as e:  # as AWS's marshaller: any failure (a recursion error too) is this one
         doc = _error_doc("Runtime.MarshalError", f"Unable to marshal response: {e}", request_id, [])
         _log_error(doc)
         return None, doc

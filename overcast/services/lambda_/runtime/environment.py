@@ -86,12 +86,14 @@ def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir
         "AWS_REGION": spec.region,
         "AWS_DEFAULT_REGION": spec.region,
         "AWS_ACCESS_KEY_ID": spec.access_key,
+        "AWS_ACCESS_KEY": spec.access_key,  # Lambda sets both names (its reserved variables)
         "AWS_SECRET_ACCESS_KEY": spec.secret_key,
         "AWS_ENDPOINT_URL": spec.endpoint_url,
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
     }
-    if layer_libs:
-        env["LD_LIBRARY_PATH"] = ":".join(layer_libs)
+    # As on Lambda (…:$LAMBDA_TASK_ROOT:$LAMBDA_TASK_ROOT/lib:/opt/lib): native libraries shipped
+    # in the zip, at its root or under lib/, load without the function setting anything.
+    env["LD_LIBRARY_PATH"] = ":".join([spec.code_dir, os.path.join(spec.code_dir, "lib"), *layer_libs])
     if spec.family == "node":
         modules = [os.path.join(d, "nodejs", "node_modules") for d in layer_roots]
         env["NODE_PATH"] = ":".join([*modules, os.path.join(spec.code_dir, "node_modules")])
@@ -468,14 +470,20 @@ class Environment:
         else:  # the process ended without answering
             how = self.process.exited.result() if self.process and self.process.exited.done() else "signal: killed"
             kind = "Runtime.OutOfMemory" if self._oom else "Runtime.ExitError"
-            message = f"RequestId: {rid} Error: Runtime exited with error: {how}"
+            # AWS's wording (its runtime interface emulator, rapid): a clean exit gives no reason.
+            if how == "exit status 0":
+                message = f"RequestId: {rid} Error: Runtime exited without providing a reason"
+            else:
+                message = f"RequestId: {rid} Error: Runtime exited with error: {how}"
             if self._tmp_exhausted and not self._oom:
                 message = f"RequestId: {rid} Error: {exhausted_message(self._tmp_usage, self.spec.ephemeral_mb)}"
             self._emit(message)
             self._emit(kind)
             payload = json.dumps({"errorType": kind, "errorMessage": message}).encode()
             function_error = "Unhandled"
-            report_status = "error"
+            # A crash's REPORT names its error type too (the Lambda execution environment guide,
+            # "Status: error Error Type: Runtime.ExitError").
+            report_status = f"error\tError Type: {kind}"
             if self._oom:
                 max_memory = self.spec.memory_mb
         self._emit(f"END RequestId: {rid}")

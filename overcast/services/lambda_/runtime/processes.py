@@ -63,14 +63,24 @@ class ProcessHandle:
         return 0
 
 
+# Lambda's supervisor words an end as Go does ("signal: " + syscall.Signal.String(), in AWS's
+# runtime interface emulator, supervisor model ProcessTermination.String): these are Go's names
+# for Linux's signals.
+_GO_SIGNAL_NAMES = {
+    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
+    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 10: "user defined signal 1",
+    11: "segmentation fault", 12: "user defined signal 2", 13: "broken pipe", 14: "alarm clock",
+    15: "terminated", 16: "stack fault", 17: "child exited", 18: "continued", 19: "stopped (signal)",
+    20: "stopped", 21: "stopped (tty input)", 22: "stopped (tty output)", 23: "urgent I/O condition",
+    24: "CPU time limit exceeded", 25: "file size limit exceeded", 26: "virtual timer expired",
+    27: "profiling timer expired", 28: "window changed", 29: "I/O possible", 30: "power failure",
+    31: "bad system call",
+}
+
+
 def describe_status(status: int | None = None, sig: int | None = None) -> str:
     if sig is not None:
-        if sig == signal.SIGKILL:
-            return "signal: killed"
-        try:
-            return f"signal: {signal.Signals(sig).name}"
-        except ValueError:
-            return f"signal: {sig}"
+        return f"signal: {_GO_SIGNAL_NAMES.get(sig, f'signal {sig}')}"
     return f"exit status {status}"
 
 
