@@ -32,10 +32,14 @@ _FORBIDDEN_BODY = b'{"message":"Forbidden"}'
 MAX_PAYLOAD = 10 * 1024 * 1024  # REST APIs take payloads up to 10 MB
 
 
-def new_request_id() -> str:
-    """A random (version 4) UUID, spelled as uuid4() spells it, for half uuid4's cost."""
-    h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+def new_request_ids() -> tuple[str, str]:
+    """(request id, extended request id) from one read of the random source. The request id is
+    a random (version 4) UUID, spelled as uuid4() spells it, for half uuid4's cost; the extended
+    one has the shape of AWS's x-amz-apigw-id header, which carries $context.extendedRequestId:
+    16 characters, the last '=' (AWS's are base64; hex digits are a subset, and cheaper)."""
+    h = os.urandom(24).hex()
+    return (f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}",
+            h[32:47] + "=")
 
 
 _VARIANT = "89ab"
@@ -72,7 +76,7 @@ class Gateway:
     # -- invoke URLs ---------------------------------------------------------------------------
 
     async def handle(self, request: Request, api_id: str, stage_name: str, path: str) -> Response:
-        request_id = new_request_id()
+        request_id, extended_id = new_request_ids()
         found = self.provider.store.find_api(api_id)
         stage = deployment = None
         if found is not None:
@@ -88,19 +92,22 @@ class Gateway:
                     stage_variables = {**stage_variables, **(canary.get("stageVariableOverrides") or {})}
         if deployment is None or stage is None:
             return Response(403, [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
-                                  ("x-amzn-ErrorType", "ForbiddenException")], _FORBIDDEN_BODY)
+                                  ("x-amzn-ErrorType", "ForbiddenException"), ("x-amz-apigw-id", extended_id)],
+                            _FORBIDDEN_BODY)
         try:
             body = await request.body.read(limit=MAX_PAYLOAD)
         except BodyTooLarge:
             return Response(413, [("Content-Type", "application/json"), ("x-amzn-RequestId", request_id),
-                                  ("x-amzn-ErrorType", "RequestTooLargeException"), ("connection", "close")],
+                                  ("x-amzn-ErrorType", "RequestTooLargeException"), ("x-amz-apigw-id", extended_id),
+                                  ("connection", "close")],
                             b'{"message":"Request Too Long"}')
         inv = Invocation(
             api_id=api_id, account=account, region=region, stage_name=stage_name,
             stage_variables=stage_variables, verb=request.method.upper(), path=path,
             query=request.query_list if request.query_string else [], headers=request.headers, body=body,
             source_ip=request.client[0] if request.client else "127.0.0.1", request_id=request_id,
-            snapshot=deployment["snapshot"], request=request,
+            snapshot=deployment["snapshot"], request=request, extended_request_id=extended_id,
+            deployment_id=deployment.get("id"),
         )
         try:
             result = await self._invoke(inv, self.router_for(api_id, deployment), stage)
@@ -115,7 +122,7 @@ class Gateway:
             log_access(self, inv, stage, result.status, len(result.body))
         headers = result.headers
         headers.append(("x-amzn-RequestId", request_id))
-        headers.append(("x-amz-apigw-id", request_id[:16]))
+        headers.append(("x-amz-apigw-id", extended_id))
         return Response(result.status, headers, result.body)
 
     async def _invoke(self, inv: Invocation, router: Router, stage: dict[str, Any]) -> MethodResult:
@@ -126,11 +133,13 @@ class Gateway:
         inv.resource, inv.method = route.resource, route.method
         if route.path_params:
             inv.path_params = dict(route.path_params)
-        key_source = inv.snapshot.get("api", {}).get("apiKeySource") or "HEADER"
-        if inv.method.get("apiKeyRequired") and key_source == "HEADER":
+        # Most methods need no API key: the API's key source is looked up only for those that do.
+        key_source = (inv.snapshot.get("api", {}).get("apiKeySource") or "HEADER"
+                      if inv.method.get("apiKeyRequired") else None)
+        if key_source == "HEADER":
             limits.check_api_key(self, inv, inv.headers.get("x-api-key"))
         await authorize(self, inv)
-        if inv.method.get("apiKeyRequired") and key_source == "AUTHORIZER":
+        if key_source == "AUTHORIZER":
             limits.check_api_key(self, inv, inv.usage_identifier_key)
         setting = limits.method_setting(stage, inv)
         if setting:

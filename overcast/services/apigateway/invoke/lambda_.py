@@ -71,8 +71,8 @@ def proxy_event(inv: Invocation) -> dict[str, Any]:
         "extendedRequestId": context["extendedRequestId"], "requestTime": context["requestTime"],
         "path": context["path"], "accountId": inv.account, "protocol": "HTTP/1.1", "stage": inv.stage_name,
         "domainPrefix": context["domainPrefix"], "requestTimeEpoch": context["requestTimeEpoch"],
-        "requestId": inv.request_id, "identity": dict(context["identity"]),
-        "domainName": context["domainName"], "apiId": inv.api_id,
+        "requestId": inv.request_id, "identity": _event_identity(context["identity"]),
+        "domainName": context["domainName"], "apiId": inv.api_id, "deploymentId": context["deploymentId"],
     }
     if inv.authorizer:
         request_context["authorizer"] = inv.authorizer
@@ -83,6 +83,19 @@ def proxy_event(inv: Invocation) -> dict[str, Any]:
         "pathParameters": inv.path_params or None, "stageVariables": inv.stage_variables or None,
         "requestContext": request_context, "body": body, "isBase64Encoded": binary and body is not None,
     }
+
+
+# Identity members AWS leaves out of a proxy event's requestContext.identity unless they have a
+# value (an API key used, a client certificate presented); the others it sends as null.
+_OPTIONAL_IDENTITY = ("apiKey", "apiKeyId", "clientCert")
+
+
+def _event_identity(identity: dict[str, Any]) -> dict[str, Any]:
+    out = dict(identity)
+    for name in _OPTIONAL_IDENTITY:
+        if out.get(name) is None:
+            out.pop(name, None)
+    return out
 
 
 def integration_source_arns(inv: Invocation) -> tuple[str, ...]:
@@ -151,7 +164,9 @@ def proxy_response(inv: Invocation, payload: bytes) -> MethodResult:
             raise bad_gateway() from None
     out: list[tuple[str, str]] = []
     for name, values in multi.items():
-        for value in values if isinstance(values, list) else [values]:
+        if not isinstance(values, list):  # AWS answers 502 for {"multiValueHeaders": {"h": "v"}}
+            raise bad_gateway()
+        for value in values:
             out.append((name, scalar_text(value)))
     for name, value in headers.items():
         if not any(k.lower() == name.lower() for k, _ in out):

@@ -52,6 +52,8 @@ class Invocation:
     tracing: bool = False  # TestInvokeMethod reports its log; invoke URLs do not pay for one
     request: Request | None = None  # the HTTP request of an invoke URL (AWS_IAM checks its signature)
     started: float = field(default_factory=time.time)
+    extended_request_id: str | None = None  # x-amz-apigw-id; the request id where there is none
+    deployment_id: str | None = None  # the deployment serving an invoke URL (none for TestInvokeMethod)
     _context: dict[str, Any] | None = None
 
     def set_authorizer(self, values: dict[str, Any]) -> None:
@@ -97,30 +99,32 @@ class Invocation:
     def context(self) -> dict[str, Any]:
         """`$context`, built once; templates may set requestOverride/responseOverride members."""
         if self._context is None:
-            epoch_ms = int(self.started * 1000)
-            resource_path = self.resource.get("path", "/")
+            host = self.headers.get("host", "")
             api_key = self.api_key or {}
-            self._context = {
+            # Fifteen constant keys make one presized dict (BUILD_CONST_KEY_MAP); a longer
+            # literal is built key by key, which costs more on every templated request.
+            context = {
                 "accountId": self.account, "apiId": self.api_id, "httpMethod": self.verb,
-                "stage": self.stage_name, "requestId": self.request_id, "extendedRequestId": self.request_id,
-                "resourceId": self.resource.get("id"), "resourcePath": resource_path,
+                "stage": self.stage_name, "requestId": self.request_id,
+                "extendedRequestId": self.extended_request_id or self.request_id, "deploymentId": self.deployment_id,
+                "resourceId": self.resource.get("id"), "resourcePath": self.resource.get("path", "/"),
                 "path": f"/{self.stage_name}{self.path}", "protocol": "HTTP/1.1",
-                "requestTime": _request_time(int(self.started)),
-                "requestTimeEpoch": epoch_ms,
-                "domainName": self.headers.get("host", ""), "domainPrefix": self.headers.get("host", "").split(".")[0],
-                "identity": {
-                    "sourceIp": self.source_ip, "userAgent": self.headers.get("user-agent"),
-                    "apiKey": api_key.get("value"), "apiKeyId": api_key.get("id"),
-                    "accountId": None, "caller": None, "user": None, "userArn": None, "accessKey": None,
-                    "cognitoIdentityPoolId": None, "cognitoIdentityId": None,
-                    "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
-                    "principalOrgId": None, "clientCert": None,
-                },
-                "authorizer": self.authorizer,
-                "requestOverride": {"header": {}, "querystring": {}, "path": {}},
-                "responseOverride": {"header": {}, "status": None},
-                "error": {},
+                "requestTime": _request_time(int(self.started)), "requestTimeEpoch": int(self.started * 1000),
+                "domainName": host, "domainPrefix": host.split(".")[0],
             }
+            context["identity"] = {
+                "sourceIp": self.source_ip, "userAgent": self.headers.get("user-agent"),
+                "apiKey": api_key.get("value"), "apiKeyId": api_key.get("id"),
+                "accountId": None, "caller": None, "user": None, "userArn": None, "accessKey": None,
+                "cognitoIdentityPoolId": None, "cognitoIdentityId": None,
+                "cognitoAuthenticationType": None, "cognitoAuthenticationProvider": None,
+                "principalOrgId": None, "clientCert": None,
+            }
+            context["authorizer"] = self.authorizer
+            context["requestOverride"] = {"header": {}, "querystring": {}, "path": {}}
+            context["responseOverride"] = {"header": {}, "status": None}
+            context["error"] = {}
+            self._context = context
         return self._context
 
     def template_variables(self, body: str) -> dict[str, Any]:
@@ -186,7 +190,9 @@ def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> st
             raise unsupported_media_type()
         inv.note("Endpoint request body after transformations: " + inv.body_text)
         return inv.body_text
-    rendered = render_for(inv, template, inv.body_text)
+    # A request without a body is "{}" to a request template's $input.body, whatever its content
+    # type (AWS's behaviour, recorded by LocalStack's validated tests, localstack#12413).
+    rendered = render_for(inv, template, inv.body_text or "{}")
     inv.note("Endpoint request body after transformations: " + rendered)
     return rendered
 

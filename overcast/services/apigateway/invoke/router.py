@@ -73,6 +73,11 @@ class Router:
         node = self._match(self.root, segments, 0, verb, params)
         if node is None:
             return None
+        if node.resource.get("pathPart", "").endswith("+}") and "//" in path:
+            # A greedy parameter keeps the empty segments inside what it covers, as AWS passes
+            # /a//b on ({proxy: "a//b"}); routing itself ignores them.
+            name = node.resource["pathPart"][1:-2]
+            params[name] = _greedy_rest(path, len(segments) - params[name].count("/") - 1)
         methods = node.resource.get("resourceMethods") or {}
         method = methods.get(verb) or methods.get("ANY")
         return Route(node.resource, method, {k: unquote(v) for k, v in params.items()})
@@ -99,6 +104,19 @@ class Router:
                 params[name] = "/".join(segments[i:])
                 return child
         return None
+
+
+def _greedy_rest(path: str, skip: int) -> str:
+    """The path after its first `skip` non-empty segments, with empty segments inside kept and
+    the trailing slash dropped."""
+    parts = path.split("/")
+    seen = 0
+    for index, part in enumerate(parts):
+        if part:
+            if seen == skip:
+                return "/".join(parts[index:]).rstrip("/")
+            seen += 1
+    return ""
 
 
 def _has_method(node: _Node, verb: str) -> bool:
