@@ -84,6 +84,7 @@ def test_util_url_encode_and_decode():
 def test_util_base64():
     assert render("$util.base64Encode('Hello, World!')") == "SGVsbG8sIFdvcmxkIQ=="
     assert render("$util.base64Decode('SGVsbG8sIFdvcmxkIQ==')") == "Hello, World!"
+    assert render("$util.base64Decode('SGVsbG8sIFdvcmxkIQ')") == "Hello, World!"  # unpadded, as Java's decoder takes it
 
 
 def test_context_and_stage_variables():

@@ -330,7 +330,9 @@ class UtilVariable:
 
     @staticmethod
     def base64Decode(value: Any) -> str:  # noqa: N802
-        return base64.b64decode(java_str(value)).decode("utf-8", errors="replace")
+        # Java's decoder takes the text without its "=" padding too.
+        text = java_str(value)
+        return base64.b64decode(text + "=" * (-len(text) % 4)).decode("utf-8", errors="replace")
 
 
 UTIL = UtilVariable()
