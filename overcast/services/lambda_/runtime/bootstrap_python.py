@@ -183,7 +183,7 @@ def load_handler(handler_name):
     except SyntaxError as e:
         raise FaultError("Runtime.UserCodeSyntaxError",
                          f"Syntax error in module '{module_path}': {e}",
-                         [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']) from None
+                         [f'  File "{e.filename}" Line {e.lineno}\n    {e.text or ""}']) from None
     except Exception as e:
         raise FaultError(type(e).__name__, str(e), _stack_of(sys.exc_info()[2])) from None
     try:
