@@ -126,21 +126,12 @@ def _plan(table: Table, params: dict, request: Request) -> Plan:
         if not index.is_global:
             # A local index reads what its projection lacks from the base table (a global one
             # answers with what it holds).
-            projected = _projected_names(table, index)
+            projected = store.projected_names(table, index)
             plan.base_for_output = select == "ALL_ATTRIBUTES" or (
                 projection is not None and any(path[0] not in projected for path in projection))
             plan.base_for_filter = condition is not None and any(name not in projected for name in _path_heads(condition))
         plan.fetch_base = plan.base_for_output or plan.base_for_filter
     return plan
-
-
-def _projected_names(table: Table, index: IndexMeta) -> set[str]:
-    names = set(table.key_names) | {index.hash_key}
-    if index.range_key:
-        names.add(index.range_key)
-    if index.projection_type == "INCLUDE":
-        names.update(index.non_key_attributes)
-    return names
 
 
 def _paths(node: Any, found: list[tuple] | None = None) -> list[tuple]:

@@ -177,14 +177,21 @@ def index_key_bytes(index: IndexMeta, item: dict, types: dict[str, str]) -> tupl
     return encode_key_value(hash_value), b""
 
 
+def projected_names(table: Table, index: IndexMeta) -> set[str]:
+    """The attributes a KEYS_ONLY or INCLUDE index holds: the table's keys, its own, and the
+    included ones."""
+    names = set(table.key_names) | {index.hash_key}
+    if index.range_key:
+        names.add(index.range_key)
+    if index.projection_type == "INCLUDE":
+        names.update(index.non_key_attributes)
+    return names
+
+
 def project_for_index(table: Table, index: IndexMeta, item: dict) -> dict:
     if index.projection_type == "ALL":
         return item
-    keep = set(table.key_names) | {index.hash_key}
-    if index.range_key:
-        keep.add(index.range_key)
-    if index.projection_type == "INCLUDE":
-        keep.update(index.non_key_attributes)
+    keep = projected_names(table, index)
     return {k: v for k, v in item.items() if k in keep}
 
 

@@ -60,6 +60,13 @@ def assert_error(exc_info: pytest.ExceptionInfo[ClientError], code: str, status:
     return error
 
 
+def assert_absent(s3, bucket: str, key: str) -> None:
+    """No object answers HEAD at `key` (a refused write left nothing behind)."""
+    with pytest.raises(ClientError) as exc:
+        s3.head_object(Bucket=bucket, Key=key)
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
 def raw_request(endpoint_url: str, method: str, path: str, body: bytes = b"",
                 headers: dict[str, str | None] | None = None) -> tuple[int, dict[str, str], bytes]:
     """One plain HTTP request (the server does not verify signatures unless configured to)."""
