@@ -1,0 +1,79 @@
+"""Registers the WAL-buffering SQLite VFS (_walbuffer.c) with the SQLite library Python's sqlite3
+module uses, when both are available.
+
+It is an optimisation only: where the extension was not built (no C compiler at install time)
+or this Python's sqlite3 hides SQLite's C functions (a statically linked build), the writer
+opens the database with SQLite's default VFS and everything works as before, one system call per
+WAL frame write instead of one per commit.
+"""
+
+from __future__ import annotations
+
+import _sqlite3  # the sqlite3 module's C part, whose library is the SQLite that connections use
+import ctypes
+import importlib
+import logging
+import sqlite3
+import urllib.parse
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+VFS_NAME = "overcast-walbuffer"
+_registered: bool | None = None  # None: not tried yet
+
+
+def _register() -> bool:
+    try:
+        walbuffer = importlib.import_module("overcast.storage._walbuffer")
+    except ImportError:
+        log.debug("WAL-buffering VFS not built; using SQLite's default VFS")
+        return False
+    try:
+        # The module's own handle: dlsym on it also searches the libraries it links, so this
+        # finds the very SQLite the sqlite3 module calls (not a second copy of the library).
+        library = ctypes.PyDLL(_sqlite3.__file__)
+        find = library.sqlite3_vfs_find
+        register = library.sqlite3_vfs_register
+    except (OSError, AttributeError):
+        log.debug("this Python's sqlite3 does not export SQLite's VFS functions; using the default VFS")
+        return False
+    find.restype = ctypes.c_void_p
+    find.argtypes = [ctypes.c_char_p]
+    register.restype = ctypes.c_int
+    register.argtypes = [ctypes.c_void_p, ctypes.c_int]
+    if find(VFS_NAME.encode()):
+        return True  # registered by an earlier import of this module (a reload)
+    default = find(None)
+    if not default:
+        return False
+    vfs = walbuffer.wrap(default, VFS_NAME)
+    return register(vfs, 0) == 0  # 0: SQLITE_OK; not made the default for other connections
+
+
+def wal_buffering_available() -> bool:
+    global _registered
+    if _registered is None:
+        _registered = _register()
+    return _registered
+
+
+def connect_writer(path: str, buffered: bool, **kwargs: Any) -> sqlite3.Connection:
+    """A connection that writes through the WAL-buffering VFS when `buffered` and it is available.
+
+    Only for connections that will run with synchronous=NORMAL or FULL: a checkpoint's pages
+    reach the database file at the latest when SQLite syncs it, and with synchronous=OFF it does
+    not."""
+    if not (buffered and wal_buffering_available()):
+        return sqlite3.connect(path, **kwargs)
+    uri = f"file:{urllib.parse.quote(path)}?vfs={VFS_NAME}"
+    return sqlite3.connect(uri, uri=True, **kwargs)
+
+
+def wal_buffering_stats() -> dict[str, int]:
+    """Writes SQLite made to buffered files and writes made to the real files for them (both 0
+    when the VFS is not in use)."""
+    if not wal_buffering_available():
+        return {"writes_received": 0, "writes_made": 0}
+    received, made = importlib.import_module("overcast.storage._walbuffer").stats()
+    return {"writes_received": received, "writes_made": made}
