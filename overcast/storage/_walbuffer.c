@@ -1,5 +1,4 @@
-/* A SQLite VFS that gathers the frames of a write-ahead-log commit into one write, and the pages
-a checkpoint copies into runs.
+/* A SQLite VFS that gathers the frames of a write-ahead-log commit into one write.
 
 Why: SQLite writes each WAL frame with two pwrite() calls (its 24-byte header, then the page), so a
 group commit of a few transactions that dirty ~100 pages makes ~200 system calls while it holds
@@ -7,11 +6,9 @@ the only writer connection; on the development machine that was most of a commit
 wraps the default one and, for WAL files only, keeps consecutive writes in memory, handing them to
 the real file as one write when the commit frame is complete, before any other operation on the
 file, and before SQLite publishes new frames to readers (the wal-index barrier and locks).
-A checkpoint, the only writer of the database file in WAL mode, writes pages in page order, one
-pwrite() each; consecutive pages are handed over as one write, before the checkpoint's sync of
-the database file (SQLite syncs it, with synchronous=NORMAL or FULL, before it lets readers take
-those pages from the database file rather than the WAL) and before any other operation on it.
-Only connections with synchronous=NORMAL or FULL may use this VFS (see vfs.py).
+The database file itself is not buffered: a partial checkpoint lets readers take its pages from
+it without syncing it first, so a failed deferred write could not be reported in time (and
+coalescing a checkpoint's pages measured no faster).
 
 What the data is and when it is durable does not change: a commit is written in full before its
 COMMIT statement returns, and the server still syncs the WAL itself before acknowledging.
@@ -31,6 +28,7 @@ The structures below are SQLite's stable VFS ABI (sqlite3.h, "VFS version 3", un
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +97,7 @@ struct sqlite3_vfs {
 #define SQLITE_NOMEM 7
 #define SQLITE_IOERR 10
 #define SQLITE_IOERR_WRITE (SQLITE_IOERR | (3 << 8))
+#define SQLITE_SHM_UNLOCK 1
 #define SQLITE_OPEN_MAIN_DB 0x00000100
 #define SQLITE_OPEN_WAL 0x00080000
 
@@ -116,7 +115,7 @@ struct WrappedFile {
     sqlite3_file *real;  /* the default VFS's file, allocated right after this struct */
     const char *name;    /* SQLite keeps it valid until xClose */
     int is_wal;
-    int buffered;        /* the WAL and the main database file */
+    int buffered;        /* WAL files only, for now */
     /* buffered files only, all under `lock`: */
     pthread_mutex_t lock;
     unsigned char *buffer;
@@ -124,8 +123,7 @@ struct WrappedFile {
     size_t buffer_length;
     sqlite_int64 buffer_offset;
     sqlite_int64 last_write_end; /* where the previous write ended, flushed or not */
-    int commit_frame_pending;    /* a commit frame's header was written; its page comes next */
-    int deferred_error;          /* a flush that could not report its failure (xShmBarrier) */
+    sqlite_int64 commit_page_offset; /* where the page of the last commit frame header goes, or -1 */
     size_t database_name_length; /* of `name`: the WAL's name is the database's name and "-wal" */
     WrappedFile *next_buffered;  /* the list of open buffered files, under buffered_list_lock */
 };
@@ -146,7 +144,6 @@ static WrappedFile *open_buffered_files;
 /* ---- the WAL buffer ------------------------------------------------------------------------ */
 
 static int flush_locked(WrappedFile *file) {
-    file->commit_frame_pending = 0;
     if (file->buffer_length == 0)
         return SQLITE_OK;
     size_t length = file->buffer_length;
@@ -158,17 +155,12 @@ static int flush_locked(WrappedFile *file) {
                                           file->buffer_offset + (sqlite_int64)done);
         __atomic_add_fetch(&writes_made, 1, __ATOMIC_RELAXED);
     }
-    if (rc != SQLITE_OK && file->deferred_error == SQLITE_OK)
-        file->deferred_error = rc;
     return rc;
 }
 
-/* Flushes and reports a failure seen by an earlier flush that could not report it. */
-static int flush_checked(WrappedFile *file) {
+static int flush(WrappedFile *file) {
     pthread_mutex_lock(&file->lock);
     int rc = flush_locked(file);
-    if (rc == SQLITE_OK)
-        rc = file->deferred_error;
     pthread_mutex_unlock(&file->lock);
     return rc;
 }
@@ -186,18 +178,34 @@ static int write_through(WrappedFile *file, const void *data, int amount, sqlite
     return file->real->pMethods->xWrite(file->real, data, amount, offset);
 }
 
+static int reserve_locked(WrappedFile *file, size_t amount) {
+    if (file->buffer_length + amount <= file->buffer_capacity)
+        return 1;
+    size_t capacity = file->buffer_capacity ? file->buffer_capacity : 65536;
+    while (capacity < file->buffer_length + amount)
+        capacity *= 2;
+    unsigned char *grown = realloc(file->buffer, capacity);
+    if (grown == NULL)
+        return 0;
+    file->buffer = grown;
+    file->buffer_capacity = capacity;
+    return 1;
+}
+
 static int buffered_write(WrappedFile *file, const void *data, int amount, sqlite_int64 offset) {
     int rc = SQLITE_OK;
     pthread_mutex_lock(&file->lock);
-    if (file->deferred_error != SQLITE_OK) {
-        rc = file->deferred_error;
-        goto done;
-    }
     __atomic_add_fetch(&writes_received, 1, __ATOMIC_RELAXED);
-    int follows_commit_header = file->commit_frame_pending;
+    /* The page of a commit frame: the commit is written once it is. Known by its offset, so that
+       neither a flush from another thread nor a header written through loses track of it. */
+    int completes_commit = file->commit_page_offset >= 0 && offset == file->commit_page_offset;
+    if (completes_commit)
+        file->commit_page_offset = -1;
     int commit_header = file->is_wal && is_commit_frame_header(data, amount, offset);
     int appends = offset == file->last_write_end;
     file->last_write_end = offset + amount;
+    if (commit_header)
+        file->commit_page_offset = offset + WAL_FRAME_HEADER_SIZE;
     if (file->buffer_length > 0 &&
         (offset != file->buffer_offset + (sqlite_int64)file->buffer_length ||
          file->buffer_length + (size_t)amount > BUFFER_LIMIT)) {
@@ -205,44 +213,28 @@ static int buffered_write(WrappedFile *file, const void *data, int amount, sqlit
         if (rc != SQLITE_OK)
             goto done;
     }
-    /* A commit header that does not follow the previous write is SQLite rewriting frame
-       headers of frames already written (walRewriteChecksums): no page follows it, so it goes
-       straight through rather than waiting in the buffer for one. */
-    if ((size_t)amount > BUFFER_LIMIT || (commit_header && !appends)) {
+    /* A commit header that does not follow the previous write may be SQLite rewriting the headers
+       of frames already written (walRewriteChecksums), with no page after it: it goes straight
+       through, so that an error is reported here rather than found at publication. */
+    if ((size_t)amount > BUFFER_LIMIT || (commit_header && !appends) || !reserve_locked(file, (size_t)amount)) {
         rc = flush_locked(file);
         if (rc == SQLITE_OK)
             rc = write_through(file, data, amount, offset);
         goto done;
     }
-    if (file->buffer_length + (size_t)amount > file->buffer_capacity) {
-        size_t capacity = file->buffer_capacity ? file->buffer_capacity : 65536;
-        while (capacity < file->buffer_length + (size_t)amount)
-            capacity *= 2;
-        unsigned char *grown = realloc(file->buffer, capacity);
-        if (grown == NULL) {
-            rc = flush_locked(file);
-            if (rc == SQLITE_OK)
-                rc = write_through(file, data, amount, offset);
-            goto done;
-        }
-        file->buffer = grown;
-        file->buffer_capacity = capacity;
-    }
     if (file->buffer_length == 0)
         file->buffer_offset = offset;
     memcpy(file->buffer + file->buffer_length, data, (size_t)amount);
     file->buffer_length += (size_t)amount;
-    if (follows_commit_header)
-        rc = flush_locked(file); /* the commit frame is complete */
-    else if (commit_header)
-        file->commit_frame_pending = 1;
+    if (completes_commit)
+        rc = flush_locked(file);
 done:
     pthread_mutex_unlock(&file->lock);
     return rc;
 }
 
-/* Flushes every open buffered file of the database `database_name` (its WAL and the database
-   file itself): before SQLite publishes frames, and before a WAL is deleted. */
+/* Flushes every open buffered file (WAL) of the database `database_name`: before SQLite
+   publishes frames, and before a WAL is deleted. */
 static int flush_buffers_of(const char *database_name, size_t length) {
     int rc = SQLITE_OK;
     pthread_mutex_lock(&buffered_list_lock);
@@ -266,13 +258,16 @@ static int flush_buffers_of_file(sqlite3_file *handle) {
 
 /* ---- I/O methods: forward, flushing a WAL's buffer first -------------------------------- */
 
-#define FLUSH_FIRST(file)                                          \
-    do {                                                           \
-        if (((WrappedFile *)(file))->buffered) {                   \
-            int flush_rc = flush_checked((WrappedFile *)(file));   \
-            if (flush_rc != SQLITE_OK)                             \
-                return flush_rc;                                   \
-        }                                                          \
+static int flush_if_buffered(sqlite3_file *handle) {
+    return ((WrappedFile *)handle)->buffered ? flush((WrappedFile *)handle) : SQLITE_OK;
+}
+
+/* For calls whose answer depends on the bytes: an error means the call is not made. */
+#define FLUSH_FIRST(file)                                  \
+    do {                                                   \
+        int flush_rc = flush_if_buffered(file);            \
+        if (flush_rc != SQLITE_OK)                         \
+            return flush_rc;                               \
     } while (0)
 
 static int wrapped_close(sqlite3_file *handle) {
@@ -287,7 +282,7 @@ static int wrapped_close(sqlite3_file *handle) {
             }
         }
         pthread_mutex_unlock(&buffered_list_lock);
-        rc = flush_checked(file);
+        rc = flush(file);
         free(file->buffer);
         file->buffer = NULL;
         pthread_mutex_destroy(&file->lock);
@@ -327,9 +322,12 @@ static int wrapped_lock(sqlite3_file *file, int level) {
     return REAL_METHODS(file)->xLock(REAL(file), level);
 }
 
+/* Unlocks and hints are made whatever the flush gave: a lock left held would stop every other
+   connection, and SQLite does not look at what an unlock returns. */
 static int wrapped_unlock(sqlite3_file *file, int level) {
-    FLUSH_FIRST(file);
-    return REAL_METHODS(file)->xUnlock(REAL(file), level);
+    int flushed = flush_if_buffered(file);
+    int rc = REAL_METHODS(file)->xUnlock(REAL(file), level);
+    return flushed != SQLITE_OK ? flushed : rc;
 }
 
 static int wrapped_check_reserved_lock(sqlite3_file *file, int *result) {
@@ -337,8 +335,9 @@ static int wrapped_check_reserved_lock(sqlite3_file *file, int *result) {
 }
 
 static int wrapped_file_control(sqlite3_file *file, int op, void *arg) {
-    FLUSH_FIRST(file);
-    return REAL_METHODS(file)->xFileControl(REAL(file), op, arg);
+    int flushed = flush_if_buffered(file);
+    int rc = REAL_METHODS(file)->xFileControl(REAL(file), op, arg);
+    return flushed != SQLITE_OK ? flushed : rc;
 }
 
 static int wrapped_sector_size(sqlite3_file *file) {
@@ -355,24 +354,34 @@ static int wrapped_shm_map(sqlite3_file *file, int region, int size, int extend,
 
 /* The wal-index calls are made on the database file, never on the WAL. */
 static int wrapped_shm_lock(sqlite3_file *file, int offset, int count, int flags) {
-    int rc = flush_buffers_of_file(file);
-    if (rc != SQLITE_OK)
-        return rc;
-    return REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
+    int flushed = flush_buffers_of_file(file);
+    if (flushed != SQLITE_OK && !(flags & SQLITE_SHM_UNLOCK))
+        return flushed;
+    int rc = REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
+    return flushed != SQLITE_OK ? flushed : rc;
 }
 
+/* SQLite calls it between its two copies of a new wal-index header: frames not yet in the WAL
+   must get there now, and a failure cannot be reported, so it ends the process before the
+   frames are published (what a kill -9 at that moment would do, which loses nothing
+   acknowledged). The commit-frame rule in buffered_write leaves nothing to flush here in the
+   ordinary course, so only an I/O error between the two can get here. */
 static void wrapped_shm_barrier(sqlite3_file *file) {
-    flush_buffers_of_file(file); /* a failure stays with the file (deferred_error) */
+    if (flush_buffers_of_file(file) != SQLITE_OK) {
+        fprintf(stderr, "overcast: a write to %s failed as SQLite published it; stopping before "
+                        "readers could see it\n", ((WrappedFile *)file)->name);
+        abort();
+    }
     REAL_METHODS(file)->xShmBarrier(REAL(file));
 }
 
 static int wrapped_shm_unmap(sqlite3_file *file, int delete_flag) {
-    flush_buffers_of_file(file);
-    return REAL_METHODS(file)->xShmUnmap(REAL(file), delete_flag);
+    int flushed = flush_buffers_of_file(file);
+    int rc = REAL_METHODS(file)->xShmUnmap(REAL(file), delete_flag);
+    return flushed != SQLITE_OK ? flushed : rc;
 }
 
 static int wrapped_fetch(sqlite3_file *file, sqlite_int64 offset, int amount, void **out) {
-    FLUSH_FIRST(file); /* a page read through the memory map must be in the file */
     return REAL_METHODS(file)->xFetch(REAL(file), offset, amount, out);
 }
 
@@ -407,17 +416,19 @@ static int wrapped_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle
     }
     int version = file->real->pMethods->iVersion;
     handle->pMethods = &methods_by_version[(version < 1 ? 1 : version > 3 ? 3 : version) - 1];
+    if (rc != SQLITE_OK)
+        return rc; /* closed again at once: not buffered, not listed */
     size_t name_length = name ? strlen(name) : 0;
     if ((flags & SQLITE_OPEN_WAL) && name_length > 4 && strcmp(name + name_length - 4, "-wal") == 0) {
         file->is_wal = 1;
         file->buffered = 1;
         file->database_name_length = name_length - 4;
-    } else if ((flags & SQLITE_OPEN_MAIN_DB) && name_length > 0) {
-        file->buffered = 1;
-        file->database_name_length = name_length;
+    } else if (flags & SQLITE_OPEN_MAIN_DB) {
+        file->database_name_length = name_length; /* the wal-index calls find its WAL by name */
     }
     if (file->buffered) {
         file->last_write_end = -1;
+        file->commit_page_offset = -1;
         pthread_mutex_init(&file->lock, NULL);
         pthread_mutex_lock(&buffered_list_lock);
         file->next_buffered = open_buffered_files;
@@ -429,16 +440,13 @@ static int wrapped_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle
 
 static int wrapped_delete(sqlite3_vfs *vfs, const char *name, int sync_dir) {
     (void)vfs;
-    /* A WAL or journal is deleted once the database file holds its pages: they must be there. */
-    static const char *const suffixes[] = {"-wal", "-journal"};
+    /* Nothing is written into a WAL after it is deleted (SQLite deletes it once its pages are in
+       the database file); flushed first all the same, so that no write lands in a new file. */
     size_t length = strlen(name);
-    for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-        size_t suffix = strlen(suffixes[i]);
-        if (length > suffix && strcmp(name + length - suffix, suffixes[i]) == 0) {
-            int rc = flush_buffers_of(name, length - suffix);
-            if (rc != SQLITE_OK)
-                return rc;
-        }
+    if (length > 4 && strcmp(name + length - 4, "-wal") == 0) {
+        int rc = flush_buffers_of(name, length - 4);
+        if (rc != SQLITE_OK)
+            return rc;
     }
     return base_vfs->xDelete(base_vfs, name, sync_dir);
 }

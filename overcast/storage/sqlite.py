@@ -149,11 +149,9 @@ class SqliteDatabase(Database):
 
     def _open_writer(self) -> sqlite3.Connection:
         # check_same_thread=False: a caller may borrow it under _connection_lock (see write()).
-        # With fsync on, writes go through the WAL-buffering VFS (see vfs.py); it relies on the
-        # syncs synchronous=NORMAL makes, so not with fsync off (synchronous=OFF).
-        self._buffered = self.fsync and wal_buffering_available()
-        conn = connect_writer(self.path, buffered=self._buffered, isolation_level=None, cached_statements=512,
-                              check_same_thread=False)
+        # Through the WAL-buffering VFS where it was built: a commit's frames in one write (vfs.py).
+        self._buffered = wal_buffering_available()
+        conn = connect_writer(self.path, isolation_level=None, cached_statements=512, check_same_thread=False)
         self._common_pragmas(conn, cache_kib=32768)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":

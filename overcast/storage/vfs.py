@@ -13,6 +13,7 @@ import _sqlite3  # the sqlite3 module's C part, whose library is the SQLite that
 import ctypes
 import importlib
 import logging
+import os
 import sqlite3
 import urllib.parse
 from typing import Any
@@ -58,15 +59,12 @@ def wal_buffering_available() -> bool:
     return _registered
 
 
-def connect_writer(path: str, buffered: bool, **kwargs: Any) -> sqlite3.Connection:
-    """A connection that writes through the WAL-buffering VFS when `buffered` and it is available.
-
-    Only for connections that will run with synchronous=NORMAL or FULL: a checkpoint's pages
-    reach the database file at the latest when SQLite syncs it, and with synchronous=OFF it does
-    not."""
-    if not (buffered and wal_buffering_available()):
+def connect_writer(path: str, **kwargs: Any) -> sqlite3.Connection:
+    """A connection that writes through the WAL-buffering VFS when it is available."""
+    if not wal_buffering_available():
         return sqlite3.connect(path, **kwargs)
-    uri = f"file:{urllib.parse.quote(path)}?vfs={VFS_NAME}"
+    # "file://" and an absolute path: a path that starts with // is not read as a host name.
+    uri = f"file://{urllib.parse.quote(os.path.abspath(path))}?vfs={VFS_NAME}"
     return sqlite3.connect(uri, uri=True, **kwargs)
 
 
