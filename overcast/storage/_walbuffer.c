@@ -98,6 +98,7 @@ struct sqlite3_vfs {
 #define SQLITE_IOERR 10
 #define SQLITE_IOERR_WRITE (SQLITE_IOERR | (3 << 8))
 #define SQLITE_SHM_UNLOCK 1
+#define WAL_WRITE_LOCK 0 /* the wal-index lock slot of the writer (wal.c) */
 #define SQLITE_OPEN_MAIN_DB 0x00000100
 #define SQLITE_OPEN_WAL 0x00080000
 
@@ -124,6 +125,11 @@ struct WrappedFile {
     sqlite_int64 buffer_offset;
     sqlite_int64 last_write_end; /* where the previous write ended, flushed or not */
     sqlite_int64 commit_page_offset; /* where the page of the last commit frame header goes, or -1 */
+    /* A flush failed: frames SQLite was told were written are not. A failure reported by a read or
+       a size call does not make SQLite give up the transaction (a full disk rolls back only the
+       statement), so every later write and flushing call fails until the write lock is released,
+       when SQLite has dropped every unpublished frame; the transaction cannot commit meanwhile. */
+    int lost;
     size_t database_name_length; /* of `name`: the WAL's name is the database's name and "-wal" */
     WrappedFile *next_buffered;  /* the list of open buffered files, under buffered_list_lock */
 };
@@ -155,12 +161,14 @@ static int flush_locked(WrappedFile *file) {
                                           file->buffer_offset + (sqlite_int64)done);
         __atomic_add_fetch(&writes_made, 1, __ATOMIC_RELAXED);
     }
+    if (rc != SQLITE_OK)
+        file->lost = 1;
     return rc;
 }
 
 static int flush(WrappedFile *file) {
     pthread_mutex_lock(&file->lock);
-    int rc = flush_locked(file);
+    int rc = file->lost ? SQLITE_IOERR_WRITE : flush_locked(file);
     pthread_mutex_unlock(&file->lock);
     return rc;
 }
@@ -196,6 +204,10 @@ static int buffered_write(WrappedFile *file, const void *data, int amount, sqlit
     int rc = SQLITE_OK;
     pthread_mutex_lock(&file->lock);
     __atomic_add_fetch(&writes_received, 1, __ATOMIC_RELAXED);
+    if (file->lost) {
+        rc = SQLITE_IOERR_WRITE;
+        goto done;
+    }
     /* The page of a commit frame: the commit is written once it is. Known by its offset, so that
        neither a flush from another thread nor a header written through loses track of it. */
     int completes_commit = file->commit_page_offset >= 0 && offset == file->commit_page_offset;
@@ -249,6 +261,19 @@ static int flush_buffers_of(const char *database_name, size_t length) {
     }
     pthread_mutex_unlock(&buffered_list_lock);
     return rc;
+}
+
+/* The WAL write lock released: the transaction that lost frames has ended without them. */
+static void clear_lost_of(const char *database_name, size_t length) {
+    pthread_mutex_lock(&buffered_list_lock);
+    for (WrappedFile *file = open_buffered_files; file != NULL; file = file->next_buffered) {
+        if (file->database_name_length != length || memcmp(file->name, database_name, length) != 0)
+            continue;
+        pthread_mutex_lock(&file->lock);
+        file->lost = 0;
+        pthread_mutex_unlock(&file->lock);
+    }
+    pthread_mutex_unlock(&buffered_list_lock);
 }
 
 static int flush_buffers_of_file(sqlite3_file *handle) {
@@ -358,14 +383,17 @@ static int wrapped_shm_lock(sqlite3_file *file, int offset, int count, int flags
     if (flushed != SQLITE_OK && !(flags & SQLITE_SHM_UNLOCK))
         return flushed;
     int rc = REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
+    if ((flags & SQLITE_SHM_UNLOCK) && offset == WAL_WRITE_LOCK && ((WrappedFile *)file)->name)
+        clear_lost_of(((WrappedFile *)file)->name, ((WrappedFile *)file)->database_name_length);
     return flushed != SQLITE_OK ? flushed : rc;
 }
 
 /* SQLite calls it between its two copies of a new wal-index header: frames not yet in the WAL
    must get there now, and a failure cannot be reported, so it ends the process before the
    frames are published (what a kill -9 at that moment would do, which loses nothing
-   acknowledged). The commit-frame rule in buffered_write leaves nothing to flush here in the
-   ordinary course, so only an I/O error between the two can get here. */
+   acknowledged). With synchronous=NORMAL or OFF the commit-frame rule in buffered_write leaves
+   nothing to flush here. (With FULL and powersafe overwrite off, SQLite pads a commit and syncs
+   part-way through its last frame, and the rest is flushed here; Overcast does not run so.) */
 static void wrapped_shm_barrier(sqlite3_file *file) {
     if (flush_buffers_of_file(file) != SQLITE_OK) {
         fprintf(stderr, "overcast: a write to %s failed as SQLite published it; stopping before "
@@ -555,7 +583,7 @@ static PyObject *wrap(PyObject *module, PyObject *args) {
 
 PyDoc_STRVAR(stats_doc,
              "stats() -> (writes_received, writes_made)\n\n"
-             "Writes SQLite made to buffered files (WALs and main databases), and writes this VFS made "
+             "Writes SQLite made to WAL files, and writes this VFS made "
              "to the real files for them, since the process started.");
 
 static PyObject *stats(PyObject *module, PyObject *unused) {

@@ -1,9 +1,10 @@
 """The WAL-buffering VFS when a write fails: the failure reaches SQLite as SQLite's own VFS would
-report it, nothing unwritten is ever shown to readers, and the writer and other connections go
-on once the cause is gone.
+report it, nothing unwritten is ever shown to readers or committed, and the writer and other
+connections go on once the cause is gone.
 
-Writes are made to fail with the process's file size limit (RLIMIT_FSIZE, SIGXFSZ ignored), in a
-child process so that the limit touches nothing else.
+Writes are made to fail in a child process, so that nothing else is touched: with the process's
+file size limit (RLIMIT_FSIZE, SIGXFSZ ignored: EFBIG, an I/O error to SQLite), or with a full
+disk (ENOSPC from the unix VFS's pwrite, replaced through SQLite's own xSetSystemCall hook).
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ def other_process(sql):
 """
 
 
-def run_script(tmp_path, body: str) -> list[str]:
-    script = PRELUDE.format(repo=REPO, path=str(tmp_path / "e.db")) + textwrap.dedent(body)
+def run_script(tmp_path, body: str, helpers: str = "") -> list[str]:
+    script = PRELUDE.format(repo=REPO, path=str(tmp_path / "e.db")) + helpers + textwrap.dedent(body)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.splitlines()
@@ -146,3 +147,93 @@ def test_a_failed_frame_write_in_a_group_commit_is_reported_and_the_writer_recov
     """)
     assert lines[0].startswith("commit failed:"), lines
     assert lines[1:] == ["reader: 1", "after: 2", "integrity: ok"]
+
+
+DISK_FULL = """
+import ctypes, _sqlite3
+_library = ctypes.PyDLL(_sqlite3.__file__)
+_library.sqlite3_vfs_find.restype = ctypes.c_void_p
+_library.sqlite3_vfs_find.argtypes = [ctypes.c_char_p]
+PWRITE = ctypes.CFUNCTYPE(ctypes.c_ssize_t, ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int64,
+                          use_errno=True)
+
+class Vfs(ctypes.Structure):  # sqlite3_vfs, up to xGetSystemCall
+    _fields_ = ([("iVersion", ctypes.c_int), ("szOsFile", ctypes.c_int), ("mxPathname", ctypes.c_int),
+                 ("pNext", ctypes.c_void_p), ("zName", ctypes.c_char_p), ("pAppData", ctypes.c_void_p)]
+                + [(name, ctypes.c_void_p) for name in (
+                    "xOpen", "xDelete", "xAccess", "xFullPathname", "xDlOpen", "xDlError", "xDlSym", "xDlClose",
+                    "xRandomness", "xSleep", "xCurrentTime", "xGetLastError", "xCurrentTimeInt64")]
+                + [("xSetSystemCall", ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p,
+                                                        ctypes.c_void_p)),
+                   ("xGetSystemCall", ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p))])
+
+_unix = _library.sqlite3_vfs_find(b"unix")
+_vfs = Vfs.from_address(_unix)
+_real_pwrite = PWRITE(_vfs.xGetSystemCall(_unix, b"pwrite64"))
+wal_room = [None]  # while set: writes to the WAL past this offset find the disk full
+
+def _pwrite(fd, data, size, offset):
+    if wal_room[0] is not None and os.readlink(f"/proc/self/fd/{fd}").endswith("-wal") \\
+            and offset + size > wal_room[0]:
+        if offset >= wal_room[0]:
+            ctypes.set_errno(28)  # ENOSPC
+            return -1
+        return _real_pwrite(fd, data, wal_room[0] - offset, offset)
+    return _real_pwrite(fd, data, size, offset)
+
+_hook = PWRITE(_pwrite)
+assert _vfs.xSetSystemCall(_unix, b"pwrite64", ctypes.cast(_hook, ctypes.c_void_p)) == 0
+
+def finish():
+    _vfs.xSetSystemCall(_unix, b"pwrite64", None)  # SQLite's own pwrite back
+    sys.stdout.flush()
+    os._exit(0)  # no interpreter teardown with the hook's callback around
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads descriptor names from /proc")
+def test_frames_lost_to_a_full_disk_are_never_committed(tmp_path):
+    # Overcast's group commit: job A's inserts spill frames (waiting in the buffer), job B reads
+    # them back and the flush finds the disk full. SQLite rolls back only job B's statement; the
+    # batch then rolls back job B and commits job A, whose spilled frames never reached the WAL.
+    # That COMMIT must fail, leaving the database as it was, and the next one must work.
+    lines = run_script(tmp_path, helpers=DISK_FULL, body="""
+        w = writer()
+        w.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+        w.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, k TEXT UNIQUE NOT NULL)")
+        w.execute("INSERT INTO t VALUES (0, x'00')")
+        w.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        w.execute("PRAGMA cache_size = 20")
+        w.execute("BEGIN IMMEDIATE")
+        w.execute("SAVEPOINT job")
+        w.executemany("INSERT INTO t VALUES (?, ?)", [(n, os.urandom(1000)) for n in range(1, 300)])
+        w.execute("RELEASE job")
+        w.execute("SAVEPOINT job")
+        wal_room[0] = os.stat(path + "-wal").st_size + 100
+        try:
+            w.execute("INSERT INTO u (k) SELECT 'k' || id FROM t")
+            print("job B succeeded")
+        except sqlite3.Error as error:
+            print("job B failed")
+        wal_room[0] = None
+        if w.in_transaction:
+            w.execute("ROLLBACK TO job")
+            w.execute("RELEASE job")
+            try:
+                w.execute("COMMIT")
+                print("commit succeeded")
+            except sqlite3.Error:
+                print("commit failed")
+                if w.in_transaction:
+                    w.execute("ROLLBACK")
+        print("reader:", plain().execute("SELECT count(*) FROM t").fetchone()[0])
+        w.execute("INSERT INTO t VALUES (5000, x'05')")
+        print("after:", plain().execute("SELECT count(*) FROM t").fetchone()[0])
+        print("integrity:", plain().execute("PRAGMA integrity_check").fetchone()[0])
+        finish()
+    """)
+    assert lines[0] == "job B failed", lines
+    # Whether SQLite keeps the transaction open (then the COMMIT must fail) or gives it up itself,
+    # job A's rows are not there, and the writer goes on.
+    assert lines[1:] in (["commit failed", "reader: 1", "after: 2", "integrity: ok"],
+                         ["reader: 1", "after: 2", "integrity: ok"]), lines

@@ -5,9 +5,18 @@ Space is taken with posix_fallocate, so hundreds of MB cost milliseconds and no 
 
 from __future__ import annotations
 
+import re
 import time
 
 from tests.services.lambda_.helpers import create_python, invoke_json
+
+
+def assert_exhausted(message: str) -> None:
+    # The check may land while the second file is still being allocated (posix_fallocate is
+    # not instantaneous), so what it saw is anything past the 512 MB, up to the 600 MB asked for.
+    found = re.search(r"Ephemeral storage exhausted: /tmp holds (\d+) MB of the function's 512 MB "
+                      r"\(EphemeralStorage\); the execution environment was stopped\.", message)
+    assert found and 512 <= int(found[1]) <= 600, message
 
 SOURCE = '''
 import errno, os, tempfile, time
@@ -91,7 +100,7 @@ def test_filling_tmp_through_several_files_stops_the_environment(lam):
         assert body["outcome"] == {"a": "ok", "b": "EFBIG"}
         return
     assert body["errorType"] == "Runtime.ExitError"
-    assert "Ephemeral storage exhausted: /tmp holds 600 MB of the function's 512 MB" in body["errorMessage"]
+    assert_exhausted(body["errorMessage"])
 
     # A new environment, with an empty /tmp of the full size.
     response, again = invoke_json(lam, name, {"files": [["a", 500]]})
@@ -105,7 +114,7 @@ def test_overfilling_tmp_is_seen_while_the_invocation_runs(lam):
     response, body = invoke_json(lam, name)
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ExitError"
-    assert "Ephemeral storage exhausted: /tmp holds 600 MB of the function's 512 MB" in body["errorMessage"]
+    assert_exhausted(body["errorMessage"])
 
 
 def test_a_larger_ephemeral_storage_holds_more(lam):
@@ -132,4 +141,4 @@ def test_tmp_is_still_checked_after_invocations_that_left_it_empty(lam):
         assert body["outcome"] == {"a": "ok", "b": "EFBIG"} and body["pid"] == pid
         return
     assert body["errorType"] == "Runtime.ExitError"
-    assert "Ephemeral storage exhausted: /tmp holds 600 MB of the function's 512 MB" in body["errorMessage"]
+    assert_exhausted(body["errorMessage"])
