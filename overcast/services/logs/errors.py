@@ -28,6 +28,14 @@ def stream_not_found() -> ResourceNotFound:
     return ResourceNotFound("The specified log stream does not exist.")
 
 
+class TooManyTags(ServiceError):
+    """TagResource past 50 tags on a resource, counting those it already has. The message is the
+    API reference's description of the error (the live wording is unrecorded)."""
+
+    code = "TooManyTagsException"
+    status = 400
+
+
 class Validation(ServiceError):
     """The resource-ARN operations' (TagResource, ListTagsForResource, ...) own bad-input error."""
 

@@ -13,6 +13,7 @@ from overcast.services.base import Provider as BaseProvider
 from overcast.services.logs.errors import (
     InvalidParameter,
     ResourceAlreadyExists,
+    TooManyTags,
     Validation,
     group_not_found,
     stream_not_found,
@@ -29,6 +30,7 @@ TOO_OLD_MS = 14 * 86400 * 1000
 TOO_NEW_MS = 2 * 3600 * 1000
 MAX_SPAN_MS = 24 * 3600 * 1000
 MAX_BATCH_BYTES = 1048576
+MAX_TAGS = 50  # on one resource (TagResource)
 
 
 def _token(value: int) -> str:
@@ -465,10 +467,18 @@ class Provider(BaseProvider):
         tx.executemany("INSERT OR REPLACE INTO logs_tags (account, region, grp, key, value) VALUES (?, ?, ?, ?, ?)",
                        [(ctx.account_id, ctx.region, group, k, v) for k, v in tags.items()])
 
-    async def _tag(self, ctx: RequestContext, group: str, tags: dict[str, str]) -> dict[str, Any]:
+    async def _tag(self, ctx: RequestContext, group: str, tags: dict[str, str],
+                   arn: str | None = None) -> dict[str, Any]:
         def write(tx):
             _tx_require_group(tx, ctx, group)
             self._write_tags(tx, ctx, group, tags)
+            if arn is not None:
+                # A resource holds at most 50 tags, those it had included (TagResource's
+                # TooManyTagsException); the write is rolled back with the error.
+                count = tx.fetchone("SELECT count(*) FROM logs_tags WHERE account = ? AND region = ? AND grp = ?",
+                                    (ctx.account_id, ctx.region, group))[0]
+                if count > MAX_TAGS:
+                    raise TooManyTags("A resource can have no more than 50 tags.", resourceName=arn)
 
         await self.db.write(write)
         return {}
@@ -507,7 +517,8 @@ class Provider(BaseProvider):
         return self._list_tags(ctx, params["logGroupName"])
 
     async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._tag(ctx, self._resource_group(ctx, params["resourceArn"]), params.get("tags") or {})
+        arn = params["resourceArn"]
+        return await self._tag(ctx, self._resource_group(ctx, arn), params.get("tags") or {}, arn=arn)
 
     async def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return await self._untag(ctx, self._resource_group(ctx, params["resourceArn"]), params.get("tagKeys") or [])

@@ -348,6 +348,21 @@ def test_tags_by_name_and_by_arn(logs):
     assert logs.list_tags_for_resource(resourceArn=arn)["tags"] == {"team": "b"}
 
 
+def test_tag_resource_past_50_tags_on_the_resource(logs):
+    group = group_name()
+    logs.create_log_group(logGroupName=group, tags={f"k{n:02d}": "v" for n in range(40)})
+    arn = logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"][0]["logGroupArn"]
+    code, message, status = error_of(logs.tag_resource, resourceArn=arn,
+                                     tags={f"n{n:02d}": "v" for n in range(11)})
+    assert (code, message, status) == ("TooManyTagsException", "A resource can have no more than 50 tags.", 400)
+    assert len(logs.list_tags_for_resource(resourceArn=arn)["tags"]) == 40  # nothing of the refused call
+    # Replacing values does not add tags: 40 + 10 new = 50 is allowed.
+    logs.tag_resource(resourceArn=arn, tags={**{f"k{n:02d}": "w" for n in range(40)},
+                                             **{f"n{n:02d}": "v" for n in range(10)}})
+    tags = logs.list_tags_for_resource(resourceArn=arn)["tags"]
+    assert len(tags) == 50 and tags["k00"] == "w"
+
+
 def test_tags_of_a_missing_group_and_the_starred_arn(logs):
     group = group_name()
     assert error_of(logs.list_tags_log_group, logGroupName=group) == (
