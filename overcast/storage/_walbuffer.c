@@ -263,14 +263,20 @@ static int flush_buffers_of(const char *database_name, size_t length) {
     return rc;
 }
 
-/* The WAL write lock released: the transaction that lost frames has ended without them. */
+/* The WAL write lock being released: the transaction that lost frames has ended without them.
+   (In locking_mode=EXCLUSIVE SQLite makes no wal-index lock calls, so a lost state would last
+   until the connection closes; Overcast's writer runs in the NORMAL mode.) */
 static void clear_lost_of(const char *database_name, size_t length) {
     pthread_mutex_lock(&buffered_list_lock);
     for (WrappedFile *file = open_buffered_files; file != NULL; file = file->next_buffered) {
         if (file->database_name_length != length || memcmp(file->name, database_name, length) != 0)
             continue;
         pthread_mutex_lock(&file->lock);
-        file->lost = 0;
+        if (file->lost) {
+            file->lost = 0;
+            file->commit_page_offset = -1; /* whatever a refused write left there */
+            file->last_write_end = -1;
+        }
         pthread_mutex_unlock(&file->lock);
     }
     pthread_mutex_unlock(&buffered_list_lock);
@@ -382,9 +388,11 @@ static int wrapped_shm_lock(sqlite3_file *file, int offset, int count, int flags
     int flushed = flush_buffers_of_file(file);
     if (flushed != SQLITE_OK && !(flags & SQLITE_SHM_UNLOCK))
         return flushed;
-    int rc = REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
+    /* Cleared while the write lock is still held: once it is released, another connection of
+       this process may take it and lose frames of its own before this call could clear them. */
     if ((flags & SQLITE_SHM_UNLOCK) && offset == WAL_WRITE_LOCK && ((WrappedFile *)file)->name)
         clear_lost_of(((WrappedFile *)file)->name, ((WrappedFile *)file)->database_name_length);
+    int rc = REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
     return flushed != SQLITE_OK ? flushed : rc;
 }
 

@@ -60,7 +60,9 @@ def wal_buffering_available() -> bool:
 
 
 def connect_writer(path: str, **kwargs: Any) -> sqlite3.Connection:
-    """A connection that writes through the WAL-buffering VFS when it is available."""
+    """A connection that writes through the WAL-buffering VFS when it is available. Keep it in
+    locking_mode=NORMAL: the VFS learns that a failed transaction is over from the wal-index lock
+    calls, which SQLite does not make in EXCLUSIVE mode (_walbuffer.c, clear_lost_of)."""
     if not wal_buffering_available():
         return sqlite3.connect(path, **kwargs)
     # "file://" and an absolute path: a path that starts with // is not read as a host name.
