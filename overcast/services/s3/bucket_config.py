@@ -24,7 +24,14 @@ from overcast.services.s3.acls import (
     owner_full_control,
     refuse_acl,
 )
-from overcast.services.s3.errors import InvalidArgument, InvalidRequest, MalformedXML, NoSuchBucket
+from overcast.services.s3.errors import (
+    CrossLocationLoggingProhibitted,
+    InvalidArgument,
+    InvalidRequest,
+    InvalidTargetBucketForLogging,
+    MalformedXML,
+    NoSuchBucket,
+)
 from overcast.services.s3.events import refuse_overlaps, validate_notification
 from overcast.services.s3.policy import policy_is_public, validate_policy
 from overcast.services.s3.public_access import BUCKET_OWNER_ENFORCED, acls_disabled
@@ -437,16 +444,62 @@ class BucketConfigOperations:
     def get_bucket_notification_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return dict(self._section(params["Bucket"], "Notification") or {})
 
-    # ---- read-only defaults that SDKs and IaC tools query --------------------------------------
+    # ---- transfer acceleration, requester pays, server access logging ------------------------
+    # Stored and answered as S3 answers them; nothing is accelerated, billed or delivered.
+
+    async def put_bucket_accelerate_configuration(self, ctx: RequestContext,
+                                                  params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        status = (params.get("AccelerateConfiguration") or {}).get("Status")
+        if status not in ("Enabled", "Suspended"):
+            raise MalformedXML()
+        if "." in bucket.name:
+            # As S3 words it (quoted by users of Terraform's aws_s3_bucket_accelerate_configuration).
+            raise InvalidRequest("S3 Transfer Acceleration is not supported for buckets with periods (.) in "
+                                 "their names")
+        return await self._set_section(bucket.name, "Accelerate", status)
 
     def get_bucket_accelerate_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self.store.require_bucket(params["Bucket"])
-        return {}
+        status = self._section(params["Bucket"], "Accelerate")
+        return {"Status": status} if status else {}
+
+    async def put_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        payer = (params.get("RequestPaymentConfiguration") or {}).get("Payer")
+        if payer not in ("Requester", "BucketOwner"):
+            raise MalformedXML()
+        return await self._set_section(bucket.name, "RequestPayment", None if payer == "BucketOwner" else payer)
 
     def get_bucket_request_payment(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self.store.require_bucket(params["Bucket"])
-        return {"Payer": "BucketOwner"}
+        return {"Payer": self._section(params["Bucket"], "RequestPayment") or "BucketOwner"}
+
+    async def put_bucket_logging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        bucket = self.store.require_bucket(params["Bucket"])
+        enabled = (params.get("BucketLoggingStatus") or {}).get("LoggingEnabled")
+        if enabled is not None:
+            check_logging_target(self.store, bucket, enabled)
+        # An empty BucketLoggingStatus turns logging off.
+        return await self._set_section(bucket.name, "Logging", enabled or None)
 
     def get_bucket_logging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self.store.require_bucket(params["Bucket"])
-        return {}
+        enabled = self._section(params["Bucket"], "Logging")
+        return {"LoggingEnabled": enabled} if enabled else {}
+
+
+def check_logging_target(store: Any, bucket: Any, enabled: dict[str, Any]) -> None:
+    """The user guide's rules for server access logging: the target bucket exists, is owned by
+    the same account and is in the same Region. Wordings from S3's answers as users quote them
+    (the Region rule's from S3's list of error codes); the target's permissions are not checked."""
+    target_name = enabled.get("TargetBucket")
+    if not target_name or enabled.get("TargetPrefix") is None:
+        raise MalformedXML()
+    target = store.get_bucket(target_name)
+    if target is None:
+        raise InvalidTargetBucketForLogging("The target bucket for logging does not exist",
+                                            TargetBucket=target_name)
+    if target.account_id != bucket.account_id:
+        raise InvalidTargetBucketForLogging("The owner for the bucket to be logged and the target bucket must "
+                                            "be the same.", TargetBucket=target_name)
+    if target.region != bucket.region:
+        raise CrossLocationLoggingProhibitted("Cross-location logging not allowed. Buckets in one geographic "
+                                              "location cannot log information to a bucket in another location.")

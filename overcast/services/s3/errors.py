@@ -183,6 +183,16 @@ class InvalidRequest(ServiceError):
     status = 400
 
 
+class InvalidTargetBucketForLogging(ServiceError):
+    code = "InvalidTargetBucketForLogging"
+    status = 400
+
+
+class CrossLocationLoggingProhibitted(ServiceError):  # sic: S3's spelling
+    code = "CrossLocationLoggingProhibitted"
+    status = 403
+
+
 class UnexpectedContent(ServiceError):
     code = "UnexpectedContent"
     status = 400
