@@ -141,6 +141,16 @@ def test_legacy_sigv2_s3_calls_pass_and_wrong_secret_fails(strict):
     assert s3.list_objects_v2(Bucket=bucket, Prefix="other")["KeyCount"] == 0
 
 
+def test_a_session_token_is_signed_along_and_accepted(strict):
+    # What a Lambda function's SDK sends (its environment has AWS_SESSION_TOKEN, as on Lambda):
+    # the token rides in X-Amz-Security-Token, signed with the rest, and is not itself checked.
+    with_token = {"aws_access_key_id": "test", "aws_secret_access_key": "test", "aws_session_token": "OVERCAST" + "x" * 200}
+    for service, call in (("s3", "list_buckets"), ("dynamodb", "list_tables"), ("lambda", "list_functions")):
+        made = boto3.client(service, endpoint_url=strict.endpoint_url, region_name="us-east-1", **with_token,
+                            config=Config(retries={"max_attempts": 1}))
+        assert status_of(getattr(made, call)()) == 200
+
+
 def test_valid_json_and_rest_json_calls_pass(strict):
     ddb = client(strict, "dynamodb")
     name = unique("table")

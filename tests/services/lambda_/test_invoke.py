@@ -123,6 +123,9 @@ def test_environment_is_clean_and_points_back(lam, server):
     assert env["_HANDLER"] == "lambda_function.handler"
     assert env["AWS_ENDPOINT_URL"].rsplit(":", 1)[1] == server.endpoint_url.rsplit(":", 1)[1]
     assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"]
+    # Temporary credentials, as Lambda gives: a session token beside the keys (the boto3 test
+    # below signs with it and is answered).
+    assert len(env["AWS_SESSION_TOKEN"]) > 100
     data_dir = str(server.data_dir)
     assert not any(data_dir in value for value in env.values())
     assert not any(key.startswith(("OVERCAST_", "PYTEST")) for key in env)

@@ -9,7 +9,9 @@ changes.
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
+import hashlib
 import json
 import logging
 import math
@@ -57,6 +59,13 @@ def _iso(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms / 1000)) + f".{ms % 1000:03d}Z"
 
 
+def session_token(spec: FunctionSpec) -> str:
+    """An opaque token, the same for every environment of the function (what it is made of is
+    of no use to anyone: it only has to be there)."""
+    seed = f"{spec.function_name}:{spec.region}:{spec.access_key}".encode()
+    return "OVERCAST" + base64.b64encode(hashlib.sha256(seed).digest() * 4).decode()
+
+
 def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir: str,
                       opt_mounted: bool = False) -> dict[str, str]:
     """The variables a function sees: Lambda's, its own, credentials, and the way back to Overcast.
@@ -88,6 +97,10 @@ def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir
         "AWS_ACCESS_KEY_ID": spec.access_key,
         "AWS_ACCESS_KEY": spec.access_key,  # Lambda sets both names (its reserved variables)
         "AWS_SECRET_ACCESS_KEY": spec.secret_key,
+        # Lambda hands functions temporary credentials, so code (and libraries that sign
+        # requests themselves) expect a session token beside the keys. Overcast does not check
+        # tokens (a signature is checked against the key's secret alone), so an opaque one serves.
+        "AWS_SESSION_TOKEN": session_token(spec),
         "AWS_ENDPOINT_URL": spec.endpoint_url,
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
     }
