@@ -377,8 +377,8 @@ class SqliteDatabase(Database):
         wal_buffer = wal_buffering_stats() if self._buffered else {"writes_received": 0, "writes_made": 0}
         return {"commits": self.commits, "inline_commits": self.inline_commits,
                 "jobs_committed": self.jobs_committed,
-                # SQLite's writes of WAL frames and checkpointed pages, and the system calls made
-                # for them (see vfs.py); counted for the whole process.
+                # SQLite's writes of WAL frames and the system calls made for them (see vfs.py);
+                # counted for the whole process.
                 "file_writes_by_sqlite": wal_buffer["writes_received"],
                 "file_writes_made": wal_buffer["writes_made"]}
 

@@ -15,6 +15,7 @@ import importlib
 import logging
 import os
 import sqlite3
+import threading
 import urllib.parse
 from typing import Any
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 
 VFS_NAME = "overcast-walbuffer"
 _registered: bool | None = None  # None: not tried yet
+_registering = threading.Lock()  # writers of several databases may open at once, on their own threads
 
 
 def _register() -> bool:
@@ -55,7 +57,9 @@ def _register() -> bool:
 def wal_buffering_available() -> bool:
     global _registered
     if _registered is None:
-        _registered = _register()
+        with _registering:
+            if _registered is None:
+                _registered = _register()
     return _registered
 
 
