@@ -138,6 +138,10 @@ def header_encoder(shape: Shape) -> Callable[[Any], str]:
 
 # -- per-operation plans ----------------------------------------------------------------------
 
+# An output key a handler sets when the status depends on what happened, where the model has no
+# statusCode member to carry it (S3 RestoreObject: 202 for a new restore, 200 for one already done).
+STATUS_OVERRIDE = "__status__"
+
 PAYLOAD_NONE = 0
 PAYLOAD_RAW = 1  # blob or string: bytes, str or an async iterator, passed through
 PAYLOAD_STRUCT = 2
@@ -235,6 +239,8 @@ class RestSerializer(ResponseSerializer):
             value = output.get(plan.status_member)
             if value is not None:
                 status = int(value)
+        elif STATUS_OVERRIDE in output:
+            status = output[STATUS_OVERRIDE]
         body: Any = b""
         kind = plan.payload_kind
         if kind == PAYLOAD_RAW:

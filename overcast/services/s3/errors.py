@@ -183,6 +183,11 @@ class InvalidRequest(ServiceError):
     status = 400
 
 
+class InvalidObjectState(ServiceError):
+    code = "InvalidObjectState"
+    status = 403
+
+
 class InvalidTargetBucketForLogging(ServiceError):
     code = "InvalidTargetBucketForLogging"
     status = 400

@@ -42,6 +42,13 @@ from overcast.services.s3.public_access import (
     header_grants,
 )
 from overcast.services.s3.ranges import content_range, resolve_range
+from overcast.services.s3.restore import (
+    ARCHIVED_CLASSES,
+    RESTORE,
+    check_copy_source_readable,
+    check_readable,
+    visible_restore,
+)
 from overcast.services.s3.uploads import Received, copy_stream, receive_body
 from overcast.services.s3.validation import (
     refuse_empty_version_id,
@@ -366,6 +373,8 @@ class ObjectOperations:
             self._authorize_read(ctx, bucket, key)
         for attempt in range(_READ_ATTEMPTS):
             obj = self._find(bucket, key, True, params.get("VersionId"))
+            if obj.storage_class in ARCHIVED_CLASSES:
+                check_readable(obj, self._now())
             out, (first, last) = self._read_output(obj, params)
             inline = inline_bytes(obj, first, last)  # small objects: no coroutine to run
             if inline is not None:
@@ -383,6 +392,8 @@ class ObjectOperations:
         self._authorize_read(ctx, params["Bucket"], params["Key"])
         obj = self._find(params["Bucket"], params["Key"], with_body=False, version_id=params.get("VersionId"))
         out, _ = self._read_output(obj, params)
+        if RESTORE in out:
+            visible_restore(out, obj, self._now())
         return out
 
     def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
@@ -545,6 +556,8 @@ class ObjectOperations:
         for attempt in range(_READ_ATTEMPTS):
             source = self._find_copy_source(src_bucket, src_key, src_version, "CopyObject")
             conditions.check_copy_source(params, source)
+            if source.storage_class in ARCHIVED_CLASSES:
+                check_copy_source_readable(source, self._now())
             if (src_bucket, src_key) == (bucket, key) and directive == "COPY" and not (
                 params.get("StorageClass") or params.get("WebsiteRedirectLocation")
                 or params.get("ServerSideEncryption") or params.get("ChecksumAlgorithm")
@@ -571,8 +584,10 @@ class ObjectOperations:
                 if params.get(member):
                     obj.headers[member] = params[member]
         apply_default_encryption(self.store, bucket, obj.headers)
-        # A copy never keeps the source's ACL: it gets the one the request names, else private.
+        # A copy never keeps the source's ACL: it gets the one the request names, else private;
+        # nor a restored copy's state (a copy is a new object).
         obj.headers.pop(ACL, None)
+        obj.headers.pop(RESTORE, None)
         if acl:
             obj.headers[ACL] = acl
         if (params.get("TaggingDirective") or "COPY").upper() == "REPLACE":

@@ -25,6 +25,7 @@ from overcast.services.s3.listing import ListingOperations, VersionListingOperat
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_attributes import ObjectAttributeOperations
 from overcast.services.s3.objects import ObjectOperations
+from overcast.services.s3.restore import RestoreOperations
 from overcast.services.s3.store import S3Store
 from overcast.services.s3.upload_store import EventStore, UploadStore
 from overcast.storage.interface import BlobStore
@@ -35,7 +36,7 @@ BLOB_SUBDIR = "s3"
 
 
 class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, ObjectAttributeOperations,
-               ListingOperations, VersionListingOperations, MultipartOperations, BaseProvider):
+               RestoreOperations, ListingOperations, VersionListingOperations, MultipartOperations, BaseProvider):
     service = "s3"
 
     def __init__(self, runtime: ServiceRuntime):
