@@ -39,6 +39,7 @@ from overcast.services.s3.objects import (
     parse_copy_source,
     unlink_after_commit,
 )
+from overcast.services.s3.restore import ARCHIVED_CLASSES, check_copy_source_readable
 from overcast.services.s3.uploads import copy_stream, receive_body
 from overcast.services.s3.validation import validate_key, validate_metadata, validate_storage_class
 
@@ -214,6 +215,8 @@ class MultipartOperations:
         for attempt in range(3):
             source = self._find_copy_source(src_bucket, src_key, src_version, "UploadPartCopy")
             conditions.check_copy_source(params, source)
+            if source.storage_class in ARCHIVED_CLASSES:
+                check_copy_source_readable(source, self.clock.time())
             first, last = _copy_range(params.get("CopySourceRange"), source.size)
             hasher = checksums.hasher_for(algorithm)
             try:

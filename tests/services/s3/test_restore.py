@@ -32,6 +32,12 @@ def test_an_archived_object_is_read_only_after_a_restore_until_it_expires(fresh_
     assert_error(exc, "InvalidObjectState", 403, "The source object of the COPY action is not in the active tier "
                                                  "and is only stored in Amazon Glacier.")
 
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    with pytest.raises(ClientError) as exc:
+        s3.upload_part_copy(Bucket=bucket, Key="parts", UploadId=upload, PartNumber=1,
+                            CopySource={"Bucket": bucket, "Key": "a"})
+    assert_error(exc, "InvalidObjectState", 403)
+
     first = s3.restore_object(Bucket=bucket, Key="a", RestoreRequest={"Days": 2})
     assert first["ResponseMetadata"]["HTTPStatusCode"] == 202
     restore = s3.head_object(Bucket=bucket, Key="a")["Restore"]
@@ -40,6 +46,8 @@ def test_an_archived_object_is_read_only_after_a_restore_until_it_expires(fresh_
     expiry = parsedate_to_datetime(found[1])
     assert (expiry.hour, expiry.minute, expiry.second) == (0, 0, 0)
     assert s3.get_object(Bucket=bucket, Key="a")["Body"].read() == b"frozen"
+    s3.upload_part_copy(Bucket=bucket, Key="parts", UploadId=upload, PartNumber=1,
+                        CopySource={"Bucket": bucket, "Key": "a"})
     s3.copy_object(Bucket=bucket, Key="b", CopySource={"Bucket": bucket, "Key": "a"})
     copied = s3.head_object(Bucket=bucket, Key="b")
     assert copied["StorageClass"] == "GLACIER" and "Restore" not in copied  # a copy is a new object
