@@ -245,19 +245,19 @@ done:
     return rc;
 }
 
-/* Flushes every open buffered file (WAL) of the database `database_name`: before SQLite
-   publishes frames, and before a WAL is deleted. */
-static int flush_buffers_of(const char *database_name, size_t length) {
+/* Runs `visit` under each file's lock on every open WAL of the database `database_name`; the
+   first failure is returned. */
+static int visit_wals_of(const char *database_name, size_t length, int (*visit)(WrappedFile *)) {
     int rc = SQLITE_OK;
     pthread_mutex_lock(&buffered_list_lock);
     for (WrappedFile *file = open_buffered_files; file != NULL; file = file->next_buffered) {
         if (file->database_name_length != length || memcmp(file->name, database_name, length) != 0)
             continue;
         pthread_mutex_lock(&file->lock);
-        int flushed = flush_locked(file);
+        int visited = visit(file);
         pthread_mutex_unlock(&file->lock);
         if (rc == SQLITE_OK)
-            rc = flushed;
+            rc = visited;
     }
     pthread_mutex_unlock(&buffered_list_lock);
     return rc;
@@ -266,25 +266,19 @@ static int flush_buffers_of(const char *database_name, size_t length) {
 /* The WAL write lock being released: the transaction that lost frames has ended without them.
    (In locking_mode=EXCLUSIVE SQLite makes no wal-index lock calls, so a lost state would last
    until the connection closes; Overcast's writer runs in the NORMAL mode.) */
-static void clear_lost_of(const char *database_name, size_t length) {
-    pthread_mutex_lock(&buffered_list_lock);
-    for (WrappedFile *file = open_buffered_files; file != NULL; file = file->next_buffered) {
-        if (file->database_name_length != length || memcmp(file->name, database_name, length) != 0)
-            continue;
-        pthread_mutex_lock(&file->lock);
-        if (file->lost) {
-            file->lost = 0;
-            file->commit_page_offset = -1; /* whatever a refused write left there */
-            file->last_write_end = -1;
-        }
-        pthread_mutex_unlock(&file->lock);
+static int clear_lost_locked(WrappedFile *file) {
+    if (file->lost) {
+        file->lost = 0;
+        file->commit_page_offset = -1; /* whatever a refused write left there */
+        file->last_write_end = -1;
     }
-    pthread_mutex_unlock(&buffered_list_lock);
+    return SQLITE_OK;
 }
 
+/* Before SQLite publishes frames: the database file's wal-index calls flush its WALs. */
 static int flush_buffers_of_file(sqlite3_file *handle) {
     WrappedFile *file = (WrappedFile *)handle;
-    return file->name ? flush_buffers_of(file->name, file->database_name_length) : SQLITE_OK;
+    return file->name ? visit_wals_of(file->name, file->database_name_length, flush_locked) : SQLITE_OK;
 }
 
 /* ---- I/O methods: forward, flushing a WAL's buffer first -------------------------------- */
@@ -391,7 +385,7 @@ static int wrapped_shm_lock(sqlite3_file *file, int offset, int count, int flags
     /* Cleared while the write lock is still held: once it is released, another connection of
        this process may take it and lose frames of its own before this call could clear them. */
     if ((flags & SQLITE_SHM_UNLOCK) && offset == WAL_WRITE_LOCK && ((WrappedFile *)file)->name)
-        clear_lost_of(((WrappedFile *)file)->name, ((WrappedFile *)file)->database_name_length);
+        visit_wals_of(((WrappedFile *)file)->name, ((WrappedFile *)file)->database_name_length, clear_lost_locked);
     int rc = REAL_METHODS(file)->xShmLock(REAL(file), offset, count, flags);
     return flushed != SQLITE_OK ? flushed : rc;
 }
@@ -475,15 +469,8 @@ static int wrapped_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *handle
 }
 
 static int wrapped_delete(sqlite3_vfs *vfs, const char *name, int sync_dir) {
+    /* SQLite deletes a WAL only after its last connection closed it, and closing flushes. */
     (void)vfs;
-    /* Nothing is written into a WAL after it is deleted (SQLite deletes it once its pages are in
-       the database file); flushed first all the same, so that no write lands in a new file. */
-    size_t length = strlen(name);
-    if (length > 4 && strcmp(name + length - 4, "-wal") == 0) {
-        int rc = flush_buffers_of(name, length - 4);
-        if (rc != SQLITE_OK)
-            return rc;
-    }
     return base_vfs->xDelete(base_vfs, name, sync_dir);
 }
 

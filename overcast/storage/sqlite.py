@@ -43,7 +43,7 @@ from overcast.storage.jobs import (
     run_all,
     settle_futures,
 )
-from overcast.storage.vfs import connect_writer, wal_buffering_available, wal_buffering_stats
+from overcast.storage.vfs import connect_writer, wal_buffering_stats
 from overcast.storage.walfill import WalPrefill
 
 T = TypeVar("T")
@@ -117,7 +117,6 @@ class SqliteDatabase(Database):
         self._loop_batch_running = False
         self._loop_batch_scheduled = False
         self._loop_owner: asyncio.AbstractEventLoop | None = None  # the loop those belong to
-        self._buffered = False  # whether the writer uses the WAL-buffering VFS (set with it)
         self._wal_fd: int | None = None  # the WAL, opened by the writer thread, synced by whoever commits
         # Syncs one at a time, and a failed one fails every later write: Linux reports a lost
         # write-back once per open file (ours is one shared descriptor), so a later or racing
@@ -150,7 +149,6 @@ class SqliteDatabase(Database):
     def _open_writer(self) -> sqlite3.Connection:
         # check_same_thread=False: a caller may borrow it under _connection_lock (see write()).
         # Through the WAL-buffering VFS where it was built: a commit's frames in one write (vfs.py).
-        self._buffered = wal_buffering_available()
         conn = connect_writer(self.path, isolation_level=None, cached_statements=512, check_same_thread=False)
         self._common_pragmas(conn, cache_kib=32768)
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -374,7 +372,7 @@ class SqliteDatabase(Database):
             self._queue.put(_NUDGE)
 
     def stats(self) -> dict[str, int]:
-        wal_buffer = wal_buffering_stats() if self._buffered else {"writes_received": 0, "writes_made": 0}
+        wal_buffer = wal_buffering_stats()
         return {"commits": self.commits, "inline_commits": self.inline_commits,
                 "jobs_committed": self.jobs_committed,
                 # SQLite's writes of WAL frames and the system calls made for them (see vfs.py);

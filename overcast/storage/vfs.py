@@ -23,10 +23,12 @@ log = logging.getLogger(__name__)
 
 VFS_NAME = "overcast-walbuffer"
 _registered: bool | None = None  # None: not tried yet
+_walbuffer: Any = None  # the extension module, once registered
 _registering = threading.Lock()  # writers of several databases may open at once, on their own threads
 
 
 def _register() -> bool:
+    global _walbuffer
     try:
         walbuffer = importlib.import_module("overcast.storage._walbuffer")
     except ImportError:
@@ -45,13 +47,13 @@ def _register() -> bool:
     find.argtypes = [ctypes.c_char_p]
     register.restype = ctypes.c_int
     register.argtypes = [ctypes.c_void_p, ctypes.c_int]
-    if find(VFS_NAME.encode()):
-        return True  # registered by an earlier import of this module (a reload)
-    default = find(None)
-    if not default:
-        return False
-    vfs = walbuffer.wrap(default, VFS_NAME)
-    return register(vfs, 0) == 0  # 0: SQLITE_OK; not made the default for other connections
+    if not find(VFS_NAME.encode()):  # else registered by an earlier import of this module (a reload)
+        default = find(None)
+        # 0: SQLITE_OK; not made the default for other connections.
+        if not default or register(walbuffer.wrap(default, VFS_NAME), 0) != 0:
+            return False
+    _walbuffer = walbuffer
+    return True
 
 
 def wal_buffering_available() -> bool:
@@ -66,7 +68,7 @@ def wal_buffering_available() -> bool:
 def connect_writer(path: str, **kwargs: Any) -> sqlite3.Connection:
     """A connection that writes through the WAL-buffering VFS when it is available. Keep it in
     locking_mode=NORMAL: the VFS learns that a failed transaction is over from the wal-index lock
-    calls, which SQLite does not make in EXCLUSIVE mode (_walbuffer.c, clear_lost_of)."""
+    calls, which SQLite does not make in EXCLUSIVE mode (_walbuffer.c, clear_lost_locked)."""
     if not wal_buffering_available():
         return sqlite3.connect(path, **kwargs)
     # "file://" and an absolute path: a path that starts with // is not read as a host name.
@@ -77,7 +79,5 @@ def connect_writer(path: str, **kwargs: Any) -> sqlite3.Connection:
 def wal_buffering_stats() -> dict[str, int]:
     """Writes SQLite made to buffered files and writes made to the real files for them (both 0
     when the VFS is not in use)."""
-    if not wal_buffering_available():
-        return {"writes_received": 0, "writes_made": 0}
-    received, made = importlib.import_module("overcast.storage._walbuffer").stats()
+    received, made = _walbuffer.stats() if wal_buffering_available() else (0, 0)
     return {"writes_received": received, "writes_made": made}

@@ -1,7 +1,7 @@
 """Archived storage classes and RestoreObject.
 
-Objects in GLACIER (Flexible Retrieval) and DEEP_ARCHIVE are not readable until restored: GetObject
-and CopyObject answer InvalidObjectState (403), HeadObject answers as usual. RestoreObject makes a
+Objects in GLACIER (Flexible Retrieval) and DEEP_ARCHIVE are not readable until restored: GetObject,
+CopyObject and UploadPartCopy answer InvalidObjectState (403), HeadObject answers as usual. RestoreObject makes a
 temporary copy readable for the Days asked, until the midnight (UTC) after that many days, by the
 server's clock; it is ready at once here (AWS takes minutes to hours by retrieval tier), so the
 x-amz-restore header goes straight to ongoing-request="false". The state lives in the object's
@@ -58,8 +58,8 @@ def check_copy_source_readable(obj: StoredObject, now: float) -> None:
 
 
 def visible_restore(out: dict[str, Any], obj: StoredObject, now: float) -> None:
-    """A restored copy that has gone is no longer announced."""
-    if RESTORE in out and not is_readable(obj, now):
+    """A restored copy that has gone is no longer announced (out has the Restore member)."""
+    if not is_readable(obj, now):
         del out[RESTORE]
 
 
