@@ -9,8 +9,9 @@ message: "2 validation errors detected: Value null at 'x' failed to satisfy cons
 from __future__ import annotations
 
 import importlib
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -181,8 +182,13 @@ def _range_rules(low: float | None, high: float | None) -> list[ScalarRule]:
     return rules
 
 
-def enable_constraint_validation(service: str) -> None:
+def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = ()) -> None:
+    """Check `service`'s input against its model. Shapes named in `left_to_provider` are not
+    looked into, wherever they appear: the provider checks them itself (in the service's own
+    wordings), and walking them on every request would cost more than the rest (DynamoDB's
+    attribute values, say, nest to any depth in every item)."""
     _CONSTRAINT_SERVICES.add(service)
+    _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider))
 
 
 def constraint_validation_enabled(service: str) -> bool:
@@ -210,42 +216,115 @@ def _problem(value: Any, path: str, sensitive: bool, constraint: str) -> str:
     return f"{shown} at '{path}' failed to satisfy constraint: Member {constraint}"
 
 
-class ConstraintCompiler:
-    """Compiles a shape into a check that appends Coral-worded problems for its value."""
+ConstraintTest = Callable[[Any], bool]  # value -> whether it satisfies every constraint
 
-    def __init__(self) -> None:
-        self._compiled: dict[str, ConstraintCheck | None] = {}
+
+def _scalar_rules(shape: Shape) -> tuple[list[ScalarRule], list[ConstraintTest]]:
+    """The shape's own constraints (not its members'): each as a rule that words its failure,
+    and as a plain test."""
+    raw = shape.raw
+    kind = shape.type_name
+    rules: list[ScalarRule] = []
+    tests: list[ConstraintTest] = []
+    low, high = raw.get("min"), raw.get("max")
+    if low is not None or high is not None:
+        if kind in ("string", "blob", "list", "map"):
+            rules.extend(_length_rules(low, high))
+            shortest, longest = low if low is not None else 0, high if high is not None else math.inf
+            tests.append(lambda v: shortest <= len(v) <= longest)
+        elif kind in ("integer", "long", "float", "double"):
+            rules.extend(_range_rules(low, high))
+            least, most = low if low is not None else -math.inf, high if high is not None else math.inf
+            tests.append(lambda v: least <= v <= most)
+    if kind == "string" and raw.get("pattern"):
+        try:
+            regex = re.compile(raw["pattern"])
+        except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
+            regex = None
+        if regex is not None:
+            pattern = raw["pattern"]
+            rules.append(lambda v: None if regex.fullmatch(v) else f"must satisfy regular expression pattern: {pattern}")
+            tests.append(lambda v: regex.fullmatch(v) is not None)
+    if kind == "string" and raw.get("enum"):
+        allowed = frozenset(raw["enum"])
+        listing = "[" + ", ".join(raw["enum"]) + "]"
+        rules.append(lambda v: None if v in allowed else f"must satisfy enum value set: {listing}")
+        tests.append(allowed.__contains__)
+    return rules, tests
+
+
+class ConstraintCompiler:
+    """Compiles a shape into two functions: a test of whether a value satisfies every
+    constraint, and a check that words each problem as Coral does. Nearly every request passes,
+    and the test builds no member paths or messages; the check runs only for one that fails."""
+
+    def __init__(self, left_to_provider: frozenset[str] = frozenset()) -> None:
+        self._checks: dict[str, ConstraintCheck | None] = {}
+        self._tests: dict[str, ConstraintTest | None] = {}
+        self._left_to_provider = left_to_provider
 
     def check(self, shape: Shape) -> ConstraintCheck | None:
-        if shape.name in self._compiled:
-            return self._compiled[shape.name]
-        return compile_once(self._compiled, shape.name, lambda: self._build(shape))
+        if shape.name in self._checks:
+            return self._checks[shape.name]
+        return compile_once(self._checks, shape.name, lambda: self._build_check(shape))
 
-    def _build(self, shape: Shape) -> ConstraintCheck | None:
-        raw = shape.raw
+    def test(self, shape: Shape) -> ConstraintTest | None:
+        if shape.name in self._tests:
+            return self._tests[shape.name]
+        return compile_once(self._tests, shape.name, lambda: self._build_test(shape))
+
+    def _structure_members(self, shape: Shape) -> list[tuple[str, Shape]]:
+        if shape.type_name != "structure" or shape.raw.get("document"):
+            return []
+        return list(shape.members.items())
+
+    # -- the test ---------------------------------------------------------------------------
+
+    def _build_test(self, shape: Shape) -> ConstraintTest | None:
+        if shape.name in self._left_to_provider:
+            return None
+        own = _scalar_rules(shape)[1]
+        parts: list[ConstraintTest] = list(own)
         kind = shape.type_name
-        sensitive = bool(raw.get("sensitive"))
-        scalar: list[ScalarRule] = []
-        if kind in ("string", "blob", "list", "map"):
-            scalar.extend(_length_rules(raw.get("min"), raw.get("max")))
-        if kind in ("integer", "long", "float", "double"):
-            scalar.extend(_range_rules(raw.get("min"), raw.get("max")))
-        if kind == "string" and raw.get("pattern"):
-            try:
-                regex = re.compile(raw["pattern"])
-            except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
-                regex = None
-            if regex is not None:
-                pattern = raw["pattern"]
-                scalar.append(
-                    lambda v: (
-                        None if regex.fullmatch(v) else f"must satisfy regular expression pattern: {pattern}"
-                    )
-                )
-        if kind == "string" and raw.get("enum"):
-            allowed = frozenset(raw["enum"])
-            listing = "[" + ", ".join(raw["enum"]) + "]"
-            scalar.append(lambda v: None if v in allowed else f"must satisfy enum value set: {listing}")
+        if kind == "structure":
+            members = [(name, test) for name, member in self._structure_members(shape)
+                       if (test := self.test(member)) is not None]
+            if members:
+                def structure_ok(value: Any) -> bool:
+                    for name, test in members:
+                        item = value.get(name)
+                        if item is not None and not test(item):
+                            return False
+                    return True
+                parts.append(structure_ok)
+        elif kind == "list":
+            element = self.test(shape.member)
+            if element is not None:
+                def list_ok(value: Any) -> bool:
+                    for item in value:
+                        if item is not None and not element(item):
+                            return False
+                    return True
+                parts.append(list_ok)
+        elif kind == "map":
+            key_test, value_test = self.test(shape.key), self.test(shape.value)
+            if key_test is not None:
+                parts.append(lambda value: all(key_test(key) for key in value))
+            if value_test is not None:
+                parts.append(lambda value: all(item is None or value_test(item) for item in value.values()))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        return lambda value: all(part(value) for part in parts)
+
+    # -- the worded check -------------------------------------------------------------------
+
+    def _build_check(self, shape: Shape) -> ConstraintCheck | None:
+        if shape.name in self._left_to_provider:
+            return None
+        scalar = _scalar_rules(shape)[0]
+        sensitive = bool(shape.raw.get("sensitive"))
         nested = self._nested(shape)
         if not scalar and nested is None:
             return None
@@ -262,10 +341,10 @@ class ConstraintCompiler:
 
     def _nested(self, shape: Shape) -> ConstraintCheck | None:
         kind = shape.type_name
-        if kind == "structure" and not shape.raw.get("document"):
+        if kind == "structure":
             members = [
                 (name, lower_camel(name), check)
-                for name, member in shape.members.items()
+                for name, member in self._structure_members(shape)
                 if (check := self.check(member)) is not None
             ]
             if not members:
@@ -307,14 +386,17 @@ class ConstraintCompiler:
 
 def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
     """Every constraint the input breaks, worded as AWS words them; compiled once per operation."""
-    check = operation.cache.get("constraints.check", False)
-    if check is False:
-        shape = operation.input_shape
+    compiler = _CONSTRAINT_COMPILERS.get(operation.model.service)
+    if compiler is None:
         compiler = _CONSTRAINT_COMPILERS.setdefault(operation.model.service, ConstraintCompiler())
-        check = compiler.check(shape) if shape is not None else None
-        operation.cache["constraints.check"] = check
+    compiled = operation.cache.get("constraints")
+    if compiled is None or compiled[0] is not compiler:  # a compiler replaced (tests) compiles anew
+        shape = operation.input_shape
+        compiled = (compiler, *((compiler.test(shape), compiler.check(shape)) if shape is not None else (None, None)))
+        operation.cache["constraints"] = compiled
+    _, test, check = compiled
     problems: list[str] = []
-    if check is not None:
+    if test is not None and check is not None and not test(params):
         check(params, "", problems)
     return problems
 

@@ -225,8 +225,10 @@ def constraints_on():
     enabled = []
 
     def enable(service: str) -> None:
-        validation.enable_constraint_validation(service)
-        enabled.append(service)
+        # A service that checks its constraints of its own accord keeps its settings.
+        if not validation.constraint_validation_enabled(service):
+            validation.enable_constraint_validation(service)
+            enabled.append(service)
 
     yield enable
     for service in enabled:
@@ -273,7 +275,19 @@ def test_constraint_ranges_and_sensitive_values(constraints_on) -> None:
 
 
 def test_constraints_are_off_unless_a_service_opts_in() -> None:
-    op, params = parse_json(
-        "dynamodb", raw_json_request("DynamoDB_20120810.Query", b'{"TableName": "abc", "Limit": 0}')
-    )
-    assert params == {"TableName": "abc", "Limit": 0}
+    # Kinesis does not opt in (its ListStreams Limit has a minimum of 1 in the model).
+    op, params = parse_json("kinesis", raw_json_request("Kinesis_20131202.ListStreams", b'{"Limit": 0}'))
+    assert params == {"Limit": 0}
+
+
+def test_dynamodb_opts_in_and_leaves_attribute_values_to_its_handlers() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_json("dynamodb", raw_json_request("DynamoDB_20120810.Query", b'{"TableName": "abc", "Limit": 0}'))
+    assert info.value.message == ("1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+                                  "Member must have value greater than or equal to 1")
+    # An attribute name longer than the model's 65,535 characters, nested in an item: DynamoDB
+    # words item limits itself, and the model's check does not walk items.
+    item = {"pk": {"S": "a"}, "m": {"M": {"n" * 65536: {"S": "x"}}}}
+    body = json.dumps({"TableName": "abc", "Item": item}).encode()
+    op, params = parse_json("dynamodb", raw_json_request("DynamoDB_20120810.PutItem", body))
+    assert params["Item"] == item

@@ -1,0 +1,16 @@
+from overcast.protocol.validation import enable_constraint_validation
+
+# DynamoDB checks its input against the model's constraints (lengths, ranges, enums, patterns)
+# before anything else, as Coral services do: a typo such as Select="COUNTS" is refused, not
+# ignored. Some shapes are left to the handlers, which word them as DynamoDB does where that
+# departs from the generic form:
+_LEFT_TO_HANDLERS = {
+    # in every item, nesting to any depth: walking them would cost more than the rest of a write
+    "AttributeValue", "AttributeName",
+    # "Value at 'RequestItems'...", "Value at 'TransactItems'...": no value shown, the member's
+    # own capitalisation
+    "BatchGetRequestMap", "BatchWriteItemRequestMap", "TransactWriteItemList", "TransactGetItemList",
+    # enums DynamoDB lists in its own order, or refuses in its own words
+    "ReturnValue", "AttributeAction", "ComparisonOperator", "TableClass", "ScalarAttributeType", "KeyType",
+}
+enable_constraint_validation("dynamodb", left_to_provider=_LEFT_TO_HANDLERS)

@@ -12,9 +12,8 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error_of, unique_name
+from tests.services.dynamodb.conftest import refused, unique_name
 
 INVALID = "One or more parameter values were invalid: "
 PK = [{"AttributeName": "pk", "KeyType": "HASH"}]
@@ -22,19 +21,8 @@ PK_DEFINED = [{"AttributeName": "pk", "AttributeType": "S"}]
 
 
 @pytest.fixture(scope="module")
-def raw(client_factory):
-    return client_factory("dynamodb", parameter_validation=False)
-
-
-@pytest.fixture(scope="module")
 def raw_streams(client_factory):
     return client_factory("dynamodbstreams", parameter_validation=False)
-
-
-def refused(call, **kwargs) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)
 
 
 def gsi(name: str, attribute: str = "g", **extra) -> dict:

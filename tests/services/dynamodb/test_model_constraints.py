@@ -1,0 +1,128 @@
+"""DynamoDB checks its input against the model's constraints before it looks at any table:
+enums, lengths, ranges and patterns, each problem worded as Coral words it, and a refused
+request changes nothing. boto3 checks only minimums, so these are what a typo meets.
+(Members whose refusals DynamoDB words its own way are tested beside their operations.)"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.services.dynamodb.conftest import refused, unique_name
+
+PK = [{"AttributeName": "pk", "KeyType": "HASH"}]
+PK_DEFINED = [{"AttributeName": "pk", "AttributeType": "S"}]
+G_DEFINED = [{"AttributeName": "g", "AttributeType": "S"}]
+
+
+def one_error(value: str, path: str, constraint: str) -> tuple[str, str, int]:
+    return ("ValidationException",
+            f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy constraint: Member {constraint}",
+            400)
+
+
+def enum(*values: str) -> str:
+    return f"must satisfy enum value set: [{', '.join(values)}]"
+
+
+NAME_PATTERN = "must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+
+
+def table_names(ddb) -> set[str]:
+    names: set[str] = set()
+    kwargs: dict = {}
+    while True:
+        page = ddb.list_tables(**kwargs)
+        names.update(page["TableNames"])
+        if "LastEvaluatedTableName" not in page:
+            return names
+        kwargs = {"ExclusiveStartTableName": page["LastEvaluatedTableName"]}
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ({"BillingMode": "ON_DEMAND"}, one_error("ON_DEMAND", "billingMode", enum("PROVISIONED", "PAY_PER_REQUEST"))),
+    ({"BillingMode": "PAY_PER_REQUEST", "SSESpecification": {"Enabled": True, "SSEType": "AES"}},
+     one_error("AES", "sSESpecification.sSEType", enum("AES256", "KMS"))),
+    ({"BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": PK_DEFINED + G_DEFINED,
+      "GlobalSecondaryIndexes": [{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                  "Projection": {"ProjectionType": "EVERYTHING"}}]},
+     one_error("EVERYTHING", "globalSecondaryIndexes.1.member.projection.projectionType",
+               enum("ALL", "KEYS_ONLY", "INCLUDE"))),
+    ({"BillingMode": "PAY_PER_REQUEST", "AttributeDefinitions": PK_DEFINED + G_DEFINED,
+      "GlobalSecondaryIndexes": [{"IndexName": "by g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                  "Projection": {"ProjectionType": "ALL"}}]},
+     one_error("by g", "globalSecondaryIndexes.1.member.indexName", NAME_PATTERN)),
+    ({"ProvisionedThroughput": {"ReadCapacityUnits": 0, "WriteCapacityUnits": 5}},
+     one_error("0", "provisionedThroughput.readCapacityUnits", "must have value greater than or equal to 1")),
+    ({"BillingMode": "PAY_PER_REQUEST", "Tags": [{"Key": "k" * 129, "Value": "v"}]},
+     one_error("k" * 129, "tags.1.member.key", "must have length less than or equal to 128")),
+], ids=["billing-mode", "sse-type", "projection-type", "index-name", "capacity-units", "tag-key"])
+def test_create_table_refuses_what_breaks_the_model_and_creates_nothing(raw, ddb, extra, expected):
+    name = unique_name()
+    arguments = {"TableName": name, "KeySchema": PK, "AttributeDefinitions": PK_DEFINED, **extra}
+    assert refused(raw.create_table, **arguments) == expected
+    assert name not in table_names(ddb)
+
+
+def test_every_problem_is_reported_in_one_message(raw):
+    code, message, status = refused(raw.create_table, TableName=unique_name(), KeySchema=PK,
+                                    AttributeDefinitions=PK_DEFINED, BillingMode="ON_DEMAND",
+                                    SSESpecification={"Enabled": True, "SSEType": "AES"})
+    assert (code, status) == ("ValidationException", 400)
+    prefix = "2 validation errors detected: "
+    assert message.startswith(prefix)
+    assert sorted(message[len(prefix):].split("; ")) == sorted([
+        "Value 'ON_DEMAND' at 'billingMode' failed to satisfy constraint: Member "
+        + enum("PROVISIONED", "PAY_PER_REQUEST"),
+        "Value 'AES' at 'sSESpecification.sSEType' failed to satisfy constraint: Member " + enum("AES256", "KMS"),
+    ])
+
+
+def test_read_enums_are_refused_before_the_table_is_looked_up(raw, make_table):
+    table = make_table()
+    select = enum("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
+    assert refused(raw.scan, TableName=table, Select="COUNTS") == one_error("COUNTS", "select", select)
+    assert refused(raw.query, TableName=unique_name("missing"), KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "a"}}, Select="ALL") == one_error("ALL", "select", select)
+    assert refused(raw.get_item, TableName=table, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="ALL") == \
+        one_error("ALL", "returnConsumedCapacity", enum("INDEXES", "TOTAL", "NONE"))
+    assert refused(raw.scan, TableName=table, ConditionalOperator="XOR",
+                   ScanFilter={"x": {"ComparisonOperator": "NOT_NULL"}, "y": {"ComparisonOperator": "NULL"}}) == \
+        one_error("XOR", "conditionalOperator", enum("AND", "OR"))
+
+
+def test_a_refused_write_writes_nothing(raw, ddb, make_table):
+    table = make_table()
+    assert refused(raw.put_item, TableName=table, Item={"pk": {"S": "a"}}, ReturnItemCollectionMetrics="ALL") == \
+        one_error("ALL", "returnItemCollectionMetrics", enum("SIZE", "NONE"))
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "b"}, "n": {"N": "1"}})
+    assert refused(raw.update_item, TableName=table, Key={"pk": {"S": "b"}}, UpdateExpression="SET n = n + :one",
+                   ExpressionAttributeValues={":one": {"N": "1"}}, ReturnConsumedCapacity="EVERYTHING") == \
+        one_error("EVERYTHING", "returnConsumedCapacity", enum("INDEXES", "TOTAL", "NONE"))
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "b"}})["Item"]["n"] == {"N": "1"}
+
+
+def test_table_settings_are_checked_on_update_and_change_nothing(raw, ddb, make_table):
+    table = make_table()
+    assert refused(raw.update_table, TableName=table, BillingMode="ON_DEMAND") == \
+        one_error("ON_DEMAND", "billingMode", enum("PROVISIONED", "PAY_PER_REQUEST"))
+    assert refused(raw.update_time_to_live, TableName=table,
+                   TimeToLiveSpecification={"Enabled": True, "AttributeName": "t" * 256}) == \
+        one_error("t" * 256, "timeToLiveSpecification.attributeName", "must have length less than or equal to 255")
+    assert ddb.describe_table(TableName=table)["Table"]["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    assert refused(raw.list_backups, TableName=table, BackupType="MINE") == \
+        one_error("MINE", "backupType", enum("USER", "SYSTEM", "AWS_BACKUP", "ALL"))
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="AWS CLI not installed")
+def test_the_aws_cli_meets_the_same_refusal(aws_cli_env):
+    result = subprocess.run(["aws", "dynamodb", "scan", "--table-name", unique_name("missing"), "--select", "EVERYTHING"],
+                            env=aws_cli_env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "(ValidationException)" in result.stderr
+    assert ("Value 'EVERYTHING' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
+            "[ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT]") in result.stderr
