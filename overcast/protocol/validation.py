@@ -9,7 +9,6 @@ message: "2 validation errors detected: Value null at 'x' failed to satisfy cons
 from __future__ import annotations
 
 import importlib
-import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -161,25 +160,50 @@ def missing_parameter_message(paths: list[tuple[Any, ...]]) -> str:
 _CONSTRAINT_SERVICES: set[str] = set()
 _CONSTRAINT_COMPILERS: dict[str, ConstraintCompiler] = {}
 ConstraintCheck = Callable[[Any, str, list[str]], None]  # (value, path, problems)
-ScalarRule = Callable[[Any], str | None]  # value -> what it fails to satisfy, or None
+ConstraintTest = Callable[[Any], bool]  # value -> whether it satisfies every constraint
+Rule = tuple[str, ConstraintTest]  # what a value must satisfy, worded after "Member ", and the test
 
 
-def _length_rules(low: int | None, high: int | None) -> list[ScalarRule]:
-    rules: list[ScalarRule] = []
-    if low is not None:
-        rules.append(lambda v: f"must have length greater than or equal to {low}" if len(v) < low else None)
-    if high is not None:
-        rules.append(lambda v: f"must have length less than or equal to {high}" if len(v) > high else None)
+def _scalar_rules(shape: Shape) -> list[Rule]:
+    """The shape's own constraints (not its members')."""
+    raw = shape.raw
+    kind = shape.type_name
+    rules: list[Rule] = []
+    low, high = raw.get("min"), raw.get("max")
+    # The larger bound first: Coral lists a list's or map's element rules in this order.
+    if kind in ("string", "blob", "list", "map"):
+        if high is not None:
+            rules.append((f"must have length less than or equal to {high}", lambda v: len(v) <= high))
+        if low is not None:
+            rules.append((f"must have length greater than or equal to {low}", lambda v: len(v) >= low))
+    elif kind in ("integer", "long", "float", "double"):
+        if high is not None:
+            rules.append((f"must have value less than or equal to {high}", lambda v: v <= high))
+        if low is not None:
+            rules.append((f"must have value greater than or equal to {low}", lambda v: v >= low))
+    if kind == "string" and raw.get("pattern"):
+        try:
+            regex = re.compile(raw["pattern"])
+        except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
+            regex = None
+        if regex is not None:
+            rules.append((f"must satisfy regular expression pattern: {raw['pattern']}",
+                          lambda v: regex.fullmatch(v) is not None))
+    if kind == "string" and raw.get("enum"):
+        rules.append((f"must satisfy enum value set: [{', '.join(raw['enum'])}]", frozenset(raw["enum"]).__contains__))
     return rules
 
 
-def _range_rules(low: float | None, high: float | None) -> list[ScalarRule]:
-    rules: list[ScalarRule] = []
-    if low is not None:
-        rules.append(lambda v: f"must have value greater than or equal to {low}" if v < low else None)
-    if high is not None:
-        rules.append(lambda v: f"must have value less than or equal to {high}" if v > high else None)
-    return rules
+def _all_of(tests: list[ConstraintTest]) -> ConstraintTest | None:
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    return lambda value: all(test(value) for test in tests)
+
+
+def _listing(rules: list[Rule], extra: tuple[str, ...] = ()) -> str:
+    return "[" + ", ".join([f"Member {wording}" for wording, _ in rules] + list(extra)) + "]"
 
 
 def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = ()) -> None:
@@ -213,50 +237,20 @@ def java_text(value: Any) -> str:
 def _problem(value: Any, path: str, sensitive: bool, constraint: str) -> str:
     # Coral leaves the value out for members the model marks sensitive (passwords, secrets).
     shown = "Value" if sensitive else f"Value '{java_text(value)}'"
-    return f"{shown} at '{path}' failed to satisfy constraint: Member {constraint}"
-
-
-ConstraintTest = Callable[[Any], bool]  # value -> whether it satisfies every constraint
-
-
-def _scalar_rules(shape: Shape) -> tuple[list[ScalarRule], list[ConstraintTest]]:
-    """The shape's own constraints (not its members'): each as a rule that words its failure,
-    and as a plain test."""
-    raw = shape.raw
-    kind = shape.type_name
-    rules: list[ScalarRule] = []
-    tests: list[ConstraintTest] = []
-    low, high = raw.get("min"), raw.get("max")
-    if low is not None or high is not None:
-        if kind in ("string", "blob", "list", "map"):
-            rules.extend(_length_rules(low, high))
-            shortest, longest = low if low is not None else 0, high if high is not None else math.inf
-            tests.append(lambda v: shortest <= len(v) <= longest)
-        elif kind in ("integer", "long", "float", "double"):
-            rules.extend(_range_rules(low, high))
-            least, most = low if low is not None else -math.inf, high if high is not None else math.inf
-            tests.append(lambda v: least <= v <= most)
-    if kind == "string" and raw.get("pattern"):
-        try:
-            regex = re.compile(raw["pattern"])
-        except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
-            regex = None
-        if regex is not None:
-            pattern = raw["pattern"]
-            rules.append(lambda v: None if regex.fullmatch(v) else f"must satisfy regular expression pattern: {pattern}")
-            tests.append(lambda v: regex.fullmatch(v) is not None)
-    if kind == "string" and raw.get("enum"):
-        allowed = frozenset(raw["enum"])
-        listing = "[" + ", ".join(raw["enum"]) + "]"
-        rules.append(lambda v: None if v in allowed else f"must satisfy enum value set: {listing}")
-        tests.append(allowed.__contains__)
-    return rules, tests
+    return f"{shown} at '{path}' failed to satisfy constraint: {constraint}"
 
 
 class ConstraintCompiler:
     """Compiles a shape into two functions: a test of whether a value satisfies every
     constraint, and a check that words each problem as Coral does. Nearly every request passes,
-    and the test builds no member paths or messages; the check runs only for one that fails."""
+    and the test builds no member paths or messages; the check runs only for one that fails.
+
+    Coral words a problem with a member of a structure at the member's path ("keySchema.1.member.
+    attributeName", "attributeUpdates.q.member.action" for a structure in a map); a list's or a
+    map's scalar elements it judges at the list or map, listing every rule the elements must
+    satisfy: "Member must satisfy constraint: [Member must satisfy enum value set: [x86_64,
+    arm64], Member must not be null]" (Lambda's architectures), "Map keys must satisfy
+    constraint: [...]" and "Map value must satisfy constraint: [...]"."""
 
     def __init__(self, left_to_provider: frozenset[str] = frozenset()) -> None:
         self._checks: dict[str, ConstraintCheck | None] = {}
@@ -273,7 +267,10 @@ class ConstraintCompiler:
             return self._tests[shape.name]
         return compile_once(self._tests, shape.name, lambda: self._build_test(shape))
 
-    def _structure_members(self, shape: Shape) -> list[tuple[str, Shape]]:
+    def _rules(self, shape: Shape) -> list[Rule]:
+        return [] if shape.name in self._left_to_provider else _scalar_rules(shape)
+
+    def _members(self, shape: Shape) -> list[tuple[str, Shape]]:
         if shape.type_name != "structure" or shape.raw.get("document"):
             return []
         return list(shape.members.items())
@@ -283,12 +280,10 @@ class ConstraintCompiler:
     def _build_test(self, shape: Shape) -> ConstraintTest | None:
         if shape.name in self._left_to_provider:
             return None
-        own = _scalar_rules(shape)[1]
-        parts: list[ConstraintTest] = list(own)
+        parts = [test for _, test in _scalar_rules(shape)]
         kind = shape.type_name
         if kind == "structure":
-            members = [(name, test) for name, member in self._structure_members(shape)
-                       if (test := self.test(member)) is not None]
+            members = [(name, test) for name, member in self._members(shape) if (test := self.test(member)) is not None]
             if members:
                 def structure_ok(value: Any) -> bool:
                     for name, test in members:
@@ -312,76 +307,104 @@ class ConstraintCompiler:
                 parts.append(lambda value: all(key_test(key) for key in value))
             if value_test is not None:
                 parts.append(lambda value: all(item is None or value_test(item) for item in value.values()))
-        if not parts:
-            return None
-        if len(parts) == 1:
-            return parts[0]
-        return lambda value: all(part(value) for part in parts)
+        return _all_of(parts)
 
     # -- the worded check -------------------------------------------------------------------
 
     def _build_check(self, shape: Shape) -> ConstraintCheck | None:
         if shape.name in self._left_to_provider:
             return None
-        scalar = _scalar_rules(shape)[0]
+        rules = _scalar_rules(shape)
         sensitive = bool(shape.raw.get("sensitive"))
-        nested = self._nested(shape)
-        if not scalar and nested is None:
+        nested = self._nested(shape, sensitive)
+        if not rules and nested is None:
             return None
 
         def check(value: Any, path: str, problems: list[str]) -> None:
-            for rule in scalar:
-                failed = rule(value)
-                if failed:
-                    problems.append(_problem(value, path, sensitive, failed))
+            for wording, test in rules:
+                if not test(value):
+                    problems.append(_problem(value, path, sensitive, f"Member {wording}"))
             if nested is not None:
                 nested(value, path, problems)
 
         return check
 
-    def _nested(self, shape: Shape) -> ConstraintCheck | None:
+    def _nested(self, shape: Shape, sensitive: bool) -> ConstraintCheck | None:
         kind = shape.type_name
         if kind == "structure":
-            members = [
-                (name, lower_camel(name), check)
-                for name, member in self._structure_members(shape)
-                if (check := self.check(member)) is not None
-            ]
-            if not members:
-                return None
-
-            def check_structure(value: Any, path: str, problems: list[str]) -> None:
-                for name, camel, check in members:
-                    item = value.get(name)
-                    if item is not None:
-                        check(item, f"{path}.{camel}" if path else camel, problems)
-
-            return check_structure
+            return self._nested_structure(shape)
         if kind == "list":
-            element = self.check(shape.member)
-            if element is None:
-                return None
+            return self._nested_list(shape, sensitive)
+        if kind == "map":
+            return self._nested_map(shape, sensitive)
+        return None
 
-            def check_list(value: Any, path: str, problems: list[str]) -> None:
+    def _nested_structure(self, shape: Shape) -> ConstraintCheck | None:
+        members = [(name, lower_camel(name), check)
+                   for name, member in self._members(shape) if (check := self.check(member)) is not None]
+        if not members:
+            return None
+
+        def check_structure(value: Any, path: str, problems: list[str]) -> None:
+            for name, camel, check in members:
+                item = value.get(name)
+                if item is not None:
+                    check(item, f"{path}.{camel}" if path else camel, problems)
+
+        return check_structure
+
+    def _elements(self, shape: Shape, sensitive: bool, judged_as: str, extra: tuple[str, ...] = (),
+                  ) -> tuple[Callable[[Any, str, Iterable[Any], list[str]], None] | None, ConstraintCheck | None]:
+        """For a list's or a map's elements (or a map's keys): the check of scalar elements,
+        made at the list or map (`judged_as` its wording), and that of aggregate ones, made at
+        each element's own path."""
+        if shape.type_name in ("structure", "list", "map"):
+            return None, self.check(shape)
+        rules = self._rules(shape)
+        if not rules:
+            return None, None
+        element_ok = _all_of([test for _, test in rules])
+        assert element_ok is not None
+        wording = f"{judged_as} must satisfy constraint: {_listing(rules, extra)}"
+
+        def judge(container: Any, path: str, elements: Iterable[Any], problems: list[str]) -> None:
+            if not all(item is None or element_ok(item) for item in elements):
+                problems.append(_problem(container, path, sensitive, wording))
+
+        return judge, None
+
+    def _nested_list(self, shape: Shape, sensitive: bool) -> ConstraintCheck | None:
+        judge, element = self._elements(shape.member, sensitive, "Member", ("Member must not be null",))
+        if judge is None and element is None:
+            return None
+
+        def check_list(value: Any, path: str, problems: list[str]) -> None:
+            if judge is not None:
+                judge(value, path, value, problems)
+            if element is not None:
                 for index, item in enumerate(value):
                     if item is not None:
                         element(item, f"{path}.{index + 1}.member", problems)
 
-            return check_list
-        if kind == "map":
-            key_check, value_check = self.check(shape.key), self.check(shape.value)
-            if key_check is None and value_check is None:
-                return None
+        return check_list
 
-            def check_map(value: Any, path: str, problems: list[str]) -> None:
+    def _nested_map(self, shape: Shape, sensitive: bool) -> ConstraintCheck | None:
+        judge_keys, _ = self._elements(shape.key, sensitive, "Map keys")
+        judge_values, value_check = self._elements(shape.value, sensitive, "Map value")
+        if judge_keys is None and judge_values is None and value_check is None:
+            return None
+
+        def check_map(value: Any, path: str, problems: list[str]) -> None:
+            if judge_keys is not None:
+                judge_keys(value, path, value.keys(), problems)
+            if judge_values is not None:
+                judge_values(value, path, value.values(), problems)
+            if value_check is not None:
                 for key, item in value.items():
-                    if key_check is not None:
-                        key_check(key, f"{path}.key", problems)
-                    if value_check is not None and item is not None:
-                        value_check(item, f"{path}.{key}", problems)
+                    if item is not None:
+                        value_check(item, f"{path}.{key}.member", problems)
 
-            return check_map
-        return None
+        return check_map
 
 
 def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:

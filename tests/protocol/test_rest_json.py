@@ -77,14 +77,14 @@ def test_json_body_with_nested_members_and_blob() -> None:
             "Role": "arn:aws:iam::000000000000:role/r",
             "Code": {"ZipFile": "UEsDBA=="},
             "MemorySize": 256,
-            "Environment": {"Variables": {"A": "1"}},
+            "Environment": {"Variables": {"AB": "1"}},
         }
     ).encode()
     name, params = parse(LAMBDA, _request("POST", "/2015-03-31/functions", body))
     assert name == "CreateFunction"
     assert params["Code"] == {"ZipFile": b"PK\x03\x04"}
     assert params["MemorySize"] == 256
-    assert params["Environment"] == {"Variables": {"A": "1"}}
+    assert params["Environment"] == {"Variables": {"AB": "1"}}
 
 
 @pytest.mark.parametrize(

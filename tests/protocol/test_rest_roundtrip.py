@@ -74,7 +74,10 @@ def _ctx(method: str = "GET") -> RequestContext:
 
 
 @pytest.mark.parametrize("service,operation", OPERATIONS, ids=[f"{s}.{o}" for s, o in OPERATIONS])
-def test_request_round_trip(service: str, operation: str) -> None:
+def test_request_round_trip(service: str, operation: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The samples' values fit their types, not the constraints services check (patterns,
+    # ranges); those checks are tested with each service that opts in.
+    monkeypatch.setattr("overcast.protocol.parsers.rest_common.constraint_validation_enabled", lambda service: False)
     if (service, operation) == ("s3", "PutBucketNotification"):
         pytest.skip(AMBIGUOUS_NOTIFICATION)
     model = load_service_model(service)

@@ -21,6 +21,11 @@ from overcast.protocol.errors import ServiceError, UnknownOperation, ValidationE
 from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.parsers.rest_routes import RouteTable, compile_template
 from overcast.protocol.parsers.rest_scalars import BadValue, keep_text, text_decoder
+from overcast.protocol.validation import (
+    constraint_message,
+    constraint_problems,
+    constraint_validation_enabled,
+)
 from overcast.server.http import Request
 
 # -- per-operation binding plans -------------------------------------------------------------
@@ -258,6 +263,10 @@ class RestParser(RequestParser):
         for name in plan.required:
             if name not in params:
                 raise self.missing_member(op, name, plan)
+        if constraint_validation_enabled(self.model.service):
+            problems = constraint_problems(op, params)
+            if problems:
+                raise ValidationError(constraint_message(problems))
         return params
 
     def _bind_uri(

@@ -1,2 +1,12 @@
 """AWS Lambda: the control plane (functions, versions, aliases, layers, policies) and, under
 runtime/, the data plane that runs function code in forked or spawned processes."""
+
+from overcast.protocol.validation import enable_constraint_validation
+
+# Lambda checks its input against the model's constraints (enums such as LogType or
+# LoggingConfig's levels, ranges, lengths, patterns, environment variable names) before anything
+# else, as Coral services do. Left to validation.py, which words them as Lambda does: Runtime
+# (InvalidParameterValueException), and the architectures, package type and routing weights,
+# whose allowed values Lambda lists in an order or with a rule the model does not give.
+enable_constraint_validation("lambda", left_to_provider={
+    "Runtime", "ArchitecturesList", "PackageType", "AdditionalVersionWeights"})

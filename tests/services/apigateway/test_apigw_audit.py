@@ -13,20 +13,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.services.apigateway.conftest import mock_method, new_api
+from tests.support.errors import error_of, refused
 
 OP_ENUM = "[add, remove, move, test, replace, copy]"
 STATUS_PATTERN = "[1-5]\\d\\d"
-
-
-def error_of(excinfo) -> tuple[str, str, int]:
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
-
-
-def refused(call, **params) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as excinfo:
-        call(**params)
-    return error_of(excinfo)
 
 
 def bad_request(message: str) -> tuple[str, str, int]:

@@ -8,7 +8,8 @@ import uuid
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+from tests.support.errors import error_of, refused  # noqa: F401  (the DynamoDB tests import them from here)
 
 _counter = itertools.count()
 
@@ -59,18 +60,9 @@ def make_table(ddb):
             pass
 
 
-def error_of(excinfo) -> tuple[str, str, int]:
-    response = excinfo.value.response
-    return response["Error"]["Code"], response["Error"]["Message"], response["ResponseMetadata"]["HTTPStatusCode"]
-
 
 @pytest.fixture(scope="session")
 def raw(client_factory):
     """A client without botocore's own checks, so that the server's answer is what is tested."""
     return client_factory("dynamodb", parameter_validation=False)
 
-
-def refused(call, **kwargs) -> tuple[str, str, int]:
-    with pytest.raises(ClientError) as excinfo:
-        call(**kwargs)
-    return error_of(excinfo)

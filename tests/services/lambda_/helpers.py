@@ -9,9 +9,11 @@ import time
 from botocore.exceptions import ClientError
 
 # Re-exported: the Lambda tests import everything they need from here.
+from tests.support.errors import error_of, refused
 from tests.support.lambda_code import ROLE, unique, zip_of
 
-__all__ = ["ROLE", "create_python", "invoke_at_once", "invoke_json", "unique", "wait_for", "zip_of"]
+__all__ = ["ROLE", "create_python", "error_of", "invoke_at_once", "invoke_json", "refused", "unique", "wait_for",
+           "zip_of"]
 
 
 def create_python(client, source: str, name: str | None = None, handler: str = "lambda_function.handler",
@@ -56,3 +58,4 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(interval)
+

@@ -23,12 +23,12 @@ def test_create_get_list_delete(lam):
     created = lam.create_function(FunctionName=name, Runtime="python3.12", Role=ROLE,
                                   Handler="lambda_function.handler", Code={"ZipFile": code},
                                   Description="d", Timeout=10, MemorySize=256,
-                                  Environment={"Variables": {"A": "1"}}, Tags={"team": "x"})
+                                  Environment={"Variables": {"AB": "1"}}, Tags={"team": "x"})
     assert created["State"] == "Pending"
     assert created["FunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
     assert created["CodeSize"] == len(code)
     assert created["Version"] == "$LATEST" and created["Runtime"] == "python3.12"
-    assert created["Environment"] == {"Variables": {"A": "1"}}
+    assert created["Environment"] == {"Variables": {"AB": "1"}}
 
     lam.get_waiter("function_active_v2").wait(FunctionName=name)
     got = lam.get_function(FunctionName=name)
@@ -131,7 +131,7 @@ def test_update_code_and_configuration(lam, lam_unchecked):
     assert lam.get_function_configuration(FunctionName=name)["LastUpdateStatus"] == "Successful"
 
     conf = lam.update_function_configuration(FunctionName=name, MemorySize=512, Timeout=30,
-                                             Environment={"Variables": {"K": "V"}}, Handler="lambda_function.handler",
+                                             Environment={"Variables": {"KEY": "V"}}, Handler="lambda_function.handler",
                                              EphemeralStorage={"Size": 1024})
     assert conf["MemorySize"] == 512 and conf["Timeout"] == 30 and conf["EphemeralStorage"] == {"Size": 1024}
     assert conf["RevisionId"] != updated["RevisionId"]

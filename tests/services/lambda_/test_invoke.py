@@ -148,10 +148,10 @@ def test_code_update_takes_effect(lam):
     lam.update_function_code(FunctionName=name, ZipFile=zip_of({"lambda_function.py":
                                                                 "def handler(e, c):\n    return 'two'\n"}))
     assert invoke_json(lam, name)[1] == "two"
-    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"X": "3"}})
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"XX": "3"}})
     lam.update_function_code(FunctionName=name, ZipFile=zip_of({"lambda_function.py":
                                                                 "import os\ndef handler(e, c):\n"
-                                                                "    return os.environ['X']\n"}))
+                                                                "    return os.environ['XX']\n"}))
     assert invoke_json(lam, name)[1] == "3"
 
 

@@ -13,15 +13,10 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.lambda_.helpers import ROLE, create_python, unique, zip_of
+from tests.services.lambda_.helpers import ROLE, create_python, error_of, unique, zip_of
 
 SOURCE = "def handler(event, context):\n    return event\n"
 ACCOUNT_ARN = "arn:aws:lambda:us-east-1:000000000000:function"
-
-
-def error_of(excinfo) -> tuple[str, str, int]:
-    err = excinfo.value.response
-    return err["Error"]["Code"], err["Error"]["Message"], err["ResponseMetadata"]["HTTPStatusCode"]
 
 
 def create_params(**overrides) -> dict:
