@@ -60,9 +60,12 @@ def make_table(ddb):
             pass
 
 
-
 @pytest.fixture(scope="session")
 def raw(client_factory):
     """A client without botocore's own checks, so that the server's answer is what is tested."""
     return client_factory("dynamodb", parameter_validation=False)
 
+
+@pytest.fixture(scope="session")
+def raw_streams(client_factory):
+    return client_factory("dynamodbstreams", parameter_validation=False)

@@ -126,3 +126,16 @@ def test_the_aws_cli_meets_the_same_refusal(aws_cli_env):
     assert "(ValidationException)" in result.stderr
     assert ("Value 'EVERYTHING' at 'select' failed to satisfy constraint: Member must satisfy enum value set: "
             "[ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT]") in result.stderr
+
+
+def test_streams_check_the_model_before_looking_for_the_stream(raw_streams, make_table, ddb):
+    table = make_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    assert refused(raw_streams.describe_stream, StreamArn=arn, Limit=0) == \
+        one_error("0", "limit", "must have value greater than or equal to 1")
+    assert refused(raw_streams.describe_stream, StreamArn="arn:short") == \
+        one_error("arn:short", "streamArn", "must have length greater than or equal to 37")
+    assert refused(raw_streams.get_shard_iterator, StreamArn=arn, ShardId="shard", ShardIteratorType="LATEST") == \
+        one_error("shard", "shardId", "must have length greater than or equal to 28")
+    assert refused(raw_streams.list_streams, TableName="no spaces") == \
+        one_error("no spaces", "tableName", NAME_PATTERN)

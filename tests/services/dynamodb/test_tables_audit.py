@@ -20,11 +20,6 @@ PK = [{"AttributeName": "pk", "KeyType": "HASH"}]
 PK_DEFINED = [{"AttributeName": "pk", "AttributeType": "S"}]
 
 
-@pytest.fixture(scope="module")
-def raw_streams(client_factory):
-    return client_factory("dynamodbstreams", parameter_validation=False)
-
-
 def gsi(name: str, attribute: str = "g", **extra) -> dict:
     return {"IndexName": name, "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
             "Projection": {"ProjectionType": "ALL"}, **extra}
