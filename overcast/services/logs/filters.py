@@ -14,8 +14,11 @@ Three kinds:
 In all three, %...% is a regular expression, searched anywhere in the text it is matched
 against (a term, a JSON value, a field).
 
-An empty pattern matches everything. A JSON or space-delimited pattern that cannot be parsed
-matches everything rather than silently nothing (AWS would refuse it; its message is unknown).
+An empty pattern matches everything. A JSON or space-delimited pattern that cannot be parsed is
+refused, as AWS refuses it: InvalidFilterPattern, which FilterLogEvents answers as
+InvalidParameterException "Invalid filter pattern" (or, for a '{' without its '}', AWS's own
+sentence for that). One nested past Python's stack, or whose quoted value is no JSON string,
+matches everything instead: the pattern may be valid, and nothing is silently filtered out.
 """
 
 from __future__ import annotations
@@ -30,22 +33,30 @@ Matcher = Callable[[str], bool]
 _MISSING = object()
 
 
+class InvalidFilterPattern(ValueError):
+    """A pattern AWS would refuse; the message is AWS's."""
+
+
+class _PatternError(ValueError):
+    """Where a JSON or space-delimited pattern stops making sense (for the logs, not the user)."""
+
+
 def compile_pattern(pattern: str | None) -> Matcher:
     pattern = (pattern or "").strip()
     if not pattern:
         return lambda message: True
+    if pattern.startswith("{") and not pattern.endswith("}"):
+        raise InvalidFilterPattern("If a filter pattern starts with '{' it must end with '}'")
     try:
-        if pattern.startswith("{") and pattern.endswith("}"):
+        if pattern.startswith("{"):
             return _compile_json(pattern[1:-1])
         if pattern.startswith("[") and pattern.endswith("]"):
             return _compile_delimited(pattern[1:-1])
-    except (ValueError, RecursionError):  # _PatternError, a bad JSON string in it, or nesting past Python's stack
+    except _PatternError:
+        raise InvalidFilterPattern("Invalid filter pattern") from None
+    except (ValueError, RecursionError):  # a quoted value that is no JSON string, or nesting past the stack
         return lambda message: True
     return _compile_terms(pattern)
-
-
-class _PatternError(ValueError):
-    pass
 
 
 # -- terms --------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from overcast.services.logs.errors import (
     group_not_found,
     stream_not_found,
 )
-from overcast.services.logs.filters import compile_pattern
+from overcast.services.logs.filters import InvalidFilterPattern, compile_pattern
 from overcast.services.logs.store import MIGRATIONS
 
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -439,7 +439,10 @@ class Provider(BaseProvider):
             where += " AND (ts > ? OR (ts = ? AND seq > ?))"
             args.extend((after_ts, after_ts, after_seq))
         prefix = params.get("logStreamNamePrefix") or ""
-        matches = compile_pattern(params.get("filterPattern"))
+        try:
+            matches = compile_pattern(params.get("filterPattern"))
+        except InvalidFilterPattern as exc:
+            raise InvalidParameter(str(exc)) from None
         limit = min(int(params.get("limit") or MAX_EVENTS), MAX_EVENTS)
         events: list[dict[str, Any]] = []
         last: tuple[int, int] | None = None

@@ -293,12 +293,30 @@ def test_odd_patterns_and_messages_do_not_crash(logs):
     deep = "[" * 3000 + "]" * 3000
     windows_path = r'{"path": "C:\\Users"}'  # JSON for the text C:\Users
     group = group_with_messages(logs, [deep, windows_path])
-    # A quoted value that is no JSON string (\U): unreadable, so it filters nothing out, as
-    # every unparseable pattern here (filters.py); before, a 500. A valid escape matches.
+    # A quoted value that is no JSON string (\U): unreadable here, so it filters nothing out
+    # rather than refusing what AWS may read; before, a 500. A valid escape matches.
     assert len(filtered(logs, group, r'{ $.path = "C:\Users*" }')) == 2
     assert filtered(logs, group, r'{ $.path = "C:\\Users*" }') == [windows_path]
     assert len(filtered(logs, group, "{ " + "(" * 400 + "$.a = 1" + ")" * 400 + " }")) == 2  # past the stack
     assert filtered(logs, group, "{ $.a = 1 }") == []
+
+
+@pytest.mark.parametrize("pattern, message", [
+    # Both wordings as CloudWatch Logs gives them (quoted by users of the SDKs and awslogs).
+    ("{ $.level = ", "If a filter pattern starts with '{' it must end with '}'"),
+    ('{$.a = "x" && $.b = "y"} trailing', "If a filter pattern starts with '{' it must end with '}'"),
+    ("{ $.level == 1 }", "Invalid filter pattern"),
+    ("{ level = 1 }", "Invalid filter pattern"),
+    ("{ ($.a = 1 }", "Invalid filter pattern"),
+    ("{ $.a > high }", "Invalid filter pattern"),
+    ("{ $.a IS MAYBE }", "Invalid filter pattern"),
+    ("[ip, user, ..., ...]", "Invalid filter pattern"),
+    ("[ip, status = ]", "Invalid filter pattern"),
+])
+def test_patterns_aws_cannot_read_are_refused(logs, pattern, message):
+    group = group_with_messages(logs, ['{"level": 1}'])
+    assert error_of(logs.filter_log_events, logGroupName=group, filterPattern=pattern) == \
+        ("InvalidParameterException", message, 400)
 
 
 def test_time_windows_follow_the_wall_clock_not_a_moved_server_clock(fresh_server):
