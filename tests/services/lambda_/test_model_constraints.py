@@ -65,3 +65,14 @@ def test_invoke_refuses_an_unknown_log_type_before_running_anything(lam, lam_unc
     name = create_python(lam, SOURCE)
     assert refused(lam_unchecked.invoke, FunctionName=name, LogType="Everything") == \
         one_error("Everything", "logType", "Member must satisfy enum value set: [None, Tail]")
+
+
+def test_tags_want_a_function_arn_not_a_bare_name(lam, lam_unchecked):
+    name = create_python(lam, SOURCE)
+    code, message, status = refused(lam_unchecked.list_tags, Resource=name)
+    assert (code, status) == ("ValidationException", 400)
+    assert message.startswith(f"1 validation error detected: Value '{name}' at 'resource' failed to satisfy "
+                              "constraint: Member must satisfy regular expression pattern: arn:")
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    lam.tag_resource(Resource=arn, Tags={"team": "data"})
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "data"}
