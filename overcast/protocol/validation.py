@@ -9,6 +9,7 @@ message: "2 validation errors detected: Value null at 'x' failed to satisfy cons
 from __future__ import annotations
 
 import importlib
+import math
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -164,8 +165,9 @@ ConstraintTest = Callable[[Any], bool]  # value -> whether it satisfies every co
 Rule = tuple[str, ConstraintTest]  # what a value must satisfy, worded after "Member ", and the test
 
 
-def _scalar_rules(shape: Shape) -> list[Rule]:
-    """The shape's own constraints (not its members')."""
+def _scalar_rules(shape: Shape, enum_orders: dict[str, tuple[str, ...]]) -> list[Rule]:
+    """The shape's own constraints (not its members'). `enum_orders`: the order in which the
+    service lists an enum's values, where it is not the model's."""
     raw = shape.raw
     kind = shape.type_name
     rules: list[Rule] = []
@@ -183,14 +185,19 @@ def _scalar_rules(shape: Shape) -> list[Rule]:
             rules.append((f"must have value greater than or equal to {low}", lambda v: v >= low))
     if kind == "string" and raw.get("pattern"):
         try:
-            regex = re.compile(raw["pattern"])
+            # ASCII: Java's \d, \w and \s are ASCII classes, Python's Unicode ones.
+            regex = re.compile(raw["pattern"], re.ASCII)
         except re.error:  # Java-only syntax (\p{...} classes): leave it to the provider
             regex = None
         if regex is not None:
+            # Not tried on a value past the maximum length, which is refused anyway: some model
+            # patterns backtrack for seconds on a long enough value.
+            limit = high if high is not None else math.inf
             rules.append((f"must satisfy regular expression pattern: {raw['pattern']}",
-                          lambda v: regex.fullmatch(v) is not None))
+                          lambda v: len(v) > limit or regex.fullmatch(v) is not None))
     if kind == "string" and raw.get("enum"):
-        rules.append((f"must satisfy enum value set: [{', '.join(raw['enum'])}]", frozenset(raw["enum"]).__contains__))
+        listed = enum_orders.get(shape.name) or raw["enum"]
+        rules.append((f"must satisfy enum value set: [{', '.join(listed)}]", frozenset(raw["enum"]).__contains__))
     return rules
 
 
@@ -206,13 +213,16 @@ def _listing(rules: list[Rule], extra: tuple[str, ...] = ()) -> str:
     return "[" + ", ".join([f"Member {wording}" for wording, _ in rules] + list(extra)) + "]"
 
 
-def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = ()) -> None:
+def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = (),
+                                  enum_orders: dict[str, tuple[str, ...]] | None = None) -> None:
     """Check `service`'s input against its model. Shapes named in `left_to_provider` are not
     looked into, wherever they appear: the provider checks them itself (in the service's own
     wordings), and walking them on every request would cost more than the rest (DynamoDB's
-    attribute values, say, nest to any depth in every item)."""
+    attribute values, say, nest to any depth in every item). `enum_orders` gives, by shape name,
+    the order in which the service lists an enum's values when it is not the model's (Coral's
+    order comes from a Java set)."""
     _CONSTRAINT_SERVICES.add(service)
-    _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider))
+    _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider), enum_orders or {})
 
 
 def constraint_validation_enabled(service: str) -> bool:
@@ -225,6 +235,8 @@ def java_text(value: Any) -> str:
     """A value the way Coral's messages print it (Java's toString)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if value is None:
+        return "null"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(java_text(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -252,10 +264,12 @@ class ConstraintCompiler:
     arm64], Member must not be null]" (Lambda's architectures), "Map keys must satisfy
     constraint: [...]" and "Map value must satisfy constraint: [...]"."""
 
-    def __init__(self, left_to_provider: frozenset[str] = frozenset()) -> None:
+    def __init__(self, left_to_provider: frozenset[str] = frozenset(),
+                 enum_orders: dict[str, tuple[str, ...]] | None = None) -> None:
         self._checks: dict[str, ConstraintCheck | None] = {}
         self._tests: dict[str, ConstraintTest | None] = {}
         self._left_to_provider = left_to_provider
+        self._enum_orders = enum_orders or {}
 
     def check(self, shape: Shape) -> ConstraintCheck | None:
         if shape.name in self._checks:
@@ -268,7 +282,7 @@ class ConstraintCompiler:
         return compile_once(self._tests, shape.name, lambda: self._build_test(shape))
 
     def _rules(self, shape: Shape) -> list[Rule]:
-        return [] if shape.name in self._left_to_provider else _scalar_rules(shape)
+        return [] if shape.name in self._left_to_provider else _scalar_rules(shape, self._enum_orders)
 
     def _members(self, shape: Shape) -> list[tuple[str, Shape]]:
         if shape.type_name != "structure" or shape.raw.get("document"):
@@ -280,7 +294,7 @@ class ConstraintCompiler:
     def _build_test(self, shape: Shape) -> ConstraintTest | None:
         if shape.name in self._left_to_provider:
             return None
-        parts = [test for _, test in _scalar_rules(shape)]
+        parts = [test for _, test in _scalar_rules(shape, self._enum_orders)]
         kind = shape.type_name
         if kind == "structure":
             members = [(name, test) for name, member in self._members(shape) if (test := self.test(member)) is not None]
@@ -314,7 +328,7 @@ class ConstraintCompiler:
     def _build_check(self, shape: Shape) -> ConstraintCheck | None:
         if shape.name in self._left_to_provider:
             return None
-        rules = _scalar_rules(shape)
+        rules = _scalar_rules(shape, self._enum_orders)
         sensitive = bool(shape.raw.get("sensitive"))
         nested = self._nested(shape, sensitive)
         if not rules and nested is None:

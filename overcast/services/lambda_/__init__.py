@@ -6,7 +6,8 @@ from overcast.protocol.validation import enable_constraint_validation
 # Lambda checks its input against the model's constraints (enums such as LogType or
 # LoggingConfig's levels, ranges, lengths, patterns, environment variable names) before anything
 # else, as Coral services do. Left to validation.py, which words them as Lambda does: Runtime
-# (InvalidParameterValueException), and the architectures, package type and routing weights,
-# whose allowed values Lambda lists in an order or with a rule the model does not give.
+# (InvalidParameterValueException); the architectures, package type and routing weights, whose
+# allowed values Lambda lists in an order or with a rule the model does not give; memory and
+# timeout, whose limits for functions (10,240 MB, 900 s) are below the model's.
 enable_constraint_validation("lambda", left_to_provider={
-    "Runtime", "ArchitecturesList", "PackageType", "AdditionalVersionWeights"})
+    "Runtime", "ArchitecturesList", "PackageType", "AdditionalVersionWeights", "MemorySize", "Timeout"})

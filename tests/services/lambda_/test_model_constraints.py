@@ -76,3 +76,13 @@ def test_tags_want_a_function_arn_not_a_bare_name(lam, lam_unchecked):
     arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
     lam.tag_resource(Resource=arn, Tags={"team": "data"})
     assert lam.list_tags(Resource=arn)["Tags"] == {"team": "data"}
+
+
+@pytest.mark.parametrize("member, value, path, bound", [
+    ("MemorySize", 40000, "memorySize", "less than or equal to 10240"),
+    ("Timeout", 6000, "timeout", "less than or equal to 900"),
+])
+def test_function_limits_are_lambdas_not_the_models(lam_unchecked, member, value, path, bound):
+    # The model allows more (32,768 MB, 5,400 s) for other kinds of compute; functions stop lower.
+    assert refused(lam_unchecked.create_function, **create_params(**{member: value})) == one_error(
+        str(value), path, f"Member must have value {bound}")
