@@ -27,12 +27,19 @@ DEPRECATED_RUNTIMES = (
 ALL_RUNTIMES = SUPPORTED_RUNTIMES + DEPRECATED_RUNTIMES
 EXECUTABLE_FAMILIES = ("python", "nodejs", "provided")
 
-FUNCTION_NAME_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
-                         r"([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?")
-_FUNCTION_NAME = re.compile(FUNCTION_NAME_PATTERN)
+# The model's pattern for FunctionName, which the messages quote. What a reference is read with
+# is wider, as the model's NamespacedFunctionName (GetFunction, Invoke, ...): a name with a dot
+# or the $LATEST.PUBLISHED qualifier names no function Overcast can hold (CreateFunction's
+# pattern has neither), and is not found rather than refused.
+FUNCTION_NAME_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
+                         r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?")
+_FUNCTION_NAME = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?", re.ASCII)
 _FUNCTION_REF = re.compile(
-    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>[a-z]{2}(?:-gov)?-[a-z]+-\d):(?P<account>\d{12}):function:)?"
-    r"(?:(?P<account2>\d{12}):function:)?(?P<name>[a-zA-Z0-9-_]{1,64})(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9-_]+))?$")
+    r"^(?:arn:aws[a-zA-Z-]*:lambda:(?P<region>(?:eusc-)?[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):(?P<account>\d{12}):"
+    r"function:)?(?:(?P<account2>\d{12}):function:)?(?P<name>[a-zA-Z0-9-_.]{1,64})"
+    r"(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$", re.ASCII)
 ROLE_PATTERN = r"arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+"
 _ROLE = re.compile(ROLE_PATTERN)
 _HANDLER = re.compile(r"[^\s]+")
@@ -61,7 +68,7 @@ class FunctionRef:
 
 def parse_function_ref(value: str, member: str = "functionName") -> FunctionRef:
     """A name, partial ARN (123456789012:function:name) or ARN, each optionally with :qualifier."""
-    if not value or len(value) > 170 or not _FUNCTION_NAME.fullmatch(value):
+    if not value or len(value) > 256 or not _FUNCTION_NAME.fullmatch(value):
         raise validation_error(value, member,
                                f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}")
     match = _FUNCTION_REF.match(value)

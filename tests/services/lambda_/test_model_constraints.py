@@ -86,3 +86,15 @@ def test_function_limits_are_lambdas_not_the_models(lam_unchecked, member, value
     # The model allows more (32,768 MB, 5,400 s) for other kinds of compute; functions stop lower.
     assert refused(lam_unchecked.create_function, **create_params(**{member: value})) == one_error(
         str(value), path, f"Member must have value {bound}")
+
+
+def test_a_name_only_the_wider_pattern_allows_is_not_found(lam, lam_unchecked):
+    # GetFunction's model pattern allows a dot, which no function name can hold (CreateFunction's
+    # refuses it): such a name is looked for and not found.
+    code, message, status = refused(lam_unchecked.get_function, FunctionName="my.function")
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    assert message.startswith("Function not found: arn:aws:lambda:us-east-1:")
+    assert message.endswith(":function:my.function")
+    code, message, status = refused(lam_unchecked.create_function, **create_params(FunctionName="my.function"))
+    assert (code, status) == ("ValidationException", 400)
+    assert "at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern" in message
