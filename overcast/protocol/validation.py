@@ -214,15 +214,18 @@ def _listing(rules: list[Rule], extra: tuple[str, ...] = ()) -> str:
 
 
 def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = (),
-                                  enum_orders: dict[str, tuple[str, ...]] | None = None) -> None:
+                                  enum_orders: dict[str, tuple[str, ...]] | None = None,
+                                  sensitive: Iterable[str] = ()) -> None:
     """Check `service`'s input against its model. Shapes named in `left_to_provider` are not
     looked into, wherever they appear: the provider checks them itself (in the service's own
     wordings), and walking them on every request would cost more than the rest (DynamoDB's
     attribute values, say, nest to any depth in every item). `enum_orders` gives, by shape name,
     the order in which the service lists an enum's values when it is not the model's (Coral's
-    order comes from a Java set)."""
+    order comes from a Java set). `sensitive` names shapes whose values the service leaves out of
+    its messages though botocore's model does not mark them."""
     _CONSTRAINT_SERVICES.add(service)
-    _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider), enum_orders or {})
+    _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider), enum_orders or {},
+                                                        frozenset(sensitive))
 
 
 def constraint_validation_enabled(service: str) -> bool:
@@ -265,11 +268,13 @@ class ConstraintCompiler:
     constraint: [...]" and "Map value must satisfy constraint: [...]"."""
 
     def __init__(self, left_to_provider: frozenset[str] = frozenset(),
-                 enum_orders: dict[str, tuple[str, ...]] | None = None) -> None:
+                 enum_orders: dict[str, tuple[str, ...]] | None = None,
+                 sensitive: frozenset[str] = frozenset()) -> None:
         self._checks: dict[str, ConstraintCheck | None] = {}
         self._tests: dict[str, ConstraintTest | None] = {}
         self._left_to_provider = left_to_provider
         self._enum_orders = enum_orders or {}
+        self._sensitive = sensitive
 
     def check(self, shape: Shape) -> ConstraintCheck | None:
         if shape.name in self._checks:
@@ -329,7 +334,7 @@ class ConstraintCompiler:
         if shape.name in self._left_to_provider:
             return None
         rules = _scalar_rules(shape, self._enum_orders)
-        sensitive = bool(shape.raw.get("sensitive"))
+        sensitive = bool(shape.raw.get("sensitive")) or shape.name in self._sensitive
         nested = self._nested(shape, sensitive)
         if not rules and nested is None:
             return None

@@ -22,4 +22,6 @@ _ENUM_ORDERS = {
     "ConditionalOperator": ("OR", "AND"),
     "ProjectionType": ("ALL", "INCLUDE", "KEYS_ONLY"),
 }
-enable_constraint_validation("dynamodb", left_to_provider=_LEFT_TO_HANDLERS, enum_orders=_ENUM_ORDERS)
+# PartiQL statements are left out of DynamoDB's messages, as secrets are ("Value at 'statement'").
+enable_constraint_validation("dynamodb", left_to_provider=_LEFT_TO_HANDLERS, enum_orders=_ENUM_ORDERS,
+                             sensitive={"PartiQLStatement"})

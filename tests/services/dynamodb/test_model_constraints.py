@@ -183,3 +183,11 @@ def test_statement_lists_keep_dynamodb_wording(raw, make_table):
     assert refused(raw.execute_transaction, TransactStatements=[statement] * 101) == (
         "ValidationException", "1 validation error detected: Value at 'transactStatements' failed to satisfy "
         "constraint: Member must have length less than or equal to 100", 400)
+
+
+@pytest.mark.parametrize("statement, bound", [("", "greater than or equal to 1"), ("S" * 8193, "less than or equal to 8192")],
+                         ids=["empty", "too-long"])
+def test_statements_are_left_out_of_the_message(raw, statement, bound):
+    assert refused(raw.execute_statement, Statement=statement) == (
+        "ValidationException", "1 validation error detected: Value at 'statement' failed to satisfy constraint: "
+        f"Member must have length {bound}", 400)
