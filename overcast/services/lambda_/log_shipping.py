@@ -15,6 +15,7 @@ from overcast.protocol.errors import ServiceError
 from overcast.services.lambda_.runtime.spec import FunctionSpec
 
 if TYPE_CHECKING:
+    from overcast.clock import Clock
     from overcast.services.internal import InternalClient
 
 log = logging.getLogger("overcast.lambda")
@@ -24,14 +25,18 @@ BATCH = 10000
 
 
 class LogShipper:
-    def __init__(self, internal: InternalClient):
+    def __init__(self, internal: InternalClient, clock: Clock):
         self.internal = internal
+        self.clock = clock
         self._queue: dict[tuple[str, str, str, str], list[tuple[int, str]]] = defaultdict(list)
         self._known_groups: set[tuple[str, str, str]] = set()
         self._known_streams: set[tuple[str, str, str, str]] = set()
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
         self._idle: asyncio.Event | None = None
+
+    def time(self) -> float:
+        return self.clock.time()
 
     def write(self, spec: FunctionSpec, stream: str, events: list[tuple[int, str]]) -> None:
         key = (spec.account_id, spec.region, spec.log_group_name, stream)

@@ -74,7 +74,7 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         self.work_root = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
         self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
         self.launcher = Launcher(self.work_root)
-        self.log_shipper = LogShipper(runtime.internal)
+        self.log_shipper = LogShipper(runtime.internal, runtime.clock)
         self.account_concurrency = self.config.lambda_concurrency
         self.pool = ExecutionPool(self.launcher, self.log_shipper, self.work_root,
                                   account_limit=self.account_concurrency,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import time
 
+from tests.conftest import make_client
 from tests.services.lambda_.helpers import create_python, invoke_json, wait_for
+from tests.support.raw_http import move_clock
 
 
 def test_invocation_lines_in_log_group(lam, logs):
@@ -35,3 +38,28 @@ def test_invocation_lines_in_log_group(lam, logs):
     assert "Init Duration" in reports[0] and "Init Duration" not in reports[1]
     assert re.search(r"Duration: \d+\.\d\d ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\t"
                      r"Max Memory Used: \d+ MB\t", reports[1])
+
+
+def test_lines_are_stamped_on_overcasts_clock(fresh_server):
+    # After /_overcast/clock moves time on, a function's lines carry Overcast's time, as every
+    # other time-driven feature reads it (log retention, FilterLogEvents windows).
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    logs = make_client("logs", fresh_server.endpoint_url)
+    ten_days = 10 * 86400
+    move_clock(fresh_server.endpoint_url, {"advance": ten_days})
+    name = create_python(lam, "def handler(e, c):\n    print('stamped')\n    return 1\n")
+    before_ms = int((time.time() + ten_days) * 1000)
+    invoke_json(lam, name, {})
+    group = f"/aws/lambda/{name}"
+
+    def stamped():
+        try:
+            events = logs.filter_log_events(logGroupName=group, startTime=before_ms - 60_000)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        return [e for e in events if e["message"].startswith("stamped")] or None
+
+    event = wait_for(stamped)[0]
+    assert before_ms - 1000 <= event["timestamp"] <= int((time.time() + ten_days) * 1000) + 1000
+    stream = logs.describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"]
+    assert stream.startswith(time.strftime("%Y/%m/%d/", time.gmtime(before_ms / 1000)))

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import time
 import uuid
 
 import pytest
@@ -25,6 +26,9 @@ class ListSink:
 
     def write(self, spec, stream, events):
         self.events.extend((stream, message) for _, message in events)
+
+    def time(self):
+        return time.time()
 
 
 def make_spec(code_dir: str, runtime: str = "python3.11", handler: str = "lambda_function.handler",

@@ -52,6 +52,7 @@ _CUSTOM_RUNTIME_LINGER_S = 0.002
 
 
 def _now_ms() -> int:
+    """The wall clock, which deadlines are measured on (the function's own process reads it)."""
     return int(time.time() * 1000)
 
 
@@ -121,7 +122,7 @@ class Environment:
         self.sink = sink
         self.id = uuid.uuid4().hex
         version = spec.version
-        self.stream_name = time.strftime("%Y/%m/%d/", time.gmtime()) + f"[{version}]{self.id}"
+        self.stream_name = time.strftime("%Y/%m/%d/", time.gmtime(sink.time())) + f"[{version}]{self.id}"
         self.tmp_dir = os.path.join(work_root, "env", self.id, "tmp")
         self.state = "new"  # new -> idle <-> busy -> dead
         self.process: ProcessHandle | None = None
@@ -260,7 +261,7 @@ class Environment:
 
     def _emit(self, message: str) -> None:
         self._lines.append(message)
-        self._events.append((_now_ms(), message))
+        self._events.append((int(self.sink.time() * 1000), message))  # Overcast's clock, as Logs reads it
         if self._flush_handle is None:
             try:
                 self._flush_handle = asyncio.get_running_loop().call_later(LOG_BATCH_S, self._flush)
@@ -474,7 +475,7 @@ class Environment:
             if self.process is not None:
                 self.process.kill()
             seconds = inv.timeout_s
-            self._emit(f"{_iso(_now_ms())} {rid} Task timed out after {seconds:.2f} seconds")
+            self._emit(f"{_iso(int(self.sink.time() * 1000))} {rid} Task timed out after {seconds:.2f} seconds")
             payload = json.dumps({"errorType": "Sandbox.Timedout",
                                   "errorMessage": f"RequestId: {rid} Error: Task timed out after {seconds:.2f} seconds"}
                                  ).encode()

@@ -56,3 +56,8 @@ class LogSink(Protocol):
     """Where an environment's log lines go (CloudWatch Logs in the server; a list in tests)."""
 
     def write(self, spec: FunctionSpec, stream: str, events: list[tuple[int, str]]) -> None: ...
+
+    def time(self) -> float:
+        """Seconds since the epoch on the clock log lines are stamped with (Overcast's, which
+        /_overcast/clock moves, as every other time-driven feature reads)."""
+        ...
