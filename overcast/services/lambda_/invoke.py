@@ -15,6 +15,7 @@ from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.errors import InvalidRequestContent, RequestTooLarge, TooManyRequests
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+from overcast.services.lambda_.payload_errors import payload_error
 from overcast.services.lambda_.runtime.environment import TAIL_BYTES
 from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
 from overcast.services.lambda_.runtime.launcher import RuntimeUnavailable
@@ -50,8 +51,7 @@ def check_payload(payload: bytes) -> None:
     try:
         json.loads(payload)
     except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidRequestContent(f"Could not parse request body into json: Could not parse payload into json: "
-                                    f"{e}") from None
+        raise InvalidRequestContent(payload_error(payload, str(e))) from None
 
 
 class InvokeOps(LambdaBase):

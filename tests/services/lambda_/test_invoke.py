@@ -266,3 +266,29 @@ def test_response_over_6_mb_is_an_error_and_the_environment_carries_on(lam):
     _, first = invoke_json(lam, name)
     _, second = invoke_json(lam, name)
     assert first["pid"] == second["pid"]
+
+
+VALID_VALUES = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+NOT_JSON = "Could not parse request body into json: Could not parse payload into json: "
+
+
+@pytest.mark.parametrize("payload, reason", [
+    # What the AWS CLI v2 sends for --payload '{ "key": "value" }' without
+    # --cli-binary-format raw-in-base64-out (it reads the text as base64), answered as users
+    # quote Lambda's answer.
+    (base64.b64decode("keyvalue"), "Unexpected character ((CTRL-CHAR, code 145)): expected a valid value "
+                                   f"{VALID_VALUES}\n at [Source: (byte[])\"\ufffd\ufffdj[\ufffd\"; line: 1, column: 2]"),
+    (b"hello world", f"Unrecognized token 'hello': was expecting {VALID_VALUES}\n"
+                     " at [Source: (byte[])\"hello world\"; line: 1, column: 7]"),
+    (b"\n  truex", f"Unrecognized token 'truex': was expecting {VALID_VALUES}\n"
+                   " at [Source: (byte[])\"\n  truex\"; line: 2, column: 8]"),
+    (b"'quoted'", f"Unexpected character (''' (code 39)): expected a valid value {VALID_VALUES}\n"
+                  " at [Source: (byte[])\"'quoted'\"; line: 1, column: 2]"),
+], ids=["cli-v2-base64", "bare-words", "not-a-literal", "single-quotes"])
+def test_payloads_that_are_not_json_are_described_as_lambda_describes_them(lam, payload, reason):
+    name = create_python(lam, COUNTER)
+    with pytest.raises(ClientError) as excinfo:
+        lam.invoke(FunctionName=name, Payload=payload)
+    error = excinfo.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("InvalidRequestContentException", 400)
+    assert error["Error"]["Message"] == NOT_JSON + reason
