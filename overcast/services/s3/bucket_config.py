@@ -332,6 +332,7 @@ class BucketConfigOperations:
 
     async def put_public_access_block(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         config = params.get("PublicAccessBlockConfiguration") or {}
+        self.store.require_bucket(params["Bucket"])  # a missing bucket is named first, as S3 answers
         if not config:
             raise InvalidRequest("Must specify at least one configuration.")
         block = {name: bool(config.get(name, False)) for name in BLOCK_PUBLIC_ACCESS_SETTINGS}
@@ -345,9 +346,9 @@ class BucketConfigOperations:
 
     async def put_bucket_ownership_controls(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         rules = (params.get("OwnershipControls") or {}).get("Rules") or []
+        bucket = self.store.require_bucket(params["Bucket"])
         if len(rules) != 1 or rules[0].get("ObjectOwnership") not in OWNERSHIP_SETTINGS:
             raise MalformedXML()
-        bucket = self.store.require_bucket(params["Bucket"])
         if rules[0]["ObjectOwnership"] == BUCKET_OWNER_ENFORCED:
             check_enforced_ownership(self._section(bucket.name, "Acl"), bucket.account_id)
         return await self._set_section(bucket.name, "OwnershipControls", {"Rules": rules})
@@ -377,6 +378,7 @@ class BucketConfigOperations:
 
     async def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         status = (params.get("VersioningConfiguration") or {}).get("Status")
+        self.store.require_bucket(params["Bucket"])
         if status not in ("Enabled", "Suspended"):
             raise MalformedXML()
         return await self._set_section(params["Bucket"], "Versioning", status)

@@ -172,3 +172,14 @@ def test_config_on_missing_bucket(s3):
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_cors(Bucket="no-such-bucket-for-config-test")
     assert_error(exc, "NoSuchBucket", 404)
+
+
+@pytest.mark.parametrize("call, params", [
+    ("put_bucket_versioning", {"VersioningConfiguration": {"Status": "Sometimes"}}),
+    ("put_bucket_ownership_controls", {"OwnershipControls": {"Rules": [{"ObjectOwnership": "Nobody"}]}}),
+    ("put_public_access_block", {"PublicAccessBlockConfiguration": {}}),
+], ids=["versioning", "ownership", "public-access-block"])
+def test_a_missing_bucket_is_named_before_a_bad_document(s3, call, params):
+    with pytest.raises(ClientError) as exc:
+        getattr(s3, call)(Bucket="no-such-bucket-for-config-order", **params)
+    assert_error(exc, "NoSuchBucket", 404)
