@@ -15,7 +15,7 @@ from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.errors import InvalidRequestContent, RequestTooLarge, TooManyRequests
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
-from overcast.services.lambda_.payload_errors import payload_error
+from overcast.services.lambda_.payload_errors import non_standard_token, payload_error
 from overcast.services.lambda_.runtime.environment import TAIL_BYTES
 from overcast.services.lambda_.runtime.invocation import Invocation, InvokeResult
 from overcast.services.lambda_.runtime.launcher import RuntimeUnavailable
@@ -49,9 +49,16 @@ def check_payload(payload: bytes) -> None:
     if not payload:
         return
     try:
-        json.loads(payload)
+        json.loads(payload, parse_constant=_refuse_non_numeric)
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidRequestContent(payload_error(payload, str(e))) from None
+    except RecursionError:
+        pass  # nested past Python's stack, not proven malformed: Lambda's parser has no depth limit
+
+
+def _refuse_non_numeric(name: str) -> Any:
+    # Python reads NaN and Infinity; Lambda's parser refuses them.
+    raise ValueError(non_standard_token(name))
 
 
 class InvokeOps(LambdaBase):

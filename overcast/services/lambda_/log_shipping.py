@@ -90,6 +90,9 @@ class LogShipper:
     async def _ship(self, key: tuple[str, str, str, str], events: list[tuple[int, str]]) -> None:
         account, region, group, stream = key
         await self._ensure(account, region, group, stream)
+        # In time order, as PutLogEvents wants a batch: lines are stamped on Overcast's clock,
+        # which may be moved back between two of them. (Stable: equal stamps keep their order.)
+        events = sorted(events, key=lambda event: event[0])
         for start in range(0, len(events), BATCH):
             batch = [{"timestamp": ts, "message": message} for ts, message in events[start:start + BATCH]]
             try:

@@ -1,4 +1,5 @@
-"""Why an Invoke payload is not JSON, in the words of the Java parser (Jackson) Lambda reads it with.
+"""Why an Invoke payload is not JSON, in the words of the Java parser (Jackson 2.x) Lambda reads
+it with.
 
 The case users meet most: the AWS CLI v2 reads --payload as base64 unless told
 `--cli-binary-format raw-in-base64-out`, so '{ "key": "value" }' reaches Lambda as the bytes
@@ -9,9 +10,10 @@ base64 makes of "keyvalue", and Lambda answers (as users quote it)
     or token 'null', 'true' or 'false')
      at [Source: (byte[])"��j[�"; line: 1, column: 2]
 
-Worded here as Jackson words them: a document whose first value cannot start (an unexpected
-character, or a word that is not true, false or null). A document that starts well and breaks
-later keeps Python's description of the fault, after the same prefix.
+Worded here as Jackson words them: a fault before or at the start of the first value (a control
+character, a comment, a close marker, an unexpected character, a word that is not a literal,
+NaN or Infinity, bytes that are no UTF-8). A document that starts well and breaks later keeps
+Python's description of the fault, after the same prefix.
 """
 
 from __future__ import annotations
@@ -21,77 +23,160 @@ import unicodedata
 PREFIX = "Could not parse request body into json: Could not parse payload into json: "
 _VALID_VALUES = "(JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
 _SNIPPET_BYTES = 500  # Jackson quotes at most this much of the document
-_WHITESPACE = b" \t\r\n"
-_VALUE_STARTS = b'{["-0123456789'
-_LITERALS = (b"true", b"false", b"null")
+_TOKEN_CHARS = 256  # and at most this much of an unrecognized word
+_BOM = b"\xef\xbb\xbf"
+
+
+def non_standard_token(name: str) -> str:
+    return f"Non-standard token '{name}': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow"
 
 
 def payload_error(payload: bytes, python_reason: str) -> str:
     """The message of the InvalidRequestContentException for a payload json.loads refused."""
-    start = 0
-    while start < len(payload) and payload[start] in _WHITESPACE:
-        start += 1
-    if start == len(payload):
+    scan = _Scan(payload)
+    reason = scan.first_value_fault()
+    if reason is None:
         return PREFIX + python_reason
-    first = payload[start]
-    if first in _VALUE_STARTS or any(_starts_literal(payload, start, word) for word in _LITERALS):
-        return PREFIX + python_reason  # the fault is further on
-    if first == ord("}"):
-        reason, end = f"Unexpected character ({_describe(first)}): expected a value", start + 1
-    elif _identifier_start(first):
-        token, end = _token(payload, start)
-        reason = f"Unrecognized token '{token}': was expecting {_VALID_VALUES}"
-    else:
-        reason, end = f"Unexpected character ({_describe(first)}): expected a valid value {_VALID_VALUES}", start + 1
-    return PREFIX + reason + "\n at " + _location(payload, end)
+    return PREFIX + reason + "\n at " + scan.location()
 
 
-def _starts_literal(payload: bytes, start: int, word: bytes) -> bool:
-    after = start + len(word)
-    return payload.startswith(word, start) and (after == len(payload) or not _identifier_part(payload[after]))
+class _Utf8Fault(Exception):
+    pass
 
 
-def _identifier_start(byte: int) -> bool:
-    # Java's Character.isJavaIdentifierStart on the byte read as a character (Jackson looks at
-    # one byte here, so a UTF-8 lead byte counts as the Latin-1 letter it would be).
-    char = chr(byte)
-    return char.isalpha() or char in "_$" or unicodedata.category(char) in ("Sc", "Pc")
+class _Scan:
+    """Jackson's UTF8StreamJsonParser up to its first value: where it stops, and what it says."""
+
+    def __init__(self, payload: bytes) -> None:
+        self.payload = payload
+        # The BOM is skipped before parsing starts; columns count from after it.
+        self.pos = self.row_start = len(_BOM) if payload.startswith(_BOM) else 0
+        self.line = 1
+
+    def location(self) -> str:
+        """'[Source: (byte[])"..."; line: L, column: C]': the column is the one after what was read."""
+        snippet = self.payload[:_SNIPPET_BYTES].decode("utf-8", "replace")
+        truncated = len(self.payload) - _SNIPPET_BYTES
+        more = f"[truncated {truncated} bytes]" if truncated > 0 else ""
+        return f'[Source: (byte[])"{snippet}"{more}; line: {self.line}, column: {self.pos - self.row_start + 1}]'
+
+    def _root_location(self) -> str:
+        snippet = self.payload[:_SNIPPET_BYTES].decode("utf-8", "replace")
+        truncated = len(self.payload) - _SNIPPET_BYTES
+        more = f"[truncated {truncated} bytes]" if truncated > 0 else ""
+        return f'[Source: (byte[])"{snippet}"{more}; line: 1, column: 0]'
+
+    def _next(self) -> int:
+        byte = self.payload[self.pos]
+        self.pos += 1
+        return byte
+
+    def first_value_fault(self) -> str | None:
+        payload = self.payload
+        while self.pos < len(payload):
+            byte = self._next()
+            if byte in (0x20, 0x09):
+                continue
+            if byte == 0x0A or byte == 0x0D:
+                if byte == 0x0D and self.pos < len(payload) and payload[self.pos] == 0x0A:
+                    self.pos += 1  # \r\n is one line end; a lone \r is one too
+                self.line += 1
+                self.row_start = self.pos
+                continue
+            if byte == ord("/"):
+                return ("Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as "
+                        "one since Feature 'ALLOW_COMMENTS' not enabled for parser)")
+            if byte < 0x20:
+                return (f"Illegal character ({_describe(byte)}): only regular white space (\\r, \\n, \\t) is allowed "
+                        "between tokens")
+            return self._value_start(byte)
+        return None  # nothing but white space: Python's words
+
+    def _value_start(self, byte: int) -> str | None:
+        start = self.pos - 1
+        if byte in b'{["0123456789+-':
+            return None  # a value starts well (or a sign Python describes as well): the fault is further on
+        if byte == ord("}"):
+            return f"Unexpected close marker '}}': expected ']' (for root starting at {self._root_location()})"
+        if byte == ord("]"):
+            return f"Unexpected close marker ']': expected '}}' (for root starting at {self._root_location()})"
+        if byte == ord(","):
+            return f"Unexpected character ({_describe(byte)}): expected a value"
+        for literal, answer in (("true", None), ("false", None), ("null", None),
+                                ("NaN", non_standard_token("NaN")), ("Infinity", non_standard_token("Infinity"))):
+            if self._literal_at(start, literal):
+                self.pos = start + len(literal)
+                return answer
+        if not _identifier_start(chr(byte)):
+            return f"Unexpected character ({_describe(byte)}): expected a valid value {_VALID_VALUES}"
+        try:
+            word = self._word(chr(byte))
+        except _Utf8Fault as fault:
+            return str(fault)
+        return f"Unrecognized token '{word}': was expecting {_VALID_VALUES}"
+
+    def _literal_at(self, start: int, literal: str) -> bool:
+        """Jackson's _matchToken: the literal, not followed by a character that would continue it
+        (it looks only at characters from '0' up)."""
+        end = start + len(literal)
+        if not self.payload.startswith(literal.encode(), start):
+            return False
+        if end < len(self.payload):
+            following = self.payload[end]
+            if following >= ord("0") and following not in b"]}" and _identifier_part(chr(following)):
+                return False
+        return True
+
+    def _word(self, first: str) -> str:
+        """_reportInvalidToken: reads on while characters could continue an identifier (decoding
+        UTF-8 as it goes), consuming the one that ends the word too."""
+        word = first
+        while self.pos < len(self.payload):
+            char = self._decode_for_error(self._next())
+            if not _identifier_part(char):
+                break
+            word += char
+            if len(word) >= _TOKEN_CHARS:
+                return word + "..."
+        return word
+
+    def _decode_for_error(self, byte: int) -> str:
+        if byte < 0x80:
+            return chr(byte)
+        if byte & 0xE0 == 0xC0:
+            value, needed = byte & 0x1F, 1
+        elif byte & 0xF0 == 0xE0:
+            value, needed = byte & 0x0F, 2
+        elif byte & 0xF8 == 0xF0:
+            value, needed = byte & 0x07, 3
+        else:
+            raise _Utf8Fault(f"Invalid UTF-8 start byte 0x{byte:x}")
+        for _ in range(needed):
+            if self.pos >= len(self.payload):
+                raise _Utf8Fault("Unexpected end-of-input in character escape sequence")
+            following = self._next()
+            if following & 0xC0 != 0x80:
+                raise _Utf8Fault(f"Invalid UTF-8 middle byte 0x{following:x}")
+            value = value << 6 | following & 0x3F
+        return chr(value & 0xFFFF)  # Java keeps a char: 16 bits
 
 
-def _identifier_part(byte: int) -> bool:
-    # Java's Character.isJavaIdentifierPart: a start, a digit, or a character it ignores there
-    # (most control characters).
-    ignorable = byte <= 0x08 or 0x0E <= byte <= 0x1B or 0x7F <= byte <= 0x9F
-    return _identifier_start(byte) or chr(byte).isdigit() or ignorable
+def _identifier_start(char: str) -> bool:
+    """Java's Character.isJavaIdentifierStart."""
+    return unicodedata.category(char) in ("Lu", "Ll", "Lt", "Lm", "Lo", "Nl", "Sc", "Pc")
 
 
-def _token(payload: bytes, start: int) -> tuple[str, int]:
-    """The word Jackson quotes and where it stopped: it reads on while the characters could
-    continue an identifier, and consumes the one that ends the word too."""
-    end = start + 1
-    word_end = end
-    while end < len(payload):
-        byte = payload[end]
-        end += 1
-        if byte >= 0x80 or not _identifier_part(byte):  # a multi-byte character ends it here
-            break
-        word_end = end
-    return payload[start:word_end].decode("latin-1"), end
+def _identifier_part(char: str) -> bool:
+    """Java's Character.isJavaIdentifierPart: a start, a digit or mark, or a character it
+    ignores there (most control characters, format characters)."""
+    code = ord(char)
+    if code <= 0x08 or 0x0E <= code <= 0x1B or 0x7F <= code <= 0x9F:
+        return True
+    return _identifier_start(char) or unicodedata.category(char) in ("Nd", "Mn", "Mc", "Cf")
 
 
 def _describe(byte: int) -> str:
     """Jackson's description of a character: control characters by code, others quoted."""
-    char = chr(byte)
     if byte < 0x20 or 0x7F <= byte <= 0x9F:
         return f"(CTRL-CHAR, code {byte})"
-    return f"'{char}' (code {byte})"
-
-
-def _location(payload: bytes, consumed: int) -> str:
-    """'[Source: (byte[])"..."; line: L, column: C]': the column is the one after what was read."""
-    line = payload.count(b"\n", 0, consumed) + 1
-    row_start = payload.rfind(b"\n", 0, consumed) + 1
-    snippet = payload[:_SNIPPET_BYTES].decode("utf-8", "replace")
-    truncated = len(payload) - _SNIPPET_BYTES
-    more = f"[truncated {truncated} bytes]" if truncated > 0 else ""
-    return f'[Source: (byte[])"{snippet}"{more}; line: {line}, column: {consumed - row_start + 1}]'
+    return f"'{chr(byte)}' (code {byte})"

@@ -33,6 +33,7 @@ EXECUTABLE_FAMILIES = ("python", "nodejs", "provided")
 # pattern has neither), and is not found rather than refused.
 FUNCTION_NAME_PATTERN = (r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
                          r"(\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?")
+_CREATE_NAME = re.compile(FUNCTION_NAME_PATTERN, re.ASCII)
 _FUNCTION_NAME = re.compile(
     r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
     r"([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?", re.ASCII)
@@ -80,8 +81,12 @@ def parse_function_ref(value: str, member: str = "functionName") -> FunctionRef:
 
 def check_function_name_for_create(name: str) -> None:
     if not name or len(name) > 64 or not re.fullmatch(r"[a-zA-Z0-9-_]+", name):
-        ref = parse_function_ref(name)  # raises the pattern error for malformed names
-        if len(ref.name) > 64:
+        # CreateFunction's own pattern, narrower than the one references are read with.
+        match = _CREATE_NAME.fullmatch(name or "")
+        if match is None:
+            raise validation_error(name, "functionName",
+                                   f"Member must satisfy regular expression pattern: {FUNCTION_NAME_PATTERN}")
+        if len(match.group(11)) > 64:  # the name itself, without an ARN's parts or a qualifier
             raise validation_error(name, "functionName", "Member must have length less than or equal to 64")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 
 from tests.conftest import make_client
@@ -63,3 +64,31 @@ def test_lines_are_stamped_on_overcasts_clock(fresh_server):
     assert before_ms - 1000 <= event["timestamp"] <= int((time.time() + ten_days) * 1000) + 1000
     stream = logs.describe_log_streams(logGroupName=group)["logStreams"][0]["logStreamName"]
     assert stream.startswith(time.strftime("%Y/%m/%d/", time.gmtime(before_ms / 1000)))
+
+
+def test_no_line_is_lost_when_the_clock_goes_back_mid_invocation(fresh_server):
+    # Lines before the reset carry tomorrow's time, lines after it today's: a batch holding both
+    # is sent in time order (PutLogEvents refuses one that is not), so none is dropped.
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    logs = make_client("logs", fresh_server.endpoint_url)
+    move_clock(fresh_server.endpoint_url, {"advance": 86400})
+    source = ("import time\ndef handler(e, c):\n    for i in range(60):\n        print('line', i, flush=True)\n"
+              "        time.sleep(0.02)\n    return 1\n")
+    name = create_python(lam, source, Timeout=10)
+    timer = threading.Timer(0.6, move_clock, (fresh_server.endpoint_url, {"reset": True}))
+    timer.start()
+    try:
+        invoke_json(lam, name, {})
+    finally:
+        timer.join()
+    group = f"/aws/lambda/{name}"
+
+    def lines():
+        try:
+            events = logs.filter_log_events(logGroupName=group)["events"]
+        except logs.exceptions.ResourceNotFoundException:
+            return None
+        found = sorted(int(e["message"].split()[1]) for e in events if e["message"].startswith("line "))
+        return found if any(e["message"].startswith("REPORT") for e in events) else None
+
+    assert wait_for(lines) == list(range(60))

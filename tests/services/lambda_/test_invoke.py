@@ -284,7 +284,21 @@ NOT_JSON = "Could not parse request body into json: Could not parse payload into
                    " at [Source: (byte[])\"\n  truex\"; line: 2, column: 8]"),
     (b"'quoted'", f"Unexpected character (''' (code 39)): expected a valid value {VALID_VALUES}\n"
                   " at [Source: (byte[])\"'quoted'\"; line: 1, column: 2]"),
-], ids=["cli-v2-base64", "bare-words", "not-a-literal", "single-quotes"])
+    (b"\x01{}", "Illegal character ((CTRL-CHAR, code 1)): only regular white space (\\r, \\n, \\t) is allowed between "
+                "tokens\n at [Source: (byte[])\"\x01{}\"; line: 1, column: 2]"),
+    (b"}", "Unexpected close marker '}': expected ']' (for root starting at [Source: (byte[])\"}\"; line: 1, column: 0])"
+           "\n at [Source: (byte[])\"}\"; line: 1, column: 2]"),
+    (b"// note\n{}", "Unexpected character ('/' (code 47)): maybe a (non-standard) comment? (not recognized as one "
+                     "since Feature 'ALLOW_COMMENTS' not enabled for parser)\n at [Source: (byte[])\"// note\n{}\"; "
+                     "line: 1, column: 2]"),
+    (b"\r\n NaN", "Non-standard token 'NaN': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow\n"
+                  " at [Source: (byte[])\"\r\n NaN\"; line: 2, column: 5]"),
+    (b'{"ratio": Infinity}', "Non-standard token 'Infinity': enable JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS to allow"),
+    ("\ufeffcaf\u00e9 ok".encode(), f"Unrecognized token 'caf\u00e9': was expecting {VALID_VALUES}\n"
+                                   " at [Source: (byte[])\"\ufeffcaf\u00e9 ok\"; line: 1, column: 7]"),  # bytes, not characters
+    ("\u00e9t\u00e9".encode(), "Invalid UTF-8 start byte 0xa9\n at [Source: (byte[])\"\u00e9t\u00e9\"; line: 1, column: 3]"),
+], ids=["cli-v2-base64", "bare-words", "not-a-literal", "single-quotes", "control-character", "close-marker",
+        "comment", "nan", "nested-infinity", "bom-and-accents", "non-ascii-start"])
 def test_payloads_that_are_not_json_are_described_as_lambda_describes_them(lam, payload, reason):
     name = create_python(lam, COUNTER)
     with pytest.raises(ClientError) as excinfo:
