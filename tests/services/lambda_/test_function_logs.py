@@ -11,6 +11,14 @@ from tests.services.lambda_.helpers import create_python, invoke_json, wait_for
 from tests.support.raw_http import move_clock
 
 
+def group_events(logs, group: str, **params) -> list | None:
+    """The group's events, or None while it does not exist yet (lines are shipped off the invoke path)."""
+    try:
+        return logs.filter_log_events(logGroupName=group, **params)["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return None
+
+
 def test_invocation_lines_in_log_group(lam, logs):
     name = create_python(lam, "def handler(e, c):\n    print('from the function', e['n'])\n    return 1\n")
     invoke_json(lam, name, {"n": 1})
@@ -18,9 +26,8 @@ def test_invocation_lines_in_log_group(lam, logs):
     group = f"/aws/lambda/{name}"
 
     def messages():
-        try:
-            events = logs.filter_log_events(logGroupName=group)["events"]
-        except logs.exceptions.ResourceNotFoundException:
+        events = group_events(logs, group)
+        if events is None:
             return None
         found = [e["message"] for e in events]
         return found if sum(m.startswith("REPORT") for m in found) == 2 else None
@@ -54,10 +61,7 @@ def test_lines_are_stamped_on_overcasts_clock(fresh_server):
     group = f"/aws/lambda/{name}"
 
     def stamped():
-        try:
-            events = logs.filter_log_events(logGroupName=group, startTime=before_ms - 60_000)["events"]
-        except logs.exceptions.ResourceNotFoundException:
-            return None
+        events = group_events(logs, group, startTime=before_ms - 60_000) or []
         return [e for e in events if e["message"].startswith("stamped")] or None
 
     event = wait_for(stamped)[0]
@@ -84,9 +88,8 @@ def test_no_line_is_lost_when_the_clock_goes_back_mid_invocation(fresh_server):
     group = f"/aws/lambda/{name}"
 
     def lines():
-        try:
-            events = logs.filter_log_events(logGroupName=group)["events"]
-        except logs.exceptions.ResourceNotFoundException:
+        events = group_events(logs, group)
+        if events is None:
             return None
         found = sorted(int(e["message"].split()[1]) for e in events if e["message"].startswith("line "))
         return found if any(e["message"].startswith("REPORT") for e in events) else None
