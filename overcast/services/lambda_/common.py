@@ -68,7 +68,10 @@ class LambdaBase(BaseProvider):
         """The function a request names, and the qualifier (from the name or the parameter)."""
         ref = parse_function_ref(function_name, member)
         qualifier = check_qualifier_matches(ref, qualifier)
-        record = self.store.get(ref.account or ctx.account_id, ref.region or ctx.region, ref.name)
+        if ref.region and ref.region != ctx.region:
+            # A function is reached in its own Region only (as AWS words it, quoted by its users).
+            raise ResourceNotFound(f"Functions from '{ref.region}' are not reachable in this region ('{ctx.region}')")
+        record = self.store.get(ref.account or ctx.account_id, ctx.region, ref.name)
         if record is None:
             raise ResourceNotFound(f"Function not found: {self.function_arn(ctx, ref.name, qualifier)}")
         return record, qualifier
