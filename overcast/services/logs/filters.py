@@ -38,7 +38,8 @@ class InvalidFilterPattern(ValueError):
 
 
 class _PatternError(ValueError):
-    """Where a JSON or space-delimited pattern stops making sense (for the logs, not the user)."""
+    """Where a JSON or space-delimited pattern stops making sense: our reason, for debugging; the
+    caller is told AWS's words (InvalidFilterPattern)."""
 
 
 def compile_pattern(pattern: str | None) -> Matcher:
