@@ -75,6 +75,19 @@ def test_python_marshal_error_payload_and_log(lam):
             "serializable\rTraceback (most recent call last):\n") in tail
 
 
+def test_python_unmarshal_error_for_an_event_the_runtime_cannot_read(lam):
+    # Valid JSON for Invoke (Lambda's parser has no depth limit), but nested past what the Python
+    # runtime can decode: awslambdaric answers Runtime.UnmarshalError, with no stack.
+    name = create_python(lam, "def handler(event, context):\n    return 'never'\n")
+    response = lam.invoke(FunctionName=name, Payload=b"[" * 5000 + b"]" * 5000, LogType="Tail")
+    payload, tail = response["Payload"].read(), base64.b64decode(response["LogResult"]).decode()
+    assert response["StatusCode"] == 200 and response["FunctionError"] == "Unhandled"
+    error = json.loads(payload)
+    assert error["errorType"] == "Runtime.UnmarshalError" and error["stackTrace"] == []
+    assert error["errorMessage"].startswith("Unable to unmarshal input: maximum recursion depth exceeded")
+    assert "[ERROR] Runtime.UnmarshalError: Unable to unmarshal input: " in tail
+
+
 # -- Python: errors and how they are logged (awslambdaric bootstrap) ---------------------------
 
 def test_python_unhandled_error_is_logged_as_one_record(lam):

@@ -353,6 +353,11 @@ def _invoke(handler, fault, request_id, headers, body):
         return None, fault
     try:
         event = json.loads(body) if body else {}
+    except Exception as e:  # as AWS's runtime: an event it cannot read is this fault, no stack
+        doc = _error_doc("Runtime.UnmarshalError", f"Unable to unmarshal input: {e}", request_id, [])
+        _log_error(doc)
+        return None, doc
+    try:
         client_context = headers.get("lambda-runtime-client-context")
         cognito = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(request_id, int(headers.get("lambda-runtime-deadline-ms") or 0),
