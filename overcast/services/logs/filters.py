@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 Matcher = Callable[[str], bool]
+Extractor = Callable[[str], "dict[str, str] | None"]
 _MISSING = object()
 
 
@@ -52,12 +53,27 @@ def compile_pattern(pattern: str | None) -> Matcher:
         if pattern.startswith("{"):
             return _compile_json(pattern[1:-1])
         if pattern.startswith("[") and pattern.endswith("]"):
-            return _compile_delimited(pattern[1:-1])
+            fields = _compile_delimited(pattern[1:-1])
+            return lambda message: fields(message) is not None
     except _PatternError:
         raise InvalidFilterPattern("Invalid filter pattern") from None
     except (ValueError, RecursionError):  # a quoted value that is no JSON string, or nesting past the stack
         return lambda message: True
     return _compile_terms(pattern)
+
+
+def compile_extractor(pattern: str) -> Extractor:
+    """What TestMetricFilter reports of a message: None when the pattern does not match it, else
+    the values a space-delimited pattern extracts ("$name" for a named field, "$N" for the Nth
+    field otherwise, as the API reference's examples show), or nothing for the other kinds."""
+    pattern = pattern.strip()
+    if pattern.startswith("[") and pattern.endswith("]"):
+        try:
+            return _compile_delimited(pattern[1:-1])
+        except _PatternError:
+            raise InvalidFilterPattern("Invalid filter pattern") from None
+    matches = compile_pattern(pattern)
+    return lambda message: {} if matches(message) else None
 
 
 # -- terms --------------------------------------------------------------------------------------
@@ -291,8 +307,10 @@ _FIELD = re.compile(r'"([^"]*)"|\[([^\]]*)\]|(\S+)')
 _CONDITION = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_\-]*)\s*(!=|<=|>=|=|<|>)\s*("(?:[^"\\]|\\.)*"|[^\s&|]+)\s*')
 
 
-def _compile_delimited(body: str) -> Matcher:
-    slots = [s.strip() for s in body.split(",")]
+def _compile_delimited(body: str) -> Extractor:
+    """The message's fields by name ("$name", or "$N" for the Nth field when its slot has no
+    name or the ellipsis covers it) when the pattern matches, else None."""
+    slots = [s.strip() for s in body.split(",")] if body.strip() else ["..."]  # "[]": any fields
     names: list[str | None] = []  # None: the ellipsis
     checks: list[Callable[[dict[str, str]], bool]] = []
     for slot in slots:
@@ -310,23 +328,27 @@ def _compile_delimited(body: str) -> Matcher:
             checks.append(_delimited_conditions(slot))
     if names.count(None) > 1:
         raise _PatternError("one ellipsis at most")
+    cut = names.index(None) if None in names else -1
 
-    def match(message: str) -> bool:
+    def extract(message: str) -> dict[str, str] | None:
         fields = [found.group(found.lastindex or 0) for found in _FIELD.finditer(message)]
-        if None in names:
-            cut = names.index(None)
+        if cut >= 0:
             before, after = names[:cut], names[cut + 1:]
-            if len(fields) < len(before) + len(after):
-                return False
-            pairs = list(zip(before, fields, strict=False)) + list(zip(after, fields[len(fields) - len(after):], strict=True))
+            covered = len(fields) - len(before) - len(after)
+            if covered < 0:
+                return None
+            slot_names = before + [""] * covered + after
         else:
             if len(fields) != len(names):
-                return False
-            pairs = list(zip(names, fields, strict=True))
-        values = {name: value for name, value in pairs if name}
-        return all(check(values) for check in checks)
+                return None
+            slot_names = names
+        values = {name: value for name, value in zip(slot_names, fields, strict=True) if name}
+        if not all(check(values) for check in checks):
+            return None
+        return {f"${name or position}": value
+                for position, (name, value) in enumerate(zip(slot_names, fields, strict=True), start=1)}
 
-    return match
+    return extract
 
 
 def _delimited_conditions(slot: str) -> Callable[[dict[str, str]], bool]:

@@ -18,7 +18,7 @@ from overcast.services.logs.errors import (
     group_not_found,
     stream_not_found,
 )
-from overcast.services.logs.filters import InvalidFilterPattern, compile_pattern
+from overcast.services.logs.filters import InvalidFilterPattern, compile_extractor, compile_pattern
 from overcast.services.logs.store import MIGRATIONS
 
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -494,6 +494,20 @@ class Provider(BaseProvider):
 
         await self.db.write(write)
         return {}
+
+    def test_metric_filter(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        """The messages a pattern matches, by their index in the request, with the fields a
+        space-delimited pattern extracts (the API reference's examples)."""
+        try:
+            extract = compile_extractor(params["filterPattern"])
+        except InvalidFilterPattern as exc:
+            raise InvalidParameter(str(exc)) from None
+        matches = []
+        for number, message in enumerate(params["logEventMessages"]):
+            values = extract(message)
+            if values is not None:
+                matches.append({"eventNumber": number, "eventMessage": message, "extractedValues": values})
+        return {"matches": matches}
 
     def _list_tags(self, ctx: RequestContext, group: str) -> dict[str, Any]:
         self._require_group(ctx, group)

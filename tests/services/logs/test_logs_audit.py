@@ -391,3 +391,24 @@ def test_tags_of_a_missing_group_and_the_starred_arn(logs):
     # in gruntwork-io/cloud-nuke#1150).
     assert error_of(logs.list_tags_for_resource, resourceArn=starred) == (
         "ValidationException", "Invalid resourceArn", 400)
+
+
+APACHE = ['127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /index.html HTTP/1.0" 404 1534',
+          '127.0.0.1 - frank [10/Oct/2000:13:35:22 -0700] "GET /about-us/index.html HTTP/1.0" 200 5324',
+          '127.0.0.1 - frank [10/Oct/2000:13:50:35 -0700] "GET /apache_pb.gif HTTP/1.0" 404 4355']
+
+
+def test_metric_filter_patterns_are_tested_as_the_api_reference_shows(logs):
+    # The API reference's TestMetricFilter examples: matches by their index in the request, with
+    # the fields a space-delimited pattern extracts ("$name", or "$N" by position), none for terms.
+    found = logs.test_metric_filter(filterPattern="[..., request=*.html*, status_code=4*,]",
+                                    logEventMessages=APACHE)["matches"]
+    assert found == [{"eventNumber": 0, "eventMessage": APACHE[0], "extractedValues": {
+        "$1": "127.0.0.1", "$2": "-", "$3": "frank", "$4": "10/Oct/2000:13:25:15 -0700",
+        "$request": "GET /index.html HTTP/1.0", "$status_code": "404", "$7": "1534"}}]
+    every = logs.test_metric_filter(filterPattern="[]", logEventMessages=APACHE)["matches"]
+    assert [m["eventNumber"] for m in every] == [0, 1, 2] and every[2]["extractedValues"]["$7"] == "4355"
+    terms = logs.test_metric_filter(filterPattern='"about-us" 200', logEventMessages=APACHE)["matches"]
+    assert terms == [{"eventNumber": 1, "eventMessage": APACHE[1], "extractedValues": {}}]
+    assert error_of(logs.test_metric_filter, filterPattern="[ip, status = ]", logEventMessages=APACHE) == \
+        ("InvalidParameterException", "Invalid filter pattern", 400)
