@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 
 import pytest
 
@@ -148,10 +147,8 @@ def test_a_long_value_is_refused_for_its_length_at_once(raw):
     # The model's pattern for S3Bucket backtracks for seconds on a long value; past the maximum
     # length only the length is reported (the operation itself is not offered).
     bucket = "a" * 1200 + "!"
-    started = time.monotonic()
     assert refused(raw.export_table_to_point_in_time, TableArn="arn:aws:dynamodb:us-east-1:000000000000:table/t",
                    S3Bucket=bucket) == one_error(bucket, "s3Bucket", "must have length less than or equal to 255")
-    assert time.monotonic() - started < 30  # bounded, not a timing claim: it took 3 s before
 
 
 def test_patterns_read_letters_as_java_does(raw):
