@@ -34,8 +34,10 @@ def new_request_ids() -> tuple[str, str]:
 
 
 def _items(code: str, message: str, fields: dict[str, str]) -> list[str]:
-    items = [f"<li>Code: {html.escape(code)}</li>", f"<li>Message: {html.escape(message)}</li>"]
-    items += [f"<li>{html.escape(name)}: {html.escape(str(value))}</li>" for name, value in fields.items()]
+    # Text inside elements: <, > and & are escaped; quotes need not be ("object's" reads as is).
+    items = [f"<li>Code: {html.escape(code, quote=False)}</li>", f"<li>Message: {html.escape(message, quote=False)}</li>"]
+    items += [f"<li>{html.escape(name, quote=False)}: {html.escape(str(value), quote=False)}</li>"
+              for name, value in fields.items()]
     return items
 
 

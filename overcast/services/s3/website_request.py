@@ -133,7 +133,11 @@ class _WebsiteRequest:
                 return redirect(301, self.target.base + location if location.startswith("/") else location)
             return _object_response(206 if fetched.obj.get("ContentRange") else 200, fetched.obj)
         if fetched.error is not None:
-            return self._conditional_failure(fetched.error)
+            if fetched.error.status in (304, 412, 416):
+                return self._conditional_failure(fetched.error)
+            err = fetched.error
+            return await self._error(access, request_key, err.status, err.code, err.message,
+                                     **{name: str(value) for name, value in err.fields.items()})
         if fetched.absent and not folder:
             # `/docs` names no object: AWS redirects to `/docs/` when that folder has an index.
             if self._exists(f"{key}/{self._index_suffix()}"):
@@ -167,7 +171,7 @@ class _WebsiteRequest:
         except ServiceError as err:
             if err.code in _MISSING:
                 return _Fetched(missing=True, absent=True)
-            if err.status in (304, 412, 416):
+            if err.status in (304, 412, 416) or err.code == "InvalidObjectState":  # archived, not restored
                 return _Fetched(error=err)
             raise
 
@@ -206,6 +210,8 @@ class _WebsiteRequest:
             return response
         if fetched.denied:
             return with_error_document_failure(page, "AccessDenied", "Access Denied")
+        if fetched.error is not None:
+            return with_error_document_failure(page, fetched.error.code, fetched.error.message)
         return with_error_document_failure(page, "NoSuchKey", "The specified key does not exist.", Key=error_key)
 
     def _conditional_failure(self, err: ServiceError) -> Response:

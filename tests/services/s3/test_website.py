@@ -228,3 +228,21 @@ def test_unsatisfiable_range_is_416_page(site):
 def test_head_with_if_none_match_answers_304(site):
     etag = site.get("/style.css", method="HEAD").headers["etag"]
     assert site.get("/style.css", method="HEAD", If_None_Match=etag).status == 304
+
+
+def test_an_archived_page_is_refused_until_restored(s3, server):
+    # GetObject's refusal, on the website endpoint's terms: an HTML page with the error's status,
+    # or the custom error document; a restored copy is served.
+    web = Website.new(s3, server, "web")
+    web.put("cold.html", "<p>cold</p>", StorageClass="GLACIER")
+    web.configure(IndexDocument={"Suffix": "index.html"})
+    web.make_public()
+    assert_error_page(web.get("/cold.html"), 403, "InvalidObjectState",
+                      "The operation is not valid for the object's storage class", StorageClass="GLACIER")
+    web.put("error.html", "<h1>custom error</h1>")
+    web.configure(IndexDocument={"Suffix": "index.html"}, ErrorDocument={"Key": "error.html"})
+    response = web.get("/cold.html")
+    assert (response.status, response.text) == (403, "<h1>custom error</h1>")
+    s3.restore_object(Bucket=web.bucket, Key="cold.html", RestoreRequest={"Days": 1})
+    response = web.get("/cold.html")
+    assert (response.status, response.text) == (200, "<p>cold</p>")
