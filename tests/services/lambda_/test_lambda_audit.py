@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.services.lambda_.helpers import ROLE, create_python, error_of, unique, zip_of
+from tests.services.lambda_.helpers import ROLE, create_python, error_of, refused, unique, zip_of
 
 SOURCE = "def handler(event, context):\n    return event\n"
 ACCOUNT_ARN = "arn:aws:lambda:us-east-1:000000000000:function"
@@ -425,3 +427,27 @@ def test_a_policy_shares_its_functions_revision_id(lam):
     assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == 2  # still the warm environment
     lam.remove_permission(FunctionName=name, StatementId="allow-s3", RevisionId=policy_revision)
     assert lam.get_function_configuration(FunctionName=name)["RevisionId"] != policy_revision
+
+
+def test_a_function_is_reached_in_its_own_region_only(lam, server):
+    name = create_python(lam, SOURCE)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    west = boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-west-2", aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    assert refused(west.get_function, FunctionName=arn) == (
+        "ResourceNotFoundException", "Functions from 'us-east-1' are not reachable in this region ('us-west-2')", 404)
+    assert refused(west.invoke, FunctionName=arn) == (
+        "ResourceNotFoundException", "Functions from 'us-east-1' are not reachable in this region ('us-west-2')", 404)
+
+
+def test_no_function_has_a_code_signing_config(lam):
+    # What Terraform reads after every change to a zip function.
+    name = create_python(lam, SOURCE)
+    assert {k: v for k, v in lam.get_function_code_signing_config(FunctionName=name).items()
+            if k != "ResponseMetadata"} == {"CodeSigningConfigArn": "", "FunctionName": name}
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    assert lam.get_function_code_signing_config(FunctionName=arn)["FunctionName"] == name
+    lam.delete_function_code_signing_config(FunctionName=name)
+    code, message, status = refused(lam.get_function_code_signing_config, FunctionName="missing-" + unique())
+    assert (code, status) == ("ResourceNotFoundException", 404)
+    assert message.startswith("Function not found: arn:aws:lambda:us-east-1:")

@@ -4,9 +4,7 @@ Invoke's LogType) are refused with Coral's wording, and a refused request change
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.services.lambda_.helpers import ROLE, create_python, error_of, invoke_json, refused, unique, zip_of
@@ -101,13 +99,3 @@ def test_a_name_only_the_wider_pattern_allows_is_not_found(lam, lam_unchecked):
     assert (code, status) == ("ValidationException", 400)
     assert "at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern" in message
 
-
-def test_a_function_is_reached_in_its_own_region_only(lam, server):
-    name = create_python(lam, SOURCE)
-    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-    west = boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-west-2", aws_access_key_id="test",
-                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
-    assert refused(west.get_function, FunctionName=arn) == (
-        "ResourceNotFoundException", "Functions from 'us-east-1' are not reachable in this region ('us-west-2')", 404)
-    assert refused(west.invoke, FunctionName=arn) == (
-        "ResourceNotFoundException", "Functions from 'us-east-1' are not reachable in this region ('us-west-2')", 404)
