@@ -51,6 +51,9 @@ _MISSING = {
     "PublicAccessBlock": ("NoSuchPublicAccessBlockConfiguration",
                           "The public access block configuration was not found"),
     "OwnershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
+    # Neither can be set yet (see below); asked for, they are absent, in S3's words.
+    "Replication": ("ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
+    "ObjectLock": ("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"),
 }
 _SSE_ALGORITHMS = {"AES256", "aws:kms", "aws:kms:dsse", "aws:fsx", "aws:backup"}
 _CORS_METHODS = {"GET", "PUT", "POST", "DELETE", "HEAD"}
@@ -327,6 +330,19 @@ class BucketConfigOperations:
 
     async def delete_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return await self._set_section(params["Bucket"], "Tagging", None)
+
+    # ---- replication and Object Lock: not offered yet, but read by tools ----------------------
+    # Terraform's aws_s3_bucket reads both after every change; a bucket has neither (CreateBucket
+    # refuses ObjectLockEnabledForBucket, and PutBucketReplication is not offered).
+
+    def get_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ReplicationConfiguration": self._required_section(params["Bucket"], "Replication")}
+
+    async def delete_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._set_section(params["Bucket"], "Replication", None)
+
+    def get_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ObjectLockConfiguration": self._required_section(params["Bucket"], "ObjectLock")}
 
     # ---- public access block, ownership, encryption --------------------------------------------
 

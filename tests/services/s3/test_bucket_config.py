@@ -183,3 +183,28 @@ def test_a_missing_bucket_is_named_before_a_bad_document(s3, call, params):
     with pytest.raises(ClientError) as exc:
         getattr(s3, call)(Bucket="no-such-bucket-for-config-order", **params)
     assert_error(exc, "NoSuchBucket", 404)
+
+
+def test_replication_and_object_lock_are_absent_as_s3_says(s3, bucket):
+    # What Terraform's aws_s3_bucket reads after every change: neither can be set in Overcast yet.
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_replication(Bucket=bucket)
+    assert_error(exc, "ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found")
+    with pytest.raises(ClientError) as exc:
+        s3.get_object_lock_configuration(Bucket=bucket)
+    assert_error(exc, "ObjectLockConfigurationNotFoundError", 404,
+                 "Object Lock configuration does not exist for this bucket")
+    s3.delete_bucket_replication(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_replication(Bucket="no-such-bucket-for-replication")
+    assert_error(exc, "NoSuchBucket", 404)
+
+
+def test_a_bucket_with_object_lock_is_refused_not_created_unlocked(s3):
+    name = "object-lock-refused-bucket"
+    with pytest.raises(ClientError) as exc:
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
+    assert_error(exc, "NotImplemented", 501, "Overcast does not implement S3 Object Lock yet.")
+    with pytest.raises(ClientError) as exc:
+        s3.head_bucket(Bucket=name)
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
