@@ -412,3 +412,33 @@ def test_metric_filter_patterns_are_tested_as_the_api_reference_shows(logs):
     assert terms == [{"eventNumber": 1, "eventMessage": APACHE[1], "extractedValues": {}}]
     assert error_of(logs.test_metric_filter, filterPattern="[ip, status = ]", logEventMessages=APACHE) == \
         ("InvalidParameterException", "Invalid filter pattern", 400)
+
+
+def test_list_log_groups_matches_names_by_regular_expression_class_and_tags(logs):
+    token = uuid.uuid4().hex[:8]
+    names = [f"/aws/lambda/{token}-a", f"/aws/lambda/{token}-b", f"/app/{token}-api", f"/app/{token}-web"]
+    for name in names:
+        logs.create_log_group(logGroupName=name)
+    logs.tag_log_group(logGroupName=names[2], tags={"team": "api"})
+    logs.tag_log_group(logGroupName=names[3], tags={"team": "web"})
+
+    def listed(**params) -> list[str]:
+        groups = logs.list_log_groups(**params)["logGroups"]
+        return [g["logGroupName"] for g in groups if token in g["logGroupName"]]
+
+    assert listed(logGroupNamePattern=f"^/aws/lambda/{token[:4]}") == names[:2]
+    assert listed(logGroupNamePattern=f"{token}-api|{token}-b") == [names[2], names[1]]  # in name order
+    assert listed(logGroupNamePattern=token, logGroupTags=[{"key": "team", "values": ["web"]}]) == [names[3]]
+    assert listed(logGroupNamePattern=token, logGroupTags=[{"key": "team"}]) == names[2:]
+    assert listed(logGroupNamePattern=token, logGroupClass="INFREQUENT_ACCESS") == []
+    summary = logs.list_log_groups(logGroupNamePattern=f"{token}-web")["logGroups"]
+    assert summary == [{"logGroupName": names[3], "logGroupClass": "STANDARD",
+                        "logGroupArn": f"arn:aws:logs:us-east-1:000000000000:log-group:{names[3]}"}]
+    first = logs.list_log_groups(logGroupNamePattern=token, limit=3)
+    rest = logs.list_log_groups(logGroupNamePattern=token, limit=3, nextToken=first["nextToken"])
+    assert [g["logGroupName"] for g in first["logGroups"] + rest["logGroups"]] == sorted(names)
+    assert "nextToken" not in rest
+    assert error_of(logs.list_log_groups, logGroupNamePattern="a b") == (
+        "InvalidParameterException", "1 validation error detected: Value 'a b' at 'logGroupNamePattern' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: "
+        "(\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24})(\\|\\^?[\\.\\-_\\/#A-Za-z0-9]{3,24}){0,4}", 400)
