@@ -4,8 +4,9 @@
 speed of everything drifts over minutes (slow spells take a third off a server's throughput), so
 the ratio of two throughputs measured apart moves with the drift as much as with the servers.
 Here both servers run at once (the idle one costs nothing) and the measurement alternates:
-Overcast's slice, the peer's slice, Overcast's, ... Each round's ratio compares two slices taken
-seconds apart, and the median of the rounds' ratios is the figure to read.
+Overcast's slice and the peer's, then the peer's and Overcast's, and so on. Each round's ratio
+compares two slices taken seconds apart, and the median of the rounds' ratios is the figure to
+read. Both tables grow by a slice's items each round, alike on both sides.
 
     python -m bench.paired                      # MiniStack, 5 rounds of 1,500 transactions a side
     python -m bench.paired --peer moto --rounds 3 --slice 500
@@ -63,14 +64,21 @@ def measure(side: Side, count: int, connections: int) -> None:
     side.cpu_ms.append(cpu * 1000 / result.completed)
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.paired", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--peer", default="ministack", choices=[n for n in SPECS if n not in ("null", "overcast")])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--slice", type=int, default=1500, help="transactions per side per round")
-    parser.add_argument("--warm", type=int, default=500, help="transactions per side before measuring")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--rounds", type=_positive, default=5)
+    parser.add_argument("--slice", type=_positive, default=1500, help="transactions per side per round")
+    parser.add_argument("--warm", type=_positive, default=500, help="transactions per side before measuring")
+    parser.add_argument("--connections", type=_positive, default=16)
     args = parser.parse_args(argv)
     per_side = args.warm + args.rounds * args.slice
     missing = SPECS[args.peer].missing()
@@ -82,12 +90,17 @@ def main(argv: list[str] | None = None) -> int:
         servers = [start(SPECS["overcast"]), start(SPECS[args.peer])]
         sides = [prepare(server, per_side, first_index=0) for server in servers]
         for side in sides:
-            run_load(HOST, side.server.port, side.take(args.warm), connections=args.connections, duration=60,
-                     max_requests=args.warm)
+            warm = run_load(HOST, side.server.port, side.take(args.warm), connections=args.connections, duration=60,
+                            max_requests=args.warm)
+            if warm.errors or not warm.completed:
+                raise RuntimeError(f"{side.server.spec.name} warming up: {warm.completed} transactions, "
+                                   f"{warm.errors} errors ({warm.first_error})")
         print(f"| round | overcast /s | {args.peer} /s | ratio | overcast CPU ms/tx | {args.peer} CPU ms/tx |")
         print("|---|---|---|---|---|---|")
         for round_number in range(1, args.rounds + 1):
-            for side in sides:
+            # Each side goes first in every other round, so a drift inside rounds does not lean
+            # every ratio the same way.
+            for side in sides if round_number % 2 else reversed(sides):
                 measure(side, args.slice, args.connections)
             ours, theirs = sides
             print(f"| {round_number} | {ours.rates[-1]:,.0f} | {theirs.rates[-1]:,.0f} | "

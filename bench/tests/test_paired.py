@@ -28,3 +28,9 @@ def test_an_unknown_peer_is_refused_before_anything_starts() -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--peer", "nonesuch"])
     assert exit_.value.code == 2
+
+
+def test_rounds_must_be_at_least_one() -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--peer", "overcast-nofsync", "--rounds", "0"])
+    assert exit_.value.code == 2

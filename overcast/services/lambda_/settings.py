@@ -16,7 +16,7 @@ from overcast.services.lambda_.errors import (
     validation_error,
 )
 from overcast.services.lambda_.models import FunctionRecord
-from overcast.services.lambda_.validation import MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES
+from overcast.services.lambda_.validation import MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, parse_function_ref
 from overcast.services.lambda_.versions import paginate
 
 MIN_UNRESERVED = 100
@@ -124,11 +124,15 @@ class SettingsOps(LambdaBase):
                                                     f"{DESTINATION_ARN_PATTERN}")
             service = arn.split(":")[2]
             if service == "lambda":
+                # Looked up where its ARN says (a destination may be in another Region).
                 try:
-                    target, _ = self.find(ctx, arn)
-                except (ResourceNotFound, ServiceError):
+                    ref = parse_function_ref(arn)
+                except ServiceError:
                     raise InvalidParameterValue(f"The destination ARN {arn} is invalid.") from None
-                if target is record:
+                target = self.store.get(ref.account or ctx.account_id, ref.region or ctx.region, ref.name)
+                if target is None:
+                    raise InvalidParameterValue(f"The destination ARN {arn} is invalid.")
+                if target.arn == record.arn:
                     raise InvalidParameterValue("You can't specify the function as a destination for itself.")
             elif service not in ("sqs", "sns", "events"):
                 unsupported = True

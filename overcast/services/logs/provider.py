@@ -93,9 +93,13 @@ def _group_name(params: dict[str, Any]) -> str:
 def _group_token_name(token: str) -> str:
     """The last group name of the page a group listing's nextToken continues after."""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        # Strictly: a lax decoder drops foreign characters and could read "!!!" as "" (page one again).
+        name = base64.b64decode(token.encode(), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
         raise InvalidParameter("The specified nextToken is invalid.") from None
+    if not name:
+        raise InvalidParameter("The specified nextToken is invalid.")
+    return name
 
 
 class Provider(BaseProvider):

@@ -23,6 +23,7 @@ from overcast.protocol.errors import ServiceError
 from overcast.server.http import Request, Response
 from overcast.services.s3.objects import ACL
 from overcast.services.s3.public_access import AnonymousAccess, anonymous_access
+from overcast.services.s3.restore import ARCHIVED_CLASSES, check_readable
 from overcast.services.s3.website_pages import (
     error_headers,
     error_page,
@@ -166,6 +167,14 @@ class _WebsiteRequest:
         if conditional:
             params.update(_conditional_params(self.request))
         operation = "HeadObject" if self.request.method == "HEAD" else "GetObject"
+        if operation == "HeadObject":
+            # HeadObject answers for an archived object; the website endpoint refuses HEAD as GET.
+            current = self._current(key)
+            if current is not None and current.storage_class in ARCHIVED_CLASSES:
+                try:
+                    check_readable(current, self.internal.provider("s3").clock.time())  # as GetObject: Overcast's clock
+                except ServiceError as err:
+                    return _Fetched(error=err)
         try:
             return _Fetched(obj=await self.internal.call("s3", operation, params))
         except ServiceError as err:

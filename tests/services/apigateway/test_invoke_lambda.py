@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 
+import boto3
 import pytest
 
 from tests.services.apigateway.conftest import allow_apigateway, call, mock_method, new_api
@@ -295,3 +296,25 @@ def test_empty_response_template_passes_the_lambda_output_through(apigw, lam, se
     apigw.create_deployment(restApiId=api_id, stageName="dev")
     answer = call(server, api_id, "dev", "/")
     assert answer.status == 200 and answer.json() == {"id": 3, "name": "Rex", "tags": ["a", "b"]}
+
+
+def test_an_integration_may_name_a_function_in_another_region(apigw, server):
+    # The URI names the function's Region; API Gateway invokes it there (the function's policy
+    # still has to allow it, from there).
+    west = boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-west-2",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+    name = create_python(west, "def handler(event, context):\n    return {'statusCode': 200, 'body': 'from the west'}\n")
+    arn = west.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    assert ":us-west-2:" in arn
+    api_id, root = new_api(apigw)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="POST",
+                          uri=f"arn:aws:apigateway:us-west-2:lambda:path/2015-03-31/functions/{arn}/invocations")
+    apigw.create_deployment(restApiId=api_id, stageName="live")
+    assert call(server, api_id, "live", "/").status == 500  # no permission yet
+    west.add_permission(FunctionName=name, StatementId="apigw", Action="lambda:InvokeFunction",
+                        Principal="apigateway.amazonaws.com",
+                        SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/GET/")
+    answer = call(server, api_id, "live", "/")
+    assert (answer.status, answer.body) == (200, b"from the west")

@@ -451,3 +451,15 @@ def test_no_function_has_a_code_signing_config(lam):
     code, message, status = refused(lam.get_function_code_signing_config, FunctionName="missing-" + unique())
     assert (code, status) == ("ResourceNotFoundException", 404)
     assert message.startswith("Function not found: arn:aws:lambda:us-east-1:")
+
+
+def test_a_destination_is_looked_up_in_the_region_its_arn_names(lam, server):
+    west = boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-west-2", aws_access_key_id="test",
+                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
+    target = west.get_function(FunctionName=create_python(west, SOURCE))["Configuration"]["FunctionArn"]
+    name = create_python(lam, SOURCE)
+    lam.put_function_event_invoke_config(FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": target}})
+    missing = target.replace(":function:", ":function:missing-")
+    assert refused(lam.put_function_event_invoke_config, FunctionName=name,
+                   DestinationConfig={"OnSuccess": {"Destination": missing}}) == (
+        "InvalidParameterValueException", f"The destination ARN {missing} is invalid.", 400)

@@ -98,4 +98,3 @@ def test_a_name_only_the_wider_pattern_allows_is_not_found(lam, lam_unchecked):
     code, message, status = refused(lam_unchecked.create_function, **create_params(FunctionName="my.function"))
     assert (code, status) == ("ValidationException", 400)
     assert "at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern" in message
-

@@ -438,6 +438,9 @@ def test_list_log_groups_matches_names_by_regular_expression_class_and_tags(logs
     rest = logs.list_log_groups(logGroupNamePattern=token, limit=3, nextToken=first["nextToken"])
     assert [g["logGroupName"] for g in first["logGroups"] + rest["logGroups"]] == sorted(names)
     assert "nextToken" not in rest
+    for bad in ("!!!", "a"):
+        assert error_of(logs.list_log_groups, nextToken=bad) == (
+            "InvalidParameterException", "The specified nextToken is invalid.", 400)
     assert error_of(logs.list_log_groups, logGroupNamePattern="a b") == (
         "InvalidParameterException", "1 validation error detected: Value 'a b' at 'logGroupNamePattern' failed to "
         "satisfy constraint: Member must satisfy regular expression pattern: "

@@ -239,6 +239,7 @@ def test_an_archived_page_is_refused_until_restored(s3, server):
     web.make_public()
     assert_error_page(web.get("/cold.html"), 403, "InvalidObjectState",
                       "The operation is not valid for the object's storage class", StorageClass="GLACIER")
+    assert web.get("/cold.html", method="HEAD").status == 403  # HEAD as GET
     web.put("error.html", "<h1>custom error</h1>")
     web.configure(IndexDocument={"Suffix": "index.html"}, ErrorDocument={"Key": "error.html"})
     response = web.get("/cold.html")
@@ -246,3 +247,4 @@ def test_an_archived_page_is_refused_until_restored(s3, server):
     s3.restore_object(Bucket=web.bucket, Key="cold.html", RestoreRequest={"Days": 1})
     response = web.get("/cold.html")
     assert (response.status, response.text) == (200, "<p>cold</p>")
+    assert web.get("/cold.html", method="HEAD").status == 200

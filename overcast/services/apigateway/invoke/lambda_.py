@@ -44,6 +44,15 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str | None:
     return rest[:end] if end >= 0 else rest
 
 
+def function_home(function: str, account: str, region: str) -> tuple[str, str]:
+    """The account and Region to call a function in: those of its ARN when the URI names one (an
+    integration may name a function in another Region), else the API's."""
+    parts = function.split(":")
+    if function.startswith("arn:") and len(parts) > 4:
+        return parts[4] or account, parts[3] or region
+    return account, region
+
+
 def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
     if not content_type or not binary_types:
         return False
@@ -115,12 +124,13 @@ async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[s
         raise internal_error()
     if not (credentials or integration.get("credentials")):
         arns = source_arns if source_arns is not None else integration_source_arns(inv)
-        if not await gateway.lambda_permissions.allows(function, arns, inv.account, inv.region):
+        if not await gateway.lambda_permissions.allows(function, arns, *function_home(function, inv.account, inv.region)):
             inv.note("Execution failed due to configuration error: Invalid permissions on Lambda function")
             raise internal_error()
     params: dict[str, Any] = {"FunctionName": function, "Payload": payload}
     try:
-        result = await gateway.internal.call("lambda", "Invoke", params, account_id=inv.account, region=inv.region)
+        account, region = function_home(function, inv.account, inv.region)
+        result = await gateway.internal.call("lambda", "Invoke", params, account_id=account, region=region)
     except ServiceError as exc:
         inv.note(f"Execution failed due to configuration error: {exc.message}")
         raise internal_error() from exc
