@@ -11,6 +11,8 @@ from boto3.dynamodb.types import TypeDeserializer
 from overcast.services.dynamodb.store import MIGRATIONS
 from tests.conftest import make_client
 
+LATEST = MIGRATIONS[-1].version
+
 # The items table as schema 2 had it (as migration 1 created it: keyed by table, partition and
 # sort, with Scan's order in a second index), rebuilt from the migrations themselves.
 _ITEMS_AT_1 = [statement for statement in MIGRATIONS[0].statements
@@ -44,7 +46,7 @@ def test_items_of_a_schema_2_data_directory_survive_the_upgrade(fresh_server):
 
     database = sqlite3.connect(fresh_server.data_dir / "overcast.db", isolation_level=None)
     try:
-        assert database.execute("SELECT version FROM schema_versions WHERE namespace = 'dynamodb'").fetchone() == (3,)
+        assert database.execute("SELECT version FROM schema_versions WHERE namespace = 'dynamodb'").fetchone() == (LATEST,)
         database.execute("BEGIN")
         assert len(_ITEMS_AT_1) == 3  # the table, its scan index, its TTL index
         for statement in SCHEMA_2_ITEMS:
@@ -77,7 +79,7 @@ def test_items_of_a_schema_2_data_directory_survive_the_upgrade(fresh_server):
 
     database = sqlite3.connect(fresh_server.data_dir / "overcast.db")
     try:
-        assert database.execute("SELECT version FROM schema_versions WHERE namespace = 'dynamodb'").fetchone() == (3,)
+        assert database.execute("SELECT version FROM schema_versions WHERE namespace = 'dynamodb'").fetchone() == (LATEST,)
         # One index on the items left besides TTL's: the primary key, led by the scan hash.
         indexes = {row[1] for row in database.execute("PRAGMA index_list(dynamodb_items)")}
         assert "dynamodb_items_scan" not in indexes and "dynamodb_items_ttl" in indexes
