@@ -18,17 +18,14 @@ ClientRequestToken, every request sent once (none is answered from the idempoten
 from __future__ import annotations
 
 import argparse
-import functools
 import statistics
 import sys
 from dataclasses import dataclass, field
 
-from bench.capture import Signer, make_client
 from bench.loadgen import run_load
 from bench.procstats import tree_cpu_seconds
-from bench.scenarios.ddb_scale import _transact
+from bench.scenarios.ddb_scale import signed_transactions
 from bench.servers import HOST, SPECS, RunningServer, ServerFailed, start
-from bench.workloads.dynamodb import ensure_table
 
 
 @dataclass
@@ -45,11 +42,8 @@ class Side:
         return chunk
 
 
-def prepare(server: RunningServer, count: int, first_index: int) -> Side:
-    ensure_table(make_client("dynamodb", server.endpoint))
-    signer = Signer("dynamodb", server.endpoint)
-    requests = [signer.sign(functools.partial(_transact, first_index + i)) for i in range(count)]
-    return Side(server, requests)
+def prepare(server: RunningServer, count: int) -> Side:
+    return Side(server, signed_transactions(server.endpoint, count))
 
 
 def measure(side: Side, count: int, connections: int) -> None:
@@ -88,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     servers: list[RunningServer] = []
     try:
         servers = [start(SPECS["overcast"]), start(SPECS[args.peer])]
-        sides = [prepare(server, per_side, first_index=0) for server in servers]
+        sides = [prepare(server, per_side) for server in servers]
         for side in sides:
             warm = run_load(HOST, side.server.port, side.take(args.warm), connections=args.connections, duration=60,
                             max_requests=args.warm)

@@ -99,12 +99,17 @@ def _query_big(ctx: ScenarioContext) -> list[Row]:
     ]
 
 
+def signed_transactions(endpoint: str, count: int, first: int = 0) -> list[bytes]:
+    """The scenario's TransactWriteItems requests, signed for `endpoint` (its table made first),
+    tokens `first` onwards: each is to be sent once."""
+    ensure_table(make_client("dynamodb", endpoint))
+    signer = Signer("dynamodb", endpoint)
+    return [signer.sign(functools.partial(_transact, first + i)) for i in range(count)]
+
+
 def _transact_server_bound(ctx: ScenarioContext) -> list[Row]:
-    client = make_client("dynamodb", ctx.endpoint)
-    ensure_table(client)
-    signer = Signer("dynamodb", ctx.endpoint)
     total = 1500 if ctx.quick else 8000
-    requests = [signer.sign(functools.partial(_transact, i)) for i in range(total)]
+    requests = signed_transactions(ctx.endpoint, total)
     warm, measured = requests[: total // 10], requests[total // 10 :]
     run_load(HOST, ctx.port, warm, connections=ctx.connections, duration=2 if ctx.quick else 5, max_requests=len(warm))
     cpu_before = tree_cpu_seconds(ctx.pid)

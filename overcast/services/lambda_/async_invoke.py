@@ -22,6 +22,7 @@ import uuid
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
+from overcast.services.arns import arn_home
 from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.models import FunctionRecord
 from overcast.services.lambda_.runtime.pool import Throttled
@@ -242,7 +243,7 @@ class AsyncInvokeOps(LambdaBase):
                     dead_letter: bool = False) -> None:
         parts = arn.split(":")
         service = parts[2] if len(parts) > 5 else ""
-        account, region = (parts[4] or record.account), (parts[3] or record.region)
+        account, region = arn_home(arn, record.account, record.region)
         try:
             if service == "lambda":
                 await self.runtime.internal.call("lambda", "Invoke", {

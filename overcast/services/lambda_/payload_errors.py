@@ -55,16 +55,13 @@ class _Scan:
 
     def location(self) -> str:
         """'[Source: (byte[])"..."; line: L, column: C]': the column is the one after what was read."""
-        snippet = self.payload[:_SNIPPET_BYTES].decode("utf-8", "replace")
-        truncated = len(self.payload) - _SNIPPET_BYTES
-        more = f"[truncated {truncated} bytes]" if truncated > 0 else ""
-        return f'[Source: (byte[])"{snippet}"{more}; line: {self.line}, column: {self.pos - self.row_start + 1}]'
+        return self._location(self.line, self.pos - self.row_start + 1)
 
-    def _root_location(self) -> str:
+    def _location(self, line: int, column: int) -> str:
         snippet = self.payload[:_SNIPPET_BYTES].decode("utf-8", "replace")
         truncated = len(self.payload) - _SNIPPET_BYTES
         more = f"[truncated {truncated} bytes]" if truncated > 0 else ""
-        return f'[Source: (byte[])"{snippet}"{more}; line: 1, column: 0]'
+        return f'[Source: (byte[])"{snippet}"{more}; line: {line}, column: {column}]'
 
     def _next(self) -> int:
         byte = self.payload[self.pos]
@@ -97,9 +94,9 @@ class _Scan:
         if byte in b'{["0123456789+-':
             return None  # a value starts well (or a sign Python describes as well): the fault is further on
         if byte == ord("}"):
-            return f"Unexpected close marker '}}': expected ']' (for root starting at {self._root_location()})"
+            return f"Unexpected close marker '}}': expected ']' (for root starting at {self._location(1, 0)})"
         if byte == ord("]"):
-            return f"Unexpected close marker ']': expected '}}' (for root starting at {self._root_location()})"
+            return f"Unexpected close marker ']': expected '}}' (for root starting at {self._location(1, 0)})"
         if byte == ord(","):
             return f"Unexpected character ({_describe(byte)}): expected a value"
         for literal, answer in (("true", None), ("false", None), ("null", None),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import AccessDenied, NotImplementedOperation, ServiceError
 from overcast.server.context import RequestContext
+from overcast.services.arns import arn_home
 from overcast.services.s3.acls import (
     BLOCK_PUBLIC_ACCESS_SETTINGS,
     OWNERSHIP_SETTINGS,
@@ -443,12 +444,10 @@ class BucketConfigOperations:
         fields: dict[str, str] = {}
         for entry in config.get("LambdaFunctionConfigurations") or []:
             arn = entry["LambdaFunctionArn"]
-            parts = arn.split(":")
+            account, region = arn_home(arn, None, None)
             try:
-                await self.runtime.internal.call(
-                    "lambda", "GetFunction", {"FunctionName": arn},
-                    account_id=parts[4] if len(parts) > 4 and parts[4] else None,
-                    region=parts[3] if len(parts) > 3 and parts[3] else None)
+                await self.runtime.internal.call("lambda", "GetFunction", {"FunctionName": arn},
+                                                 account_id=account, region=region)
             except NotImplementedOperation:
                 continue
             except ServiceError:

@@ -15,6 +15,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from overcast.protocol.errors import ServiceError
+from overcast.services.arns import arn_home
 from overcast.services.s3.upload_store import EventStore
 
 if TYPE_CHECKING:
@@ -77,8 +78,7 @@ class EventDelivery:
     async def _deliver(self, destination: str, payload: str) -> bool:
         if not destination.startswith("arn:aws:lambda:"):
             return False  # SQS, SNS and EventBridge destinations wait for their services
-        parts = destination.split(":")
-        region, account = parts[3], parts[4]
+        account, region = arn_home(destination, None, None)
         try:
             await self.internal.call(
                 "lambda", "Invoke",

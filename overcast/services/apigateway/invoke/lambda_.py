@@ -17,6 +17,7 @@ from overcast.services.apigateway.invoke.pipeline import (
     MethodResult,
     integration_request_body,
 )
+from overcast.services.arns import arn_home
 
 if TYPE_CHECKING:
     from overcast.services.apigateway.invoke.gateway import Gateway
@@ -42,15 +43,6 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str | None:
     rest = uri[start + len(marker):]
     end = rest.rfind("/invocations")
     return rest[:end] if end >= 0 else rest
-
-
-def function_home(function: str, account: str, region: str) -> tuple[str, str]:
-    """The account and Region to call a function in: those of its ARN when the URI names one (an
-    integration may name a function in another Region), else the API's."""
-    parts = function.split(":")
-    if function.startswith("arn:") and len(parts) > 4:
-        return parts[4] or account, parts[3] or region
-    return account, region
 
 
 def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
@@ -124,12 +116,12 @@ async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[s
         raise internal_error()
     if not (credentials or integration.get("credentials")):
         arns = source_arns if source_arns is not None else integration_source_arns(inv)
-        if not await gateway.lambda_permissions.allows(function, arns, *function_home(function, inv.account, inv.region)):
+        if not await gateway.lambda_permissions.allows(function, arns, *arn_home(function, inv.account, inv.region)):
             inv.note("Execution failed due to configuration error: Invalid permissions on Lambda function")
             raise internal_error()
     params: dict[str, Any] = {"FunctionName": function, "Payload": payload}
     try:
-        account, region = function_home(function, inv.account, inv.region)
+        account, region = arn_home(function, inv.account, inv.region)
         result = await gateway.internal.call("lambda", "Invoke", params, account_id=account, region=region)
     except ServiceError as exc:
         inv.note(f"Execution failed due to configuration error: {exc.message}")
