@@ -15,6 +15,7 @@ a graceful stop on SIGINT/SIGTERM.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -547,8 +548,19 @@ async def serve(app: Application, host: str, port: int, *, on_listening: Callabl
             await result
 
 
+# Python's cyclic garbage collector runs a young-generation pass every 700 net allocations of
+# container objects: a 10-item TransactWriteItems parses into ~100 dicts, and with 16 requests in
+# flight each pass walks ~1,000 live ones (~90 us), every seventh request; now and then a full
+# pass walks every object in the process (10 ms, the event loop stalled). Nearly nothing a request
+# builds is cyclic garbage (measured: 263 objects collected in 9,000 transactions), so passes are
+# made rarer; what exists at start-up (modules, models) is frozen out of the full passes.
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
 def run(app: Application, host: str, port: int, **hooks: Callable) -> int:
     """Serve on uvloop when it is installed, else on asyncio's own loop. Returns the exit code."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     try:
         import uvloop
 
