@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import capacity, codec
+from overcast.services.dynamodb import capacity, codec, store
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     DuplicateItemException,
@@ -19,13 +19,31 @@ from overcast.services.dynamodb.keycondition import KeyRange
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
-from overcast.services.dynamodb.query import Plan, _start_key
+from overcast.services.dynamodb.query import Plan, _path_heads, _start_key
 from overcast.services.dynamodb.requests import check_item, key_of, reports_old_on_failure
 from overcast.services.dynamodb.transactions import check_client_request_token, digest_of, write_result
 from overcast.services.dynamodb.types import item_size, validate_item
 from overcast.services.dynamodb.writes import Write
 
 _KEY_REQUIRED = "Where clause does not contain a mandatory equality on all key attributes"
+# DynamoDB's words (nubo-db and paritysuite dynamodb-conformance suites, captured against DynamoDB).
+_NO_SUCH_INDEX = "The table does not have the specified index"
+_GSI_CONSISTENT = "Strongly consistent read is not supported on Global Secondary Indexes"
+_BATCH_SELECT_KEY = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
+_TRANSACTION_SELECT_KEY = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
+_MIXED_TRANSACTION = "ExecuteTransaction API does not support both read and write operations in the same request."
+
+
+def _in_statement(position: int, error: ValidationException) -> ValidationException:
+    """ExecuteTransaction names the statement a refusal is about."""
+    return ValidationException(f"Validation failed in TransactStatements[{position}]: {error.message}")
+
+
+def _check_delete_returning(statement: Statement) -> None:
+    if statement.kind == "DELETE" and statement.returning not in (None, "ALL_OLD"):
+        scope, _, which = statement.returning.partition("_")
+        raise ValidationException(f"Invalid returning clause: RETURNING {scope} {which} *. "
+                                  "Only RETURNING ALL OLD * is allowed in DELETE statements.")
 
 
 def _list_bounds(entries: list, member: str, most: int) -> None:
@@ -106,6 +124,27 @@ def _direction(statement: Statement, table: Table, index: IndexMeta | None, quer
     return not any(descending for name, descending in statement.order_by if name == range_key)
 
 
+def _check_index_reach(plan: Plan, statement: Statement, queried: bool) -> None:
+    """A read of a KEYS_ONLY or INCLUDE index for attributes it does not hold: a local index
+    fetches them from the table (as Query does); a global one refuses, and so does either when a
+    keyed read filters on them."""
+    index = plan.index
+    assert index is not None
+    projected = store.projected_names(plan.table, index)
+    if queried and statement.where is not None:
+        unprojected = sorted(_path_heads(statement.where) - projected)
+        if unprojected:
+            raise ValidationException(f"One or more parameter values were invalid: Secondary index {index.name} "
+                                      f"does not project one or more filter attributes: [{', '.join(unprojected)}]")
+    missing = [path[0] for path in statement.projection or () if path[0] not in projected]
+    if not missing:
+        return
+    if index.is_global:
+        raise ValidationException(f"One or more parameter values were invalid: Global secondary index {index.name} "
+                                  f"does not project [{', '.join(dict.fromkeys(missing))}]")
+    plan.base_for_output = plan.fetch_base = True
+
+
 class PartiqlMixin:
     def _partiql_table(self, ctx: RequestContext, statement: Statement) -> Table:
         table = self._tables.get((ctx.account_id, ctx.region, statement.table))
@@ -115,6 +154,7 @@ class PartiqlMixin:
 
     def _partiql_write(self, ctx: RequestContext, statement: Statement, old_on_failure: bool = False) -> Write:
         table = self._partiql_table(ctx, statement)
+        _check_delete_returning(statement)
         if statement.kind == "INSERT":
             item = validate_item(statement.item)
             check_item(table, item)
@@ -128,7 +168,13 @@ class PartiqlMixin:
                 clauses["SET"] = statement.sets
             if statement.removes:
                 clauses["REMOVE"] = statement.removes
-            for target in [s[0] for s in statement.sets] + statement.removes:
+            # set_add and set_delete do what UpdateItem's ADD and DELETE do to a set.
+            if statement.set_adds:
+                clauses["ADD"] = statement.set_adds
+            if statement.set_deletes:
+                clauses["DELETE"] = statement.set_deletes
+            targets = [s[0] for s in statement.sets + statement.set_adds + statement.set_deletes] + statement.removes
+            for target in targets:
                 if target[1][0] in table.key_names:
                     raise ValidationException(
                         f"One or more parameter values were invalid: Cannot update attribute {target[1][0]}. This attribute is part of the key")
@@ -137,6 +183,12 @@ class PartiqlMixin:
                          return_old_on_failure=old_on_failure)
         if statement.kind == "DELETE":
             return Write(table, key, "delete", condition=rest, return_old_on_failure=old_on_failure)
+        if statement.exists:
+            if statement.index:
+                raise ValidationException("Reads on indices are not supported within transactions.")
+            if rest is None:
+                raise ValidationException("EXISTS() must contain a single item read with additional condition")
+            return Write(table, key, "check", condition=rest, return_old_on_failure=old_on_failure)
         raise ValidationException("Unsupported operation in this context")
 
     async def _run_partiql_write(self, ctx: RequestContext, statement: Statement, old_on_failure: bool = False,
@@ -172,7 +224,9 @@ class PartiqlMixin:
         if statement.index:
             index = table.index(statement.index)
             if index is None:
-                raise ValidationException(f"The table does not have the specified index: {statement.index}")
+                raise ValidationException(_NO_SUCH_INDEX)
+            if params.get("ConsistentRead") and index.is_global:
+                raise ValidationException(_GSI_CONSISTENT)
         limit = params.get("Limit")
         if limit is not None and limit < 1:
             raise ValidationException(
@@ -190,6 +244,8 @@ class PartiqlMixin:
         partition = equalities.get(hash_key)
         queried = partition is not None and table.attribute_types[hash_key] in partition[0]
         forward = _direction(statement, table, index, queried)
+        if index is not None and index.projection_type != "ALL":
+            _check_index_reach(plan, statement, queried)
         if partition is not None and queried:
             value = partition[0]
             rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, forward)
@@ -225,14 +281,20 @@ class PartiqlMixin:
                 response["TableName"] = statement.table
                 if statement.kind == "SELECT":
                     table = self._partiql_table(ctx, statement)
-                    key, _ = _split_key(table, statement.where)
+                    try:
+                        key, _ = _split_key(table, statement.where)
+                    except ValidationException:
+                        response.pop("TableName")
+                        raise ValidationException(_BATCH_SELECT_KEY) from None
                     item = self._read_item(table, key)
                     if item is not None:
                         response["Item"] = project(item, statement.projection) if statement.projection else item
                     capacity.tally_of(tallies, table).add_read(item_size(item) if item else 0,
                                                                bool(entry.get("ConsistentRead")))
                 else:
-                    await self._run_partiql_write(ctx, statement, old_on_failure, mode, tallies)
+                    written = await self._run_partiql_write(ctx, statement, old_on_failure, mode, tallies)
+                    if written["Items"]:  # RETURNING: the item, as ExecuteStatement returns it
+                        response["Item"] = written["Items"][0]
             except DuplicateItemException as error:
                 response["Error"] = {"Code": "DuplicateItem", "Message": error.message}
             except ConditionalCheckFailedException as error:
@@ -255,14 +317,24 @@ class PartiqlMixin:
         check_client_request_token(params)
         failure_modes = [reports_old_on_failure(e) for e in entries]
         statements = [parse_statement(e.get("Statement", ""), e.get("Parameters")) for e in entries]
-        selects = [s for s in statements if s.kind == "SELECT"]
+        for position, statement in enumerate(statements):
+            if statement.returning is not None:
+                raise _in_statement(position, ValidationException(
+                    "RETURNING clause is not supported in ExecuteTransaction."))
+        selects = [s for s in statements if s.kind == "SELECT" and not s.exists]
         if selects and len(selects) != len(statements):
-            raise ValidationException("Transaction must contain either only reads or only writes")
+            raise ValidationException(_MIXED_TRANSACTION)
         if selects:
             reads = []
-            for statement in statements:
+            for position, statement in enumerate(statements):
                 table = self._partiql_table(ctx, statement)
-                reads.append((table, _split_key(table, statement.where)[0]))
+                if statement.index:
+                    raise _in_statement(position, ValidationException(
+                        "Reads on indices are not supported within transactions."))
+                try:
+                    reads.append((table, _split_key(table, statement.where)[0]))
+                except ValidationException:
+                    raise _in_statement(position, ValidationException(_TRANSACTION_SELECT_KEY)) from None
             responses = []
             tallies: dict[int, capacity.Tally] = {}
             for (table, _), statement, item in zip(reads, statements, self._read_snapshot(reads), strict=True):
@@ -274,7 +346,12 @@ class PartiqlMixin:
             if capacity.wanted(mode):
                 result["ConsumedCapacity"] = [tally.report(mode) for tally in tallies.values()]
             return result
-        writes = [self._partiql_write(ctx, s, mode) for s, mode in zip(statements, failure_modes, strict=True)]
+        writes = []
+        for position, (statement, mode) in enumerate(zip(statements, failure_modes, strict=True)):
+            try:
+                writes.append(self._partiql_write(ctx, statement, mode))
+            except ValidationException as error:
+                raise _in_statement(position, error) from None
         identities = [w.identity for w in writes]
         if len(set(identities)) != len(identities):
             raise ValidationException("Transaction request cannot include multiple operations on one item")

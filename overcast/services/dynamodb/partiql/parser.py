@@ -14,13 +14,13 @@ from overcast.services.dynamodb.errors import ValidationException
 from overcast.services.dynamodb.types import normalize_number, validate_value
 
 _TOKEN = re.compile(r"""
-    (?P<space>\s+)
+    (?P<space>\s+|--[^\n]*|/\*.*?\*/)
   | (?P<string>'(?:[^']|'')*')
   | (?P<quoted>"(?:[^"]|"")*")
   | (?P<number>-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct><<|>>|<>|!=|<=|>=|[=<>(),.\[\]{}:?*+\-])
-""", re.VERBOSE)
+""", re.VERBOSE | re.DOTALL)
 
 
 @dataclass
@@ -36,6 +36,11 @@ class Statement:
     returning: str | None = None
     # SELECT ... ORDER BY: (attribute, descending) in the order written.
     order_by: list[tuple[str, bool]] = field(default_factory=list)
+    # UPDATE's set_add and set_delete: (path, set value), applied as UpdateItem's ADD and DELETE.
+    set_adds: list[tuple] = field(default_factory=list)
+    set_deletes: list[tuple] = field(default_factory=list)
+    # ExecuteTransaction's EXISTS(SELECT ...): a condition check on one item.
+    exists: bool = False
 
 
 NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
@@ -48,34 +53,45 @@ ALIASING = "Aliasing is not supported"
 _AFTER_TABLE = frozenset({"WHERE", "ORDER", "SET", "REMOVE", "RETURNING"})
 
 
+# The condition functions a WHERE clause may call, with their operand counts; size() is an operand.
+_CONDITION_FUNCTIONS = {"attribute_exists": 1, "attribute_not_exists": 1, "attribute_type": 2,
+                        "begins_with": 2, "contains": 2}
+# `x IS <type>`: the PartiQL type names whose DynamoDB type is plain (MISSING and NULL aside).
+_TYPE_NAMES = {"BOOL": "BOOL", "BOOLEAN": "BOOL", "STRING": "S", "LIST": "L", "STRUCT": "M", "TUPLE": "M"}
+_SET_FUNCTIONS = ("SET_ADD", "SET_DELETE")
+
+
 def malformed(detail: str = "") -> ValidationException:
     return ValidationException(NOT_WELL_FORMED + (detail or "Unexpected token"))
 
 
-def tokenize(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
+def tokenize(text: str) -> list[tuple[str, str, int]]:
+    """(kind, text, offset) for each token; comments (-- to the end of the line, /* ... */) are
+    skipped as DynamoDB skips them."""
+    tokens: list[tuple[str, str, int]] = []
     position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
             raise malformed(f"Unexpected character: {text[position]}")
-        position = match.end()
         kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
         if kind != "space":
-            tokens.append((kind, match.group()))
-    tokens.append(("eof", ""))
+            tokens.append((kind, match.group(), position))
+        position = match.end()
+    tokens.append(("eof", "", len(text)))
     return tokens
 
 
 class _Parser:
     def __init__(self, text: str, parameters: list[Any] | None):
+        self.text = text
         self.tokens = tokenize(text)
         self.pos = 0
         self.parameters = list(parameters or [])
         self.used_parameters = 0
 
     @property
-    def tok(self) -> tuple[str, str]:
+    def tok(self) -> tuple[str, str, int]:
         return self.tokens[self.pos]
 
     def word(self, *words: str) -> bool:
@@ -83,6 +99,16 @@ class _Parser:
 
     def punct(self, text: str) -> bool:
         return self.tok[0] == "punct" and self.tok[1] == text
+
+    def at(self, token: tuple[str, str, int]) -> str:
+        """Where a token sits, as DynamoDB's messages give it: line:column:length, from 1."""
+        offset = token[2]
+        line_start = self.text.rfind("\n", 0, offset) + 1
+        return f"{self.text.count(chr(10), 0, offset) + 1}:{offset - line_start + 1}:{len(token[1])}"
+
+    def calls(self) -> bool:
+        """A word followed by an opening parenthesis: a function call."""
+        return self.tok[0] == "word" and self.tokens[self.pos + 1][1] == "("
 
     def take_word(self, word: str) -> None:
         if not self.word(word):
@@ -95,7 +121,7 @@ class _Parser:
         self.pos += 1
 
     def identifier(self) -> str:
-        kind, text = self.tok
+        kind, text, _ = self.tok
         if kind == "quoted":
             self.pos += 1
             return text[1:-1].replace('""', '"')
@@ -107,6 +133,8 @@ class _Parser:
     def statement(self) -> Statement:
         if self.word("SELECT"):
             result = self.select()
+        elif self.word("EXISTS") and self.calls():
+            result = self.exists()
         elif self.word("INSERT"):
             result = self.insert()
         elif self.word("UPDATE"):
@@ -121,18 +149,36 @@ class _Parser:
             raise ValidationException("Number of parameters in request and statement don't match.")
         return result
 
-    def table_ref(self) -> tuple[str, str | None]:
+    def table_name(self) -> str:
         name = self.identifier()
+        if not name:
+            raise ValidationException("Path component cannot be an empty string")
+        return name
+
+    def table_ref(self) -> tuple[str, str | None]:
+        name = self.table_name()
         index = None
         if self.punct("."):
             self.pos += 1
-            index = self.identifier()
+            index = self.table_name()
+            if self.punct("."):
+                raise ValidationException("A path may contain at most 2 components in the FROM clause")
         self.no_alias()
         return name, index
 
+    def exists(self) -> Statement:
+        """EXISTS(SELECT ... WHERE <key> AND <condition>), ExecuteTransaction's condition check."""
+        self.pos += 2
+        if not self.word("SELECT"):
+            raise malformed("Expected SELECT")
+        statement = self.select()
+        self.take_punct(")")
+        statement.exists = True
+        return statement
+
     def no_alias(self) -> None:
         """SELECT, UPDATE and DELETE refuse a table alias (`FROM t x`, `FROM t AS x`)."""
-        kind, text = self.tok
+        kind, text, _ = self.tok
         if kind == "quoted" or (kind == "word" and text.upper() not in _AFTER_TABLE):
             raise ValidationException(ALIASING)
 
@@ -169,7 +215,7 @@ class _Parser:
     def insert(self) -> Statement:
         self.pos += 1
         self.take_word("INTO")
-        name = self.identifier()
+        name = self.table_name()
         self.take_word("VALUE")
         value = self.literal(item=True)
         if "M" not in value:
@@ -178,7 +224,7 @@ class _Parser:
 
     def update(self) -> Statement:
         self.pos += 1
-        name = self.identifier()
+        name = self.table_name()
         self.no_alias()
         statement = Statement("UPDATE", name)
         while self.word("SET", "REMOVE"):
@@ -187,7 +233,13 @@ class _Parser:
                 while True:
                     target = self.path()
                     self.take_punct("=")
-                    statement.sets.append((target, self.set_value()))
+                    if self.calls() and self.tok[1].upper() in _SET_FUNCTIONS:
+                        name_token = self.tok
+                        value = self.set_function(target)
+                        (statement.set_adds if name_token[1].upper() == "SET_ADD" else statement.set_deletes).append(
+                            (target, value))
+                    else:
+                        statement.sets.append((target, self.set_value()))
                     if not self.punct(","):
                         break
                     self.pos += 1
@@ -197,7 +249,7 @@ class _Parser:
                 while self.punct(","):
                     self.pos += 1
                     statement.removes.append(self.path())
-        if not statement.sets and not statement.removes:
+        if not (statement.sets or statement.removes or statement.set_adds or statement.set_deletes):
             raise malformed("Expected SET or REMOVE")
         statement.where = self.where()
         statement.returning = self.returning()
@@ -206,7 +258,7 @@ class _Parser:
     def delete(self) -> Statement:
         self.pos += 1
         self.take_word("FROM")
-        name = self.identifier()
+        name = self.table_name()
         self.no_alias()
         statement = Statement("DELETE", name)
         statement.where = self.where()
@@ -252,15 +304,8 @@ class _Parser:
             node = self.condition()
             self.take_punct(")")
             return node
-        if self.tok[0] == "word" and self.tok[1].lower() in ("begins_with", "contains", "attribute_type") \
-                and self.tokens[self.pos + 1][1] == "(":
-            name = self.tok[1].lower()
-            self.pos += 2
-            target = self.path()
-            self.take_punct(",")
-            argument = self.operand()
-            self.take_punct(")")
-            return ("func", name, (target, argument))
+        if self.calls() and self.tok[1].lower() in _CONDITION_FUNCTIONS:
+            return self.compared_with_boolean(self.condition_function())
         left = self.operand()
         if self.word("IS"):
             self.pos += 1
@@ -272,10 +317,14 @@ class _Parser:
                 self.pos += 1
                 return ("func", "attribute_exists" if negate else "attribute_not_exists", (left,))
             if self.word("NULL"):
-                self.pos += 1
-                node = ("func", "attribute_type", (left, ("value", {"S": "NULL"}, "")))
-                return ("not", node) if negate else node
-            raise malformed("Expected MISSING or NULL")
+                type_name = "NULL"
+            elif self.tok[0] == "word" and self.tok[1].upper() in _TYPE_NAMES:
+                type_name = _TYPE_NAMES[self.tok[1].upper()]
+            else:
+                raise malformed("Expected type name")
+            self.pos += 1
+            node = ("func", "attribute_type", (left, ("value", {"S": type_name}, "")))
+            return ("not", node) if negate else node
         if self.word("BETWEEN"):
             self.pos += 1
             low = self.operand()
@@ -291,19 +340,93 @@ class _Parser:
                 options.append(self.operand())
             self.take_punct(closing)
             return ("in", left, tuple(options))
-        kind, text = self.tok
+        kind, text, _ = self.tok
         if kind == "punct" and text in ("=", "<>", "!=", "<", "<=", ">", ">="):
             self.pos += 1
-            return ("cmp", "<>" if text == "!=" else text, left, self.operand())
+            right = self.operand()
+            if text in ("<", "<=", ">", ">="):
+                for side in (left, right):  # only strings, numbers and binaries have an order
+                    if side[0] == "value" and next(iter(side[1])) not in ("S", "N", "B"):
+                        raise ValidationException("Incorrect operand type for operator or function; operator or "
+                                                  f"function: {text}, operand type: {next(iter(side[1]))}")
+            return ("cmp", "<>" if text == "!=" else text, left, right)
         raise malformed(f"Unexpected token: {text}")
 
+    def condition_function(self) -> tuple:
+        """attribute_exists(path), begins_with(path, operand), ...: DynamoDB's condition functions."""
+        name = self.tok[1].lower()
+        self.pos += 2
+        arguments = self.arguments()
+        if len(arguments) != _CONDITION_FUNCTIONS[name]:
+            raise ValidationException("Incorrect number of operands for operator or function; "
+                                      f"operator or function: {name}, number of operands: {len(arguments)}")
+        if arguments[0][0] != "path":
+            raise ValidationException(
+                f"Operator or function requires a document path; operator or function: {name}")
+        return ("func", name, tuple(arguments))
+
+    def arguments(self) -> list[tuple]:
+        """A call's operands, after its opening parenthesis, through its closing one."""
+        arguments = []
+        while not self.punct(")"):
+            if self.tok[0] == "eof":
+                raise malformed("Expected )")
+            arguments.append(self.operand())
+            if not self.punct(","):
+                break
+            self.pos += 1
+        self.take_punct(")")
+        return arguments
+
+    def compared_with_boolean(self, node: tuple) -> tuple:
+        """`attribute_exists(a) = true` is the function itself; `= false` (or `<> true`) its negation."""
+        if self.tok[0] == "punct" and self.tok[1] in ("=", "<>", "!=") and self.tokens[self.pos + 1][0] == "word" \
+                and self.tokens[self.pos + 1][1].upper() in ("TRUE", "FALSE"):
+            wanted = (self.tokens[self.pos + 1][1].upper() == "TRUE") == (self.tok[1] == "=")
+            self.pos += 2
+            return node if wanted else ("not", node)
+        return node
+
     def operand(self) -> tuple:
-        kind, _ = self.tok
+        kind, text, _ = self.tok
+        if self.calls():
+            if text.lower() == "size":
+                self.pos += 2
+                target = self.path()
+                self.take_punct(")")
+                return ("size", target)
+            raise ValidationException(f"Unrecognized function: {text.lower()} at {self.at(self.tok)}")
         if kind in ("word", "quoted") and not self.word("TRUE", "FALSE", "NULL"):
             return self.path()
         return ("value", self.literal(), "")
 
+    def set_function(self, target: tuple) -> tuple:
+        """`a = set_add(a, <<...>>)` or set_delete: the set to add or remove (the first argument
+        must be the assigned path itself)."""
+        name_token = self.tok
+        name = name_token[1].upper()
+        self.pos += 2
+        first_token = self.tok
+        arguments = self.arguments()
+        if len(arguments) != 2:
+            raise ValidationException(f"{name} must have exactly two arguments at {self.at(name_token)}")
+        if arguments[0] != target:
+            raise ValidationException(f"The first argument to {name} must equal the assignment value at "
+                                      f"{self.at(name_token)}")
+        value = arguments[1]
+        if value[0] != "value" or next(iter(value[1])) not in ("SS", "NS", "BS"):
+            raise ValidationException(f"The second argument to {name} must be a value with type SET at "
+                                      f"{self.at(first_token)}")
+        return value
+
     def set_value(self) -> tuple:
+        if self.calls() and self.tok[1].lower() == "list_append":
+            self.pos += 2
+            first = self.operand()
+            self.take_punct(",")
+            second = self.operand()
+            self.take_punct(")")
+            return ("list_append", first, second)
         left = self.operand()
         if self.punct("+") or self.punct("-"):
             op = self.tok[1]
@@ -319,7 +442,7 @@ class _Parser:
                 elements.append(self.identifier())
             elif self.punct("["):
                 self.pos += 1
-                kind, text = self.tok
+                kind, text, _ = self.tok
                 if kind == "number":
                     elements.append(int(text))
                 elif kind == "string":
@@ -335,7 +458,7 @@ class _Parser:
         """A literal value; `path` names where it sits inside an attribute's value (root,
         root.key, root[1]), as DynamoDB appends it to a number's error. An INSERT's item is no
         attribute value: each of its attributes is a root."""
-        kind, text = self.tok
+        kind, text, _ = self.tok
         self.pos += 1
         if kind == "string":
             return {"S": text[1:-1].replace("''", "'")}
@@ -359,7 +482,7 @@ class _Parser:
         if kind == "punct" and text == "{":
             entries: dict[str, dict] = {}
             while not self.punct("}"):
-                key_kind, key = self.tok
+                key_kind, key, _ = self.tok
                 if key_kind not in ("string", "quoted"):
                     raise malformed("Expected key")
                 self.pos += 1
@@ -384,6 +507,8 @@ class _Parser:
                 if self.punct(","):
                     self.pos += 1
             self.pos += 1
+            if not members:
+                raise ValidationException("Empty bags are not supported")
             kinds = {next(iter(m)) for m in members}
             if len(kinds) != 1 or next(iter(kinds)) not in ("S", "N", "B"):
                 raise malformed("Set members must be strings, numbers or binaries of one type")
