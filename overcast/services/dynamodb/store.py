@@ -119,6 +119,14 @@ MIGRATIONS = [
     Migration(4, [
         "CREATE INDEX IF NOT EXISTS dynamodb_tokens_created ON dynamodb_tokens (created)",
     ]),
+    # The highest sequence number trimmed from each stream: once a quiet stream's records have
+    # all passed their 24 hours, the next record still numbers after them (sequence numbers only
+    # grow; a consumer resuming after its last one must not skip the new ones).
+    Migration(5, [
+        """CREATE TABLE IF NOT EXISTS dynamodb_stream_trims (
+            stream_arn TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL)""",
+    ]),
 ]
 
 

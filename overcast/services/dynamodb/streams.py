@@ -8,7 +8,7 @@ from typing import Any
 from overcast.services.dynamodb import codec
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.types import item_size
-from overcast.storage.interface import Tx
+from overcast.storage.interface import Database, Tx
 
 RETENTION_SECONDS = 24 * 3600
 # The GetRecords wire form; Lambda events carry the same fields as {"type", "principalId"}.
@@ -44,8 +44,7 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
         return
     stream_arn = table.description["LatestStreamArn"]
     view = spec["StreamViewType"]
-    row = tx.fetchone("SELECT MAX(seq) FROM dynamodb_stream_records WHERE stream_arn = ?", (stream_arn,))
-    seq = (row[0] or 0) + 1 if row else 1
+    seq = last_sequence(tx, stream_arn) + 1
     body: dict[str, Any] = {"ApproximateCreationDateTime": int(now), "Keys": keys}
     if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
         body["NewImage"] = new
@@ -68,7 +67,23 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
                (stream_arn, seq, now, codec.dumps(record)))
 
 
+def last_sequence(reader: Tx | Database, stream_arn: str) -> int:
+    """The stream's highest sequence number so far, trimmed records included (0: none yet)."""
+    row = reader.fetchone("SELECT MAX(seq) FROM dynamodb_stream_records WHERE stream_arn = ?", (stream_arn,))
+    if row is not None and row[0] is not None:
+        return row[0]
+    row = reader.fetchone("SELECT seq FROM dynamodb_stream_trims WHERE stream_arn = ?", (stream_arn,))
+    return row[0] if row else 0
+
+
 def trim(tx: Tx, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
+    # Records are numbered in time order: the newest trimmed is the highest number trimmed.
+    # (HAVING true: SQLite parses an upsert whose rows come from a SELECT only with a clause before ON.)
+    tx.execute(
+        "INSERT INTO dynamodb_stream_trims (stream_arn, seq) SELECT stream_arn, MAX(seq) "
+        "FROM dynamodb_stream_records WHERE created < ? GROUP BY stream_arn HAVING true "
+        "ON CONFLICT (stream_arn) DO UPDATE SET seq = MAX(seq, excluded.seq)", (cutoff,))
     tx.execute("DELETE FROM dynamodb_stream_records WHERE created < ?", (cutoff,))
     tx.execute("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?", (cutoff,))
+    tx.execute("DELETE FROM dynamodb_stream_trims WHERE stream_arn NOT IN (SELECT stream_arn FROM dynamodb_streams)")

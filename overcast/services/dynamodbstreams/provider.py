@@ -14,7 +14,7 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
-from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb import codec, store, streams
 from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodbstreams.errors import (
     ExpiredIteratorException,
@@ -72,7 +72,7 @@ class Provider(BaseProvider):
         arn, table_name, created, disabled, meta_text = self._stream(ctx, params.get("StreamArn"))
         meta = codec.meta_loads(meta_text)
         first, last = self._bounds(arn)
-        sequence_range: dict[str, str] = {"StartingSequenceNumber": f"{(first or 1):021d}"}
+        sequence_range: dict[str, str] = {"StartingSequenceNumber": f"{(first or (last or 0) + 1):021d}"}
         if disabled is not None:
             sequence_range["EndingSequenceNumber"] = f"{(last or 0):021d}"
         return {"StreamDescription": {
@@ -83,12 +83,19 @@ class Provider(BaseProvider):
             "CreationRequestDateTime": datetime.fromtimestamp(created, tz=UTC),
             "TableName": table_name,
             "KeySchema": meta["KeySchema"],
-            "Shards": [{"ShardId": shard_id(arn, created), "SequenceNumberRange": sequence_range}],
+            # One shard a stream: a page that starts after it is empty.
+            "Shards": [] if params.get("ExclusiveStartShardId") == shard_id(arn, created) else [
+                {"ShardId": shard_id(arn, created), "SequenceNumberRange": sequence_range}],
         }}
 
     def _bounds(self, arn: str) -> tuple[int | None, int | None]:
+        """The first and last sequence numbers the stream holds; with none held, (None, the last
+        one trimmed or None)."""
         row = self.db.fetchone("SELECT MIN(seq), MAX(seq) FROM dynamodb_stream_records WHERE stream_arn = ?", (arn,))
-        return (row[0], row[1]) if row else (None, None)
+        first, last = row if row else (None, None)
+        if last is None:
+            last = streams.last_sequence(self.db, arn) or None
+        return first, last
 
     def get_shard_iterator(self, ctx: RequestContext, params: dict) -> dict:
         arn, _, created, _, _ = self._stream(ctx, params.get("StreamArn"))
@@ -109,7 +116,8 @@ class Provider(BaseProvider):
             if not number or not str(number).isdigit():
                 raise ValidationException("Invalid SequenceNumber")
             position = int(number) + (1 if kind == "AFTER_SEQUENCE_NUMBER" else 0)
-            if first is not None and int(number) < first:
+            # Older than the oldest record kept (or, with none kept, than the next one written).
+            if position < (first if first is not None else (last or 0) + 1):
                 raise TrimmedDataAccessException("The operation attempted to read past the oldest stream record in a shard.")
         return {"ShardIterator": self._iterator(arn, position)}
 

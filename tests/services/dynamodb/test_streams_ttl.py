@@ -102,3 +102,49 @@ def test_ttl_sweeper_deletes_expired_items(fresh_server):
     assert removal[0]["dynamodb"]["OldImage"]["pk"] == {"S": "soon"}
     with pytest.raises(client.exceptions.ClientError):
         client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+
+
+def _advance_clock(endpoint_url: str, seconds: int) -> None:
+    request = urllib.request.Request(endpoint_url + "/_overcast/clock", data=json.dumps({"advance": seconds}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request).read()
+
+
+def test_sequence_numbers_keep_growing_after_every_record_is_trimmed(fresh_server):
+    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    stream_client = boto3.client("dynamodbstreams", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                                 aws_access_key_id="test", aws_secret_access_key="test")
+    name = unique_name("trim")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    for key in "abc":
+        client.put_item(TableName=name, Item={"pk": {"S": key}})
+    last_read = _records(stream_client, arn)[-1]["dynamodb"]["SequenceNumber"]
+    _advance_clock(fresh_server.endpoint_url, 25 * 3600)
+    for _ in range(100):  # the trim runs on the scheduler's thread
+        if not _records(stream_client, arn):
+            break
+        time.sleep(0.05)
+    assert _records(stream_client, arn) == []
+    client.put_item(TableName=name, Item={"pk": {"S": "d"}})
+    [record] = _records(stream_client, arn)
+    assert int(record["dynamodb"]["SequenceNumber"]) > int(last_read)
+    shard = stream_client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    assert shard["SequenceNumberRange"]["StartingSequenceNumber"] == record["dynamodb"]["SequenceNumber"]
+    # A consumer resuming after the last record it read gets the new one.
+    iterator = stream_client.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], SequenceNumber=last_read,
+                                                ShardIteratorType="AFTER_SEQUENCE_NUMBER")["ShardIterator"]
+    assert [r["dynamodb"]["Keys"] for r in stream_client.get_records(ShardIterator=iterator)["Records"]] == [
+        {"pk": {"S": "d"}}]
+
+
+def test_describe_stream_pages_after_exclusive_start_shard(ddb, streams, make_table):
+    name = make_table("S", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert len(shards) == 1
+    after = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=shards[0]["ShardId"])
+    assert after["StreamDescription"]["Shards"] == []
