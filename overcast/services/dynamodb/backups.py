@@ -27,7 +27,7 @@ from overcast.services.dynamodb.errors import (
 )
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
-from overcast.services.dynamodb.tables import check_name, check_table_name, timestamp
+from overcast.services.dynamodb.tables import sse_description, check_name, check_table_name, timestamp
 from overcast.storage.interface import Tx
 
 DEFAULT_RECOVERY_DAYS = 35
@@ -129,8 +129,9 @@ class BackupsMixin:
         rows = self.db.fetchall("SELECT meta FROM dynamodb_backups WHERE account = ? AND region = ? ORDER BY created, arn",
                                 (ctx.account_id, ctx.region))
         metas = [codec.meta_loads(r[0]) for r in rows]
-        if params.get("TableName"):
-            metas = [m for m in metas if m["Table"]["TableName"] == params["TableName"]]
+        wanted = params.get("TableName")
+        if wanted:  # a name or, as the API reference allows, the table's ARN
+            metas = [m for m in metas if wanted in (m["Table"]["TableName"], m["Table"]["TableArn"])]
         lower, upper = params.get("TimeRangeLowerBound"), params.get("TimeRangeUpperBound")
         if lower is not None and upper is not None and _epoch(lower) > _epoch(upper):
             raise ValidationException(
@@ -163,7 +164,9 @@ class BackupsMixin:
         def rows(tx: Tx) -> list[tuple]:
             return tx.fetchall("SELECT pk, sk, item FROM dynamodb_backup_items WHERE backup_arn = ?", (arn,))
 
-        summary = {"SourceBackupArn": arn, "SourceTableArn": meta["Table"]["TableArn"]}
+        # RestoreDateTime: "Point in time or source backup time" (RestoreSummary).
+        summary = {"SourceBackupArn": arn, "SourceTableArn": meta["Table"]["TableArn"],
+                   "RestoreDateTime": meta["Created"]}
         return await self._restore(ctx, params, meta["Table"], rows, summary)
 
     async def _restore(self, ctx: RequestContext, params: dict, source: dict,
@@ -183,6 +186,17 @@ class BackupsMixin:
                 index["IndexArn"] = f"{arn}/index/{index['IndexName']}"
         if params.get("BillingModeOverride") == "PAY_PER_REQUEST":
             description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
+        elif params.get("BillingModeOverride") == "PROVISIONED" or params.get("ProvisionedThroughputOverride"):
+            description.pop("BillingModeSummary", None)
+            wanted = params.get("ProvisionedThroughputOverride") or {}
+            description["ProvisionedThroughput"] = {
+                "NumberOfDecreasesToday": 0, "ReadCapacityUnits": wanted.get("ReadCapacityUnits", 0),
+                "WriteCapacityUnits": wanted.get("WriteCapacityUnits", 0)}
+        if params.get("SSESpecificationOverride") is not None:
+            sse = sse_description(params["SSESpecificationOverride"], ctx.region, ctx.account_id)
+            description.pop("SSEDescription", None)
+            if sse is not None:
+                description["SSEDescription"] = sse
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
             on_demand = description.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
@@ -193,6 +207,8 @@ class BackupsMixin:
                 for o in overrides]
             if not overrides:
                 description.pop("GlobalSecondaryIndexes")
+        # Kept with the table: DescribeTable shows where it came from.
+        description["RestoreSummary"] = {**summary, "RestoreInProgress": False}
         table = Table(0, ctx.account_id, ctx.region, name, description, {})
 
         def write(tx: Tx) -> None:
@@ -207,7 +223,7 @@ class BackupsMixin:
         self._tables[(ctx.account_id, ctx.region, name)] = table
         body = self._describe(table)
         body["TableStatus"] = "CREATING"
-        body["RestoreSummary"] = {**summary, "RestoreDateTime": timestamp(now), "RestoreInProgress": False}
+        body["RestoreSummary"]["RestoreInProgress"] = True  # as the answer to the restore itself says
         return {"TableDescription": body}
 
     # -- point-in-time recovery
@@ -284,7 +300,7 @@ class BackupsMixin:
             return [r for r in found if r[2] is not None]
 
         return await self._restore(ctx, params, table.description, rows,
-                                   {"SourceTableArn": table.arn})
+                                   {"SourceTableArn": table.arn, "RestoreDateTime": moment})
 
 
 def _earliest(table: Table, now: float) -> float:

@@ -165,7 +165,7 @@ def _check_table_class(table_class: Any) -> None:
                                   "value: [STANDARD, STANDARD_INFREQUENT_ACCESS].")
 
 
-def _sse_description(spec: dict, region: str, account: str) -> dict | None:
+def sse_description(spec: dict, region: str, account: str) -> dict | None:
     """The SSEDescription an SSESpecification asks for; None for the default AWS owned key.
     Without Enabled, DynamoDB enables KMS encryption when SSEType (or a key) is given."""
     sse_type, key = spec.get("SSEType"), spec.get("KMSMasterKeyId")
@@ -311,7 +311,7 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     if stream and stream.get("StreamEnabled"):
         _enable_stream(description, stream, now)
     if params.get("SSESpecification"):
-        sse = _sse_description(params["SSESpecification"], region, account)
+        sse = sse_description(params["SSESpecification"], region, account)
         if sse:
             description["SSEDescription"] = sse
     _check_table_class(params.get("TableClass"))
@@ -386,6 +386,9 @@ class TablesMixin:
         summary = body.get("BillingModeSummary")
         if summary:
             summary["LastUpdateToPayPerRequestDateTime"] = timestamp(summary["LastUpdateToPayPerRequestDateTime"])
+        restored = body.get("RestoreSummary")
+        if restored:
+            restored["RestoreDateTime"] = timestamp(restored["RestoreDateTime"])
         _describe_throughput(body["ProvisionedThroughput"], self._now())
         for index in body.get("GlobalSecondaryIndexes", ()):
             if "ProvisionedThroughput" in index:  # restored indexes may come without one
@@ -694,7 +697,7 @@ def _reconcile_definitions(description: dict, request_definitions: list[dict]) -
 
 
 def _update_sse(description: dict, spec: dict, table: Table) -> None:
-    wanted = _sse_description(spec, table.region, table.account)
+    wanted = sse_description(spec, table.region, table.account)
     current = description.get("SSEDescription")
     if wanted is None:
         if current is None:

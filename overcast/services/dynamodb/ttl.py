@@ -21,6 +21,10 @@ SWEEP_BATCH = 500
 HISTORY_TRIM_INTERVAL = 3600.0
 # DynamoDB leaves alone items whose expiry is more than five years in the past.
 _TOO_OLD = 5 * 365 * 24 * 3600
+# "It can take up to one hour for the change to fully process. Any additional UpdateTimeToLive
+# calls for the same table during this one hour duration result in a ValidationException"
+# (UpdateTimeToLive API reference); the clock is Overcast's, so tests move past it.
+TTL_CHANGE_INTERVAL = 3600.0
 
 
 class TtlMixin:
@@ -47,8 +51,12 @@ class TtlMixin:
             raise ValidationException("TimeToLive is already enabled")
         if not enabled and not current:
             raise ValidationException("TimeToLive is already disabled")
+        now = self._now()
+        changed = table.ttl.get("ChangedAt")
+        if changed is not None and 0 <= now - changed < TTL_CHANGE_INTERVAL:
+            raise ValidationException("Time to live has been modified multiple times within a fixed interval")
         updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags,
-                        {"Enabled": enabled, "AttributeName": name}, table.pitr)
+                        {"Enabled": enabled, "AttributeName": name, "ChangedAt": now}, table.pitr)
 
         def write(tx: Tx) -> None:
             store.save_table(tx, updated)

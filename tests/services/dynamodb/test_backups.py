@@ -26,9 +26,17 @@ def test_backup_and_restore(ddb, make_table):
     summaries = ddb.list_backups(TableName=name)["BackupSummaries"]
     assert [s["BackupArn"] for s in summaries] == [details["BackupArn"]]
     target = unique_name("restored")
+    by_arn = ddb.list_backups(TableName=ddb.describe_table(TableName=name)["Table"]["TableArn"])["BackupSummaries"]
+    assert [s["BackupArn"] for s in by_arn] == [details["BackupArn"]]
     restored = ddb.restore_table_from_backup(TargetTableName=target, BackupArn=details["BackupArn"])["TableDescription"]
-    assert restored["RestoreSummary"]["SourceBackupArn"] == details["BackupArn"]
+    # RestoreDateTime is the backup's time ("point in time or source backup time").
+    assert restored["RestoreSummary"] == {
+        "SourceBackupArn": details["BackupArn"], "SourceTableArn": described["SourceTableDetails"]["TableArn"],
+        "RestoreDateTime": details["BackupCreationDateTime"], "RestoreInProgress": True}
+    assert restored["TableStatus"] == "CREATING"
     ddb.get_waiter("table_exists").wait(TableName=target, WaiterConfig={"Delay": 1, "MaxAttempts": 5})
+    assert ddb.describe_table(TableName=target)["Table"]["RestoreSummary"] == {
+        **restored["RestoreSummary"], "RestoreInProgress": False}
     assert ddb.scan(TableName=target)["Items"] == [{"pk": {"S": "a"}, "v": {"N": "1"}}]
     with pytest.raises(ClientError) as excinfo:
         ddb.restore_table_from_backup(TargetTableName=target, BackupArn=details["BackupArn"])
@@ -72,11 +80,27 @@ def test_point_in_time_recovery(fresh_server):
     advance(60)
     client.delete_item(TableName=name, Key={"pk": {"S": "new"}})
     advance(60)
-    client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-r",
-                                          RestoreDateTime=datetime.fromtimestamp(middle + 1, tz=UTC))
+    restored = client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-r",
+                                                     RestoreDateTime=datetime.fromtimestamp(middle + 1, tz=UTC))
+    # The point in time asked for (to the millisecond, as DynamoDB's timestamps go).
+    assert abs(restored["TableDescription"]["RestoreSummary"]["RestoreDateTime"].timestamp() - (middle + 1)) < 0.001
     items = sorted(client.scan(TableName=name + "-r")["Items"], key=lambda i: i["pk"]["S"])
     assert items == [{"pk": {"S": "new"}}, {"pk": {"S": "old"}, "v": {"N": "2"}}]
     with pytest.raises(ClientError) as excinfo:
         client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-x",
                                               RestoreDateTime=datetime.fromtimestamp(time.time() - 86400 * 10, tz=UTC))
     assert error_of(excinfo)[0] == "InvalidRestoreTimeException"
+
+
+def test_restore_overrides(ddb, make_table):
+    name = make_table("S")
+    backup = ddb.create_backup(TableName=name, BackupName="over")["BackupDetails"]["BackupArn"]
+    target = unique_name("provisioned")
+    ddb.restore_table_from_backup(TargetTableName=target, BackupArn=backup, BillingModeOverride="PROVISIONED",
+                                  ProvisionedThroughputOverride={"ReadCapacityUnits": 7, "WriteCapacityUnits": 3},
+                                  SSESpecificationOverride={"Enabled": True, "SSEType": "KMS"})
+    table = ddb.describe_table(TableName=target)["Table"]
+    assert (table["ProvisionedThroughput"]["ReadCapacityUnits"], table["ProvisionedThroughput"]["WriteCapacityUnits"]) == (7, 3)
+    assert table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") == "PROVISIONED"
+    assert table["SSEDescription"]["SSEType"] == "KMS" and table["SSEDescription"]["Status"] == "ENABLED"
+    ddb.delete_table(TableName=target)

@@ -148,3 +148,21 @@ def test_describe_stream_pages_after_exclusive_start_shard(ddb, streams, make_ta
     assert len(shards) == 1
     after = streams.describe_stream(StreamArn=arn, ExclusiveStartShardId=shards[0]["ShardId"])
     assert after["StreamDescription"]["Shards"] == []
+
+
+def test_ttl_changes_at_most_once_an_hour(fresh_server):
+    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test")
+    name = unique_name("ttlonce")
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    with pytest.raises(client.exceptions.ClientError) as excinfo:
+        client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    error = excinfo.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ValidationException", "Time to live has been modified multiple times within a fixed interval", 400)
+    assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+    _advance_clock(fresh_server.endpoint_url, 3601)
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
