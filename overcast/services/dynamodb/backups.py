@@ -27,7 +27,7 @@ from overcast.services.dynamodb.errors import (
 )
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
-from overcast.services.dynamodb.tables import sse_description, check_name, check_table_name, timestamp
+from overcast.services.dynamodb.tables import check_name, check_table_name, sse_description, timestamp
 from overcast.storage.interface import Tx
 
 DEFAULT_RECOVERY_DAYS = 35

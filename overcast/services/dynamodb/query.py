@@ -123,15 +123,26 @@ def _plan(table: Table, params: dict, request: Request) -> Plan:
         if select == "ALL_ATTRIBUTES" and index.is_global:
             raise invalid(
                 f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name} because its projection type is not ALL")
+        beyond = outside_projection(table, index, projection)
         if not index.is_global:
-            # A local index reads what its projection lacks from the base table (a global one
-            # answers with what it holds).
+            # A local index reads what its projection lacks from the base table.
             projected = store.projected_names(table, index)
-            plan.base_for_output = select == "ALL_ATTRIBUTES" or (
-                projection is not None and any(path[0] not in projected for path in projection))
+            plan.base_for_output = select == "ALL_ATTRIBUTES" or beyond
             plan.base_for_filter = condition is not None and any(name not in projected for name in _path_heads(condition))
         plan.fetch_base = plan.base_for_output or plan.base_for_filter
     return plan
+
+
+def outside_projection(table: Table, index: IndexMeta, projection: list[tuple] | None) -> bool:
+    """Whether a read of a KEYS_ONLY or INCLUDE index asks for attributes it does not hold: a
+    local index then fetches them from the table; a global one refuses, naming them."""
+    if not projection:
+        return False
+    projected = store.projected_names(table, index)
+    missing = list(dict.fromkeys(path[0] for path in projection if path[0] not in projected))
+    if missing and index.is_global:
+        raise invalid(f"Global secondary index {index.name} does not project [{', '.join(missing)}]")
+    return bool(missing)
 
 
 def _paths(node: Any, found: list[tuple] | None = None) -> list[tuple]:

@@ -85,6 +85,9 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
         for key in names:
             if not _PLACEHOLDER.match(key) or key[0] != "#":
                 raise ValidationException(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
+        for key, name in names.items():
+            if name == "":
+                raise ValidationException(f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}")
     context = ExpressionContext(names, values)
     if values is not None:
         if not values:
@@ -99,8 +102,9 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
 
 def reject_mixed(params: dict, pairs: list[tuple[str, str]]) -> None:
     """DynamoDB refuses a legacy parameter and its expression counterpart in one request."""
-    legacy_used = [old for old, _ in pairs if params.get(old) is not None]
-    modern_used = [new for _, new in pairs if params.get(new) is not None]
+    # Each named once, though pairs share members (Expected and ConditionalOperator both pair with ConditionExpression).
+    legacy_used = list(dict.fromkeys(old for old, _ in pairs if params.get(old) is not None))
+    modern_used = list(dict.fromkeys(new for _, new in pairs if params.get(new) is not None))
     if legacy_used and modern_used:
         raise ValidationException(
             "Can not use both expression and non-expression parameters in the same request: "

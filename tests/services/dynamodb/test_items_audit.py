@@ -169,3 +169,17 @@ def test_a_request_naming_a_missing_table_is_refused_for_its_own_errors_first(dd
     assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}}, UpdateExpression="SET a = :a",
                     ExpressionAttributeValues={":a": {"S": "x"}}) == (
         "ResourceNotFoundException", "Requested resource not found", 400)
+
+
+def test_mixed_parameters_named_once(ddb, table):
+    key = {"pk": {"S": "mixed"}}
+    assert _refusal(ddb.put_item, TableName=table, Item=key, Expected={"pk": {"Exists": False}},
+                    ConditionExpression="attribute_not_exists(pk)") == (
+        "ValidationException", "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}", 400)
+
+
+def test_empty_attribute_name_refused(ddb, table):
+    assert _refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}}, ProjectionExpression="#a",
+                    ExpressionAttributeNames={"#a": ""}) == (
+        "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a", 400)

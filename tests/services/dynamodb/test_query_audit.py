@@ -246,3 +246,18 @@ def test_reads_through_an_index_are_charged_to_the_index(ddb, indexed_table):
                      **KCE)["ConsumedCapacity"]
     assert used["LocalSecondaryIndexes"] == {"lsi": {"CapacityUnits": 0.5, "ReadCapacityUnits": 0.5}}
     assert used["Table"]["CapacityUnits"] > 0 and used["CapacityUnits"] == 0.5 + used["Table"]["CapacityUnits"]
+
+
+# paritysuite/dynamodb-conformance captures (proj_gsi_query_nonprojected, proj_gsi_scan_nonprojected):
+# a global index answers only with what it holds, and says so.
+def test_global_index_refuses_attributes_it_does_not_project(ddb, indexed_table):
+    refused = ("ValidationException", INVALID + "Global secondary index gsi does not project [y]", 400)
+    assert _fails(ddb.query, TableName=indexed_table, IndexName="gsi", KeyConditionExpression="g = :g",
+                  ExpressionAttributeValues={":g": {"S": "G"}}, ProjectionExpression="x, y") == refused
+    assert _fails(ddb.scan, TableName=indexed_table, IndexName="gsi", ProjectionExpression="y") == refused
+    assert ddb.query(TableName=indexed_table, IndexName="gsi", KeyConditionExpression="g = :g",
+                     ExpressionAttributeValues={":g": {"S": "G"}}, ProjectionExpression="x")["Count"] == 5
+    # A local index fetches them from the table instead.
+    local = ddb.query(TableName=indexed_table, IndexName="lsi", KeyConditionExpression="pk = :p",
+                      ExpressionAttributeValues={":p": {"S": "p"}}, ProjectionExpression="y")["Items"]
+    assert [item["y"]["S"] for item in local] == ["y0", "y1", "y0", "y1", "y0"]

@@ -19,7 +19,7 @@ from overcast.services.dynamodb.keycondition import KeyRange
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
-from overcast.services.dynamodb.query import Plan, _path_heads, _start_key
+from overcast.services.dynamodb.query import Plan, _path_heads, _start_key, outside_projection
 from overcast.services.dynamodb.requests import check_item, key_of, reports_old_on_failure
 from overcast.services.dynamodb.transactions import check_client_request_token, digest_of, write_result
 from overcast.services.dynamodb.types import item_size, validate_item
@@ -136,13 +136,8 @@ def _check_index_reach(plan: Plan, statement: Statement, queried: bool) -> None:
         if unprojected:
             raise ValidationException(f"One or more parameter values were invalid: Secondary index {index.name} "
                                       f"does not project one or more filter attributes: [{', '.join(unprojected)}]")
-    missing = [path[0] for path in statement.projection or () if path[0] not in projected]
-    if not missing:
-        return
-    if index.is_global:
-        raise ValidationException(f"One or more parameter values were invalid: Global secondary index {index.name} "
-                                  f"does not project [{', '.join(dict.fromkeys(missing))}]")
-    plan.base_for_output = plan.fetch_base = True
+    if outside_projection(plan.table, index, statement.projection):
+        plan.base_for_output = plan.fetch_base = True
 
 
 class PartiqlMixin:
