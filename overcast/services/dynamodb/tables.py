@@ -11,6 +11,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import store, streams
 from overcast.services.dynamodb.errors import (
+    LimitExceededException,
     ResourceInUseException,
     ResourceNotFoundException,
     ValidationException,
@@ -21,6 +22,7 @@ from overcast.services.dynamodb.models import Table
 from overcast.storage.interface import Tx
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]+$")
+MAX_GLOBAL_INDEXES = 20  # per table (service quotas)
 _VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
@@ -295,8 +297,8 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         names.add(gsi["IndexName"])
         gsis.append(gsi)
         used += [k["AttributeName"] for k in spec["KeySchema"] if k["AttributeName"] not in used]
-    if len(gsis) > 20:
-        raise invalid("GlobalSecondaryIndex count exceeds the per-table limit of 20")
+    if len(gsis) > MAX_GLOBAL_INDEXES:
+        raise invalid(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GLOBAL_INDEXES}")
     if set(defined) != set(used):
         if not lsis and not gsis:
             raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
@@ -466,7 +468,15 @@ class TablesMixin:
             else:
                 if not params.get("ProvisionedThroughput"):
                     raise invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
-                description.pop("BillingModeSummary", None)
+                # Every global index needs its own throughput, given in this same request.
+                given = {u["Update"].get("IndexName") for u in params.get("GlobalSecondaryIndexUpdates") or []
+                         if u.get("Update") and u["Update"].get("ProvisionedThroughput")}
+                lacking = [i["IndexName"] for i in description.get("GlobalSecondaryIndexes", ())
+                           if i["IndexName"] not in given]
+                if lacking:
+                    raise invalid(f"ProvisionedThroughput must be specified for index: {','.join(lacking)}")
+                # Kept, with the mode changed: it still says when the table last went on demand.
+                description["BillingModeSummary"]["BillingMode"] = "PROVISIONED"
                 description["ProvisionedThroughput"] = _throughput(params["ProvisionedThroughput"])
             current_billing = billing
         elif params.get("ProvisionedThroughput"):
@@ -538,6 +548,9 @@ class TablesMixin:
                 spec = update["Create"]
                 if spec["IndexName"] in [i["IndexName"] for i in indexes] or spec["IndexName"] in local_names:
                     raise ValidationException("Attempting to create an index which already exists")
+                if len(indexes) >= MAX_GLOBAL_INDEXES:
+                    raise LimitExceededException("Subscriber limit exceeded: Number of global secondary indexes "
+                                                 f"exceeds per-table limit of {MAX_GLOBAL_INDEXES}")
                 # The new index's keys must be defined in this request, not only on the table
                 # (UpdateTable's AttributeDefinitions "must include the key element(s) of the new index").
                 if not request_definitions:
@@ -561,6 +574,8 @@ class TablesMixin:
                 deleted.append(index_name)
             else:
                 if billing == "PAY_PER_REQUEST":
+                    if spec.get("ProvisionedThroughput") is None:
+                        continue  # OnDemandThroughput or WarmThroughput: accepted, with nothing to keep
                     raise invalid(f"The only Updates for index: {index_name} when TableThroughputMode is PAY_PER_REQUEST "
                                   "can be to OnDemandThroughput, WarmThroughput")
                 wanted = _index_throughput(spec.get("ProvisionedThroughput"), billing, index_name, "update")
@@ -649,6 +664,10 @@ def _check_update_request(params: dict) -> None:
         if name in seen:
             raise invalid(f"Only one global secondary index update per index is allowed simultaneously. Index: {name}")
         seen.add(name)
+    online = [u for u in params.get("GlobalSecondaryIndexUpdates") or [] if u.get("Create") or u.get("Delete")]
+    if len(online) > 1:
+        raise LimitExceededException(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
 
 
 def _change_throughput(current: dict, wanted: dict, now: float, owner: str) -> None:

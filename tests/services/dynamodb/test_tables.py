@@ -154,7 +154,9 @@ def test_switch_billing_mode(ddb, make_table):
     ddb.update_table(TableName=name, BillingMode="PROVISIONED",
                      ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})
     described = ddb.describe_table(TableName=name)["Table"]
-    assert "BillingModeSummary" not in described
+    # Kept once a table has been on demand: the mode, and when it last switched to on demand.
+    assert described["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert "LastUpdateToPayPerRequestDateTime" in described["BillingModeSummary"]
     assert described["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
 
 

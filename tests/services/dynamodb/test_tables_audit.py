@@ -283,3 +283,52 @@ def test_restored_index_override_is_described_whole(ddb, make_table):
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", described["TableId"])
     finally:
         ddb.delete_table(TableName=target)
+
+
+def _gsi(name: str) -> dict:
+    return {"IndexName": name, "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}
+
+
+G_DEFINITION = [{"AttributeName": "g", "AttributeType": "S"}]
+
+
+def test_one_online_index_change_at_a_time(raw, make_table):
+    name = make_table()
+    limit = ("LimitExceededException",
+             "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table", 400)
+    assert refused(raw.update_table, TableName=name, AttributeDefinitions=G_DEFINITION,
+                   GlobalSecondaryIndexUpdates=[{"Create": _gsi("gsi-a")}, {"Create": _gsi("gsi-b")}]) == limit
+    assert "GlobalSecondaryIndexes" not in raw.describe_table(TableName=name)["Table"]
+
+
+def test_twenty_first_global_index_refused(raw, make_table):
+    name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi(f"index{n}") for n in range(20)])
+    assert refused(raw.update_table, TableName=name, AttributeDefinitions=G_DEFINITION,
+                   GlobalSecondaryIndexUpdates=[{"Create": _gsi("one-more")}]) == (
+        "LimitExceededException",
+        "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20", 400)
+
+
+def test_switch_to_provisioned_needs_every_global_index_throughput(raw, make_table):
+    name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi("index-A"), _gsi("index-B")])
+    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    assert refused(raw.update_table, TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=throughput) == (
+        "ValidationException",
+        "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: index-A,index-B",
+        400)
+    assert refused(raw.update_table, TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=throughput,
+                   GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "index-A",
+                                                            "ProvisionedThroughput": throughput}}])[1].endswith(
+        "ProvisionedThroughput must be specified for index: index-B")
+    raw.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=throughput,
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": i, "ProvisionedThroughput": throughput}}
+                                                  for i in ("index-A", "index-B")])
+    indexes = raw.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+    assert [i["ProvisionedThroughput"]["ReadCapacityUnits"] for i in indexes] == [1, 1]
+
+
+def test_on_demand_index_update_of_on_demand_throughput_accepted(raw, make_table):
+    name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi("gsi1")])
+    raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 5000, "MaxWriteRequestUnits": 5000}}}])
