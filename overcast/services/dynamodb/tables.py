@@ -19,6 +19,7 @@ from overcast.services.dynamodb.errors import (
     table_not_found,
 )
 from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.warmth import ask_warmth, keep_warmth, set_on_demand_limits, warm_throughput
 from overcast.storage.interface import Tx
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]+$")
@@ -148,7 +149,7 @@ def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str,
     name = spec["IndexName"]
     _check_key_schema(spec.get("KeySchema") or [], defined)
     projection = _projection(spec.get("Projection"))
-    return {
+    index = {
         "IndexName": name,
         "KeySchema": spec["KeySchema"],
         "Projection": projection,
@@ -156,6 +157,16 @@ def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str,
         "ProvisionedThroughput": _index_throughput(spec.get("ProvisionedThroughput"), billing, name, operation),
         "IndexArn": f"{table_arn}/index/{name}",
     }
+    _index_settings(index, spec, billing == "PAY_PER_REQUEST")
+    return index
+
+
+def _index_settings(index: dict, spec: dict, on_demand: bool) -> None:
+    """A global index's WarmThroughput and OnDemandThroughput, as a create or update asks."""
+    if spec.get("WarmThroughput") is not None:
+        ask_warmth(index, spec["WarmThroughput"], on_demand, f"index {index['IndexName']}")
+    if spec.get("OnDemandThroughput") is not None:
+        set_on_demand_limits(index, spec["OnDemandThroughput"], on_demand, f"index {index['IndexName']}")
 
 
 _TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
@@ -320,7 +331,16 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     if params.get("TableClass"):
         description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
     description["DeletionProtectionEnabled"] = bool(params.get("DeletionProtectionEnabled", False))
+    _table_settings(description, params, billing == "PAY_PER_REQUEST")
     return description
+
+
+def _table_settings(description: dict, params: dict, on_demand: bool) -> None:
+    """A table's WarmThroughput and OnDemandThroughput, as CreateTable or UpdateTable asks."""
+    if params.get("WarmThroughput") is not None:
+        ask_warmth(description, params["WarmThroughput"], on_demand, "table")
+    if params.get("OnDemandThroughput") is not None:
+        set_on_demand_limits(description, params["OnDemandThroughput"], on_demand, "table")
 
 
 def _enable_stream(description: dict, spec: dict, now: float) -> None:
@@ -391,6 +411,10 @@ class TablesMixin:
         restored = body.get("RestoreSummary")
         if restored:
             restored["RestoreDateTime"] = timestamp(restored["RestoreDateTime"])
+        on_demand = body.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
+        body["WarmThroughput"] = warm_throughput(body, on_demand)
+        for index in body.get("GlobalSecondaryIndexes", ()):
+            index["WarmThroughput"] = warm_throughput(index, on_demand)
         _describe_throughput(body["ProvisionedThroughput"], self._now())
         for index in body.get("GlobalSecondaryIndexes", ()):
             if "ProvisionedThroughput" in index:  # restored indexes may come without one
@@ -457,6 +481,9 @@ class TablesMixin:
         description = copy.deepcopy(table.description)
         billing = params.get("BillingMode")
         current_billing = description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        # Warm throughput follows the highest capacity so far: kept before any capacity changes.
+        for entry in [description, *description.get("GlobalSecondaryIndexes", ())]:
+            keep_warmth(entry, current_billing == "PAY_PER_REQUEST")
         if billing and billing != current_billing:
             if billing == "PAY_PER_REQUEST":
                 if params.get("ProvisionedThroughput"):
@@ -483,6 +510,7 @@ class TablesMixin:
             if current_billing == "PAY_PER_REQUEST":
                 raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
             _change_throughput(description["ProvisionedThroughput"], _throughput(params["ProvisionedThroughput"]), now, "table")
+        _table_settings(description, params, current_billing == "PAY_PER_REQUEST")
         created_indexes, deleted_indexes = self._apply_index_updates(table, description, params, current_billing, now)
         stream = params.get("StreamSpecification")
         opened = closed = None
@@ -573,9 +601,11 @@ class TablesMixin:
                     description.pop("GlobalSecondaryIndexes")
                 deleted.append(index_name)
             else:
+                _index_settings(index, spec, billing == "PAY_PER_REQUEST")
+                if spec.get("ProvisionedThroughput") is None and (
+                        spec.get("WarmThroughput") is not None or spec.get("OnDemandThroughput") is not None):
+                    continue
                 if billing == "PAY_PER_REQUEST":
-                    if spec.get("ProvisionedThroughput") is None:
-                        continue  # OnDemandThroughput or WarmThroughput: accepted, with nothing to keep
                     raise invalid(f"The only Updates for index: {index_name} when TableThroughputMode is PAY_PER_REQUEST "
                                   "can be to OnDemandThroughput, WarmThroughput")
                 wanted = _index_throughput(spec.get("ProvisionedThroughput"), billing, index_name, "update")

@@ -332,3 +332,41 @@ def test_on_demand_index_update_of_on_demand_throughput_accepted(raw, make_table
     name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi("gsi1")])
     raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {
         "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 5000, "MaxWriteRequestUnits": 5000}}}])
+
+
+def test_warm_throughput_shown_and_raised(raw, make_table):
+    name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi("gsi1")])
+    table = raw.describe_table(TableName=name)["Table"]
+    on_demand = {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    assert table["WarmThroughput"] == on_demand
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == on_demand
+    raw.update_table(TableName=name, WarmThroughput={"ReadUnitsPerSecond": 15000, "WriteUnitsPerSecond": 4000})
+    assert raw.describe_table(TableName=name)["Table"]["WarmThroughput"]["ReadUnitsPerSecond"] == 15000
+    assert refused(raw.update_table, TableName=name, WarmThroughput={"ReadUnitsPerSecond": 13000}) == (
+        "ValidationException", "One or more parameter values were invalid: Requested ReadUnitsPerSecond for "
+        "WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported", 400)
+
+
+def test_provisioned_warm_throughput_follows_the_highest_capacity(raw):
+    name = unique_name()
+    raw.create_table(TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    try:
+        raw.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 50, "WriteCapacityUnits": 5})
+        raw.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5})
+        warm = raw.describe_table(TableName=name)["Table"]["WarmThroughput"]
+        assert (warm["ReadUnitsPerSecond"], warm["WriteUnitsPerSecond"]) == (50, 5)
+    finally:
+        raw.delete_table(TableName=name)
+
+
+def test_on_demand_throughput_kept_and_cleared(raw, make_table):
+    name = make_table(OnDemandThroughput={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10})
+    assert raw.describe_table(TableName=name)["Table"]["OnDemandThroughput"] == {
+        "MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 10}
+    raw.update_table(TableName=name, OnDemandThroughput={"MaxReadRequestUnits": 1000, "MaxWriteRequestUnits": -1})
+    assert raw.describe_table(TableName=name)["Table"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 1000}
+    assert refused(raw.update_table, TableName=name, OnDemandThroughput={"MaxReadRequestUnits": 0}) == (
+        "ValidationException", "One or more parameter values were invalid: Requested MaxReadRequestUnits for "
+        "OnDemandThroughput for table is outside of valid range", 400)
