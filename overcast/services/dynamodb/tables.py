@@ -257,7 +257,7 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     billing = params.get("BillingMode") or "PROVISIONED"
     arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
     description: dict[str, Any] = {
-        "AttributeDefinitions": definitions,
+        "AttributeDefinitions": _by_name(definitions),
         "TableName": name,
         "KeySchema": schema,
         "TableStatus": "ACTIVE",
@@ -385,6 +385,9 @@ class TablesMixin:
         self._tables[(table.account, table.region, table.name)] = table
         body = self._describe(table, counts=False)
         body["TableStatus"] = "CREATING"
+        # The time it went on demand shows from DescribeTable on, not in this answer (the AWS
+        # CLI's create-table example 2).
+        body.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
         for index in body.get("GlobalSecondaryIndexes", ()):
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": body}
@@ -742,7 +745,13 @@ def _reconcile_definitions(description: dict, request_definitions: list[dict]) -
         if definition["AttributeName"] in used and definition["AttributeName"] not in seen:
             seen.add(definition["AttributeName"])
             result.append(definition)
-    description["AttributeDefinitions"] = result
+    description["AttributeDefinitions"] = _by_name(result)
+
+
+def _by_name(definitions: list[dict]) -> list[dict]:
+    """AttributeDefinitions as DynamoDB answers them: sorted by name, whatever the request's order
+    (the AWS CLI's create-table examples: Artist, SongTitle, AlbumTitle come back AlbumTitle first)."""
+    return sorted(definitions, key=lambda definition: definition["AttributeName"])
 
 
 def _update_sse(description: dict, spec: dict, table: Table) -> None:

@@ -145,12 +145,13 @@ def test_attribute_definitions_follow_the_indexes(ddb, make_table):
     ddb.update_table(TableName=name, AttributeDefinitions=[{"AttributeName": "h", "AttributeType": "N"},
                                                            {"AttributeName": "unused", "AttributeType": "S"}],
                      GlobalSecondaryIndexUpdates=[{"Create": gsi("by-h", "h")}])
+    # Sorted by name, as DynamoDB answers them.
     assert ddb.describe_table(TableName=name)["Table"]["AttributeDefinitions"] == [
-        {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"},
-        {"AttributeName": "h", "AttributeType": "N"}]
+        {"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "h", "AttributeType": "N"},
+        {"AttributeName": "pk", "AttributeType": "S"}]
     ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-g"}}])
     assert ddb.describe_table(TableName=name)["Table"]["AttributeDefinitions"] == [
-        {"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "h", "AttributeType": "N"}]
+        {"AttributeName": "h", "AttributeType": "N"}, {"AttributeName": "pk", "AttributeType": "S"}]
 
 
 def test_local_index_is_not_updatable(raw, make_table):
@@ -370,3 +371,23 @@ def test_on_demand_throughput_kept_and_cleared(raw, make_table):
     assert refused(raw.update_table, TableName=name, OnDemandThroughput={"MaxReadRequestUnits": 0}) == (
         "ValidationException", "One or more parameter values were invalid: Requested MaxReadRequestUnits for "
         "OnDemandThroughput for table is outside of valid range", 400)
+
+
+def test_create_table_answer_as_the_cli_examples_show(raw):
+    """AWS CLI create-table examples 2 and 4: definitions sorted by name; an on-demand table's
+    summary without the time it went on demand (DescribeTable has it)."""
+    name = unique_name()
+    answer = raw.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("Artist", "SongTitle", "AlbumTitle")],
+        KeySchema=[{"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "SongTitle", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[{"IndexName": "AlbumTitleIndex", "KeySchema": [
+            {"AttributeName": "Artist", "KeyType": "HASH"}, {"AttributeName": "AlbumTitle", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}])["TableDescription"]
+    try:
+        assert [d["AttributeName"] for d in answer["AttributeDefinitions"]] == ["AlbumTitle", "Artist", "SongTitle"]
+        assert answer["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+        described = raw.describe_table(TableName=name)["Table"]
+        assert "LastUpdateToPayPerRequestDateTime" in described["BillingModeSummary"]
+    finally:
+        raw.delete_table(TableName=name)
