@@ -35,6 +35,15 @@ def unique_name(prefix: str = "tbl") -> str:
     return f"{prefix}-{next(_counter)}-{uuid.uuid4().hex[:6]}"
 
 
+def on_demand_table(client, prefix: str = "tbl", **extra) -> str:
+    """A new on-demand table keyed by a string pk, through `client` (a fresh server's)."""
+    name = unique_name(prefix)
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], **extra)
+    return name
+
+
 @pytest.fixture
 def make_table(ddb):
     created = []

@@ -7,11 +7,12 @@ import time
 import urllib.request
 from datetime import UTC, datetime
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error_of, unique_name
+from tests.conftest import make_client
+from tests.services.dynamodb.conftest import error_of, on_demand_table, unique_name
+from tests.support.raw_http import move_clock
 
 
 def test_backup_and_restore(ddb, make_table):
@@ -55,11 +56,8 @@ def test_backup_of_missing_table(ddb):
 
 
 def test_point_in_time_recovery(fresh_server):
-    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    name = unique_name("pitr")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    name = on_demand_table(client, "pitr")
     with pytest.raises(ClientError) as excinfo:
         client.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=name + "-r", UseLatestRestorableTime=True)
     assert error_of(excinfo) == ("PointInTimeRecoveryUnavailableException",
@@ -69,9 +67,7 @@ def test_point_in_time_recovery(fresh_server):
     assert status["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
 
     def advance(seconds: int) -> None:
-        request = urllib.request.Request(fresh_server.endpoint_url + "/_overcast/clock", method="POST",
-                                         data=json.dumps({"advance": seconds}).encode())
-        urllib.request.urlopen(request).read()
+        move_clock(fresh_server.endpoint_url, {"advance": seconds})
 
     advance(60)
     client.put_item(TableName=name, Item={"pk": {"S": "old"}, "v": {"N": "2"}})

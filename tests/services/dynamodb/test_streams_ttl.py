@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 
-import boto3
 import pytest
 
-from tests.services.dynamodb.conftest import unique_name
+from tests.conftest import make_client
+from tests.services.dynamodb.conftest import on_demand_table
+from tests.support.raw_http import move_clock
 
 
 def _records(streams, stream_arn: str) -> list[dict]:
@@ -68,14 +67,9 @@ def test_stream_enabled_by_update_table(ddb, streams, make_table):
 
 
 def test_ttl_sweeper_deletes_expired_items(fresh_server):
-    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    stream_client = boto3.client("dynamodbstreams", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                                 aws_access_key_id="test", aws_secret_access_key="test")
-    name = unique_name("ttl")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    stream_client = make_client("dynamodbstreams", fresh_server.endpoint_url)
+    name = on_demand_table(client, "ttl", StreamSpecification={"StreamEnabled": True, "StreamViewType": "OLD_IMAGE"})
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
     assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
@@ -84,9 +78,7 @@ def test_ttl_sweeper_deletes_expired_items(fresh_server):
     client.put_item(TableName=name, Item={"pk": {"S": "later"}, "expires": {"N": str(now + 30 * 86400)}})
     client.put_item(TableName=name, Item={"pk": {"S": "never"}})
     assert "Item" in client.get_item(TableName=name, Key={"pk": {"S": "soon"}})
-    request = urllib.request.Request(fresh_server.endpoint_url + "/_overcast/clock", data=json.dumps({"advance": 7200}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request).read()
+    _advance_clock(fresh_server.endpoint_url, 7200)
     # The sweep may be running on the scheduler's own thread when the clock call returns.
     for _ in range(100):
         remaining = sorted(i["pk"]["S"] for i in client.scan(TableName=name)["Items"])
@@ -105,20 +97,13 @@ def test_ttl_sweeper_deletes_expired_items(fresh_server):
 
 
 def _advance_clock(endpoint_url: str, seconds: int) -> None:
-    request = urllib.request.Request(endpoint_url + "/_overcast/clock", data=json.dumps({"advance": seconds}).encode(),
-                                     method="POST", headers={"Content-Type": "application/json"})
-    urllib.request.urlopen(request).read()
+    move_clock(endpoint_url, {"advance": seconds})
 
 
 def test_sequence_numbers_keep_growing_after_every_record_is_trimmed(fresh_server):
-    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    stream_client = boto3.client("dynamodbstreams", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                                 aws_access_key_id="test", aws_secret_access_key="test")
-    name = unique_name("trim")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    stream_client = make_client("dynamodbstreams", fresh_server.endpoint_url)
+    name = on_demand_table(client, "trim", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
     arn = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
     for key in "abc":
         client.put_item(TableName=name, Item={"pk": {"S": key}})
@@ -151,11 +136,8 @@ def test_describe_stream_pages_after_exclusive_start_shard(ddb, streams, make_ta
 
 
 def test_ttl_changes_at_most_once_an_hour(fresh_server):
-    client = boto3.client("dynamodb", endpoint_url=fresh_server.endpoint_url, region_name="us-east-1",
-                          aws_access_key_id="test", aws_secret_access_key="test")
-    name = unique_name("ttlonce")
-    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    name = on_demand_table(client, "ttlonce")
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
     with pytest.raises(client.exceptions.ClientError) as excinfo:
         client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
