@@ -95,7 +95,10 @@ def _read_request(params: dict, expression_members: tuple[str, ...], legacy_memb
     return Request(condition, projection, _check_limit(params)), conditions
 
 
-def _plan(table: Table, params: dict, request: Request) -> Plan:
+def _plan(table: Table, params: dict, request: Request, querying: bool) -> Plan:
+    """What to read and return. Its Select refusals carry the one-error envelope for Query and
+    not for Scan (moto's AWS-verified test_dynamodb_select.py)."""
+    envelope = "1 validation error detected: " if querying else ""
     index = None
     index_name = params.get("IndexName")
     if index_name is not None:
@@ -112,12 +115,13 @@ def _plan(table: Table, params: dict, request: Request) -> Plan:
     elif select == "SPECIFIC_ATTRIBUTES":
         if projection is None:
             raise ValidationException(
-                "1 validation error detected: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
+                envelope + "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES")
     elif projection is not None:
         member = "ProjectionExpression" if params.get("ProjectionExpression") is not None else "AttributesToGet"
-        raise invalid(f"Cannot specify the {member} when choosing to get {select}")
+        wanted = "only the Count" if select == "COUNT" else select
+        raise ValidationException(f"{envelope}Cannot specify the {member} when choosing to get {wanted}")
     if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
-        raise invalid("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
+        raise ValidationException(envelope + "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName")
     plan = Plan(table, index, condition, projection, select, request.limit, False)
     if index is not None and index.projection_type != "ALL":
         if select == "ALL_ATTRIBUTES" and index.is_global:
@@ -211,7 +215,7 @@ class QueryMixin:
         request, conditions = _read_request(params, _QUERY_EXPRESSIONS, _QUERY_LEGACY, "QueryFilter", key_conditions=True)
         assert conditions is not None  # asked for
         table = self._table(ctx, params.get("TableName"))
-        plan = _plan(table, params, request)
+        plan = _plan(table, params, request, querying=True)
         index = plan.index
         hash_key = index.hash_key if index else table.hash_key
         range_key = index.range_key if index else table.range_key
@@ -251,7 +255,7 @@ class QueryMixin:
                 f"The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {segment} is not less than TotalSegments: {total}")
         request, _ = _read_request(params, _SCAN_EXPRESSIONS, _SCAN_LEGACY, "ScanFilter")
         table = self._table(ctx, params.get("TableName"))
-        plan = _plan(table, params, request)
+        plan = _plan(table, params, request, querying=False)
         table_message = "The provided starting key is invalid: The provided key element does not match the schema"
         start = _check_start_shape(plan, params.get("ExclusiveStartKey"),
                                    "The provided starting key is invalid" if plan.index else table_message)

@@ -261,3 +261,23 @@ def test_global_index_refuses_attributes_it_does_not_project(ddb, indexed_table)
     local = ddb.query(TableName=indexed_table, IndexName="lsi", KeyConditionExpression="pk = :p",
                       ExpressionAttributeValues={":p": {"S": "p"}}, ProjectionExpression="y")["Items"]
     assert [item["y"]["S"] for item in local] == ["y0", "y1", "y0", "y1", "y0"]
+
+
+# moto's AWS-verified test_dynamodb_select.py: Query wraps these in the one-error envelope, Scan does not.
+@pytest.mark.parametrize("operation, envelope", [("query", "1 validation error detected: "), ("scan", "")])
+def test_select_refusals_as_each_operation_words_them(ddb, indexed_table, operation, envelope):
+    def read(**extra):
+        if operation == "query":
+            key = "g" if extra.get("IndexName") == "gsi" else "pk"
+            extra.update(KeyConditionExpression=f"{key} = :k", ExpressionAttributeValues={":k": {"S": "G"}})
+        return getattr(ddb, operation)(TableName=indexed_table, **extra)
+
+    for select, described in (("ALL_ATTRIBUTES", "ALL_ATTRIBUTES"), ("COUNT", "only the Count"),
+                              ("ALL_PROJECTED_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES")):
+        assert _fails(read, IndexName="gsi", Select=select, ProjectionExpression="g") == (
+            "ValidationException", f"{envelope}Cannot specify the ProjectionExpression when choosing to get {described}", 400)
+    assert _fails(read, Select="ALL_PROJECTED_ATTRIBUTES") == (
+        "ValidationException", f"{envelope}ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName", 400)
+    assert _fails(read, Select="SPECIFIC_ATTRIBUTES") == (
+        "ValidationException",
+        f"{envelope}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES", 400)
