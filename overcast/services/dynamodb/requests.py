@@ -76,9 +76,13 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
         raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
     value_members = [m for m in expression_members if m != "ProjectionExpression"]
     if values is not None and value_members and not any(params.get(m) is not None for m in value_members):
-        verb = "are" if len(value_members) > 1 else "is"
+        if value_members == ["ConditionExpression"]:
+            # PutItem and DeleteItem: in the one-error envelope, without naming the member
+            # (paritysuite/dynamodb-conformance putItem/deleteItem.test.ts, us-east-1 and eu-west-2).
+            raise ValidationException(
+                "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions")
         raise ValidationException(
-            f"ExpressionAttributeValues can only be specified when using expressions: {' and '.join(value_members)} {verb} null")
+            f"ExpressionAttributeValues can only be specified when using expressions: {' and '.join(value_members)} are null")
     if names is not None:
         if not names:
             raise ValidationException("ExpressionAttributeNames must not be empty")

@@ -45,8 +45,9 @@ class Provider(BaseProvider):
 
     def _stream(self, ctx: RequestContext, arn: str | None) -> tuple:
         row = self.db.fetchone(
-            "SELECT stream_arn, table_name, created, disabled, meta FROM dynamodb_streams WHERE stream_arn = ? AND account = ?",
-            (arn, ctx.account_id))
+            "SELECT stream_arn, table_name, created, disabled, meta FROM dynamodb_streams "
+            "WHERE stream_arn = ? AND account = ? AND region = ?",  # a stream is read in its own Region
+            (arn, ctx.account_id, ctx.region))
         if row is None:
             raise ResourceNotFoundException(f"Requested resource not found: Stream: {arn} not found")
         return row

@@ -215,8 +215,10 @@ def test_projection_expression(ddb, table):
 
 
 def test_values_without_expression(ddb, table):
-    assert _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "p"}}, ExpressionAttributeValues={":a": {"S": "a"}}) == (
-        "ValidationException", "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null", 400)
+    for call, target in ((ddb.put_item, {"Item": {"pk": {"S": "p"}}}), (ddb.delete_item, {"Key": {"pk": {"S": "p"}}})):
+        assert _fails(call, TableName=table, ExpressionAttributeValues={":a": {"S": "a"}}, **target) == (
+            "ValidationException",
+            "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions", 400)
     assert _fails(ddb.update_item, TableName=table, Key={"pk": {"S": "p"}}, ExpressionAttributeValues={":a": {"S": "a"}}) == (
         "ValidationException",
         "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null", 400)

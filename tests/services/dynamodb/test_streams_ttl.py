@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import boto3
 import pytest
 
 from tests.conftest import make_client
@@ -148,3 +149,14 @@ def test_ttl_changes_at_most_once_an_hour(fresh_server):
     _advance_clock(fresh_server.endpoint_url, 3601)
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
     assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+
+
+def test_streams_are_read_in_their_own_region(ddb, make_table, server):
+    name = make_table("S", StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    arn = ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    elsewhere = boto3.client("dynamodbstreams", endpoint_url=server.endpoint_url, region_name="us-west-2",
+                             aws_access_key_id="test", aws_secret_access_key="test")
+    with pytest.raises(elsewhere.exceptions.ResourceNotFoundException) as excinfo:
+        elsewhere.describe_stream(StreamArn=arn)
+    assert excinfo.value.response["Error"]["Message"] == f"Requested resource not found: Stream: {arn} not found"
+    assert arn not in [s["StreamArn"] for s in elsewhere.list_streams()["Streams"]]
