@@ -10,6 +10,20 @@ from overcast.services.dynamodb.expressions.parser import ExpressionContext, par
 from overcast.services.dynamodb.keys import encode_key_value
 
 _LABEL = "KeyConditionExpression"
+_INVALID = "Invalid KeyConditionExpression: "
+
+
+def _check_ordered_operands(node: tuple, values: list[dict]) -> None:
+    """An ordering comparison or BETWEEN takes strings, numbers and binaries only; the operator
+    is named as written (paritysuite/dynamodb-conformance, queryKeyConditionOperands.test.ts)."""
+    operator = "BETWEEN" if node[0] == "between" else node[1] if node[0] == "cmp" else None
+    if operator not in ("<", "<=", ">", ">=", "BETWEEN"):
+        return
+    for value in values:
+        kind = next(iter(value))
+        if kind not in ("S", "N", "B"):
+            raise ValidationException(_INVALID + "Incorrect operand type for operator or function; "
+                                      f"operator or function: {operator}, operand type: {kind}")
 
 
 @dataclass
@@ -106,10 +120,13 @@ def read_key_conditions(params: dict, ctx: ExpressionContext) -> dict[str, KeyCo
         _flatten(parse_condition(text, _LABEL, ctx), nodes)
         for node in nodes:
             name, op, values = _split(node)
+            _check_ordered_operands(node, values)
             if name in conditions:
-                raise ValidationException("KeyConditionExpressions must only contain one condition per key")
+                raise ValidationException(_INVALID + "KeyConditionExpressions must only contain one condition per key")
             conditions[name] = KeyCondition(op, values)
-    elif params.get("KeyConditions") is not None:
+        # More conditions than the key has attributes is judged against the schema (key_range).
+        return conditions
+    if params.get("KeyConditions") is not None:
         for name, spec in params["KeyConditions"].items():
             op, values = legacy.checked_condition(name, spec, "keyConditions")
             conditions[name] = KeyCondition(_LEGACY_KEY_OPERATORS.get(op, op), values)
@@ -125,6 +142,10 @@ def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str
     """The partition and sort-key range the conditions select on the queried key schema. The
     starting key's parts on that schema are checked in the same walk, key by key, as DynamoDB
     checks them (so a starting key's hash is judged before a missing range condition)."""
+    attributes = 2 if range_key else 1
+    if len(conditions) > 2:
+        raise ValidationException(f"The number of query conditions ({len(conditions)}) exceeds the number of key "
+                                  f"attributes defined in the schema ({attributes})")
     for name, is_hash in ((hash_key, True), (range_key, False)):
         if name is None:
             continue
@@ -165,13 +186,13 @@ def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str
         elif op == "BETWEEN":
             if encoded[0] > encoded[1]:  # the legacy form was refused before, with its own message
                 raise ValidationException(
-                    "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
+                    _INVALID + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
                     f"lower bound operand: AttributeValue: {_show(values[0])}, upper bound operand: AttributeValue: {_show(values[1])}")
             result.low, result.high = encoded
         elif op == "begins_with":
             if types[range_key] == "N":
                 raise ValidationException(
-                    "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+                    _INVALID + "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
             result.low = encoded[0]
             end = _prefix_end(encoded[0])
             if end is not None:

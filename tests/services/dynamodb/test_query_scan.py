@@ -101,7 +101,21 @@ def test_query_errors(ddb, numbers_table):
         (dict(KeyConditionExpression="pk = :v AND attribute_exists(sk)", ExpressionAttributeValues={":v": {"S": "p"}}),
          "Invalid operator used in KeyConditionExpression: attribute_exists"),
         (dict(KeyConditionExpression="pk = :v AND sk = :w AND sk > :w", ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
-         "KeyConditionExpressions must only contain one condition per key"),
+         "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"),
+        # paritysuite/dynamodb-conformance queryKeyConditionOperands.test.ts (captured against DynamoDB).
+        (dict(KeyConditionExpression="pk = :v AND sk > :w AND extra = :w",
+              ExpressionAttributeValues={":v": {"S": "p"}, ":w": {"N": "1"}}),
+         "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"),
+        (dict(KeyConditionExpression="pk = :v AND sk < :b", ExpressionAttributeValues={":v": {"S": "p"}, ":b": {"BOOL": True}}),
+         "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: <, "
+         "operand type: BOOL"),
+        (dict(KeyConditionExpression="pk = :v AND :b >= sk", ExpressionAttributeValues={":v": {"S": "p"}, ":b": {"BOOL": True}}),
+         "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: >=, "
+         "operand type: BOOL"),
+        (dict(KeyConditionExpression="pk = :v AND sk BETWEEN :b AND :w",
+              ExpressionAttributeValues={":v": {"S": "p"}, ":b": {"BOOL": False}, ":w": {"BOOL": True}}),
+         "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: "
+         "BETWEEN, operand type: BOOL"),
         (dict(KeyConditionExpression="pk = :v", ScanIndexForward=True, ExpressionAttributeNames={"#x": "x"},
               ExpressionAttributeValues={":v": {"S": "p"}}),
          "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"),
