@@ -64,7 +64,7 @@ def prepare_delete(table: Table, params: dict) -> Write:
 def prepare_check(table: Table, params: dict) -> Write:
     ctx = expression_context(params, _CONDITION_MEMBERS)
     key = validate_key(table, params.get("Key"))
-    if not params.get("ConditionExpression"):
+    if params.get("ConditionExpression") is None:  # an empty one is refused by the parser, in its words
         raise ValidationException(
             "1 validation error detected: Value null at 'transactItems.1.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
     condition = condition_from(params, ctx)
@@ -130,6 +130,19 @@ def _check_update_request(params: dict) -> None:
         legacy.attribute_updates_to_clauses(params["AttributeUpdates"], ())
     condition_from(params, ctx)
     ctx.check_unused()
+
+
+def check_check_request(params: dict) -> None:
+    """A transaction's ConditionCheck, without its table."""
+    ctx = expression_context(params, ("ConditionExpression",))
+    _check_key_values(params.get("Key"))
+    condition_from(params, ctx)
+    ctx.check_unused()
+
+
+# Each kind of transaction action's checks without its table (see transactions.py).
+CHECK_WITHOUT_TABLE = {"Put": _check_put_request, "Delete": _check_delete_request, "Update": _check_update_request,
+                       "ConditionCheck": check_check_request}
 
 
 def _check_get_request(params: dict) -> None:

@@ -38,13 +38,15 @@ class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixi
     def _now(self) -> float:
         return self.clock.time()
 
-    def _table(self, ctx: RequestContext, name: str | None, describe_style: bool = False) -> Table:
+    def _table(self, ctx: RequestContext, name: str | None, describe_style: bool = False,
+               member: str = "tableName") -> Table:
+        """`member`: where a malformed name sits in the request, as its refusal names it."""
         # A stored table's name was checked when it was created; only a miss needs checking.
         if type(name) is str:
             table = self._tables.get((ctx.account_id, ctx.region, name))
             if table is not None:
                 return table
-        name = check_table_name(name)
+        name = check_table_name(name, member)
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
             if describe_style:

@@ -11,11 +11,18 @@ from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     IdempotentParameterMismatchException,
     ItemCollectionSizeLimitExceededException,
+    ResourceNotFoundException,
     TransactionCanceledException,
     ValidationException,
 )
 from overcast.services.dynamodb.expressions.projection import project
-from overcast.services.dynamodb.items import prepare_check, prepare_delete, prepare_put, prepare_update
+from overcast.services.dynamodb.items import (
+    CHECK_WITHOUT_TABLE,
+    prepare_check,
+    prepare_delete,
+    prepare_put,
+    prepare_update,
+)
 from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import (
@@ -37,6 +44,8 @@ PRUNE_INTERVAL = 60.0
 # The members of a transaction's Put with nothing to evaluate: no condition, no expression attributes.
 _PLAIN_TRANSACT_PUT = frozenset({"TableName", "Item"})
 _PREPARERS = {"Put": prepare_put, "Delete": prepare_delete, "Update": prepare_update, "ConditionCheck": prepare_check}
+# Each action's name in the request's member paths (transactItems.1.member.put.tableName).
+_MEMBERS = {"Put": "put", "Delete": "delete", "Update": "update", "ConditionCheck": "conditionCheck"}
 
 
 def _too_many(count: int) -> ValidationException:
@@ -102,7 +111,7 @@ class TransactionsMixin:
             spec = action.get("Get")
             if spec is None:
                 raise ValidationException("1 validation error detected: Value null at 'transactItems.1.member.get' failed to satisfy constraint: Member must not be null")
-            table = self._table(ctx, spec.get("TableName"))
+            table = self._table(ctx, spec.get("TableName"), member=f"transactItems.{position + 1}.member.get.tableName")
             expressions = expression_context(spec, ("ProjectionExpression",))
             paths = projection_from(spec, expressions)
             expressions.check_unused()
@@ -173,6 +182,9 @@ class TransactionsMixin:
             kind = next(iter(action), None) if len(action) == 1 else None
             if kind not in _PREPARERS or action[kind] is None:
                 kinds = [k for k in _PREPARERS if action.get(k) is not None]
+                if not kinds:  # us-east-1's words (paritysuite transactWriteItems.test.ts)
+                    raise ValidationException(
+                        "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
                 if len(kinds) != 1:
                     raise ValidationException(
                         "TransactItems can only contain one of Check, Put, Update or Delete")
@@ -180,7 +192,7 @@ class TransactionsMixin:
             spec = action[kind]
             name = spec.get("TableName")
             if name != table_name or table is None:  # actions on one table: looked up once
-                table = self._table(ctx, name)
+                table = self._action_table(ctx, actions, position, kind, name)
                 table_name = name
             try:
                 write = _PREPARERS[kind](table, spec)
@@ -203,6 +215,19 @@ class TransactionsMixin:
         token = params.get("ClientRequestToken")
         outcomes = await self._commit_transaction(ctx, writes, token, _request_digest(params, writes) if token else "")
         return write_result(params, writes, outcomes)
+
+    def _action_table(self, ctx: RequestContext, actions: list, position: int, kind: str, name: Any) -> Table:
+        """The table of action `position`. A malformed name is refused at its place in the
+        request; a missing table only once every action's own values and expressions have
+        passed, as DynamoDB checks those first (paritysuite validation-ordering/transactions)."""
+        try:
+            return self._table(ctx, name, member=f"transactItems.{position + 1}.member.{_MEMBERS[kind]}.tableName")
+        except ResourceNotFoundException:
+            for action in actions:
+                for each_kind, spec in action.items():
+                    if each_kind in CHECK_WITHOUT_TABLE and isinstance(spec, dict):
+                        CHECK_WITHOUT_TABLE[each_kind](spec)
+            raise
 
     def _plain_puts(self, ctx: RequestContext, actions: list) -> tuple[list[tuple], list[Table], list[str]] | None:
         """The usual transaction, every action an unconditional Put (TableName and Item only)
@@ -228,11 +253,11 @@ class TransactionsMixin:
         hash_key = ""
         string_key = False
         dumps = codec.dumps
-        for action in actions:
+        for position, action in enumerate(actions):
             spec = action["Put"]
             name = spec.get("TableName")
             if name != table_name or table is None:  # actions on one table: looked up once
-                table = self._table(ctx, name)
+                table = self._action_table(ctx, actions, position, "Put", name)
                 if not store.is_plain(table):
                     return None
                 table_name = name

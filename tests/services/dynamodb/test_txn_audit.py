@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error_of
+from tests.services.dynamodb.conftest import error_of, refused
 
 
 @pytest.fixture(scope="module")
@@ -281,3 +281,43 @@ def test_a_transaction_of_writes_answers_an_empty_responses_list(ddb, sorted_tab
         {"Statement": f"UPDATE \"{sorted_table}\" SET a = 2 WHERE pk = 'p' AND sk = 0"},
         {"Statement": f"DELETE FROM \"{sorted_table}\" WHERE pk = 'p' AND sk = 1"}])
     assert answer["Responses"] == []
+
+
+# paritysuite/dynamodb-conformance, tests/tier3/error-messages/transactWriteItems.test.ts,
+# transactGetItems.test.ts and validation-ordering/transactions.test.ts (captured against DynamoDB).
+def test_transaction_refusals_name_their_place(raw, make_table):
+    table = make_table("S")
+    assert refused(raw.transact_write_items, TransactItems=[
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "a"}}}},
+        {"Update": {"TableName": "bad!name", "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET x = :x",
+                    "ExpressionAttributeValues": {":x": {"S": "1"}}}}]) == (
+        "ValidationException", "1 validation error detected: Value 'bad!name' at 'transactItems.2.member.update.tableName' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", 400)
+    assert refused(raw.transact_write_items, TransactItems=[{"Put": {"TableName": "bad!name", "Item": {"pk": {"S": "a"}}}}])[1] \
+        == ("1 validation error detected: Value 'bad!name' at 'transactItems.1.member.put.tableName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    assert refused(raw.transact_get_items, TransactItems=[
+        {"Get": {"TableName": table, "Key": {"pk": {"S": "a"}}}}, {"Get": {"TableName": "bad!name", "Key": {"pk": {"S": "a"}}}}])[1] \
+        == ("1 validation error detected: Value 'bad!name' at 'transactItems.2.member.get.tableName' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    assert refused(raw.transact_write_items, TransactItems=[
+        {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": ""}}]) == (
+        "ValidationException", "Invalid ConditionExpression: The expression can not be empty;", 400)
+    assert refused(raw.transact_write_items, TransactItems=[{}]) == (
+        "ValidationException", "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request", 400)
+    assert refused(raw.transact_get_items, TransactItems=[
+        {"Get": {"TableName": table, "Key": {"pk": {"S": "a"}}, "ProjectionExpression": "!!!"}}]) == (
+        "ValidationException", 'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"', 400)
+
+
+def test_later_actions_checked_before_a_missing_table(raw, make_table):
+    table = make_table("S")
+    missing = {"Put": {"TableName": "no-such-table", "Item": {"pk": {"S": "a"}}}}
+    assert refused(raw.transact_write_items, TransactItems=[missing, {"ConditionCheck": {
+        "TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists("}}]) == (
+        "ValidationException", 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "("', 400)
+    assert refused(raw.transact_write_items, TransactItems=[missing, {"ConditionCheck": {
+        "TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(pk)",
+        "ExpressionAttributeValues": {":v": {"S": "x"}}}}]) == (
+        "ValidationException", "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}", 400)
+    assert refused(raw.transact_write_items, TransactItems=[missing])[0] == "ResourceNotFoundException"

@@ -60,7 +60,9 @@ def tokenize(text: str, label: str) -> list[Token]:
 
 def _bad(text: str, label: str, start: int, end: int) -> None:
     token = text[start:end]
-    raise ValidationException(f'Invalid {label}: Invalid token; token: "{token}", near: "{text[max(0, start - 1):end + 1].strip()}"')
+    # A character the language has no token for: DynamoDB calls it a syntax error too
+    # (paritysuite transactGetItems.test.ts: "!!!" gives token "!", near "!!").
+    raise ValidationException(f'Invalid {label}: Syntax error; token: "{token}", near: "{text[max(0, start - 1):end + 1].strip()}"')
 
 
 def syntax_error(text: str, label: str, tokens: list[Token], index: int) -> ValidationException:
