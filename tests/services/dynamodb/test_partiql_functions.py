@@ -261,3 +261,46 @@ def test_index_reads(ddb, indexed):
         {"Statement": f"SELECT * FROM \"{indexed}\".\"gsi-inc\" WHERE pk = 'p' AND sk = '0'"}]) == (
         "ValidationException", "Validation failed in TransactStatements[0]: Reads on indices are not supported "
         "within transactions.", 400)
+
+
+NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
+
+
+# paritysuite/dynamodb-conformance, tests/tier3/error-messages/partiqlGrammar.test.ts (captured against DynamoDB).
+@pytest.mark.parametrize("statement, message", [
+    ('SELECT * FROM "{t}" WHERE', NOT_WELL_FORMED + "Unexpected term"),
+    ('SELECT * FROM "{t}" WHERE NOT', NOT_WELL_FORMED + "Unexpected term"),
+    ('SELECT * FROM "{t}" WHERE (', NOT_WELL_FORMED + "Unexpected term"),
+    ('SELECT * FROM "{t}" WHERE;', NOT_WELL_FORMED + "Unexpected term"),
+    ('DELETE FROM "{t}" WHERE', NOT_WELL_FORMED + "Unexpected term"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' AND", NOT_WELL_FORMED + "Missing right-hand side expression of infix operator"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' OR", NOT_WELL_FORMED + "Missing right-hand side expression of infix operator"),
+    ('SELECT * FROM "{t}" WHERE ORDER BY pk', NOT_WELL_FORMED + "Unexpected keyword"),
+    ('SELECT * FROM "{t}" WHERE IS NULL', NOT_WELL_FORMED + "Unexpected operator"),
+    ('SELECT * FROM "{t}" WHERE pk = LIKE', NOT_WELL_FORMED + "Unexpected operator"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' AND s IS INT4", "Unsupported operation: IsType"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' AND s IS DOUBLE PRECISION", "Unsupported operation: IsType"),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' # note", NOT_WELL_FORMED),
+    ("SELECT * FROM \"{t}\" WHERE pk = 'i' /* note", NOT_WELL_FORMED),
+    ("INSERT INTO \"{t}\" t VALUE {{'pk': 'x'}}", NOT_WELL_FORMED + "Unexpected token after expression"),
+    ("DELETE FROM", NOT_WELL_FORMED + "Expected identifier for simple path"),
+    ("DELETE FROM;", NOT_WELL_FORMED + "Expected identifier for simple path"),
+    ("DELETE FROM WHERE pk = 'a'", NOT_WELL_FORMED + "Expected identifier for simple path"),
+    ("SELECT * FROM", NOT_WELL_FORMED + "Unexpected term"),
+    ('FROM "{t}" SET c = 1', "Where clause does not contain a mandatory equality on all key attributes"),
+    ("FROM \"{t}\" SET c = 1 WHERE pk = 'i'", NOT_WELL_FORMED + "Unexpected token after expression"),
+])
+def test_grammar_refusals(ddb, table, statement, message):
+    assert _refusal(ddb.execute_statement, Statement=statement.format(t=table)) == ("ValidationException", message, 400)
+
+
+def test_from_first_update(ddb, table):
+    ddb.execute_statement(Statement=f"FROM \"{table}\" WHERE pk = 'i' SET c = 1 REMOVE s")
+    item = _stored(ddb, table)
+    assert item["c"] == {"N": "1"} and "s" not in item
+
+
+def test_transaction_parse_errors_name_the_statement(ddb, table):
+    assert _refusal(ddb.execute_transaction, TransactStatements=[{"Statement": f'SELECT * FROM "{table}" WHERE'}]) == (
+        "ValidationException",
+        f"Validation failed in TransactStatements[0]: {NOT_WELL_FORMED}Unexpected term", 400)

@@ -311,7 +311,12 @@ class PartiqlMixin:
         _list_bounds(entries, "transactStatements", 100)
         check_client_request_token(params)
         failure_modes = [reports_old_on_failure(e) for e in entries]
-        statements = [parse_statement(e.get("Statement", ""), e.get("Parameters")) for e in entries]
+        statements = []
+        for position, entry in enumerate(entries):
+            try:
+                statements.append(parse_statement(entry.get("Statement", ""), entry.get("Parameters")))
+            except ValidationException as error:
+                raise _in_statement(position, error) from None
         for position, statement in enumerate(statements):
             if statement.returning is not None:
                 raise _in_statement(position, ValidationException(

@@ -19,7 +19,7 @@ _TOKEN = re.compile(r"""
   | (?P<quoted>"(?:[^"]|"")*")
   | (?P<number>-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct><<|>>|<>|!=|<=|>=|[=<>(),.\[\]{}:?*+\-])
+  | (?P<punct><<|>>|<>|!=|<=|>=|[=<>(),.\[\]{}:?*+\-;])
 """, re.VERBOSE | re.DOTALL)
 
 
@@ -58,6 +58,16 @@ _CONDITION_FUNCTIONS = {"attribute_exists": 1, "attribute_not_exists": 1, "attri
                         "begins_with": 2, "contains": 2}
 # `x IS <type>`: the PartiQL type names whose DynamoDB type is plain (MISSING and NULL aside).
 _TYPE_NAMES = {"BOOL": "BOOL", "BOOLEAN": "BOOL", "STRING": "S", "LIST": "L", "STRUCT": "M", "TUPLE": "M"}
+# PartiQL's other type names, which DynamoDB reads but does not test for ("Unsupported operation:
+# IsType" for INT4, INT8, DOUBLE PRECISION, CHARACTER VARYING in paritysuite's partiqlGrammar
+# captures).
+_UNTESTED_TYPES = {"INT", "INTEGER", "INT2", "INT4", "INT8", "INTEGER2", "INTEGER4", "INTEGER8", "SMALLINT", "BIGINT",
+                   "FLOAT", "REAL", "DOUBLE", "DECIMAL", "DEC", "NUMERIC", "CHAR", "CHARACTER", "VARCHAR", "SYMBOL",
+                   "CLOB", "BLOB", "SEXP", "BAG", "DATE", "TIME", "TIMESTAMP", "ANY"}
+# Words that cannot start a term: operators, and the keywords of a statement's clauses.
+_OPERATOR_WORDS = frozenset({"IS", "LIKE", "AND", "OR", "IN", "BETWEEN"})
+_CLAUSE_WORDS = frozenset({"SELECT", "FROM", "WHERE", "ORDER", "BY", "SET", "REMOVE", "RETURNING", "INSERT", "INTO",
+                           "DELETE", "UPDATE"})
 _SET_FUNCTIONS = ("SET_ADD", "SET_DELETE")
 
 
@@ -73,6 +83,9 @@ def tokenize(text: str) -> list[tuple[str, str, int]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
+            if text[position] == "#" or text.startswith("/*", position):
+                # A # comment, or a /* comment never closed: DynamoDB says no more than this.
+                raise ValidationException(NOT_WELL_FORMED)
             raise malformed(f"Unexpected character: {text[position]}")
         kind = match.lastgroup or ""  # every alternative of _TOKEN is a named group
         if kind != "space":
@@ -139,6 +152,8 @@ class _Parser:
             result = self.insert()
         elif self.word("UPDATE"):
             result = self.update()
+        elif self.word("FROM"):
+            result = self.from_first_update()
         elif self.word("DELETE"):
             result = self.delete()
         else:
@@ -149,14 +164,18 @@ class _Parser:
             raise ValidationException("Number of parameters in request and statement don't match.")
         return result
 
-    def table_name(self) -> str:
+    def table_name(self, missing: str = "Expected identifier") -> str:
+        """The table a statement names; `missing`: DynamoDB's words when there is none."""
+        kind, text, _ = self.tok
+        if kind == "eof" or (kind == "punct" and text == ";") or (kind == "word" and text.upper() in _CLAUSE_WORDS):
+            raise malformed(missing)
         name = self.identifier()
         if not name:
             raise ValidationException("Path component cannot be an empty string")
         return name
 
     def table_ref(self) -> tuple[str, str | None]:
-        name = self.table_name()
+        name = self.table_name("Unexpected term")
         index = None
         if self.punct("."):
             self.pos += 1
@@ -216,6 +235,8 @@ class _Parser:
         self.pos += 1
         self.take_word("INTO")
         name = self.table_name()
+        if self.tok[0] in ("word", "quoted") and not self.word("VALUE"):
+            raise ValidationException(LEFTOVER)  # an alias: INSERT takes none
         self.take_word("VALUE")
         value = self.literal(item=True)
         if "M" not in value:
@@ -227,6 +248,25 @@ class _Parser:
         name = self.table_name()
         self.no_alias()
         statement = Statement("UPDATE", name)
+        self.assignments(statement)
+        statement.where = self.where()
+        statement.returning = self.returning()
+        return statement
+
+    def from_first_update(self) -> Statement:
+        """`FROM t [WHERE ...] SET ...`: UPDATE written FROM first, its assignments last."""
+        self.pos += 1
+        name = self.table_name()
+        self.no_alias()
+        statement = Statement("UPDATE", name)
+        if self.word("WHERE"):
+            statement.where = self.where()
+        self.assignments(statement)
+        statement.returning = self.returning()
+        return statement
+
+    def assignments(self, statement: Statement) -> None:
+        """An UPDATE's SET and REMOVE clauses, as many as there are."""
         while self.word("SET", "REMOVE"):
             if self.word("SET"):
                 self.pos += 1
@@ -251,14 +291,11 @@ class _Parser:
                     statement.removes.append(self.path())
         if not (statement.sets or statement.removes or statement.set_adds or statement.set_deletes):
             raise malformed("Expected SET or REMOVE")
-        statement.where = self.where()
-        statement.returning = self.returning()
-        return statement
 
     def delete(self) -> Statement:
         self.pos += 1
         self.take_word("FROM")
-        name = self.table_name()
+        name = self.table_name("Expected identifier for simple path")
         self.no_alias()
         statement = Statement("DELETE", name)
         statement.where = self.where()
@@ -282,13 +319,19 @@ class _Parser:
         node = self.conjunction()
         while self.word("OR"):
             self.pos += 1
+            self.right_hand_side()
             node = ("or", node, self.conjunction())
         return node
+
+    def right_hand_side(self) -> None:
+        if self.tok[0] == "eof" or self.punct(";"):
+            raise malformed("Missing right-hand side expression of infix operator")
 
     def conjunction(self) -> tuple:
         node = self.negation()
         while self.word("AND"):
             self.pos += 1
+            self.right_hand_side()
             node = ("and", node, self.negation())
         return node
 
@@ -320,6 +363,8 @@ class _Parser:
                 type_name = "NULL"
             elif self.tok[0] == "word" and self.tok[1].upper() in _TYPE_NAMES:
                 type_name = _TYPE_NAMES[self.tok[1].upper()]
+            elif self.tok[0] == "word" and self.tok[1].upper() in _UNTESTED_TYPES:
+                raise ValidationException("Unsupported operation: IsType")
             else:
                 raise malformed("Expected type name")
             self.pos += 1
@@ -396,6 +441,10 @@ class _Parser:
                 self.take_punct(")")
                 return ("size", target)
             raise ValidationException(f"Unrecognized function: {text.lower()} at {self.at(self.tok)}")
+        if kind == "word" and text.upper() in _OPERATOR_WORDS:
+            raise malformed("Unexpected operator")
+        if kind == "word" and text.upper() in _CLAUSE_WORDS:
+            raise malformed("Unexpected keyword")
         if kind in ("word", "quoted") and not self.word("TRUE", "FALSE", "NULL"):
             return self.path()
         return ("value", self.literal(), "")
@@ -459,6 +508,8 @@ class _Parser:
         root.key, root[1]), as DynamoDB appends it to a number's error. An INSERT's item is no
         attribute value: each of its attributes is a root."""
         kind, text, _ = self.tok
+        if kind == "eof" or (kind == "punct" and text == ";"):
+            raise malformed("Unexpected term")
         self.pos += 1
         if kind == "string":
             return {"S": text[1:-1].replace("''", "'")}
