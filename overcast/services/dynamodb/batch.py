@@ -74,6 +74,13 @@ class BatchMixin:
         total = sum(len(spec.get("Keys") or []) for spec in request.values())
         if total > MAX_GET_KEYS:
             raise ValidationException("Too many items requested for the BatchGetItem call")
+        # One request reads either way, not one table by expression and another by attribute list
+        # (paritysuite batchGetItem.test.ts: refused, as within one table).
+        if any(spec.get("ProjectionExpression") is not None for spec in request.values()) and \
+                any(spec.get("AttributesToGet") is not None for spec in request.values()):
+            raise ValidationException("Can not use both expression and non-expression parameters in the same request: "
+                                      "Non-expression parameters: {AttributesToGet} Expression parameters: "
+                                      "{ProjectionExpression}")
         plans = []
         for name, spec in request.items():
             table = self._table(ctx, name)

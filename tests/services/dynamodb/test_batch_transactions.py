@@ -122,3 +122,13 @@ def test_batch_get_beyond_16_mb_returns_unprocessed_keys(ddb, table):
     assert returned + len(pending) == 50
     again = ddb.batch_get_item(RequestItems=result["UnprocessedKeys"])
     assert len(again["Responses"][table]) == len(pending)
+
+
+def test_batch_get_reads_by_expression_or_by_attribute_list_not_both(ddb, make_table):
+    first, second = make_table("S"), make_table("S")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={first: {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "pk"},
+                                         second: {"Keys": [{"pk": {"S": "b"}}], "AttributesToGet": ["pk"]}})
+    assert error_of(excinfo) == (
+        "ValidationException", "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}", 400)
