@@ -24,6 +24,7 @@ from overcast.storage.interface import Tx
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]+$")
 MAX_GLOBAL_INDEXES = 20  # per table (service quotas)
+MAX_CAPACITY_UNITS = 1_000_000_000_000  # what DynamoDB reads as a provisioned capacity at all
 _VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
@@ -86,6 +87,9 @@ def _throughput(spec: dict) -> dict:
         if int(spec.get(member, 0)) < 1:
             raise ValidationException(
                 f"1 validation error detected: Value '{spec.get(member)}' at 'provisionedThroughput.{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must have value greater than or equal to 1")
+    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        if int(spec[member]) > MAX_CAPACITY_UNITS:  # dynalite's createTable suite, recorded against DynamoDB
+            raise ValidationException(f"Given value {spec[member]} for {member} is out of bounds")
     return {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": int(spec["ReadCapacityUnits"]),
             "WriteCapacityUnits": int(spec["WriteCapacityUnits"])}
 

@@ -391,3 +391,10 @@ def test_create_table_answer_as_the_cli_examples_show(raw):
         assert "LastUpdateToPayPerRequestDateTime" in described["BillingModeSummary"]
     finally:
         raw.delete_table(TableName=name)
+
+
+def test_capacity_beyond_what_dynamodb_reads(raw):
+    assert refused(raw.create_table, TableName=unique_name(), KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   ProvisionedThroughput={"ReadCapacityUnits": 1000000000001, "WriteCapacityUnits": 1}) == (
+        "ValidationException", "Given value 1000000000001 for ReadCapacityUnits is out of bounds", 400)
