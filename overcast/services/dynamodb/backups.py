@@ -24,10 +24,17 @@ from overcast.services.dynamodb.errors import (
     TableAlreadyExistsException,
     TableNotFoundException,
     ValidationException,
+    invalid,
 )
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
-from overcast.services.dynamodb.tables import check_name, check_table_name, sse_description, timestamp
+from overcast.services.dynamodb.tables import (
+    check_name,
+    check_table_name,
+    leave_on_demand,
+    sse_description,
+    timestamp,
+)
 from overcast.storage.interface import Tx
 
 DEFAULT_RECOVERY_DAYS = 35
@@ -187,16 +194,15 @@ class BackupsMixin:
         if params.get("BillingModeOverride") == "PAY_PER_REQUEST":
             description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
         elif params.get("BillingModeOverride") == "PROVISIONED" or params.get("ProvisionedThroughputOverride"):
-            description.pop("BillingModeSummary", None)
-            wanted = params.get("ProvisionedThroughputOverride") or {}
-            description["ProvisionedThroughput"] = {
-                "NumberOfDecreasesToday": 0, "ReadCapacityUnits": wanted.get("ReadCapacityUnits", 0),
-                "WriteCapacityUnits": wanted.get("WriteCapacityUnits", 0)}
+            if not params.get("ProvisionedThroughputOverride"):
+                raise invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
+            leave_on_demand(description, params["ProvisionedThroughputOverride"])
         if params.get("SSESpecificationOverride") is not None:
             sse = sse_description(params["SSESpecificationOverride"], ctx.region, ctx.account_id)
             description.pop("SSEDescription", None)
             if sse is not None:
                 description["SSEDescription"] = sse
+        provisioned = description.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST"
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
             on_demand = description.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
@@ -207,6 +213,11 @@ class BackupsMixin:
                 for o in overrides]
             if not overrides:
                 description.pop("GlobalSecondaryIndexes")
+        if provisioned:  # every global index of a provisioned table has its own capacity
+            lacking = [i["IndexName"] for i in description.get("GlobalSecondaryIndexes", ())
+                       if not i.get("ProvisionedThroughput", {}).get("ReadCapacityUnits")]
+            if lacking:
+                raise invalid(f"ProvisionedThroughput must be specified for index: {','.join(lacking)}")
         # Kept with the table: DescribeTable shows where it came from.
         description["RestoreSummary"] = {**summary, "RestoreInProgress": False}
         table = Table(0, ctx.account_id, ctx.region, name, description, {})

@@ -112,7 +112,9 @@ class KeyCondition:
 
 def read_key_conditions(params: dict, ctx: ExpressionContext) -> dict[str, KeyCondition]:
     """The key conditions by attribute, checked as far as DynamoDB checks them before it looks
-    the table up (operators, nesting, one condition per key, one or two conditions)."""
+    the table up (operators, operand types, nesting, one condition per key; for the legacy
+    KeyConditions, one or two conditions: an expression's count is judged against the schema in
+    key_range)."""
     text = params.get("KeyConditionExpression")
     conditions: dict[str, KeyCondition] = {}
     if text is not None:
@@ -124,7 +126,6 @@ def read_key_conditions(params: dict, ctx: ExpressionContext) -> dict[str, KeyCo
             if name in conditions:
                 raise ValidationException(_INVALID + "KeyConditionExpressions must only contain one condition per key")
             conditions[name] = KeyCondition(op, values)
-        # More conditions than the key has attributes is judged against the schema (key_range).
         return conditions
     if params.get("KeyConditions") is not None:
         for name, spec in params["KeyConditions"].items():
@@ -142,6 +143,8 @@ def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str
     """The partition and sort-key range the conditions select on the queried key schema. The
     starting key's parts on that schema are checked in the same walk, key by key, as DynamoDB
     checks them (so a starting key's hash is judged before a missing range condition)."""
+    # Past two conditions, DynamoDB counts them against the schema's key attributes (two on a
+    # hash-only key stay "Query key condition not supported", below).
     attributes = 2 if range_key else 1
     if len(conditions) > 2:
         raise ValidationException(f"The number of query conditions ({len(conditions)}) exceeds the number of key "

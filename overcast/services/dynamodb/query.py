@@ -127,22 +127,22 @@ def _plan(table: Table, params: dict, request: Request, querying: bool) -> Plan:
         if select == "ALL_ATTRIBUTES" and index.is_global:
             raise invalid(
                 f"Select type ALL_ATTRIBUTES is not supported for global secondary index {index.name} because its projection type is not ALL")
-        beyond = outside_projection(table, index, projection)
+        projected = store.projected_names(table, index)
+        beyond = outside_projection(index, projected, projection)
         if not index.is_global:
             # A local index reads what its projection lacks from the base table.
-            projected = store.projected_names(table, index)
             plan.base_for_output = select == "ALL_ATTRIBUTES" or beyond
-            plan.base_for_filter = condition is not None and any(name not in projected for name in _path_heads(condition))
+            plan.base_for_filter = condition is not None and bool(path_heads(condition) - projected)
         plan.fetch_base = plan.base_for_output or plan.base_for_filter
     return plan
 
 
-def outside_projection(table: Table, index: IndexMeta, projection: list[tuple] | None) -> bool:
-    """Whether a read of a KEYS_ONLY or INCLUDE index asks for attributes it does not hold: a
-    local index then fetches them from the table; a global one refuses, naming them."""
+def outside_projection(index: IndexMeta, projected: set[str], projection: list[tuple] | None) -> bool:
+    """Whether a read of a KEYS_ONLY or INCLUDE index (holding `projected`) asks for attributes
+    it does not hold: a local index then fetches them from the table; a global one refuses,
+    naming them."""
     if not projection:
         return False
-    projected = store.projected_names(table, index)
     missing = list(dict.fromkeys(path[0] for path in projection if path[0] not in projected))
     if missing and index.is_global:
         raise invalid(f"Global secondary index {index.name} does not project [{', '.join(missing)}]")
@@ -163,7 +163,7 @@ def _paths(node: Any, found: list[tuple] | None = None) -> list[tuple]:
     return found
 
 
-def _path_heads(node: Any) -> set[str]:
+def path_heads(node: Any) -> set[str]:
     """The top-level attribute names an expression AST reads."""
     return {path[0] for path in _paths(node)}
 
@@ -451,7 +451,7 @@ def _segment_of(plan: Plan, start: dict, total: int) -> int:
 def _reject_key_in_filter(node: tuple, keys: tuple, label: str) -> None:
     """A Query's filter may not read the queried key schema's attributes (label: "Filter
     Expression" or "QueryFilter", as DynamoDB names them)."""
-    heads = _path_heads(node)
+    heads = path_heads(node)
     for name in keys:  # the hash key is named before the range key
         if name is not None and name in heads:
             raise ValidationException(

@@ -89,7 +89,7 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
         for key in names:
             if not _PLACEHOLDER.match(key) or key[0] != "#":
                 raise ValidationException(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
-        for key, name in names.items():
+        for key, name in names.items():  # every key's syntax first, then the values
             if name == "":
                 raise ValidationException(f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}")
     context = ExpressionContext(names, values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from typing import Any
 
@@ -78,12 +79,22 @@ def last_sequence(reader: Tx | Database, stream_arn: str) -> int:
 
 def trim(tx: Tx, now: float) -> None:
     cutoff = now - RETENTION_SECONDS
-    # Records are numbered in time order: the newest trimmed is the highest number trimmed.
-    # (HAVING true: SQLite parses an upsert whose rows come from a SELECT only with a clause before ON.)
-    tx.execute(
-        "INSERT INTO dynamodb_stream_trims (stream_arn, seq) SELECT stream_arn, MAX(seq) "
-        "FROM dynamodb_stream_records WHERE created < ? GROUP BY stream_arn HAVING true "
-        "ON CONFLICT (stream_arn) DO UPDATE SET seq = MAX(seq, excluded.seq)", (cutoff,))
-    tx.execute("DELETE FROM dynamodb_stream_records WHERE created < ?", (cutoff,))
+    # Each stream's highest number trimmed is kept. Where SQLite has DELETE ... RETURNING (3.35),
+    # one pass over the records (there is no index on their time) both deletes and reports them.
+    if sqlite3.sqlite_version_info >= (3, 35, 0):
+        trimmed = tx.fetchall("DELETE FROM dynamodb_stream_records WHERE created < ? RETURNING stream_arn, seq",
+                              (cutoff,))
+    else:
+        trimmed = tx.fetchall("SELECT stream_arn, MAX(seq) FROM dynamodb_stream_records WHERE created < ? "
+                              "GROUP BY stream_arn", (cutoff,))
+        tx.execute("DELETE FROM dynamodb_stream_records WHERE created < ?", (cutoff,))
+    highest: dict[str, int] = {}
+    for stream_arn, seq in trimmed:
+        if seq > highest.get(stream_arn, 0):
+            highest[stream_arn] = seq
+    if highest:
+        tx.executemany(
+            "INSERT INTO dynamodb_stream_trims (stream_arn, seq) VALUES (?, ?) "
+            "ON CONFLICT (stream_arn) DO UPDATE SET seq = MAX(seq, excluded.seq)", list(highest.items()))
     tx.execute("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?", (cutoff,))
     tx.execute("DELETE FROM dynamodb_stream_trims WHERE stream_arn NOT IN (SELECT stream_arn FROM dynamodb_streams)")

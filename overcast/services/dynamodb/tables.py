@@ -339,6 +339,18 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     return description
 
 
+def leave_on_demand(description: dict, throughput: dict) -> None:
+    """An on-demand table's description made provisioned (UpdateTable, or a restore's override):
+    its capacity, and no more on-demand limits. BillingModeSummary stays, with the mode changed:
+    it still says when the table last went on demand."""
+    description["ProvisionedThroughput"] = _throughput(throughput)
+    summary = description.get("BillingModeSummary")
+    if summary is not None:
+        summary["BillingMode"] = "PROVISIONED"
+    for entry in [description, *description.get("GlobalSecondaryIndexes", ())]:
+        entry.pop("OnDemandThroughput", None)
+
+
 def _table_settings(description: dict, params: dict, on_demand: bool) -> None:
     """A table's WarmThroughput and OnDemandThroughput, as CreateTable or UpdateTable asks."""
     if params.get("WarmThroughput") is not None:
@@ -509,9 +521,7 @@ class TablesMixin:
                            if i["IndexName"] not in given]
                 if lacking:
                     raise invalid(f"ProvisionedThroughput must be specified for index: {','.join(lacking)}")
-                # Kept, with the mode changed: it still says when the table last went on demand.
-                description["BillingModeSummary"]["BillingMode"] = "PROVISIONED"
-                description["ProvisionedThroughput"] = _throughput(params["ProvisionedThroughput"])
+                leave_on_demand(description, params["ProvisionedThroughput"])
             current_billing = billing
         elif params.get("ProvisionedThroughput"):
             if current_billing == "PAY_PER_REQUEST":

@@ -100,3 +100,19 @@ def test_restore_overrides(ddb, make_table):
     assert table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED") == "PROVISIONED"
     assert table["SSEDescription"]["SSEType"] == "KMS" and table["SSEDescription"]["Status"] == "ENABLED"
     ddb.delete_table(TableName=target)
+
+
+def test_provisioned_restore_needs_capacity(ddb, make_table):
+    name = make_table("S", ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"}], GlobalSecondaryIndexes=[
+        {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": {"ProjectionType": "ALL"}}])
+    backup = ddb.create_backup(TableName=name, BackupName="prov")["BackupDetails"]["BackupArn"]
+    target = unique_name("prov")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.restore_table_from_backup(TargetTableName=target, BackupArn=backup, BillingModeOverride="PROVISIONED")
+    assert error_of(excinfo) == ("ValidationException", "One or more parameter values were invalid: "
+                                 "ProvisionedThroughput must be specified when BillingMode is PROVISIONED", 400)
+    with pytest.raises(ClientError) as excinfo:
+        ddb.restore_table_from_backup(TargetTableName=target, BackupArn=backup, BillingModeOverride="PROVISIONED",
+                                      ProvisionedThroughputOverride={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2})
+    assert error_of(excinfo)[1] == "One or more parameter values were invalid: ProvisionedThroughput must be specified for index: by-g"
+    assert target not in ddb.list_tables()["TableNames"]

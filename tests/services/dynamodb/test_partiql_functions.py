@@ -304,3 +304,23 @@ def test_transaction_parse_errors_name_the_statement(ddb, table):
     assert _refusal(ddb.execute_transaction, TransactStatements=[{"Statement": f'SELECT * FROM "{table}" WHERE'}]) == (
         "ValidationException",
         f"Validation failed in TransactStatements[0]: {NOT_WELL_FORMED}Unexpected term", 400)
+
+
+def test_size_is_for_conditions_only(ddb, table):
+    for assignment in ("sz = size(l)", "sz = n + size(l)", "l2 = list_append(size(l), [1])"):
+        assert _refusal(ddb.execute_statement, Statement=f"UPDATE \"{table}\" SET {assignment} WHERE pk = 'i'") == (
+            "ValidationException", "The function is not allowed to be used this way in an expression; function: size", 400)
+    assert "sz" not in _stored(ddb, table)
+
+
+def test_exists_only_in_transactions(ddb, table):
+    statement = f"EXISTS(SELECT * FROM \"{table}\" WHERE pk = 'i' AND s = 'str')"
+    unsupported = ("ValidationException", NOT_WELL_FORMED + "Unsupported statement", 400)
+    assert _refusal(ddb.execute_statement, Statement=statement) == unsupported
+    answer = ddb.batch_execute_statement(Statements=[{"Statement": statement}])["Responses"][0]
+    assert answer["Error"] == {"Code": "ValidationError", "Message": unsupported[1]}
+
+
+def test_local_index_scan_filters_on_the_table_item(ddb, indexed):
+    rows = ddb.execute_statement(Statement=f"SELECT pk, sk FROM \"{indexed}\".\"lsi-keys\" WHERE other = 'o1'")["Items"]
+    assert rows == [{"pk": {"S": "p"}, "sk": {"S": "1"}}]

@@ -79,7 +79,7 @@ def test_ttl_sweeper_deletes_expired_items(fresh_server):
     client.put_item(TableName=name, Item={"pk": {"S": "later"}, "expires": {"N": str(now + 30 * 86400)}})
     client.put_item(TableName=name, Item={"pk": {"S": "never"}})
     assert "Item" in client.get_item(TableName=name, Key={"pk": {"S": "soon"}})
-    _advance_clock(fresh_server.endpoint_url, 7200)
+    move_clock(fresh_server.endpoint_url, {"advance": 7200})
     # The sweep may be running on the scheduler's own thread when the clock call returns.
     for _ in range(100):
         remaining = sorted(i["pk"]["S"] for i in client.scan(TableName=name)["Items"])
@@ -97,10 +97,6 @@ def test_ttl_sweeper_deletes_expired_items(fresh_server):
         client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
 
 
-def _advance_clock(endpoint_url: str, seconds: int) -> None:
-    move_clock(endpoint_url, {"advance": seconds})
-
-
 def test_sequence_numbers_keep_growing_after_every_record_is_trimmed(fresh_server):
     client = make_client("dynamodb", fresh_server.endpoint_url)
     stream_client = make_client("dynamodbstreams", fresh_server.endpoint_url)
@@ -109,7 +105,7 @@ def test_sequence_numbers_keep_growing_after_every_record_is_trimmed(fresh_serve
     for key in "abc":
         client.put_item(TableName=name, Item={"pk": {"S": key}})
     last_read = _records(stream_client, arn)[-1]["dynamodb"]["SequenceNumber"]
-    _advance_clock(fresh_server.endpoint_url, 25 * 3600)
+    move_clock(fresh_server.endpoint_url, {"advance": 25 * 3600})
     for _ in range(100):  # the trim runs on the scheduler's thread
         if not _records(stream_client, arn):
             break
@@ -146,7 +142,7 @@ def test_ttl_changes_at_most_once_an_hour(fresh_server):
     assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
         "ValidationException", "Time to live has been modified multiple times within a fixed interval", 400)
     assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
-    _advance_clock(fresh_server.endpoint_url, 3601)
+    move_clock(fresh_server.endpoint_url, {"advance": 3601})
     client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
     assert client.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
 

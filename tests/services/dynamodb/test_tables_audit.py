@@ -333,6 +333,13 @@ def test_on_demand_index_update_of_on_demand_throughput_accepted(raw, make_table
     name = make_table(ExtraDefinitions=G_DEFINITION, GlobalSecondaryIndexes=[_gsi("gsi1")])
     raw.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Update": {
         "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 5000, "MaxWriteRequestUnits": 5000}}}])
+    index = raw.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["OnDemandThroughput"] == {"MaxReadRequestUnits": 5000, "MaxWriteRequestUnits": 5000}
+    # Leaving on demand leaves its limits behind.
+    throughput = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    raw.update_table(TableName=name, BillingMode="PROVISIONED", ProvisionedThroughput=throughput,
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": throughput}}])
+    assert "OnDemandThroughput" not in raw.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
 
 
 def test_warm_throughput_shown_and_raised(raw, make_table):

@@ -18,8 +18,8 @@ from overcast.services.dynamodb.items import updated_paths
 from overcast.services.dynamodb.keycondition import KeyRange
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import IndexMeta, Table
-from overcast.services.dynamodb.partiql.parser import Statement, parse_statement
-from overcast.services.dynamodb.query import Plan, _path_heads, _start_key, outside_projection
+from overcast.services.dynamodb.partiql.parser import NOT_WELL_FORMED, Statement, parse_statement
+from overcast.services.dynamodb.query import Plan, _start_key, outside_projection, path_heads
 from overcast.services.dynamodb.requests import check_item, key_of, reports_old_on_failure
 from overcast.services.dynamodb.transactions import check_client_request_token, digest_of, write_result
 from overcast.services.dynamodb.types import item_size, validate_item
@@ -37,6 +37,13 @@ _MIXED_TRANSACTION = "ExecuteTransaction API does not support both read and writ
 def _in_statement(position: int, error: ValidationException) -> ValidationException:
     """ExecuteTransaction names the statement a refusal is about."""
     return ValidationException(f"Validation failed in TransactStatements[{position}]: {error.message}")
+
+
+def _outside_transaction(statement: Statement) -> Statement:
+    """EXISTS(...) is a transaction's condition check; elsewhere it is no statement at all."""
+    if statement.exists:
+        raise ValidationException(NOT_WELL_FORMED + "Unsupported statement")
+    return statement
 
 
 def _check_delete_returning(statement: Statement) -> None:
@@ -131,12 +138,13 @@ def _check_index_reach(plan: Plan, statement: Statement, queried: bool) -> None:
     index = plan.index
     assert index is not None
     projected = store.projected_names(plan.table, index)
-    if queried and statement.where is not None:
-        unprojected = sorted(_path_heads(statement.where) - projected)
-        if unprojected:
-            raise ValidationException(f"One or more parameter values were invalid: Secondary index {index.name} "
-                                      f"does not project one or more filter attributes: [{', '.join(unprojected)}]")
-    if outside_projection(plan.table, index, statement.projection):
+    unprojected = sorted(path_heads(statement.where) - projected) if statement.where is not None else []
+    if queried and unprojected:
+        raise ValidationException(f"One or more parameter values were invalid: Secondary index {index.name} "
+                                  f"does not project one or more filter attributes: [{', '.join(unprojected)}]")
+    if unprojected and not index.is_global:
+        plan.base_for_filter = plan.fetch_base = True  # a local index's unkeyed read filters on the table's item
+    if outside_projection(index, projected, statement.projection):
         plan.base_for_output = plan.fetch_base = True
 
 
@@ -156,6 +164,8 @@ class PartiqlMixin:
             return Write(table, key_of(table, item), "put", item=item,
                          condition=("func", "attribute_not_exists", (("path", (table.hash_key,)),)),
                          failure_code="DuplicateItem", failure_message="Duplicate primary key exists in table")
+        if statement.exists and statement.index:
+            raise ValidationException("Reads on indices are not supported within transactions.")
         key, rest = _split_key(table, statement.where)
         if statement.kind == "UPDATE":
             clauses: dict[str, list] = {}
@@ -179,8 +189,6 @@ class PartiqlMixin:
         if statement.kind == "DELETE":
             return Write(table, key, "delete", condition=rest, return_old_on_failure=old_on_failure)
         if statement.exists:
-            if statement.index:
-                raise ValidationException("Reads on indices are not supported within transactions.")
             if rest is None:
                 raise ValidationException("EXISTS() must contain a single item read with additional condition")
             return Write(table, key, "check", condition=rest, return_old_on_failure=old_on_failure)
@@ -257,7 +265,7 @@ class PartiqlMixin:
 
     async def execute_statement(self, ctx: RequestContext, params: dict) -> dict:
         old_on_failure = reports_old_on_failure(params)
-        statement = parse_statement(params.get("Statement", ""), params.get("Parameters"))
+        statement = _outside_transaction(parse_statement(params.get("Statement", ""), params.get("Parameters")))
         if statement.kind == "SELECT":
             return self._run_select(ctx, statement, params)
         return await self._run_partiql_write(ctx, statement, old_on_failure, params.get("ReturnConsumedCapacity"))
@@ -272,7 +280,7 @@ class PartiqlMixin:
             response: dict[str, Any] = {}
             try:
                 old_on_failure = reports_old_on_failure(entry)
-                statement = parse_statement(entry.get("Statement", ""), entry.get("Parameters"))
+                statement = _outside_transaction(parse_statement(entry.get("Statement", ""), entry.get("Parameters")))
                 response["TableName"] = statement.table
                 if statement.kind == "SELECT":
                     table = self._partiql_table(ctx, statement)

@@ -66,8 +66,7 @@ _UNTESTED_TYPES = {"INT", "INTEGER", "INT2", "INT4", "INT8", "INTEGER2", "INTEGE
                    "CLOB", "BLOB", "SEXP", "BAG", "DATE", "TIME", "TIMESTAMP", "ANY"}
 # Words that cannot start a term: operators, and the keywords of a statement's clauses.
 _OPERATOR_WORDS = frozenset({"IS", "LIKE", "AND", "OR", "IN", "BETWEEN"})
-_CLAUSE_WORDS = frozenset({"SELECT", "FROM", "WHERE", "ORDER", "BY", "SET", "REMOVE", "RETURNING", "INSERT", "INTO",
-                           "DELETE", "UPDATE"})
+_CLAUSE_WORDS = frozenset({"SELECT", "FROM", "WHERE", "ORDER", "BY"})
 _SET_FUNCTIONS = ("SET_ADD", "SET_DELETE")
 
 
@@ -471,17 +470,23 @@ class _Parser:
     def set_value(self) -> tuple:
         if self.calls() and self.tok[1].lower() == "list_append":
             self.pos += 2
-            first = self.operand()
+            first = self.update_operand()
             self.take_punct(",")
-            second = self.operand()
+            second = self.update_operand()
             self.take_punct(")")
             return ("list_append", first, second)
-        left = self.operand()
+        left = self.update_operand()
         if self.punct("+") or self.punct("-"):
             op = self.tok[1]
             self.pos += 1
-            return (op, left, self.operand())
+            return (op, left, self.update_operand())
         return left
+
+    def update_operand(self) -> tuple:
+        """An operand of a SET value: size() belongs to conditions only, as in UpdateItem."""
+        if self.calls() and self.tok[1].lower() == "size":
+            raise ValidationException("The function is not allowed to be used this way in an expression; function: size")
+        return self.operand()
 
     def path(self) -> tuple:
         elements: list[str | int] = [self.identifier()]
