@@ -6,7 +6,7 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity
-from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.errors import ValidationException, in_older_value_words
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import prepare_delete, prepare_put
 from overcast.services.dynamodb.requests import expression_context, projection_from, validate_key
@@ -123,6 +123,7 @@ class BatchMixin:
             result["ConsumedCapacity"] = used
         return result
 
+    @in_older_value_words
     async def batch_write_item(self, ctx: RequestContext, params: dict) -> dict:
         request = _request_items(params)
         for name, actions in request.items():

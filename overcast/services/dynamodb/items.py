@@ -7,7 +7,11 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, legacy
-from overcast.services.dynamodb.errors import ResourceNotFoundException, ValidationException
+from overcast.services.dynamodb.errors import (
+    InvalidAttributeValue,
+    ResourceNotFoundException,
+    ValidationException,
+)
 from overcast.services.dynamodb.expressions.parser import parse_update
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.models import Table
@@ -177,8 +181,11 @@ class ItemsMixin:
 
     async def _replace_or_delete(self, ctx: RequestContext, params: dict, prepare: Callable[[Table, dict], Write]) -> dict:
         mode = return_values(params, ("NONE", "ALL_OLD"))
-        table = self._item_table(ctx, params, _check_put_request if prepare is prepare_put else _check_delete_request)
-        write = prepare(table, params)
+        try:
+            table = self._item_table(ctx, params, _check_put_request if prepare is prepare_put else _check_delete_request)
+            write = prepare(table, params)
+        except InvalidAttributeValue as error:
+            raise error.enveloped() from None  # PutItem, UpdateItem, DeleteItem: the current layer
         write.keep_old = mode == "ALL_OLD" or params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
         now = self._now()
         old, new = await self.db.write(lambda tx: write.run(tx, now))
@@ -190,8 +197,11 @@ class ItemsMixin:
 
     async def update_item(self, ctx: RequestContext, params: dict) -> dict:
         mode = return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
-        table = self._item_table(ctx, params, _check_update_request)
-        write = prepare_update(table, params)
+        try:
+            table = self._item_table(ctx, params, _check_update_request)
+            write = prepare_update(table, params)
+        except InvalidAttributeValue as error:
+            raise error.enveloped() from None  # PutItem, UpdateItem, DeleteItem: the current layer
         now = self._now()
         try:
             old, new = await self.db.write(lambda tx: write.run(tx, now))

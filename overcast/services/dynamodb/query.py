@@ -8,7 +8,7 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, codec, legacy, store
-from overcast.services.dynamodb.errors import ValidationException, invalid
+from overcast.services.dynamodb.errors import ValidationException, in_older_value_words, invalid
 from overcast.services.dynamodb.expressions.evaluator import evaluate
 from overcast.services.dynamodb.expressions.parser import parse_condition
 from overcast.services.dynamodb.expressions.projection import project
@@ -234,6 +234,7 @@ class QueryMixin:
         rows = self._query_rows(plan, key_range_, start, forward)
         return self._run_page(plan, rows, params)
 
+    @in_older_value_words
     def scan(self, ctx: RequestContext, params: dict) -> dict:
         segment, total = params.get("Segment"), params.get("TotalSegments")
         if segment is not None and (segment < 0 or segment > 999999):

@@ -14,6 +14,7 @@ from overcast.services.dynamodb.errors import (
     ResourceNotFoundException,
     TransactionCanceledException,
     ValidationException,
+    in_older_value_words,
 )
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import (
@@ -101,6 +102,7 @@ def check_client_request_token(params: dict) -> str | None:
 class TransactionsMixin:
     _tokens_pruned_at = float("-inf")
 
+    @in_older_value_words
     def transact_get_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:
@@ -159,6 +161,7 @@ class TransactionsMixin:
             items[n] = codec.loads(text)
         return items
 
+    @in_older_value_words
     async def transact_write_items(self, ctx: RequestContext, params: dict) -> dict:
         actions = params.get("TransactItems") or []
         if not actions or len(actions) > MAX_ACTIONS:

@@ -9,7 +9,10 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from overcast.services.dynamodb.errors import ValidationException, invalid
+from overcast.services.dynamodb.errors import (
+    InvalidAttributeValue,
+    invalid_value,
+)
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -39,6 +42,7 @@ DECIMAL_CONTEXT = decimal.Context(prec=60, Emax=999, Emin=-999)
 _PARSE_CONTEXT = decimal.Context(prec=60, Emax=999, Emin=-999,
                                  traps=[decimal.InvalidOperation, decimal.Overflow, decimal.Underflow])
 _OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+_NOT_NUMERIC = "The parameter cannot be converted to a numeric value"
 _UNDERFLOW = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
 # DynamoDB reads a number's exponent as a 64-bit integer: past that the text is no number at all;
 # within it, the exponent counts in full (1e2147483648 overflows, it does not wrap), and a zero
@@ -52,7 +56,7 @@ _MAX_EXPONENT = 2**63 - 1
 def parse_number(text: Any) -> Decimal:
     """A number as DynamoDB accepts it (38 digits, 1E-130 .. 9.9..9E+125), else ValidationException."""
     if not isinstance(text, str):
-        raise ValidationException("A value provided cannot be converted into a number")
+        raise InvalidAttributeValue("A value provided cannot be converted into a number")
     if not _NUMBER_SYNTAX.fullmatch(text):
         raise _not_numeric(text)
     try:
@@ -74,22 +78,23 @@ def parse_number(text: Any) -> Decimal:
     value = value.normalize(DECIMAL_CONTEXT)
     _, digits, magnitude = decimal_parts(value)
     if len(digits) > 38:
-        raise ValidationException("Attempting to store more than 38 significant digits in a Number")
+        raise InvalidAttributeValue("Attempting to store more than 38 significant digits in a Number")
     if magnitude > 125:
-        raise ValidationException(_OVERFLOW)
+        raise InvalidAttributeValue(_OVERFLOW)
     if magnitude < -130:
-        raise ValidationException(_UNDERFLOW)
+        raise InvalidAttributeValue(_UNDERFLOW)
     return value
 
 
-def _not_numeric(text: str) -> ValidationException:
+def _not_numeric(text: str) -> InvalidAttributeValue:
     """A string that is no number: DynamoDB quotes it after a colon, blanks and all (an empty one
     leaves ': '). dynalite's suite and paritysuite/dynamodb-conformance, tests/tier3/error-messages/
     valueLayers.test.ts, both recorded against DynamoDB."""
-    return ValidationException(f"The parameter cannot be converted to a numeric value: {text}")
+    # The older layer leaves out the colon when there is nothing after it.
+    return InvalidAttributeValue(f"{_NOT_NUMERIC}: {text}", _NOT_NUMERIC if text == "" else None)
 
 
-def _out_of_range(text: str, message: str) -> ValidationException:
+def _out_of_range(text: str, message: str) -> InvalidAttributeValue:
     """The error for a number beyond DynamoDB's range: its own message, unless the exponent is
     past a 64-bit integer (only looked at here, the rare case)."""
     exponent = _EXPONENT.search(text)
@@ -97,7 +102,21 @@ def _out_of_range(text: str, message: str) -> ValidationException:
         digits = exponent.group(2)  # without leading zeros; more than 19 is past 64 bits anyway
         if len(digits) > 19 or int(digits) > _MAX_EXPONENT + (exponent.group(1) == "-"):
             return _not_numeric(text)
-    return ValidationException(message)
+    if message == _OVERFLOW and _older_wraps(text):
+        return InvalidAttributeValue(message, _UNDERFLOW)
+    return InvalidAttributeValue(message)
+
+
+def _older_wraps(text: str) -> bool:
+    """The older layer reads a number as Java's BigDecimal does: a decimal exponent (digits before
+    the point plus the written exponent) past a 32-bit integer wraps to a negative one, and so to
+    an underflow (1e2147483647, in valueLayers.test.ts)."""
+    exponent = _EXPONENT.search(text)
+    if exponent is None or len(exponent.group(2)) > 10:
+        return False
+    whole = text[:exponent.start()].lstrip("+-").split(".")[0].lstrip("0")
+    value = int(exponent.group(2)) * (-1 if exponent.group(1) == "-" else 1)
+    return value <= 2**31 - 1 and len(whole) + value > 2**31 - 1
 
 
 def decimal_parts(number: Decimal) -> tuple[int, tuple[int, ...], int]:
@@ -130,19 +149,19 @@ def type_of(value: AttributeValue) -> str:
 def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeValue:
     """Check one AttributeValue and return it normalised (numbers canonical, sets checked)."""
     if not isinstance(value, dict) or not value:
-        raise ValidationException(
+        raise InvalidAttributeValue(
             "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     if len(value) > 1:
-        raise ValidationException(
+        raise InvalidAttributeValue(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
     # The attribute itself is level 1 (depth 0): a value at level 33 is refused, 32 wraps of a
     # scalar in maps or lists (paritysuite/dynamodb-conformance, tests/tier3/limits/nestingDepth.test.ts).
     if depth >= MAX_DEPTH:
-        raise ValidationException(_TOO_DEEP)
+        raise InvalidAttributeValue(_TOO_DEEP)
     kind, inner = next(iter(value.items()))
     if kind == "S":
         if not isinstance(inner, str):
-            raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+            raise InvalidAttributeValue("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         return value
     if kind == "N":
         if type(inner) is str and _CANONICAL_INTEGER.fullmatch(inner):
@@ -156,7 +175,7 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         return {"BOOL": bool(inner)}
     if kind == "NULL":
         if inner is not True:
-            raise invalid("Null attribute value types must have the value of true")
+            raise invalid_value("Null attribute value types must have the value of true")
         return {"NULL": True}
     if kind == "M":
         return {"M": {k: validate_value(v, depth + 1) for k, v in (inner or {}).items()}}
@@ -164,22 +183,30 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         return {"L": [validate_value(v, depth + 1) for v in (inner or [])]}
     if kind in SET_TYPES:
         if not inner:
-            raise invalid(_EMPTY_SET[kind])
+            raise invalid_value(_EMPTY_SET[kind])
         if kind == "NS":
             numbers = [parse_number(n) for n in inner]
             canonical = [format_number(n) for n in numbers]
             if len(set(numbers)) != len(numbers):
-                raise invalid("Input collection contains duplicates.")
+                raise invalid_value("Input collection contains duplicates.", "Input collection contains duplicates")
             return {"NS": canonical}
         if kind == "BS":
             items = [bytes(b.encode() if isinstance(b, str) else b) for b in inner]
         else:
             items = list(inner)
         if len(set(items)) != len(items):
-            raise invalid(_duplicates_message(kind, items))
+            raise invalid_value(_duplicates_message(kind, items), _older_duplicates_message(kind, items))
         return {kind: items}
-    raise ValidationException(
+    raise InvalidAttributeValue(
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+
+
+def _older_duplicates_message(kind: str, members: list) -> str:
+    """The older layer's words for a repeated string or binary set member: the members as sent,
+    unquoted (binaries in base64), comma-separated (valueLayers.test.ts: SS b, a, b)."""
+    shown = members if kind == "SS" else [base64.b64encode(m).decode() for m in members]
+    suffix = "" if kind == "SS" else "of type BS"
+    return f"One or more parameter values were invalid: Input collection [{', '.join(shown)}]{suffix} contains duplicates."
 
 
 def _duplicates_message(kind: str, members: list) -> str:

@@ -225,7 +225,7 @@ def test_values_without_expression(ddb, table):
     assert _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "p"}}, ConditionExpression="attribute_exists(pk)",
                   ExpressionAttributeValues={":a": {"SS": []}}) == (
         "ValidationException",
-        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :a",
+        "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty",
         400)
 
 
@@ -236,14 +236,14 @@ def test_names_without_expression(ddb, table):
 
 def test_number_limits(ddb, table):
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "n": {"N": "1" * 39}})
-    assert message == "Attempting to store more than 38 significant digits in a Number"
+    assert message == "1 validation error detected: Attempting to store more than 38 significant digits in a Number"
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "n": {"N": "x1"}})
-    assert message == "The parameter cannot be converted to a numeric value: x1"
+    assert message == "1 validation error detected: The parameter cannot be converted to a numeric value: x1"
 
 
 def test_set_validation(ddb, table):
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "s": {"SS": []}})
-    assert message == "One or more parameter values were invalid: An string set  may not be empty"
+    assert message == "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty"
 
 
 def test_legacy_expected_and_attribute_updates(ddb, table):

@@ -15,6 +15,7 @@ ENUM = ("1 validation error detected: Value '{}' at 'returnValues' failed to sat
 ONLY_OLD = "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"
 NOT_NUMERIC = "The parameter cannot be converted to a numeric value: "
 INVALID = "One or more parameter values were invalid: "
+ONE = "1 validation error detected: "  # PutItem, UpdateItem and DeleteItem's envelope for a bad value
 
 
 @pytest.fixture
@@ -53,12 +54,14 @@ def test_return_values_outside_the_enum_are_refused_before_the_table_is_looked_u
 
 @pytest.mark.parametrize("text", ["abc", "", " 1", "1 ", "0x10", "1e", "NaN", "Infinity", "1.2.3", "1_000", "١"])
 def test_a_string_that_is_no_number_is_quoted_in_the_message(ddb, make_table, text):
+    # PutItem answers in the one-error envelope, GetItem bare (valueLayers.test.ts).
     table = make_table("S", "N")
     message = ("ValidationException", NOT_NUMERIC + text, 400)
+    enveloped = ("ValidationException", ONE + NOT_NUMERIC + text, 400)
     assert _refusal(ddb.put_item, TableName=table,
-                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"N": text}}) == message
+                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"N": text}}) == enveloped
     assert _refusal(ddb.put_item, TableName=table,
-                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"NS": ["1", text]}}) == message
+                    Item={"pk": {"S": "k"}, "sk": {"N": "1"}, "n": {"NS": ["1", text]}}) == enveloped
     assert _refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "k"}, "sk": {"N": text}}) == message
 
 
@@ -79,7 +82,7 @@ def test_numbers_in_every_form_java_reads_are_accepted(ddb, table, text, stored)
 ])
 def test_set_messages(ddb, table, value, message):
     assert _refusal(ddb.put_item, TableName=table, Item={"pk": {"S": "s"}, "s": value}) == (
-        "ValidationException", INVALID + message, 400)
+        "ValidationException", ONE + INVALID + message, 400)
 
 
 def _nested(levels: int, kind: str) -> dict:
@@ -96,8 +99,8 @@ def test_a_document_may_nest_its_leaf_at_level_32_and_no_deeper(ddb, table, kind
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "deep"}})["Item"]["d"] == _nested(31, kind)
     assert _refusal(ddb.put_item, TableName=table, Item={"pk": {"S": "deep"}, "d": _nested(32, kind)}) == (
         "ValidationException",
-        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
-        400)
+        ONE + "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+        "supported limit", 400)
 
 
 # Bytes a number costs at the 400 KB gate, as measured against DynamoDB (numberByteSize.test.ts).
@@ -153,7 +156,7 @@ def test_a_request_naming_a_missing_table_is_refused_for_its_own_errors_first(dd
     absent = "no-such-table-items"
     bad = {"N": "abc"}
     assert _refusal(ddb.put_item, TableName=absent, Item={"pk": {"S": "a"}, "n": bad}) == (
-        "ValidationException", NOT_NUMERIC + "abc", 400)
+        "ValidationException", ONE + NOT_NUMERIC + "abc", 400)
     assert _refusal(ddb.get_item, TableName=absent, Key={"pk": bad}) == ("ValidationException", NOT_NUMERIC + "abc", 400)
     assert _refusal(ddb.delete_item, TableName=absent, Key={"pk": {"S": "a"}}, Expected={"a": {"Exists": True}}) == (
         "ValidationException", INVALID + "Value must be provided when Exists is true for Attribute: a", 400)
@@ -183,3 +186,33 @@ def test_empty_attribute_name_refused(ddb, table):
     assert _refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "a"}}, ProjectionExpression="#a",
                     ExpressionAttributeNames={"#a": ""}) == (
         "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a", 400)
+
+
+# paritysuite/dynamodb-conformance, valueLayers.test.ts (four Regions; us-east-1 where they differ):
+# the same bad values, worded by the layer each operation runs.
+def test_value_refusals_by_layer(ddb, table):
+    key, bad, dupes = {"pk": {"S": "vl"}}, {"N": ""}, {"SS": ["b", "a", "b"]}
+    current_dupes = INVALID + 'Input collection ["a", "b", "b"] contains duplicates.'
+    older_dupes = INVALID + "Input collection [b, a, b] contains duplicates."
+    # Current layer: PutItem, UpdateItem, DeleteItem enveloped, wherever the value sits; Query bare.
+    assert _refusal(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET n = :v",
+                    ExpressionAttributeValues={":v": bad})[1] == ONE + NOT_NUMERIC
+    assert _refusal(ddb.delete_item, TableName=table, Key=key, ConditionExpression="s = :t",
+                    ExpressionAttributeValues={":t": dupes})[1] == ONE + current_dupes
+    assert _refusal(ddb.put_item, TableName=table, Item=key, Expected={"s": {"Value": dupes}})[1] == ONE + current_dupes
+    assert _refusal(ddb.query, TableName=table, KeyConditionExpression="pk = :p", FilterExpression="n = :v",
+                    ExpressionAttributeValues={":p": {"S": "vl"}, ":v": bad})[1] == NOT_NUMERIC
+    # Older layer: BatchWriteItem, TransactWriteItems, TransactGetItems, Scan, expression values wrapped.
+    assert _refusal(ddb.batch_write_item, RequestItems={table: [{"PutRequest": {"Item": {**key, "n": bad}}}]})[1] \
+        == "The parameter cannot be converted to a numeric value"
+    assert _refusal(ddb.batch_write_item, RequestItems={table: [{"PutRequest": {"Item": {**key, "s": dupes}}}]})[1] \
+        == older_dupes
+    assert _refusal(ddb.scan, TableName=table, FilterExpression="s = :t", ExpressionAttributeValues={":t": dupes})[1] \
+        == f"ExpressionAttributeValues contains invalid value: {older_dupes} for key :t"
+    assert _refusal(ddb.transact_write_items, TransactItems=[{"Update": {
+        "TableName": table, "Key": key, "UpdateExpression": "SET n = :v",
+        "ExpressionAttributeValues": {":v": {"N": "1e2147483647"}}}}])[1] == (
+        "ExpressionAttributeValues contains invalid value: Number underflow. Attempting to store a number with "
+        "magnitude smaller than supported range for key :v")
+    assert _refusal(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"NS": ["2", "1", "2"]}}}}])[1] \
+        == "Input collection contains duplicates"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.errors import InvalidAttributeValue, ValidationException
 from overcast.services.dynamodb.expressions.reserved import RESERVED_WORDS
 from overcast.services.dynamodb.expressions.tokenizer import Token, syntax_error, tokenize
 from overcast.services.dynamodb.types import validate_value
@@ -70,10 +70,14 @@ class ExpressionContext:
         checked = self._checked_values.get(token)
         if checked is None:
             assert self.values is not None, "callers look the token up in values first"
+            # A refusal comes as the value's own (InvalidAttributeValue), which each operation
+            # words its way; the older "ExpressionAttributeValues contains invalid value: ... for
+            # key" layer is no longer what DynamoDB answers (paritysuite valueLayers.test.ts).
             try:
                 checked = validate_value(self.values[token])
-            except ValidationException as error:
-                raise ValidationException(f"ExpressionAttributeValues contains invalid value: {error.message} for key {token}") from None
+            except InvalidAttributeValue as error:
+                error.key = token  # the older layer names it
+                raise
             self._checked_values[token] = checked
         return checked
 
