@@ -237,6 +237,8 @@ def validate_item_sized(item: Any) -> tuple[Item, int]:
     that needs no normalising is returned as it is, not copied: callers must not change it."""
     if type(item) is not dict:
         item = item or {}
+    if "" in item:  # before any value is looked at (paritysuite deepRequests.test.ts)
+        raise InvalidAttributeValue("Empty attribute name")
     result: dict | None = None  # a copy, begun at the first value that needs normalising
     size = 0
     for name, value in item.items():

@@ -216,3 +216,19 @@ def test_value_refusals_by_layer(ddb, table):
         "magnitude smaller than supported range for key :v")
     assert _refusal(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"NS": ["2", "1", "2"]}}}}])[1] \
         == "Input collection contains duplicates"
+
+
+# paritysuite/dynamodb-conformance, validation-ordering/deepRequests.test.ts.
+def test_empty_attribute_name_in_an_item(ddb, table):
+    item = {"pk": {"S": "e"}, "": {"S": "x"}, "d": _nested(100, "M")}
+    assert _refusal(ddb.transact_write_items, TransactItems=[{"Put": {"TableName": table, "Item": item}}]) == (
+        "ValidationException", "Empty attribute name", 400)
+    assert _refusal(ddb.put_item, TableName=table, Item={"pk": {"S": "e"}, "": {"S": "x"}})[0] == "ValidationException"
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "e"}})
+
+
+def test_update_expression_size_refusal_stops_at_the_semicolon(ddb, table):
+    expression = "SET " + ", ".join(f"a{i} = :v" for i in range(500))
+    assert _refusal(ddb.update_item, TableName=table, Key={"pk": {"S": "u"}}, UpdateExpression=expression,
+                    ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "ValidationException", "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;", 400)
