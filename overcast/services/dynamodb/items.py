@@ -14,6 +14,7 @@ from overcast.services.dynamodb.errors import (
 )
 from overcast.services.dynamodb.expressions.parser import parse_update
 from overcast.services.dynamodb.expressions.projection import project
+from overcast.services.dynamodb.expressions.update import statement_charge
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import (
     check_item,
@@ -28,7 +29,7 @@ from overcast.services.dynamodb.requests import (
     validate_key,
     validate_put_item,
 )
-from overcast.services.dynamodb.types import item_size, validate_item_sized, validate_value
+from overcast.services.dynamodb.types import MAX_ITEM_SIZE, item_size, validate_item_sized, validate_value
 from overcast.services.dynamodb.writes import Write
 
 _CONDITION_MEMBERS = ("ConditionExpression",)
@@ -200,6 +201,9 @@ class ItemsMixin:
         try:
             table = self._item_table(ctx, params, _check_update_request)
             write = prepare_update(table, params)
+            # UpdateItem alone also charges the statement against the limit (update.statement_charge).
+            if params.get("UpdateExpression") is not None and statement_charge(write.clauses or {}) > MAX_ITEM_SIZE:
+                raise ValidationException("Item size to update has exceeded the maximum allowed size")
         except InvalidAttributeValue as error:
             raise error.enveloped() from None  # PutItem, UpdateItem, DeleteItem: the current layer
         now = self._now()

@@ -232,3 +232,28 @@ def test_update_expression_size_refusal_stops_at_the_semicolon(ddb, table):
     assert _refusal(ddb.update_item, TableName=table, Key={"pk": {"S": "u"}}, UpdateExpression=expression,
                     ExpressionAttributeValues={":v": {"S": "x"}}) == (
         "ValidationException", "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;", 400)
+
+
+# paritysuite/dynamodb-conformance, limits/itemSizeBySurface.test.ts (22 of 33 Regions, us-east-1
+# among them): a standalone UpdateItem is charged max(finished item, 3 + each clause's charge),
+# so at a one-byte key `SET p = :p` stops at a 409,581-byte item; a transacted Update does not.
+def test_update_item_is_charged_for_its_statement(ddb, table):
+    key = {"pk": {"S": "X"}}
+    too_big = ("ValidationException", "Item size to update has exceeded the maximum allowed size", 400)
+
+    def set_p(length: int, **extra):
+        return ddb.update_item(TableName=table, Key=key, UpdateExpression="SET p = :p",
+                               ExpressionAttributeValues={":p": {"S": "x" * length}}, **extra)
+
+    set_p(409_577)  # charge 3 + 19 + 1 + 409,577 = 409,600: the ceiling
+    assert _refusal(set_p, length=409_578) == too_big
+    # Checked before the condition, which would have failed.
+    assert _refusal(set_p, length=409_578, ConditionExpression="attribute_not_exists(pk)") == too_big
+    assert len(ddb.get_item(TableName=table, Key=key)["Item"]["p"]["S"]) == 409_577
+    # Each further clause costs its own 19 (SET) or 1 (REMOVE) plus its target.
+    assert _refusal(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET p = :p REMOVE r",
+                    ExpressionAttributeValues={":p": {"S": "x" * 409_576}}) == too_big
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table, "Key": key, "UpdateExpression": "SET p = :p",
+        "ExpressionAttributeValues": {":p": {"S": "x" * 409_578}}}}])  # measured by the finished item alone
+    assert len(ddb.get_item(TableName=table, Key=key)["Item"]["p"]["S"]) == 409_578
