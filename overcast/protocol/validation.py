@@ -215,17 +215,20 @@ def _listing(rules: list[Rule], extra: tuple[str, ...] = ()) -> str:
 
 def enable_constraint_validation(service: str, left_to_provider: Iterable[str] = (),
                                   enum_orders: dict[str, tuple[str, ...]] | None = None,
-                                  sensitive: Iterable[str] = ()) -> None:
+                                  sensitive: Iterable[str] = (),
+                                  member_orders: dict[str, tuple[str, ...]] | None = None) -> None:
     """Check `service`'s input against its model. Shapes named in `left_to_provider` are not
     looked into, wherever they appear: the provider checks them itself (in the service's own
     wordings), and walking them on every request would cost more than the rest (DynamoDB's
     attribute values, say, nest to any depth in every item). `enum_orders` gives, by shape name,
     the order in which the service lists an enum's values when it is not the model's (Coral's
     order comes from a Java set). `sensitive` names shapes whose values the service leaves out of
-    its messages though botocore's model does not mark them."""
+    its messages though botocore's model does not mark them. `member_orders` gives, by structure
+    shape name, members whose problems the service lists in another order than the model's
+    members: they keep the places the model gives them, in the order given."""
     _CONSTRAINT_SERVICES.add(service)
     _CONSTRAINT_COMPILERS[service] = ConstraintCompiler(frozenset(left_to_provider), enum_orders or {},
-                                                        frozenset(sensitive))
+                                                        frozenset(sensitive), member_orders or {})
 
 
 def constraint_validation_enabled(service: str) -> bool:
@@ -269,7 +272,9 @@ class ConstraintCompiler:
 
     def __init__(self, left_to_provider: frozenset[str] = frozenset(),
                  enum_orders: dict[str, tuple[str, ...]] | None = None,
-                 sensitive: frozenset[str] = frozenset()) -> None:
+                 sensitive: frozenset[str] = frozenset(),
+                 member_orders: dict[str, tuple[str, ...]] | None = None) -> None:
+        self._member_orders = member_orders or {}
         self._checks: dict[str, ConstraintCheck | None] = {}
         self._tests: dict[str, ConstraintTest | None] = {}
         self._left_to_provider = left_to_provider
@@ -292,7 +297,15 @@ class ConstraintCompiler:
     def _members(self, shape: Shape) -> list[tuple[str, Shape]]:
         if shape.type_name != "structure" or shape.raw.get("document"):
             return []
-        return list(shape.members.items())
+        members = list(shape.members.items())
+        order = self._member_orders.get(shape.name)
+        if order:
+            # The named members trade places among themselves; the rest stay where they are.
+            places = [i for i, (name, _) in enumerate(members) if name in order]
+            named = sorted((members[i] for i in places), key=lambda member: order.index(member[0]))
+            for place, member in zip(places, named, strict=True):
+                members[place] = member
+        return members
 
     # -- the test ---------------------------------------------------------------------------
 

@@ -188,3 +188,28 @@ def test_statements_are_left_out_of_the_message(raw, statement, bound):
     assert refused(raw.execute_statement, Statement=statement) == (
         "ValidationException", "1 validation error detected: Value at 'statement' failed to satisfy constraint: "
         f"Member must have length {bound}", 400)
+
+
+# Coral lists some members' problems in its own order (paritysuite/dynamodb-conformance,
+# validation-ordering/createTable.test.ts and transactions.test.ts).
+def test_problems_listed_in_coral_member_order(raw, make_table):
+    def index(name: str, local: bool) -> dict:
+        schema = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lr", "KeyType": "RANGE"}] if local \
+            else [{"AttributeName": "gh", "KeyType": "HASH"}]
+        return {"IndexName": name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+
+    assert refused(raw.create_table, TableName="coral-order", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "lr", "gh")],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                   LocalSecondaryIndexes=[index("aa", True)], GlobalSecondaryIndexes=[index("zz", False)]) == (
+        "ValidationException", "2 validation errors detected: Value 'zz' at 'globalSecondaryIndexes.1.member.indexName' "
+        "failed to satisfy constraint: Member must have length greater than or equal to 3; Value 'aa' at "
+        "'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater "
+        "than or equal to 3", 400)
+    table = make_table("S")
+    assert refused(raw.transact_write_items, TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "a"}}}}],
+                   ClientRequestToken="x" * 37, ReturnConsumedCapacity="BOGUS") == (
+        "ValidationException", "2 validation errors detected: Value '" + "x" * 37 + "' at 'clientRequestToken' failed "
+        "to satisfy constraint: Member must have length less than or equal to 36; Value 'BOGUS' at "
+        "'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+        400)
