@@ -96,6 +96,10 @@ def test_where_function_refusals(ddb, table):
     assert _refusal(ddb.execute_statement, Statement=where + "s < ?", Parameters=[{"BOOL": True}]) == (
         "ValidationException",
         "Incorrect operand type for operator or function; operator or function: <, operand type: BOOL", 400)
+    assert _refusal(ddb.execute_statement, Statement=where + "s BETWEEN ? AND ?",
+                    Parameters=[{"BOOL": True}, {"BOOL": False}]) == (
+        "ValidationException",
+        "Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: BOOL", 400)
 
 
 def test_write_conditions_use_functions(ddb, table):

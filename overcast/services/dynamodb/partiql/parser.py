@@ -70,6 +70,15 @@ _CLAUSE_WORDS = frozenset({"SELECT", "FROM", "WHERE", "ORDER", "BY"})
 _SET_FUNCTIONS = ("SET_ADD", "SET_DELETE")
 
 
+def _check_ordered(operator: str, operands: tuple) -> None:
+    """Only strings, numbers and binaries have an order: DynamoDB refuses any other literal or
+    parameter in an ordering comparison or BETWEEN, naming the operator as written."""
+    for operand in operands:
+        if operand[0] == "value" and next(iter(operand[1])) not in ("S", "N", "B"):
+            raise ValidationException("Incorrect operand type for operator or function; operator or "
+                                      f"function: {operator}, operand type: {next(iter(operand[1]))}")
+
+
 def malformed(detail: str = "") -> ValidationException:
     return ValidationException(NOT_WELL_FORMED + (detail or "Unexpected token"))
 
@@ -373,7 +382,9 @@ class _Parser:
             self.pos += 1
             low = self.operand()
             self.take_word("AND")
-            return ("between", left, low, self.operand())
+            high = self.operand()
+            _check_ordered("BETWEEN", (left, low, high))
+            return ("between", left, low, high)
         if self.word("IN"):
             self.pos += 1
             closing = "]" if self.punct("[") else ")"
@@ -389,10 +400,7 @@ class _Parser:
             self.pos += 1
             right = self.operand()
             if text in ("<", "<=", ">", ">="):
-                for side in (left, right):  # only strings, numbers and binaries have an order
-                    if side[0] == "value" and next(iter(side[1])) not in ("S", "N", "B"):
-                        raise ValidationException("Incorrect operand type for operator or function; operator or "
-                                                  f"function: {text}, operand type: {next(iter(side[1]))}")
+                _check_ordered(text, (left, right))
             return ("cmp", "<>" if text == "!=" else text, left, right)
         raise malformed(f"Unexpected token: {text}")
 
