@@ -102,21 +102,42 @@ def _out_of_range(text: str, message: str) -> InvalidAttributeValue:
         digits = exponent.group(2)  # without leading zeros; more than 19 is past 64 bits anyway
         if len(digits) > 19 or int(digits) > _MAX_EXPONENT + (exponent.group(1) == "-"):
             return _not_numeric(text)
+    if java_scale_overflows(text):
+        return InvalidAttributeValue(message, f"{_NOT_NUMERIC}: {text}")
     if message == _OVERFLOW and _older_wraps(text):
         return InvalidAttributeValue(message, _UNDERFLOW)
     return InvalidAttributeValue(message)
+
+
+def _written_exponent(text: str) -> tuple[int, int] | None:
+    """(the written exponent, digits after the point) of a number written with one."""
+    exponent = _EXPONENT.search(text)
+    if exponent is None or len(exponent.group(2)) > 19:
+        return None
+    fraction = text[:exponent.start()].partition(".")[2]
+    return int(exponent.group(2)) * (-1 if exponent.group(1) == "-" else 1), len(fraction)
+
+
+def java_scale_overflows(text: str) -> bool:
+    """Whether Java's BigDecimal refuses the number: its exponent, or its scale (digits after the
+    point less the exponent), past a 32-bit integer. DynamoDB's older layer (and PartiQL) read
+    numbers that way and call these unconvertible (paritysuite partiqlParameterNumbers.test.ts)."""
+    written = _written_exponent(text)
+    if written is None:
+        return _EXPONENT.search(text) is not None  # more exponent digits than 64 bits hold
+    exponent, fraction = written
+    return not (-2**31 <= exponent <= 2**31 - 1 and -2**31 <= fraction - exponent <= 2**31 - 1)
 
 
 def _older_wraps(text: str) -> bool:
     """The older layer reads a number as Java's BigDecimal does: a decimal exponent (digits before
     the point plus the written exponent) past a 32-bit integer wraps to a negative one, and so to
     an underflow (1e2147483647, in valueLayers.test.ts)."""
-    exponent = _EXPONENT.search(text)
-    if exponent is None or len(exponent.group(2)) > 10:
+    written = _written_exponent(text)
+    if written is None:
         return False
-    whole = text[:exponent.start()].lstrip("+-").split(".")[0].lstrip("0")
-    value = int(exponent.group(2)) * (-1 if exponent.group(1) == "-" else 1)
-    return value <= 2**31 - 1 and len(whole) + value > 2**31 - 1
+    whole = text[:text.lower().index("e")].lstrip("+-").split(".")[0].lstrip("0")
+    return len(whole) + written[0] > 2**31 - 1
 
 
 def decimal_parts(number: Decimal) -> tuple[int, tuple[int, ...], int]:

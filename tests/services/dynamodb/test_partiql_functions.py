@@ -328,3 +328,24 @@ def test_exists_only_in_transactions(ddb, table):
 def test_local_index_scan_filters_on_the_table_item(ddb, indexed):
     rows = ddb.execute_statement(Statement=f"SELECT pk, sk FROM \"{indexed}\".\"lsi-keys\" WHERE other = 'o1'")["Items"]
     assert rows == [{"pk": {"S": "p"}, "sk": {"S": "1"}}]
+
+
+# paritysuite/dynamodb-conformance, partiqlParameterNumbers.test.ts and partiqlGrammar.test.ts: PartiQL
+# reads numbers as Java's BigDecimal does (the older value layer).
+@pytest.mark.parametrize("number, message", [
+    ("1e99999999999", "The parameter cannot be converted to a numeric value: 1e99999999999"),
+    ("1e-2147483648", "The parameter cannot be converted to a numeric value: 1e-2147483648"),
+    ("1e2147483647", "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ("", "The parameter cannot be converted to a numeric value"),
+])
+def test_number_parameters_read_as_java_reads_them(ddb, table, number, message):
+    statement = f"SELECT * FROM \"{table}\" WHERE pk = 'i' AND n = ?"
+    assert _refusal(ddb.execute_statement, Statement=statement, Parameters=[{"N": number}]) == (
+        "ValidationException", message, 400)
+    answer = ddb.batch_execute_statement(Statements=[{"Statement": statement, "Parameters": [{"N": number}]}])
+    assert answer["Responses"][0]["Error"] == {"Code": "ValidationError", "Message": message}
+
+
+def test_number_literal_java_cannot_read(ddb, table):
+    assert _refusal(ddb.execute_statement, Statement=f'SELECT * FROM "{table}" WHERE pk = 1e2147483648') == (
+        "ValidationException", NOT_WELL_FORMED, 400)

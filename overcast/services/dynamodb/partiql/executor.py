@@ -10,8 +10,10 @@ from overcast.services.dynamodb import capacity, codec, store
 from overcast.services.dynamodb.errors import (
     ConditionalCheckFailedException,
     DuplicateItemException,
+    InvalidAttributeValue,
     ResourceNotFoundException,
     ValidationException,
+    in_older_value_words,
 )
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import updated_paths
@@ -263,6 +265,7 @@ class PartiqlMixin:
             result["NextToken"] = base64.b64encode(codec.dumps(page["LastEvaluatedKey"]).encode()).decode()
         return result
 
+    @in_older_value_words  # parameters are read as the older value layer reads them
     async def execute_statement(self, ctx: RequestContext, params: dict) -> dict:
         old_on_failure = reports_old_on_failure(params)
         statement = _outside_transaction(parse_statement(params.get("Statement", ""), params.get("Parameters")))
@@ -306,6 +309,8 @@ class PartiqlMixin:
                     response["Error"]["Item"] = error.item
             except ResourceNotFoundException as error:
                 response["Error"] = {"Code": "ResourceNotFound", "Message": error.message}
+            except InvalidAttributeValue as error:
+                response["Error"] = {"Code": "ValidationError", "Message": error.in_older_words().message}
             except ValidationException as error:
                 response["Error"] = {"Code": "ValidationError", "Message": error.message}
             responses.append(response)
@@ -314,6 +319,7 @@ class PartiqlMixin:
             result["ConsumedCapacity"] = [tally.report(mode) for tally in tallies.values()]
         return result
 
+    @in_older_value_words
     async def execute_transaction(self, ctx: RequestContext, params: dict) -> dict:
         entries = params.get("TransactStatements") or []
         _list_bounds(entries, "transactStatements", 100)
@@ -323,6 +329,8 @@ class PartiqlMixin:
         for position, entry in enumerate(entries):
             try:
                 statements.append(parse_statement(entry.get("Statement", ""), entry.get("Parameters")))
+            except InvalidAttributeValue:
+                raise  # a parameter's value: answered as such, without the statement's place
             except ValidationException as error:
                 raise _in_statement(position, error) from None
         for position, statement in enumerate(statements):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from overcast.services.dynamodb.errors import ValidationException
-from overcast.services.dynamodb.types import normalize_number, validate_value
+from overcast.services.dynamodb.types import java_scale_overflows, normalize_number, validate_value
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+|--[^\n]*|/\*.*?\*/)
@@ -527,6 +527,8 @@ class _Parser:
         if kind == "string":
             return {"S": text[1:-1].replace("''", "'")}
         if kind == "number":
+            if java_scale_overflows(text):
+                raise ValidationException(NOT_WELL_FORMED)  # a literal Java cannot read at all
             try:
                 return {"N": normalize_number(text)}
             except ValidationException as error:
