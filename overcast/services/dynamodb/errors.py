@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
@@ -112,7 +113,8 @@ class InvalidAttributeValue(ValidationException):
       value sits; GetItem, BatchGetItem and Query bare): `message`;
     - the older one (BatchWriteItem, TransactWriteItems, TransactGetItems, Scan): bare, in
       `older`'s words, an expression value's inside "ExpressionAttributeValues contains invalid
-      value: ... for key :k" (`key`, set where the value was read)."""
+      value: ... for key :k" (`key`: ExpressionContext.checked_value sets it on the exception as
+      it passes, the one place that knows which value it was)."""
 
     def __init__(self, message: str, older: str | None = None) -> None:
         super().__init__(message)
@@ -126,6 +128,16 @@ class InvalidAttributeValue(ValidationException):
         if self.key is None:
             return ValidationException(self.older)
         return ValidationException(f"ExpressionAttributeValues contains invalid value: {self.older} for key {self.key}")
+
+
+@contextlib.contextmanager
+def current_value_words() -> Iterator[None]:
+    """PutItem, UpdateItem and DeleteItem: a value refused while the request is read is answered
+    in the one-error envelope (the current layer; see InvalidAttributeValue)."""
+    try:
+        yield
+    except InvalidAttributeValue as error:
+        raise error.enveloped() from None
 
 
 def in_older_value_words(handler: Callable) -> Callable:
@@ -152,8 +164,9 @@ def in_older_value_words(handler: Callable) -> Callable:
 
 
 def invalid_value(detail: str, older: str | None = None) -> InvalidAttributeValue:
-    prefix = "One or more parameter values were invalid: "
-    return InvalidAttributeValue(prefix + detail, None if older is None else older)
+    """An InvalidAttributeValue worded as `invalid` words it; `older` is the older layer's whole
+    message (prefix included, when it has one)."""
+    return InvalidAttributeValue("One or more parameter values were invalid: " + detail, older)
 
 
 def invalid(detail: str) -> ValidationException:

@@ -8,9 +8,9 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity, legacy
 from overcast.services.dynamodb.errors import (
-    InvalidAttributeValue,
     ResourceNotFoundException,
     ValidationException,
+    current_value_words,
 )
 from overcast.services.dynamodb.expressions.parser import parse_update
 from overcast.services.dynamodb.expressions.projection import project
@@ -182,11 +182,9 @@ class ItemsMixin:
 
     async def _replace_or_delete(self, ctx: RequestContext, params: dict, prepare: Callable[[Table, dict], Write]) -> dict:
         mode = return_values(params, ("NONE", "ALL_OLD"))
-        try:
+        with current_value_words():
             table = self._item_table(ctx, params, _check_put_request if prepare is prepare_put else _check_delete_request)
             write = prepare(table, params)
-        except InvalidAttributeValue as error:
-            raise error.enveloped() from None  # PutItem, UpdateItem, DeleteItem: the current layer
         write.keep_old = mode == "ALL_OLD" or params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
         now = self._now()
         old, new = await self.db.write(lambda tx: write.run(tx, now))
@@ -198,14 +196,12 @@ class ItemsMixin:
 
     async def update_item(self, ctx: RequestContext, params: dict) -> dict:
         mode = return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
-        try:
+        with current_value_words():
             table = self._item_table(ctx, params, _check_update_request)
             write = prepare_update(table, params)
-            # UpdateItem alone also charges the statement against the limit (update.statement_charge).
-            if params.get("UpdateExpression") is not None and statement_charge(write.clauses or {}) > MAX_ITEM_SIZE:
-                raise ValidationException("Item size to update has exceeded the maximum allowed size")
-        except InvalidAttributeValue as error:
-            raise error.enveloped() from None  # PutItem, UpdateItem, DeleteItem: the current layer
+        # UpdateItem alone also charges the statement against the limit (update.statement_charge).
+        if params.get("UpdateExpression") is not None and statement_charge(write.clauses or {}) > MAX_ITEM_SIZE:
+            raise ValidationException("Item size to update has exceeded the maximum allowed size")
         now = self._now()
         try:
             old, new = await self.db.write(lambda tx: write.run(tx, now))

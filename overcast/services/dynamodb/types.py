@@ -11,6 +11,8 @@ from typing import Any
 
 from overcast.services.dynamodb.errors import (
     InvalidAttributeValue,
+    ValidationException,
+    invalid,
     invalid_value,
 )
 
@@ -168,21 +170,24 @@ def type_of(value: AttributeValue) -> str:
 
 
 def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeValue:
-    """Check one AttributeValue and return it normalised (numbers canonical, sets checked)."""
+    """Check one AttributeValue and return it normalised (numbers canonical, sets checked). Bad
+    numbers, repeated set members and a NULL that is not true are InvalidAttributeValue, worded
+    by each operation's layer (the families captured: valueLayers.test.ts, and for NULL the
+    paritysuite captures of every Region); the other refusals keep one wording everywhere."""
     if not isinstance(value, dict) or not value:
-        raise InvalidAttributeValue(
+        raise ValidationException(
             "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     if len(value) > 1:
-        raise InvalidAttributeValue(
+        raise ValidationException(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
     # The attribute itself is level 1 (depth 0): a value at level 33 is refused, 32 wraps of a
     # scalar in maps or lists (paritysuite/dynamodb-conformance, tests/tier3/limits/nestingDepth.test.ts).
     if depth >= MAX_DEPTH:
-        raise InvalidAttributeValue(_TOO_DEEP)
+        raise ValidationException(_TOO_DEEP)
     kind, inner = next(iter(value.items()))
     if kind == "S":
         if not isinstance(inner, str):
-            raise InvalidAttributeValue("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+            raise ValidationException("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
         return value
     if kind == "N":
         if type(inner) is str and _CANONICAL_INTEGER.fullmatch(inner):
@@ -204,7 +209,7 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         return {"L": [validate_value(v, depth + 1) for v in (inner or [])]}
     if kind in SET_TYPES:
         if not inner:
-            raise invalid_value(_EMPTY_SET[kind])
+            raise invalid(_EMPTY_SET[kind])
         if kind == "NS":
             numbers = [parse_number(n) for n in inner]
             canonical = [format_number(n) for n in numbers]
@@ -218,7 +223,7 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         if len(set(items)) != len(items):
             raise invalid_value(_duplicates_message(kind, items), _older_duplicates_message(kind, items))
         return {kind: items}
-    raise InvalidAttributeValue(
+    raise ValidationException(
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 
 
@@ -258,8 +263,8 @@ def validate_item_sized(item: Any) -> tuple[Item, int]:
     that needs no normalising is returned as it is, not copied: callers must not change it."""
     if type(item) is not dict:
         item = item or {}
-    if "" in item:  # before any value is looked at (paritysuite deepRequests.test.ts)
-        raise InvalidAttributeValue("Empty attribute name")
+    if "" in item:  # before any value is looked at, bare (paritysuite deepRequests.test.ts)
+        raise ValidationException("Empty attribute name")
     result: dict | None = None  # a copy, begun at the first value that needs normalising
     size = 0
     for name, value in item.items():

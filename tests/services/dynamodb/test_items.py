@@ -225,7 +225,7 @@ def test_values_without_expression(ddb, table):
     assert _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "p"}}, ConditionExpression="attribute_exists(pk)",
                   ExpressionAttributeValues={":a": {"SS": []}}) == (
         "ValidationException",
-        "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty",
+        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :a",
         400)
 
 
@@ -243,7 +243,7 @@ def test_number_limits(ddb, table):
 
 def test_set_validation(ddb, table):
     code, message, _ = _fails(ddb.put_item, TableName=table, Item={"pk": {"S": "n"}, "s": {"SS": []}})
-    assert message == "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty"
+    assert message == "One or more parameter values were invalid: An string set  may not be empty"
 
 
 def test_legacy_expected_and_attribute_updates(ddb, table):

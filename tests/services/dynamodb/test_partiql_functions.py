@@ -349,3 +349,11 @@ def test_number_parameters_read_as_java_reads_them(ddb, table, number, message):
 def test_number_literal_java_cannot_read(ddb, table):
     assert _refusal(ddb.execute_statement, Statement=f'SELECT * FROM "{table}" WHERE pk = 1e2147483648') == (
         "ValidationException", NOT_WELL_FORMED, 400)
+
+
+def test_a_literal_set_with_a_repeated_member(ddb, table):
+    statement = f"UPDATE \"{table}\" SET ss = <<'a', 'a'>> WHERE pk = 'i'"
+    message = 'One or more parameter values were invalid: Input collection ["a", "a"] contains duplicates.'
+    assert _refusal(ddb.execute_statement, Statement=statement) == ("ValidationException", message, 400)
+    assert _refusal(ddb.execute_transaction, TransactStatements=[{"Statement": statement}])[1] == \
+        f"Validation failed in TransactStatements[0]: {message}"

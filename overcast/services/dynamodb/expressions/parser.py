@@ -70,14 +70,16 @@ class ExpressionContext:
         checked = self._checked_values.get(token)
         if checked is None:
             assert self.values is not None, "callers look the token up in values first"
-            # A refusal comes as the value's own (InvalidAttributeValue), which each operation
-            # words its way; the older "ExpressionAttributeValues contains invalid value: ... for
-            # key" layer is no longer what DynamoDB answers (paritysuite valueLayers.test.ts).
+            # A layered refusal (InvalidAttributeValue) is worded by each operation, and only the
+            # older layer names the key; any other keeps the wrapper everywhere.
             try:
                 checked = validate_value(self.values[token])
             except InvalidAttributeValue as error:
-                error.key = token  # the older layer names it
+                error.key = token
                 raise
+            except ValidationException as error:
+                raise ValidationException(
+                    f"ExpressionAttributeValues contains invalid value: {error.message} for key {token}") from None
             self._checked_values[token] = checked
         return checked
 

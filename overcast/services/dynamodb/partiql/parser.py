@@ -579,7 +579,10 @@ class _Parser:
             if len(kinds) != 1 or next(iter(kinds)) not in ("S", "N", "B"):
                 raise malformed("Set members must be strings, numbers or binaries of one type")
             set_kind = next(iter(kinds))
-            return validate_value({set_kind + "S": [m[set_kind] for m in members]})
+            try:
+                return validate_value({set_kind + "S": [m[set_kind] for m in members]})
+            except ValidationException as error:  # a literal's refusal: one wording (parameters are layered)
+                raise ValidationException(error.message) from None
         raise malformed(f"Unexpected token: {text}")
 
 
