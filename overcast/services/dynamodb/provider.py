@@ -16,11 +16,12 @@ from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
 from overcast.services.dynamodb.query import QueryMixin
 from overcast.services.dynamodb.tables import TablesMixin, check_table_name
+from overcast.services.dynamodb.tags import TagsMixin
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.ttl import TtlMixin
 
 
-class Provider(TablesMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
+class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
                BackupsMixin, FeaturesMixin, BaseProvider):
     service = "dynamodb"
 
