@@ -372,16 +372,25 @@ class ConstraintCompiler:
         return None
 
     def _nested_structure(self, shape: Shape) -> ConstraintCheck | None:
-        members = [(name, lower_camel(name), check)
-                   for name, member in self._members(shape) if (check := self.check(member)) is not None]
+        # Required members are judged here too, as null: the readers refuse a request without
+        # one before any check runs, but one read without that check (all_constraint_problems)
+        # gets every problem listed in member order.
+        required = set(shape.required_members)
+        members = [(name, lower_camel(name), check, name in required)
+                   for name, member in self._members(shape)
+                   if (check := self.check(member)) is not None or name in required]
         if not members:
             return None
 
         def check_structure(value: Any, path: str, problems: list[str]) -> None:
-            for name, camel, check in members:
+            for name, camel, check, needed in members:
                 item = value.get(name)
+                where = f"{path}.{camel}" if path else camel
                 if item is not None:
-                    check(item, f"{path}.{camel}" if path else camel, problems)
+                    if check is not None:
+                        check(item, where, problems)
+                elif needed:
+                    problems.append(f"Value null at '{where}' failed to satisfy constraint: Member must not be null")
 
         return check_structure
 
@@ -452,6 +461,17 @@ def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> li
     _, test, check = compiled
     problems: list[str] = []
     if test is not None and check is not None and not test(params):
+        check(params, "", problems)
+    return problems
+
+
+def all_constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
+    """constraint_problems without the quick test first: for input read without the required
+    check, whose missing members only the worded check reports."""
+    constraint_problems(operation, params)  # compiles and caches the operation's check
+    check = operation.cache["constraints"][2]
+    problems: list[str] = []
+    if check is not None:
         check(params, "", problems)
     return problems
 

@@ -23,6 +23,7 @@ from overcast.protocol.model import OperationModel, ServiceModel, Shape
 from overcast.protocol.validation import (
     MissingRequiredMembers,
     WrongValueType,
+    all_constraint_problems,
     check_required,
     constraint_message,
     constraint_problems,
@@ -129,7 +130,11 @@ class ReaderCompiler:
     `blob` and `timestamp` read those scalar types as the wire format carries them.
     """
 
-    def __init__(self, blob: Reader = read_base64_blob, timestamp: Reader = read_epoch_timestamp):
+    def __init__(self, blob: Reader = read_base64_blob, timestamp: Reader = read_epoch_timestamp,
+                 check_required: bool = True):
+        # Without the required-member check: to read a request that lacks one all the same, so
+        # that its other problems can be reported with it (see JsonParser.read_input).
+        self._check_required = check_required
         self._scalars: dict[str, Reader] = {
             "string": _read_string,
             "integer": _read_integer,
@@ -173,7 +178,7 @@ class ReaderCompiler:
                 continue
             wire_name = member.location_name or name
             members[wire_name] = (name, self.reader(member))
-        required = tuple(shape.required_members)
+        required = tuple(shape.required_members) if self._check_required else ()
         # Members whose wire name is their own name and whose value is a plain string. A
         # one-member object of one of these (DynamoDB's {"S": ...} and {"N": ...}, by far the
         # most common values on the wire) is already what the reader would build: it is taken
@@ -359,6 +364,7 @@ class TreeParser(RequestParser):
     def __init__(self, model: ServiceModel, compiler: ReaderCompiler | None = None):
         super().__init__(model)
         self.compiler = compiler or ReaderCompiler()
+        self._lenient: ReaderCompiler | None = None  # made on the first request lacking a required member
 
     def operation_reader(self, operation: OperationModel) -> Reader | None:
         cache = operation.cache
@@ -380,7 +386,7 @@ class TreeParser(RequestParser):
         except WrongValueType as exc:
             raise self.wrong_type_error(exc) from None
         except MissingRequiredMembers as exc:
-            raise self.missing_required_error(operation, exc.paths) from None
+            raise self._missing_with_the_rest(operation, data, exc) from None
         except RecursionError:
             raise SerializationError("The request nests values too deeply.") from None
         if constraint_validation_enabled(self.model.service):
@@ -388,6 +394,22 @@ class TreeParser(RequestParser):
             if problems:
                 raise ValidationError(constraint_message(problems))
         return params
+
+    def _missing_with_the_rest(self, operation: OperationModel, data: Any, exc: MissingRequiredMembers) -> ServiceError:
+        """A missing required member. Where the service checks the model's constraints (Coral
+        services), every other problem of the request is listed with it, in member order, as one
+        message ("2 validation errors detected: Value '' at 'tableName' ...; Value null at 'key'
+        ..."); the request is read again without the required check to find them."""
+        if not constraint_validation_enabled(self.model.service) or operation.input_shape is None:
+            return self.missing_required_error(operation, exc.paths)
+        if self._lenient is None:
+            self._lenient = ReaderCompiler(check_required=False)
+        try:
+            params = self._lenient.reader(operation.input_shape)(data)
+        except (WrongValueType, MissingRequiredMembers, RecursionError):
+            return self.missing_required_error(operation, exc.paths)
+        problems = all_constraint_problems(operation, params)
+        return ValidationError(constraint_message(problems)) if problems else self.missing_required_error(operation, exc.paths)
 
     # CloudWatch kept its query-protocol errors for bad parameters (InvalidParameterValue,
     # MissingParameter) in every protocol; a model that defines them gets them.

@@ -213,3 +213,17 @@ def test_problems_listed_in_coral_member_order(raw, make_table):
         "to satisfy constraint: Member must have length less than or equal to 36; Value 'BOGUS' at "
         "'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
         400)
+
+
+# paritysuite/dynamodb-conformance, validation-ordering/updateItem.test.ts: a missing required
+# member is listed with the request's other problems, in one message.
+def test_a_missing_member_is_listed_with_the_other_problems(raw):
+    assert refused(raw.update_item, TableName="", UpdateExpression="SET a = :a",
+                   ExpressionAttributeValues={":a": {"S": "x"}}) == (
+        "ValidationException", "2 validation errors detected: Value '' at 'tableName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1; Value null at 'key' failed to satisfy constraint: "
+        "Member must not be null", 400)
+    assert refused(raw.update_item, TableName="some-table", UpdateExpression="SET a = :a",
+                   ExpressionAttributeValues={":a": {"S": "x"}}) == (
+        "ValidationException", "1 validation error detected: Value null at 'key' failed to satisfy constraint: "
+        "Member must not be null", 400)
