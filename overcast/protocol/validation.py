@@ -448,8 +448,8 @@ class ConstraintCompiler:
         return check_map
 
 
-def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
-    """Every constraint the input breaks, worded as AWS words them; compiled once per operation."""
+def _compiled(operation: OperationModel) -> tuple[ConstraintTest | None, ConstraintCheck | None]:
+    """The operation's constraint test and worded check, compiled once."""
     compiler = _CONSTRAINT_COMPILERS.get(operation.model.service)
     if compiler is None:
         compiler = _CONSTRAINT_COMPILERS.setdefault(operation.model.service, ConstraintCompiler())
@@ -458,7 +458,12 @@ def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> li
         shape = operation.input_shape
         compiled = (compiler, *((compiler.test(shape), compiler.check(shape)) if shape is not None else (None, None)))
         operation.cache["constraints"] = compiled
-    _, test, check = compiled
+    return compiled[1], compiled[2]
+
+
+def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
+    """Every constraint the input breaks, worded as AWS words them; compiled once per operation."""
+    test, check = _compiled(operation)
     problems: list[str] = []
     if test is not None and check is not None and not test(params):
         check(params, "", problems)
@@ -468,8 +473,7 @@ def constraint_problems(operation: OperationModel, params: dict[str, Any]) -> li
 def all_constraint_problems(operation: OperationModel, params: dict[str, Any]) -> list[str]:
     """constraint_problems without the quick test first: for input read without the required
     check, whose missing members only the worded check reports."""
-    constraint_problems(operation, params)  # compiles and caches the operation's check
-    check = operation.cache["constraints"][2]
+    _, check = _compiled(operation)
     problems: list[str] = []
     if check is not None:
         check(params, "", problems)

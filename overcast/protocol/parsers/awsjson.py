@@ -133,7 +133,7 @@ class ReaderCompiler:
     def __init__(self, blob: Reader = read_base64_blob, timestamp: Reader = read_epoch_timestamp,
                  check_required: bool = True):
         # Without the required-member check: to read a request that lacks one all the same, so
-        # that its other problems can be reported with it (see JsonParser.read_input).
+        # that its other problems can be reported with it (see TreeParser.read_input).
         self._check_required = check_required
         self._scalars: dict[str, Reader] = {
             "string": _read_string,
@@ -146,6 +146,10 @@ class ReaderCompiler:
             "timestamp": timestamp,
         }
         self._compiled: dict[str, Reader] = {}
+
+    def without_required(self) -> ReaderCompiler:
+        """The same readers, but for the required-member check."""
+        return ReaderCompiler(self._scalars["blob"], self._scalars["timestamp"], check_required=False)
 
     def reader(self, shape: Shape) -> Reader:
         found = self._compiled.get(shape.name)
@@ -403,7 +407,7 @@ class TreeParser(RequestParser):
         if not constraint_validation_enabled(self.model.service) or operation.input_shape is None:
             return self.missing_required_error(operation, exc.paths)
         if self._lenient is None:
-            self._lenient = ReaderCompiler(check_required=False)
+            self._lenient = self.compiler.without_required()
         try:
             params = self._lenient.reader(operation.input_shape)(data)
         except (WrongValueType, MissingRequiredMembers, RecursionError):
