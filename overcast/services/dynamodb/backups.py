@@ -29,6 +29,7 @@ from overcast.services.dynamodb.errors import (
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodb.tables import (
+    billing_mode,
     check_name,
     check_table_name,
     leave_on_demand,
@@ -52,7 +53,7 @@ def _details(meta: dict) -> dict:
 
 def _source_details(meta: dict) -> dict:
     table = meta["Table"]
-    billing = table.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+    billing = billing_mode(table)
     throughput = table["ProvisionedThroughput"]
     return {"TableName": table["TableName"], "TableId": table["TableId"], "TableArn": table["TableArn"],
             "TableSizeBytes": meta["BackupSizeBytes"], "KeySchema": table["KeySchema"],
@@ -202,10 +203,9 @@ class BackupsMixin:
             description.pop("SSEDescription", None)
             if sse is not None:
                 description["SSEDescription"] = sse
-        provisioned = description.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST"
+        on_demand = billing_mode(description) == "PAY_PER_REQUEST"
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
-            on_demand = description.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
             description["GlobalSecondaryIndexes"] = [
                 {**o, "IndexStatus": "ACTIVE", "IndexArn": f"{arn}/index/{o['IndexName']}",
                  "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
@@ -213,7 +213,7 @@ class BackupsMixin:
                 for o in overrides]
             if not overrides:
                 description.pop("GlobalSecondaryIndexes")
-        if provisioned:  # every global index of a provisioned table has its own capacity
+        if not on_demand:  # every global index of a provisioned table has its own capacity
             lacking = [i["IndexName"] for i in description.get("GlobalSecondaryIndexes", ())
                        if not i.get("ProvisionedThroughput", {}).get("ReadCapacityUnits")]
             if lacking:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
@@ -130,14 +129,31 @@ class InvalidAttributeValue(ValidationException):
         return ValidationException(f"ExpressionAttributeValues contains invalid value: {self.older} for key {self.key}")
 
 
-@contextlib.contextmanager
-def current_value_words() -> Iterator[None]:
+class _ValueWords:
+    """Words an InvalidAttributeValue raised inside it in one layer's words. Stateless, so one
+    instance per layer serves every request (entering it costs two method calls)."""
+
+    __slots__ = ("_layer",)
+
+    def __init__(self, layer: Callable[[InvalidAttributeValue], ValidationException]) -> None:
+        self._layer = layer
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, InvalidAttributeValue):
+            raise self._layer(error) from None
+
+
+_CURRENT_WORDS = _ValueWords(InvalidAttributeValue.enveloped)
+_OLDER_WORDS = _ValueWords(InvalidAttributeValue.in_older_words)
+
+
+def current_value_words() -> _ValueWords:
     """PutItem, UpdateItem and DeleteItem: a value refused while the request is read is answered
     in the one-error envelope (the current layer; see InvalidAttributeValue)."""
-    try:
-        yield
-    except InvalidAttributeValue as error:
-        raise error.enveloped() from None
+    return _CURRENT_WORDS
 
 
 def in_older_value_words(handler: Callable) -> Callable:
@@ -146,19 +162,15 @@ def in_older_value_words(handler: Callable) -> Callable:
     if inspect.iscoroutinefunction(handler):
         @functools.wraps(handler)
         async def answer_async(self: Any, ctx: Any, params: dict) -> Any:
-            try:
+            with _OLDER_WORDS:
                 return await handler(self, ctx, params)
-            except InvalidAttributeValue as error:
-                raise error.in_older_words() from None
 
         return answer_async
 
     @functools.wraps(handler)
     def answer(self: Any, ctx: Any, params: dict) -> Any:
-        try:
+        with _OLDER_WORDS:
             return handler(self, ctx, params)
-        except InvalidAttributeValue as error:
-            raise error.in_older_words() from None
 
     return answer
 

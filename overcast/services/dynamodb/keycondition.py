@@ -8,22 +8,20 @@ from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.errors import ValidationException, invalid
 from overcast.services.dynamodb.expressions.parser import ExpressionContext, parse_condition
 from overcast.services.dynamodb.keys import encode_key_value
+from overcast.services.dynamodb.types import unordered_operand
 
 _LABEL = "KeyConditionExpression"
 _INVALID = "Invalid KeyConditionExpression: "
 
 
 def _check_ordered_operands(node: tuple, values: list[dict]) -> None:
-    """An ordering comparison or BETWEEN takes strings, numbers and binaries only; the operator
-    is named as written (paritysuite/dynamodb-conformance, queryKeyConditionOperands.test.ts)."""
+    """An ordering comparison or BETWEEN takes ordered values only, the operator named as written
+    (paritysuite/dynamodb-conformance, queryKeyConditionOperands.test.ts)."""
     operator = "BETWEEN" if node[0] == "between" else node[1] if node[0] == "cmp" else None
-    if operator not in ("<", "<=", ">", ">=", "BETWEEN"):
-        return
-    for value in values:
-        kind = next(iter(value))
-        if kind not in ("S", "N", "B"):
-            raise ValidationException(_INVALID + "Incorrect operand type for operator or function; "
-                                      f"operator or function: {operator}, operand type: {kind}")
+    if operator in ("<", "<=", ">", ">=", "BETWEEN"):
+        message = unordered_operand(operator, values)
+        if message is not None:
+            raise ValidationException(_INVALID + message)
 
 
 @dataclass

@@ -29,6 +29,12 @@ MAX_CAPACITY_UNITS = 1_000_000_000_000  # what DynamoDB reads as a provisioned c
 _VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
+def billing_mode(description: dict) -> str:
+    """PAY_PER_REQUEST or PROVISIONED, as a table's description (or a backup's copy) records it:
+    a table never on demand has no BillingModeSummary."""
+    return description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+
+
 def timestamp(value: float) -> datetime:
     return datetime.fromtimestamp(value, tz=UTC)
 
@@ -406,7 +412,7 @@ class TablesMixin:
         restored = body.get("RestoreSummary")
         if restored:
             restored["RestoreDateTime"] = timestamp(restored["RestoreDateTime"])
-        on_demand = body.get("BillingModeSummary", {}).get("BillingMode") == "PAY_PER_REQUEST"
+        on_demand = billing_mode(body) == "PAY_PER_REQUEST"
         body["WarmThroughput"] = warm_throughput(body, on_demand)
         for index in body.get("GlobalSecondaryIndexes", ()):
             index["WarmThroughput"] = warm_throughput(index, on_demand)
@@ -475,7 +481,7 @@ class TablesMixin:
         now = self._now()
         description = copy.deepcopy(table.description)
         billing = params.get("BillingMode")
-        current_billing = description.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
+        current_billing = billing_mode(description)
         # Warm throughput follows the highest capacity so far: kept before any capacity changes.
         for entry in [description, *description.get("GlobalSecondaryIndexes", ())]:
             keep_warmth(entry, current_billing == "PAY_PER_REQUEST")

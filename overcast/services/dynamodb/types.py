@@ -169,6 +169,17 @@ def type_of(value: AttributeValue) -> str:
     return next(iter(value))
 
 
+def unordered_operand(operator: str, values: Any) -> str | None:
+    """DynamoDB's words for a value with no order (only strings, numbers and binaries have one)
+    given to an ordering comparison or BETWEEN, the operator named as written; None when every
+    value has an order. KeyConditionExpression and PartiQL both refuse it (paritysuite captures)."""
+    for value in values:
+        if type_of(value) not in ("S", "N", "B"):
+            return ("Incorrect operand type for operator or function; "
+                    f"operator or function: {operator}, operand type: {type_of(value)}")
+    return None
+
+
 def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeValue:
     """Check one AttributeValue and return it normalised (numbers canonical, sets checked). Bad
     numbers, repeated set members and a NULL that is not true are InvalidAttributeValue, worded

@@ -34,6 +34,7 @@ _GSI_CONSISTENT = "Strongly consistent read is not supported on Global Secondary
 _BATCH_SELECT_KEY = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
 _TRANSACTION_SELECT_KEY = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 _MIXED_TRANSACTION = "ExecuteTransaction API does not support both read and write operations in the same request."
+_INDEX_READ_IN_TRANSACTION = "Reads on indices are not supported within transactions."
 
 
 def _in_statement(position: int, error: ValidationException) -> ValidationException:
@@ -167,7 +168,7 @@ class PartiqlMixin:
                          condition=("func", "attribute_not_exists", (("path", (table.hash_key,)),)),
                          failure_code="DuplicateItem", failure_message="Duplicate primary key exists in table")
         if statement.exists and statement.index:
-            raise ValidationException("Reads on indices are not supported within transactions.")
+            raise ValidationException(_INDEX_READ_IN_TRANSACTION)
         key, rest = _split_key(table, statement.where)
         if statement.kind == "UPDATE":
             clauses: dict[str, list] = {}
@@ -346,7 +347,7 @@ class PartiqlMixin:
                 table = self._partiql_table(ctx, statement)
                 if statement.index:
                     raise _in_statement(position, ValidationException(
-                        "Reads on indices are not supported within transactions."))
+                        _INDEX_READ_IN_TRANSACTION))
                 try:
                     reads.append((table, _split_key(table, statement.where)[0]))
                 except ValidationException:

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from overcast.services.dynamodb.errors import ValidationException
-from overcast.services.dynamodb.types import java_scale_overflows, normalize_number, validate_value
+from overcast.services.dynamodb.types import (
+    java_scale_overflows,
+    normalize_number,
+    unordered_operand,
+    validate_value,
+)
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+|--[^\n]*|/\*.*?\*/)
@@ -71,12 +76,10 @@ _SET_FUNCTIONS = ("SET_ADD", "SET_DELETE")
 
 
 def _check_ordered(operator: str, operands: tuple) -> None:
-    """Only strings, numbers and binaries have an order: DynamoDB refuses any other literal or
-    parameter in an ordering comparison or BETWEEN, naming the operator as written."""
-    for operand in operands:
-        if operand[0] == "value" and next(iter(operand[1])) not in ("S", "N", "B"):
-            raise ValidationException("Incorrect operand type for operator or function; operator or "
-                                      f"function: {operator}, operand type: {next(iter(operand[1]))}")
+    """A literal or parameter with no order in an ordering comparison or BETWEEN is refused."""
+    message = unordered_operand(operator, [operand[1] for operand in operands if operand[0] == "value"])
+    if message is not None:
+        raise ValidationException(message)
 
 
 def malformed(detail: str = "") -> ValidationException:
