@@ -15,7 +15,7 @@ SQLite's write lock (an empty write transaction, rolled back): every change to t
 at a commit, the header when the log starts over, truncation) needs that lock, so no commit can
 land between the size read and the write, not even one by another connection or process.
 A database that sees few writes never gets here (`start_after`), so short-lived servers, like the
-test suite's, do not pay for 16 MiB of zeros each.
+test suite's, do not pay for a lap of zeros (~64 MiB) each.
 """
 
 from __future__ import annotations
