@@ -232,13 +232,13 @@ def validate_value(value: Any, depth: int = 0, context: str = "") -> AttributeVa
         else:
             items = list(inner)
         if len(set(items)) != len(items):
-            raise invalid_value(_duplicates_message(kind, items), _older_duplicates_message(kind, items))
+            raise invalid_value(_duplicates_message(kind, items), older_duplicates_message(kind, items))
         return {kind: items}
     raise ValidationException(
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 
 
-def _older_duplicates_message(kind: str, members: list) -> str:
+def older_duplicates_message(kind: str, members: list) -> str:
     """The older layer's words for a repeated string or binary set member: the members as sent,
     unquoted (binaries in base64), comma-separated (valueLayers.test.ts: SS b, a, b)."""
     shown = members if kind == "SS" else [base64.b64encode(m).decode() for m in members]

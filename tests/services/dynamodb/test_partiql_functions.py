@@ -352,8 +352,52 @@ def test_number_literal_java_cannot_read(ddb, table):
 
 
 def test_a_literal_set_with_a_repeated_member(ddb, table):
+    # The members as written, unquoted (set_add's capture; a plain SET value reads the same literal).
     statement = f"UPDATE \"{table}\" SET ss = <<'a', 'a'>> WHERE pk = 'i'"
-    message = 'One or more parameter values were invalid: Input collection ["a", "a"] contains duplicates.'
+    message = "One or more parameter values were invalid: Input collection [a, a] contains duplicates."
     assert _refusal(ddb.execute_statement, Statement=statement) == ("ValidationException", message, 400)
     assert _refusal(ddb.execute_transaction, TransactStatements=[{"Statement": statement}])[1] == \
         f"Validation failed in TransactStatements[0]: {message}"
+    assert _refusal(ddb.execute_statement, Statement=f"UPDATE \"{table}\" SET ss = set_add(ss, <<'x', 'x'>>) "
+                    "WHERE pk = 'i'") == ("ValidationException", message.replace("a, a", "x, x"), 400)
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "i"}})["Item"] == SEED
+
+
+def test_functions_where_a_path_or_a_value_belongs(ddb, table):
+    statement = f"SELECT attribute_exists(ss) FROM \"{table}\" WHERE pk = 'i'"
+    assert _refusal(ddb.execute_statement, Statement=statement) == (
+        "ValidationException", "Unexpected path component at 1:8:16", 400)
+    statement = f"INSERT INTO \"{table}\" VALUE {{'pk': 'new', 'ss': set_add(<<'a'>>, <<'b'>>)}}"
+    column = statement.index("set_add") + 1
+    assert _refusal(ddb.execute_statement, Statement=statement) == (
+        "ValidationException", f"Unsupported data type: set_add under key root at 1:{column}:7", 400)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "new"}})
+
+
+def test_a_keyword_after_a_dot_is_no_name(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "kw"}, "m": {"M": {"inner": {"SS": ["x"]}, "Value": {"N": "1"}}}})
+    refused = ("ValidationException", "Statement wasn't well formed, can't be processed: Invalid path dot component", 400)
+    assert _refusal(ddb.execute_statement, Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'kw' AND "
+                    "attribute_exists(m.inner)") == refused
+    assert _refusal(ddb.execute_statement, Statement=f"UPDATE \"{table}\" SET m.inner = set_add(m.inner, <<'y'>>) "
+                    "WHERE pk = 'kw'") == refused
+    assert _refusal(ddb.execute_statement, Statement=f"SELECT m.VALUE FROM \"{table}\" WHERE pk = 'kw'") == refused
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "kw"}})["Item"]["m"]["M"]["inner"] == {"SS": ["x"]}
+    # Quoted, it is a name; a word that is no keyword needs no quotes.
+    ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET m.\"inner\" = set_add(m.\"inner\", <<'y'>>) "
+                          "WHERE pk = 'kw'")
+    assert ddb.execute_statement(Statement=f"SELECT m.\"inner\", m.\"Value\" FROM \"{table}\" WHERE pk = 'kw'")[
+        "Items"] == [{"m": {"M": {"inner": {"SS": ["x", "y"]}, "Value": {"N": "1"}}}}]
+
+
+def test_batch_and_transaction_reads_name_the_key_alone(ddb, table):
+    select = f"SELECT * FROM \"{table}\" WHERE pk = 'i' AND attribute_exists(ss)"
+    assert _refusal(ddb.execute_transaction, TransactStatements=[{"Statement": select}]) == (
+        "ValidationException", "Validation failed in TransactStatements[0]: Select statements within "
+        "ExecuteTransaction must specify the primary key in the where clause.", 400)
+    assert ddb.batch_execute_statement(Statements=[{"Statement": select}])["Responses"] == [
+        {"Error": {"Code": "ValidationError", "Message": "Select statements within BatchExecuteStatement must "
+                   "specify the primary key in the where clause."}}]
+    key_only = f"SELECT pk FROM \"{table}\" WHERE pk = 'i'"
+    assert ddb.execute_transaction(TransactStatements=[{"Statement": key_only}])["Responses"] == [
+        {"Item": {"pk": {"S": "i"}}}]

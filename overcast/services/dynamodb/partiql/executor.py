@@ -111,6 +111,15 @@ def _split_key(table: Table, where: tuple | None) -> tuple[dict, tuple | None]:
     return key, _join([n for n in nodes if not any(n is u for u in used)])
 
 
+def _key_only(table: Table, where: tuple | None) -> dict:
+    """The key a batch's or a transaction's SELECT reads: its WHERE may name the key and nothing
+    else (a condition beside it is refused, paritysuite partiqlFunctions captures)."""
+    key, rest = _split_key(table, where)
+    if rest is not None:
+        raise ValidationException(_KEY_REQUIRED)
+    return key
+
+
 def _exists(table: Table) -> tuple:
     return ("func", "attribute_exists", (("path", (table.hash_key,)),))
 
@@ -289,7 +298,7 @@ class PartiqlMixin:
                 if statement.kind == "SELECT":
                     table = self._partiql_table(ctx, statement)
                     try:
-                        key, _ = _split_key(table, statement.where)
+                        key = _key_only(table, statement.where)
                     except ValidationException:
                         response.pop("TableName")
                         raise ValidationException(_BATCH_SELECT_KEY) from None
@@ -349,7 +358,7 @@ class PartiqlMixin:
                     raise _in_statement(position, ValidationException(
                         _INDEX_READ_IN_TRANSACTION))
                 try:
-                    reads.append((table, _split_key(table, statement.where)[0]))
+                    reads.append((table, _key_only(table, statement.where)))
                 except ValidationException:
                     raise _in_statement(position, ValidationException(_TRANSACTION_SELECT_KEY)) from None
             responses = []
