@@ -246,6 +246,28 @@ def test_set_validation(ddb, table):
     assert message == "One or more parameter values were invalid: An string set  may not be empty"
 
 
+def test_sets_come_back_in_dynamodbs_order(ddb, table):
+    # Whatever order they were written in: strings and binaries bytewise, numbers by value
+    # (paritysuite tier1 updateItem/basic: ADD of '' onto SS ['a'] reads back ['', 'a']).
+    ddb.put_item(TableName=table, Item={"pk": {"S": "sets"}, "ss": {"SS": ["b", "é", "B", "a", ""]},
+                                        "ns": {"NS": ["10", "9", "-1.5", "1e2"]}, "bs": {"BS": [b"\x02", b"", b"\x01"]}})
+    key = {"pk": {"S": "sets"}}
+    got = ddb.get_item(TableName=table, Key=key)["Item"]
+    assert got["ss"] == {"SS": ["", "B", "a", "b", "é"]}
+    assert got["ns"] == {"NS": ["-1.5", "9", "10", "100"]}
+    assert got["bs"] == {"BS": [b"", b"\x01", b"\x02"]}
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="ADD ss :s, ns :n DELETE bs :b",
+                    ExpressionAttributeValues={":s": {"SS": ["c", "0"]}, ":n": {"NS": ["-20", "9.5"]},
+                                               ":b": {"BS": [b"\x01"]}})
+    got = ddb.get_item(TableName=table, Key=key)["Item"]
+    assert got["ss"] == {"SS": ["", "0", "B", "a", "b", "c", "é"]}
+    assert got["ns"] == {"NS": ["-20", "-1.5", "9", "9.5", "10", "100"]}
+    assert got["bs"] == {"BS": [b"", b"\x02"]}
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {
+        "pk": {"S": "tx-sets"}, "ss": {"SS": ["z", "y"]}}}}])
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "tx-sets"}})["Item"]["ss"] == {"SS": ["y", "z"]}
+
+
 def test_legacy_expected_and_attribute_updates(ddb, table):
     key = {"pk": {"S": "legacy"}}
     ddb.put_item(TableName=table, Item={**key, "v": {"N": "1"}}, Expected={"pk": {"Exists": False}})

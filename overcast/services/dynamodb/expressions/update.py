@@ -10,6 +10,7 @@ from overcast.services.dynamodb.expressions.evaluator import operand_value, reso
 from overcast.services.dynamodb.types import (
     DECIMAL_CONTEXT,
     format_number,
+    in_set_order,
     parse_number,
     value_size,
     values_equal,
@@ -140,7 +141,7 @@ def _add(item: dict, path: tuple, value: dict) -> None:
         for element in inner:
             if not any(values_equal({kind[0]: element}, {kind[0]: e}) for e in merged):
                 merged.append(element)
-        _assign(item, path, {kind: merged})
+        _assign(item, path, {kind: in_set_order(kind, merged)})
 
 
 def _delete(item: dict, path: tuple, value: dict) -> None:
@@ -157,7 +158,7 @@ def _delete(item: dict, path: tuple, value: dict) -> None:
         raise ValidationException("An operand in the update expression has an incorrect data type")
     remaining = [e for e in existing[kind] if not any(values_equal({kind[0]: e}, {kind[0]: x}) for x in inner)]
     if remaining:
-        _assign(item, path, {kind: remaining})
+        _assign(item, path, {kind: in_set_order(kind, remaining)})
     else:
         _remove(item, path)
 
