@@ -83,6 +83,12 @@ def run_all(callbacks: list[Callable[[], None]], kind: str) -> None:
             log.exception("%s callback failed", kind)
 
 
+def fail_uncommitted(jobs: list[Job], error: BaseException) -> None:
+    """Jobs whose batch did not commit: each fails with `error`, and nothing follows it up."""
+    for job in jobs:
+        job.error, job.result, job.callbacks = error, None, []
+
+
 def leave_transaction(conn: sqlite3.Connection) -> None:
     """After a batch: a transaction still open here (a failed ROLLBACK, an unexpected error) would
     make every later BEGIN fail, whoever uses the connection next; end it."""

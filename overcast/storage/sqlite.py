@@ -11,8 +11,11 @@ WAL itself, so that a committer can hand the connection back before the sync.
 Who runs a job (see write()):
 - a request's own write runs on the event loop's thread, where the request already holds the
   GIL: alone, it commits and syncs there too; among others, the jobs that arrived meanwhile run
-  there as one batch and the committer thread commits it, gives the connection back (the loop
-  may run the next batch) and only then syncs, so that a batch's sync overlaps the next one's work;
+  there as one batch, which the native committer (nativecommit.py: a thread that never takes the
+  GIL) commits and syncs, telling the loop through an eventfd when the connection is free (the
+  loop may run the next batch) and again when the batch is durable; where that committer cannot
+  run, the committer thread commits it, gives the connection back and only then syncs, so that
+  a batch's sync overlaps the next one's work either way;
 - anything else (background tasks, other threads, whole-table jobs marked bulk) goes to the
   writer thread, which runs, commits and syncs its batches itself.
 """
@@ -20,6 +23,7 @@ Who runs a job (see write()):
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 import os
@@ -38,11 +42,13 @@ from overcast.storage.jobs import (
     JobTx,
     Outcome,
     call_soon,
+    fail_uncommitted,
     first_row,
     leave_transaction,
     run_all,
     settle_futures,
 )
+from overcast.storage.nativecommit import NativeCommitMixin, NativeCommitter
 from overcast.storage.vfs import connect_writer, wal_buffering_stats
 from overcast.storage.walfill import WalPrefill
 
@@ -86,8 +92,8 @@ class _ReaderConnection(sqlite3.Connection):
     """A plain subclass only so that connections can sit in a WeakSet (the base type cannot)."""
 
 
-class SqliteDatabase(Database):
-    def __init__(self, path: str, fsync: bool = True) -> None:
+class SqliteDatabase(NativeCommitMixin, Database):
+    def __init__(self, path: str, fsync: bool = True, native_commit: bool = True) -> None:
         self.path = path
         self.fsync = fsync
         self.commits = 0  # counters for benchmarks and /_overcast/health
@@ -141,6 +147,19 @@ class SqliteDatabase(Database):
             self._writer.join()
             raise self._startup_error
         self._committer.start()
+        # The native committer (nativecommit.py), when it can run: it commits and syncs the
+        # batches run on the loop instead of the committer thread. The batch it was handed and
+        # not yet reported committed; the committed ones not yet reported synced, oldest first,
+        # and how many of its finished batches were taken from there; the loop watching its
+        # eventfd. Changed under _native_lock (the loop's reader, or a rescue: see
+        # _native_orphaned).
+        self._native = (NativeCommitter.for_connection(self._connection, path, self._wal_fd)
+                        if native_commit and self._connection is not None else None)
+        self._native_lock = threading.Lock()
+        self._native_batch: tuple[list[Job], list[Job]] | None = None
+        self._native_unsynced: collections.deque[tuple[list[Job], list[Job]]] = collections.deque()
+        self._native_taken = 0
+        self._native_loop: asyncio.AbstractEventLoop | None = None
 
     # ---- connections -------------------------------------------------------------------------
 
@@ -255,6 +274,7 @@ class SqliteDatabase(Database):
         owner = self._loop_owner
         if owner is not None and not owner.is_closed():
             return False
+        self._native_orphaned()
         self._loop_pending = []
         self._loop_batch_running = self._loop_batch_scheduled = False
         self._loop_owner = loop
@@ -321,6 +341,17 @@ class SqliteDatabase(Database):
             leave_transaction(conn)
         finally:
             self._borrower = None
+        native = self._native
+        if native is not None and conn.in_transaction:
+            loop = batch[0].loop
+            assert loop is not None  # requests' jobs always carry theirs
+            if self._native_loop is not loop:
+                loop.add_reader(native.notify_fd, self._native_events)
+                self._native_loop = loop
+            self._native_batch = (batch, succeeded)
+            self.commits_in_flight += 1  # lowered once its on_visible callbacks ran (_native_committed)
+            native.submit()
+            return
         self._commits.put((batch, succeeded))
 
     def _submit_or_fail(self, job: Job) -> None:
@@ -337,16 +368,19 @@ class SqliteDatabase(Database):
             item = self._commits.get()
             if item is _STOP:
                 return
-            batch, succeeded = item
+            batch, succeeded = item[0], item[1]
             loop = batch[0].loop
+            if len(item) == 3:  # committed and synced by the native committer: its follow-ups (_native_take)
+                self._run_callbacks(succeeded)
+                call_soon(loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
+                continue
             conn = self._connection
             try:
                 assert conn is not None  # the writer thread closes it only once the lock is free
                 succeeded = self._commit(conn, succeeded)
             except BaseException as exc:
                 log.exception("committing a batch run on the event loop failed")
-                for job in succeeded:
-                    job.error, job.result, job.callbacks = exc, None, []
+                fail_uncommitted(succeeded, exc)
                 succeeded = []
             finally:
                 if conn is not None:
@@ -445,8 +479,11 @@ class SqliteDatabase(Database):
                     if item is not _NUDGE:
                         batch.append(item)
                 try:
-                    with self._connection_lock:
+                    self._take_connection()
+                    try:
                         self._run_batch(conn, batch)
+                    finally:
+                        self._connection_lock.release()
                 except BaseException as exc:
                     # Never let the writer die with callers waiting on it forever.
                     log.exception("writer failed on a batch")
@@ -455,9 +492,19 @@ class SqliteDatabase(Database):
                     leave_transaction(conn)
                 self._finish(batch)
         finally:
-            with self._connection_lock:
+            self._take_connection()
+            try:
                 self._connection = None
                 conn.close()
+            finally:
+                self._connection_lock.release()
+
+    def _take_connection(self) -> None:
+        """The writer thread's wait for the connection. A batch the native committer holds it
+        for is given back by the loop that ran it; should that loop close first, this thread
+        finishes the batch instead (_native_orphaned)."""
+        while not self._connection_lock.acquire(timeout=0.05):
+            self._native_orphaned()
 
     def _prefill_wal(self, conn: sqlite3.Connection) -> bool:
         prefill = self._wal_prefill
@@ -567,14 +614,9 @@ class SqliteDatabase(Database):
                         conn.execute("ROLLBACK")
                     except sqlite3.Error:
                         log.exception("rolling back a failed commit")
-                for job in succeeded:
-                    job.error, job.result, job.callbacks = exc, None, []
+                fail_uncommitted(succeeded, exc)
                 return []
-            self.commits += 1
-            self.jobs_committed += len(succeeded)
-            for job in succeeded:
-                if job.visible:
-                    run_all(job.visible, "on_visible")
+            self._made_visible(succeeded)
         finally:
             self.commits_in_flight -= 1
         return succeeded
@@ -588,7 +630,13 @@ class SqliteDatabase(Database):
             return
         with self._sync_lock:
             error = self._sync_error
-            if error is None:
+            if error is None and self._native is not None:
+                # Through the native committer: one sync at a time with its own, one failure for all.
+                failure = self._native.sync()
+                if failure:
+                    error = self._sync_error = OSError(failure, os.strerror(failure))
+                    log.error("syncing the write-ahead log failed; no write is acknowledged from now on: %s", error)
+            elif error is None:
                 try:
                     if sys.platform == "darwin":
                         import fcntl
@@ -682,11 +730,16 @@ class SqliteDatabase(Database):
             # answered (its queue is FIFO); requests' jobs not yet run on the loop are refused.
             self._queue.put(_STOP)
         # The writer thread's end waits for the connection, so for a batch run on the loop to be
-        # committed by the committer thread, which stops only after that.
+        # committed by the committer thread, which stops only after that, or by the native
+        # committer, finished here whether or not its loop will still hear of it.
+        self._native_orphaned(force=True)
         self._writer.join()
         self._commits.put(_STOP)
         if self._committer.is_alive():
             self._committer.join()
+        if self._native is not None:
+            self._native_orphaned(force=True)  # a batch the loop ran while the writer was ending
+            self._close_native(self._native)
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None

@@ -18,9 +18,12 @@ from overcast.storage.sqlite import WAL_CHECKPOINT_PAGES
 from overcast.storage.walfill import WalPrefill
 
 
-@pytest.fixture(params=[True, False], ids=["fsync", "nofsync"])
+# Batches run on the event loop are committed by the native committer where it is built
+# (nativecommit.py), else by the committer thread: both are run.
+@pytest.fixture(params=[(True, True), (True, False), (False, True)], ids=["fsync", "fsync-python-commit", "nofsync"])
 def db(tmp_path, request):
-    database = SqliteDatabase(str(tmp_path / "test.db"), fsync=request.param)
+    fsync, native = request.param
+    database = SqliteDatabase(str(tmp_path / "test.db"), fsync=fsync, native_commit=native)
     database.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
     yield database
     database.close()
@@ -667,7 +670,7 @@ def test_jobs_arriving_while_a_loop_batch_commits_form_the_next_batch(tmp_path, 
     # The committer holds the first batch; what requests write meanwhile does not run (the
     # connection is the committer's) until it gives the connection back, then runs as one batch.
     monkeypatch.setattr(queue, "SimpleQueue", _HeldQueue)
-    db = SqliteDatabase(str(tmp_path / "held.db"), fsync=True)
+    db = SqliteDatabase(str(tmp_path / "held.db"), fsync=True, native_commit=False)
     held: _HeldQueue = db._commits  # type: ignore[assignment]
     ran: list[str] = []
 
@@ -799,7 +802,7 @@ def test_callers_are_answered_only_after_the_sync_that_follows_their_commit(tmp_
     # SQLite runs with synchronous=NORMAL: the commit alone is not durable. Whichever thread
     # commits, the WAL is synced after COMMIT and before anyone hears back; cached copies are
     # dropped at the commit (on_visible), durable-only follow-ups wait for the sync (after_commit).
-    db = SqliteDatabase(str(tmp_path / "gated.db"), fsync=True)
+    db = SqliteDatabase(str(tmp_path / "gated.db"), fsync=True, native_commit=False)  # a gate on Python's sync
     events: list[str] = []
     watcher = {}
 
@@ -944,7 +947,7 @@ def test_a_loop_that_closes_before_hearing_of_its_commit_leaves_no_state_behind(
 def test_a_failed_sync_fails_its_writes_and_every_later_one(tmp_path, monkeypatch, in_hand):
     # After a failed fdatasync the kernel may have dropped the pages and report success to the
     # next caller: nothing may be acknowledged any more, even when a later sync would succeed.
-    db = SqliteDatabase(str(tmp_path / "eio.db"), fsync=True)
+    db = SqliteDatabase(str(tmp_path / "eio.db"), fsync=True, native_commit=False)  # a failure in Python's sync
     try:
         db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
         real = sqlite_module._fdatasync
