@@ -401,3 +401,34 @@ def test_batch_and_transaction_reads_name_the_key_alone(ddb, table):
     key_only = f"SELECT pk FROM \"{table}\" WHERE pk = 'i'"
     assert ddb.execute_transaction(TransactStatements=[{"Statement": key_only}])["Responses"] == [
         {"Item": {"pk": {"S": "i"}}}]
+
+
+def test_or_branches_overlapping_on_the_sort_key_are_refused(ddb, make_table):
+    # paritysuite whereOverlap.test.ts: refused when two branches select overlapping sort-key
+    # spans of one partition; a negated or <> sort-key condition selects no span and runs.
+    name = make_table("S", "S")
+    for sk in "123":
+        ddb.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"S": sk}})
+
+    def sort_keys(where: str) -> list[str]:
+        items = ddb.execute_statement(Statement=f'SELECT * FROM "{name}" WHERE {where}', ConsistentRead=True)["Items"]
+        return sorted(item["sk"]["S"] for item in items)
+
+    refused = ("ValidationException", "Overlapping conditions with range keys are not supported in where clause", 400)
+    for where in ["pk = 'p' AND sk >= '1' OR pk = 'p' AND sk = '2'",
+                  "pk = 'p' AND sk BETWEEN '1' AND '2' OR pk = 'p' AND sk > '1'",
+                  "pk = 'p' AND begins_with(sk, '2') OR pk = 'p' AND sk IN ['2', '9']",
+                  "pk = 'p' AND sk < '3' OR (pk = 'p' AND sk = '1')"]:
+        assert _refusal(ddb.execute_statement, Statement=f'SELECT * FROM "{name}" WHERE {where}') == refused, where
+    for where, expected in [
+        ("pk = 'p' AND NOT sk = '1' OR pk = 'p' AND sk = '2'", ["2", "3"]),
+        ("pk = 'p' AND sk <> '1' OR pk = 'p' AND sk = '2'", ["2", "3"]),
+        ("pk = 'p' AND NOT begins_with(sk, 'x') OR pk = 'p' AND sk = '2'", ["1", "2", "3"]),
+        ("pk = 'p' AND NOT sk IN ['1', '3'] OR pk = 'p' AND sk = '2'", ["2"]),
+        ("pk = 'p' OR pk = 'p' AND NOT sk = '1'", ["1", "2", "3"]),
+        ("pk = 'p' AND sk = '1' OR pk = 'p' AND sk = '3'", ["1", "3"]),  # apart: no overlap
+        ("pk = 'p' AND sk < '2' OR pk = 'p' AND sk >= '2'", ["1", "2", "3"]),
+        ("pk = 'p' AND sk >= '1' OR pk = 'q' AND sk = '2'", ["1", "2", "3"]),  # two partitions
+    ]:
+        assert sort_keys(where) == expected, where
+

@@ -96,6 +96,96 @@ def _equalities(nodes: list[tuple]) -> dict[str, tuple[dict, tuple]]:
     return found
 
 
+_OVERLAPPING_RANGES = "Overlapping conditions with range keys are not supported in where clause"
+_INFINITE = None  # an open end of a sort-key span
+
+
+def _disjuncts(node: tuple | None) -> list[tuple | None]:
+    if node is not None and node[0] == "or":
+        return _disjuncts(node[1]) + _disjuncts(node[2])
+    return [node]
+
+
+def _prefix_end(prefix: bytes) -> bytes | None:
+    """The first key after every key that starts with `prefix` (None: none is)."""
+    stripped = prefix.rstrip(b"\xff")
+    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
+
+
+def _sort_key_spans(nodes: list[tuple], range_key: str, kind: str) -> list[tuple] | None:
+    """The spans of sort keys a branch's conjuncts select, as (low, low included, high, high
+    included) over encoded keys (None for an open end); None when no conjunct names the sort key
+    positively (a negated or <> condition filters; it selects no span)."""
+    spans: list[tuple] | None = None
+
+    def value_of(operand: tuple) -> bytes | None:
+        return encode_key_value(operand[1]) if operand[0] == "value" and kind in operand[1] else None
+
+    def is_key(operand: tuple) -> bool:
+        return operand[0] == "path" and operand[1] == (range_key,)
+
+    for node in nodes:
+        found: list[tuple] = []
+        if node[0] == "cmp" and node[1] != "<>":
+            op, left, right = node[1], node[2], node[3]
+            if is_key(right) and not is_key(left):
+                left, right = right, left
+                op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+            bound = value_of(right) if is_key(left) else None
+            if bound is not None:
+                found = [{"=": (bound, True, bound, True), "<": (_INFINITE, True, bound, False),
+                          "<=": (_INFINITE, True, bound, True), ">": (bound, False, _INFINITE, True),
+                          ">=": (bound, True, _INFINITE, True)}[op]]
+        elif node[0] == "between" and is_key(node[1]):
+            low, high = value_of(node[2]), value_of(node[3])
+            if low is not None and high is not None:
+                found = [(low, True, high, True)]
+        elif node[0] == "in" and is_key(node[1]):
+            found = [(point, True, point, True) for point in map(value_of, node[2]) if point is not None]
+        elif node[0] == "func" and node[1] == "begins_with" and is_key(node[2][0]):
+            prefix = value_of(node[2][1])
+            if prefix is not None:
+                found = [(prefix, True, _prefix_end(prefix), False)]
+        if found:
+            spans = found if spans is None else [s for a in spans for b in found if (s := _within(a, b))]
+    return spans
+
+
+def _within(a: tuple, b: tuple) -> tuple | None:
+    """The part of two spans both cover, or None."""
+    if a[0] is None or (b[0] is not None and (b[0], not b[1]) > (a[0], not a[1])):
+        low, low_in = b[0], b[1]
+    else:
+        low, low_in = a[0], a[1]
+    if a[2] is None or (b[2] is not None and (b[2], b[3]) < (a[2], a[3])):
+        high, high_in = b[2], b[3]
+    else:
+        high, high_in = a[2], a[3]
+    if low is not None and high is not None and (low > high or (low == high and not (low_in and high_in))):
+        return None
+    return (low, low_in, high, high_in)
+
+
+def _refuse_overlapping_branches(table: Table, where: tuple | None) -> None:
+    """OR branches that select overlapping sort-key spans of one partition are refused
+    (paritysuite whereOverlap.test.ts; a negated or <> sort-key condition selects no span)."""
+    branches = _disjuncts(where)
+    if len(branches) < 2 or table.range_key is None:
+        return
+    kind = table.attribute_types[table.range_key]
+    seen: list[tuple[dict, list[tuple]]] = []
+    for branch in branches:
+        nodes = _conjuncts(branch)
+        partition = _equalities(nodes).get(table.hash_key)
+        spans = _sort_key_spans(nodes, table.range_key, kind) if partition is not None else None
+        if partition is None or not spans:
+            continue
+        for other_partition, other_spans in seen:
+            if other_partition == partition[0] and any(_within(a, b) for a in spans for b in other_spans):
+                raise ValidationException(_OVERLAPPING_RANGES)
+        seen.append((partition[0], spans))
+
+
 def _split_key(table: Table, where: tuple | None) -> tuple[dict, tuple | None]:
     nodes = _conjuncts(where)
     equalities = _equalities(nodes)
@@ -247,6 +337,8 @@ class PartiqlMixin:
             raise ValidationException(
                 f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: "
                 "Member must have value greater than or equal to 1")
+        if index is None:
+            _refuse_overlapping_branches(table, statement.where)
         plan = Plan(table, index, statement.where, statement.projection, "SPECIFIC_ATTRIBUTES", limit, False)
         start = None
         if params.get("NextToken"):
