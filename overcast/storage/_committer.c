@@ -165,24 +165,29 @@ static PyObject *committer_submit(Committer *self, PyObject *db_address) {
 /* ((status, message) of a commit not reported before, or None; batches finished; of them, those
    whose sync succeeded; the first sync failure's errno or 0). */
 static PyObject *committer_poll(Committer *self, PyObject *unused) {
+    (void)unused;
+    PyObject *commit = NULL;
     pthread_mutex_lock(&self->mutex);
-    int reported = self->commit_reported, status = self->commit_status;
-    char *error = self->commit_error;
-    unsigned long long finished = self->finished, finished_ok = self->finished_ok;
-    self->commit_reported = 0;
-    self->commit_error = NULL;
-    pthread_mutex_unlock(&self->mutex);
-    int sync_errno = sync_errno_now(self);
-    PyObject *commit;
-    if (reported) {
-        PyObject *message = error ? PyUnicode_DecodeUTF8(error, (Py_ssize_t)strlen(error), "replace") : Py_NewRef(Py_None);
+    /* The report is cleared only once it is built: a failure to build it (memory) leaves it for
+       the next poll rather than losing it (its batch would hold the connection for ever). */
+    if (self->commit_reported) {
+        char *error = self->commit_error;
+        PyObject *message = error ? PyUnicode_DecodeUTF8(error, (Py_ssize_t)strlen(error), "replace")
+                                  : Py_NewRef(Py_None);
+        if (message != NULL) commit = Py_BuildValue("(iN)", self->commit_status, message);
+        if (commit == NULL) {
+            pthread_mutex_unlock(&self->mutex);
+            return NULL;
+        }
         if (error) self->sqlite_free(error);
-        if (message == NULL) return NULL;
-        commit = Py_BuildValue("(iN)", status, message);
+        self->commit_error = NULL;
+        self->commit_reported = 0;
     } else {
         commit = Py_NewRef(Py_None);
     }
-    if (commit == NULL) return NULL;
+    unsigned long long finished = self->finished, finished_ok = self->finished_ok;
+    pthread_mutex_unlock(&self->mutex);
+    int sync_errno = sync_errno_now(self);
     return Py_BuildValue("(NKKi)", commit, finished, finished_ok, sync_errno);
 }
 

@@ -54,6 +54,10 @@ def _connection_handle(conn: sqlite3.Connection, library: ctypes.CDLL, path: str
     """The sqlite3* behind `conn`, or None when it cannot be found safely."""
     if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
         return None  # another layout, or a free-threaded build with a larger object header
+    if sqlite3.threadsafety != 3:
+        # Serialized mode only: a cursor the loop drops may reset its statement while the
+        # committer's COMMIT runs, which SQLite's own mutex must order.
+        return None
     handle = ctypes.c_void_p.from_address(id(conn) + object.__basicsize__).value
     if not handle:
         return None
@@ -64,6 +68,26 @@ def _connection_handle(conn: sqlite3.Connection, library: ctypes.CDLL, path: str
     if named is None or os.path.realpath(os.fsdecode(named)) != os.path.realpath(path):
         return None
     return handle
+
+
+# SQLite's primary result codes to the exception classes Python's sqlite3 raises for them.
+_ERROR_CLASSES: dict[int, type[Exception]] = {
+    2: sqlite3.InternalError, 12: sqlite3.InternalError,  # INTERNAL, NOTFOUND
+    11: sqlite3.DatabaseError, 26: sqlite3.DatabaseError,  # CORRUPT, NOTADB
+    18: sqlite3.DataError,  # TOOBIG
+    19: sqlite3.IntegrityError, 20: sqlite3.IntegrityError,  # CONSTRAINT, MISMATCH
+    21: sqlite3.InterfaceError, 25: sqlite3.InterfaceError,  # MISUSE, RANGE
+}
+
+
+def sqlite_error(status: int, message: str | None) -> Exception:
+    """The exception Python's sqlite3 would raise for a COMMIT that failed with `status`."""
+    if status & 0xFF == 7:  # NOMEM
+        return MemoryError(message or "out of memory")
+    error = _ERROR_CLASSES.get(status & 0xFF, sqlite3.OperationalError)(
+        message or f"COMMIT failed (SQLite result code {status})")
+    error.sqlite_errorcode = status  # type: ignore[attr-defined]  # as Python's own errors carry it
+    return error
 
 
 class NativeCommitter:
@@ -205,17 +229,19 @@ class NativeCommitMixin:
         conn = self._connection
         try:
             if status != 0:
-                fail_uncommitted(succeeded, sqlite3.OperationalError(
-                    message or f"COMMIT failed (SQLite result code {status})"))
+                fail_uncommitted(succeeded, sqlite_error(status, message))
                 succeeded = []
             else:
                 self._made_visible(succeeded)
         finally:
             self.commits_in_flight -= 1
-            if conn is not None:
-                leave_transaction(conn)  # a failed COMMIT leaves the transaction open: rolled back
-            self._connection_lock.release()
-        self._native_unsynced.append((batch, succeeded))
+            try:
+                if conn is not None:
+                    leave_transaction(conn)  # a failed COMMIT leaves the transaction open: rolled back
+            finally:
+                self._connection_lock.release()
+                # Whatever happened above: the sync report that follows pairs with this entry.
+                self._native_unsynced.append((batch, succeeded))
 
     def _made_visible(self, committed: list[Job]) -> None:
         """After a COMMIT (either committer's): count it, and drop cached copies (on_visible)."""
@@ -225,22 +251,26 @@ class NativeCommitMixin:
             if job.visible:
                 run_all(job.visible, "on_visible")
 
-    def _native_orphaned(self, force: bool = False) -> None:
-        """Finish, on this thread, what the native committer has in hand when the loop that would
-        hear of it is gone (closed; the test suite runs a loop per test on one database), or at
-        close (`force`): else the connection would stay taken."""
+    def _native_finish_here(self) -> None:
+        """Finish on this thread what the native committer has in hand, instead of the loop that
+        ran it: when that loop cannot hear of it (closed; the test suite runs a loop per test on
+        one database), is blocked waiting for the writer thread (write_blocking on it: a
+        service's first request migrates its schema), or the database closes. Else the
+        connection would stay taken. The loop's next batch starts from that loop, later."""
         native = self._native
         if native is None:
-            return
-        owner = self._native_loop
-        if not force and owner is not None and not owner.is_closed():
             return
         with self._native_lock:
             if self._native_batch is None and not self._native_unsynced:
                 return
             native.drain()
-            if self._native_take(on_loop=False):
-                self._loop_batch_running = False
+            if not self._native_take(on_loop=False):
+                return
+            owner = self._native_loop
+            if owner is None or owner.is_closed():
+                self._loop_batch_running = False  # the next loop to adopt starts afresh
+            else:
+                call_soon(owner, self._loop_batch_committed)
 
     def _close_native(self, native: NativeCommitter) -> None:
         """Stop the native committer and stop watching its eventfd: now if its loop is this

@@ -152,7 +152,7 @@ class SqliteDatabase(NativeCommitMixin, Database):
         # not yet reported committed; the committed ones not yet reported synced, oldest first,
         # and how many of its finished batches were taken from there; the loop watching its
         # eventfd. Changed under _native_lock (the loop's reader, or a rescue: see
-        # _native_orphaned).
+        # _native_finish_here).
         self._native = (NativeCommitter.for_connection(self._connection, path, self._wal_fd)
                         if native_commit and self._connection is not None else None)
         self._native_lock = threading.Lock()
@@ -274,7 +274,7 @@ class SqliteDatabase(NativeCommitMixin, Database):
         owner = self._loop_owner
         if owner is not None and not owner.is_closed():
             return False
-        self._native_orphaned()
+        self._native_finish_here()
         self._loop_pending = []
         self._loop_batch_running = self._loop_batch_scheduled = False
         self._loop_owner = loop
@@ -425,6 +425,9 @@ class SqliteDatabase(NativeCommitMixin, Database):
         if current is self._writer or current is self._committer or self._borrower == threading.get_ident():
             raise RuntimeError("write_blocking called from inside a write or an after_commit callback "
                                "(on the thread holding the writer connection); it would wait for itself forever")
+        if self._native_batch is not None and self._native_loop is not None and self._on_loop(self._native_loop):
+            # The loop that would give the connection back is this thread, about to block.
+            self._native_finish_here()
         done = threading.Event()
         job = Job(fn, None, None, done)
         self._submit(job)
@@ -432,6 +435,13 @@ class SqliteDatabase(NativeCommitMixin, Database):
         if job.error is not None:
             raise job.error
         return job.result
+
+    @staticmethod
+    def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+        try:
+            return asyncio.get_running_loop() is loop
+        except RuntimeError:
+            return False
 
     def _submit(self, job: Job) -> None:
         with self._submit_lock:
@@ -501,10 +511,10 @@ class SqliteDatabase(NativeCommitMixin, Database):
 
     def _take_connection(self) -> None:
         """The writer thread's wait for the connection. A batch the native committer holds it
-        for is given back by the loop that ran it; should that loop close first, this thread
-        finishes the batch instead (_native_orphaned)."""
+        for is given back by the loop that ran it; should that loop not get to it (closed, or
+        blocked on this very thread), this thread finishes the batch instead."""
         while not self._connection_lock.acquire(timeout=0.05):
-            self._native_orphaned()
+            self._native_finish_here()
 
     def _prefill_wal(self, conn: sqlite3.Connection) -> bool:
         prefill = self._wal_prefill
@@ -673,6 +683,19 @@ class SqliteDatabase(NativeCommitMixin, Database):
         for loop, outcomes in per_loop.items():
             call_soon(loop, settle_futures, outcomes)
 
+    def _finish_left_follow_ups(self) -> None:
+        """Native batches whose follow-ups were handed to the committer thread after it was
+        told to stop (a close() on another thread, as the loop reported the sync): run here."""
+        while True:
+            try:
+                item = self._commits.get_nowait()
+            except queue.Empty:
+                return
+            if item is not _STOP and len(item) == 3:
+                batch, succeeded = item[0], item[1]
+                self._run_callbacks(succeeded)
+                call_soon(batch[0].loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
+
     # ---- migrations --------------------------------------------------------------------------
 
     def schema_version(self, namespace: str) -> int:
@@ -732,14 +755,15 @@ class SqliteDatabase(NativeCommitMixin, Database):
         # The writer thread's end waits for the connection, so for a batch run on the loop to be
         # committed by the committer thread, which stops only after that, or by the native
         # committer, finished here whether or not its loop will still hear of it.
-        self._native_orphaned(force=True)
+        self._native_finish_here()
         self._writer.join()
         self._commits.put(_STOP)
         if self._committer.is_alive():
             self._committer.join()
         if self._native is not None:
-            self._native_orphaned(force=True)  # a batch the loop ran while the writer was ending
+            self._native_finish_here()  # a batch the loop ran while the writer was ending
             self._close_native(self._native)
+            self._finish_left_follow_ups()
         if self._wal_fd is not None:
             os.close(self._wal_fd)
             self._wal_fd = None

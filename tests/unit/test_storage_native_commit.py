@@ -132,3 +132,62 @@ def test_the_native_committer_can_be_turned_off(tmp_path, monkeypatch):
         assert db._native is None
     finally:
         db.close()
+
+
+def test_write_blocking_on_the_loop_while_a_native_batch_is_in_hand(db):
+    # A service's first request migrates its schema with write_blocking on the loop's thread:
+    # the loop that would give the connection back is the one waiting (this deadlocked).
+    async def main():
+        writes = [asyncio.ensure_future(db.write(insert(f"w{n}"))) for n in range(2)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # their batch ran and went to the native committer
+        db.write_blocking(insert("on-the-loop"))
+        await asyncio.wait_for(asyncio.gather(*writes), 30)
+
+    finished = threading.Event()
+    threading.Thread(target=lambda: (asyncio.run(main()), finished.set()), daemon=True).start()
+    assert finished.wait(30), "the loop and the writer thread waited for each other"
+    assert names(db) == ["on-the-loop", "w0", "w1"]
+
+
+def test_writes_queued_behind_a_native_batch_are_refused_at_close(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "queued.db"), fsync=True)
+    db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
+    db.requests_in_hand = lambda: 4
+
+    async def main():
+        first = [asyncio.ensure_future(db.write(insert(f"w{n}"))) for n in range(2)]
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        queued = [asyncio.ensure_future(db.write(insert(f"q{n}"))) for n in range(2)]
+        await asyncio.sleep(0)  # waiting for the connection the native committer has
+        db.close()
+        return await asyncio.wait_for(asyncio.gather(*first, *queued, return_exceptions=True), 30)
+
+    outcomes = asyncio.run(main())
+    assert outcomes[:2] == [None, None]  # committed and answered
+    assert [type(outcome).__name__ for outcome in outcomes[2:]] == ["DatabaseClosedError"] * 2  # not left hanging
+
+
+def test_a_failed_native_commit_raises_what_sqlite3_would(db):
+    # A deferred foreign key fails at COMMIT: IntegrityError, as Python's own COMMIT raises it.
+    db.write_blocking(lambda tx: tx.execute("CREATE TABLE parents (id INTEGER PRIMARY KEY)"))
+    db.write_blocking(lambda tx: tx.execute(
+        "CREATE TABLE children (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parents (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"))
+
+    async def main():
+        return await asyncio.wait_for(asyncio.gather(
+            db.write(insert("kept")),
+            db.write(lambda tx: tx.execute("INSERT INTO children (parent) VALUES (999)")),
+            return_exceptions=True), 30)
+
+    outcomes = asyncio.run(main())
+    assert all(type(outcome).__name__ == "IntegrityError" for outcome in outcomes)  # one batch, one COMMIT
+    assert names(db) == [] and not db._connection_lock.locked() and db.commits_in_flight == 0
+
+    async def again():
+        await asyncio.wait_for(asyncio.gather(*(db.write(insert(f"after{n}")) for n in range(3))), 30)
+
+    asyncio.run(again())
+    assert names(db) == ["after0", "after1", "after2"]
