@@ -104,27 +104,6 @@ def test_a_loop_gone_before_hearing_of_its_commit_does_not_hold_the_connection(d
     assert names(db) == ["first", "from-a-thread", "second"]
 
 
-def test_closing_on_the_loop_with_a_native_batch_in_hand(tmp_path):
-    db = SqliteDatabase(str(tmp_path / "closing.db"), fsync=True)
-    db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
-    db.requests_in_hand = lambda: 2
-
-    async def main():
-        writes = [asyncio.ensure_future(db.write(insert(f"w{n}"))) for n in range(2)]
-        await asyncio.sleep(0)
-        await asyncio.sleep(0)
-        db.close()  # as the server's stop() does, on the loop's own thread
-        return await asyncio.wait_for(asyncio.gather(*writes, return_exceptions=True), 30)
-
-    outcomes = asyncio.run(main())
-    assert outcomes == [None, None]
-    reopened = SqliteDatabase(str(tmp_path / "closing.db"), fsync=False)
-    try:
-        assert names(reopened) == ["w0", "w1"]
-    finally:
-        reopened.close()
-
-
 def test_the_native_committer_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv(DISABLE_VARIABLE, "0")
     db = SqliteDatabase(str(tmp_path / "off.db"), fsync=True)
@@ -150,8 +129,8 @@ def test_write_blocking_on_the_loop_while_a_native_batch_is_in_hand(db):
     assert names(db) == ["on-the-loop", "w0", "w1"]
 
 
-def test_writes_queued_behind_a_native_batch_are_refused_at_close(tmp_path):
-    db = SqliteDatabase(str(tmp_path / "queued.db"), fsync=True)
+def test_closing_on_the_loop_with_a_native_batch_in_hand_and_writes_queued_behind_it(tmp_path):
+    db = SqliteDatabase(str(tmp_path / "closing.db"), fsync=True)
     db.write_blocking(lambda tx: tx.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT)"))
     db.requests_in_hand = lambda: 4
 
@@ -161,12 +140,17 @@ def test_writes_queued_behind_a_native_batch_are_refused_at_close(tmp_path):
         await asyncio.sleep(0)
         queued = [asyncio.ensure_future(db.write(insert(f"q{n}"))) for n in range(2)]
         await asyncio.sleep(0)  # waiting for the connection the native committer has
-        db.close()
+        db.close()  # as the server's stop() does, on the loop's own thread
         return await asyncio.wait_for(asyncio.gather(*first, *queued, return_exceptions=True), 30)
 
     outcomes = asyncio.run(main())
     assert outcomes[:2] == [None, None]  # committed and answered
     assert [type(outcome).__name__ for outcome in outcomes[2:]] == ["DatabaseClosedError"] * 2  # not left hanging
+    reopened = SqliteDatabase(str(tmp_path / "closing.db"), fsync=False)
+    try:
+        assert names(reopened) == ["w0", "w1"]
+    finally:
+        reopened.close()
 
 
 def test_a_failed_native_commit_raises_what_sqlite3_would(db):
