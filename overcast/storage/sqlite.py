@@ -139,6 +139,18 @@ class SqliteDatabase(NativeCommitMixin, Database):
                                            name=f"sqlite-committer:{os.path.basename(path)}", daemon=True)
         self._submitted = 0  # jobs queued for the writer thread (under _submit_lock)...
         self._finished = 0  # ...and answered by it (written by the writer thread only)
+        # The native committer (nativecommit.py), when it can run: it commits and syncs the
+        # batches run on the loop instead of the committer thread. The batch it was handed and
+        # not yet reported committed; the committed ones not yet reported synced, oldest first,
+        # and how many of its finished batches were taken from there; the loop watching its
+        # eventfd. Changed under _native_lock (the loop's reader, or whoever finishes a batch
+        # for it: see _native_finish_here).
+        self._native: NativeCommitter | None = None
+        self._native_lock = threading.Lock()
+        self._native_batch: tuple[list[Job], list[Job]] | None = None
+        self._native_unsynced: collections.deque[tuple[list[Job], list[Job]]] = collections.deque()
+        self._native_taken = 0
+        self._native_loop: asyncio.AbstractEventLoop | None = None
         self._writer = threading.Thread(target=self._run_writer, name=f"sqlite-writer:{os.path.basename(path)}",
                                         daemon=True)
         self._writer.start()
@@ -147,19 +159,10 @@ class SqliteDatabase(NativeCommitMixin, Database):
             self._writer.join()
             raise self._startup_error
         self._committer.start()
-        # The native committer (nativecommit.py), when it can run: it commits and syncs the
-        # batches run on the loop instead of the committer thread. The batch it was handed and
-        # not yet reported committed; the committed ones not yet reported synced, oldest first,
-        # and how many of its finished batches were taken from there; the loop watching its
-        # eventfd. Changed under _native_lock (the loop's reader, or a rescue: see
-        # _native_finish_here).
-        self._native = (NativeCommitter.for_connection(self._connection, path, self._wal_fd)
-                        if native_commit and self._connection is not None else None)
-        self._native_lock = threading.Lock()
-        self._native_batch: tuple[list[Job], list[Job]] | None = None
-        self._native_unsynced: collections.deque[tuple[list[Job], list[Job]]] = collections.deque()
-        self._native_taken = 0
-        self._native_loop: asyncio.AbstractEventLoop | None = None
+        # Only now that the writer connection exists (the native state itself is set up before
+        # the threads start: the writer thread looks at it while waiting for the connection).
+        if native_commit and self._connection is not None:
+            self._native = NativeCommitter.for_connection(self._connection, path, self._wal_fd)
 
     # ---- connections -------------------------------------------------------------------------
 
