@@ -5,7 +5,7 @@ eventfd it watches.
 Why: the Python committer thread had to win the GIL from the busy loop to start a COMMIT, again
 when SQLite returned and again after the sync; the writer connection sat idle meanwhile and the
 hand-overs cost the loop time of its own. Alternated against it on server-bound
-TransactWriteItems (10 items each, 16 connections): +19%.
+TransactWriteItems (10 items each, 16 connections): +12% and +19% in two runs.
 
 Optional, as the WAL-buffering VFS is: without the extension (no compiler at install time), on a
 platform without eventfd, on a Python whose sqlite3 connection object is not laid out as
