@@ -31,6 +31,14 @@ def shard_id(stream_arn: str, created: float) -> str:
     return f"shardId-{int(created * 1000):020d}-{hashlib.sha1(stream_arn.encode()).hexdigest()[:8]}"
 
 
+
+def _shard_start(first: int | None, last: int | None) -> int:
+    """The shard's StartingSequenceNumber: just before its oldest record kept, as AWS numbers its
+    first record after the shard's start (LocalStack's AWS-validated
+    test_dynamodb_stream_records_with_update_item asserts insert > starting); with every record
+    trimmed, the last one trimmed (0 before any)."""
+    return first - 1 if first is not None else (last or 0)
+
 class Provider(BaseProvider):
     service = "dynamodbstreams"
 
@@ -73,7 +81,7 @@ class Provider(BaseProvider):
         arn, table_name, created, disabled, meta_text = self._stream(ctx, params.get("StreamArn"))
         meta = codec.meta_loads(meta_text)
         first, last = self._bounds(arn)
-        sequence_range: dict[str, str] = {"StartingSequenceNumber": f"{(first or (last or 0) + 1):021d}"}
+        sequence_range: dict[str, str] = {"StartingSequenceNumber": f"{_shard_start(first, last):021d}"}
         if disabled is not None:
             sequence_range["EndingSequenceNumber"] = f"{(last or 0):021d}"
         return {"StreamDescription": {
@@ -116,10 +124,10 @@ class Provider(BaseProvider):
             number = params.get("SequenceNumber")
             if not number or not str(number).isdigit():
                 raise ValidationException("Invalid SequenceNumber")
-            position = int(number) + (1 if kind == "AFTER_SEQUENCE_NUMBER" else 0)
-            # Older than the oldest record kept (or, with none kept, than the next one written).
-            if position < (first if first is not None else (last or 0) + 1):
+            # Before the shard's start: a record trimmed (AT the start itself reads from the oldest kept).
+            if int(number) < _shard_start(first, last):
                 raise TrimmedDataAccessException("The operation attempted to read past the oldest stream record in a shard.")
+            position = int(number) + (1 if kind == "AFTER_SEQUENCE_NUMBER" else 0)
         return {"ShardIterator": self._iterator(arn, position)}
 
     def _iterator(self, arn: str, position: int) -> str:

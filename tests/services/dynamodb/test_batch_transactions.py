@@ -110,6 +110,23 @@ def test_client_request_token_is_idempotent(ddb, table):
     assert error_of(excinfo)[0] == "IdempotentParameterMismatchException"
 
 
+def test_a_replay_with_its_attributes_in_another_order_is_the_same_request(ddb, table):
+    # LocalStack's AWS-recorded test_dynamodb_idempotent_writing: both answered 200, once applied.
+    first = {"Put": {"TableName": table, "Item": {**_key("same"), "a": {"N": "1"}, "m": {"M": {"x": {"S": "1"}, "y": {"S": "2"}}}}}}
+    reordered = {"Put": {"Item": {"m": {"M": {"y": {"S": "2"}, "x": {"S": "1"}}}, "a": {"N": "1"}, **_key("same")},
+                         "TableName": table}}
+    assert ddb.transact_write_items(TransactItems=[first], ClientRequestToken="reordered")["ResponseMetadata"][
+        "HTTPStatusCode"] == 200
+    ddb.put_item(TableName=table, Item={**_key("same"), "a": {"N": "5"}})  # changed after the first call
+    assert ddb.transact_write_items(TransactItems=[reordered], ClientRequestToken="reordered")["ResponseMetadata"][
+        "HTTPStatusCode"] == 200
+    assert ddb.get_item(TableName=table, Key=_key("same"))["Item"]["a"] == {"N": "5"}  # not applied again
+    changed = {"Put": {"TableName": table, "Item": {**_key("same"), "a": {"N": "2"}}}}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[changed], ClientRequestToken="reordered")
+    assert error_of(excinfo)[0] == "IdempotentParameterMismatchException"
+
+
 def test_batch_get_beyond_16_mb_returns_unprocessed_keys(ddb, table):
     payload = "x" * 390_000
     keys = [_key(f"big-{i}") for i in range(50)]

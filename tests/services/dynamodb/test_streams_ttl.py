@@ -43,6 +43,10 @@ def test_stream_records_in_order(ddb, streams, make_table):
     assert records[0]["eventSource"] == "aws:dynamodb"
     sequence = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
     assert sequence == sorted(sequence)
+    # The shard starts before its first record (LocalStack's AWS-validated
+    # test_dynamodb_stream_records_with_update_item: insert > starting sequence number).
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+    assert int(shard["SequenceNumberRange"]["StartingSequenceNumber"]) < sequence[0]
     listed = streams.list_streams(TableName=name)["Streams"]
     assert listed[0]["StreamArn"] == arn
 
@@ -115,7 +119,21 @@ def test_sequence_numbers_keep_growing_after_every_record_is_trimmed(fresh_serve
     [record] = _records(stream_client, arn)
     assert int(record["dynamodb"]["SequenceNumber"]) > int(last_read)
     shard = stream_client.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
-    assert shard["SequenceNumberRange"]["StartingSequenceNumber"] == record["dynamodb"]["SequenceNumber"]
+    # The shard starts just before its first record (AWS numbers that record after the start).
+    assert int(last_read) <= int(shard["SequenceNumberRange"]["StartingSequenceNumber"]) < int(
+        record["dynamodb"]["SequenceNumber"])
+    at_start = stream_client.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=shard["SequenceNumberRange"]["StartingSequenceNumber"])["ShardIterator"]
+    assert [r["dynamodb"]["Keys"] for r in stream_client.get_records(ShardIterator=at_start)["Records"]] == [
+        {"pk": {"S": "d"}}]
+    # A record already trimmed before the shard's start cannot be read from.
+    with pytest.raises(stream_client.exceptions.TrimmedDataAccessException) as trimmed:
+        stream_client.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                         SequenceNumber=f"{int(last_read) - 1:021d}")
+    assert trimmed.value.response["Error"]["Message"] == (
+        "The operation attempted to read past the oldest stream record in a shard.")
+    assert trimmed.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     # A consumer resuming after the last record it read gets the new one.
     iterator = stream_client.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], SequenceNumber=last_read,
                                                 ShardIteratorType="AFTER_SEQUENCE_NUMBER")["ShardIterator"]

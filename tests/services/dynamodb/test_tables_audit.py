@@ -271,6 +271,15 @@ def test_encryption_and_table_class_descriptions(ddb, make_table):
     assert isinstance(summary["LastUpdateDateTime"], datetime)
 
 
+def test_turning_kms_encryption_off_answers_the_key_on_its_way_out(ddb, make_table):
+    # LocalStack's AWS-recorded test_dynamodb_create_table_with_partial_sse_specification.
+    name = make_table(SSESpecification={"Enabled": True})
+    kms = ddb.describe_table(TableName=name)["Table"]["SSEDescription"]
+    answered = ddb.update_table(TableName=name, SSESpecification={"Enabled": False})["TableDescription"]
+    assert answered["SSEDescription"] == {**kms, "Status": "UPDATING"}
+    assert "SSEDescription" not in ddb.describe_table(TableName=name)["Table"]  # the default key from then on
+
+
 def test_restored_index_override_is_described_whole(ddb, make_table):
     name = make_table(ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"}], GlobalSecondaryIndexes=[gsi("by-g")])
     backup = ddb.create_backup(TableName=name, BackupName="before-change")["BackupDetails"]["BackupArn"]
