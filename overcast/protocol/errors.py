@@ -17,6 +17,9 @@ class ServiceError(Exception):
     status: int = 400
     sender_fault: bool = True
     message: str = ""
+    # The body member the JSON protocols write the message under; None: the error shape's own
+    # (a few errors switch case with their other members, see DynamoDB's ConditionalCheckFailed).
+    message_key: str | None = None
 
     def __init__(
         self,

@@ -294,7 +294,7 @@ class JsonSerializer(ResponseSerializer):
     def error_body(self, error: ServiceError, shape: Shape | None) -> dict[str, Any]:
         body: dict[str, Any] = {"__type": self.error_type(error, shape)}
         if error.message:
-            body[message_member(shape)] = error.message
+            body[error.message_key or message_member(shape)] = error.message
         body.update(error.fields)
         return body
 

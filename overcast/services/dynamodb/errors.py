@@ -32,8 +32,11 @@ class ConditionalCheckFailedException(DynamoError):
     message = "The conditional request failed"
 
     def __init__(self, item: dict[str, Any] | None = None):
-        # ReturnValuesOnConditionCheckFailure=ALL_OLD puts the old item into the error body.
+        # ReturnValuesOnConditionCheckFailure=ALL_OLD puts the old item into the error body, and
+        # then DynamoDB writes the message as "Message", not the shape's "message" (moto's
+        # aws_verified TestReturnValuesOnConditionCheckFailure: "message" not in the response).
         if item is not None:
+            self.message_key = "Message"
             super().__init__(Item=item)
         else:
             super().__init__()

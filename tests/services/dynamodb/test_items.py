@@ -67,7 +67,17 @@ def test_condition_expression(ddb, table):
     with pytest.raises(ClientError) as excinfo:
         ddb.delete_item(TableName=table, Key={"pk": {"S": "k"}}, ConditionExpression="v > :n",
                         ExpressionAttributeValues={":n": {"N": "5"}}, ReturnValuesOnConditionCheckFailure="ALL_OLD")
-    assert excinfo.value.response["Item"] == {"pk": {"S": "k"}, "v": {"N": "2"}}
+    answer = excinfo.value.response
+    assert answer["Item"] == {"pk": {"S": "k"}, "v": {"N": "2"}}
+    # With the item, the body's message is "Message"; without it, the shape's "message" (moto's
+    # aws_verified TestReturnValuesOnConditionCheckFailure).
+    assert answer["Error"] == {"Code": "ConditionalCheckFailedException", "Message": "The conditional request failed"}
+    assert "message" not in answer
+    with pytest.raises(ClientError) as excinfo:
+        ddb.delete_item(TableName=table, Key={"pk": {"S": "k"}}, ConditionExpression="v > :n",
+                        ExpressionAttributeValues={":n": {"N": "5"}})
+    assert excinfo.value.response["message"] == "The conditional request failed"
+    assert "Item" not in excinfo.value.response
 
 
 def test_return_values(ddb, table):

@@ -227,3 +227,15 @@ def test_a_missing_member_is_listed_with_the_other_problems(raw):
                    ExpressionAttributeValues={":a": {"S": "x"}}) == (
         "ValidationException", "1 validation error detected: Value null at 'key' failed to satisfy constraint: "
         "Member must not be null", 400)
+
+
+def test_a_table_name_is_refused_for_each_rule_it_breaks(raw):
+    # moto's aws_verified test_update_item_with_invalid_table_name: too short and off the pattern.
+    assert refused(raw.update_item, TableName="x!", Key={"pk": {"S": "k"}}, UpdateExpression="SET a = :a",
+                   ExpressionAttributeValues={":a": {"S": "x"}}) == (
+        "ValidationException", "2 validation errors detected: Value 'x!' at 'tableName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 3; Value 'x!' at 'tableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", 400)
+    assert refused(raw.get_item, TableName="ab", Key={"pk": {"S": "k"}}) == (
+        "ValidationException", "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 3", 400)
