@@ -6,7 +6,11 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import capacity
-from overcast.services.dynamodb.errors import ValidationException, in_older_value_words
+from overcast.services.dynamodb.errors import (
+    ResourceNotFoundException,
+    ValidationException,
+    in_older_value_words,
+)
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import prepare_delete, prepare_put
 from overcast.services.dynamodb.requests import expression_context, projection_from, validate_key
@@ -83,7 +87,16 @@ class BatchMixin:
                                       "{ProjectionExpression}")
         plans = []
         for name, spec in request.items():
-            table = self._table(ctx, name)
+            try:
+                table = self._table(ctx, name)
+            except ResourceNotFoundException:
+                # A projection's own problems (an unused name) come before a missing table (moto's
+                # aws_verified test_batch_get_item_unused_attribute_name).
+                for each in request.values():
+                    unchecked = expression_context(each, ("ProjectionExpression",))
+                    projection_from(each, unchecked)
+                    unchecked.check_unused()
+                raise
             expressions = expression_context(spec, ("ProjectionExpression",))
             paths = projection_from(spec, expressions)
             expressions.check_unused()
@@ -101,7 +114,7 @@ class BatchMixin:
         mode = params.get("ReturnConsumedCapacity")
         response_bytes = 0
         for requested_name, table, keys, paths, consistent in plans:
-            found = responses.setdefault(table.name, [])
+            found = responses.setdefault(requested_name, [])  # keyed as asked: a name, or the table's ARN
             units = 0.0
             for position, key in enumerate(keys):
                 if response_bytes > MAX_RESPONSE_BYTES:

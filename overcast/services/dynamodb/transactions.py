@@ -202,6 +202,9 @@ class TransactionsMixin:
             except ValidationException as error:
                 if not _is_key_error(error):
                     raise
+                # The action's values and expressions are refused before its key is (moto's
+                # aws_verified transaction tests: a second SET, an unused name): checked only here.
+                CHECK_WITHOUT_TABLE[kind](spec)
                 key_failure = key_failure or (position, error.message)
                 continue
             write.keep_old = sized

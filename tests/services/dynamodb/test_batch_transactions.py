@@ -127,6 +127,43 @@ def test_a_replay_with_its_attributes_in_another_order_is_the_same_request(ddb, 
     assert error_of(excinfo)[0] == "IdempotentParameterMismatchException"
 
 
+def test_batch_get_by_table_arn_answers_under_that_arn(ddb, table):
+    # moto's aws_verified test_batch_write_using_arn: Responses keyed as the request named the table.
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    ddb.batch_write_item(RequestItems={arn: [{"PutRequest": {"Item": {**_key("by-arn"), "v": {"S": "x"}}}}]})
+    answer = ddb.batch_get_item(RequestItems={arn: {"Keys": [_key("by-arn")]}})
+    assert answer["Responses"] == {arn: [{**_key("by-arn"), "v": {"S": "x"}}]}
+    assert answer["UnprocessedKeys"] == {}
+    assert ddb.batch_get_item(RequestItems={table: {"Keys": [_key("by-arn")]}})["Responses"] == {
+        table: [{**_key("by-arn"), "v": {"S": "x"}}]}
+
+
+def test_expression_problems_come_before_key_and_table_problems(ddb, make_table):
+    # moto's aws_verified tests: an unused name or a second SET is refused before the key that does
+    # not match the schema (which would cancel the transaction) and before a missing table.
+    table = make_table("S", "S")
+    unused = "Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}"
+    update = {"TableName": table, "Key": {"pk": {"S": "s"}}, "UpdateExpression": "SET #v = :v",
+              "ExpressionAttributeNames": {"#v": "v", "#count": "count"}, "ExpressionAttributeValues": {":v": {"N": "1"}}}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[{"Update": update}])
+    assert error_of(excinfo) == ("ValidationException", unused, 400)
+    twice = {"TableName": table, "Key": {"pk": {"S": "s"}},
+             "UpdateExpression": "SET a = :v SET b = :v ADD version :one",
+             "ExpressionAttributeValues": {":v": {"N": "1"}, ":one": {"N": "1"}}}
+    with pytest.raises(ClientError) as excinfo:
+        ddb.transact_write_items(TransactItems=[{"Update": twice}])
+    assert error_of(excinfo) == (
+        "ValidationException", 'Invalid UpdateExpression: The "SET" section can only be used once in an update expression;', 400)
+    with pytest.raises(ClientError) as excinfo:  # the key alone still cancels the transaction
+        ddb.transact_write_items(TransactItems=[{"Update": {**update, "ExpressionAttributeNames": {"#v": "v"}}}])
+    assert error_of(excinfo)[0] == "TransactionCanceledException"
+    with pytest.raises(ClientError) as excinfo:
+        ddb.batch_get_item(RequestItems={"no-such-table": {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "#rl",
+                                                           "ExpressionAttributeNames": {"#rl": "rl", "#count": "count"}}})
+    assert error_of(excinfo) == ("ValidationException", unused, 400)
+
+
 def test_batch_get_beyond_16_mb_returns_unprocessed_keys(ddb, table):
     payload = "x" * 390_000
     keys = [_key(f"big-{i}") for i in range(50)]
