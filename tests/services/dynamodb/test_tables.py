@@ -176,3 +176,12 @@ def test_feature_descriptions(ddb, make_table):
     assert ddb.describe_contributor_insights(TableName=name)["ContributorInsightsStatus"] == "DISABLED"
     assert ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]["ContinuousBackupsStatus"] == "ENABLED"
     assert ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    arn = ddb.describe_table(TableName=name)["Table"]["TableArn"]
+    with pytest.raises(ClientError) as excinfo:
+        ddb.get_resource_policy(ResourceArn=arn)
+    assert error_of(excinfo) == (
+        "PolicyNotFoundException", f"Resource-based policy not found for the provided ResourceArn: {arn}", 400)
+    # moto's aws_verified test_get_resource_policy_from_unknown_resource: a missing table is named so.
+    with pytest.raises(ClientError) as excinfo:
+        ddb.get_resource_policy(ResourceArn=arn + "unknown")
+    assert error_of(excinfo) == ("ResourceNotFoundException", f"Requested resource not found: Table: {name}unknown not found", 400)
