@@ -285,3 +285,19 @@ def test_global_and_local_secondary_indexes(ddb, make_table):
         ddb.put_item(TableName=name, Item={"pk": {"S": "u"}, "sk": {"S": "bad"}, "gk": {"N": "1"}})
     assert error_of(excinfo)[1] == (
         "One or more parameter values were invalid: Type mismatch for Index Key gk Expected: S Actual: N IndexName: gsi1")
+
+
+def test_an_unused_name_is_refused_before_the_key_condition_is_read(ddb, make_table):
+    # moto's aws_verified test_query_unused_attribute_name.
+    table = make_table("S", "S")
+    with pytest.raises(ClientError) as excinfo:
+        ddb.query(TableName=table, KeyConditionExpression="(#0 = x) AND (begins_with(#1, a))",
+                  ExpressionAttributeNames={"#0": "pk", "#1": "sk", "#count": "count"})
+    assert error_of(excinfo) == (
+        "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#count}", 400)
+    with pytest.raises(ClientError) as excinfo:  # every name used: what the condition means is refused
+        ddb.query(TableName=table, KeyConditionExpression="(#0 = x) AND (begins_with(#1, a))",
+                  ExpressionAttributeNames={"#0": "pk", "#1": "sk"})
+    assert error_of(excinfo) == (
+        "ValidationException", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition", 400)
+
