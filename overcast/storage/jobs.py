@@ -136,6 +136,10 @@ def call_soon(loop: asyncio.AbstractEventLoop | None, callback: Callable[..., No
 Outcome = tuple[asyncio.Future | None, Any, BaseException | None]
 
 
+def outcomes_of(batch: list[Job]) -> list[Outcome]:
+    return [(job.future, job.result, job.error) for job in batch]
+
+
 def settle_futures(outcomes: list[Outcome]) -> None:
     for future, result, error in outcomes:
         if future is None or future.done():

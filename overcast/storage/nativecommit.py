@@ -28,7 +28,15 @@ import sys
 import sysconfig
 from typing import TYPE_CHECKING, Any
 
-from overcast.storage.jobs import Job, call_soon, fail_uncommitted, leave_transaction, run_all, settle_futures
+from overcast.storage.jobs import (
+    Job,
+    call_soon,
+    fail_uncommitted,
+    leave_transaction,
+    outcomes_of,
+    run_all,
+    settle_futures,
+)
 
 if TYPE_CHECKING:
     import collections
@@ -68,6 +76,14 @@ def _connection_handle(conn: sqlite3.Connection, library: ctypes.CDLL, path: str
     if named is None or os.path.realpath(os.fsdecode(named)) != os.path.realpath(path):
         return None
     return handle
+
+
+def on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether `loop` is the one running on this thread."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 # SQLite's primary result codes to the exception classes Python's sqlite3 raises for them.
@@ -175,8 +191,7 @@ class NativeCommitMixin:
 
     def _loop_batch_committed(self) -> None: ...
     def _nudge_prefill(self) -> None: ...
-    @staticmethod
-    def _run_callbacks(committed: list[Job]) -> None: ...
+    def _follow_up_and_answer(self, batch: list[Job], committed: list[Job]) -> None: ...
 
     def _native_events(self) -> None:
         """On the event loop's thread, when the native committer's eventfd is readable."""
@@ -209,13 +224,12 @@ class NativeCommitMixin:
                     # Follow-ups (unlinking replaced blobs, perhaps thousands) run where they
                     # always have, on the committer thread, which then answers the callers.
                     self._commits.put((batch, succeeded, SYNCED))
-                    continue
-                self._run_callbacks(succeeded)  # closing, the committer thread gone: here
-            outcomes = [(job.future, job.result, job.error) for job in batch]
-            if on_loop:
-                settle_futures(outcomes)
+                else:
+                    self._follow_up_and_answer(batch, succeeded)  # closing, the committer thread gone: here
+            elif on_loop:
+                settle_futures(outcomes_of(batch))
             else:
-                call_soon(batch[0].loop, settle_futures, outcomes)
+                call_soon(batch[0].loop, settle_futures, outcomes_of(batch))
         if finished:
             self._nudge_prefill()
         return commit is not None
@@ -281,11 +295,7 @@ class NativeCommitMixin:
         if loop is None or loop.is_closed():
             native.close()
             return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
+        if on_loop(loop):
             loop.remove_reader(native.notify_fd)
             native.close()
         else:

@@ -45,10 +45,11 @@ from overcast.storage.jobs import (
     fail_uncommitted,
     first_row,
     leave_transaction,
+    outcomes_of,
     run_all,
     settle_futures,
 )
-from overcast.storage.nativecommit import NativeCommitMixin, NativeCommitter
+from overcast.storage.nativecommit import SYNCED, NativeCommitMixin, NativeCommitter, on_loop
 from overcast.storage.vfs import connect_writer, wal_buffering_stats
 from overcast.storage.walfill import WalPrefill
 
@@ -373,9 +374,8 @@ class SqliteDatabase(NativeCommitMixin, Database):
                 return
             batch, succeeded = item[0], item[1]
             loop = batch[0].loop
-            if len(item) == 3:  # committed and synced by the native committer: its follow-ups (_native_take)
-                self._run_callbacks(succeeded)
-                call_soon(loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
+            if item[-1] is SYNCED:  # committed and synced by the native committer: its follow-ups (_native_take)
+                self._follow_up_and_answer(batch, succeeded)
                 continue
             conn = self._connection
             try:
@@ -399,7 +399,7 @@ class SqliteDatabase(NativeCommitMixin, Database):
                 for job in succeeded:
                     if job.error is None:
                         job.error, job.result = exc, None
-            call_soon(loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
+            call_soon(loop, settle_futures, outcomes_of(batch))
 
     def _loop_batch_committed(self) -> None:
         """On the event loop's thread: the connection is free again; the next batch may start."""
@@ -428,7 +428,7 @@ class SqliteDatabase(NativeCommitMixin, Database):
         if current is self._writer or current is self._committer or self._borrower == threading.get_ident():
             raise RuntimeError("write_blocking called from inside a write or an after_commit callback "
                                "(on the thread holding the writer connection); it would wait for itself forever")
-        if self._native_batch is not None and self._native_loop is not None and self._on_loop(self._native_loop):
+        if self._native_batch is not None and self._native_loop is not None and on_loop(self._native_loop):
             # The loop that would give the connection back is this thread, about to block.
             self._native_finish_here()
         done = threading.Event()
@@ -438,13 +438,6 @@ class SqliteDatabase(NativeCommitMixin, Database):
         if job.error is not None:
             raise job.error
         return job.result
-
-    @staticmethod
-    def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
-        try:
-            return asyncio.get_running_loop() is loop
-        except RuntimeError:
-            return False
 
     def _submit(self, job: Job) -> None:
         with self._submit_lock:
@@ -694,10 +687,13 @@ class SqliteDatabase(NativeCommitMixin, Database):
                 item = self._commits.get_nowait()
             except queue.Empty:
                 return
-            if item is not _STOP and len(item) == 3:
-                batch, succeeded = item[0], item[1]
-                self._run_callbacks(succeeded)
-                call_soon(batch[0].loop, settle_futures, [(job.future, job.result, job.error) for job in batch])
+            if item is not _STOP and item[-1] is SYNCED:
+                self._follow_up_and_answer(item[0], item[1])
+
+    def _follow_up_and_answer(self, batch: list[Job], committed: list[Job]) -> None:
+        """A durable batch's after_commit callbacks, then its callers answered through their loop."""
+        self._run_callbacks(committed)
+        call_soon(batch[0].loop, settle_futures, outcomes_of(batch))
 
     # ---- migrations --------------------------------------------------------------------------
 
