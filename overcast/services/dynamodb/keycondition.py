@@ -52,6 +52,28 @@ def _prefix_end(prefix: bytes) -> bytes | None:
     return trimmed[:-1] + bytes([trimmed[-1] + 1])
 
 
+Span = tuple[bytes | None, bool, bytes | None, bool]  # low, low included, high, high included; None: open
+
+
+def sort_key_span(op: str, encoded: list[bytes]) -> Span:
+    """The encoded sort keys one condition selects (=, <, <=, >, >=, BETWEEN, begins_with);
+    Query's key range and PartiQL's overlap check read conditions the same way."""
+    if op == "=":
+        return encoded[0], True, encoded[0], True
+    if op == "<":
+        return None, True, encoded[0], False
+    if op == "<=":
+        return None, True, encoded[0], True
+    if op == ">":
+        return encoded[0], False, None, True
+    if op == ">=":
+        return encoded[0], True, None, True
+    if op == "BETWEEN":
+        return encoded[0], True, encoded[1], True
+    end = _prefix_end(encoded[0])  # begins_with
+    return encoded[0], True, end, end is None
+
+
 def _split(node: tuple) -> tuple[str, str, list[dict]]:
     """(attribute, operator, values) of one key condition."""
     kind = node[0]
@@ -174,30 +196,14 @@ def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str
     if condition is not None and range_key is not None:
         op, values = condition.op, condition.values
         encoded = [encode_key_value(v) for v in values]
-        if op == "=":
-            result.low = result.high = encoded[0]
-        elif op == "<":
-            result.high, result.high_inclusive = encoded[0], False
-        elif op == "<=":
-            result.high = encoded[0]
-        elif op == ">":
-            result.low, result.low_inclusive = encoded[0], False
-        elif op == ">=":
-            result.low = encoded[0]
-        elif op == "BETWEEN":
-            if encoded[0] > encoded[1]:  # the legacy form was refused before, with its own message
-                raise ValidationException(
-                    _INVALID + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
-                    f"lower bound operand: AttributeValue: {_show(values[0])}, upper bound operand: AttributeValue: {_show(values[1])}")
-            result.low, result.high = encoded
-        elif op == "begins_with":
-            if types[range_key] == "N":
-                raise ValidationException(
-                    _INVALID + "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-            result.low = encoded[0]
-            end = _prefix_end(encoded[0])
-            if end is not None:
-                result.high, result.high_inclusive = end, False
+        if op == "BETWEEN" and encoded[0] > encoded[1]:  # the legacy form was refused before, with its own message
+            raise ValidationException(
+                _INVALID + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
+                f"lower bound operand: AttributeValue: {_show(values[0])}, upper bound operand: AttributeValue: {_show(values[1])}")
+        if op == "begins_with" and types[range_key] == "N":
+            raise ValidationException(
+                _INVALID + "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+        result.low, result.low_inclusive, result.high, result.high_inclusive = sort_key_span(op, encoded)
     return result
 
 

@@ -17,7 +17,7 @@ from overcast.services.dynamodb.errors import (
 )
 from overcast.services.dynamodb.expressions.projection import project
 from overcast.services.dynamodb.items import updated_paths
-from overcast.services.dynamodb.keycondition import KeyRange
+from overcast.services.dynamodb.keycondition import KeyRange, Span, sort_key_span
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.partiql.parser import NOT_WELL_FORMED, Statement, parse_statement
@@ -97,7 +97,6 @@ def _equalities(nodes: list[tuple]) -> dict[str, tuple[dict, tuple]]:
 
 
 _OVERLAPPING_RANGES = "Overlapping conditions with range keys are not supported in where clause"
-_INFINITE = None  # an open end of a sort-key span
 
 
 def _disjuncts(node: tuple | None) -> list[tuple | None]:
@@ -106,17 +105,15 @@ def _disjuncts(node: tuple | None) -> list[tuple | None]:
     return [node]
 
 
-def _prefix_end(prefix: bytes) -> bytes | None:
-    """The first key after every key that starts with `prefix` (None: none is)."""
-    stripped = prefix.rstrip(b"\xff")
-    return stripped[:-1] + bytes([stripped[-1] + 1]) if stripped else None
+# A comparison with the sort key on its right, turned around.
+_MIRRORED = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _sort_key_spans(nodes: list[tuple], range_key: str, kind: str) -> list[tuple] | None:
-    """The spans of sort keys a branch's conjuncts select, as (low, low included, high, high
-    included) over encoded keys (None for an open end); None when no conjunct names the sort key
-    positively (a negated or <> condition filters; it selects no span)."""
-    spans: list[tuple] | None = None
+def _sort_key_spans(nodes: list[tuple], range_key: str, kind: str) -> list[Span] | None:
+    """The spans of sort keys a branch's conjuncts select (keycondition.sort_key_span); None when
+    no conjunct names the sort key positively (a negated or <> condition filters; it selects no
+    span)."""
+    spans: list[Span] | None = None
 
     def value_of(operand: tuple) -> bytes | None:
         return encode_key_value(operand[1]) if operand[0] == "value" and kind in operand[1] else None
@@ -125,33 +122,30 @@ def _sort_key_spans(nodes: list[tuple], range_key: str, kind: str) -> list[tuple
         return operand[0] == "path" and operand[1] == (range_key,)
 
     for node in nodes:
-        found: list[tuple] = []
+        found: list[Span] = []
         if node[0] == "cmp" and node[1] != "<>":
             op, left, right = node[1], node[2], node[3]
             if is_key(right) and not is_key(left):
-                left, right = right, left
-                op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+                left, right, op = right, left, _MIRRORED.get(op, op)
             bound = value_of(right) if is_key(left) else None
             if bound is not None:
-                found = [{"=": (bound, True, bound, True), "<": (_INFINITE, True, bound, False),
-                          "<=": (_INFINITE, True, bound, True), ">": (bound, False, _INFINITE, True),
-                          ">=": (bound, True, _INFINITE, True)}[op]]
+                found = [sort_key_span(op, [bound])]
         elif node[0] == "between" and is_key(node[1]):
             low, high = value_of(node[2]), value_of(node[3])
             if low is not None and high is not None:
-                found = [(low, True, high, True)]
+                found = [sort_key_span("BETWEEN", [low, high])]
         elif node[0] == "in" and is_key(node[1]):
-            found = [(point, True, point, True) for point in map(value_of, node[2]) if point is not None]
+            found = [sort_key_span("=", [point]) for point in map(value_of, node[2]) if point is not None]
         elif node[0] == "func" and node[1] == "begins_with" and is_key(node[2][0]):
             prefix = value_of(node[2][1])
             if prefix is not None:
-                found = [(prefix, True, _prefix_end(prefix), False)]
+                found = [sort_key_span("begins_with", [prefix])]
         if found:
             spans = found if spans is None else [s for a in spans for b in found if (s := _within(a, b))]
     return spans
 
 
-def _within(a: tuple, b: tuple) -> tuple | None:
+def _within(a: Span, b: Span) -> Span | None:
     """The part of two spans both cover, or None."""
     if a[0] is None or (b[0] is not None and (b[0], not b[1]) > (a[0], not a[1])):
         low, low_in = b[0], b[1]
@@ -173,7 +167,7 @@ def _refuse_overlapping_branches(table: Table, where: tuple | None) -> None:
     if len(branches) < 2 or table.range_key is None:
         return
     kind = table.attribute_types[table.range_key]
-    seen: list[tuple[dict, list[tuple]]] = []
+    seen: list[tuple[dict, list[Span]]] = []
     for branch in branches:
         nodes = _conjuncts(branch)
         partition = _equalities(nodes).get(table.hash_key)
