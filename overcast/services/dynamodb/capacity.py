@@ -138,7 +138,7 @@ def _index_write_units(table: Table, index: IndexMeta, old: dict | None, new: di
         return write_units(item_size(after)) if after is not None else 0.0  # put into the index, or in it neither time
     if after is None:
         return write_units(item_size(before))  # deleted from the index
-    if any(before.get(name) != after.get(name) for name in (index.hash_key, index.range_key) if name):
+    if any(before.get(name) != after.get(name) for name in index.key_names):
         return write_units(item_size(before)) + write_units(item_size(after))  # moved: delete and put
     if before == after:
         return 0.0  # nothing the index holds changed

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from overcast.services.dynamodb import legacy
 from overcast.services.dynamodb.errors import ValidationException, invalid
 from overcast.services.dynamodb.expressions.parser import ExpressionContext, parse_condition
-from overcast.services.dynamodb.keys import encode_key_value
+from overcast.services.dynamodb.keys import COMPONENT_END, encode_key_tuple, encode_key_value, key_component
+from overcast.services.dynamodb.models import MAX_KEY_ATTRIBUTES_OF_A_KIND
 from overcast.services.dynamodb.types import unordered_operand
 
 _LABEL = "KeyConditionExpression"
@@ -27,7 +28,6 @@ def _check_ordered_operands(node: tuple, values: list[dict]) -> None:
 @dataclass
 class KeyRange:
     partition: bytes
-    partition_value: dict
     low: bytes | None = None
     low_inclusive: bool = True
     high: bytes | None = None
@@ -153,35 +153,44 @@ def read_key_conditions(params: dict, ctx: ExpressionContext) -> dict[str, KeyCo
             conditions[name] = KeyCondition(_LEGACY_KEY_OPERATORS.get(op, op), values)
     else:
         raise ValidationException("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
-    if len(conditions) not in (1, 2):
+    # More than two can be right only for a multi-attribute index: key_range judges those.
+    if not conditions or len(conditions) > 2 * MAX_KEY_ATTRIBUTES_OF_A_KIND:
         raise ValidationException("Conditions can be of length 1 or 2 only")
     return conditions
 
 
-def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str | None,
-              types: dict[str, str], start: dict | None) -> KeyRange:
-    """The partition and sort-key range the conditions select on the queried key schema. The
-    starting key's parts on that schema are checked in the same walk, key by key, as DynamoDB
+def key_range(conditions: dict[str, KeyCondition], hash_keys: tuple[str, ...], range_keys: tuple[str, ...],
+              types: dict[str, str], start: dict | None, legacy_form: bool = False) -> KeyRange:
+    """The partition and sort-key range the conditions select on the queried key schema (a
+    multi-attribute index's too: every HASH attribute by equality, RANGE attributes as a prefix).
+    The starting key's parts on that schema are checked in the same walk, key by key, as DynamoDB
     checks them (so a starting key's hash is judged before a missing range condition)."""
+    key_names = hash_keys + range_keys
+    if legacy_form and len(conditions) > 2 and len(key_names) <= 2:
+        raise ValidationException("Conditions can be of length 1 or 2 only")
     # Past two conditions, DynamoDB counts them against the schema's key attributes (two on a
     # hash-only key stay "Query key condition not supported", below).
-    attributes = 2 if range_key else 1
-    if len(conditions) > 2:
+    if len(conditions) > max(2, len(key_names)):
         raise ValidationException(f"The number of query conditions ({len(conditions)}) exceeds the number of key "
-                                  f"attributes defined in the schema ({attributes})")
-    for name, is_hash in ((hash_key, True), (range_key, False)):
-        if name is None:
-            continue
+                                  f"attributes defined in the schema ({len(key_names)})")
+    lacking_hash: list[str] = []  # of a multi-attribute partition key: absent, or not by equality
+    for position, name in enumerate(key_names):
+        is_hash = position < len(hash_keys)
         if start is not None:
             if name not in start:
                 raise ValidationException("The provided starting key is invalid")
             if types[name] not in start[name]:
                 raise ValidationException("The provided starting key is invalid: The provided key element does not match the schema")
-        if is_hash and range_key is None and len(conditions) > 1:
+        if is_hash and not range_keys and len(conditions) > len(hash_keys):
             raise ValidationException("Query key condition not supported")
+        if position == len(hash_keys) and lacking_hash:
+            _refuse_lacking(lacking_hash, "HASH")
         condition = conditions.get(name)
         if condition is None:
-            if is_hash or len(conditions) > 1:
+            if is_hash and len(hash_keys) > 1:
+                lacking_hash.append(name)
+            # A condition beside the hash that names no key attribute names the first one missed.
+            elif is_hash or len(conditions) > len(hash_keys) + sum(n in conditions for n in range_keys):
                 raise ValidationException(f"Query condition missed key schema element: {name}")
             continue
         if condition.op not in _LEGACY_KEY_OPERATORS.values():
@@ -189,34 +198,90 @@ def key_range(conditions: dict[str, KeyCondition], hash_key: str, range_key: str
         if any(types[name] not in value for value in condition.values):
             raise invalid("Condition parameter type does not match schema type")
         if is_hash and condition.op != "=":
-            raise ValidationException("Query key condition not supported")
-    partition_value = conditions[hash_key].values[0]
-    result = KeyRange(encode_key_value(partition_value), partition_value)
-    condition = conditions.get(range_key) if range_key else None
-    if condition is not None and range_key is not None:
+            if len(hash_keys) == 1:
+                raise ValidationException("Query key condition not supported")
+            lacking_hash.append(name)
+    if lacking_hash:
+        _refuse_lacking(lacking_hash, "HASH")
+    named = [name for name in range_keys if name in conditions]
+    if named:
+        last = named[-1]
+        lacking = [name for name in range_keys[:range_keys.index(last)]
+                   if name not in conditions or conditions[name].op != "="]
+        if lacking:
+            _refuse_lacking(lacking, "RANGE", last)
+    result = KeyRange(encode_key_tuple([conditions[name].values[0] for name in hash_keys]))
+    if named:
+        condition = conditions[named[-1]]
         op, values = condition.op, condition.values
         encoded = [encode_key_value(v) for v in values]
         if op == "BETWEEN" and encoded[0] > encoded[1]:  # the legacy form was refused before, with its own message
             raise ValidationException(
                 _INVALID + "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
                 f"lower bound operand: AttributeValue: {_show(values[0])}, upper bound operand: AttributeValue: {_show(values[1])}")
-        if op == "begins_with" and types[range_key] == "N":
+        if op == "begins_with" and types[named[-1]] == "N":
             raise ValidationException(
                 _INVALID + "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-        result.low, result.low_inclusive, result.high, result.high_inclusive = sort_key_span(op, encoded)
+        if len(range_keys) == 1:
+            span = sort_key_span(op, encoded)
+        else:
+            prefix = b"".join(key_component(encode_key_value(conditions[name].values[0])) + COMPONENT_END
+                              for name in named[:-1])
+            span = _composite_span(prefix, op, encoded)
+        result.low, result.low_inclusive, result.high, result.high_inclusive = span
+    elif len(range_keys) > 1:
+        result.low, result.low_inclusive, result.high, result.high_inclusive = _composite_span(b"", None, [])
     return result
 
 
-def check_start_within(key_range_: KeyRange, has_range_condition: bool, hash_key: str, range_key: str | None,
-                       start: dict) -> None:
+def _refuse_lacking(names: list[str], kind: str, later: str | None = None) -> None:
+    """A multi-attribute key's attributes that need an equality and lack one. The RANGE wording is
+    recorded against DynamoDB (paritysuite multiAttributeGsiKey); for HASH attributes only that
+    it names HASH and equality is (ScyllaDB's test_gsi_composite_keys, run against DynamoDB)."""
+    message = f"{kind} key attributes {', '.join(names)} must have equality conditions specified in the query"
+    if later is not None:
+        message += f" because a condition is present on key attribute {later}"
+    raise ValidationException(message)
+
+
+def _composite_span(prefix: bytes, op: str | None, encoded: list[bytes]) -> Span:
+    """The multi-attribute sort keys that start with `prefix` (the equalities before the last
+    RANGE attribute named, each a whole component) and whose next component meets `op`."""
+    def whole(value: bytes) -> bytes:
+        return prefix + key_component(value) + COMPONENT_END
+
+    def starting_with(head: bytes) -> Span:
+        end = _prefix_end(head)
+        return head or None, True, end, False
+
+    if op is None:
+        return starting_with(prefix)
+    if op == "=":
+        return starting_with(whole(encoded[0]))
+    if op == "begins_with":
+        return starting_with(prefix + key_component(encoded[0]))
+    inside = _prefix_end(prefix) if prefix else None
+    if op == "<":
+        return prefix or None, True, whole(encoded[0]), False
+    if op == "<=":
+        return prefix or None, True, _prefix_end(whole(encoded[0])), False
+    if op == ">":
+        return _prefix_end(whole(encoded[0])), True, inside, False
+    if op == ">=":
+        return whole(encoded[0]), True, inside, False
+    return whole(encoded[0]), True, _prefix_end(whole(encoded[1])), False  # BETWEEN
+
+
+def check_start_within(key_range_: KeyRange, hash_keys: tuple[str, ...], range_keys: tuple[str, ...],
+                       has_range_condition: bool, start: dict) -> None:
     """A starting key must lie inside what the key conditions select (DynamoDB's messages; with a
     sort-key condition the sort key is judged first)."""
-    same_partition = encode_key_value(start[hash_key]) == key_range_.partition
+    same_partition = encode_key_tuple([start[name] for name in hash_keys]) == key_range_.partition
     if not has_range_condition:
         if not same_partition:
             raise ValidationException("The provided starting key is outside query boundaries based on provided conditions")
         return
-    value = encode_key_value(start[range_key])
+    value = encode_key_tuple([start[name] for name in range_keys])
     low, high = key_range_.low, key_range_.high
     if (low is not None and (value < low or (value == low and not key_range_.low_inclusive))) or \
             (high is not None and (value > high or (value == high and not key_range_.high_inclusive))):

@@ -63,6 +63,26 @@ def decode_key_value(kind: str, data: bytes) -> AttributeValue:
     return {"B": bytes(data)}
 
 
+# A multi-attribute key (a global index's, up to four HASH and four RANGE attributes) is the
+# tuple of its values. Each value's encoding is kept whole, its zero bytes escaped (00 -> 00 01),
+# and ended by 00 00, which sorts below every continuation: so memcmp of two encoded tuples
+# compares them value by value, left to right, as DynamoDB sorts such an index, and the values
+# a query fixes with equalities form a byte prefix of every key it reads.
+_ZERO, _ESCAPED_ZERO, COMPONENT_END = b"\x00", b"\x00\x01", b"\x00\x00"
+
+
+def key_component(encoded: bytes) -> bytes:
+    """One value's encoding as a part of a multi-attribute key, without its end."""
+    return encoded.replace(_ZERO, _ESCAPED_ZERO)
+
+
+def encode_key_tuple(values: list[AttributeValue]) -> bytes:
+    """A key of one attribute (encoded as it always was) or of several (see key_component)."""
+    if len(values) == 1:
+        return encode_key_value(values[0])
+    return b"".join(key_component(encode_key_value(value)) + COMPONENT_END for value in values)
+
+
 def scan_hash(partition: bytes) -> int:
     """Where a partition falls in Scan order; parallel scan segments are ranges of it."""
     return zlib.crc32(partition) & 0x7FFFFFFF

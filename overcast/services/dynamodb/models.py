@@ -6,15 +6,28 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+# A global index's key may have up to this many HASH and as many RANGE attributes.
+MAX_KEY_ATTRIBUTES_OF_A_KIND = 4
+
 
 @dataclass
 class IndexMeta:
+    """A secondary index. A global index's key may have up to four HASH and four RANGE
+    attributes (multi-attribute keys); a local index, like a table, has one of each at most."""
     name: str
-    hash_key: str
-    range_key: str | None
+    hash_keys: tuple[str, ...]
+    range_keys: tuple[str, ...]
     projection_type: str  # ALL, KEYS_ONLY, INCLUDE
     non_key_attributes: tuple[str, ...] = ()
     is_global: bool = True
+
+    @property
+    def key_names(self) -> tuple[str, ...]:
+        return self.hash_keys + self.range_keys
+
+    @property
+    def multi_attribute(self) -> bool:
+        return len(self.hash_keys) > 1 or len(self.range_keys) > 1
 
 
 @dataclass
@@ -75,8 +88,8 @@ class Table:
                 projection = index.get("Projection", {})
                 result.append(IndexMeta(
                     name=index["IndexName"],
-                    hash_key=_hash_key_of(index["KeySchema"]),
-                    range_key=_key_of(index["KeySchema"], "RANGE"),
+                    hash_keys=_keys_of(index["KeySchema"], "HASH"),
+                    range_keys=_keys_of(index["KeySchema"], "RANGE"),
                     projection_type=projection.get("ProjectionType", "ALL"),
                     non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
                     is_global=is_global,
@@ -95,6 +108,10 @@ def _hash_key_of(schema: list[dict]) -> str:
     if name is None:  # CreateTable and UpdateTable refuse such a schema before it is stored
         raise ValueError("key schema without a HASH key")
     return name
+
+
+def _keys_of(schema: list[dict], key_type: str) -> tuple[str, ...]:
+    return tuple(element["AttributeName"] for element in schema if element["KeyType"] == key_type)
 
 
 def _key_of(schema: list[dict], key_type: str) -> str | None:

@@ -19,7 +19,7 @@ from overcast.services.dynamodb.keycondition import (
     key_range,
     read_key_conditions,
 )
-from overcast.services.dynamodb.keys import SCAN_HASH_SPACE, encode_key_value, scan_hash
+from overcast.services.dynamodb.keys import SCAN_HASH_SPACE, encode_key_tuple, encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.requests import check_key_paths, expression_context, projection_from
 from overcast.services.dynamodb.types import item_size, validate_value
@@ -189,7 +189,7 @@ def path_heads(node: Any) -> set[str]:
 def _start_key_names(table: Table, index: IndexMeta | None) -> list[str]:
     names = list(table.key_names)
     if index is not None:
-        names += [n for n in (index.hash_key, index.range_key) if n and n not in names]
+        names += [n for n in index.key_names if n not in names]
     return names
 
 
@@ -223,8 +223,8 @@ def _encode(table: Table, index: IndexMeta | None, key: dict) -> tuple:
     sk = encode_key_value(key[table.range_key]) if table.range_key else b""
     if index is None:
         return pk, sk
-    ipk = encode_key_value(key[index.hash_key])
-    isk = encode_key_value(key[index.range_key]) if index.range_key else b""
+    ipk = encode_key_tuple([key[name] for name in index.hash_keys])
+    isk = encode_key_tuple([key[name] for name in index.range_keys])
     return ipk, isk, pk, sk
 
 
@@ -235,18 +235,21 @@ class QueryMixin:
         table = self._table(ctx, params.get("TableName"))
         plan = _plan(table, params, request, querying=True)
         index = plan.index
-        hash_key = index.hash_key if index else table.hash_key
-        range_key = index.range_key if index else table.range_key
+        if index is not None:
+            hash_keys, range_keys = index.hash_keys, index.range_keys
+        else:
+            hash_keys, range_keys = (table.hash_key,), (table.range_key,) if table.range_key else ()
         start = _check_start_shape(plan, params.get("ExclusiveStartKey"), "The provided starting key is invalid")
-        key_range_ = key_range(conditions, hash_key, range_key, table.attribute_types, start)
+        key_range_ = key_range(conditions, hash_keys, range_keys, table.attribute_types, start,
+                               legacy_form=params.get("KeyConditionExpression") is None)
         # The table's key attributes outside the queried schema, then where the key lies.
-        _check_start_types(plan, start, [n for n in table.key_names if n not in (hash_key, range_key)])
+        _check_start_types(plan, start, [n for n in table.key_names if n not in hash_keys + range_keys])
         if start is not None:
-            check_start_within(key_range_, bool(range_key and range_key in conditions), hash_key, range_key, start)
+            check_start_within(key_range_, hash_keys, range_keys, any(n in conditions for n in range_keys), start)
         check_key_paths(table, plan.projection or [])
         if plan.filter is not None:
             label = "Filter Expression" if params.get("FilterExpression") is not None else "QueryFilter"
-            _reject_key_in_filter(plan.filter, (hash_key, range_key), label)
+            _reject_key_in_filter(plan.filter, hash_keys + range_keys, label)
             check_key_paths(table, _paths(plan.filter))
         forward = params.get("ScanIndexForward", True) is not False
         rows = self._query_rows(plan, key_range_, start, forward)
@@ -456,7 +459,7 @@ def _batch_size(plan: Plan) -> int:
 def _segment_of(plan: Plan, start: dict, total: int) -> int:
     """The parallel-scan segment a starting key belongs to, as _scan_rows divides the table."""
     if plan.index is not None:
-        return scan_hash(encode_key_value(start[plan.index.hash_key])) * total // SCAN_HASH_SPACE
+        return scan_hash(_encode(plan.table, plan.index, start)[0]) * total // SCAN_HASH_SPACE
     shash = scan_hash(encode_key_value(start[plan.table.hash_key]))
     segment = shash * total // SCAN_HASH_SPACE
     # _scan_rows gives segment s the hashes from s*SPACE//total up to (s+1)*SPACE//total.
@@ -472,6 +475,6 @@ def _reject_key_in_filter(node: tuple, keys: tuple, label: str) -> None:
     Expression" or "QueryFilter", as DynamoDB names them)."""
     heads = path_heads(node)
     for name in keys:  # the hash key is named before the range key
-        if name is not None and name in heads:
+        if name in heads:
             raise ValidationException(
                 f"{label} can only contain non-primary key attributes: Primary key attribute: {name}")

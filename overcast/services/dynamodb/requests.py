@@ -34,7 +34,7 @@ def check_key_paths(table: Table, paths: list[tuple]) -> None:
         if name in nested:
             raise ValidationException(f"{prefix}Key: {name}")
     for index in table.indexes():
-        for name in (index.hash_key, index.range_key or ""):
+        for name in index.key_names:
             if name in nested:
                 raise ValidationException(f"{prefix}IndexKey: {name}")
 
@@ -202,8 +202,8 @@ def check_item(table: Table, item: dict, updating: bool = False, size: int | Non
         if kind != "S" or not 0 < len(inner) <= SHORT_KEY:
             _check_key_value(key_name, value, key_name == table.hash_key)
     for index in table.indexes():
-        for name in (index.hash_key, index.range_key):
-            if name is None or name in table.key_names:
+        for name in index.key_names:
+            if name in table.key_names:
                 continue
             value = item.get(name)
             if value is None:

@@ -8,7 +8,7 @@ the page it returns, not with the table.
 from __future__ import annotations
 
 from overcast.services.dynamodb import codec, itemcollections
-from overcast.services.dynamodb.keys import encode_key_value, scan_hash
+from overcast.services.dynamodb.keys import encode_key_tuple, encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.types import item_size
 from overcast.storage.interface import Migration, Tx
@@ -179,24 +179,22 @@ def key_bytes(table: Table, item: dict) -> tuple[bytes, bytes]:
 
 
 def index_key_bytes(index: IndexMeta, item: dict, types: dict[str, str]) -> tuple[bytes, bytes] | None:
-    """The index keys of an item, or None when the item is not in the (sparse) index."""
-    hash_value = item.get(index.hash_key)
-    if hash_value is None or types.get(index.hash_key) not in hash_value:
-        return None
-    if index.range_key:
-        range_value = item.get(index.range_key)
-        if range_value is None or types.get(index.range_key) not in range_value:
+    """The index keys of an item, or None when the item is not in the (sparse) index: an item
+    lacking any of the index's key attributes, or holding one of another type, is left out."""
+    values = []
+    for name in index.key_names:
+        value = item.get(name)
+        if value is None or types.get(name) not in value:
             return None
-        return encode_key_value(hash_value), encode_key_value(range_value)
-    return encode_key_value(hash_value), b""
+        values.append(value)
+    split = len(index.hash_keys)
+    return encode_key_tuple(values[:split]), encode_key_tuple(values[split:])
 
 
 def projected_names(table: Table, index: IndexMeta) -> set[str]:
     """The attributes a KEYS_ONLY or INCLUDE index holds: the table's keys, its own, and the
     included ones."""
-    names = set(table.key_names) | {index.hash_key}
-    if index.range_key:
-        names.add(index.range_key)
+    names = set(table.key_names) | set(index.key_names)
     if index.projection_type == "INCLUDE":
         names.update(index.non_key_attributes)
     return names

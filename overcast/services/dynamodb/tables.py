@@ -18,7 +18,7 @@ from overcast.services.dynamodb.errors import (
     invalid,
     table_not_found,
 )
-from overcast.services.dynamodb.models import Table
+from overcast.services.dynamodb.models import MAX_KEY_ATTRIBUTES_OF_A_KIND, Table
 from overcast.services.dynamodb.tags import check_tags
 from overcast.services.dynamodb.warmth import ask_warmth, keep_warmth, set_on_demand_limits, warm_throughput
 from overcast.storage.interface import Tx
@@ -67,15 +67,17 @@ def check_name(name: Any, member: str) -> str:
     return name
 
 
-def _check_key_schema(schema: list[dict], defined: dict[str, str]) -> None:
+def _check_key_schema(schema: list[dict], defined: dict[str, str], global_index: bool = False) -> None:
+    """A table's or a local index's key schema (one HASH, then at most one RANGE), or a global
+    index's (multi-attribute keys: up to four HASH, then up to four RANGE attributes)."""
     if not schema:
         raise ValidationException("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
-    if len(schema) > 2:
+    if not global_index and len(schema) > 2:
         raise ValidationException(
             f"1 validation error detected: Value '{schema}' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
     if schema[0].get("KeyType") != "HASH":
         raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-    if len(schema) == 2:
+    if not global_index and len(schema) == 2:
         if schema[1].get("KeyType") != "RANGE":
             raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
         if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
@@ -90,6 +92,22 @@ def _check_key_schema(schema: list[dict], defined: dict[str, str]) -> None:
         if defined[element["AttributeName"]] not in ("S", "N", "B"):
             raise invalid(
                 f"Member must satisfy enum value set: [B, N, S] for attribute: {element['AttributeName']}")
+
+
+def _check_multi_attribute_schema(schema: list[dict]) -> None:
+    """A global index's HASH attributes, then its RANGE attributes, at most four of each, no
+    attribute twice (ack-api-quirks' records of DynamoDB's answers). DynamoDB judges the
+    attribute definitions first, so callers run this after those checks."""
+    kinds = [element.get("KeyType") for element in schema]
+    for kind in ("HASH", "RANGE"):
+        if kinds.count(kind) > MAX_KEY_ATTRIBUTES_OF_A_KIND:
+            raise invalid(f"The KeySchema exceeds the maximum allowed number of {kind} key attributes")
+    first_range = kinds.index("RANGE") if "RANGE" in kinds else len(kinds)
+    if "HASH" in kinds[first_range:]:
+        raise invalid("All HASH key attributes must precede RANGE key attributes in the KeySchema")
+    names = [element["AttributeName"] for element in schema]
+    if len(set(names)) < len(names):
+        raise ValidationException("The KeySchema contains multiple key attributes with the same name")
 
 
 def _throughput(spec: dict) -> dict:
@@ -162,7 +180,7 @@ def _projection(spec: dict | None) -> dict:
 def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str, status: str,
               operation: str = "create") -> dict:
     name = spec["IndexName"]
-    _check_key_schema(spec.get("KeySchema") or [], defined)
+    _check_key_schema(spec.get("KeySchema") or [], defined, global_index=True)
     projection = _projection(spec.get("Projection"))
     index = {
         "IndexName": name,
@@ -305,6 +323,8 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
             raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
         raise invalid(f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
                       f"keys used: [{', '.join(used)}]")
+    for gsi in gsis:
+        _check_multi_attribute_schema(gsi["KeySchema"])
     if lsis:
         description["LocalSecondaryIndexes"] = lsis
     if gsis:
@@ -592,6 +612,7 @@ class TablesMixin:
                 if not request_definitions:
                     raise invalid(f"AttributeDefinitions is not specified for index: {spec['IndexName']}")
                 gsi = build_gsi(spec, requested, billing, table.arn, "ACTIVE", "update")
+                _check_multi_attribute_schema(gsi["KeySchema"])
                 description.setdefault("GlobalSecondaryIndexes", []).append(gsi)
                 created.append(gsi["IndexName"])
                 continue

@@ -31,6 +31,8 @@ _KEY_REQUIRED = "Where clause does not contain a mandatory equality on all key a
 # DynamoDB's words (nubo-db and paritysuite dynamodb-conformance suites, captured against DynamoDB).
 _NO_SUCH_INDEX = "The table does not have the specified index"
 _GSI_CONSISTENT = "Strongly consistent read is not supported on Global Secondary Indexes"
+_MULTI_ATTRIBUTE_INDEX = ("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or "
+                          "multi-attribute RANGE keys.")
 _BATCH_SELECT_KEY = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
 _TRANSACTION_SELECT_KEY = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
 _MIXED_TRANSACTION = "ExecuteTransaction API does not support both read and write operations in the same request."
@@ -208,6 +210,26 @@ def _exists(table: Table) -> tuple:
     return ("func", "attribute_exists", (("path", (table.hash_key,)),))
 
 
+def _key_schema(table: Table, index: IndexMeta | None) -> tuple[str, str | None]:
+    """The hash and range key a SELECT reads by (an index's: one of each, multi-attribute
+    indexes being refused, _readable_index)."""
+    if index is None:
+        return table.hash_key, table.range_key
+    return index.hash_keys[0], index.range_keys[0] if index.range_keys else None
+
+
+def _readable_index(table: Table, name: str) -> IndexMeta:
+    """The index a SELECT names. A multi-attribute global index is refused ahead of everything
+    the statement's WHERE, key types or projection could be refused for (paritysuite
+    partiqlMultiAttributeIndex, recorded against AWS)."""
+    index = table.index(name)
+    if index is None:
+        raise ValidationException(_NO_SUCH_INDEX)
+    if index.multi_attribute:
+        raise ValidationException(_MULTI_ATTRIBUTE_INDEX)
+    return index
+
+
 def _direction(statement: Statement, table: Table, index: IndexMeta | None, queried: bool) -> bool:
     """Whether a SELECT reads its partition in ascending order: ORDER BY may name only the key
     attributes of the table (or index) read, and needs an equality on its partition key, since
@@ -216,7 +238,7 @@ def _direction(statement: Statement, table: Table, index: IndexMeta | None, quer
         return True
     if statement.where is None:
         raise ValidationException("Must have WHERE clause in the statement when using ORDER BY clause.")
-    hash_key, range_key = (index.hash_key, index.range_key) if index else (table.hash_key, table.range_key)
+    hash_key, range_key = _key_schema(table, index)
     for name, _ in statement.order_by:
         if name not in (hash_key, range_key):
             raise ValidationException(f"Attribute {name} in ORDER BY clause must be part of the primary key")
@@ -321,9 +343,7 @@ class PartiqlMixin:
         table = self._partiql_table(ctx, statement)
         index = None
         if statement.index:
-            index = table.index(statement.index)
-            if index is None:
-                raise ValidationException(_NO_SUCH_INDEX)
+            index = _readable_index(table, statement.index)
             if params.get("ConsistentRead") and index.is_global:
                 raise ValidationException(_GSI_CONSISTENT)
         limit = params.get("Limit")
@@ -340,7 +360,7 @@ class PartiqlMixin:
                 start = _start_key(plan, codec.loads(base64.b64decode(params["NextToken"]).decode()))
             except (ValueError, UnicodeDecodeError):
                 raise ValidationException("Invalid NextToken") from None
-        hash_key = index.hash_key if index else table.hash_key
+        hash_key = _key_schema(table, index)[0]
         equalities = _equalities(_conjuncts(statement.where))
         partition = equalities.get(hash_key)
         queried = partition is not None and table.attribute_types[hash_key] in partition[0]
@@ -348,8 +368,7 @@ class PartiqlMixin:
         if index is not None and index.projection_type != "ALL":
             _check_index_reach(plan, statement, queried)
         if partition is not None and queried:
-            value = partition[0]
-            rows = self._query_rows(plan, KeyRange(encode_key_value(value), value), start, forward)
+            rows = self._query_rows(plan, KeyRange(encode_key_value(partition[0])), start, forward)
         else:
             rows = self._scan_rows(plan, start, 0, 1)
         # Limit and paging as a Query's; ConsistentRead and ReturnConsumedCapacity read from params.
@@ -383,6 +402,9 @@ class PartiqlMixin:
                 response["TableName"] = statement.table
                 if statement.kind == "SELECT":
                     table = self._partiql_table(ctx, statement)
+                    index = table.index(statement.index) if statement.index else None
+                    if index is not None and index.multi_attribute:  # ahead of the key-only rule
+                        raise ValidationException(_MULTI_ATTRIBUTE_INDEX)
                     try:
                         key = _key_only(table, statement.where)
                     except ValidationException:
