@@ -229,8 +229,6 @@ def key_range(conditions: dict[str, KeyCondition], hash_keys: tuple[str, ...], r
                               for name in named[:-1])
             span = _composite_span(prefix, op, encoded)
         result.low, result.low_inclusive, result.high, result.high_inclusive = span
-    elif len(range_keys) > 1:
-        result.low, result.low_inclusive, result.high, result.high_inclusive = _composite_span(b"", None, [])
     return result
 
 
@@ -244,23 +242,20 @@ def _refuse_lacking(names: list[str], kind: str, later: str | None = None) -> No
     raise ValidationException(message)
 
 
-def _composite_span(prefix: bytes, op: str | None, encoded: list[bytes]) -> Span:
+def _composite_span(prefix: bytes, op: str, encoded: list[bytes]) -> Span:
     """The multi-attribute sort keys that start with `prefix` (the equalities before the last
     RANGE attribute named, each a whole component) and whose next component meets `op`."""
     def whole(value: bytes) -> bytes:
         return prefix + key_component(value) + COMPONENT_END
 
     def starting_with(head: bytes) -> Span:
-        end = _prefix_end(head)
-        return head or None, True, end, False
+        return head, True, _prefix_end(head), False
 
-    if op is None:
-        return starting_with(prefix)
     if op == "=":
         return starting_with(whole(encoded[0]))
     if op == "begins_with":
         return starting_with(prefix + key_component(encoded[0]))
-    inside = _prefix_end(prefix) if prefix else None
+    inside = _prefix_end(prefix)  # None: the RANGE attributes are open above
     if op == "<":
         return prefix or None, True, whole(encoded[0]), False
     if op == "<=":
