@@ -13,6 +13,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from overcast.server.context import RequestContext
@@ -269,7 +270,7 @@ class BackupsMixin:
             pitr = {"Enabled": True, "Since": now, "Days": spec.get("RecoveryPeriodInDays") or DEFAULT_RECOVERY_DAYS}
         else:
             pitr = {}
-        updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags, table.ttl, pitr)
+        updated = replace(table, pitr=pitr)
         starting = enabled and not table.pitr.get("Enabled")
 
         def write(tx: Tx) -> None:

@@ -107,6 +107,10 @@ class DuplicateItemException(DynamoError):
     code = "DuplicateItemException"
 
 
+class PolicyNotFoundException(DynamoError):
+    code = "PolicyNotFoundException"
+
+
 class InvalidAttributeValue(ValidationException):
     """A refusal of an attribute value itself (a number, a set, nesting). DynamoDB checks values
     in one of two layers, and the operation decides which (paritysuite/dynamodb-conformance,

@@ -4,11 +4,6 @@ every feature of a table (Terraform, the console) get DynamoDB's answer for a ta
 from __future__ import annotations
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb.errors import DynamoError
-
-
-class PolicyNotFoundException(DynamoError):
-    code = "PolicyNotFoundException"
 
 
 class FeaturesMixin:
@@ -25,11 +20,3 @@ class FeaturesMixin:
 
     def list_contributor_insights(self, ctx: RequestContext, params: dict) -> dict:
         return {"ContributorInsightsSummaries": []}
-
-    def get_resource_policy(self, ctx: RequestContext, params: dict) -> dict:
-        arn = params.get("ResourceArn")
-        if isinstance(arn, str) and ":table/" in arn:
-            # A table that is not there is named so (moto's aws_verified
-            # test_get_resource_policy_from_unknown_resource); one that is has no policy.
-            self._table(ctx, arn, describe_style=True)
-        raise PolicyNotFoundException(f"Resource-based policy not found for the provided ResourceArn: {arn}")

@@ -42,6 +42,9 @@ class Table:
     tags: dict[str, str] = field(default_factory=dict)
     ttl: dict[str, Any] = field(default_factory=dict)  # {"AttributeName": ..., "Enabled": bool}
     pitr: dict[str, Any] = field(default_factory=dict)
+    # Resource-based policies by the ARN they are attached to (the table's, its streams'); see
+    # resource_policies.py. Copies of a Table are made with dataclasses.replace, so none is lost.
+    policies: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:

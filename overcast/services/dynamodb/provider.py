@@ -15,6 +15,7 @@ from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
 from overcast.services.dynamodb.query import QueryMixin
+from overcast.services.dynamodb.resource_policies import ResourcePoliciesMixin
 from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
 from overcast.services.dynamodb.transactions import TransactionsMixin
@@ -22,7 +23,7 @@ from overcast.services.dynamodb.ttl import TtlMixin
 
 
 class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
-               BackupsMixin, FeaturesMixin, BaseProvider):
+               BackupsMixin, ResourcePoliciesMixin, FeaturesMixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:

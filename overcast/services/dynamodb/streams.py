@@ -98,3 +98,10 @@ def trim(tx: Tx, now: float) -> None:
             "ON CONFLICT (stream_arn) DO UPDATE SET seq = MAX(seq, excluded.seq)", list(highest.items()))
     tx.execute("DELETE FROM dynamodb_streams WHERE disabled IS NOT NULL AND disabled < ?", (cutoff,))
     tx.execute("DELETE FROM dynamodb_stream_trims WHERE stream_arn NOT IN (SELECT stream_arn FROM dynamodb_streams)")
+
+
+def is_stream_of(reader: Tx | Database, table: Table, stream_arn: str) -> bool:
+    """Whether `stream_arn` is one of the table's streams, the current one or an earlier one
+    (a disabled stream keeps its resource-based policy)."""
+    row = reader.fetchone("SELECT 1 FROM dynamodb_streams WHERE stream_arn = ? AND table_id = ?", (stream_arn, table.id))
+    return row is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from overcast.services.dynamodb.errors import (
     table_not_found,
 )
 from overcast.services.dynamodb.models import MAX_KEY_ATTRIBUTES_OF_A_KIND, Table
+from overcast.services.dynamodb.resource_policies import initial_policies
 from overcast.services.dynamodb.tags import check_tags
 from overcast.services.dynamodb.warmth import ask_warmth, keep_warmth, set_on_demand_limits, warm_throughput
 from overcast.storage.interface import Tx
@@ -392,7 +394,8 @@ class TablesMixin:
         now = self._now()
         description = new_table_description(params, ctx.account_id, ctx.region, now)
         tags = check_tags(params.get("Tags") or [])
-        table = Table(0, ctx.account_id, ctx.region, description["TableName"], description, tags)
+        policies = initial_policies(params.get("ResourcePolicy"), description["TableArn"], now)
+        table = Table(0, ctx.account_id, ctx.region, description["TableName"], description, tags, policies=policies)
 
         def create(tx: Tx) -> int:
             if tx.fetchone("SELECT 1 FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
@@ -562,7 +565,7 @@ class TablesMixin:
             description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
         if params.get("SSESpecification") is not None:
             _update_sse(description, params["SSESpecification"], table)
-        updated = Table(table.id, table.account, table.region, table.name, description, table.tags, table.ttl, table.pitr)
+        updated = replace(table, description=description)
 
         def write(tx: Tx) -> None:
             store.save_table(tx, updated)

@@ -8,6 +8,7 @@ service principal as userIdentity, as DynamoDB writes it.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, store, streams
@@ -55,8 +56,7 @@ class TtlMixin:
         changed = table.ttl.get("ChangedAt")
         if changed is not None and 0 <= now - changed < TTL_CHANGE_INTERVAL:
             raise ValidationException("Time to live has been modified multiple times within a fixed interval")
-        updated = Table(table.id, table.account, table.region, table.name, table.description, table.tags,
-                        {"Enabled": enabled, "AttributeName": name, "ChangedAt": now}, table.pitr)
+        updated = replace(table, ttl={"Enabled": enabled, "AttributeName": name, "ChangedAt": now})
 
         def write(tx: Tx) -> None:
             store.save_table(tx, updated)
