@@ -31,6 +31,7 @@ from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodb.tables import (
     billing_mode,
+    check_global_index_schema,
     check_name,
     check_table_name,
     leave_on_demand,
@@ -207,6 +208,9 @@ class BackupsMixin:
         on_demand = billing_mode(description) == "PAY_PER_REQUEST"
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
+            defined = {d["AttributeName"]: d["AttributeType"] for d in description["AttributeDefinitions"]}
+            for override in overrides:
+                check_global_index_schema(override.get("KeySchema") or [], defined)
             description["GlobalSecondaryIndexes"] = [
                 {**o, "IndexStatus": "ACTIVE", "IndexArn": f"{arn}/index/{o['IndexName']}",
                  "ProvisionedThroughput": {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}

@@ -69,6 +69,10 @@ def check_name(name: Any, member: str) -> str:
     return name
 
 
+# KeySchema positions as DynamoDB's KeySchema messages name them ("The second KeySchemaElement").
+_ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth"}
+
+
 def _check_key_schema(schema: list[dict], defined: dict[str, str], global_index: bool = False) -> None:
     """A table's or a local index's key schema (one HASH, then at most one RANGE), or a global
     index's (multi-attribute keys: up to four HASH, then up to four RANGE attributes)."""
@@ -79,7 +83,12 @@ def _check_key_schema(schema: list[dict], defined: dict[str, str], global_index:
             f"1 validation error detected: Value '{schema}' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
     if schema[0].get("KeyType") != "HASH":
         raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-    if not global_index and len(schema) == 2:
+    if global_index:
+        for position, element in enumerate(schema[1:], start=2):
+            if element.get("KeyType") not in ("HASH", "RANGE"):
+                ordinal = _ORDINALS.get(position, f"{position}th")
+                raise ValidationException(f"Invalid KeySchema: The {ordinal} KeySchemaElement is not a RANGE key type")
+    elif len(schema) == 2:
         if schema[1].get("KeyType") != "RANGE":
             raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
         if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
@@ -94,6 +103,13 @@ def _check_key_schema(schema: list[dict], defined: dict[str, str], global_index:
         if defined[element["AttributeName"]] not in ("S", "N", "B"):
             raise invalid(
                 f"Member must satisfy enum value set: [B, N, S] for attribute: {element['AttributeName']}")
+
+
+def check_global_index_schema(schema: list[dict], defined: dict[str, str]) -> None:
+    """Every check a global index's key schema gets at CreateTable, for one defined elsewhere (a
+    restore's GlobalSecondaryIndexOverride, keyed on the backup's attribute definitions)."""
+    _check_key_schema(schema, defined, global_index=True)
+    _check_multi_attribute_schema(schema)
 
 
 def _check_multi_attribute_schema(schema: list[dict]) -> None:

@@ -466,3 +466,53 @@ def test_a_restored_table_rebuilds_the_index(ddb, two_hash_table):
     finally:
         ddb.delete_table(TableName=target)
         ddb.delete_backup(BackupArn=backup)
+
+
+def test_a_key_type_other_than_hash_or_range_is_refused(raw):
+    """The second element keeps its old words; a multi-attribute schema's later ones are named
+    the same way (no recorded wording)."""
+    def create(gsi_schema: list[dict]) -> tuple:
+        return refused(raw.create_table, TableName="never-made", BillingMode="PAY_PER_REQUEST",
+                       KeySchema=_schema(["pk"], []), AttributeDefinitions=_definitions({"pk": "S", "a": "S", "b": "S", "c": "S"}),
+                       GlobalSecondaryIndexes=[{"IndexName": "gsi", "KeySchema": gsi_schema,
+                                                "Projection": {"ProjectionType": "ALL"}}])
+    assert create([{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "range"}]) == (
+        "ValidationException", "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type", 400)
+    assert create(_schema(["a"], ["b"]) + [{"AttributeName": "c", "KeyType": "FOO"}]) == (
+        "ValidationException", "Invalid KeySchema: The third KeySchemaElement is not a RANGE key type", 400)
+
+
+def test_legacy_key_conditions_past_two_are_refused_before_the_table_lookup(ddb):
+    """dynalite's suite (recorded against DynamoDB): for a table's own key, before the lookup;
+    naming an index defers the count to that index's schema."""
+    three = {"pk": _eq({"S": "1"}), "sk": _eq({"S": "2"}), "x": _eq({"S": "3"})}
+    assert refused(ddb.query, TableName="no-such-table-here", KeyConditions=three) == (
+        "ValidationException", "Conditions can be of length 1 or 2 only", 400)
+    assert refused(ddb.query, TableName="no-such-table-here", IndexName="gsi", KeyConditions=three)[0] == (
+        "ResourceNotFoundException")
+
+
+def test_partiql_count_is_refused_after_the_multi_attribute_index(ddb, two_hash_table):
+    assert refused(ddb.execute_statement, Statement=f'SELECT COUNT(*) FROM "{two_hash_table}"."by_place"') == (
+        "ValidationException", PARTIQL_REFUSED, 400)
+    assert refused(ddb.execute_statement, Statement=f'SELECT COUNT(*) FROM "{two_hash_table}"') == (
+        "ValidationException", "Unexpected path component at 1:8:5", 400)
+    assert refused(ddb.execute_statement, Statement='SELECT COUNT(*) FROM "no-such-table-here"')[0] == (
+        "ResourceNotFoundException")
+
+
+def test_a_restore_checks_its_index_overrides(ddb, two_hash_table):
+    backup = ddb.create_backup(TableName=two_hash_table, BackupName="overrides")["BackupDetails"]["BackupArn"]
+    try:
+        bad = [{"IndexName": "by_place", "KeySchema": _schema(["country", "city", "rank", "pk", "country"], []),
+                "Projection": {"ProjectionType": "ALL"}}]
+        assert refused(ddb.restore_table_from_backup, TargetTableName=f"{two_hash_table}-r", BackupArn=backup,
+                       GlobalSecondaryIndexOverride=bad) == (
+            "ValidationException", INVALID + "The KeySchema exceeds the maximum allowed number of HASH key attributes", 400)
+        undefined = [{"IndexName": "by_other", "KeySchema": _schema(["nowhere"], []), "Projection": {"ProjectionType": "ALL"}}]
+        assert refused(ddb.restore_table_from_backup, TargetTableName=f"{two_hash_table}-r", BackupArn=backup,
+                       GlobalSecondaryIndexOverride=undefined)[1].startswith(
+            INVALID + "Some index key attributes are not defined in AttributeDefinitions.")
+        assert f"{two_hash_table}-r" not in ddb.list_tables()["TableNames"]
+    finally:
+        ddb.delete_backup(BackupArn=backup)

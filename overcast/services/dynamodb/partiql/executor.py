@@ -284,6 +284,8 @@ class PartiqlMixin:
                          failure_code="DuplicateItem", failure_message="Duplicate primary key exists in table")
         if statement.exists and statement.index:
             raise ValidationException(_INDEX_READ_IN_TRANSACTION)
+        if statement.refusal is not None:
+            raise statement.refusal
         key, rest = _split_key(table, statement.where)
         if statement.kind == "UPDATE":
             clauses: dict[str, list] = {}
@@ -344,8 +346,10 @@ class PartiqlMixin:
         index = None
         if statement.index:
             index = _readable_index(table, statement.index)
-            if params.get("ConsistentRead") and index.is_global:
-                raise ValidationException(_GSI_CONSISTENT)
+        if statement.refusal is not None:
+            raise statement.refusal
+        if index is not None and index.is_global and params.get("ConsistentRead"):
+            raise ValidationException(_GSI_CONSISTENT)
         limit = params.get("Limit")
         if limit is not None and limit < 1:
             raise ValidationException(
@@ -405,6 +409,8 @@ class PartiqlMixin:
                     index = table.index(statement.index) if statement.index else None
                     if index is not None and index.multi_attribute:  # ahead of the key-only rule
                         raise ValidationException(_MULTI_ATTRIBUTE_INDEX)
+                    if statement.refusal is not None:
+                        raise statement.refusal
                     try:
                         key = _key_only(table, statement.where)
                     except ValidationException:
@@ -465,6 +471,8 @@ class PartiqlMixin:
                 if statement.index:
                     raise _in_statement(position, ValidationException(
                         _INDEX_READ_IN_TRANSACTION))
+                if statement.refusal is not None:
+                    raise _in_statement(position, statement.refusal)
                 try:
                     reads.append((table, _key_only(table, statement.where)))
                 except ValidationException:

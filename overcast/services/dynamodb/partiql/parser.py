@@ -47,6 +47,8 @@ class Statement:
     set_deletes: list[tuple] = field(default_factory=list)
     # ExecuteTransaction's EXISTS(SELECT ...): a condition check on one item.
     exists: bool = False
+    # A SELECT the parser read but DynamoDB refuses once it has found the table (COUNT(*)).
+    refusal: ValidationException | None = None
 
 
 NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
@@ -238,8 +240,13 @@ class _Parser:
     def select(self) -> Statement:
         self.pos += 1
         projection = None
+        refusal = None
         if self.punct("*"):
             self.pos += 1
+        elif self.counts_all():
+            # Refused as any function there is, but only once the table is found: a read of a
+            # multi-attribute index is refused first (paritysuite partiqlMultiAttributeIndex).
+            refusal = ValidationException(f"Unexpected path component at {self.at(self.tokens[self.pos - 4])}")
         else:
             projection = [self.projected_path()]
             while self.punct(","):
@@ -248,7 +255,7 @@ class _Parser:
         self.take_word("FROM")
         name, index = self.table_ref()
         where = self.where() if self.word("WHERE") else None
-        statement = Statement("SELECT", name, index, projection, where)
+        statement = Statement("SELECT", name, index, projection, where, refusal=refusal)
         if self.word("ORDER"):
             self.pos += 1
             self.take_word("BY")
@@ -264,6 +271,13 @@ class _Parser:
         if self.calls():
             raise ValidationException(f"Unexpected path component at {self.at(self.tok)}")
         return self.path()[1]
+
+    def counts_all(self) -> bool:
+        """`COUNT(*)` as what a SELECT returns, taken whole."""
+        if not (self.word("COUNT") and [t[1] for t in self.tokens[self.pos + 1:self.pos + 4]] == ["(", "*", ")"]):
+            return False
+        self.pos += 4
+        return True
 
     def ordering(self) -> tuple[str, bool]:
         name = self.identifier()
