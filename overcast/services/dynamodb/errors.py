@@ -111,7 +111,21 @@ class PolicyNotFoundException(DynamoError):
     code = "PolicyNotFoundException"
 
 
-class InvalidAttributeValue(ValidationException):
+class InvalidRequest(ValidationException):
+    """A refusal of the request's own form that PutItem, UpdateItem and DeleteItem answer in the
+    one-error envelope and every other operation bare (paritysuite/dynamodb-conformance,
+    putItem/updateItem/deleteItem.test.ts "request validation envelope", eu-west-2 and
+    us-east-1): expression attributes without an expression or empty, an empty expression, a
+    value the expressions use but do not define, a malformed legacy Expected condition."""
+
+    def enveloped(self) -> ValidationException:
+        return ValidationException(f"1 validation error detected: {self.message}")
+
+    def in_older_words(self) -> ValidationException:
+        return self
+
+
+class InvalidAttributeValue(InvalidRequest):
     """A refusal of an attribute value itself (a number, a set, nesting). DynamoDB checks values
     in one of two layers, and the operation decides which (paritysuite/dynamodb-conformance,
     valueLayers.test.ts, captured in four Regions; us-east-1's choice where they differ):
@@ -127,9 +141,6 @@ class InvalidAttributeValue(ValidationException):
         self.older = message if older is None else older
         self.key: str | None = None
 
-    def enveloped(self) -> ValidationException:
-        return ValidationException(f"1 validation error detected: {self.message}")
-
     def in_older_words(self) -> ValidationException:
         if self.key is None:
             return ValidationException(self.older)
@@ -142,24 +153,26 @@ class _ValueWords:
 
     __slots__ = ("_layer",)
 
-    def __init__(self, layer: Callable[[InvalidAttributeValue], ValidationException]) -> None:
+    def __init__(self, layer: Callable[[InvalidRequest], ValidationException]) -> None:
         self._layer = layer
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, kind: Any, error: BaseException | None, traceback: Any) -> None:
-        if isinstance(error, InvalidAttributeValue):
+        if isinstance(error, InvalidRequest):
             raise self._layer(error) from None
 
 
-_CURRENT_WORDS = _ValueWords(InvalidAttributeValue.enveloped)
-_OLDER_WORDS = _ValueWords(InvalidAttributeValue.in_older_words)
+# Called on the refusal itself: an InvalidAttributeValue words the older layer its own way.
+_CURRENT_WORDS = _ValueWords(lambda error: error.enveloped())
+_OLDER_WORDS = _ValueWords(lambda error: error.in_older_words())
 
 
 def current_value_words() -> _ValueWords:
-    """PutItem, UpdateItem and DeleteItem: a value refused while the request is read is answered
-    in the one-error envelope (the current layer; see InvalidAttributeValue)."""
+    """PutItem, UpdateItem and DeleteItem: a value, or the request's form, refused while the
+    request is read is answered in the one-error envelope (see InvalidRequest and
+    InvalidAttributeValue)."""
     return _CURRENT_WORDS
 
 

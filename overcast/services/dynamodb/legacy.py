@@ -3,7 +3,7 @@ AttributeUpdates, ConditionalOperator) translated into the same ASTs the express
 
 from __future__ import annotations
 
-from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.errors import InvalidRequest, ValidationException
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.types import validate_value
 
@@ -45,16 +45,16 @@ def check_operator(name: str, op: str | None, member: str) -> str:
 
 def _check_values(op: str, values: list, check_types: bool) -> list[dict]:
     if (op == "IN" and not values) or (op != "IN" and len(values) != _ARITY[op]):
-        raise ValidationException(f"{_INVALID}Invalid number of argument(s) for the {op} ComparisonOperator")
+        raise InvalidRequest(f"{_INVALID}Invalid number of argument(s) for the {op} ComparisonOperator")
     checked = [validate_value(v) for v in values]
     kinds = [_kind(v) for v in checked]
     if any(kind != kinds[0] for kind in kinds):
-        raise ValidationException(f"{_INVALID}AttributeValues inside AttributeValueList must be of same type")
+        raise InvalidRequest(f"{_INVALID}AttributeValues inside AttributeValueList must be of same type")
     if check_types:
         allowed, refused = _ALLOWED_TYPES.get(op), _REFUSED_TYPES.get(op, frozenset())
         for kind in kinds:
             if (allowed is not None and kind not in allowed) or kind in refused:
-                raise ValidationException(f"{_INVALID}ComparisonOperator {op} is not valid for {kind} AttributeValue type")
+                raise InvalidRequest(f"{_INVALID}ComparisonOperator {op} is not valid for {kind} AttributeValue type")
     if op == "BETWEEN" and kinds[0] in _SCALARS and encode_key_value(checked[0]) > encode_key_value(checked[1]):
         raise ValidationException(
             "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")
@@ -111,27 +111,27 @@ def expected_to_ast(expected: dict, operator: str | None) -> tuple | None:
     nodes = []
     for name, spec in expected.items():
         if "AttributeValueList" in spec and "Value" in spec:
-            raise ValidationException(f"{_INVALID}Value and AttributeValueList cannot be used together for Attribute: {name}")
+            raise InvalidRequest(f"{_INVALID}Value and AttributeValueList cannot be used together for Attribute: {name}")
         if "ComparisonOperator" in spec:
             if "Exists" in spec:
-                raise ValidationException(f"{_INVALID}Exists and ComparisonOperator cannot be used together for Attribute: {name}")
+                raise InvalidRequest(f"{_INVALID}Exists and ComparisonOperator cannot be used together for Attribute: {name}")
             op = check_operator(name, spec["ComparisonOperator"], "expected")
             if op not in ("NULL", "NOT_NULL") and "AttributeValueList" not in spec and "Value" not in spec:
-                raise ValidationException(
+                raise InvalidRequest(
                     f"{_INVALID}Value or AttributeValueList must be used with ComparisonOperator: {op} for Attribute: {name}")
             values = spec.get("AttributeValueList") or ([spec["Value"]] if spec.get("Value") is not None else [])
             nodes.append(condition_to_ast(name, spec, "expected", check_types=False, values=values))
             continue
         if "AttributeValueList" in spec:
-            raise ValidationException(f"{_INVALID}AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
+            raise InvalidRequest(f"{_INVALID}AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
         exists = spec.get("Exists")
         if exists is False:
             if spec.get("Value") is not None:
-                raise ValidationException(f"{_INVALID}Value cannot be used when Exists is false for Attribute: {name}")
+                raise InvalidRequest(f"{_INVALID}Value cannot be used when Exists is false for Attribute: {name}")
             nodes.append(("func", "attribute_not_exists", (("path", (name,)),)))
         elif spec.get("Value") is None:
             shown = "null" if exists is None else "true"
-            raise ValidationException(f"{_INVALID}Value must be provided when Exists is {shown} for Attribute: {name}")
+            raise InvalidRequest(f"{_INVALID}Value must be provided when Exists is {shown} for Attribute: {name}")
         else:
             nodes.append(("cmp", "=", ("path", (name,)), _value(spec["Value"])))
     return _combine(nodes, operator)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from overcast.services.dynamodb import legacy
-from overcast.services.dynamodb.errors import ValidationException, invalid
+from overcast.services.dynamodb.errors import InvalidRequest, ValidationException, invalid
 from overcast.services.dynamodb.expressions.parser import (
     ExpressionContext,
     parse_condition,
@@ -73,19 +73,18 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
         return ExpressionContext()  # the common case, and nothing to check
     used = [m for m in expression_members if params.get(m) is not None]
     if names is not None and not used:
-        raise ValidationException("ExpressionAttributeNames can only be specified when using expressions")
+        raise InvalidRequest("ExpressionAttributeNames can only be specified when using expressions")
     value_members = [m for m in expression_members if m != "ProjectionExpression"]
     if values is not None and value_members and not any(params.get(m) is not None for m in value_members):
         if value_members == ["ConditionExpression"]:
-            # PutItem and DeleteItem: in the one-error envelope, without naming the member
-            # (paritysuite/dynamodb-conformance putItem/deleteItem.test.ts, us-east-1 and eu-west-2).
-            raise ValidationException(
-                "1 validation error detected: ExpressionAttributeValues can only be specified when using expressions")
+            # PutItem and DeleteItem: without naming the member (paritysuite/dynamodb-conformance
+            # putItem/deleteItem.test.ts, us-east-1 and eu-west-2).
+            raise InvalidRequest("ExpressionAttributeValues can only be specified when using expressions")
         raise ValidationException(
             f"ExpressionAttributeValues can only be specified when using expressions: {' and '.join(value_members)} are null")
     if names is not None:
         if not names:
-            raise ValidationException("ExpressionAttributeNames must not be empty")
+            raise InvalidRequest("ExpressionAttributeNames must not be empty")
         for key in names:
             if not _PLACEHOLDER.match(key) or key[0] != "#":
                 raise ValidationException(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
@@ -95,7 +94,7 @@ def expression_context(params: dict, expression_members: tuple[str, ...]) -> Exp
     context = ExpressionContext(names, values)
     if values is not None:
         if not values:
-            raise ValidationException("ExpressionAttributeValues must not be empty")
+            raise InvalidRequest("ExpressionAttributeValues must not be empty")
         for key in values:
             if not _PLACEHOLDER.match(key) or key[0] != ":":
                 raise ValidationException(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')

@@ -134,8 +134,10 @@ def test_update_creates_item(ddb, table):
      "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}"),
     (dict(UpdateExpression="SET #a = :v", ExpressionAttributeValues={":v": {"S": "x"}}),
      "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a"),
+    # In the one-error envelope, as paritysuite recorded it for a ConditionExpression's (updateItem.test.ts).
     (dict(UpdateExpression="SET a = :v"),
-     "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+     "1 validation error detected: Invalid UpdateExpression: An expression attribute value used in expression is not "
+     "defined; attribute value: :v"),
     (dict(UpdateExpression="SET a = :v", ExpressionAttributeValues={"v": {"S": "x"}}),
      'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'),
     (dict(UpdateExpression="SET a = :v, a = :v", ExpressionAttributeValues={":v": {"S": "x"}}),

@@ -162,13 +162,14 @@ def test_a_request_naming_a_missing_table_is_refused_for_its_own_errors_first(dd
         "ValidationException", ONE + NOT_NUMERIC + "abc", 400)
     assert _refusal(ddb.get_item, TableName=absent, Key={"pk": bad}) == ("ValidationException", NOT_NUMERIC + "abc", 400)
     assert _refusal(ddb.delete_item, TableName=absent, Key={"pk": {"S": "a"}}, Expected={"a": {"Exists": True}}) == (
-        "ValidationException", INVALID + "Value must be provided when Exists is true for Attribute: a", 400)
+        "ValidationException", ONE + INVALID + "Value must be provided when Exists is true for Attribute: a", 400)
     assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}},
                     AttributeUpdates={"q": {"Action": "ADD", "Value": {"S": "x"}}}) == (
         "ValidationException", INVALID + "ADD action is not supported for the type S", 400)
     assert _refusal(ddb.update_item, TableName=absent, Key={"pk": {"S": "a"}}, UpdateExpression="SET a = :a") == (
         "ValidationException",
-        "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :a", 400)
+        ONE + "Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :a",
+        400)
     # A valid request is then told the table is not there.
     assert _refusal(ddb.put_item, TableName=absent, Item={"pk": {"S": "a"}, "n": {"N": "1"}}) == (
         "ResourceNotFoundException", "Requested resource not found", 400)
@@ -260,3 +261,46 @@ def test_update_item_is_charged_for_its_statement(ddb, table):
         "TableName": table, "Key": key, "UpdateExpression": "SET p = :p",
         "ExpressionAttributeValues": {":p": {"S": "x" * 409_578}}}}])  # measured by the finished item alone
     assert len(ddb.get_item(TableName=table, Key=key)["Item"]["p"]["S"]) == 409_578
+
+
+def test_item_writes_refuse_the_request_form_in_the_envelope(ddb, make_table):
+    """paritysuite/dynamodb-conformance deleteItem.test.ts and putItem.test.ts, "request validation
+    envelope" (eu-west-2 and us-east-1, 2026): PutItem, UpdateItem and DeleteItem put these in the
+    one-error envelope; GetItem and Query, which read the same members, answer them bare."""
+    name = make_table("S")
+    key = {"pk": {"S": "envelope"}}
+
+    def delete(**extra) -> str:
+        return _refusal(ddb.delete_item, TableName=name, Key=key, **extra)[1]
+
+    assert delete(ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        ONE + "ExpressionAttributeValues can only be specified when using expressions")
+    assert delete(ExpressionAttributeNames={"#a": "a"}) == ONE + "ExpressionAttributeNames can only be specified when using expressions"
+    assert delete(Expected={"a": {"Exists": False}}, ExpressionAttributeNames={"#a": "a"}) == (
+        ONE + "ExpressionAttributeNames can only be specified when using expressions")
+    condition = {"ConditionExpression": "attribute_exists(a)"}
+    assert delete(**condition, ExpressionAttributeValues={}) == ONE + "ExpressionAttributeValues must not be empty"
+    assert delete(**condition, ExpressionAttributeNames={}) == ONE + "ExpressionAttributeNames must not be empty"
+    assert delete(ConditionExpression="") == ONE + "Invalid ConditionExpression: The expression can not be empty;"
+    malformed = [({"Exists": True}, "Value must be provided when Exists is true for Attribute: a"),
+                 ({"Exists": False, "Value": {"S": "x"}}, "Value cannot be used when Exists is false for Attribute: a"),
+                 ({"Value": {"S": "x"}, "ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]},
+                  "Value and AttributeValueList cannot be used together for Attribute: a"),
+                 ({"ComparisonOperator": "EQ"}, "Value or AttributeValueList must be used with ComparisonOperator: EQ for Attribute: a"),
+                 ({"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"S": "x"}]},
+                  "Invalid number of argument(s) for the BETWEEN ComparisonOperator")]
+    for spec, message in malformed:
+        assert delete(Expected={"a": spec}) == ONE + INVALID + message
+    assert _refusal(ddb.put_item, TableName=name, Item=key, ConditionExpression="")[1] == (
+        ONE + "Invalid ConditionExpression: The expression can not be empty;")
+    assert _refusal(ddb.update_item, TableName=name, Key=key, UpdateExpression="SET b = :w", ConditionExpression="a = :v",
+                    ExpressionAttributeValues={":w": {"S": "x"}})[1] == (
+        ONE + "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v")
+    # Bare outside the item writes.
+    assert _refusal(ddb.get_item, TableName=name, Key=key, ExpressionAttributeNames={"#a": "a"})[1] == (
+        "ExpressionAttributeNames can only be specified when using expressions")
+    assert _refusal(ddb.query, TableName=name, KeyConditionExpression="pk = :p",
+                    ExpressionAttributeValues={})[1] == "ExpressionAttributeValues must not be empty"
+    assert _refusal(ddb.query, TableName=name, KeyConditions={"pk": {"ComparisonOperator": "BETWEEN",
+                                                                     "AttributeValueList": [{"S": "x"}]}})[1] == (
+        INVALID + "Invalid number of argument(s) for the BETWEEN ComparisonOperator")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from overcast.services.dynamodb.errors import InvalidAttributeValue, ValidationException
+from overcast.services.dynamodb.errors import InvalidAttributeValue, InvalidRequest, ValidationException
 from overcast.services.dynamodb.expressions.reserved import RESERVED_WORDS
 from overcast.services.dynamodb.expressions.tokenizer import Token, syntax_error, tokenize
 from overcast.services.dynamodb.types import validate_value
@@ -61,7 +61,7 @@ class ExpressionContext:
 
     def value(self, token: str, label: str) -> dict:
         if not self.values or token not in self.values:
-            raise ValidationException(
+            raise InvalidRequest(
                 f"Invalid {label}: An expression attribute value used in expression is not defined; attribute value: {token}")
         self.used_values.add(token)
         return self.checked_value(token)
@@ -99,7 +99,7 @@ class ExpressionContext:
 class _Parser:
     def __init__(self, text: str, label: str, ctx: ExpressionContext):
         if not text or not text.strip():
-            raise ValidationException(f"Invalid {label}: The expression can not be empty;")
+            raise InvalidRequest(f"Invalid {label}: The expression can not be empty;")
         size = len(text.encode("utf-8"))
         if size > MAX_EXPRESSION_BYTES:
             raise ValidationException(
