@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb import codec, store, vectors
 from overcast.services.dynamodb.errors import (
     BackupNotFoundException,
     InvalidRestoreTimeException,
@@ -204,6 +204,7 @@ class BackupsMixin:
             if sse is not None:
                 description["SSEDescription"] = sse
         on_demand = billing_mode(description) == "PAY_PER_REQUEST"
+        vectors.for_restore(description, params.get("VectorIndexOverride"), arn)
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
             description["GlobalSecondaryIndexes"] = [

@@ -19,10 +19,11 @@ from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.ttl import TtlMixin
+from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 
 class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
-               BackupsMixin, FeaturesMixin, BaseProvider):
+               BackupsMixin, FeaturesMixin, SearchVectorsMixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:
