@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import codec, store
+from overcast.services.dynamodb import codec, store, vectors
 from overcast.services.dynamodb.errors import (
     BackupNotFoundException,
     InvalidRestoreTimeException,
@@ -206,6 +206,7 @@ class BackupsMixin:
             if sse is not None:
                 description["SSEDescription"] = sse
         on_demand = billing_mode(description) == "PAY_PER_REQUEST"
+        vectors.for_restore(description, params.get("VectorIndexOverride"), arn)
         if params.get("GlobalSecondaryIndexOverride") is not None:
             overrides = params["GlobalSecondaryIndexOverride"]
             defined = {d["AttributeName"]: d["AttributeType"] for d in description["AttributeDefinitions"]}

@@ -15,6 +15,10 @@ A request's capacity is what it used on the table plus what it used on each seco
 
 TOTAL reports the sum; INDEXES adds the table's share under Table and each index's under
 GlobalSecondaryIndexes or LocalSecondaryIndexes (an index read reports the table with 0 units).
+
+Vector indexes are metered apart, in bytes (vectors.py): a write that changes a vector index's
+entry reports its VectorWriteRequestBytes under VectorIndexes, with INDEXES only; the table's
+units bill a vector attribute at its name and 4 bytes a dimension.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from overcast.services.dynamodb import store
+from overcast.services.dynamodb import store, vectors
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.types import item_size
 
@@ -51,13 +55,14 @@ class Tally:
     """The capacity one request used on one table and its indexes, item by item: read and
     write units apart (a PartiQL batch may do both), each reported when any was used."""
 
-    __slots__ = ("table", "units", "indexes", "kinds")
+    __slots__ = ("table", "units", "indexes", "kinds", "vector_bytes")
 
     def __init__(self, table: Table) -> None:
         self.table = table
         self.units = [0.0, 0.0]  # the table's share: [read, write]
         self.indexes: dict[str, list[float]] = {}  # each index's share, the same way
         self.kinds = [False, False]  # which kinds were used
+        self.vector_bytes: dict[str, float] = {}  # VectorWriteRequestBytes of each vector index
 
     def add(self, kind: int, units: float, index: str | None = None) -> None:
         self.kinds[kind] = True
@@ -71,7 +76,11 @@ class Tally:
         """One item written (`old` replaced by `new`; None for absent). `factor` scales the
         table's share (a transaction's writes cost double). Index maintenance is not part of
         the transaction's two phases, so it is counted once (no source says either way)."""
-        self.add(WRITE, factor * write_units(max(item_size(old) if old else 0, item_size(new) if new else 0)))
+        sized = vectors.billed_item_size if self.table.vector_indexes() else _plain_size
+        self.add(WRITE, factor * write_units(max(sized(self.table, old) if old else 0, sized(self.table, new) if new else 0)))
+        if self.table.vector_indexes():
+            for name, size in vectors.write_request_bytes(self.table, old, new).items():
+                self.vector_bytes[name] = self.vector_bytes.get(name, 0.0) + size
         for index in self.table.indexes():
             units = _index_write_units(self.table, index, old, new)
             if units:
@@ -96,7 +105,13 @@ class Tally:
                 if share is not None:
                     group = "GlobalSecondaryIndexes" if index.is_global else "LocalSecondaryIndexes"
                     body.setdefault(group, {})[index.name] = self._capacity(share)
+            if self.vector_bytes:
+                body["VectorIndexes"] = {name: {"VectorWriteRequestBytes": size} for name, size in self.vector_bytes.items()}
         return body
+
+
+def _plain_size(table: Table, item: dict) -> int:
+    return item_size(item)
 
 
 def tally_of(tallies: dict[int, Tally], table: Table) -> Tally:

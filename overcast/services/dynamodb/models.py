@@ -30,6 +30,24 @@ class IndexMeta:
         return len(self.hash_keys) > 1 or len(self.range_keys) > 1
 
 
+@dataclass(frozen=True)
+class VectorIndexMeta:
+    """A vector index (vectors.py): the attribute holding each item's vector, its search schema
+    (at most one HASH attribute, any number of INLINE_FILTER ones) and what it projects."""
+    name: str
+    attribute: str
+    dimensions: int
+    distance: str  # COSINE, EUCLIDEAN, DOT_PRODUCT
+    hash_key: str | None
+    filters: tuple[str, ...]
+    projection_type: str
+    non_key_attributes: tuple[str, ...] = ()
+
+    @property
+    def schema_names(self) -> tuple[str, ...]:
+        return ((self.hash_key,) if self.hash_key else ()) + self.filters
+
+
 @dataclass
 class Table:
     """A table as stored: the DescribeTable body (without counts) plus what the engine needs."""
@@ -98,6 +116,28 @@ class Table:
                     is_global=is_global,
                 ))
         return result
+
+    def vector_indexes(self) -> list[VectorIndexMeta]:
+        return self._vector_indexes
+
+    @cached_property
+    def _vector_indexes(self) -> list[VectorIndexMeta]:
+        result = []
+        for index in self.description.get("VectorIndexes", ()):
+            schema = index.get("SearchSchema") or ()
+            projection = index.get("Projection", {})
+            result.append(VectorIndexMeta(
+                name=index["IndexName"], attribute=index["VectorAttribute"]["AttributeName"],
+                dimensions=index["Dimensions"], distance=index["DistanceFunction"],
+                hash_key=next((e["AttributeName"] for e in schema if e["SearchSchemaElementType"] == "HASH"), None),
+                filters=tuple(e["AttributeName"] for e in schema if e["SearchSchemaElementType"] == "INLINE_FILTER"),
+                projection_type=projection.get("ProjectionType", "ALL"),
+                non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
+            ))
+        return result
+
+    def vector_index(self, name: str) -> VectorIndexMeta | None:
+        return next((index for index in self.vector_indexes() if index.name == name), None)
 
     def index(self, name: str) -> IndexMeta | None:
         for index in self.indexes():

@@ -20,10 +20,11 @@ from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
 from overcast.services.dynamodb.transactions import TransactionsMixin
 from overcast.services.dynamodb.ttl import TtlMixin
+from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 
 class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
-               BackupsMixin, ResourcePoliciesMixin, FeaturesMixin, BaseProvider):
+               BackupsMixin, ResourcePoliciesMixin, FeaturesMixin, SearchVectorsMixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:

@@ -121,6 +121,9 @@ def _plan(table: Table, params: dict, request: Request, querying: bool) -> Plan:
     index_name = params.get("IndexName")
     if index_name is not None:
         index = table.index(index_name)
+        if index is None and table.vector_index(index_name) is not None:
+            # Worded here (Alternator's tests, against DynamoDB, match "index type").
+            raise ValidationException(f"Unsupported index type: {index_name} is a vector index; read it with SearchVectors")
         if index is None:
             raise ValidationException(f"The table does not have the specified index: {index_name}")
         if index.is_global and params.get("ConsistentRead"):

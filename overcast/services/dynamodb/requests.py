@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from overcast.services.dynamodb import legacy
+from overcast.services.dynamodb import legacy, vectors
 from overcast.services.dynamodb.errors import InvalidRequest, ValidationException, invalid
 from overcast.services.dynamodb.expressions.parser import (
     ExpressionContext,
@@ -220,6 +220,8 @@ def check_item(table: Table, item: dict, updating: bool = False, size: int | Non
                 raise ValidationException(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
                     f"The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index.name}, IndexKey: {name}")
+    if table.vector_indexes():
+        vectors.check_item(table, item, updating)
     if size is None:
         size = item_size(item)
     if size > MAX_ITEM_SIZE:

@@ -7,7 +7,7 @@ the page it returns, not with the table.
 
 from __future__ import annotations
 
-from overcast.services.dynamodb import codec, itemcollections
+from overcast.services.dynamodb import codec, itemcollections, vectors
 from overcast.services.dynamodb.keys import encode_key_tuple, encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
 from overcast.services.dynamodb.types import item_size
@@ -127,6 +127,20 @@ MIGRATIONS = [
             stream_arn TEXT PRIMARY KEY,
             seq INTEGER NOT NULL)""",
     ]),
+    # Vector index entries (vectors.py): keyed by the search schema's HASH value (empty without
+    # one), so that SearchVectors reads one partition's rows; the vector packed as float32.
+    Migration(6, [
+        """CREATE TABLE IF NOT EXISTS dynamodb_vector_items (
+            table_id INTEGER NOT NULL,
+            index_name TEXT NOT NULL,
+            vhash BLOB NOT NULL,
+            pk BLOB NOT NULL,
+            sk BLOB NOT NULL,
+            vector BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            PRIMARY KEY (table_id, index_name, vhash, pk, sk))""",
+    ]),
 ]
 
 
@@ -167,6 +181,7 @@ def drop_table(tx: Tx, table: Table) -> None:
     tx.execute("DELETE FROM dynamodb_index_items WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_collections WHERE table_id = ?", (table.id,))
+    vectors.drop(tx, table.id)
 
 
 # -- keys
@@ -246,7 +261,8 @@ _UPSERT_INDEX_ITEM = (
 def is_plain(table: Table) -> bool:
     """Whether storing an item in the table is one items row and nothing else (no index rows,
     history or stream records), so that several such writes can share one statement."""
-    return not table.indexes() and table.stream_spec is None and not table.pitr.get("Enabled")
+    return (not table.indexes() and table.stream_spec is None and not table.pitr.get("Enabled")
+            and not table.vector_indexes())
 
 
 # The same upsert for an item without an expiry: no NULL to bind.
@@ -308,6 +324,8 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
         assert text is not None, "encoded above"
         row = upsert_row(table, pk, sk, new, text, new_size)
         tx.execute(_upsert_sql(row), row)
+    if table.vector_indexes():
+        vectors.write_rows(tx, table, pk, sk, old, new)
     indexes = table.indexes()
     if not indexes:
         return

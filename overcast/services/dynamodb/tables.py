@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import store, streams
+from overcast.services.dynamodb import store, streams, vectors
 from overcast.services.dynamodb.errors import (
     LimitExceededException,
     ResourceInUseException,
@@ -336,8 +336,11 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         used += [k["AttributeName"] for k in spec["KeySchema"] if k["AttributeName"] not in used]
     if len(gsis) > MAX_GLOBAL_INDEXES:
         raise invalid(f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GLOBAL_INDEXES}")
+    vector_indexes = vectors.build_for_create(params.get("VectorIndexes"), defined, arn, names, billing,
+                                              {"KeySchema": schema, "GlobalSecondaryIndexes": gsis, "LocalSecondaryIndexes": lsis})
+    used += [n for n in vectors.schema_attribute_names({"VectorIndexes": vector_indexes}) if n not in used]
     if set(defined) != set(used):
-        if not lsis and not gsis:
+        if not lsis and not gsis and not vector_indexes:
             raise invalid("Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions")
         raise invalid(f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
                       f"keys used: [{', '.join(used)}]")
@@ -347,6 +350,8 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         description["LocalSecondaryIndexes"] = lsis
     if gsis:
         description["GlobalSecondaryIndexes"] = gsis
+    if vector_indexes:
+        description["VectorIndexes"] = vector_indexes
     stream = params.get("StreamSpecification")
     _check_stream_on_create(stream)
     if stream and stream.get("StreamEnabled"):
@@ -429,7 +434,7 @@ class TablesMixin:
         # The time it went on demand shows from DescribeTable on, not in this answer (the AWS
         # CLI's create-table example 2).
         body.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
-        for index in body.get("GlobalSecondaryIndexes", ()):
+        for index in [*body.get("GlobalSecondaryIndexes", ()), *body.get("VectorIndexes", ())]:
             index["IndexStatus"] = "CREATING"
         return {"TableDescription": body}
 
@@ -468,6 +473,7 @@ class TablesMixin:
                 icount, isize = self._index_counts(table, index["IndexName"]) if counts else (0, 0)
                 index["IndexSizeBytes"] = isize
                 index["ItemCount"] = icount
+        vectors.describe(body, lambda name: vectors.index_counts(self.db, table.id, name) if counts else (0, 0))
         if not body.get("StreamSpecification", {}).get("StreamEnabled"):
             body.pop("StreamSpecification", None)  # tables whose stream was disabled before this was fixed
         return body
@@ -521,6 +527,7 @@ class TablesMixin:
     async def update_table(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         _check_update_request(params)
+        vectors.check_update_request(params)
         now = self._now()
         description = copy.deepcopy(table.description)
         billing = params.get("BillingMode")
@@ -553,7 +560,12 @@ class TablesMixin:
                 raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
             _change_throughput(description["ProvisionedThroughput"], _throughput(params["ProvisionedThroughput"]), now, "table")
         _table_settings(description, params, current_billing == "PAY_PER_REQUEST")
+        defined = {**table.attribute_types, **{d["AttributeName"]: d["AttributeType"] for d in params.get("AttributeDefinitions") or []}}
+        created_vectors, deleted_vectors = vectors.apply_updates(description, params, defined)
+        vectors.check_vector_indexes(description.get("VectorIndexes", []), current_billing)
         created_indexes, deleted_indexes = self._apply_index_updates(table, description, params, current_billing, now)
+        if created_vectors or deleted_vectors:
+            _reconcile_definitions(description, params.get("AttributeDefinitions") or [])
         stream = params.get("StreamSpecification")
         opened = closed = None
         if stream is not None:
@@ -590,23 +602,29 @@ class TablesMixin:
             for index in updated.indexes():
                 if index.name in created_indexes:
                     store.backfill_index(tx, updated, index)
+            for index_name in deleted_vectors:
+                vectors.drop(tx, updated.id, index_name)
+            for index_name in created_vectors:
+                vectors.backfill(tx, updated, index_name)
             if closed:
                 streams.close_stream(tx, closed, now)
             if opened:
                 streams.open_stream(tx, updated, now)
 
-        await self.db.write(write, bulk=bool(created_indexes or deleted_indexes))  # an index is filled or emptied whole
+        # An index is filled or emptied whole.
+        await self.db.write(write, bulk=bool(created_indexes or deleted_indexes or created_vectors or deleted_vectors))
         self._tables[(table.account, table.region, table.name)] = updated
         body = self._describe(updated)
-        changing = created_indexes or deleted_indexes or params.get("ProvisionedThroughput") or billing or stream is not None
+        changing = (created_indexes or deleted_indexes or created_vectors or deleted_vectors
+                    or params.get("ProvisionedThroughput") or billing or stream is not None)
         body["TableStatus"] = "UPDATING" if changing else "ACTIVE"
         encrypted_before = table.description.get("SSEDescription")
         if params.get("SSESpecification") is not None and encrypted_before and "SSEDescription" not in body:
             # Back to the default key: the answer still shows the KMS key, on its way out (LocalStack's
             # AWS-recorded test_dynamodb_create_table_with_partial_sse_specification).
             body["SSEDescription"] = {**encrypted_before, "Status": "UPDATING"}
-        for index in body.get("GlobalSecondaryIndexes", ()):
-            if index["IndexName"] in created_indexes:
+        for index in [*body.get("GlobalSecondaryIndexes", ()), *body.get("VectorIndexes", ())]:
+            if index["IndexName"] in created_indexes or index["IndexName"] in created_vectors:
                 index["IndexStatus"] = "CREATING"
         return {"TableDescription": body}
 
@@ -616,13 +634,15 @@ class TablesMixin:
         request_definitions = params.get("AttributeDefinitions") or []
         requested = {d["AttributeName"]: d["AttributeType"] for d in request_definitions}
         local_names = {i["IndexName"] for i in description.get("LocalSecondaryIndexes", ())}
+        vector_names = {i["IndexName"] for i in description.get("VectorIndexes", ())}
         created, deleted = [], []
         for update in params.get("GlobalSecondaryIndexUpdates") or []:
             indexes = description.get("GlobalSecondaryIndexes", [])
             if update.get("Create") is not None:
                 spec = update["Create"]
-                if spec["IndexName"] in [i["IndexName"] for i in indexes] or spec["IndexName"] in local_names:
+                if spec["IndexName"] in [i["IndexName"] for i in indexes] or spec["IndexName"] in local_names | vector_names:
                     raise ValidationException("Attempting to create an index which already exists")
+                vectors.check_gsi_keys(spec, description)
                 if len(indexes) >= MAX_GLOBAL_INDEXES:
                     raise LimitExceededException("Subscriber limit exceeded: Number of global secondary indexes "
                                                  f"exceeds per-table limit of {MAX_GLOBAL_INDEXES}")
@@ -674,7 +694,7 @@ class TablesMixin:
 
 # What UpdateTable can change; a request naming none of them is refused with the message below
 # (the list as DynamoDB words it today, names it does not document included).
-_UPDATE_MEMBERS = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates",
+_UPDATE_MEMBERS = ("ProvisionedThroughput", "BillingMode", "StreamSpecification", "GlobalSecondaryIndexUpdates", "VectorIndexUpdates",
                    "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled", "TableClass",
                    "OnDemandThroughput", "WarmThroughput", "MultiRegionConsistency", "GlobalTableWitnessUpdates")
 _NOTHING_TO_UPDATE = (
@@ -744,10 +764,7 @@ def _reconcile_definitions(description: dict, request_definitions: list[dict]) -
     merged = list(description["AttributeDefinitions"])
     known = {d["AttributeName"] for d in merged}
     merged += [d for d in request_definitions if d["AttributeName"] not in known]
-    used = {k["AttributeName"] for k in description["KeySchema"]}
-    for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-        for index in description.get(kind, ()):
-            used.update(k["AttributeName"] for k in index["KeySchema"])
+    used = vectors.key_attribute_names(description) | vectors.schema_attribute_names(description)
     seen: set[str] = set()
     result = []
     for definition in merged:

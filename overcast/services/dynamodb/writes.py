@@ -62,7 +62,7 @@ class Write:
         """The item this write replaces, or None when nothing needs it: an unconditional put
         into a table without indexes or a stream overwrites blindly, one statement fewer."""
         if (self.action == "put" and not self.keep_old and self.condition is None
-                and not self.table.indexes() and self.table.stream_spec is None):
+                and not self.table.indexes() and self.table.stream_spec is None and not self.table.vector_indexes()):
             return None
         return self.read(tx)
 
