@@ -27,11 +27,11 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
     invalid,
 )
+from overcast.services.dynamodb.indexspecs import check_global_index_schema
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import checked_limit
 from overcast.services.dynamodb.tables import (
     billing_mode,
-    check_global_index_schema,
     check_name,
     check_table_name,
     leave_on_demand,

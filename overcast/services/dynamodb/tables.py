@@ -19,7 +19,18 @@ from overcast.services.dynamodb.errors import (
     invalid,
     table_not_found,
 )
-from overcast.services.dynamodb.models import MAX_KEY_ATTRIBUTES_OF_A_KIND, Table
+from overcast.services.dynamodb.indexspecs import (
+    ON_DEMAND,
+    build_gsi,
+    check_key_schema,
+    check_multi_attribute_schema,
+    checked_projection,
+    checked_throughput,
+    index_settings,
+    index_throughput,
+    table_throughput,
+)
+from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.resource_policies import initial_policies
 from overcast.services.dynamodb.tags import check_tags
 from overcast.services.dynamodb.warmth import ask_warmth, keep_warmth, set_on_demand_limits, warm_throughput
@@ -27,7 +38,6 @@ from overcast.storage.interface import Tx
 
 _NAME_PATTERN = re.compile(r"^[a-zA-Z0-9_.-]+$")
 MAX_GLOBAL_INDEXES = 20  # per table (service quotas)
-MAX_CAPACITY_UNITS = 1_000_000_000_000  # what DynamoDB reads as a provisioned capacity at all
 _VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 
 
@@ -67,157 +77,6 @@ def check_name(name: Any, member: str) -> str:
         raise ValidationException(count + "; ".join(
             f"Value '{name}' at '{member}' failed to satisfy constraint: {problem}" for problem in problems))
     return name
-
-
-# KeySchema positions as DynamoDB's KeySchema messages name them ("The second KeySchemaElement").
-_ORDINALS = {2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth"}
-
-
-def _check_key_schema(schema: list[dict], defined: dict[str, str], global_index: bool = False) -> None:
-    """A table's or a local index's key schema (one HASH, then at most one RANGE), or a global
-    index's (multi-attribute keys: up to four HASH, then up to four RANGE attributes)."""
-    if not schema:
-        raise ValidationException("1 validation error detected: Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
-    if not global_index and len(schema) > 2:
-        raise ValidationException(
-            f"1 validation error detected: Value '{schema}' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
-    if schema[0].get("KeyType") != "HASH":
-        raise ValidationException("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
-    if global_index:
-        for position, element in enumerate(schema[1:], start=2):
-            if element.get("KeyType") not in ("HASH", "RANGE"):
-                ordinal = _ORDINALS.get(position, f"{position}th")
-                raise ValidationException(f"Invalid KeySchema: The {ordinal} KeySchemaElement is not a RANGE key type")
-    elif len(schema) == 2:
-        if schema[1].get("KeyType") != "RANGE":
-            raise ValidationException("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
-        if schema[0]["AttributeName"] == schema[1]["AttributeName"]:
-            raise ValidationException("Both the Hash Key and the Range Key element in the KeySchema have the same name")
-    missing = [k["AttributeName"] for k in schema if k["AttributeName"] not in defined]
-    if missing:
-        keys = ", ".join(k["AttributeName"] for k in schema)
-        raise invalid(
-            f"Some index key attributes are not defined in AttributeDefinitions. Keys: [{keys}], "
-            f"AttributeDefinitions: [{', '.join(defined)}]")
-    for element in schema:
-        if defined[element["AttributeName"]] not in ("S", "N", "B"):
-            raise invalid(
-                f"Member must satisfy enum value set: [B, N, S] for attribute: {element['AttributeName']}")
-
-
-def check_global_index_schema(schema: list[dict], defined: dict[str, str]) -> None:
-    """Every check a global index's key schema gets at CreateTable, for one defined elsewhere (a
-    restore's GlobalSecondaryIndexOverride, keyed on the backup's attribute definitions)."""
-    _check_key_schema(schema, defined, global_index=True)
-    _check_multi_attribute_schema(schema)
-
-
-def _check_multi_attribute_schema(schema: list[dict]) -> None:
-    """A global index's HASH attributes, then its RANGE attributes, at most four of each, no
-    attribute twice (ack-api-quirks' records of DynamoDB's answers). DynamoDB judges the
-    attribute definitions first, so callers run this after those checks."""
-    kinds = [element.get("KeyType") for element in schema]
-    for kind in ("HASH", "RANGE"):
-        if kinds.count(kind) > MAX_KEY_ATTRIBUTES_OF_A_KIND:
-            raise invalid(f"The KeySchema exceeds the maximum allowed number of {kind} key attributes")
-    first_range = kinds.index("RANGE") if "RANGE" in kinds else len(kinds)
-    if "HASH" in kinds[first_range:]:
-        raise invalid("All HASH key attributes must precede RANGE key attributes in the KeySchema")
-    names = [element["AttributeName"] for element in schema]
-    if len(set(names)) < len(names):
-        raise ValidationException("The KeySchema contains multiple key attributes with the same name")
-
-
-def _throughput(spec: dict) -> dict:
-    """A provisioned throughput as DescribeTable shows it, once the billing mode allows it."""
-    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
-        if int(spec.get(member, 0)) < 1:
-            raise ValidationException(
-                f"1 validation error detected: Value '{spec.get(member)}' at 'provisionedThroughput.{member[0].lower() + member[1:]}' failed to satisfy constraint: Member must have value greater than or equal to 1")
-    for member in ("ReadCapacityUnits", "WriteCapacityUnits"):
-        if int(spec[member]) > MAX_CAPACITY_UNITS:  # dynalite's createTable suite, recorded against DynamoDB
-            raise ValidationException(f"Given value {spec[member]} for {member} is out of bounds")
-    return {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": int(spec["ReadCapacityUnits"]),
-            "WriteCapacityUnits": int(spec["WriteCapacityUnits"])}
-
-
-_ON_DEMAND = {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0, "WriteCapacityUnits": 0}
-
-
-def _table_throughput(spec: dict | None, billing: str) -> dict:
-    if billing == "PAY_PER_REQUEST":
-        if spec:
-            raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
-        return dict(_ON_DEMAND)
-    if not spec:
-        raise invalid("ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
-    return _throughput(spec)
-
-
-# CreateTable and UpdateTable word the same index throughput mistakes differently.
-_INDEX_THROUGHPUT_MESSAGES = {
-    "create": ("ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
-               "ProvisionedThroughput is not specified for index: {}"),
-    "update": ("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {} when BillingMode is PAY_PER_REQUEST",
-               "ProvisionedThroughput must be specified for index: {}"),
-}
-
-
-def _index_throughput(spec: dict | None, billing: str, index_name: str, operation: str) -> dict:
-    on_demand_given, provisioned_missing = _INDEX_THROUGHPUT_MESSAGES[operation]
-    if billing == "PAY_PER_REQUEST":
-        if spec:
-            raise invalid(on_demand_given.format(index_name))
-        return dict(_ON_DEMAND)
-    if not spec:
-        raise invalid(provisioned_missing.format(index_name))
-    return _throughput(spec)
-
-
-def _projection(spec: dict | None) -> dict:
-    spec = dict(spec or {})
-    kind = spec.get("ProjectionType")
-    if kind is None:
-        raise invalid("Unknown ProjectionType: null")
-    result: dict[str, Any] = {"ProjectionType": kind}
-    non_key = spec.get("NonKeyAttributes")
-    if kind == "INCLUDE":
-        if not non_key:
-            raise invalid("ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
-        seen: set[str] = set()
-        for name in non_key:
-            if name in seen:
-                raise invalid(f"Duplicate element in NonKeyAttributes: {name}")
-            seen.add(name)
-        result["NonKeyAttributes"] = list(non_key)
-    elif non_key:
-        raise invalid(f"ProjectionType is {kind}, but NonKeyAttributes is specified")
-    return result
-
-
-def build_gsi(spec: dict, defined: dict[str, str], billing: str, table_arn: str, status: str,
-              operation: str = "create") -> dict:
-    name = spec["IndexName"]
-    _check_key_schema(spec.get("KeySchema") or [], defined, global_index=True)
-    projection = _projection(spec.get("Projection"))
-    index = {
-        "IndexName": name,
-        "KeySchema": spec["KeySchema"],
-        "Projection": projection,
-        "IndexStatus": status,
-        "ProvisionedThroughput": _index_throughput(spec.get("ProvisionedThroughput"), billing, name, operation),
-        "IndexArn": f"{table_arn}/index/{name}",
-    }
-    _index_settings(index, spec, billing == "PAY_PER_REQUEST")
-    return index
-
-
-def _index_settings(index: dict, spec: dict, on_demand: bool) -> None:
-    """A global index's WarmThroughput and OnDemandThroughput, as a create or update asks."""
-    if spec.get("WarmThroughput") is not None:
-        ask_warmth(index, spec["WarmThroughput"], on_demand, f"index {index['IndexName']}")
-    if spec.get("OnDemandThroughput") is not None:
-        set_on_demand_limits(index, spec["OnDemandThroughput"], on_demand, f"index {index['IndexName']}")
 
 
 _TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
@@ -279,7 +138,7 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     schema = params.get("KeySchema") or []
     if schema and len(definitions) < len(schema) <= 2:
         raise ValidationException("Invalid KeySchema: Some index key attribute have no definition")
-    _check_key_schema(schema, defined)
+    check_key_schema(schema, defined)
     billing = params.get("BillingMode") or "PROVISIONED"
     arn = f"arn:aws:dynamodb:{region}:{account}:table/{name}"
     description: dict[str, Any] = {
@@ -288,7 +147,7 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         "KeySchema": schema,
         "TableStatus": "ACTIVE",
         "CreationDateTime": now,
-        "ProvisionedThroughput": _table_throughput(params.get("ProvisionedThroughput"), billing),
+        "ProvisionedThroughput": table_throughput(params.get("ProvisionedThroughput"), billing),
         "TableArn": arn,
         "TableId": str(uuid.uuid4()),
     }
@@ -308,14 +167,14 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         if range_key is None:
             raise invalid("Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
         index_schema = spec.get("KeySchema") or []
-        _check_key_schema(index_schema, defined)
+        check_key_schema(index_schema, defined)
         if len(index_schema) != 2:
             raise invalid(f"Index KeySchema does not have a range key for index: {index_name}")
         if index_schema[0]["AttributeName"] != hash_key:
             raise invalid(
                 f"Index KeySchema does not have the same leading hash key as table KeySchema for index: {index_name}. "
                 f"index hash key: {index_schema[0]['AttributeName']}, table hash key: {hash_key}")
-        projection = _projection(spec.get("Projection"))
+        projection = checked_projection(spec.get("Projection"))
         if index_name in names:
             raise invalid(f"Duplicate index name: {index_name}")
         names.add(index_name)
@@ -345,7 +204,7 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
         raise invalid(f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
                       f"keys used: [{', '.join(used)}]")
     for gsi in gsis:
-        _check_multi_attribute_schema(gsi["KeySchema"])
+        check_multi_attribute_schema(gsi["KeySchema"])
     if lsis:
         description["LocalSecondaryIndexes"] = lsis
     if gsis:
@@ -372,7 +231,7 @@ def leave_on_demand(description: dict, throughput: dict) -> None:
     """An on-demand table's description made provisioned (UpdateTable, or a restore's override):
     its capacity, and no more on-demand limits. BillingModeSummary stays, with the mode changed:
     it still says when the table last went on demand."""
-    description["ProvisionedThroughput"] = _throughput(throughput)
+    description["ProvisionedThroughput"] = checked_throughput(throughput)
     summary = description.get("BillingModeSummary")
     if summary is not None:
         summary["BillingMode"] = "PROVISIONED"
@@ -540,9 +399,9 @@ class TablesMixin:
                 if params.get("ProvisionedThroughput"):
                     raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
                 description["BillingModeSummary"] = {"BillingMode": "PAY_PER_REQUEST", "LastUpdateToPayPerRequestDateTime": now}
-                description["ProvisionedThroughput"] = dict(_ON_DEMAND)
+                description["ProvisionedThroughput"] = dict(ON_DEMAND)
                 for index in description.get("GlobalSecondaryIndexes", ()):
-                    index["ProvisionedThroughput"] = dict(_ON_DEMAND)
+                    index["ProvisionedThroughput"] = dict(ON_DEMAND)
             else:
                 if not params.get("ProvisionedThroughput"):
                     raise invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
@@ -558,7 +417,7 @@ class TablesMixin:
         elif params.get("ProvisionedThroughput"):
             if current_billing == "PAY_PER_REQUEST":
                 raise invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
-            _change_throughput(description["ProvisionedThroughput"], _throughput(params["ProvisionedThroughput"]), now, "table")
+            _change_throughput(description["ProvisionedThroughput"], checked_throughput(params["ProvisionedThroughput"]), now, "table")
         _table_settings(description, params, current_billing == "PAY_PER_REQUEST")
         defined = {**table.attribute_types, **{d["AttributeName"]: d["AttributeType"] for d in params.get("AttributeDefinitions") or []}}
         created_vectors, deleted_vectors = vectors.apply_updates(description, params, defined)
@@ -651,7 +510,7 @@ class TablesMixin:
                 if not request_definitions:
                     raise invalid(f"AttributeDefinitions is not specified for index: {spec['IndexName']}")
                 gsi = build_gsi(spec, requested, billing, table.arn, "ACTIVE", "update")
-                _check_multi_attribute_schema(gsi["KeySchema"])
+                check_multi_attribute_schema(gsi["KeySchema"])
                 description.setdefault("GlobalSecondaryIndexes", []).append(gsi)
                 created.append(gsi["IndexName"])
                 continue
@@ -669,14 +528,14 @@ class TablesMixin:
                     description.pop("GlobalSecondaryIndexes")
                 deleted.append(index_name)
             else:
-                _index_settings(index, spec, billing == "PAY_PER_REQUEST")
+                index_settings(index, spec, billing == "PAY_PER_REQUEST")
                 if spec.get("ProvisionedThroughput") is None and (
                         spec.get("WarmThroughput") is not None or spec.get("OnDemandThroughput") is not None):
                     continue
                 if billing == "PAY_PER_REQUEST":
                     raise invalid(f"The only Updates for index: {index_name} when TableThroughputMode is PAY_PER_REQUEST "
                                   "can be to OnDemandThroughput, WarmThroughput")
-                wanted = _index_throughput(spec.get("ProvisionedThroughput"), billing, index_name, "update")
+                wanted = index_throughput(spec.get("ProvisionedThroughput"), billing, index_name, "update")
                 _change_throughput(index["ProvisionedThroughput"], wanted, now, index_name)
         if created or deleted or request_definitions:
             _reconcile_definitions(description, request_definitions)

@@ -32,6 +32,7 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
     invalid,
 )
+from overcast.services.dynamodb.indexspecs import checked_projection
 from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import Table, VectorIndexMeta
 from overcast.services.dynamodb.types import item_size
@@ -82,7 +83,7 @@ def build_vector_index(spec: dict, defined: dict[str, str], table_arn: str, key_
     for element in schema or ():
         if defined[element["AttributeName"]] not in ("S", "N", "B"):
             raise invalid(f"Member must satisfy enum value set: [B, N, S] for attribute: {element['AttributeName']}")
-    projection = _projection(spec.get("Projection"))
+    projection = checked_projection(spec.get("Projection"))
     filters = [e for e in schema or () if e["SearchSchemaElementType"] == "INLINE_FILTER"]
     projected = 1 + len(filters) + len(projection.get("NonKeyAttributes", ()))
     if projected > MAX_PROJECTED:
@@ -112,11 +113,6 @@ def _dimensions(value: Any, path: str) -> int:
         raise ValidationException(f"1 validation error detected: Value '{value}' at '{path}.dimensions' failed to satisfy "
                                   f"constraint: Member must have value less than or equal to {MAX_DIMENSIONS}")
     return value
-
-
-def _projection(spec: dict | None) -> dict:
-    from overcast.services.dynamodb import tables  # tables imports this module
-    return tables._projection(spec)
 
 
 def build_for_create(specs: list[dict] | None, defined: dict[str, str], table_arn: str, names: set[str],
