@@ -259,7 +259,7 @@ def test_constraint_ranges_and_sensitive_values(constraints_on) -> None:
     constraints_on("dynamodb")
     constraints_on("cognito-idp")
     with pytest.raises(ValidationError) as info:
-        parse_json("dynamodb", raw_json_request("DynamoDB_20120810.Query", b'{"TableName": "abc", "Limit": 0}'))
+        parse_json("dynamodb", raw_json_request("DynamoDB_20120810.ListTables", b'{"Limit": 0}'))
     assert info.value.message == (
         "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
         "Member must have value greater than or equal to 1"
@@ -282,7 +282,7 @@ def test_constraints_are_off_unless_a_service_opts_in() -> None:
 
 def test_dynamodb_opts_in_and_leaves_attribute_values_to_its_handlers() -> None:
     with pytest.raises(ValidationError) as info:
-        parse_json("dynamodb", raw_json_request("DynamoDB_20120810.Query", b'{"TableName": "abc", "Limit": 0}'))
+        parse_json("dynamodb", raw_json_request("DynamoDB_20120810.ListTables", b'{"Limit": 0}'))
     assert info.value.message == ("1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
                                   "Member must have value greater than or equal to 1")
     # An attribute name longer than the model's 65,535 characters, nested in an item: DynamoDB

@@ -14,6 +14,8 @@ _LEFT_TO_HANDLERS = {
     "ReturnValue", "AttributeAction", "ComparisonOperator", "TableClass", "ScalarAttributeType", "KeyType",
     # PartiQL's statement lists: "Value at 'statements'...", as the transaction lists
     "PartiQLBatchRequest", "ParameterizedStatements",
+    # Query's, Scan's and ExecuteStatement's Limit: Query words it the newer way (query.py)
+    "PositiveIntegerObject",
 }
 # Enums DynamoDB lists in an order of its own (as recorded against DynamoDB by dynalite's tests,
 # and by moto's tests marked as verified against AWS).

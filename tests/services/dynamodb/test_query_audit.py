@@ -283,3 +283,18 @@ def test_select_refusals_as_each_operation_words_them(ddb, indexed_table, operat
     assert _fails(read, Select="SPECIFIC_ATTRIBUTES") == (
         "ValidationException",
         f"{envelope}Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES", 400)
+
+
+def test_a_limit_below_one_is_worded_per_operation(raw, make_table):
+    """paritysuite: Query names `Limit` without its value (validation-ordering/query.test.ts);
+    Scan keeps `Value '0' at 'limit'` outside the Regions its newer wording has reached."""
+    name = make_table("S")
+    assert _fails(raw.query, TableName=name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                  Limit=0) == ("ValidationException", "1 validation error detected: Value at 'Limit' failed to satisfy "
+                               "constraint: Member must have value greater than or equal to 1", 400)
+    assert _fails(raw.scan, TableName=name, Limit=0) == (
+        "ValidationException", "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1", 400)
+    assert _fails(raw.execute_statement, Statement=f'SELECT * FROM "{name}"', Limit=0)[1] == (
+        "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1")
