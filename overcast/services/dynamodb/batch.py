@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from typing import Any
 
 from overcast.server.context import RequestContext
@@ -51,6 +54,23 @@ def _request_items(params: dict) -> dict:
     return request
 
 
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
+
+
+def _check_table_names(request: dict) -> None:
+    """BatchGetItem's RequestItems keyed by a malformed table name: the whole map echoed as JSON,
+    with every constraint a key must meet (paritysuite batchGetItem.test.ts, recorded against
+    DynamoDB; dynalite's suite for the constraint list). A table ARN is read as its name later."""
+    if all(name.startswith("arn:") or _TABLE_NAME.fullmatch(name) for name in request):
+        return
+    shown = json.dumps(request, separators=(",", ":"), ensure_ascii=False,
+                       default=lambda value: base64.b64encode(value).decode() if isinstance(value, bytes) else str(value))
+    raise ValidationException(
+        f"1 validation error detected: Value '{shown}' at 'requestItems' failed to satisfy constraint: Map keys must "
+        "satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater than "
+        "or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
+
+
 def _keys_bound(name: str, keys: list) -> None:
     """The model's bounds on one table's Keys (1 to 100), named as DynamoDB names the member."""
     if not keys or len(keys) > MAX_GET_KEYS:
@@ -72,6 +92,7 @@ def _prepare_batch_put(table: Any, item: Any) -> Any:
 class BatchMixin:
     def batch_get_item(self, ctx: RequestContext, params: dict) -> dict:
         request = _request_items(params)
+        _check_table_names(request)
         for name, spec in request.items():
             if spec.get("Keys") is not None:
                 _keys_bound(name, spec["Keys"])

@@ -186,3 +186,14 @@ def test_batch_get_reads_by_expression_or_by_attribute_list_not_both(ddb, make_t
     assert error_of(excinfo) == (
         "ValidationException", "Can not use both expression and non-expression parameters in the same request: "
         "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}", 400)
+
+
+def test_batch_get_item_refuses_a_malformed_table_name_with_the_whole_map(raw):
+    """paritysuite batchGetItem.test.ts (recorded against DynamoDB): the map echoed as JSON."""
+    from tests.services.dynamodb.conftest import refused
+    assert refused(raw.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": {"S": "a"}}]}}) == (
+        "ValidationException",
+        "1 validation error detected: Value '{\"bad!name\":{\"Keys\":[{\"pk\":{\"S\":\"a\"}}]}}' at 'requestItems' failed "
+        "to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, "
+        "Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: "
+        "[a-zA-Z0-9_.-]+]", 400)
