@@ -107,6 +107,27 @@ class DuplicateItemException(DynamoError):
     code = "DuplicateItemException"
 
 
+# Exports to S3 and imports from S3 (exports.py, imports.py).
+class ExportConflictException(DynamoError):
+    code = "ExportConflictException"
+
+
+class ExportNotFoundException(DynamoError):
+    code = "ExportNotFoundException"
+
+
+class InvalidExportTimeException(DynamoError):
+    code = "InvalidExportTimeException"
+
+
+class ImportConflictException(DynamoError):
+    code = "ImportConflictException"
+
+
+class ImportNotFoundException(DynamoError):
+    code = "ImportNotFoundException"
+
+
 class InvalidAttributeValue(ValidationException):
     """A refusal of an attribute value itself (a number, a set, nesting). DynamoDB checks values
     in one of two layers, and the operation decides which (paritysuite/dynamodb-conformance,
