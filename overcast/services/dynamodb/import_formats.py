@@ -35,11 +35,12 @@ class SourceError(Exception):
 @dataclass
 class ObjectOutcome:
     """What one source object gave: its items in order (duplicates kept), what was read."""
+    key: str
     items: list[tuple[dict, int]] = field(default_factory=list)
     processed: int = 0  # items tried, the failing one included
-    errors: int = 0
     size: int = 0  # uncompressed bytes
-    messages: list[str] = field(default_factory=list)
+    # (index of the item in the object, why it failed): one at most, as the object stops there
+    failures: list[tuple[int, str]] = field(default_factory=list)
 
 
 def zstd_available() -> bool:
@@ -60,15 +61,18 @@ def decompress(data: bytes, compression: str) -> bytes:
     return data
 
 
-def read_object(table: Table, data: bytes, input_format: str, options: dict | None) -> ObjectOutcome:
+def failed_object(key: str, message: str) -> ObjectOutcome:
+    """An object that could not be read at all: one error."""
+    return ObjectOutcome(key, processed=1, failures=[(0, message)])
+
+
+def read_object(key: str, table: Table, data: bytes, input_format: str, options: dict | None) -> ObjectOutcome:
     """Every item of one (decompressed) object, until its first bad one."""
-    outcome = ObjectOutcome(size=len(data))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        outcome.processed, outcome.errors = 1, 1
-        outcome.messages.append("The object is not UTF-8 text")
-        return outcome
+        return failed_object(key, "The object is not UTF-8 text")
+    outcome = ObjectOutcome(key, size=len(data))
     raws = _json_lines(text) if input_format == "DYNAMODB_JSON" else _csv_rows(table, text, options or {})
     try:
         for raw in raws:
@@ -77,8 +81,7 @@ def read_object(table: Table, data: bytes, input_format: str, options: dict | No
     except (SourceError, csv.Error) as exc:  # csv.Error: quotes the reader cannot make sense of
         if outcome.processed == len(outcome.items):  # failed while reading it, before it was counted
             outcome.processed += 1
-        outcome.errors += 1
-        outcome.messages.append(str(exc))
+        outcome.failures.append((outcome.processed - 1, str(exc)))
     return outcome
 
 
@@ -99,7 +102,7 @@ def _json_lines(text: str) -> Iterator[Any]:
         except Exception:
             raise SourceError("Unexpected token in the line: it is not JSON") from None
         if not isinstance(document, dict) or not isinstance(document.get("Item"), dict):
-            raise SourceError("The line has no Item member")
+            raise SourceError("Expected 'Item' top level container")
         yield document["Item"]
 
 

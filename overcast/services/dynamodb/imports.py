@@ -18,7 +18,7 @@ from typing import Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import import_formats, store, transfers
+from overcast.services.dynamodb import codec, import_formats, store, transfers
 from overcast.services.dynamodb.errors import (
     ImportConflictException,
     ImportNotFoundException,
@@ -31,10 +31,14 @@ from overcast.services.internal import read_body
 from overcast.storage.interface import Tx
 
 _TIMES = ("StartTime", "EndTime")
-_SUMMARY_MEMBERS = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "InputFormat", "StartTime", "EndTime")
-# ImportTableDescription.FailureMessage for items that failed validation: Overcast's words.
+_SUMMARY_MEMBERS = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "CloudWatchLogGroupArn", "InputFormat",
+                    "StartTime", "EndTime")
+# What DynamoDB says of items that failed validation, and where it logs each of them: one event
+# per error in the stream "<import id>/error" of this log group, each a JSON object naming the
+# object and the item's index in it (developer guide, "Import format quotas and validation").
 _ITEMS_FAILED = ("Some of the items failed validation checks and were not imported. "
-                 "ErrorCount tells how many; the first of them: {first}")
+                 "Please check CloudWatch error logs for more details.")
+LOG_GROUP = "/aws-dynamodb/imports"
 
 
 def _wire(description: dict) -> dict:
@@ -89,8 +93,12 @@ class ImportsMixin:
         import_arn = f"{table_arn}/import/{transfers.transfer_id(now, table_arn)}"
         description: dict[str, Any] = {
             "ImportArn": import_arn, "ImportStatus": "IN_PROGRESS", "TableArn": table_arn,
-            "TableId": table_description["TableId"], "ClientToken": token, "S3BucketSource": params["S3BucketSource"],
-            "ErrorCount": 0, "InputFormat": params["InputFormat"],
+            "TableId": table_description["TableId"], "ClientToken": token,
+            # The owner is the caller's account unless the request names one (the developer guide's
+            # describe-import examples show it filled in).
+            "S3BucketSource": {"S3BucketOwner": ctx.account_id, **params["S3BucketSource"]}, "ErrorCount": 0,
+            "CloudWatchLogGroupArn": f"arn:aws:logs:{ctx.region}:{ctx.account_id}:log-group:{LOG_GROUP}:*",
+            "InputFormat": params["InputFormat"],
             "InputCompressionType": params.get("InputCompressionType") or "NONE",
             "TableCreationParameters": creation, "StartTime": now, "ProcessedItemCount": 0, "ImportedItemCount": 0}
         if params.get("InputFormatOptions"):
@@ -139,7 +147,7 @@ class ImportsMixin:
         for outcome in outcomes:
             for item, size in outcome.items:
                 items[store.key_bytes(table, item)] = (item, size)  # a later duplicate wins
-        errors = sum(o.errors for o in outcomes)
+        errors = sum(len(o.failures) for o in outcomes)
         changes: dict[str, Any] = {
             "ProcessedItemCount": sum(o.processed for o in outcomes),
             "ImportedItemCount": sum(len(o.items) for o in outcomes), "ErrorCount": errors}
@@ -148,9 +156,9 @@ class ImportsMixin:
             changes["ProcessedSizeBytes"] = size
         status = "COMPLETED"
         if errors:
-            first = next(m for o in outcomes for m in o.messages)
             status = "FAILED"
-            changes.update(FailureCode="ItemValidationError", FailureMessage=_ITEMS_FAILED.format(first=first))
+            changes.update(FailureCode="ItemValidationError", FailureMessage=_ITEMS_FAILED)
+            await self._log_import_errors(record, outcomes)
         now = self._now()
 
         def create(tx: Tx) -> str:
@@ -188,9 +196,9 @@ class ImportsMixin:
             try:
                 data = import_formats.decompress(data, compression)
             except import_formats.SourceError as exc:
-                outcomes.append(import_formats.ObjectOutcome(processed=1, errors=1, messages=[str(exc)]))
+                outcomes.append(import_formats.failed_object(key, str(exc)))
                 continue
-            outcomes.append(import_formats.read_object(table, data, description["InputFormat"],
+            outcomes.append(import_formats.read_object(key, table, data, description["InputFormat"],
                                                        description.get("InputFormatOptions")))
         return outcomes
 
@@ -207,3 +215,27 @@ class ImportsMixin:
             if not out.get("IsTruncated"):
                 return keys
             request["ContinuationToken"] = out["NextContinuationToken"]
+
+    async def _log_import_errors(self, record: dict, outcomes: list[import_formats.ObjectOutcome]) -> None:
+        bucket = record["description"]["S3BucketSource"]["S3Bucket"]
+        stream = record["arn"].rsplit("/", 1)[1] + "/error"
+        now_ms = int(self._now() * 1000)
+        events = [{"timestamp": now_ms, "message": codec.meta_dumps({
+            "itemS3Pointer": {"bucket": bucket, "key": outcome.key, "itemIndex": index},
+            "importArn": record["arn"], "errorMessages": [message]})}
+            for outcome in outcomes for index, message in outcome.failures]
+
+        async def logs(operation: str, params: dict) -> None:
+            await self.runtime.internal.call("logs", operation, params, account_id=record["account"],
+                                             region=record["region"])
+
+        for operation, params in (("CreateLogGroup", {"logGroupName": LOG_GROUP}),
+                                  ("CreateLogStream", {"logGroupName": LOG_GROUP, "logStreamName": stream})):
+            try:
+                await logs(operation, params)
+            except ServiceError as error:
+                if error.code != "ResourceAlreadyExistsException":  # a rerun after a restart
+                    raise
+        for first in range(0, len(events), 10_000):  # PutLogEvents takes 10,000 events at most
+            await logs("PutLogEvents", {"logGroupName": LOG_GROUP, "logStreamName": stream,
+                                        "logEvents": events[first:first + 10_000]})

@@ -18,6 +18,7 @@ import concurrent.futures
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -139,9 +140,11 @@ def transfer_id(now: float, seed: str) -> str:
 
 def s3_failure(error: ServiceError) -> tuple[str, str]:
     """FailureCode and FailureMessage for an S3 error, as DynamoDB reports a missing bucket:
-    S3NoSuchBucket, "The specified bucket does not exist" (measured against AWS in ScyllaDB's
-    test_export.py and test_import.py)."""
-    return f"S3{error.code}", error.message
+    S3NoSuchBucket, and S3's message with the Java SDK's details after it (developer guide,
+    "Import format quotas and validation"; ScyllaDB's test_export.py and test_import.py)."""
+    request_id = uuid.uuid4().hex[:16].upper()
+    return f"S3{error.code}", (f"{error.message} (Service: Amazon S3; Status Code: {error.status}; "
+                               f"Error Code: {error.code}; Request ID: {request_id}; Proxy: null)")
 
 
 class TransfersMixin:

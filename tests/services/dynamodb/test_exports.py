@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 import json
+import re
 import time
 from datetime import UTC, datetime
 
@@ -188,8 +189,9 @@ def test_missing_bucket_fails_the_export(ddb):
     table_arn = table_with_pitr(ddb, name)
     arn = ddb.export_table_to_point_in_time(TableArn=table_arn, S3Bucket="no-such-bucket-" + name)["ExportDescription"]["ExportArn"]
     final = wait_for_export(ddb, arn)
-    assert (final["ExportStatus"], final["FailureCode"], final["FailureMessage"]) == (
-        "FAILED", "S3NoSuchBucket", "The specified bucket does not exist")
+    assert (final["ExportStatus"], final["FailureCode"]) == ("FAILED", "S3NoSuchBucket")
+    assert re.fullmatch(r"The specified bucket does not exist \(Service: Amazon S3; Status Code: 404; "
+                        r"Error Code: NoSuchBucket; Request ID: [0-9A-F]{16}; Proxy: null\)", final["FailureMessage"])
     assert "EndTime" in final
     listed = ddb.list_exports(TableArn=table_arn)["ExportSummaries"]
     assert listed == [{"ExportArn": arn, "ExportStatus": "FAILED", "ExportType": "FULL_EXPORT"}]
@@ -273,3 +275,25 @@ def test_export_objects_carry_the_requested_encryption(ddb, s3, algorithm, expec
     assert final["S3SseAlgorithm"] == algorithm
     assert s3.head_object(Bucket=bucket, Key=final["ExportManifest"])["ServerSideEncryption"] == expected
     ddb.delete_table(TableName=name)
+
+
+def test_an_export_whose_table_went_before_it_ran_fails(held_server):
+    ddb, s3 = held_server.ddb, held_server.s3
+    bucket = new_bucket(s3)
+    gone_arn = table_with_pitr(ddb, "gone")
+    unprotected_arn = table_with_pitr(ddb, "unprotected")
+    gone = ddb.export_table_to_point_in_time(TableArn=gone_arn, S3Bucket=bucket)["ExportDescription"]["ExportArn"]
+    unprotected = ddb.export_table_to_point_in_time(TableArn=unprotected_arn,
+                                                    S3Bucket=bucket)["ExportDescription"]["ExportArn"]
+    ddb.delete_table(TableName="gone")
+    ddb.update_continuous_backups(TableName="unprotected",
+                                  PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    held_server.release()
+    # Overcast's codes: the export reads the point-in-time history, which went with the table
+    # or with its recovery.
+    final = wait_for_export(ddb, gone)
+    assert (final["ExportStatus"], final["FailureCode"], final["FailureMessage"]) == (
+        "FAILED", "TableNotFound", "The table was deleted before the export ran")
+    final = wait_for_export(ddb, unprotected)
+    assert (final["ExportStatus"], final["FailureCode"], final["FailureMessage"]) == (
+        "FAILED", "PointInTimeRecoveryUnavailable", "Point in time recovery was disabled before the export ran")

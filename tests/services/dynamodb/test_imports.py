@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 
+from overcast.services.dynamodb import import_formats
 from tests.services.dynamodb.conftest import refused, unique_name
 from tests.services.dynamodb.transfer_support import (
     import_request,
@@ -35,7 +36,8 @@ def _items(ddb, table: str) -> list[dict]:
     return sorted(ddb.scan(TableName=table)["Items"], key=lambda item: item["pk"]["S"])
 
 
-def test_import_counts_items_errors_and_keeps_what_passed(ddb, s3):
+def test_import_counts_items_errors_and_keeps_what_passed(ddb, s3, client_factory):
+    logs = client_factory("logs")
     bucket = new_bucket(s3)
     _put(s3, bucket, "bad/00-good.json", GOOD + ["", "   "])  # blank lines are neither items nor errors
     for number, line in enumerate(BAD.values(), start=1):
@@ -51,8 +53,11 @@ def test_import_counts_items_errors_and_keeps_what_passed(ddb, s3):
     table_arn = started["TableArn"]
     assert started["ImportArn"].startswith(table_arn + "/import/")
     final = wait_for_import(ddb, started["ImportArn"])
-    assert (final["ImportStatus"], final["FailureCode"]) == ("FAILED", "ItemValidationError")
-    assert final["FailureMessage"].startswith("Some of the items failed validation checks and were not imported.")
+    assert (final["ImportStatus"], final["FailureCode"], final["FailureMessage"]) == (
+        "FAILED", "ItemValidationError",
+        "Some of the items failed validation checks and were not imported. Please check CloudWatch error logs for "
+        "more details.")
+    assert final["CloudWatchLogGroupArn"] == "arn:aws:logs:us-east-1:000000000000:log-group:/aws-dynamodb/imports:*"
     assert (final["ProcessedItemCount"], final["ImportedItemCount"], final["ErrorCount"]) == (
         len(GOOD) + len(BAD), len(GOOD), len(BAD))
     assert final["ProcessedSizeBytes"] > 0
@@ -61,6 +66,14 @@ def test_import_counts_items_errors_and_keeps_what_passed(ddb, s3):
         "ACTIVE", started["TableId"], table_arn)
     assert _items(ddb, table) == [{"pk": {"S": "good-1"}, "v": {"S": "kept"}},
                                   {"pk": {"S": "good-2"}, "b": {"B": b"\x00\x01\xfe\xff"}}]
+    # One log event per error, naming the object and the item's index in it.
+    events = logs.get_log_events(logGroupName="/aws-dynamodb/imports",
+                                 logStreamName=started["ImportArn"].rsplit("/", 1)[1] + "/error")["events"]
+    logged = sorted((json.loads(e["message"]) for e in events), key=lambda m: m["itemS3Pointer"]["key"])
+    assert [m["itemS3Pointer"] for m in logged] == [
+        {"bucket": bucket, "key": f"bad/{number:02d}-bad.json", "itemIndex": 0} for number in range(1, len(BAD) + 1)]
+    assert {m["importArn"] for m in logged} == {started["ImportArn"]}
+    assert logged[1]["errorMessages"] == ["One or more parameter values were invalid: Missing the key pk in the item"]
     ddb.delete_table(TableName=table)
 
 
@@ -119,8 +132,9 @@ def test_missing_bucket_fails_without_a_table_and_an_empty_prefix_completes(ddb,
     table = unique_name("nobucket")
     arn = ddb.import_table(**import_request("no-such-bucket-" + table, "any/", table))["ImportTableDescription"]["ImportArn"]
     final = wait_for_import(ddb, arn)
-    assert (final["ImportStatus"], final["FailureCode"], final["FailureMessage"]) == (
-        "FAILED", "S3NoSuchBucket", "The specified bucket does not exist")
+    assert (final["ImportStatus"], final["FailureCode"]) == ("FAILED", "S3NoSuchBucket")
+    assert final["FailureMessage"].startswith("The specified bucket does not exist (Service: Amazon S3; "
+                                              "Status Code: 404; Error Code: NoSuchBucket; Request ID: ")
     assert (final["ProcessedItemCount"], final["ImportedItemCount"], final["ErrorCount"]) == (0, 0, 0)
     assert "ProcessedSizeBytes" not in final
     assert refused(ddb.describe_table, TableName=table)[0] == "ResourceNotFoundException"
@@ -192,7 +206,9 @@ def test_an_import_in_progress_its_token_listing_and_restart(held_server):
     assert refused(ddb.describe_table, TableName="target")[0] == "ResourceNotFoundException"
     listed = ddb.list_imports(TableArn=started["TableArn"])["ImportSummaryList"]
     assert [s["ImportArn"] for s in listed] == [arn]
-    assert set(listed[0]) == {"ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "InputFormat", "StartTime"}
+    assert set(listed[0]) == {"ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "CloudWatchLogGroupArn",
+                              "InputFormat", "StartTime"}
+    assert listed[0]["S3BucketSource"] == {"S3Bucket": bucket, "S3KeyPrefix": "src/", "S3BucketOwner": "000000000000"}
     for change in ({"InputCompressionType": "GZIP"}, {"InputFormat": "CSV"},
                    {"S3BucketSource": {"S3Bucket": bucket, "S3KeyPrefix": "other/"}}):
         replay = ddb.import_table(**{**request, **change})["ImportTableDescription"]
@@ -222,3 +238,25 @@ def test_an_import_in_progress_its_token_listing_and_restart(held_server):
     assert len(page["NextToken"]) >= 112
     rest = ddb.list_imports(PageSize=1, NextToken=page["NextToken"])
     assert [s["ImportArn"] for s in rest["ImportSummaryList"]] == [arn] and "NextToken" not in rest
+
+
+def test_a_table_created_while_its_import_waited_fails_the_import(held_server):
+    """Overcast, unlike DynamoDB, has no table in CREATING while an import runs: CreateTable
+    may take the name meanwhile, and the import then fails rather than overwrite it."""
+    ddb, s3 = held_server.ddb, held_server.s3
+    bucket = new_bucket(s3)
+    _put(s3, bucket, "src/a.json", GOOD)
+    arn = ddb.import_table(**import_request(bucket, "src/", "contested"))["ImportTableDescription"]["ImportArn"]
+    ddb.create_table(**import_request(bucket, "src/", "contested")["TableCreationParameters"])
+    held_server.release()
+    final = wait_for_import(ddb, arn)
+    assert (final["ImportStatus"], final["FailureCode"], final["FailureMessage"]) == (
+        "FAILED", "ResourceInUseException", "Table already exists: contested")
+    assert ddb.scan(TableName="contested")["Items"] == []
+
+
+@pytest.mark.skipif(import_formats.zstd_available(), reason="the zstandard package is installed here")
+def test_zstd_sources_are_refused_without_a_decoder(ddb):
+    assert refused(ddb.import_table, **import_request("any-bucket", "p/", unique_name("zstd"),
+                                                      InputCompressionType="ZSTD")) == (
+        "ValidationException", "Overcast cannot read ZSTD sources here: the zstandard package is not installed", 400)
