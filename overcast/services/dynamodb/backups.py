@@ -180,7 +180,7 @@ class BackupsMixin:
     async def _restore(self, ctx: RequestContext, params: dict, source: dict,
                        rows: Callable[[Tx], list[tuple]], summary: dict) -> dict:
         name = check_table_name(params.get("TargetTableName"), "targetTableName")
-        if (ctx.account_id, ctx.region, name) in self._tables:
+        if (ctx.account_id, ctx.region, name) in self._tables or self._importing(ctx.account_id, ctx.region, name):
             raise TableAlreadyExistsException(f"Table already exists: {name}")
         now = self._now()
         description = copy.deepcopy(source)

@@ -16,6 +16,7 @@ objects again. Full exports in DynamoDB JSON only: INCREMENTAL_EXPORT and ION ar
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import gzip
@@ -64,7 +65,9 @@ def _export_root(description: dict) -> str:
 
 
 def _iso(value: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(value)) + f".{int(value * 1000) % 1000:03d}Z"
+    """A manifest's time: ISO 8601 to the millisecond, rounded as the API's timestamps are."""
+    seconds, millis = divmod(round(value * 1000), 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}Z"
 
 
 def _b64_md5(data: bytes) -> str:
@@ -180,19 +183,13 @@ class ExportsMixin:
         description = record["description"]
         root = _export_root(description)
         await self._put_export_object(record, root + "_started", b"")
-        texts = self._items_at(table, description["ExportTime"])
-        files, billed = [], 0
-        for number, first in enumerate(range(0, max(len(texts), 1), _ITEMS_PER_FILE)):
-            chunk = texts[first:first + _ITEMS_PER_FILE]
-            billed += sum(item_size(codec.loads(text)) for text in chunk)
-            lines = "".join(f'{{"Item":{text}}}\n' for text in chunk).encode()
-            # mtime 0: the same items make the same bytes, so a rerun writes the same objects.
-            data = gzip.compress(lines, mtime=0)
-            # A name fixed by the export and the file's number, so that a rerun overwrites it.
-            name = base64.b32encode(hashlib.sha1(f"{record['arn']}#{number}".encode()).digest()).decode().lower()[:26]
-            key = f"{root}data/{name}.json.gz"
+        # Reading and compressing a whole table is long work: off the event loop.
+        data_files, count, billed = await asyncio.get_running_loop().run_in_executor(
+            None, self._data_files, record, table, root)
+        files = []
+        for key, data, item_count in data_files:
             etag = await self._put_export_object(record, key, data)
-            files.append({"itemCount": len(chunk), "md5Checksum": _b64_md5(data), "etag": etag, "dataFileS3Key": key})
+            files.append({"itemCount": item_count, "md5Checksum": _b64_md5(data), "etag": etag, "dataFileS3Key": key})
         manifest_files = "".join(codec.meta_dumps(f) + "\n" for f in files).encode()
         await self._put_export_object(record, root + "manifest-files.json", manifest_files)
         await self._put_export_object(record, root + "manifest-files.md5", _b64_md5(manifest_files).encode())
@@ -203,11 +200,27 @@ class ExportsMixin:
             "exportTime": _iso(description["ExportTime"]), "s3Bucket": description["S3Bucket"],
             "s3Prefix": description.get("S3Prefix"), "s3SseAlgorithm": description.get("S3SseAlgorithm", "AES256"),
             "s3SseKmsKeyId": description.get("S3SseKmsKeyId"), "manifestFilesS3Key": root + "manifest-files.json",
-            "billedSizeBytes": billed, "itemCount": len(texts), "outputFormat": description["ExportFormat"]}
+            "billedSizeBytes": billed, "itemCount": count, "outputFormat": description["ExportFormat"]}
         summary_bytes = codec.meta_dumps(summary).encode()
         await self._put_export_object(record, root + "manifest-summary.json", summary_bytes)
         await self._put_export_object(record, root + "manifest-summary.md5", _b64_md5(summary_bytes).encode())
-        return {"ExportManifest": root + "manifest-summary.json", "ItemCount": len(texts), "BilledSizeBytes": billed}
+        return {"ExportManifest": root + "manifest-summary.json", "ItemCount": count, "BilledSizeBytes": billed,
+                "EndTime": end}
+
+    def _data_files(self, record: dict, table: Table, root: str) -> tuple[list[tuple[str, bytes, int]], int, int]:
+        """The export's data files (key, gzipped bytes, items), its item count and billed size."""
+        texts = self._items_at(table, record["description"]["ExportTime"])
+        files, billed = [], 0
+        for number, first in enumerate(range(0, max(len(texts), 1), _ITEMS_PER_FILE)):
+            chunk = texts[first:first + _ITEMS_PER_FILE]
+            billed += sum(item_size(codec.loads(text)) for text in chunk)
+            lines = "".join(f'{{"Item":{text}}}\n' for text in chunk).encode()
+            # mtime 0: the same items make the same bytes, so a rerun writes the same objects.
+            data = gzip.compress(lines, mtime=0)
+            # A name fixed by the export and the file's number, so that a rerun overwrites it.
+            name = base64.b32encode(hashlib.sha1(f"{record['arn']}#{number}".encode()).digest()).decode().lower()[:26]
+            files.append((f"{root}data/{name}.json.gz", data, len(chunk)))
+        return files, len(texts), billed
 
     def _items_at(self, table: Table, moment: float) -> list[str]:
         """Every item of the table as it was at `moment`: each key's last state up to then,

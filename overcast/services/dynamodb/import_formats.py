@@ -61,6 +61,16 @@ def decompress(data: bytes, compression: str) -> bytes:
     return data
 
 
+def read_source(key: str, table: Table, data: bytes, compression: str, input_format: str,
+                options: dict | None) -> ObjectOutcome:
+    """One source object as it came from S3: decompressed, then read."""
+    try:
+        data = decompress(data, compression)
+    except SourceError as exc:
+        return failed_object(key, str(exc))
+    return read_object(key, table, data, input_format, options)
+
+
 def failed_object(key: str, message: str) -> ObjectOutcome:
     """An object that could not be read at all: one error."""
     return ObjectOutcome(key, processed=1, failures=[(0, message)])

@@ -393,6 +393,8 @@ class TablesMixin:
         description = new_table_description(params, ctx.account_id, ctx.region, now)
         tags = check_tags(params.get("Tags") or [])
         table = Table(0, ctx.account_id, ctx.region, description["TableName"], description, tags)
+        if self._importing(table.account, table.region, table.name):  # DynamoDB's table is CREATING then
+            raise ResourceInUseException(f"Table already exists: {table.name}")
 
         def create(tx: Tx) -> int:
             if tx.fetchone("SELECT 1 FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",

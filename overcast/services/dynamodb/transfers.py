@@ -8,7 +8,8 @@ moving the clock releases it). The job hands the work to the event loop, where t
 client runs S3's operations. A record still IN_PROGRESS when the server starts again (killed
 mid-way) is carried out again from the beginning: an export reads the table as of its
 ExportTime from the point-in-time history and rewrites the same object keys; an import writes
-its table in one transaction with its final status, so a killed one left nothing behind.
+its table whole in one transaction, and a rerun that finds its own table (by TableId) there
+only records the end.
 """
 
 from __future__ import annotations
@@ -153,6 +154,10 @@ class TransfersMixin:
     def _start_transfers(self) -> None:
         self.db.migrate(NAMESPACE, MIGRATIONS)
         self._transfer_futures: set[concurrent.futures.Future] = set()
+        # (account, Region, table name) of every import IN_PROGRESS: on DynamoDB its table
+        # exists, CREATING, from the moment ImportTable answers, so the name is taken.
+        self._import_targets: set[tuple[str, str, str]] = {
+            (r["account"], r["region"], r["table_name"]) for r in unfinished(self.db) if r["kind"] == IMPORT}
         try:
             self._transfer_loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:  # built outside the server (unit tests): nothing runs jobs
@@ -160,6 +165,10 @@ class TransfersMixin:
         if self._transfer_loop is not None:
             for record in unfinished(self.db):
                 self._schedule_transfer(record)
+
+    def _importing(self, account: str, region: str, name: str) -> bool:
+        """Whether an import in progress is creating this table."""
+        return (account, region, name) in self._import_targets
 
     def _schedule_transfer(self, record: dict[str, Any]) -> None:
         if self._transfer_loop is None:
@@ -193,5 +202,7 @@ class TransfersMixin:
         description = record["description"]
         description.update(changes)
         description["ExportStatus" if record["kind"] == EXPORT else "ImportStatus"] = status
-        description["EndTime"] = self._now()
+        description.setdefault("EndTime", self._now())  # an export's is the one its manifest gives
         await self.db.write(lambda tx: save(tx, record))
+        if record["kind"] == IMPORT:
+            self._import_targets.discard((record["account"], record["region"], record["table_name"]))

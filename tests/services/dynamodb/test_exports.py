@@ -82,6 +82,7 @@ def test_export_round_trip_through_s3(ddb, s3):
     assert summary["itemCount"] == len(ITEMS) and summary["outputFormat"] == "DYNAMODB_JSON"
     assert summary["manifestFilesS3Key"] == root + "manifest-files.json"
     assert datetime.fromisoformat(summary["startTime"]) <= datetime.fromisoformat(summary["endTime"])
+    assert abs(datetime.fromisoformat(summary["endTime"]).timestamp() - final["EndTime"].timestamp()) < 0.001
     exported = []
     for line in read(root + "manifest-files.json").decode().splitlines():
         entry = json.loads(line)
