@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import gzip
 import hashlib
 import time
@@ -28,7 +27,7 @@ from typing import Any
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, transfers
-from overcast.services.dynamodb.backups import _earliest, _epoch
+from overcast.services.dynamodb.backups import earliest_restorable, epoch_seconds, items_as_of
 from overcast.services.dynamodb.errors import (
     ExportConflictException,
     ExportNotFoundException,
@@ -38,14 +37,12 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
 )
 from overcast.services.dynamodb.models import Table
-from overcast.services.dynamodb.tables import timestamp
 from overcast.services.dynamodb.types import item_size
 
 # The members whose change, under the same ClientToken, is a conflict (ScyllaDB's
 # test_export_client_token_some_value_changed, measured on AWS).
 _REQUEST_MEMBERS = ("TableArn", "ExportTime", "S3Bucket", "S3BucketOwner", "S3Prefix", "S3SseAlgorithm",
                     "S3SseKmsKeyId", "ExportFormat", "ExportType", "IncrementalExportSpecification")
-_TIMES = ("StartTime", "EndTime", "ExportTime")
 # Items a data file holds at most; a larger table is written as several files (DynamoDB writes
 # at least one per partition).
 _ITEMS_PER_FILE = 100_000
@@ -74,18 +71,12 @@ def _b64_md5(data: bytes) -> str:
     return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
-def _wire(description: dict) -> dict:
-    """A stored description as the API answers it: times as datetimes."""
-    body = copy.deepcopy(description)
-    for member in _TIMES:
-        if member in body:
-            body[member] = timestamp(body[member])
-    return body
-
-
 def _requested(params: dict) -> dict:
-    return {m: (_epoch(params[m]) if m == "ExportTime" else params[m]) for m in _REQUEST_MEMBERS
-            if params.get(m) is not None}
+    """What a replay under the same ClientToken must repeat (the format by its effective value)."""
+    requested = {m: (epoch_seconds(params[m]) if m == "ExportTime" else params[m]) for m in _REQUEST_MEMBERS
+                 if params.get(m) is not None}
+    requested.setdefault("ExportFormat", "DYNAMODB_JSON")
+    return requested
 
 
 class ExportsMixin:
@@ -98,8 +89,18 @@ class ExportsMixin:
         if not table.pitr.get("Enabled"):
             raise PointInTimeRecoveryUnavailableException(f"Point in time recovery is not enabled for table '{name}'")
         now = self._now()
-        export_time = now if params.get("ExportTime") is None else _epoch(params["ExportTime"])
-        if not _earliest(table, now) <= export_time <= now:
+        # AWS answers with a token even when the request carried none (ScyllaDB's test_export_basic).
+        # A token already used is looked at first: a change to any member is a conflict, even to
+        # one Overcast would refuse (ScyllaDB's test_export_client_token_changed_export_format).
+        token = params.get("ClientToken") or str(uuid.uuid4())
+        requested = _requested(params)
+        earlier = transfers.by_token(self.db, transfers.EXPORT, ctx.account_id, token, now)
+        if earlier is not None:
+            if earlier["request"] != requested:
+                raise ExportConflictException("Duplicate request detected with conflicting parameters")
+            return {"ExportDescription": transfers.wire(earlier["description"])}
+        export_time = now if params.get("ExportTime") is None else epoch_seconds(params["ExportTime"])
+        if not earliest_restorable(table, now) <= export_time <= now:
             # The words recorded from DynamoDB in ScyllaDB's test_export.py.
             raise InvalidExportTimeException("Export Time is invalid")
         if params.get("ExportType") == "INCREMENTAL_EXPORT":
@@ -108,14 +109,6 @@ class ExportsMixin:
             raise ValidationException("Overcast exports DYNAMODB_JSON only: ExportFormat ION is not supported")
         if params.get("S3SseKmsKeyId") is not None and params.get("S3SseAlgorithm") != "KMS":
             raise ValidationException("Invalid Request: KMS Key Id is not supported for this encryption type")
-        # AWS answers with a token even when the request carried none (ScyllaDB's test_export_basic).
-        token = params.get("ClientToken") or str(uuid.uuid4())
-        requested = _requested(params)
-        earlier = transfers.by_token(self.db, transfers.EXPORT, ctx.account_id, token, now)
-        if earlier is not None:
-            if earlier["request"] != requested:
-                raise ExportConflictException("Duplicate request detected with conflicting parameters")
-            return {"ExportDescription": _wire(earlier["description"])}
         export_arn = f"{table.arn}/export/{transfers.transfer_id(now, table.arn)}"
         description: dict[str, Any] = {
             "ExportArn": export_arn, "ExportStatus": "IN_PROGRESS", "StartTime": now, "TableArn": table.arn,
@@ -128,7 +121,7 @@ class ExportsMixin:
                   "started": now, "request": requested, "description": description}
         await self.db.write(lambda tx: transfers.save(tx, record))
         self._schedule_transfer(record)
-        return {"ExportDescription": _wire(description)}
+        return {"ExportDescription": transfers.wire(description)}
 
     def describe_export(self, ctx: RequestContext, params: dict) -> dict:
         arn = params.get("ExportArn")
@@ -137,7 +130,7 @@ class ExportsMixin:
         record = transfers.load(self.db, transfers.EXPORT, arn)
         if record is None or record["account"] != ctx.account_id:
             raise ExportNotFoundException(f"Export not found: {arn}")
-        return {"ExportDescription": _wire(record["description"])}
+        return {"ExportDescription": transfers.wire(record["description"])}
 
     def list_exports(self, ctx: RequestContext, params: dict) -> dict:
         records = transfers.listing(self.db, transfers.EXPORT, ctx.account_id, ctx.region, params.get("TableArn"))
@@ -209,7 +202,7 @@ class ExportsMixin:
 
     def _data_files(self, record: dict, table: Table, root: str) -> tuple[list[tuple[str, bytes, int]], int, int]:
         """The export's data files (key, gzipped bytes, items), its item count and billed size."""
-        texts = self._items_at(table, record["description"]["ExportTime"])
+        texts = [text for _, _, text in items_as_of(self.db, table, record["description"]["ExportTime"])]
         files, billed = [], 0
         for number, first in enumerate(range(0, max(len(texts), 1), _ITEMS_PER_FILE)):
             chunk = texts[first:first + _ITEMS_PER_FILE]
@@ -221,15 +214,6 @@ class ExportsMixin:
             name = base64.b32encode(hashlib.sha1(f"{record['arn']}#{number}".encode()).digest()).decode().lower()[:26]
             files.append((f"{root}data/{name}.json.gz", data, len(chunk)))
         return files, len(texts), billed
-
-    def _items_at(self, table: Table, moment: float) -> list[str]:
-        """Every item of the table as it was at `moment`: each key's last state up to then,
-        from the point-in-time history (as RestoreTableToPointInTime reads it)."""
-        rows = self.db.fetchall(
-            "SELECT h.item FROM dynamodb_item_history h WHERE h.table_id = ? AND h.changed = "
-            "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
-            "AND x.sk = h.sk AND x.changed <= ?) ORDER BY h.pk, h.sk", (table.id, moment))
-        return [text for (text,) in rows if text is not None]
 
     async def _put_export_object(self, record: dict, key: str, data: bytes) -> str:
         description = record["description"]

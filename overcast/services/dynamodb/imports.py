@@ -14,7 +14,6 @@ table keeps every item that passed; the counters read 0 until the import ends.
 from __future__ import annotations
 
 import asyncio
-import copy
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
@@ -27,11 +26,10 @@ from overcast.services.dynamodb.errors import (
     ValidationException,
 )
 from overcast.services.dynamodb.models import Table
-from overcast.services.dynamodb.tables import new_table_description, timestamp
+from overcast.services.dynamodb.tables import new_table_description
 from overcast.services.internal import read_body
 from overcast.storage.interface import Tx
 
-_TIMES = ("StartTime", "EndTime")
 _SUMMARY_MEMBERS = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "CloudWatchLogGroupArn", "InputFormat",
                     "StartTime", "EndTime")
 # What DynamoDB says of items that failed validation, and where it logs each of them: one event
@@ -40,14 +38,6 @@ _SUMMARY_MEMBERS = ("ImportArn", "ImportStatus", "TableArn", "S3BucketSource", "
 _ITEMS_FAILED = ("Some of the items failed validation checks and were not imported. "
                  "Please check CloudWatch error logs for more details.")
 LOG_GROUP = "/aws-dynamodb/imports"
-
-
-def _wire(description: dict) -> dict:
-    body = copy.deepcopy(description)
-    for member in _TIMES:
-        if member in body:
-            body[member] = timestamp(body[member])
-    return body
 
 
 def _check_request(params: dict) -> None:
@@ -86,7 +76,7 @@ class ImportsMixin:
             # Only another target table conflicts; the rest of a replay is not compared.
             if earlier["table_name"] != name or earlier["region"] != ctx.region:
                 raise ImportConflictException("Duplicate request detected with conflicting parameters")
-            return {"ImportTableDescription": _wire(earlier["description"])}
+            return {"ImportTableDescription": transfers.wire(earlier["description"])}
         if self._importing(ctx.account_id, ctx.region, name):  # being created by another import
             raise ResourceInUseException(f"Table already exists: {name}")
         table_arn = table_description["TableArn"]
@@ -112,7 +102,7 @@ class ImportsMixin:
             self._import_targets.discard((ctx.account_id, ctx.region, name))
             raise
         self._schedule_transfer(record)
-        return {"ImportTableDescription": _wire(description)}
+        return {"ImportTableDescription": transfers.wire(description)}
 
     def describe_import(self, ctx: RequestContext, params: dict) -> dict:
         arn = params.get("ImportArn") or ""
@@ -123,13 +113,13 @@ class ImportsMixin:
         record = transfers.load(self.db, transfers.IMPORT, arn)
         if record is None or record["account"] != ctx.account_id:
             raise ImportNotFoundException(f"Import not found: {arn}")
-        return {"ImportTableDescription": _wire(record["description"])}
+        return {"ImportTableDescription": transfers.wire(record["description"])}
 
     def list_imports(self, ctx: RequestContext, params: dict) -> dict:
         # In progress ones too, whatever the reference says (ScyllaDB's test_import_in_flight).
         records = transfers.listing(self.db, transfers.IMPORT, ctx.account_id, ctx.region, params.get("TableArn"))
         chosen, token = transfers.page(records, params.get("NextToken"), params.get("PageSize") or transfers.PAGE_LIMIT)
-        summaries = [_wire({m: r["description"][m] for m in _SUMMARY_MEMBERS if m in r["description"]}) for r in chosen]
+        summaries = [transfers.wire({m: r["description"][m] for m in _SUMMARY_MEMBERS if m in r["description"]}) for r in chosen]
         result: dict[str, Any] = {"ImportSummaryList": summaries}
         if token:
             result["NextToken"] = token

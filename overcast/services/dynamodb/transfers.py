@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import hashlib
 import logging
 import time
@@ -26,6 +27,7 @@ from typing import Any
 from overcast.protocol.errors import ServiceError
 from overcast.services.dynamodb import codec
 from overcast.services.dynamodb.errors import ValidationException
+from overcast.services.dynamodb.tables import timestamp
 from overcast.storage.interface import Migration, Tx
 
 log = logging.getLogger("overcast.dynamodb.transfers")
@@ -66,6 +68,15 @@ def save(tx: Tx, record: dict[str, Any]) -> None:
         "record = excluded.record",
         (record["arn"], record["kind"], record["account"], record["region"], record["description"]["TableArn"],
          record["description"].get("ClientToken"), record["started"], status_of(record), codec.meta_dumps(record)))
+
+
+def wire(description: dict[str, Any]) -> dict[str, Any]:
+    """A stored description (times as epoch seconds) as the API answers it."""
+    body = copy.deepcopy(description)
+    for member in ("StartTime", "EndTime", "ExportTime"):
+        if member in body:
+            body[member] = timestamp(body[member])
+    return body
 
 
 def status_of(record: dict[str, Any]) -> str:
