@@ -119,7 +119,8 @@ class ImportsMixin:
         # In progress ones too, whatever the reference says (ScyllaDB's test_import_in_flight).
         records = transfers.listing(self.db, transfers.IMPORT, ctx.account_id, ctx.region, params.get("TableArn"))
         chosen, token = transfers.page(records, params.get("NextToken"), params.get("PageSize") or transfers.PAGE_LIMIT)
-        summaries = [transfers.wire({m: r["description"][m] for m in _SUMMARY_MEMBERS if m in r["description"]}) for r in chosen]
+        summaries = [transfers.wire({m: r["description"][m] for m in _SUMMARY_MEMBERS if m in r["description"]})
+                     for r in chosen]
         result: dict[str, Any] = {"ImportSummaryList": summaries}
         if token:
             result["NextToken"] = token
@@ -161,7 +162,7 @@ class ImportsMixin:
                               (table.account, table.region, table.name))
             if row is not None:
                 # Ours, written by a run that a restart cut short before it recorded the end;
-                # or another's, made by CreateTable or a restore while this import ran.
+                # or another's, made by a path that does not ask _importing.
                 ours = store.table_from_row((0, table.account, table.region, table.name, row[0]))
                 return "written" if ours.description["TableId"] == table.description["TableId"] else "taken"
             table.id = store.insert_table(tx, table)

@@ -132,9 +132,7 @@ def page(records: list[dict[str, Any]], token: str | None, limit: int) -> tuple[
     if start + limit >= len(records):
         return chosen, None
     raw = chosen[-1]["arn"].encode()
-    raw += b"\0" * (-len(raw) % 8 or 0)
-    raw += b"\0" * max(0, 56 - len(raw))
-    return chosen, raw.hex()
+    return chosen, raw.ljust(max(56, -(-len(raw) // 8) * 8), b"\0").hex()
 
 
 def _token_arn(token: str) -> str:
@@ -167,14 +165,15 @@ class TransfersMixin:
         self._transfer_futures: set[concurrent.futures.Future] = set()
         # (account, Region, table name) of every import IN_PROGRESS: on DynamoDB its table
         # exists, CREATING, from the moment ImportTable answers, so the name is taken.
+        waiting = unfinished(self.db)
         self._import_targets: set[tuple[str, str, str]] = {
-            (r["account"], r["region"], r["table_name"]) for r in unfinished(self.db) if r["kind"] == IMPORT}
+            (r["account"], r["region"], r["table_name"]) for r in waiting if r["kind"] == IMPORT}
         try:
             self._transfer_loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:  # built outside the server (unit tests): nothing runs jobs
             self._transfer_loop = None
         if self._transfer_loop is not None:
-            for record in unfinished(self.db):
+            for record in waiting:  # cut short by a stop or a kill: carried out again
                 self._schedule_transfer(record)
 
     def _importing(self, account: str, region: str, name: str) -> bool:
