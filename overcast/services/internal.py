@@ -56,3 +56,18 @@ class InternalClient:
         ctx.extra["internal"] = True
 
         return await dispatch(app, ctx, dict(params or {}))
+
+
+async def read_body(body: Any) -> bytes:
+    """A Body member another service answered with (S3 GetObject's), whatever form it came in:
+    bytes, an async iterator of chunks, or something with a (possibly async) read()."""
+    if body is None:
+        return b""
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body)
+    if hasattr(body, "__aiter__"):
+        return b"".join([chunk async for chunk in body])
+    if hasattr(body, "read"):
+        data = body.read()
+        return bytes(await data if hasattr(data, "__await__") else data)
+    return bytes(body)

@@ -143,13 +143,13 @@ class BackupsMixin:
         if wanted:  # a name or, as the API reference allows, the table's ARN
             metas = [m for m in metas if wanted in (m["Table"]["TableName"], m["Table"]["TableArn"])]
         lower, upper = params.get("TimeRangeLowerBound"), params.get("TimeRangeUpperBound")
-        if lower is not None and upper is not None and _epoch(lower) > _epoch(upper):
+        if lower is not None and upper is not None and epoch_seconds(lower) > epoch_seconds(upper):
             raise ValidationException(
                 "One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound")
         if lower is not None:
-            metas = [m for m in metas if m["Created"] >= _epoch(lower)]
+            metas = [m for m in metas if m["Created"] >= epoch_seconds(lower)]
         if upper is not None:
-            metas = [m for m in metas if m["Created"] < _epoch(upper)]
+            metas = [m for m in metas if m["Created"] < epoch_seconds(upper)]
         if params.get("BackupType") in ("SYSTEM", "AWS_BACKUP"):
             metas = []
         start = params.get("ExclusiveStartBackupArn")
@@ -182,7 +182,7 @@ class BackupsMixin:
     async def _restore(self, ctx: RequestContext, params: dict, source: dict,
                        rows: Callable[[Tx], list[tuple]], summary: dict) -> dict:
         name = check_table_name(params.get("TargetTableName"), "targetTableName")
-        if (ctx.account_id, ctx.region, name) in self._tables:
+        if (ctx.account_id, ctx.region, name) in self._tables or self._importing(ctx.account_id, ctx.region, name):
             raise TableAlreadyExistsException(f"Table already exists: {name}")
         now = self._now()
         description = copy.deepcopy(source)
@@ -248,7 +248,7 @@ class BackupsMixin:
     def _continuous(self, table: Table) -> dict:
         pitr: dict[str, Any] = {"PointInTimeRecoveryStatus": "ENABLED" if table.pitr.get("Enabled") else "DISABLED"}
         if table.pitr.get("Enabled"):
-            pitr["EarliestRestorableDateTime"] = timestamp(_earliest(table, self._now()))
+            pitr["EarliestRestorableDateTime"] = timestamp(earliest_restorable(table, self._now()))
             pitr["LatestRestorableDateTime"] = timestamp(self._now())
             pitr["RecoveryPeriodInDays"] = table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)
         return {"ContinuousBackupsStatus": "ENABLED", "PointInTimeRecoveryDescription": pitr}
@@ -303,24 +303,29 @@ class BackupsMixin:
         if params.get("UseLatestRestorableTime") or params.get("RestoreDateTime") is None:
             moment = now
         else:
-            moment = _epoch(params["RestoreDateTime"])
-            earliest = _earliest(table, now)
+            moment = epoch_seconds(params["RestoreDateTime"])
+            earliest = earliest_restorable(table, now)
             if moment < earliest or moment > now:
                 raise InvalidRestoreTimeException(
                     f"Restore time must be in the range [{_iso(earliest)}, {_iso(now)}]")
 
-        def rows(tx: Tx) -> list[tuple]:
-            found = tx.fetchall(
-                "SELECT h.pk, h.sk, h.item FROM dynamodb_item_history h WHERE h.table_id = ? AND h.changed = "
-                "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
-                "AND x.sk = h.sk AND x.changed <= ?)", (table.id, moment))
-            return [r for r in found if r[2] is not None]
-
-        return await self._restore(ctx, params, table.description, rows,
+        return await self._restore(ctx, params, table.description, lambda tx: items_as_of(tx, table, moment),
                                    {"SourceTableArn": table.arn, "RestoreDateTime": moment})
 
 
-def _earliest(table: Table, now: float) -> float:
+def items_as_of(reader: Any, table: Table, moment: float) -> list[tuple]:
+    """(pk, sk, item text) of every item of a table with point-in-time recovery as it was at
+    `moment` (each key's last state up to then, deleted ones left out), in key order, read
+    through `reader` (a Tx, or the Database outside a write)."""
+    found = reader.fetchall(
+        "SELECT h.pk, h.sk, h.item FROM dynamodb_item_history h WHERE h.table_id = ? AND h.changed = "
+        "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
+        "AND x.sk = h.sk AND x.changed <= ?) ORDER BY h.pk, h.sk", (table.id, moment))
+    return [row for row in found if row[2] is not None]
+
+
+def earliest_restorable(table: Table, now: float) -> float:
+    """The start of a table's point-in-time recovery window."""
     days = table.pitr.get("Days", DEFAULT_RECOVERY_DAYS)
     return max(table.pitr["Since"], now - days * 86400)
 
@@ -328,7 +333,7 @@ def _earliest(table: Table, now: float) -> float:
 def trim_history(tx: Tx, table: Table, now: float) -> None:
     """Forget item states that no restore inside the window can pick any more: every state
     older than the window's start except each item's last one before it."""
-    cutoff = _earliest(table, now)
+    cutoff = earliest_restorable(table, now)
     tx.execute(
         "DELETE FROM dynamodb_item_history WHERE table_id = ? AND changed < ? AND EXISTS ("
         "SELECT 1 FROM dynamodb_item_history newer WHERE newer.table_id = dynamodb_item_history.table_id "
@@ -337,7 +342,8 @@ def trim_history(tx: Tx, table: Table, now: float) -> None:
         (table.id, cutoff, cutoff))
 
 
-def _epoch(value: Any) -> float:
+def epoch_seconds(value: Any) -> float:
+    """A request's timestamp (a datetime, or epoch seconds) as epoch seconds."""
     if hasattr(value, "timestamp"):
         return value.timestamp()
     return float(value)

@@ -111,6 +111,27 @@ class PolicyNotFoundException(DynamoError):
     code = "PolicyNotFoundException"
 
 
+# Exports to S3 and imports from S3 (exports.py, imports.py).
+class ExportConflictException(DynamoError):
+    code = "ExportConflictException"
+
+
+class ExportNotFoundException(DynamoError):
+    code = "ExportNotFoundException"
+
+
+class InvalidExportTimeException(DynamoError):
+    code = "InvalidExportTimeException"
+
+
+class ImportConflictException(DynamoError):
+    code = "ImportConflictException"
+
+
+class ImportNotFoundException(DynamoError):
+    code = "ImportNotFoundException"
+
+
 class InvalidRequest(ValidationException):
     """A refusal of the request's own form that PutItem, UpdateItem and DeleteItem answer in the
     one-error envelope and every other operation bare (paritysuite/dynamodb-conformance,

@@ -8,7 +8,9 @@ from overcast.services.dynamodb import codec, store
 from overcast.services.dynamodb.backups import BackupsMixin
 from overcast.services.dynamodb.batch import BatchMixin
 from overcast.services.dynamodb.errors import ResourceNotFoundException
+from overcast.services.dynamodb.exports import ExportsMixin
 from overcast.services.dynamodb.features import FeaturesMixin
+from overcast.services.dynamodb.imports import ImportsMixin
 from overcast.services.dynamodb.itemcache import ABSENT, CacheClearingDatabase, ItemCache
 from overcast.services.dynamodb.items import ItemsMixin
 from overcast.services.dynamodb.keys import scan_hash
@@ -19,12 +21,14 @@ from overcast.services.dynamodb.resource_policies import ResourcePoliciesMixin
 from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
 from overcast.services.dynamodb.transactions import TransactionsMixin
+from overcast.services.dynamodb.transfers import TransfersMixin
 from overcast.services.dynamodb.ttl import TtlMixin
 from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 
 class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
-               BackupsMixin, ResourcePoliciesMixin, FeaturesMixin, SearchVectorsMixin, BaseProvider):
+               BackupsMixin, ExportsMixin, ImportsMixin, TransfersMixin, ResourcePoliciesMixin, FeaturesMixin,
+               SearchVectorsMixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:
@@ -37,6 +41,7 @@ class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, Trans
             table = store.table_from_row(row)
             self._tables[(table.account, table.region, table.name)] = table
         self._start_ttl()
+        self._start_transfers()
 
     def _now(self) -> float:
         return self.clock.time()

@@ -276,6 +276,8 @@ class TablesMixin:
         tags = check_tags(params.get("Tags") or [])
         policies = initial_policies(params.get("ResourcePolicy"), description["TableArn"], now)
         table = Table(0, ctx.account_id, ctx.region, description["TableName"], description, tags, policies=policies)
+        if self._importing(table.account, table.region, table.name):  # DynamoDB's table is CREATING then
+            raise ResourceInUseException(f"Table already exists: {table.name}")
 
         def create(tx: Tx) -> int:
             if tx.fetchone("SELECT 1 FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",

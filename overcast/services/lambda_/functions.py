@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
+from overcast.services.internal import read_body
 from overcast.services.lambda_ import validation as v
 from overcast.services.lambda_.code import check_zip, store_zip
 from overcast.services.lambda_.common import LATEST, LambdaBase, new_revision, now_iso
@@ -51,15 +52,7 @@ class FunctionOps(LambdaBase):
         except ServiceError as e:
             raise InvalidParameterValue(f"Error occurred while GetObject. S3 Error Code: {e.code}. "
                                         f"S3 Error Message: {e.message}") from None
-        body = out.get("Body", b"")
-        if isinstance(body, (bytes, bytearray)):
-            return bytes(body)
-        if hasattr(body, "__aiter__"):
-            return b"".join([chunk async for chunk in body])
-        if hasattr(body, "read"):
-            data = body.read()
-            return await data if hasattr(data, "__await__") else data
-        return bytes(body)
+        return await read_body(out.get("Body"))
 
     async def _new_code(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> CodeInfo:
         data = await self._code_bytes(ctx, params, operation)

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from tests.services.dynamodb.transfer_support import held_server  # noqa: F401  (a fixture of the export and import tests)
 from tests.support.errors import error_of, refused  # noqa: F401  (the DynamoDB tests import them from here)
 
 _counter = itertools.count()
