@@ -41,7 +41,6 @@ from overcast.storage.interface import Tx
 MAX_DIMENSIONS = 4096
 MAX_VECTOR_INDEXES = 5  # per table (the Developer Guide's comparison with secondary indexes)
 MAX_PROJECTED = 20  # the vector attribute, INLINE_FILTER attributes and NonKeyAttributes together
-FLOAT32_MAX = struct.unpack("<f", b"\xff\xff\x7f\x7f")[0]
 _DISTANCES = ("COSINE", "DOT_PRODUCT", "EUCLIDEAN")
 # The floor of VectorWriteRequestBytes (paritysuite consumedCapacity.test.ts, 2026-08-18 capture).
 WRITE_BYTES_FLOOR = 1024
@@ -277,6 +276,16 @@ def for_restore(description: dict, override: list[dict] | None, table_arn: str) 
 
 # -- items
 
+def fits_float32(number: float) -> bool:
+    """Whether a number rounds to a finite float32, as DynamoDB stores a vector's numbers (so
+    float32's largest, printed 3.4028235E38, is one though a little above it as a decimal)."""
+    try:
+        struct.pack("<f", number)
+    except OverflowError:
+        return False
+    return True
+
+
 def _vector_of(value: Any, dimensions: int) -> tuple[list[float] | None, str | None]:
     """An attribute value as a vector of `dimensions` float32 numbers, or why it is not one."""
     if not isinstance(value, dict) or "L" not in value:
@@ -289,7 +298,7 @@ def _vector_of(value: Any, dimensions: int) -> tuple[list[float] | None, str | N
         if text is None:
             return None, f"element {position} is not a number"
         number = float(text)  # a stored item's numbers are valid DynamoDB numbers already
-        if abs(number) > FLOAT32_MAX:
+        if not fits_float32(number):
             return None, f"element {position} is not a 32-bit floating-point number"
         numbers.append(number)
     if len(numbers) != dimensions:

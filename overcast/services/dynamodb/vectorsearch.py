@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 import math
 import struct
+from collections.abc import Iterator
 from operator import mul
 from typing import Any
 
@@ -31,9 +32,10 @@ from overcast.services.dynamodb.keys import encode_key_value
 from overcast.services.dynamodb.models import Table, VectorIndexMeta
 from overcast.services.dynamodb.requests import check_key_paths, expression_context, projection_from
 from overcast.services.dynamodb.types import parse_number, values_equal
-from overcast.services.dynamodb.vectors import FLOAT32_MAX, as_attribute, unpack
+from overcast.services.dynamodb.vectors import as_attribute, fits_float32, unpack
 
 MAX_TOP_K = 100
+_PAGE = 512  # index rows scored per read
 _EXPRESSIONS = ("ProjectionExpression", "SearchConditionExpression")
 _INVALID_VECTOR = ("Search vector contains invalid values. All values in the search vector must be a 32-bit "
                    "floating-point number attribute")
@@ -52,7 +54,7 @@ def _search_vector(raw: Any) -> list[float]:
             number = float(parse_number(text))
         except ValidationException:
             raise ValidationException(_INVALID_VECTOR) from None
-        if abs(number) > FLOAT32_MAX:
+        if not fits_float32(number):
             raise ValidationException(_INVALID_VECTOR)
         numbers.append(struct.unpack("<f", struct.pack("<f", number))[0])
     return numbers
@@ -100,7 +102,10 @@ def _scorer(distance: str, query: list[float]) -> Any:
     def cosine(v: tuple[float, ...]) -> float:
         norm = math.sqrt(sum(x * x for x in v)) * query_norm
         # A zero vector has no direction: scored as orthogonal to everything (worded here; not recorded).
-        return 1.0 - sum(map(mul, v, query)) / norm if norm else 1.0
+        if not norm:
+            return 1.0
+        # Within the documented 0..2: rounding takes identical vectors a hair below 0.
+        return min(2.0, max(0.0, 1.0 - sum(map(mul, v, query)) / norm))
     return cosine
 
 
@@ -149,22 +154,45 @@ class SearchVectorsMixin:
 
     def _nearest(self, table: Table, index: VectorIndexMeta, vhash: bytes, query: list[float],
                  filters: list[tuple[str, dict]], top_k: int) -> tuple[list[tuple[float, bytes, bytes, bytes]], int]:
-        """The TopK best (score, pk, sk, vector) of a partition, best first; and how many were scored."""
-        columns = "pk, sk, vector, item" if filters else "pk, sk, vector"
-        rows = self.db.fetchall(  # type: ignore[attr-defined]
-            f"SELECT {columns} FROM dynamodb_vector_items WHERE table_id = ? AND index_name = ? AND vhash = ?",
-            (table.id, index.name, vhash))
+        """The TopK best (score, pk, sk, vector) of a partition, best first; and how many were
+        scored. The partition is read a page at a time and only the TopK best are kept, so a
+        search holds a page and TopK vectors, whatever the partition's size."""
         score = _scorer(index.distance, query)
-        sign = -1.0 if index.distance == "DOT_PRODUCT" else 1.0  # heapq keeps the smallest
-        scored = []
-        for row in rows:
-            if filters:
-                entry = codec.loads(row[3])
-                if not all(values_equal(entry.get(attribute), value) for attribute, value in filters):
-                    continue
-            scored.append((sign * score(unpack(row[2])), row[0], row[1], row[2]))
-        best = heapq.nsmallest(top_k, scored, key=lambda s: (s[0], s[1], s[2]))
-        return [(sign * s, pk, sk, vector) for s, pk, sk, vector in best], len(scored)
+        sign = -1.0 if index.distance == "DOT_PRODUCT" else 1.0  # smallest first either way
+
+        def order(candidate: tuple) -> tuple:
+            return candidate[0], candidate[1], candidate[2]
+
+        best: list[tuple[float, bytes, bytes, bytes]] = []
+        scanned = 0
+        for rows in self._partition_pages(table, index, vhash, with_items=bool(filters)):
+            page = []
+            for row in rows:
+                if filters:
+                    entry = codec.loads(row[3])
+                    if not all(values_equal(entry.get(attribute), value) for attribute, value in filters):
+                        continue
+                page.append((sign * score(unpack(row[2])), row[0], row[1], row[2]))
+            scanned += len(page)
+            best = heapq.nsmallest(top_k, best + page, key=order)
+        return [(sign * s, pk, sk, vector) for s, pk, sk, vector in best], scanned
+
+    def _partition_pages(self, table: Table, index: VectorIndexMeta, vhash: bytes, with_items: bool) -> Iterator[list[tuple]]:
+        """A partition's (pk, sk, vector[, item]) rows in key order, _PAGE at a time, each page
+        sought after the last one's key (pk = last AND sk > last, then pk > last)."""
+        select = (f"SELECT pk, sk, vector{', item' if with_items else ''} FROM dynamodb_vector_items "
+                  "WHERE table_id = ? AND index_name = ? AND vhash = ?")
+        where = (table.id, index.name, vhash)
+        db = self.db  # type: ignore[attr-defined]
+        rows = db.fetchall(f"{select} ORDER BY pk, sk LIMIT {_PAGE}", where)
+        while rows:
+            yield rows
+            if len(rows) < _PAGE:
+                return
+            pk, sk = rows[-1][0], rows[-1][1]
+            rows = db.fetchall(f"{select} AND pk = ? AND sk > ? ORDER BY pk, sk LIMIT {_PAGE}", (*where, pk, sk))
+            if len(rows) < _PAGE:
+                rows += db.fetchall(f"{select} AND pk > ? ORDER BY pk, sk LIMIT {_PAGE - len(rows)}", (*where, pk))
 
     def _results(self, table: Table, index: VectorIndexMeta, vhash: bytes,
                  best: list[tuple[float, bytes, bytes, bytes]], projection: list[tuple] | None) -> list[dict]:

@@ -414,3 +414,51 @@ def test_restored_tables_keep_their_vector_indexes(ddb, make_table):
                 ddb.delete_table(TableName=table)
             except ddb.exceptions.ResourceNotFoundException:
                 pass
+
+
+def test_a_partition_larger_than_a_page_is_searched_whole(ddb, make_table):
+    """Rows are read a page (512) at a time with only the TopK kept: the answer is the brute
+    force one over every row, across page boundaries."""
+    import math
+    import random
+    name = make_table(VectorIndexes=[vector_index(dimensions=2, distance="EUCLIDEAN", projection="KEYS_ONLY")])
+    rng = random.Random(11)
+    vectors = {f"k{i:04}": (round(rng.uniform(-5, 5), 3), round(rng.uniform(-5, 5), 3)) for i in range(1100)}
+    with ddb_batch(ddb, name) as put:
+        for key, (x, y) in vectors.items():
+            put({"pk": {"S": key}, "v": vec(x, y)})
+    answer = ddb.search_vectors(TableName=name, IndexName="vind", SearchVector=numbers(0.5, -0.25), TopK=25)
+    expected = sorted(vectors, key=lambda k: (math.dist(vectors[k], (0.5, -0.25)), k))[:25]
+    assert keys(answer) == expected
+
+
+class ddb_batch:
+    """BatchWriteItem in chunks of 25, as a context manager handing out a put function."""
+
+    def __init__(self, ddb, table: str) -> None:
+        self.ddb, self.table, self.pending = ddb, table, []
+
+    def __enter__(self):
+        return self.pending.append
+
+    def __exit__(self, *exc) -> None:
+        for start in range(0, len(self.pending), 25):
+            chunk = [{"PutRequest": {"Item": item}} for item in self.pending[start:start + 25]]
+            self.ddb.batch_write_item(RequestItems={self.table: chunk})
+
+
+def test_float32_extremes_and_cosine_bounds(ddb, make_table):
+    """A number that rounds to float32's largest is a vector element (and is answered as
+    3.4028235E38, which is then accepted back); one past it is not. COSINE scores stay within
+    0..2 though float rounding would take identical vectors just below 0."""
+    name = make_table(VectorIndexes=[vector_index(projection="KEYS_ONLY")])
+    ddb.put_item(TableName=name, Item={"pk": {"S": "max"}, "v": vec("3.4028234663852886E+38", 1, 1)})
+    found = ddb.search_vectors(TableName=name, IndexName="vind", SearchVector=numbers(1, 1, 1), TopK=1,
+                               ProjectionExpression="pk, v")["SearchResults"][0]["Item"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "again"}, "v": found["v"]})
+    ddb.search_vectors(TableName=name, IndexName="vind", SearchVector=found["v"]["L"], TopK=1)
+    code, message, status = refused(ddb.put_item, TableName=name, Item={"pk": {"S": "over"}, "v": vec("3.5E+38", 1, 1)})
+    assert (code, status) == ("ValidationException", 400) and "32-bit floating-point" in message
+    ddb.put_item(TableName=name, Item={"pk": {"S": "odd"}, "v": vec(0.1, 0.7, 0.3)})
+    score = ddb.search_vectors(TableName=name, IndexName="vind", SearchVector=numbers(0.1, 0.7, 0.3), TopK=1)
+    assert score["SearchResults"][0]["Score"] >= 0.0
