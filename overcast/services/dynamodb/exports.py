@@ -94,7 +94,7 @@ class ExportsMixin:
         # one Overcast would refuse (ScyllaDB's test_export_client_token_changed_export_format).
         token = params.get("ClientToken") or str(uuid.uuid4())
         requested = _requested(params)
-        earlier = transfers.by_token(self.db, transfers.EXPORT, ctx.account_id, token, now)
+        earlier = transfers.by_token(self.db, transfers.EXPORT, ctx.account_id, ctx.region, token, now)
         if earlier is not None:
             if earlier["request"] != requested:
                 raise ExportConflictException("Duplicate request detected with conflicting parameters")
@@ -103,6 +103,10 @@ class ExportsMixin:
         if not earliest_restorable(table, now) <= export_time <= now:
             # The words recorded from DynamoDB in ScyllaDB's test_export.py.
             raise InvalidExportTimeException("Export Time is invalid")
+        if params.get("S3Prefix") == "":
+            # Refused by DynamoDB (ScyllaDB's test_export.py, run against it); worded as its model words it.
+            raise ValidationException("1 validation error detected: Value '' at 's3Prefix' failed to satisfy constraint: "
+                                      "Member must have length greater than or equal to 1")
         if params.get("ExportType") == "INCREMENTAL_EXPORT":
             raise ValidationException("Overcast exports whole tables only: ExportType INCREMENTAL_EXPORT is not supported")
         if params.get("ExportFormat") == "ION":
@@ -128,7 +132,7 @@ class ExportsMixin:
         if not isinstance(arn, str) or "/export/" not in arn or ":table/" not in arn:
             raise ValidationException("Invalid Export ARN")
         record = transfers.load(self.db, transfers.EXPORT, arn)
-        if record is None or record["account"] != ctx.account_id:
+        if record is None or record["account"] != ctx.account_id or record["region"] != ctx.region:
             raise ExportNotFoundException(f"Export not found: {arn}")
         return {"ExportDescription": transfers.wire(record["description"])}
 
@@ -154,8 +158,9 @@ class ExportsMixin:
             return
         description = record["description"]
         table = self._table_by_id(description["TableId"])
-        if table is None or not table.pitr.get("Enabled"):
-            # Its point-in-time history went with the table or with its recovery.
+        if table is None or not table.pitr.get("Enabled") or table.pitr["Since"] > description["ExportTime"]:
+            # Its point-in-time history went with the table or with its recovery (recovery turned
+            # off and on again since: the history the export would read starts after ExportTime).
             await self._finish_transfer(record, "FAILED", {
                 "FailureCode": "TableNotFound" if table is None else "PointInTimeRecoveryUnavailable",
                 "FailureMessage": "The table was deleted before the export ran" if table is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import gzip
 import io
 import zlib
@@ -17,8 +18,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from overcast.protocol.errors import ServiceError
-from overcast.services.dynamodb import codec
+from overcast.protocol.model import load_service_model
+from overcast.protocol.parsers.awsjson import ReaderCompiler, WrongValueType, wrong_type_error
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.requests import validate_put_item
 
@@ -103,17 +107,30 @@ def _item(table: Table, raw: Any) -> tuple[dict, int]:
     return item, size
 
 
+@functools.cache
+def _attribute_map_reader() -> Any:
+    """PutItem's reader of an item as JSON carries it: each value's type checked as a request's
+    would be (a BOOL that is a string, a B that is not base64, an M that is not an object), so a
+    line's values reach validate_put_item in the shapes it expects."""
+    shape = load_service_model("dynamodb").shape("PutItemInputAttributeMap")
+    return ReaderCompiler().reader(shape)
+
+
 def _json_lines(text: str) -> Iterator[Any]:
-    for line in text.splitlines():
+    # Lines end at "\n" alone: an export writes U+2028, U+0085 and the like raw inside strings.
+    for line in text.split("\n"):
         if not line.strip():
             continue
         try:
-            document = codec.loads(line)  # binaries (base64 in the line) come back as bytes
-        except Exception:
+            document = orjson.loads(line)
+        except orjson.JSONDecodeError:
             raise SourceError("Unexpected token in the line: it is not JSON") from None
         if not isinstance(document, dict) or not isinstance(document.get("Item"), dict):
             raise SourceError("Expected 'Item' top level container")
-        yield document["Item"]
+        try:
+            yield _attribute_map_reader()(document["Item"])
+        except WrongValueType as exc:
+            raise SourceError(wrong_type_error(exc).message) from None
 
 
 def _csv_rows(table: Table, text: str, options: dict) -> Iterator[dict]:
@@ -123,7 +140,8 @@ def _csv_rows(table: Table, text: str, options: dict) -> Iterator[dict]:
     The first line is the header unless HeaderList names the columns."""
     csv_options = options.get("Csv") or {}
     delimiter = csv_options.get("Delimiter") or ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # strict: an unterminated quote fails the object rather than swallowing the rows after it.
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     header = csv_options.get("HeaderList")
     types = table.attribute_types
     for row in reader:

@@ -71,7 +71,7 @@ class ImportsMixin:
             # (ScyllaDB's test_client_token_reuse).
             raise ResourceInUseException(f"Table already exists: {name}")
         token = params["ClientToken"]
-        earlier = transfers.by_token(self.db, transfers.IMPORT, ctx.account_id, token, now)
+        earlier = transfers.by_token(self.db, transfers.IMPORT, ctx.account_id, ctx.region, token, now)
         if earlier is not None:
             # Only another target table conflicts; the rest of a replay is not compared.
             if earlier["table_name"] != name or earlier["region"] != ctx.region:
@@ -111,7 +111,7 @@ class ImportsMixin:
         if not arn.startswith("arn:") or not import_id or len(table_name) < 3:
             raise ValidationException("Invalid Import ARN")
         record = transfers.load(self.db, transfers.IMPORT, arn)
-        if record is None or record["account"] != ctx.account_id:
+        if record is None or record["account"] != ctx.account_id or record["region"] != ctx.region:
             raise ImportNotFoundException(f"Import not found: {arn}")
         return {"ImportTableDescription": transfers.wire(record["description"])}
 

@@ -89,10 +89,11 @@ def load(db: Any, kind: str, arn: str) -> dict[str, Any] | None:
     return codec.meta_loads(row[0]) if row else None
 
 
-def by_token(db: Any, kind: str, account: str, token: str, now: float) -> dict[str, Any] | None:
-    """The record a ClientToken still names: one in progress, or ended less than 8 hours ago."""
-    rows = db.fetchall("SELECT record FROM dynamodb_transfers WHERE kind = ? AND account = ? AND client_token = ? "
-                       "ORDER BY started DESC", (kind, account, token))
+def by_token(db: Any, kind: str, account: str, region: str, token: str, now: float) -> dict[str, Any] | None:
+    """The record a ClientToken still names in one Region (DynamoDB's endpoints are regional):
+    one in progress, or ended less than 8 hours ago."""
+    rows = db.fetchall("SELECT record FROM dynamodb_transfers WHERE kind = ? AND account = ? AND region = ? "
+                       "AND client_token = ? ORDER BY started DESC", (kind, account, region, token))
     for (text,) in rows:
         record = codec.meta_loads(text)
         ended = record["description"].get("EndTime")

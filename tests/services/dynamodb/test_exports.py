@@ -10,6 +10,7 @@ import re
 import time
 from datetime import UTC, datetime
 
+import boto3
 import pytest
 
 from tests.conftest import make_client
@@ -158,6 +159,10 @@ def test_export_refusals(ddb, s3, make_table):
     assert refused(ddb.export_table_to_point_in_time, TableArn=table_arn, S3Bucket=bucket, S3SseAlgorithm="AES256",
                    S3SseKmsKeyId="some-key") == (
         "ValidationException", "Invalid Request: KMS Key Id is not supported for this encryption type", 400)
+    # An empty prefix is refused (ScyllaDB's test_export.py, run against DynamoDB).
+    assert refused(ddb.export_table_to_point_in_time, TableArn=table_arn, S3Bucket=bucket, S3Prefix="") == (
+        "ValidationException", "1 validation error detected: Value '' at 's3Prefix' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1", 400)
     # The model's constraints, in Coral's words.
     code, message, status = refused(ddb.export_table_to_point_in_time, TableArn=table_arn, S3Bucket="-nope!")
     assert (code, status) == ("ValidationException", 400) and "'s3Bucket' failed to satisfy constraint" in message
@@ -184,6 +189,16 @@ def test_client_token_replays_or_conflicts(ddb, s3):
     assert one["ExportArn"] != two["ExportArn"]
     for arn in (first["ExportArn"], one["ExportArn"], two["ExportArn"]):
         assert wait_for_export(ddb, arn)["ExportStatus"] == "COMPLETED"
+    # Tokens and exports belong to a Region, as DynamoDB's endpoints do.
+    west = boto3.client("dynamodb", endpoint_url=ddb.meta.endpoint_url, region_name="us-west-2",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+    assert refused(west.describe_export, ExportArn=first["ExportArn"])[0] == "ExportNotFoundException"
+    west_name = unique_name("tokens-west")
+    west_arn = table_with_pitr(west, west_name)
+    other = west.export_table_to_point_in_time(TableArn=west_arn, S3Bucket=bucket, ClientToken=token)["ExportDescription"]
+    assert other["ExportArn"] != first["ExportArn"]
+    assert wait_for_export(west, other["ExportArn"])["ExportStatus"] == "COMPLETED"
+    west.delete_table(TableName=west_name)
     ddb.delete_table(TableName=name)
 
 
@@ -285,12 +300,19 @@ def test_an_export_whose_table_went_before_it_ran_fails(held_server):
     bucket = new_bucket(s3)
     gone_arn = table_with_pitr(ddb, "gone")
     unprotected_arn = table_with_pitr(ddb, "unprotected")
+    toggled_arn = table_with_pitr(ddb, "toggled")
     gone = ddb.export_table_to_point_in_time(TableArn=gone_arn, S3Bucket=bucket)["ExportDescription"]["ExportArn"]
     unprotected = ddb.export_table_to_point_in_time(TableArn=unprotected_arn,
                                                     S3Bucket=bucket)["ExportDescription"]["ExportArn"]
+    toggled = ddb.export_table_to_point_in_time(TableArn=toggled_arn, S3Bucket=bucket)["ExportDescription"]["ExportArn"]
     ddb.delete_table(TableName="gone")
     ddb.update_continuous_backups(TableName="unprotected",
                                   PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    # Off and on again: the history now starts after the export's time.
+    time.sleep(0.01)
+    for enabled in (False, True):
+        ddb.update_continuous_backups(TableName="toggled",
+                                      PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": enabled})
     held_server.release()
     # Overcast's codes: the export reads the point-in-time history, which went with the table
     # or with its recovery.
@@ -300,3 +322,5 @@ def test_an_export_whose_table_went_before_it_ran_fails(held_server):
     final = wait_for_export(ddb, unprotected)
     assert (final["ExportStatus"], final["FailureCode"], final["FailureMessage"]) == (
         "FAILED", "PointInTimeRecoveryUnavailable", "Point in time recovery was disabled before the export ran")
+    final = wait_for_export(ddb, toggled)
+    assert (final["ExportStatus"], final["FailureCode"]) == ("FAILED", "PointInTimeRecoveryUnavailable")

@@ -24,6 +24,12 @@ BAD = {
     "wrong-key-type": '{"Item": {"pk": {"N": "1"}}}',
     "not-json": '{"Item": ',
     "empty-name": '{"Item": {"pk": {"S": "x"}, "": {"S": "v"}}}',
+    # Values of the wrong JSON type are errors, not guesses (a BOOL string read as true, a
+    # number read as bytes) or a crash of the whole import (a map that is a string).
+    "bool-as-string": '{"Item": {"pk": {"S": "x"}, "f": {"BOOL": "false"}}}',
+    "binary-as-number": '{"Item": {"pk": {"S": "x"}, "b": {"B": 5}}}',
+    "map-as-string": '{"Item": {"pk": {"S": "x"}, "m": {"M": "abc"}}}',
+    "string-set-of-numbers": '{"Item": {"pk": {"S": "x"}, "s": {"SS": [1]}}}',
 }
 
 
@@ -262,3 +268,23 @@ def test_zstd_sources_are_refused_without_a_decoder(ddb):
     assert refused(ddb.import_table, **import_request("any-bucket", "p/", unique_name("zstd"),
                                                       InputCompressionType="ZSTD")) == (
         "ValidationException", "Overcast cannot read ZSTD sources here: the zstandard package is not installed", 400)
+
+
+def test_lines_end_at_newline_alone_and_csv_quotes_must_close(ddb, s3):
+    """An export writes U+2028, U+2029 and U+0085 raw inside strings: they are not line ends.
+    An unterminated CSV quote fails its object (the developer guide's "Amazon S3 import
+    formats"), rather than swallowing the rows after it into one value."""
+    bucket = new_bucket(s3)
+    odd = "line\u2028sep\u2029and\u0085more"
+    _put(s3, bucket, "odd/data.json", [json.dumps({"Item": {"pk": {"S": odd}}}, ensure_ascii=False)])
+    table = unique_name("odd")
+    final = wait_for_import(ddb, ddb.import_table(**import_request(bucket, "odd/", table))["ImportTableDescription"]["ImportArn"])
+    assert (final["ImportStatus"], final["ImportedItemCount"]) == ("COMPLETED", 1)
+    assert _items(ddb, table) == [{"pk": {"S": odd}}]
+    ddb.delete_table(TableName=table)
+    s3.put_object(Bucket=bucket, Key="quote/rows.csv", Body=b'pk,v\na,"unterminated\nb,2\nc,3\n')
+    table = unique_name("quote")
+    final = wait_for_import(ddb, ddb.import_table(**import_request(bucket, "quote/", table, InputFormat="CSV"))[
+        "ImportTableDescription"]["ImportArn"])
+    assert (final["ImportStatus"], final["ImportedItemCount"], final["ErrorCount"]) == ("FAILED", 0, 1)
+    ddb.delete_table(TableName=table)
