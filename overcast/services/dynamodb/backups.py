@@ -12,7 +12,7 @@ import copy
 import hashlib
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -317,11 +317,29 @@ def items_as_of(reader: Any, table: Table, moment: float) -> list[tuple]:
     """(pk, sk, item text) of every item of a table with point-in-time recovery as it was at
     `moment` (each key's last state up to then, deleted ones left out), in key order, read
     through `reader` (a Tx, or the Database outside a write)."""
-    found = reader.fetchall(
-        "SELECT h.pk, h.sk, h.item FROM dynamodb_item_history h WHERE h.table_id = ? AND h.changed = "
-        "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
-        "AND x.sk = h.sk AND x.changed <= ?) ORDER BY h.pk, h.sk", (table.id, moment))
-    return [row for row in found if row[2] is not None]
+    return [row for page in item_pages_as_of(reader, table, moment) for row in page]
+
+
+_AS_OF = ("SELECT h.pk, h.sk, h.item FROM dynamodb_item_history h WHERE h.table_id = ? {after}AND h.changed = "
+          "(SELECT MAX(changed) FROM dynamodb_item_history x WHERE x.table_id = h.table_id AND x.pk = h.pk "
+          "AND x.sk = h.sk AND x.changed <= ?) ORDER BY h.pk, h.sk LIMIT {limit}")
+
+
+def item_pages_as_of(reader: Any, table: Table, moment: float, size: int = 2000) -> Iterator[list[tuple]]:
+    """items_as_of a page at a time (up to `size` keys read, deleted ones then left out), each
+    page sought after the last one's key, so that an export holds a page, not the table."""
+    def read(after: str, args: tuple, limit: int) -> list[tuple]:
+        return reader.fetchall(_AS_OF.format(after=after, limit=limit), (table.id, *args, moment))
+
+    rows = read("", (), size)
+    while rows:
+        yield [row for row in rows if row[2] is not None]
+        if len(rows) < size:
+            return
+        pk, sk = rows[-1][0], rows[-1][1]
+        rows = read("AND h.pk = ? AND h.sk > ? ", (pk, sk), size)
+        if len(rows) < size:
+            rows += read("AND h.pk > ? ", (pk,), size - len(rows))
 
 
 def earliest_restorable(table: Table, now: float) -> float:

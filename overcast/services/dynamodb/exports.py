@@ -20,14 +20,16 @@ import asyncio
 import base64
 import gzip
 import hashlib
+import itertools
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, transfers
-from overcast.services.dynamodb.backups import earliest_restorable, epoch_seconds, items_as_of
+from overcast.services.dynamodb.backups import earliest_restorable, epoch_seconds, item_pages_as_of
 from overcast.services.dynamodb.errors import (
     ExportConflictException,
     ExportNotFoundException,
@@ -45,7 +47,7 @@ _REQUEST_MEMBERS = ("TableArn", "ExportTime", "S3Bucket", "S3BucketOwner", "S3Pr
                     "S3SseKmsKeyId", "ExportFormat", "ExportType", "IncrementalExportSpecification")
 # Items a data file holds at most; a larger table is written as several files (DynamoDB writes
 # at least one per partition).
-_ITEMS_PER_FILE = 100_000
+_ITEMS_PER_FILE = 10_000
 
 
 def _table_name_of(arn: Any) -> str:
@@ -181,13 +183,20 @@ class ExportsMixin:
         description = record["description"]
         root = _export_root(description)
         await self._put_export_object(record, root + "_started", b"")
-        # Reading and compressing a whole table is long work: off the event loop.
-        data_files, count, billed = await asyncio.get_running_loop().run_in_executor(
-            None, self._data_files, record, table, root)
-        files = []
-        for key, data, item_count in data_files:
+        # Read, encoded and compressed a file at a time, off the event loop, and sent before the
+        # next is made: the export holds one data file, whatever the table's size.
+        loop = asyncio.get_running_loop()
+        texts = (text for page in item_pages_as_of(self.db, table, description["ExportTime"]) for _, _, text in page)
+        files: list[dict] = []
+        count = billed = 0
+        while True:
+            made = await loop.run_in_executor(None, self._data_file, record, root, texts, len(files))
+            if made is None:
+                break
+            key, data, item_count, size = made
             etag = await self._put_export_object(record, key, data)
             files.append({"itemCount": item_count, "md5Checksum": _b64_md5(data), "etag": etag, "dataFileS3Key": key})
+            count, billed = count + item_count, billed + size
         manifest_files = "".join(codec.meta_dumps(f) + "\n" for f in files).encode()
         await self._put_export_object(record, root + "manifest-files.json", manifest_files)
         await self._put_export_object(record, root + "manifest-files.md5", _b64_md5(manifest_files).encode())
@@ -205,20 +214,19 @@ class ExportsMixin:
         return {"ExportManifest": root + "manifest-summary.json", "ItemCount": count, "BilledSizeBytes": billed,
                 "EndTime": end}
 
-    def _data_files(self, record: dict, table: Table, root: str) -> tuple[list[tuple[str, bytes, int]], int, int]:
-        """The export's data files (key, gzipped bytes, items), its item count and billed size."""
-        texts = [text for _, _, text in items_as_of(self.db, table, record["description"]["ExportTime"])]
-        files, billed = [], 0
-        for number, first in enumerate(range(0, max(len(texts), 1), _ITEMS_PER_FILE)):
-            chunk = texts[first:first + _ITEMS_PER_FILE]
-            billed += sum(item_size(codec.loads(text)) for text in chunk)
-            lines = "".join(f'{{"Item":{text}}}\n' for text in chunk).encode()
-            # mtime 0: the same items make the same bytes, so a rerun writes the same objects.
-            data = gzip.compress(lines, mtime=0)
-            # A name fixed by the export and the file's number, so that a rerun overwrites it.
-            name = base64.b32encode(hashlib.sha1(f"{record['arn']}#{number}".encode()).digest()).decode().lower()[:26]
-            files.append((f"{root}data/{name}.json.gz", data, len(chunk)))
-        return files, len(texts), billed
+    def _data_file(self, record: dict, root: str, texts: Iterator[str], number: int) -> tuple[str, bytes, int, int] | None:
+        """The export's next data file (key, gzipped bytes, items, billed size) from `texts`; None
+        once they are all written (the first file is written even empty)."""
+        chunk = list(itertools.islice(texts, _ITEMS_PER_FILE))
+        if not chunk and number:
+            return None
+        billed = sum(item_size(codec.loads(text)) for text in chunk)
+        lines = "".join(f'{{"Item":{text}}}\n' for text in chunk).encode()
+        # mtime 0: the same items make the same bytes, so a rerun writes the same objects.
+        data = gzip.compress(lines, mtime=0)
+        # A name fixed by the export and the file's number, so that a rerun overwrites it.
+        name = base64.b32encode(hashlib.sha1(f"{record['arn']}#{number}".encode()).digest()).decode().lower()[:26]
+        return f"{root}data/{name}.json.gz", data, len(chunk), billed
 
     async def _put_export_object(self, record: dict, key: str, data: bytes) -> str:
         description = record["description"]

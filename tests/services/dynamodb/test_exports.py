@@ -324,3 +324,31 @@ def test_an_export_whose_table_went_before_it_ran_fails(held_server):
         "FAILED", "PointInTimeRecoveryUnavailable", "Point in time recovery was disabled before the export ran")
     final = wait_for_export(ddb, toggled)
     assert (final["ExportStatus"], final["FailureCode"]) == ("FAILED", "PointInTimeRecoveryUnavailable")
+
+
+def test_a_large_export_is_written_a_file_at_a_time(ddb, s3):
+    """Past 10,000 items an export has a second data file (read a page of history at a time and
+    sent a file at a time); a key that was deleted, or overwritten, counts once as it stood."""
+    name = unique_name("large")
+    table_arn = table_with_pitr(ddb, name)
+    total = 10_050
+    for start in range(0, total, 25):
+        ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": {"pk": {"S": f"k{i:05}"}}}}
+                                                  for i in range(start, min(start + 25, total))]})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k00007"}, "v": {"S": "second state"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "k00008"}})
+    bucket = new_bucket(s3)
+    arn = ddb.export_table_to_point_in_time(TableArn=table_arn, S3Bucket=bucket)["ExportDescription"]["ExportArn"]
+    final = wait_for_export(ddb, arn)
+    assert (final["ExportStatus"], final["ItemCount"]) == ("COMPLETED", total - 1)
+    root = final["ExportManifest"].rsplit("manifest-summary.json", 1)[0]
+    manifest = s3.get_object(Bucket=bucket, Key=root + "manifest-files.json")["Body"].read().decode().splitlines()
+    entries = [json.loads(line) for line in manifest]
+    assert sorted(entry["itemCount"] for entry in entries) == [total - 1 - 10_000, 10_000]
+    keys = []
+    for entry in entries:
+        data = gzip.decompress(s3.get_object(Bucket=bucket, Key=entry["dataFileS3Key"])["Body"].read())
+        keys += [json.loads(line)["Item"] for line in data.decode().splitlines()]
+    assert len({item["pk"]["S"] for item in keys}) == total - 1
+    assert {"pk": {"S": "k00007"}, "v": {"S": "second state"}} in keys
+    ddb.delete_table(TableName=name)
