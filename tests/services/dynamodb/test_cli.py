@@ -36,3 +36,31 @@ def test_cli_round_trip(aws_cli_env):
     assert result.returncode != 0
     assert "ResourceNotFoundException" in result.stderr
     _aws(aws_cli_env, "delete-table", "--table-name", name)
+
+
+def test_cli_multi_attribute_index_and_resource_policy(aws_cli_env):
+    """The CLI's shorthand for this session's features: a GSI keyed by two HASH and two RANGE
+    attributes, queried by its prefix; a resource policy put and read back."""
+    name = unique_name("cli-multi")
+    definitions = [f"AttributeName={n},AttributeType=S" for n in ("pk", "h1", "h2", "r1", "r2")]
+    index = {"IndexName": "multi", "Projection": {"ProjectionType": "KEYS_ONLY"},
+             "KeySchema": [{"AttributeName": "h1", "KeyType": "HASH"}, {"AttributeName": "h2", "KeyType": "HASH"},
+                           {"AttributeName": "r1", "KeyType": "RANGE"}, {"AttributeName": "r2", "KeyType": "RANGE"}]}
+    created = _aws(aws_cli_env, "create-table", "--table-name", name, "--billing-mode", "PAY_PER_REQUEST",
+                   "--key-schema", "AttributeName=pk,KeyType=HASH", "--attribute-definitions", *definitions,
+                   "--global-secondary-indexes", json.dumps([index]))
+    assert len(created["TableDescription"]["GlobalSecondaryIndexes"][0]["KeySchema"]) == 4
+    for pk, r1, r2 in (("a", "x", "2"), ("b", "x", "1"), ("c", "y", "1")):
+        _aws(aws_cli_env, "put-item", "--table-name", name, "--item", json.dumps(
+            {"pk": {"S": pk}, "h1": {"S": "H"}, "h2": {"S": "K"}, "r1": {"S": r1}, "r2": {"S": r2}}))
+    found = _aws(aws_cli_env, "query", "--table-name", name, "--index-name", "multi",
+                 "--key-condition-expression", "h1 = :a AND h2 = :b AND r1 = :x",
+                 "--expression-attribute-values", json.dumps({":a": {"S": "H"}, ":b": {"S": "K"}, ":x": {"S": "x"}}))
+    assert [item["pk"]["S"] for item in found["Items"]] == ["b", "a"]
+    arn = created["TableDescription"]["TableArn"]
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+                                                      "Action": "dynamodb:GetItem", "Resource": arn}]}
+    put = _aws(aws_cli_env, "put-resource-policy", "--resource-arn", arn, "--policy", json.dumps(policy))
+    got = _aws(aws_cli_env, "get-resource-policy", "--resource-arn", arn)
+    assert got["RevisionId"] == put["RevisionId"] and json.loads(got["Policy"])["Statement"][0]["Action"] == "dynamodb:GetItem"
+    _aws(aws_cli_env, "delete-table", "--table-name", name)
