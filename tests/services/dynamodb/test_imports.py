@@ -288,3 +288,23 @@ def test_lines_end_at_newline_alone_and_csv_quotes_must_close(ddb, s3):
         "ImportTableDescription"]["ImportArn"])
     assert (final["ImportStatus"], final["ImportedItemCount"], final["ErrorCount"]) == ("FAILED", 0, 1)
     ddb.delete_table(TableName=table)
+
+
+def test_an_import_builds_the_vector_indexes_it_is_asked_for(ddb, s3):
+    """TableCreationParameters' VectorIndexes: the imported items are searchable, and a line
+    whose vector does not fit the index is an item error."""
+    bucket = new_bucket(s3)
+    lines = [json.dumps({"Item": {"pk": {"S": key}, "v": {"L": [{"N": str(x)} for x in vector]}}})
+             for key, vector in (("east", (1, 0)), ("north", (0, 1)), ("bad", (1, 2, 3)))]
+    _put(s3, bucket, "vectors/data.json", lines[:2])
+    _put(s3, bucket, "vectors/bad.json", lines[2:])
+    table = unique_name("vectors")
+    request = import_request(bucket, "vectors/", table)
+    request["TableCreationParameters"]["VectorIndexes"] = [{
+        "IndexName": "near", "VectorAttribute": {"AttributeName": "v"}, "Dimensions": 2, "DistanceFunction": "EUCLIDEAN",
+        "Projection": {"ProjectionType": "KEYS_ONLY"}}]
+    final = wait_for_import(ddb, ddb.import_table(**request)["ImportTableDescription"]["ImportArn"])
+    assert (final["ImportedItemCount"], final["ErrorCount"]) == (2, 1)
+    found = ddb.search_vectors(TableName=table, IndexName="near", SearchVector=[{"N": "0.9"}, {"N": "0.1"}], TopK=1)
+    assert [result["Item"]["pk"]["S"] for result in found["SearchResults"]] == ["east"]
+    ddb.delete_table(TableName=table)
