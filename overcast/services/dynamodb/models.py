@@ -63,6 +63,9 @@ class Table:
     # Resource-based policies by the ARN they are attached to (the table's, its streams'); see
     # resource_policies.py. Copies of a Table are made with dataclasses.replace, so none is lost.
     policies: dict[str, dict[str, str]] = field(default_factory=dict)
+    # CloudWatch Contributor Insights by index name ("" for the table): mode and when it last
+    # changed (features.py); a resource absent here has it disabled and never changed.
+    insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:

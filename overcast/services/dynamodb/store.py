@@ -151,12 +151,12 @@ def table_from_row(row: tuple) -> Table:
     data = codec.meta_loads(meta)
     # Tables stored before a member existed load without it (its default).
     return Table(table_id, account, region, name, data["description"], data.get("tags", {}),
-                 data.get("ttl", {}), data.get("pitr", {}), data.get("policies", {}))
+                 data.get("ttl", {}), data.get("pitr", {}), data.get("policies", {}), data.get("insights", {}))
 
 
 def table_meta(table: Table) -> str:
     return codec.meta_dumps({"description": table.description, "tags": table.tags, "ttl": table.ttl, "pitr": table.pitr,
-                             "policies": table.policies})
+                             "policies": table.policies, "insights": table.insights})
 
 
 TABLE_COLUMNS = "id, account, region, name, meta"

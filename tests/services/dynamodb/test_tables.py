@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.services.dynamodb.conftest import error_of, unique_name
+from tests.services.dynamodb.conftest import error_of, refused, unique_name
 
 
 def test_create_describe_list_delete(ddb):
@@ -185,3 +185,44 @@ def test_feature_descriptions(ddb, make_table):
     with pytest.raises(ClientError) as excinfo:
         ddb.get_resource_policy(ResourceArn=arn + "unknown")
     assert error_of(excinfo) == ("ResourceNotFoundException", f"Requested resource not found: Table: {name}unknown not found", 400)
+
+
+def test_contributor_insights_are_switched_and_described(ddb, make_table, fresh_server):
+    """UpdateContributorInsights answers ENABLING/DISABLING; Describe then gives the settled
+    status, the mode, when it changed and the rules DynamoDB names (partition and sort keys,
+    most accessed and most throttled; the throttled ones alone in THROTTLED_KEYS mode)."""
+    name = make_table("S", "S", ExtraDefinitions=[{"AttributeName": "g", "AttributeType": "S"}],
+                      GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                               "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    answer = ddb.update_contributor_insights(TableName=name, ContributorInsightsAction="ENABLE")
+    assert (answer["ContributorInsightsStatus"], answer["ContributorInsightsMode"]) == ("ENABLING", "ACCESSED_AND_THROTTLED_KEYS")
+    described = ddb.describe_contributor_insights(TableName=name)
+    assert (described["ContributorInsightsStatus"], described["ContributorInsightsMode"]) == ("ENABLED", "ACCESSED_AND_THROTTLED_KEYS")
+    assert [rule.rsplit("-", 1)[0] for rule in described["ContributorInsightsRuleList"]] == [
+        f"DynamoDBContributorInsights-{kind}-{name}" for kind in ("PKC", "PKT", "SKC", "SKT")]
+    assert "LastUpdateDateTime" in described
+    index = ddb.update_contributor_insights(TableName=name, IndexName="by-g", ContributorInsightsAction="ENABLE",
+                                            ContributorInsightsMode="THROTTLED_KEYS")
+    assert (index["IndexName"], index["ContributorInsightsStatus"]) == ("by-g", "ENABLING")
+    rules = ddb.describe_contributor_insights(TableName=name, IndexName="by-g")["ContributorInsightsRuleList"]
+    assert [rule.rsplit("-", 1)[0] for rule in rules] == [f"DynamoDBContributorInsights-PKT-{name}-by-g"]
+    listed = ddb.list_contributor_insights(TableName=name)["ContributorInsightsSummaries"]
+    assert [(s.get("IndexName"), s["ContributorInsightsStatus"]) for s in listed] == [(None, "ENABLED"), ("by-g", "ENABLED")]
+    assert ddb.update_contributor_insights(TableName=name, ContributorInsightsAction="DISABLE")[
+        "ContributorInsightsStatus"] == "DISABLING"
+    described = ddb.describe_contributor_insights(TableName=name)
+    assert described["ContributorInsightsStatus"] == "DISABLED" and "ContributorInsightsRuleList" not in described
+    assert refused(ddb.update_contributor_insights, TableName=name, IndexName="nope", ContributorInsightsAction="ENABLE") == (
+        "ResourceNotFoundException", "Requested resource not found: Index: nope not found", 400)
+    assert refused(ddb.describe_contributor_insights, TableName="no-such-table-here") == (
+        "ResourceNotFoundException", "Requested resource not found: Table: no-such-table-here not found", 400)
+    # Kept across a restart.
+    from tests.conftest import make_client
+    own = make_client("dynamodb", fresh_server.endpoint_url)
+    own.create_table(TableName="kept", BillingMode="PAY_PER_REQUEST", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    own.update_contributor_insights(TableName="kept", ContributorInsightsAction="ENABLE")
+    fresh_server.kill9()
+    fresh_server.start()
+    own = make_client("dynamodb", fresh_server.endpoint_url)
+    assert own.describe_contributor_insights(TableName="kept")["ContributorInsightsStatus"] == "ENABLED"
