@@ -304,3 +304,22 @@ def test_item_writes_refuse_the_request_form_in_the_envelope(ddb, make_table):
     assert _refusal(ddb.query, TableName=name, KeyConditions={"pk": {"ComparisonOperator": "BETWEEN",
                                                                      "AttributeValueList": [{"S": "x"}]}})[1] == (
         INVALID + "Invalid number of argument(s) for the BETWEEN ComparisonOperator")
+
+
+def test_update_item_joins_member_errors_beside_a_missing_key_in_member_order(raw):
+    """paritysuite validation-ordering/updateItem.test.ts (eu-west-2 and us-east-1): with Key left
+    out, the other members' problems are joined with it in Coral's member order."""
+    empty_name = "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    no_key = "Value null at 'key' failed to satisfy constraint: Member must not be null"
+    update = {"UpdateExpression": "SET a = :a", "ExpressionAttributeValues": {":a": {"S": "x"}}}
+    assert _refusal(raw.update_item, TableName="", **update) == (
+        "ValidationException", f"2 validation errors detected: {empty_name}; {no_key}", 400)
+    assert _refusal(raw.update_item, TableName="", **update, ReturnConsumedCapacity="INVALID", ReturnValues="INVALID") == (
+        "ValidationException", "4 validation errors detected: "
+        "Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: "
+        f"[INDEXES, TOTAL, NONE]; {empty_name}; Value 'INVALID' at 'returnValues' failed to satisfy constraint: Member must "
+        f"satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; {no_key}", 400)
+    assert _refusal(raw.update_item, TableName="no-such-table-vo", AttributeUpdates={"x": {"Action": "PUT", "Value": {"S": "1"}}},
+                    Expected={"a": {"Exists": False}, "b": {"Exists": False}}, ConditionalOperator="XOR") == (
+        "ValidationException", "2 validation errors detected: Value 'XOR' at 'conditionalOperator' failed to satisfy "
+        f"constraint: Member must satisfy enum value set: [OR, AND]; {no_key}", 400)
