@@ -250,12 +250,19 @@ class MultipartOperations:
         if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):
             raise InvalidPartOrder(upload_id)
         conditions.validate_write_conditions(params)
+        location = f"{ctx.request.scheme}://{ctx.request.host or 'localhost'}/{bucket}/{quote(key)}"
+        if self.uploads.get_upload(upload_id) is None:
+            # Completed already: a retry is answered as the first call was, whatever its
+            # conditions (moto's aws_verified test_idempotent_multipart_upload, If-None-Match: *).
+            answered = self.uploads.completed_answer(upload_id, bucket, key)
+            if answered is not None:
+                return {"Location": location, **answered}
         self._upload_for(params)
         store, uploads, blobs = self.store, self.uploads, self.blobs
         now = round(self.clock.time(), 3)
         change = ChangeContext.of(ctx)
 
-        def write(tx: Tx) -> tuple[StoredObject, versions.Outcome]:
+        def write(tx: Tx) -> dict[str, Any]:
             upload = uploads.tx_get_upload(tx, upload_id)
             if upload is None:
                 raise NoSuchUpload(upload_id)
@@ -273,18 +280,15 @@ class MultipartOperations:
             unlink_after_commit(tx, blobs, unused + outcome.unlink)
             events.enqueue(tx, config, change, "ObjectCreated:CompleteMultipartUpload", bucket, key, obj.size,
                            obj.etag, now)
-            return obj, outcome
+            answer: dict[str, Any] = {"Bucket": bucket, "Key": key, "ETag": obj.quoted_etag, **encryption_output(obj.headers)}
+            if obj.checksum_algorithm:
+                answer[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
+                answer["ChecksumType"] = obj.checksum_type
+            add_version(answer, outcome)
+            uploads.tx_record_completion(tx, upload, now, answer)
+            return answer
 
-        obj, outcome = await self.db.write(write)
-        out: dict[str, Any] = {
-            "Location": f"{ctx.request.scheme}://{ctx.request.host or 'localhost'}/{bucket}/{quote(key)}",
-            "Bucket": bucket, "Key": key, "ETag": obj.quoted_etag, **encryption_output(obj.headers),
-        }
-        if obj.checksum_algorithm:
-            out[f"Checksum{obj.checksum_algorithm}"] = obj.checksum_value
-            out["ChecksumType"] = obj.checksum_type
-        add_version(out, outcome)
-        return out
+        return {"Location": location, **await self.db.write(write)}
 
     # ---- AbortMultipartUpload ----------------------------------------------------------------
 

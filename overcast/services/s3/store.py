@@ -132,6 +132,18 @@ MIGRATIONS = [
         )""",
         "CREATE INDEX s3_version_parts_by_blob ON s3_version_parts (blob_id)",
     ]),
+    # Completed multipart uploads' answers, so that CompleteMultipartUpload retried with the same
+    # upload ID (an SDK retry after a timeout) answers as the first call did (upload_store.py).
+    Migration(5, [
+        """CREATE TABLE IF NOT EXISTS s3_completed_uploads (
+            upload_id TEXT PRIMARY KEY,
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            completed REAL NOT NULL,
+            answer TEXT NOT NULL
+        )""",
+        "CREATE INDEX IF NOT EXISTS s3_completed_uploads_by_time ON s3_completed_uploads (completed)",
+    ]),
 ]
 
 _OBJECT_COLUMNS = ("size, etag, last_modified, storage_class, checksum_algorithm, checksum_value, headers, blob_id, "

@@ -9,6 +9,7 @@ from overcast.services.s3.models import Part, Upload
 from overcast.services.s3.store import encode_headers
 from overcast.storage.interface import Database, Tx
 
+COMPLETED_KEPT_SECONDS = 86400
 _UPLOAD_COLUMNS = ("upload_id, bucket, key, initiated, account_id, storage_class, checksum_algorithm, "
                    "checksum_type, headers")
 
@@ -59,6 +60,20 @@ class UploadStore:
 
     def __init__(self, db: Database):
         self.db = db
+
+    def completed_answer(self, upload_id: str, bucket: str, key: str) -> dict | None:
+        """What CompleteMultipartUpload answered for this upload, if it completed in the last day."""
+        row = self.db.fetchone("SELECT answer FROM s3_completed_uploads WHERE upload_id = ? AND bucket = ? AND key = ?",
+                               (upload_id, bucket, key))
+        return json.loads(row[0]) if row else None
+
+    @staticmethod
+    def tx_record_completion(tx: Tx, upload: Upload, now: float, answer: dict) -> None:
+        """Keep a completed upload's answer for a day (AWS answers a retried completion the same
+        way for a while; moto's aws_verified test_idempotent_multipart_upload), pruning older ones."""
+        tx.execute("DELETE FROM s3_completed_uploads WHERE completed < ?", (now - COMPLETED_KEPT_SECONDS,))
+        tx.execute("INSERT OR REPLACE INTO s3_completed_uploads (upload_id, bucket, key, completed, answer) "
+                   "VALUES (?, ?, ?, ?, ?)", (upload.upload_id, upload.bucket, upload.key, now, json.dumps(answer)))
 
     def get_upload(self, upload_id: str) -> Upload | None:
         row = self.db.fetchone(f"SELECT {_UPLOAD_COLUMNS} FROM s3_uploads WHERE upload_id = ?", (upload_id,))

@@ -154,7 +154,7 @@ def test_complete_errors(s3, bucket):
     other = s3.upload_part(Bucket=bucket, Key="err", UploadId=upload_id, PartNumber=2, Body=b"tiny too")["ETag"]
 
     def complete(parts):
-        s3.complete_multipart_upload(Bucket=bucket, Key="err", UploadId=upload_id,
+        return s3.complete_multipart_upload(Bucket=bucket, Key="err", UploadId=upload_id,
                                      MultipartUpload={"Parts": parts})
 
     with pytest.raises(ClientError) as exc:
@@ -179,11 +179,10 @@ def test_complete_errors(s3, bucket):
         s3.complete_multipart_upload(Bucket=bucket, Key="err", UploadId=upload_id, MultipartUpload={"Parts": []})
     assert_error(exc, "MalformedXML", 400)
     # After all those failures the upload is intact and completes with a single small part.
-    complete([{"PartNumber": 2, "ETag": other}])
+    done = complete([{"PartNumber": 2, "ETag": other}])
     assert s3.get_object(Bucket=bucket, Key="err")["Body"].read() == b"tiny too"
-    with pytest.raises(ClientError) as exc:
-        complete([{"PartNumber": 2, "ETag": other}])
-    assert_error(exc, "NoSuchUpload", 404)
+    # Completed: a retry answers as the completion did (see test_completing_again_...).
+    assert complete([{"PartNumber": 2, "ETag": other}])["ETag"] == done["ETag"]
 
 
 def test_invalid_part_number(s3, bucket):
@@ -258,3 +257,21 @@ def test_get_by_part_number(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_object(Bucket=bucket, Key="parts", PartNumber=3)
     assert_error(exc, "InvalidPartNumber", 416, "The requested partnumber is not satisfiable")
+
+
+def test_completing_again_answers_as_the_first_completion(s3, bucket):
+    """moto's aws_verified test_idempotent_multipart_upload: a retried CompleteMultipartUpload
+    (an SDK retry after a timeout) answers 200 with the same ETag, even with If-None-Match: *;
+    an upload that never existed is still NoSuchUpload, and so is this one's ID on another key."""
+    upload_id = s3.create_multipart_upload(Bucket=bucket, Key="mp/again")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="mp/again", UploadId=upload_id, PartNumber=1, Body=b"only part")["ETag"]
+    parts = {"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="mp/again", UploadId=upload_id, MultipartUpload=parts)
+    again = s3.complete_multipart_upload(Bucket=bucket, Key="mp/again", UploadId=upload_id, MultipartUpload=parts)
+    guarded = s3.complete_multipart_upload(Bucket=bucket, Key="mp/again", UploadId=upload_id, MultipartUpload=parts,
+                                           IfNoneMatch="*")
+    assert first["ETag"] == again["ETag"] == guarded["ETag"] == multipart_etag([b"only part"])
+    assert again["Location"] == first["Location"]
+    with pytest.raises(ClientError) as exc:
+        s3.complete_multipart_upload(Bucket=bucket, Key="mp/other", UploadId=upload_id, MultipartUpload=parts)
+    assert_error(exc, "NoSuchUpload", 404)
