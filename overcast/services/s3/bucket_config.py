@@ -220,7 +220,9 @@ def validate_tags(tag_set: list[dict[str, Any]], limit: int) -> None:
     for tag in tag_set:
         key, value = tag.get("Key") or "", tag.get("Value") or ""
         if key.lower().startswith("aws:"):
-            raise ServiceError("System tags cannot be added/updated by requester", code="InvalidTag", status=400)
+            # Worded apart for objects and buckets (LocalStack's AWS-validated tagging snapshots).
+            raise ServiceError("Your TagKey cannot be prefixed with aws:" if limit == 10 else
+                               "System tags cannot be added/updated by requester", code="InvalidTag", status=400)
         if not key or len(key) > 128 or len(value) > 256:
             raise ServiceError("The TagKey you have provided is invalid" if not key or len(key) > 128 else
                                "The TagValue you have provided is invalid", code="InvalidTag", status=400)

@@ -400,6 +400,10 @@ class ObjectOperations:
         """Conditions, range and the response members; returns them with the span to serve."""
         conditions.check_read(params, obj)
         out = object_output(obj)
+        if "VersionId" not in out and (self.store.get_config(obj.bucket) or {}).get("Versioning"):
+            # The null version of a bucket whose versioning is (or was) on: named "null"
+            # (written while versioning was suspended, or before it was first enabled).
+            out["VersionId"] = "null"
         if params.get("PartNumber") is not None:
             if params.get("Range") is not None:
                 raise InvalidRequest("Cannot specify both Range header and partNumber query parameter")

@@ -121,6 +121,16 @@ def test_tagging(s3, bucket):
     s3.delete_bucket_tagging(Bucket=bucket)
     with pytest.raises(ClientError):
         s3.get_bucket_tagging(Bucket=bucket)
+    # A system tag: refused in different words for buckets and objects (LocalStack's
+    # AWS-validated tagging snapshots).
+    system = {"TagSet": [{"Key": "aws:x", "Value": "1"}]}
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_tagging(Bucket=bucket, Tagging=system)
+    assert_error(exc, "InvalidTag", 400, "System tags cannot be added/updated by requester")
+    s3.put_object(Bucket=bucket, Key="tagged", Body=b"x")
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_tagging(Bucket=bucket, Key="tagged", Tagging=system)
+    assert_error(exc, "InvalidTag", 400, "Your TagKey cannot be prefixed with aws:")
 
 
 def test_public_access_block_and_ownership(s3, bucket):

@@ -77,6 +77,7 @@ def test_no_such_version(s3, versioned):
 
 def test_null_version_and_suspension(s3, bucket):
     s3.put_object(Bucket=bucket, Key="k", Body=b"before versioning")
+    assert "VersionId" not in s3.head_object(Bucket=bucket, Key="k")  # never versioned: no version id
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"versioned")["VersionId"]
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"before versioning"
@@ -87,6 +88,10 @@ def test_null_version_and_suspension(s3, bucket):
     # The older null version was replaced by the new one; the real version stays.
     assert ids == ["null", v1]
     assert s3.get_object(Bucket=bucket, Key="k", VersionId="null")["Body"].read() == b"suspended"
+    # GET and HEAD name the null version "null" once versioning was ever on.
+    assert s3.get_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+    assert s3.head_object(Bucket=bucket, Key="k")["VersionId"] == "null"
+    assert s3.head_object(Bucket=bucket, Key="k", VersionId="null")["VersionId"] == "null"
 
 
 def test_copy_from_a_version(s3, versioned):
