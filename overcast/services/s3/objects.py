@@ -361,16 +361,22 @@ class ObjectOperations:
                 "The source of a copy request may not specifically refer to a delete marker by version id."
             ) from None
 
-    def _authorize_read(self, ctx: RequestContext, bucket: str, key: str) -> None:
+    def _authorize_read(self, ctx: RequestContext, bucket: str, key: str, version_id: str | None = None) -> None:
         if ctx.anonymous:
             current = self.store.get_object(bucket, key)
             acl = current.headers.get(ACL) if current is not None else None
             authorize_anonymous(ctx, self.store, "s3:GetObject", bucket, key, acl)
+            if current is None and version_id is None:
+                # A key that is not there is 404 only to a caller who may list the bucket, and
+                # 403 to others (GetObject's reference: "If you don't have the s3:ListBucket
+                # permission, Amazon S3 returns an HTTP status code 403"), so a public-read
+                # site does not tell which keys exist.
+                authorize_anonymous(ctx, self.store, "s3:ListBucket", bucket)
 
     async def get_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
         if ctx.anonymous:
-            self._authorize_read(ctx, bucket, key)
+            self._authorize_read(ctx, bucket, key, params.get("VersionId"))
         for attempt in range(_READ_ATTEMPTS):
             obj = self._find(bucket, key, True, params.get("VersionId"))
             if obj.storage_class in ARCHIVED_CLASSES:
@@ -389,7 +395,7 @@ class ObjectOperations:
         raise AssertionError("unreachable")
 
     def head_object(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        self._authorize_read(ctx, params["Bucket"], params["Key"])
+        self._authorize_read(ctx, params["Bucket"], params["Key"], params.get("VersionId"))
         obj = self._find(params["Bucket"], params["Key"], with_body=False, version_id=params.get("VersionId"))
         out, _ = self._read_output(obj, params)
         if RESTORE in out:

@@ -48,9 +48,11 @@ def test_public_policy_grants_reads_only(s3, anonymous, public_bucket):
     s3.put_bucket_policy(Bucket=public_bucket, Policy=public_read_policy(public_bucket))
     assert anonymous.get_object(Bucket=public_bucket, Key="index.html")["Body"].read() == b"<h1>hi</h1>"
     assert anonymous.head_object(Bucket=public_bucket, Key="index.html")["ContentLength"] == 11
+    # A missing key is 403 to a caller who may not list the bucket (GetObject's reference), so
+    # that reading does not reveal which keys exist.
     with pytest.raises(ClientError) as exc:
         anonymous.get_object(Bucket=public_bucket, Key="missing.html")
-    assert_error(exc, "NoSuchKey", 404)
+    assert_error(exc, "AccessDenied", 403)
     with pytest.raises(ClientError) as exc:
         anonymous.list_objects_v2(Bucket=public_bucket)
     assert_error(exc, "AccessDenied", 403)
@@ -71,3 +73,17 @@ def test_public_read_object_acl(s3, anonymous, public_bucket):
     with pytest.raises(ClientError) as exc:
         anonymous.get_object(Bucket=public_bucket, Key="private.txt")
     assert_error(exc, "AccessDenied", 403)
+
+
+def test_a_missing_key_is_404_to_a_caller_who_may_list(s3, anonymous, public_bucket):
+    """With s3:ListBucket granted too, a missing key is NoSuchKey (GetObject's reference: 404
+    with s3:ListBucket, 403 without)."""
+    s3.put_bucket_policy(Bucket=public_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{public_bucket}/*"},
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{public_bucket}"}]}))
+    with pytest.raises(ClientError) as exc:
+        anonymous.get_object(Bucket=public_bucket, Key="missing.html")
+    assert_error(exc, "NoSuchKey", 404)
+    with pytest.raises(ClientError) as exc:
+        anonymous.head_object(Bucket=public_bucket, Key="missing.html")
+    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
