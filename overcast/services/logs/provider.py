@@ -19,6 +19,7 @@ from overcast.services.logs.errors import (
     stream_not_found,
 )
 from overcast.services.logs.filters import InvalidFilterPattern, compile_extractor, compile_pattern
+from overcast.services.logs.metric_filters import MetricFiltersMixin
 from overcast.services.logs.store import MIGRATIONS
 
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -102,7 +103,7 @@ def _group_token_name(token: str) -> str:
     return name
 
 
-class Provider(BaseProvider):
+class Provider(MetricFiltersMixin, BaseProvider):
     service = "logs"
 
     def admit(self, ctx: RequestContext, params: dict[str, Any]) -> None:
@@ -115,6 +116,10 @@ class Provider(BaseProvider):
             return
         if ctx.operation.name in _RESOURCE_ARN_OPERATIONS:
             return  # these answer ValidationException "Invalid resourceArn" (see _resource_group)
+        if any(len(params.get(member) or "") > 512 for member in ("logGroupName", "logStreamName")):
+            # Its own words for these two names (LocalStack's AWS-validated snapshots: CreateLogGroup,
+            # DeleteMetricFilter).
+            raise InvalidParameter("Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
         problems = constraint_problems(ctx.operation, params)
         if problems:
             raise InvalidParameter(constraint_message(problems))
@@ -157,9 +162,6 @@ class Provider(BaseProvider):
 
     async def create_log_group(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["logGroupName"]
-        if not name or len(name) > 512:
-            raise InvalidParameter(f"1 validation error detected: Value '{name}' at 'logGroupName' failed to "
-                                   "satisfy constraint: Member must have length less than or equal to 512")
 
         def insert(tx):
             if tx.fetchone("SELECT 1 FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
@@ -182,6 +184,7 @@ class Provider(BaseProvider):
             tx.execute("DELETE FROM logs_events WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_streams WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_tags WHERE account = ? AND region = ? AND grp = ?", key)
+            tx.execute("DELETE FROM logs_metric_filters WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_groups WHERE account = ? AND region = ? AND name = ?", key)
 
         await self.db.write(delete, bulk=True)  # every event of the group goes
@@ -190,6 +193,8 @@ class Provider(BaseProvider):
     async def describe_log_groups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         prefix = params.get("logGroupNamePrefix") or ""
         pattern = params.get("logGroupNamePattern")
+        if prefix and pattern:  # LocalStack's AWS-validated test_describe_log_groups_prefix_and_pattern_error
+            raise InvalidParameter("LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
         limit = min(int(params.get("limit") or 50), 50)
         start = params.get("nextToken")
         rows = self.db.fetchall(
@@ -208,17 +213,23 @@ class Provider(BaseProvider):
         page = rows[:limit]
         groups = []
         for name, created, retention, group_class in page:
+            key = (ctx.account_id, ctx.region, name)
             stored = self.db.fetchone("SELECT COALESCE(SUM(stored), 0) FROM logs_streams WHERE account = ? AND "
-                                      "region = ? AND grp = ?", (ctx.account_id, ctx.region, name))
-            group: dict[str, Any] = {"logGroupName": name, "creationTime": created, "metricFilterCount": 0,
+                                      "region = ? AND grp = ?", key)
+            filters = self.db.fetchone("SELECT COUNT(*) FROM logs_metric_filters WHERE account = ? AND region = ? "
+                                       "AND grp = ?", key)
+            group: dict[str, Any] = {"logGroupName": name, "creationTime": created,
+                                     "metricFilterCount": filters[0] if filters else 0,
                                      "arn": self._group_arn(ctx, name) + ":*", "logGroupArn": self._group_arn(ctx, name),
-                                     "storedBytes": stored[0] if stored else 0, "logGroupClass": group_class}
+                                     "storedBytes": stored[0] if stored else 0, "logGroupClass": group_class,
+                                     "deletionProtectionEnabled": False}
             if retention is not None:
                 group["retentionInDays"] = retention
             if pattern:
-                # "If you specify logGroupNamePattern in your request, then only arn, creationTime,
-                # and logGroupName are included in the response." (API_DescribeLogGroups)
-                group = {k: group[k] for k in ("logGroupName", "creationTime", "arn")}
+                # A pattern's answer leaves out the sizes and settings (LocalStack's AWS-validated
+                # test_describe_log_groups_with_pattern; the API reference names only three).
+                group = {k: group[k] for k in ("logGroupName", "creationTime", "arn", "logGroupArn", "logGroupClass",
+                                               "metricFilterCount")}
             groups.append(group)
         out: dict[str, Any] = {"logGroups": groups}
         if len(rows) > limit:
@@ -311,6 +322,9 @@ class Provider(BaseProvider):
         return {}
 
     async def describe_log_streams(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if params.get("logGroupName") and params.get("logGroupIdentifier"):
+            # LocalStack's AWS-validated test_describe_log_streams_with_log_group_identifier.
+            raise Validation("LogGroup name and LogGroup ARN are mutually exclusive parameters.")
         group = _group_name(params)
         self._require_group(ctx, group)
         prefix = params.get("logStreamNamePrefix") or ""

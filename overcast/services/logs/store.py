@@ -23,4 +23,11 @@ MIGRATIONS = [
         "CREATE TABLE logs_tags (account TEXT NOT NULL, region TEXT NOT NULL, grp TEXT NOT NULL, "
         "key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (account, region, grp, key))",
     ]),
+    # Version 3: metric filters (metric_filters.py), kept with their group.
+    Migration(3, [
+        "CREATE TABLE IF NOT EXISTS logs_metric_filters (account TEXT NOT NULL, region TEXT NOT NULL, "
+        "grp TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, pattern TEXT NOT NULL, "
+        "transformations TEXT NOT NULL, transformed INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (account, region, grp, name))",
+    ]),
 ]
