@@ -27,6 +27,21 @@ INTEGRATION_RESPONSE_PATCH = {
 }
 
 
+def _check_aws_uri(kind: str, uri: str) -> None:
+    """An AWS integration's URI: an ARN (arn:partition:apigateway:region:service:resource) whose
+    resource is a path or an action; AWS_PROXY only to a Lambda function (LocalStack's
+    AWS-validated test_put_integration_validation, moto's tests)."""
+    parts = uri.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        raise errors.BadRequest("Invalid ARN specified in the request")
+    service, resource = parts[4], parts[5]
+    if not resource.startswith(("path", "action")):
+        raise errors.BadRequest("AWS ARN for integration must contain path or action")
+    if kind == "AWS_PROXY" and not (service == "lambda" and resource.startswith("path/2015-03-31/functions/")):
+        raise errors.BadRequest(
+            "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+
+
 def check_integration(integration: dict[str, Any]) -> None:
     kind = integration.get("type")
     if kind not in INTEGRATION_TYPES:
@@ -39,11 +54,8 @@ def check_integration(integration: dict[str, Any]) -> None:
             raise errors.BadRequest("Invalid integration URI specified")
         if kind in ("HTTP", "HTTP_PROXY") and not uri.startswith(("http://", "https://")):
             raise errors.BadRequest("Invalid HTTP endpoint specified for URI")
-        if kind in ("AWS", "AWS_PROXY") and not uri.startswith("arn:"):
-            raise errors.BadRequest("AWS ARN for integration must contain path or action")
-        if kind == "AWS_PROXY" and ":lambda:path/" not in uri and ":firehose:" not in uri:
-            raise errors.BadRequest(
-                "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")
+        if kind in ("AWS", "AWS_PROXY"):
+            _check_aws_uri(kind, uri)
     behaviour = integration.get("passthroughBehavior")
     if behaviour not in PASSTHROUGH:
         raise errors.BadRequest(f"Invalid passthrough behavior specified: {behaviour}")

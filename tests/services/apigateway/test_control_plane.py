@@ -143,6 +143,23 @@ def test_integration_validation(apigw):
     with pytest.raises(ClientError) as excinfo:
         apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type="MOCK", timeoutInMillis=10)
     assert error_of(excinfo) == ("BadRequestException", "Timeout should be between 50 ms and 29000 ms", 400)
+    # AWS integration URIs (LocalStack's AWS-validated test_put_integration_validation).
+    lambda_uri = ("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+                  "arn:aws:lambda:us-east-1:000000000000:function:f/invocations")
+    for kind, uri, message in (
+            ("AWS", "non-valid-arn", "Invalid ARN specified in the request"),
+            ("AWS", "arn:aws:iam::0000000000:role/service-role/asdf", "AWS ARN for integration must contain path or action"),
+            ("AWS_PROXY", "arn:aws:iam::0000000000:role/service-role/asdf",
+             "AWS ARN for integration must contain path or action"),
+            ("AWS_PROXY", "arn:aws:apigateway:us-east-1:sqs:path/123/q",
+             "Integrations of type 'AWS_PROXY' currently only supports Lambda function and Firehose stream invocations.")):
+        with pytest.raises(ClientError) as excinfo:
+            apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type=kind, uri=uri,
+                                  integrationHttpMethod="POST")
+        assert error_of(excinfo) == ("BadRequestException", message, 400), uri
+    for kind, uri in (("AWS_PROXY", lambda_uri), ("AWS", "arn:aws:apigateway:us-east-1:sqs:action/SendMessage")):
+        apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod="GET", type=kind, uri=uri,
+                              integrationHttpMethod="POST")
 
 
 def test_deployments_and_stages(apigw):
