@@ -17,9 +17,10 @@ from overcast.services.lambda_.common import LATEST, LambdaBase, new_revision, n
 from overcast.services.lambda_.errors import (
     InvalidParameterValue,
     ResourceConflict,
-    ResourceNotFound,
 )
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+from overcast.services.lambda_.settings import check_tag_count
+from overcast.services.lambda_.versions import STATE_FIELDS
 
 DEFAULT_PAGE = 50
 MAX_LAYERS = 5
@@ -77,6 +78,10 @@ class FunctionOps(LambdaBase):
             raise InvalidParameterValue(f"Cannot reference more than {MAX_LAYERS} layers.")
         seen: dict[str, str] = {}
         for arn in arns:
+            parts = arn.split(":")
+            if len(parts) > 3 and parts[3] and parts[3] != ctx.region:  # test_layer_function_exceptions
+                raise InvalidParameterValue("Layers are not in the same region as the function. "
+                                            f"Layers are expected to be in region {ctx.region}.")
             self._layers_out(ctx, [arn])  # raises for a layer version that does not exist
             layer = arn.rsplit(":", 1)[0]
             if layer in seen:
@@ -140,6 +145,7 @@ class FunctionOps(LambdaBase):
         v.check_role(params.get("Role"))
         v.check_runtime(params.get("Runtime"), params.get("Handler"), package_type)
         self._validate_config(params)
+        check_tag_count(params.get("Tags") or {})
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
         self._check_layers(ctx, params)
@@ -175,6 +181,9 @@ class FunctionOps(LambdaBase):
         await self.store.put(record)
         self.launcher.prewarm(config["Runtime"])
         out = self.configuration(record, record.versions and str(record.next_version - 1) or LATEST)
+        # Published at creation: version 1's configuration under the function's own ARN
+        # (LocalStack's AWS-validated test_publish_version_on_create).
+        out["FunctionArn"] = record.arn
         out.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         out.pop("LastUpdateStatus", None)
         return out
@@ -250,9 +259,8 @@ class FunctionOps(LambdaBase):
         size = min(params.get("MaxItems") or DEFAULT_PAGE, v.MAX_PAGE)
         page = items[start:start + size]
         for item in page:
-            # ListFunctions returns a subset of the configuration: no state fields (GetFunction has them).
-            for key in ("State", "StateReason", "StateReasonCode", "LastUpdateStatus",
-                        "LastUpdateStatusReason", "LastUpdateStatusReasonCode"):
+            # ListFunctions returns a subset of the configuration (GetFunction has the rest).
+            for key in STATE_FIELDS:
                 item.pop(key, None)
         out: dict[str, Any] = {"Functions": page}
         if start + size < len(items):
@@ -265,7 +273,7 @@ class FunctionOps(LambdaBase):
             raise InvalidParameterValue("$LATEST version cannot be deleted without deleting the function.")
         if qualifier:
             if qualifier not in record.versions:
-                raise ResourceNotFound(f"Function not found: {record.arn}:{qualifier}")
+                return {}  # nothing to delete, and no error (LocalStack's AWS-validated test_delete_on_nonexisting_version)
             users = [name for name, alias in record.aliases.items()
                      if alias["FunctionVersion"] == qualifier
                      or qualifier in ((alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {})]

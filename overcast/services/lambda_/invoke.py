@@ -13,7 +13,12 @@ from typing import Any
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LATEST, LambdaBase
-from overcast.services.lambda_.errors import InvalidRequestContent, RequestTooLarge, TooManyRequests
+from overcast.services.lambda_.errors import (
+    InvalidRequestContent,
+    RequestTooLarge,
+    ResourceNotFound,
+    TooManyRequests,
+)
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
 from overcast.services.lambda_.payload_errors import non_standard_token, payload_error
 from overcast.services.lambda_.runtime.environment import TAIL_BYTES
@@ -26,6 +31,7 @@ from overcast.services.lambda_.validation import (
     MAX_ASYNC_PAYLOAD,
     MAX_SYNC_PAYLOAD,
     check_invocation_type,
+    parse_function_ref,
     runtime_family,
 )
 
@@ -112,7 +118,15 @@ class InvokeOps(LambdaBase):
             raise InvalidRuntime(f"Overcast could not start the {spec.runtime} runtime: {e}") from None
 
     async def invoke(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        # Invoke names a missing function with the version it would have run, $LATEST by default
+        # (LocalStack's AWS-validated test_invoke_exceptions, recorded in 2025).
+        try:
+            record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+        except ResourceNotFound as error:
+            ref = parse_function_ref(params["FunctionName"])
+            if params.get("Qualifier") or ref.qualifier or not error.message.startswith("Function not found: "):
+                raise
+            raise ResourceNotFound(f"{error.message}:{LATEST}") from None
         invocation_type = params.get("InvocationType") or "RequestResponse"
         if invocation_type not in INVOCATION_TYPES:
             check_invocation_type(invocation_type)

@@ -67,6 +67,7 @@ class LayerOps(LambdaBase):
         return self._out(layer)
 
     async def get_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _check_version_number(params["VersionNumber"])
         return self._out(self._layer(ctx, self._layer_name(params["LayerName"]), params["VersionNumber"]))
 
     async def get_layer_version_by_arn(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +95,7 @@ class LayerOps(LambdaBase):
         return paginate(items, params, "Layers", max_items_limit=50)
 
     async def delete_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        _check_version_number(params["VersionNumber"])
         name = self._layer_name(params["LayerName"])
         layer = self.store.layers.get((ctx.account_id, ctx.region, name), {}).get(int(params["VersionNumber"]))
         if layer is not None:
@@ -124,3 +126,9 @@ class LayerOps(LambdaBase):
             if layer is not None:
                 dirs.append(await self.codes.ensure(CodeInfo(**layer.doc["code"])))
         return dirs
+
+
+def _check_version_number(number: int) -> None:
+    """LocalStack's AWS-validated test_layer_exceptions: version 0 or below is refused, not missing."""
+    if number < 1:
+        raise InvalidParameterValue("Layer Version Cannot be less than 1")

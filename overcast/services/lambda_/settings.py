@@ -25,6 +25,14 @@ DESTINATION_ARN_PATTERN = (r"^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2
 _DESTINATION_ARN = re.compile(DESTINATION_ARN_PATTERN)
 
 
+MAX_TAGS = 50  # a function's, counting those it has (LocalStack's AWS-validated test_tag_limits)
+
+
+def check_tag_count(tags: dict[str, str]) -> None:
+    if len(tags) > MAX_TAGS:
+        raise InvalidParameterValue("Number of tags exceeds resource tag limit.")
+
+
 class SettingsOps(LambdaBase):
     account_concurrency: int
 
@@ -39,6 +47,7 @@ class SettingsOps(LambdaBase):
 
     async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         record = self._tagged(ctx, params["Resource"])
+        check_tag_count({**record.tags, **(params.get("Tags") or {})})
         record.tags.update(params.get("Tags") or {})
         await self.store.put(record)
         return {}
@@ -64,7 +73,11 @@ class SettingsOps(LambdaBase):
         if wanted < 0:  # a request constraint: answered before the function is looked up
             raise validation_error(wanted, "reservedConcurrentExecutions",
                                    "Member must have value greater than or equal to 0")
-        record, _ = self.find(ctx, params["FunctionName"])
+        record, qualifier = self.find(ctx, params["FunctionName"])
+        if qualifier is not None:  # LocalStack's AWS-validated test_function_concurrency_exceptions
+            raise InvalidParameterValue(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
+                "operation. Please specify either a function name or an unqualified function ARN.")
         if self.account_concurrency - self._reserved_total(ctx, record.name) - wanted < MIN_UNRESERVED:
             raise InvalidParameterValue(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
@@ -142,9 +155,18 @@ class SettingsOps(LambdaBase):
                                         f"{shown['OnSuccess']}, onFailure={shown['OnFailure']}) is invalid.")
 
     def _eic_key(self, ctx: RequestContext, params: dict[str, Any]) -> tuple[FunctionRecord, str]:
-        record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
-        qualifier = qualifier or LATEST
-        self.resolve_version(record, qualifier)
+        """The function and qualifier whose configuration Get or Delete reads. A function or a
+        qualifier that is not there has no configuration, as Lambda says it
+        (LocalStack's AWS-validated test_lambda_eventinvokeconfig_exceptions)."""
+        ref = parse_function_ref(params["FunctionName"])
+        try:
+            record, qualifier = self.find(ctx, params["FunctionName"], params.get("Qualifier"))
+            qualifier = qualifier or LATEST
+            self.resolve_version(record, qualifier)
+        except ResourceNotFound:
+            wanted = params.get("Qualifier") or ref.qualifier or LATEST
+            raise ResourceNotFound(
+                f"The function {self.function_arn(ctx, ref.name)}:{wanted} doesn't have an EventInvokeConfig") from None
         return record, qualifier
 
     @staticmethod
@@ -169,7 +191,10 @@ class SettingsOps(LambdaBase):
     def _eic_out(self, record: FunctionRecord, qualifier: str) -> dict[str, Any]:
         config = copy.deepcopy(record.event_invoke_configs[qualifier])
         config["FunctionArn"] = f"{record.arn}:{qualifier}"
-        config.setdefault("DestinationConfig", {"OnSuccess": {}, "OnFailure": {}})
+        # Both sides, {} where none was given (LocalStack's AWS-validated event invoke config snapshots).
+        destinations = config.setdefault("DestinationConfig", {})
+        destinations.setdefault("OnSuccess", {})
+        destinations.setdefault("OnFailure", {})
         return config
 
     async def put_function_event_invoke_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -217,7 +242,10 @@ class SettingsOps(LambdaBase):
 
     async def list_function_event_invoke_configs(self, ctx: RequestContext, params: dict[str, Any]
                                                  ) -> dict[str, Any]:
-        record, _ = self.find(ctx, params["FunctionName"])
+        try:
+            record, _ = self.find(ctx, params["FunctionName"])
+        except ResourceNotFound:
+            raise ResourceNotFound("The function doesn't exist.") from None
         items = [self._eic_out(record, q) for q in sorted(record.event_invoke_configs)]
         return paginate(items, params, "FunctionEventInvokeConfigs", max_items_limit=50)
 

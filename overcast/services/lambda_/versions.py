@@ -15,9 +15,10 @@ _VOLATILE = ("Version", "FunctionArn", "RevisionId", "LastModified", "Descriptio
 
 
 # What list operations leave out of a configuration: a function's state is only in GetFunction,
-# GetFunctionConfiguration and the answers of the operations that change it.
+# GetFunctionConfiguration and the answers of the operations that change it; its runtime version
+# too (LocalStack's AWS-validated ListFunctions and ListVersionsByFunction snapshots).
 STATE_FIELDS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
-                "LastUpdateStatusReasonCode")
+                "LastUpdateStatusReasonCode", "RuntimeVersionConfig")
 
 
 def paginate(items: list[Any], params: dict[str, Any], key: str, next_key: str = "NextMarker",
