@@ -109,7 +109,8 @@ class MethodOps(ApiOps):
             raise errors.Conflict("Method already exists for this resource")
         method = compact({
             "httpMethod": http_method,
-            "authorizationType": params.get("authorizationType") or "NONE",
+            # Any case: "none" is NONE (LocalStack's AWS-validated test_put_integration_responses).
+            "authorizationType": (params.get("authorizationType") or "NONE").upper(),
             "authorizerId": params.get("authorizerId"),
             "apiKeyRequired": bool(params.get("apiKeyRequired", False)),
             "requestValidatorId": params.get("requestValidatorId"),

@@ -318,3 +318,21 @@ def test_an_integration_may_name_a_function_in_another_region(apigw, server):
                         SourceArn=f"arn:aws:execute-api:us-east-1:000000000000:{api_id}/*/GET/")
     answer = call(server, api_id, "live", "/")
     assert (answer.status, answer.body) == (200, b"from the west")
+
+
+def test_proxy_path_parameters_stay_encoded_and_post_is_required(apigw, lam, server, proxy_api):
+    """LocalStack's AWS-validated test_lambda_aws_proxy_integration: {proxy+} keeps %2B as sent;
+    test_lambda_aws_proxy_integration_non_post_method: an AWS_PROXY integration whose method is
+    not POST fails the call with 500."""
+    api_id, _ = proxy_api
+    event = call(server, api_id, "live", "/users/test%2Balias@gmail.com/profile").json()
+    assert event["pathParameters"] == {"proxy": "users/test%2Balias@gmail.com/profile"}
+    name = create_python(lam, PROXY_SOURCE, handler="lambda_function.handler")
+    other, root = new_api(apigw)
+    apigw.put_method(restApiId=other, resourceId=root, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(restApiId=other, resourceId=root, httpMethod="GET", type="AWS_PROXY",
+                          integrationHttpMethod="GET", uri=lambda_uri(lam, name))
+    allow_apigateway(lam, name, other, "*/*/*")
+    apigw.create_deployment(restApiId=other, stageName="live")
+    answer = call(server, other, "live", "/")
+    assert (answer.status, answer.json()) == (500, {"message": "Internal server error"})

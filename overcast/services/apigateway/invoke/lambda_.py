@@ -132,6 +132,11 @@ async def invoke_function(gateway: Gateway, inv: Invocation, integration: dict[s
 
 
 async def lambda_proxy(gateway: Gateway, inv: Invocation, integration: dict[str, Any]) -> MethodResult:
+    if integration.get("httpMethod") != "POST":
+        # Lambda is invoked by POST alone: another integration method fails the call
+        # (LocalStack's AWS-validated test_lambda_aws_proxy_integration_non_post_method).
+        inv.note("Execution failed due to configuration error: Lambda functions are invoked by POST")
+        raise internal_error()
     event = proxy_event(inv)
     result = await invoke_function(gateway, inv, integration, json.dumps(event).encode())
     if result.get("FunctionError"):

@@ -80,7 +80,9 @@ class Router:
             params[name] = _greedy_rest(path, len(segments) - params[name].count("/") - 1)
         methods = node.resource.get("resourceMethods") or {}
         method = methods.get(verb) or methods.get("ANY")
-        return Route(node.resource, method, {k: unquote(v) for k, v in params.items()})
+        # As the request sent them, not URL-decoded (LocalStack's AWS-validated
+        # test_lambda_aws_proxy_integration: {proxy+} of .../test%2Balias@gmail.com keeps its %2B).
+        return Route(node.resource, method, dict(params))
 
     def _match(self, node: _Node, segments: list[str], i: int, verb: str, params: dict[str, str]) -> _Node | None:
         if i == len(segments):
