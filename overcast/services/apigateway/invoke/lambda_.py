@@ -17,6 +17,7 @@ from overcast.services.apigateway.invoke.pipeline import (
     MethodResult,
     integration_request_body,
 )
+from overcast.services.apigateway.invoke.s3_path import s3_path
 from overcast.services.arns import arn_home
 
 if TYPE_CHECKING:
@@ -205,6 +206,9 @@ def function_error_message(payload: str) -> str | None:
 
 async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
     uri = integration.get("uri") or ""
+    parts = uri.split(":", 5)
+    if len(parts) == 6 and parts[4] == "s3" and parts[5].startswith("path/"):
+        return await s3_path(gateway, inv, integration, parts[5])
     body = integration_request_body(inv, integration)
     if ":lambda:path/" in uri:
         result = await invoke_function(gateway, inv, integration, body.encode("utf-8"))
