@@ -406,7 +406,7 @@ class ObjectOperations:
         """Conditions, range and the response members; returns them with the span to serve."""
         conditions.check_read(params, obj)
         out = object_output(obj)
-        if "VersionId" not in out and (self.store.get_config(obj.bucket) or {}).get("Versioning"):
+        if "VersionId" not in out and self.store.versioning_ever_on(obj.bucket):
             # The null version of a bucket whose versioning is (or was) on: named "null"
             # (written while versioning was suspended, or before it was first enabled).
             out["VersionId"] = "null"

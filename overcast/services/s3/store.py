@@ -277,6 +277,15 @@ class S3Store:
                 self._configs[name] = config
         return config
 
+    def versioning_ever_on(self, name: str) -> bool:
+        """Whether the bucket's versioning is or was on. Read from the cached configuration even
+        while commits are in flight: a GET's version header may lag a versioning change by the
+        moment the change takes to commit, without a query per GET under write load."""
+        config = self._configs.get(name)
+        if config is None:
+            config = self.get_config(name) or {}
+        return bool(config.get("Versioning"))
+
     def _forget_config(self, name: str) -> None:
         with self._configs_lock:
             self._configs_generation += 1
