@@ -21,7 +21,8 @@ def test_publish_on_create_answers_the_unqualified_arn(lam):
     listed = lam.list_versions_by_function(FunctionName=name)["Versions"]
     assert [v["Version"] for v in listed] == ["$LATEST", "1"]
     assert all("RuntimeVersionConfig" not in v and "State" not in v for v in listed)
-    functions = [f for f in lam.list_functions()["Functions"] if f["FunctionName"] == name]
+    functions = [f for page in lam.get_paginator("list_functions").paginate() for f in page["Functions"]
+                 if f["FunctionName"] == name]
     assert functions and "RuntimeVersionConfig" not in functions[0]
     assert "RuntimeVersionConfig" in lam.get_function_configuration(FunctionName=name)
     # A version that is not there: nothing to delete, and no error (test_delete_on_nonexisting_version).
