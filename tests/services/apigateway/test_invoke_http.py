@@ -62,6 +62,11 @@ def test_http_proxy_greedy_path(apigw, server, backend):
     echoed = answer.json()
     assert echoed["method"] == "POST" and echoed["path"] == "/api/a/b?x=1"
     assert echoed["body"] == '{"k": 1}' and echoed["headers"]["x-custom"] == "yes"
+    # API Gateway names its API to the backend, and hands the backend's transport headers back
+    # renamed (LocalStack's AWS-validated test_http_integration_with_lambda and header remapping).
+    assert echoed["headers"]["x-amzn-apigateway-api-id"] == api_id
+    assert answer.headers["x-amzn-remapped-content-length"] == str(len(answer.body))
+    assert "x-amzn-remapped-server" in answer.headers and "x-amzn-remapped-date" in answer.headers
     not_found = call(server, api_id, "dev", "/status/404")
     assert not_found.status == 404  # a proxy passes the backend's status through
 
@@ -119,6 +124,10 @@ def test_request_override_from_template(apigw, server, backend):
     echoed = call(server, api_id, "dev", "/").json()  # no response template: the backend's body passes through
     assert echoed["path"] == "/echo?page=2"
     assert echoed["headers"]["x-chosen"] == "by-template"
+    # A non-proxy integration speaks to the backend as API Gateway, asking for JSON.
+    assert echoed["headers"]["user-agent"] == f"AmazonAPIGateway_{api_id}"
+    assert echoed["headers"]["accept"] == "application/json"
+    assert echoed["headers"]["x-amzn-apigateway-api-id"] == api_id
 
 
 def test_content_handling_binary_round_trip(apigw, server, backend):

@@ -20,7 +20,22 @@ from overcast.services.apigateway.invoke.pipeline import (
 
 # Hop-by-hop headers and those the client connection owns are not forwarded.
 _SKIP_REQUEST = {"host", "content-length", "connection", "transfer-encoding", "keep-alive", "expect"}
-_SKIP_RESPONSE = {"content-length", "connection", "transfer-encoding", "keep-alive", "date", "server"}
+_SKIP_RESPONSE = {"transfer-encoding", "keep-alive"}
+# A proxied backend's own transport headers come back renamed, not dropped (LocalStack's
+# AWS-validated TestApiGatewayHeaderRemapping: x-amzn-Remapped-Content-Length and the like).
+_REMAPPED_RESPONSE = {"content-length": "Content-Length", "connection": "Connection", "date": "Date",
+                      "server": "Server"}
+
+
+def _backend_headers(inv: Invocation, headers: dict[str, str], proxy: bool) -> dict[str, str]:
+    """What API Gateway adds to a request to an HTTP backend (LocalStack's AWS-validated
+    test_http_integration_with_lambda): its API's id always; for a non-proxy integration also its
+    own User-Agent and a JSON Accept, unless the integration mapped them."""
+    present = {name.lower() for name in headers}
+    added = {"X-Amzn-Apigateway-Api-Id": inv.api_id}
+    if not proxy:
+        added.update({"User-Agent": f"AmazonAPIGateway_{inv.api_id}", "Accept": "application/json"})
+    return {**headers, **{name: value for name, value in added.items() if name.lower() not in present}}
 
 
 def timeout_error() -> GatewayError:
@@ -76,11 +91,18 @@ async def http_proxy(inv: Invocation, integration: dict[str, Any]) -> MethodResu
     mapped = request_mappings(inv, integration)
     headers = {k: v for k, v in inv.headers.items() if k not in _SKIP_REQUEST}
     headers.update(mapped.get("header", {}))
+    headers = _backend_headers(inv, headers, proxy=True)
     query = list(inv.query) + list(mapped.get("querystring", {}).items())
     url = build_url(inv, integration, mapped.get("path", {}), query)
     method = inv.verb if (integration.get("httpMethod") or "ANY") == "ANY" else integration["httpMethod"]
     status, response_headers, body = await send(inv, integration, method, url, headers, inv.body)
-    out = [(k, v) for k, v in response_headers if k.lower() not in _SKIP_RESPONSE]
+    out = []
+    for name, value in response_headers:
+        lowered = name.lower()
+        if lowered in _REMAPPED_RESPONSE:
+            out.append((f"x-amzn-Remapped-{_REMAPPED_RESPONSE[lowered]}", value))
+        elif lowered not in _SKIP_RESPONSE:
+            out.append((name, value))
     return MethodResult(status, out, body)
 
 
@@ -90,6 +112,7 @@ async def http_integration(inv: Invocation, integration: dict[str, Any]) -> Inte
     # The template may have overridden parameters: $context.requestOverride.{header,querystring,path}.
     override = inv.context().get("requestOverride") or {}
     headers = {**mapped.get("header", {}), **{k: str(v) for k, v in (override.get("header") or {}).items()}}
+    headers = _backend_headers(inv, headers, proxy=False)
     if inv.content_type and not any(k.lower() == "content-type" for k in headers):
         headers["Content-Type"] = inv.content_type
     query = {**mapped.get("querystring", {}), **{k: str(v) for k, v in (override.get("querystring") or {}).items()}}
