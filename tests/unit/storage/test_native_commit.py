@@ -2,7 +2,7 @@
 loop are committed and synced off the GIL, and their callers still hear only once their writes
 are durable; a failed sync still fails every later write; a loop gone before hearing of its
 commit leaves nothing stuck. The same behaviour with the committer thread is tested in
-test_storage_sqlite.py (its `db` fixture runs both)."""
+test_sqlite_database.py (its `db` fixture runs both)."""
 
 from __future__ import annotations
 
