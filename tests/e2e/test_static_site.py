@@ -5,19 +5,17 @@ it, running the site's JavaScript and applying its stylesheet, both fetched from
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import chromium_binary, run_chromium
 from tests.support.website import web_request, website_host
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "static-site"
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 
 
 _published: dict[int, str] = {}
@@ -100,30 +98,6 @@ def test_path_form_serves_the_same_site(server, site):
     response = web_request(server.port, None, f"/_overcast/s3-website/{site}/docs/")
     assert response.status == 200
     assert b"The index document of the docs/ folder." in response.body
-
-
-def chromium_binary() -> str:
-    for candidate in CHROMIUM_CANDIDATES:
-        found = shutil.which(candidate)
-        if found:
-            return found
-    pytest.skip("Chromium is not installed (Debian: apt-get install -y chromium; scripts/test.sh tries that)")
-
-
-def run_chromium(binary: str, profile: Path, *args: str, timeout: float = 90) -> subprocess.CompletedProcess:
-    """Headless Chromium, bounded in time: on timeout its whole process group is killed."""
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               "--no-proxy-server", "--disable-dev-shm-usage", f"--user-data-dir={profile}", *args]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
-    try:
-        stdout, stderr = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        pytest.fail(f"chromium did not finish in {timeout}s: {' '.join(args)}")
-    return subprocess.CompletedProcess(command, proc.returncode, stdout, stderr)
 
 
 def test_site_renders_in_chromium(server, site, tmp_path):
