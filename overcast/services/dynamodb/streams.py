@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from overcast.services.dynamodb import codec
@@ -14,6 +16,10 @@ from overcast.storage.interface import Database, Tx
 RETENTION_SECONDS = 24 * 3600
 # The GetRecords wire form; Lambda events carry the same fields as {"type", "principalId"}.
 TTL_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+
+# Called with a stream's ARN (from the thread that committed) once a record appended to it is
+# durable: Lambda's event source mappings wake on it instead of polling their streams.
+on_record_appended: Callable[[str], None] | None = None
 
 
 def stream_label(now: float) -> str:
@@ -66,6 +72,8 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
         record["userIdentity"] = identity
     tx.execute("INSERT INTO dynamodb_stream_records (stream_arn, seq, created, record) VALUES (?, ?, ?, ?)",
                (stream_arn, seq, now, codec.dumps(record)))
+    if on_record_appended is not None:
+        tx.after_commit(functools.partial(on_record_appended, stream_arn))
 
 
 def last_sequence(reader: Tx | Database, stream_arn: str) -> int:

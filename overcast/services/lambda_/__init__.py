@@ -10,4 +10,7 @@ from overcast.protocol.validation import enable_constraint_validation
 # allowed values Lambda lists in an order or with a rule the model does not give; memory and
 # timeout, whose limits for functions (10,240 MB, 900 s) are below the model's.
 enable_constraint_validation("lambda", left_to_provider={
-    "Runtime", "ArchitecturesList", "PackageType", "AdditionalVersionWeights", "MemorySize", "Timeout"})
+    "Runtime", "ArchitecturesList", "PackageType", "AdditionalVersionWeights", "MemorySize", "Timeout"},
+    # As Lambda lists StartingPosition's values (LocalStack's AWS-validated
+    # test_create_starting_position_validation_exceptions, 2025-02-17).
+    enum_orders={"EventSourcePosition": ("LATEST", "AT_TIMESTAMP", "TRIM_HORIZON")})

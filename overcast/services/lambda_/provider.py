@@ -17,6 +17,7 @@ from overcast.services.lambda_ import code_download
 from overcast.services.lambda_.aliases import AliasOps
 from overcast.services.lambda_.async_invoke import AsyncInvokeOps
 from overcast.services.lambda_.code import CodeCache, remove_tree
+from overcast.services.lambda_.event_sources.control import EventSourceMappingOps
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
 from overcast.services.lambda_.layers import LayerOps
@@ -63,7 +64,7 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
+class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -86,6 +87,7 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         code_download.register(self)
         self.runtime.health["lambda"] = {"functions": len(self.store.functions)}
         self.start_async_worker()
+        self.start_event_sources()
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -95,6 +97,7 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         self.launcher.prewarm("python{}.{}".format(*sys.version_info[:2]))
 
     def stop(self) -> None:
+        self.stop_event_sources()
         self.stop_async_worker()
         code_download.register(None)
         self.pool.stop()
