@@ -36,6 +36,7 @@ from overcast.services.lambda_.event_sources.validation import (
     settings_for_create,
     settings_for_update,
 )
+from overcast.services.lambda_.settings import check_tag_count
 from overcast.services.lambda_.validation import parse_function_ref
 from overcast.services.lambda_.versions import paginate
 
@@ -255,6 +256,40 @@ class EventSourceMappingOps(LambdaBase):
         answer = mapping.describe()
         self._settle_soon(mapping.uuid)
         return answer
+
+    # -- tags on mappings (functions' tags are SettingsOps') -------------------------------------
+
+    def _tagged_mapping(self, ctx: RequestContext, resource: str) -> Mapping | None:
+        if ":event-source-mapping:" not in resource:
+            return None
+        mapping = self.mappings.get(resource.rsplit(":", 1)[1])
+        if mapping is None or mapping.arn != resource:
+            raise MissingMapping()
+        return mapping
+
+    async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        mapping = self._tagged_mapping(ctx, params["Resource"])
+        if mapping is None:
+            return await super().tag_resource(ctx, params)  # type: ignore[misc]  # SettingsOps', later in the MRO
+        check_tag_count({**mapping.tags, **(params.get("Tags") or {})})
+        mapping.tags.update(params.get("Tags") or {})
+        await self._save(mapping)
+        return {}
+
+    async def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        mapping = self._tagged_mapping(ctx, params["Resource"])
+        if mapping is None:
+            return await super().untag_resource(ctx, params)  # type: ignore[misc]  # SettingsOps', later in the MRO
+        for key in params.get("TagKeys") or []:
+            mapping.tags.pop(key, None)
+        await self._save(mapping)
+        return {}
+
+    async def list_tags(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        mapping = self._tagged_mapping(ctx, params["Resource"])
+        if mapping is None:
+            return await super().list_tags(ctx, params)  # type: ignore[misc]  # SettingsOps', later in the MRO
+        return {"Tags": dict(mapping.tags)}
 
     async def delete_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         mapping = self._mapping(ctx, params["UUID"])

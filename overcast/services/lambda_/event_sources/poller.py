@@ -165,12 +165,15 @@ class MappingPoller:
 
     async def _process(self, shard: str, records: list[SourceRecord], checkpoints: dict[str, str]) -> None:
         """Deliver `records` (one batch, in order) until each is acknowledged or discarded."""
-        settings = self.mapping.settings
-        patterns = [filters.parse_pattern(f["Pattern"]) for f in (settings.get("FilterCriteria") or {}).get("Filters") or []]
         pending = records
         attempts = 0  # failed invocations of the batch starting at pending[0]
         limit = len(pending)  # shrinks as BisectBatchOnFunctionError halves a failing batch
         while pending and not self._stopping:
+            # Read afresh each round: an update (fewer retries, other filters) applies to a batch
+            # already being retried.
+            settings = self.mapping.settings
+            patterns = [filters.parse_pattern(f["Pattern"])
+                        for f in (settings.get("FilterCriteria") or {}).get("Filters") or []]
             max_age = settings["MaximumRecordAgeInSeconds"]
             if max_age != -1:
                 expired = 0

@@ -280,3 +280,16 @@ def test_created_with_the_aws_cli(lam, ddb, aws_cli_env):
                           "--output", "json"], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert [m["UUID"] for m in json.loads(out.stdout)["EventSourceMappings"]] == [created["UUID"]]
+
+
+def test_tags_of_a_mapping(lam, source):
+    function, stream = source
+    created = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                              StartingPosition="LATEST", Tags={"team": "blue"})
+    arn = created["EventSourceMappingArn"]
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "blue"}
+    lam.tag_resource(Resource=arn, Tags={"stage": "test"})
+    lam.untag_resource(Resource=arn, TagKeys=["team"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "test"}
+    function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function}"
+    assert lam.list_tags(Resource=function_arn)["Tags"] == {}  # a function's own tags are apart
