@@ -43,6 +43,7 @@ RETRY_PAUSE_MAX_S = 10.0
 MISSING_FUNCTION_PAUSE_S = 5.0  # a mapping whose function was deleted keeps trying, as Lambda does
 SOURCE_ERROR_PAUSE_S = 5.0
 IDLE_RECHECK_S = 300.0  # a safety net only: records wake the poller
+MAX_PAYLOAD = 6 * 1024 * 1024  # a synchronous invocation's payload limit
 
 
 @dataclass
@@ -190,7 +191,12 @@ class MappingPoller:
                 await self._acknowledge(shard, batch[-1], checkpoints)
                 pending, limit = pending[len(batch):], len(pending) - len(batch)
                 continue
-            outcome = await self._invoke(delivered)
+            payload = json.dumps({"Records": [r.event for r in delivered]}).encode()
+            if len(payload) > MAX_PAYLOAD and len(batch) > 1:
+                # Lambda hands over at most 6 MB at once: a smaller batch, not a failure.
+                limit = max(1, len(batch) // 2)
+                continue
+            outcome = await self._invoke(payload, delivered)
             if outcome is None:  # throttled, or the function is missing: not the batch's fault
                 continue
             if not outcome.failed:
@@ -217,9 +223,8 @@ class MappingPoller:
                 limit = (limit + 1) // 2
             await self._pause(min(RETRY_PAUSE_S * 2 ** (attempts - 1), RETRY_PAUSE_MAX_S))
 
-    async def _invoke(self, records: list[SourceRecord]) -> Outcome | None:
+    async def _invoke(self, payload: bytes, records: list[SourceRecord]) -> Outcome | None:
         mapping = self.mapping
-        payload = json.dumps({"Records": [r.event for r in records]}).encode()
         try:
             answer = await self.internal.call("lambda", "Invoke", {"FunctionName": mapping.function_arn,
                                                                    "Payload": payload},
@@ -288,6 +293,10 @@ class MappingPoller:
         except ServiceError as error:
             log.warning("event source mapping %s: the on-failure record for %s was not delivered (%s): %s",
                         self.mapping.uuid, destination, error.code, body)
+            return
+        except Exception:  # a destination's trouble must never hold the shard
+            log.exception("event source mapping %s: the on-failure record for %s was not delivered: %s",
+                          self.mapping.uuid, destination, body)
             return
         log.warning("event source mapping %s: no destination service for %s; the on-failure record was: %s",
                     self.mapping.uuid, destination, body)

@@ -201,3 +201,38 @@ def test_mapping_of_a_deleted_function_waits_for_it(lam, ddb):
     create_recorder(lam, function, sink)
     seen = wait_deliveries(ddb, sink, lambda s: "while-gone" in keys_delivered(s))
     assert keys_delivered(seen) == ["while-gone"]
+
+
+def test_exhausted_batch_is_described_for_the_on_failure_destination(lam, ddb, server):
+    # Overcast has no SQS yet: the record Lambda would send the queue is written to the server's
+    # log instead, in the shape of LocalStack's AWS-validated on-failure snapshot.
+    table, stream = stream_table(ddb)
+    function, sink = recording_function(lam, ddb)
+    queue = "arn:aws:sqs:us-east-1:000000000000:esm-failures"
+    put(ddb, table, "poison", fail={"N": "1000"})
+    mapping = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                              StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=1,
+                                              DestinationConfig={"OnFailure": {"Destination": queue}})
+    wait_deliveries(ddb, sink, lambda s: len(s) >= 2)  # the batch in hand holds the poison record alone
+    put(ddb, table, "after")
+    seen = wait_deliveries(ddb, sink, lambda s: "after" in keys_delivered(s))
+    poison_seq = seen[0]["seq"]
+    deadline = time.monotonic() + 30
+    while True:
+        lines = [line for line in server.log_tail(2000).splitlines()
+                 if mapping["UUID"] in line and "on-failure record" in line]
+        if lines or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert lines, server.log_tail(50)
+    message = json.loads(lines[-1][lines[-1].index("{"):])
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] == 2
+    assert message["requestContext"]["functionArn"] == mapping["FunctionArn"]
+    assert message["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST",
+                                          "functionError": "Unhandled"}
+    assert message["version"] == "1.0"
+    info = message["DDBStreamBatchInfo"]
+    assert info["startSequenceNumber"] == info["endSequenceNumber"] == poison_seq
+    assert info["batchSize"] == 1 and info["streamArn"] == stream
+    assert info["shardId"].startswith("shardId-")
