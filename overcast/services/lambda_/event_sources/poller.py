@@ -30,6 +30,7 @@ from overcast.protocol.errors import ServiceError
 from overcast.services.lambda_.event_sources import filters
 from overcast.services.lambda_.event_sources.mapping import OK, Mapping
 from overcast.services.lambda_.event_sources.sources import EventSource, SourceGone, SourceRecord
+from overcast.services.lambda_.event_sources.windows import Window, WindowStore, returned_state
 
 if TYPE_CHECKING:
     from overcast.clock import Clock
@@ -53,7 +54,7 @@ class Outcome:
     retry_from: int = 0  # with ReportBatchItemFailures: the index of the first record to retry
     function_error: str | None = None
     executed_version: str | None = None
-    request_id: str = ""
+    body: bytes = b""
 
 
 class MappingPoller:
@@ -70,6 +71,9 @@ class MappingPoller:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._unwatch: Callable[[], None] | None = None
+        self.window_store = WindowStore(store.db)
+        self._windows: dict[str, Window] = {}  # each shard's open tumbling window
+        self._window_close_attempts: dict[str, int] = {}
 
     # -- life -----------------------------------------------------------------------------------
 
@@ -119,6 +123,7 @@ class MappingPoller:
 
     async def _run(self) -> None:
         checkpoints = self.store.checkpoints(self.mapping.uuid)
+        self._windows = self.window_store.load(self.mapping.uuid)
         while not self._stopping:
             self._wake.clear()
             try:
@@ -127,7 +132,9 @@ class MappingPoller:
                 for shard in shards:
                     if self._stopping:
                         break
+                    # Records first: those of an ended window still go into it before it closes.
                     progressed = await self._poll_shard(shard, checkpoints) or progressed
+                    progressed = await self._close_ended_window(shard) or progressed
             except SourceGone:
                 await self._pause(IDLE_RECHECK_S)
                 continue
@@ -138,8 +145,11 @@ class MappingPoller:
                 await self._pause(SOURCE_ERROR_PAUSE_S)
                 continue
             if not progressed and not self._stopping:
+                # An open tumbling window is closed when it ends (a moved clock wakes us too).
+                until_window_end = min((w.end for w in self._windows.values()), default=float("inf")) \
+                    - self.clock.time()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=IDLE_RECHECK_S)
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.05, min(IDLE_RECHECK_S, until_window_end)))
                 except TimeoutError:
                     pass
 
@@ -185,13 +195,30 @@ class MappingPoller:
                     await self._acknowledge(shard, pending[expired - 1], checkpoints)
                     pending, attempts, limit = pending[expired:], 0, len(pending) - expired
                     continue
+            window = None
+            if settings["TumblingWindowInSeconds"]:
+                window = Window.of(pending[0].created, settings["TumblingWindowInSeconds"])
+                open_window = self._windows.get(shard)
+                if open_window is not None and open_window.start != window.start:
+                    if not await self._close_window(shard):
+                        return  # read again once the last window is closed
+                    open_window = None
+                # A batch never spans two windows.
+                same_window = 0
+                while same_window < len(pending) and Window.of(pending[same_window].created,
+                                                                window.length).start == window.start:
+                    same_window += 1
+                limit = min(limit, same_window)
+                window = open_window or window
             batch = pending[:limit]
             delivered = [r for r in batch if filters.matches_any(patterns, r.event)]
             if not delivered:
                 await self._acknowledge(shard, batch[-1], checkpoints)
                 pending, limit = pending[len(batch):], len(pending) - len(batch)
                 continue
-            payload = json.dumps({"Records": [r.event for r in delivered]}).encode()
+            events = [r.event for r in delivered]
+            event = window.event(events, shard, self.source.arn, final=False) if window else {"Records": events}
+            payload = json.dumps(event).encode()
             if len(payload) > MAX_PAYLOAD and len(batch) > 1:
                 # Lambda hands over at most 6 MB at once: a smaller batch, not a failure.
                 limit = max(1, len(batch) // 2)
@@ -200,6 +227,10 @@ class MappingPoller:
             if outcome is None:  # throttled, or the function is missing: not the batch's fault
                 continue
             if not outcome.failed:
+                if window is not None:
+                    window.state = returned_state(outcome.body) or {}
+                    self._windows[shard] = window
+                    await self.window_store.save(self.mapping.uuid, shard, window)
                 await self._acknowledge(shard, batch[-1], checkpoints)
                 await self.report(self.mapping, OK)
                 pending, attempts, limit = pending[len(batch):], 0, len(pending) - len(batch)
@@ -245,12 +276,39 @@ class MappingPoller:
         function_error = answer.get("FunctionError")
         executed = answer.get("ExecutedVersion")
         if function_error:
-            return Outcome(failed=True, function_error=function_error, executed_version=executed)
-        if "ReportBatchItemFailures" in mapping.settings["FunctionResponseTypes"]:
+            return Outcome(failed=True, function_error=function_error, executed_version=executed, body=body)
+        if records and "ReportBatchItemFailures" in mapping.settings["FunctionResponseTypes"]:
             retry_from = _first_reported_failure(body, records)
             if retry_from is not None:
-                return Outcome(failed=True, retry_from=retry_from, executed_version=executed)
-        return Outcome(failed=False, executed_version=executed)
+                return Outcome(failed=True, retry_from=retry_from, executed_version=executed, body=body)
+        return Outcome(failed=False, executed_version=executed, body=body)
+
+    async def _close_ended_window(self, shard: str) -> bool:
+        window = self._windows.get(shard)
+        if window is None or self.clock.time() < window.end:
+            return False
+        return await self._close_window(shard)
+
+    async def _close_window(self, shard: str) -> bool:
+        """The window's last invocation (isFinalInvokeForWindow, its final state); True once done
+        or given up on after MaximumRetryAttempts."""
+        window = self._windows[shard]
+        payload = json.dumps(window.event([], shard, self.source.arn, final=True)).encode()
+        outcome = await self._invoke(payload, [])
+        if outcome is None:
+            return False
+        if outcome.failed:
+            attempts = self._window_close_attempts.get(shard, 0) + 1
+            self._window_close_attempts[shard] = attempts
+            await self.report(self.mapping, "PROBLEM: Function call failed")
+            retries = self.mapping.settings["MaximumRetryAttempts"]
+            if retries == -1 or attempts <= retries:
+                await self._pause(min(RETRY_PAUSE_S * 2 ** (attempts - 1), RETRY_PAUSE_MAX_S))
+                return False
+        self._window_close_attempts.pop(shard, None)
+        del self._windows[shard]
+        await self.window_store.save(self.mapping.uuid, shard, None)
+        return True
 
     async def _discard(self, shard: str, records: list[SourceRecord], condition: str, attempts: int,
                        outcome: Outcome | None) -> None:

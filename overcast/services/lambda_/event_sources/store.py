@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from overcast.services.lambda_.event_sources import windows
 from overcast.storage.interface import Database, Migration, Tx
 
 NAMESPACE = "lambda_event_sources"
@@ -21,6 +22,7 @@ MIGRATIONS = [
         "CREATE TABLE lambda_esm_checkpoints (uuid TEXT NOT NULL, shard TEXT NOT NULL, position TEXT NOT NULL, "
         "PRIMARY KEY (uuid, shard))",
     ]),
+    windows.MIGRATION,  # the open tumbling window of each shard, with its state
 ]
 
 
@@ -43,6 +45,7 @@ class MappingStore:
         def write(tx: Tx) -> None:
             tx.execute("DELETE FROM lambda_esm_mappings WHERE uuid = ?", (uuid,))
             tx.execute("DELETE FROM lambda_esm_checkpoints WHERE uuid = ?", (uuid,))
+            tx.execute("DELETE FROM lambda_esm_windows WHERE uuid = ?", (uuid,))
         await self.db.write(write)
 
     def checkpoints(self, uuid: str) -> dict[str, str]:
