@@ -31,6 +31,7 @@ from overcast.services.lambda_.event_sources.sources import EventSource
 from overcast.services.lambda_.event_sources.store import MappingStore
 from overcast.services.lambda_.event_sources.validation import (
     check_destination,
+    check_record_age,
     check_starting_position,
     filter_patterns,
     settings_for_create,
@@ -187,6 +188,7 @@ class EventSourceMappingOps(LambdaBase):
             raise InvalidParameterValue("Unrecognized event source, must be kinesis, dynamodb stream or sqs. "
                                         f"Unsupported source arn : {source_arn}")
         check_starting_position(params, source_arn)
+        check_record_age(params)
         check_destination(params)
         filter_patterns(params.get("FilterCriteria"))
         function_arn = self._target_function(ctx, params["FunctionName"])
@@ -238,6 +240,7 @@ class EventSourceMappingOps(LambdaBase):
 
     async def update_event_source_mapping(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         mapping = self._mapping(ctx, params["UUID"])
+        check_record_age(params)
         check_destination(params)
         filter_patterns(params.get("FilterCriteria"))
         function_arn = self._target_function(ctx, params["FunctionName"]) if params.get("FunctionName") else None

@@ -33,6 +33,15 @@ def check_starting_position(params: dict[str, Any], source_arn: str) -> None:
         raise InvalidParameterValue(f"Unsupported starting position for arn type: {source_arn}")
 
 
+def check_record_age(params: dict[str, Any]) -> None:
+    """The model allows -1 to 604800; Lambda refuses 0 to 59 (AWS's answer, quoted in
+    terraform-provider-aws #16113)."""
+    age = params.get("MaximumRecordAgeInSeconds")
+    if age is not None and age != -1 and not 60 <= age <= 604800:
+        raise InvalidParameterValue("MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and "
+                                    "604800 (inclusive)")
+
+
 def check_destination(params: dict[str, Any]) -> None:
     # Stream mappings send only failed batches somewhere (OnFailure).
     if "OnSuccess" in (params.get("DestinationConfig") or {}):

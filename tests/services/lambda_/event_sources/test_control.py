@@ -177,6 +177,11 @@ def test_refusals_of_bad_input_change_nothing(lam, lam_unchecked, ddb, source):
         assert refused(lam.create_event_source_mapping, **base, StartingPosition="LATEST",
                        FilterCriteria={"Filters": [{"Pattern": pattern}]}) == (
             "InvalidParameterValueException", "Invalid filter pattern definition.", 400)
+    # AWS's words, quoted in terraform-provider-aws #16113.
+    age_message = ("InvalidParameterValueException",
+                   "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)", 400)
+    assert refused(lam.create_event_source_mapping, **base, StartingPosition="LATEST",
+                   MaximumRecordAgeInSeconds=59) == age_message
     assert refused(lam.create_event_source_mapping, **base, StartingPosition="LATEST",
                    DestinationConfig={"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:000000000000:q"}}) == (
         "InvalidParameterValueException", "Unsupported DestinationConfig parameter for given event source mapping type.",
@@ -203,6 +208,8 @@ def test_refusals_of_bad_input_change_nothing(lam, lam_unchecked, ddb, source):
         "InvalidParameterValueException", "Invalid filter pattern definition.", 400)
     assert refused(lam.update_event_source_mapping, UUID=mapping["UUID"], BatchSize=9,
                    FunctionName=unique("nope")) == ("InvalidParameterValueException", "Function does not exist", 400)
+    assert refused(lam.update_event_source_mapping, UUID=mapping["UUID"], BatchSize=9,
+                   MaximumRecordAgeInSeconds=0) == age_message
     assert lam.get_event_source_mapping(UUID=mapping["UUID"])["BatchSize"] == 3
 
 
