@@ -74,6 +74,7 @@ class EventSourceMappingOps(LambdaBase):
         self.mappings: dict[str, Mapping] = {}
         self._pollers: dict[str, MappingPoller] = {}
         self._settling: set[asyncio.Task] = set()
+        self._settle_locks: dict[str, asyncio.Lock] = {}
         unsettled = []
         for _, doc in self.esm_store.load():
             mapping = Mapping.from_doc(doc)
@@ -129,6 +130,15 @@ class EventSourceMappingOps(LambdaBase):
 
     async def _settle(self, mapping_id: str) -> None:
         """Bring a mapping to the state its last change leads to, starting or stopping its poller."""
+        # One change at a time per mapping: a poller being stopped finishes its batch before a
+        # later change may start another one on the same shards.
+        lock = self._settle_locks.setdefault(mapping_id, asyncio.Lock())
+        async with lock:
+            await self._settle_now(mapping_id)
+        if mapping_id not in self.mappings:
+            self._settle_locks.pop(mapping_id, None)
+
+    async def _settle_now(self, mapping_id: str) -> None:
         mapping = self.mappings.get(mapping_id)
         if mapping is None:
             return
