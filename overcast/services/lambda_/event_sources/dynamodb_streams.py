@@ -79,6 +79,7 @@ class DynamoDBStreamSource:
         self.arn = arn
         self.internal = internal
         self.db = db
+        self._shards: list[str] | None = None
         # A stream is read in its own account and Region, as its ARN names them.
         parts = arn.split(":")
         self.account = parts[4] if len(parts) > 5 and parts[4] else account
@@ -104,7 +105,10 @@ class DynamoDBStreamSource:
         return True
 
     async def shards(self) -> list[str]:
-        return [shard["ShardId"] for shard in (await self._describe())["Shards"]]
+        # A DynamoDB stream in Overcast keeps its one shard for life: asked once per poller.
+        if self._shards is None:
+            self._shards = [shard["ShardId"] for shard in (await self._describe())["Shards"]]
+        return self._shards
 
     async def latest_positions(self) -> dict[str, str]:
         positions = {}
@@ -135,11 +139,11 @@ class DynamoDBStreamSource:
                 raise
         records: list[SourceRecord] = []
         while iterator and len(records) < limit:
-            page = await self._call("GetRecords", {"ShardIterator": iterator,
-                                                   "Limit": min(GET_RECORDS_LIMIT, limit - len(records))})
-            if not page["Records"]:
-                break
+            wanted = min(GET_RECORDS_LIMIT, limit - len(records))
+            page = await self._call("GetRecords", {"ShardIterator": iterator, "Limit": wanted})
             records.extend(self._lambda_record(record) for record in page["Records"])
+            if len(page["Records"]) < wanted:
+                break  # the shard's end for now
             iterator = page.get("NextShardIterator")
         return records
 
