@@ -201,6 +201,7 @@ class EventSourceMappingOps(LambdaBase):
         check_record_age(params)
         check_destination(params)
         filter_patterns(params.get("FilterCriteria"))
+        check_tag_count(params.get("Tags") or {})
         function_arn = self._target_function(ctx, params["FunctionName"])
         source = self._source(source_arn, ctx.account_id, ctx.region)
         if not await source.check_exists():

@@ -300,3 +300,40 @@ def test_tags_of_a_mapping(lam, source):
     assert lam.list_tags(Resource=arn)["Tags"] == {"stage": "test"}
     function_arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function}"
     assert lam.list_tags(Resource=function_arn)["Tags"] == {}  # a function's own tags are apart
+
+
+def test_sources_overcast_cannot_read_yet_and_missing_sources(lam, source):
+    function, _ = source
+    for arn in ("arn:aws:kinesis:us-east-1:000000000000:stream/orders",
+                "arn:aws:sqs:us-east-1:000000000000:jobs"):
+        code, message, status = refused(lam.create_event_source_mapping, FunctionName=function, EventSourceArn=arn,
+                                        StartingPosition="LATEST")
+        assert (code, status) == ("NotImplemented", 501)
+        assert message.startswith("Overcast does not read ")
+    # With neither an event source ARN nor a self-managed source.
+    assert refused(lam.create_event_source_mapping, FunctionName=function) == (
+        "InvalidParameterValueException", "Unrecognized event source.", 400)
+    assert lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"] == []
+
+
+def test_tags_of_a_missing_mapping_are_refused(lam):
+    arn = f"arn:aws:lambda:us-east-1:000000000000:event-source-mapping:{uuid.uuid4()}"
+    expected = ("ResourceNotFoundException", "The resource you requested does not exist.", 404)
+    assert refused(lam.list_tags, Resource=arn) == expected
+    assert refused(lam.tag_resource, Resource=arn, Tags={"a": "b"}) == expected
+    assert refused(lam.untag_resource, Resource=arn, TagKeys=["a"]) == expected
+
+
+def test_too_many_tags_on_a_mapping(lam, ddb, source):
+    function, stream = source
+    arn = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream, StartingPosition="LATEST",
+                                          Tags={f"k{i}": "v" for i in range(50)})["EventSourceMappingArn"]
+    # The function tag limit's words (LocalStack's AWS-validated test_tag_limits), for a mapping too.
+    assert refused(lam.tag_resource, Resource=arn, Tags={"one-more": "v"}) == (
+        "InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
+    assert len(lam.list_tags(Resource=arn)["Tags"]) == 50
+    _, other_stream = stream_table(ddb)
+    assert refused(lam.create_event_source_mapping, FunctionName=function, EventSourceArn=other_stream,
+                   StartingPosition="LATEST", Tags={f"k{i}": "v" for i in range(51)}) == (
+        "InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
+    assert lam.list_event_source_mappings(EventSourceArn=other_stream)["EventSourceMappings"] == []
