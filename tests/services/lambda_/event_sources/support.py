@@ -116,3 +116,16 @@ def wait_state(lam, mapping_id: str, state: str, timeout: float = 30.0) -> dict:
 
 def keys_delivered(seen: list[dict]) -> list[str]:
     return [d["record"]["dynamodb"]["Keys"]["pk"]["S"] for d in seen]
+
+
+def wait_result(lam, mapping_id: str, result: str, timeout: float = 30.0) -> dict:
+    """Poll until the mapping's LastProcessingResult is `result` (it is set once the function has
+    returned, a moment after the function's own writes are visible)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        mapping = lam.get_event_source_mapping(UUID=mapping_id)
+        if mapping["LastProcessingResult"] == result:
+            return mapping
+        if time.monotonic() > deadline:
+            raise AssertionError(f"mapping {mapping_id}: {mapping['LastProcessingResult']!r}, not {result!r}")
+        time.sleep(0.1)

@@ -12,6 +12,7 @@ from tests.services.lambda_.event_sources.support import (
     recording_function,
     stream_table,
     wait_deliveries,
+    wait_result,
     wait_state,
 )
 from tests.support.raw_http import move_clock
@@ -47,7 +48,7 @@ def test_records_older_than_maximum_record_age_are_skipped(fresh_server):
     wait_state(lam, mapping_id, "Enabled")
     ddb.put_item(TableName=table, Item={"pk": {"S": "doomed"}, "fail": {"N": "1000000"}})
     wait_deliveries(ddb, sink, lambda s: len(s) >= 2)  # failing, retried (without end: no retry limit)
-    assert lam.get_event_source_mapping(UUID=mapping_id)["LastProcessingResult"] == "PROBLEM: Function call failed"
+    wait_result(lam, mapping_id, "PROBLEM: Function call failed")
     move_clock(fresh_server.endpoint_url, {"advance": 120})
     ddb.put_item(TableName=table, Item={"pk": {"S": "fresh"}})
     seen = wait_deliveries(ddb, sink, lambda s: "fresh" in keys_delivered(s))

@@ -12,6 +12,7 @@ from tests.services.lambda_.event_sources.support import (
     recording_function,
     stream_table,
     wait_deliveries,
+    wait_result,
     wait_state,
 )
 
@@ -53,7 +54,7 @@ def test_inserts_updates_deletes_arrive_in_order_with_their_images(lam, ddb):
     assert modify["dynamodb"]["NewImage"]["v"] == {"N": "2"}
     assert remove["dynamodb"]["OldImage"] == {"pk": {"S": "a"}, "v": {"N": "2"}}
     assert "NewImage" not in remove["dynamodb"]
-    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["LastProcessingResult"] == "OK"
+    wait_result(lam, mapping["UUID"], "OK")
 
 
 def test_batches_hold_at_most_batch_size_records(lam, ddb):
@@ -103,8 +104,7 @@ def test_failing_batch_is_retried_in_order_then_skipped(lam, ddb):
     assert keys.count("bad") == 3
     assert "next" not in keys  # it was in the failing batch, after the record that raised
     assert keys[-1] == "after" and keys.count("after") == 1
-    got = lam.get_event_source_mapping(UUID=mapping["UUID"])
-    assert got["LastProcessingResult"] == "OK"
+    wait_result(lam, mapping["UUID"], "OK")
 
 
 def test_reported_item_failure_resumes_at_the_failed_item(lam, ddb):
@@ -192,11 +192,7 @@ def test_mapping_of_a_deleted_function_waits_for_it(lam, ddb):
     put(ddb, table, "while-gone")
     arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function}"
     # Lambda's words for it (quoted by users: "PROBLEM: Function not found: arn:...").
-    wait_for_result = f"PROBLEM: Function not found: {arn}"
-    deadline = time.monotonic() + 30
-    while lam.get_event_source_mapping(UUID=mapping_id)["LastProcessingResult"] != wait_for_result:
-        assert time.monotonic() < deadline, lam.get_event_source_mapping(UUID=mapping_id)
-        time.sleep(0.2)
+    wait_result(lam, mapping_id, f"PROBLEM: Function not found: {arn}")
     # A function of that name again: the record held back reaches it.
     create_recorder(lam, function, sink)
     seen = wait_deliveries(ddb, sink, lambda s: "while-gone" in keys_delivered(s))
