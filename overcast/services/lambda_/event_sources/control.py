@@ -66,6 +66,18 @@ def source_service(arn: str) -> str:
     return parts[2] if arn.startswith("arn:") and len(parts) > 5 else ""
 
 
+def readable_source(arn: str) -> str | None:
+    """The adapter key for a source Overcast can read (None for others)."""
+    service = source_service(arn)
+    if service == "dynamodb" and "/stream/" in arn:
+        return "dynamodb"
+    return None
+
+
+# The source adapters by the kind of source they read; Kinesis and SQS become entries here.
+ADAPTERS = {"dynamodb": DynamoDBStreamSource}
+
+
 class EventSourceMappingOps(LambdaBase):
     # -- life (called from Provider.start and stop) ----------------------------------------------
 
@@ -100,7 +112,8 @@ class EventSourceMappingOps(LambdaBase):
 
     def _source(self, mapping_or_arn: Mapping | str, account: str, region: str) -> EventSource:
         arn = mapping_or_arn if isinstance(mapping_or_arn, str) else mapping_or_arn.event_source_arn
-        return DynamoDBStreamSource(arn, self.runtime.internal, self.db, account, region)
+        adapter = ADAPTERS[readable_source(arn) or ""]
+        return adapter(arn, self.runtime.internal, self.db, account, region)
 
     def _start_poller(self, mapping: Mapping) -> None:
         if mapping.uuid in self._pollers:
@@ -190,7 +203,7 @@ class EventSourceMappingOps(LambdaBase):
         if not source_arn:
             raise InvalidParameterValue("Unrecognized event source.")
         service = source_service(source_arn)
-        if service != "dynamodb" or "/stream/" not in source_arn:
+        if readable_source(source_arn) is None:
             if service in ("kinesis", "sqs", "kafka", "mq", "rds", "docdb"):
                 raise UnsupportedSource(f"Overcast does not read {service} event sources yet; "
                                         "it reads DynamoDB streams.")
