@@ -155,6 +155,9 @@ class MappingPoller:
 
     async def _poll_shard(self, shard: str, checkpoints: dict[str, str]) -> bool:
         batch_size = self.mapping.settings["BatchSize"]
+        factor = self.mapping.settings["ParallelizationFactor"]
+        if factor > 1 and not self.mapping.settings["TumblingWindowInSeconds"]:
+            return await self._poll_shard_concurrently(shard, checkpoints, batch_size, factor)
         records = await self.source.read(shard, checkpoints.get(shard), batch_size)
         if not records:
             return False
@@ -170,15 +173,40 @@ class MappingPoller:
         await self._process(shard, records, checkpoints)
         return True
 
+    async def _poll_shard_concurrently(self, shard: str, checkpoints: dict[str, str], batch_size: int,
+                                       factor: int) -> bool:
+        """ParallelizationFactor: up to `factor` batches of one shard at once, each record going to
+        the part its item key hashes to, so one item's changes stay in order (AWS, "Concurrent
+        batches per shard"). The shard's checkpoint moves past a read once every part is done."""
+        records = await self.source.read(shard, checkpoints.get(shard), batch_size * factor)
+        if not records:
+            return False
+        parts: dict[int, list[SourceRecord]] = {}
+        for record in records:
+            parts.setdefault(self.source.ordering_key(record) % factor, []).append(record)
+        await asyncio.gather(*(self._process(shard, part, checkpoints, checkpointing=False)
+                               for part in parts.values()))
+        if not self._stopping:
+            await self._acknowledge(shard, records[-1], checkpoints)
+        return True
+
     async def _acknowledge(self, shard: str, record: SourceRecord, checkpoints: dict[str, str]) -> None:
         await self.store.save_checkpoint(self.mapping.uuid, shard, record.position)
         checkpoints[shard] = record.position
 
-    async def _process(self, shard: str, records: list[SourceRecord], checkpoints: dict[str, str]) -> None:
-        """Deliver `records` (one batch, in order) until each is acknowledged or discarded."""
+    async def _process(self, shard: str, records: list[SourceRecord], checkpoints: dict[str, str],
+                       checkpointing: bool = True) -> None:
+        """Deliver `records` (in order, in batches) until each is acknowledged or discarded; without
+        `checkpointing` (one of several concurrent parts of a read) the caller checkpoints."""
+
+        async def acknowledge(record: SourceRecord) -> None:
+            if checkpointing:
+                await self._acknowledge(shard, record, checkpoints)
+
         pending = records
         attempts = 0  # failed invocations of the batch starting at pending[0]
-        limit = len(pending)  # shrinks as BisectBatchOnFunctionError halves a failing batch
+        full = self.mapping.settings["BatchSize"]
+        limit = full  # shrinks as BisectBatchOnFunctionError halves a failing batch
         while pending and not self._stopping:
             # Read afresh each round: an update (fewer retries, other filters) applies to a batch
             # already being retried.
@@ -192,8 +220,8 @@ class MappingPoller:
                     expired += 1
                 if expired:
                     await self._discard(shard, pending[:expired], "RecordAgeExceeded", attempts, None)
-                    await self._acknowledge(shard, pending[expired - 1], checkpoints)
-                    pending, attempts, limit = pending[expired:], 0, len(pending) - expired
+                    await acknowledge(pending[expired - 1])
+                    pending, attempts, limit = pending[expired:], 0, full
                     continue
             window = None
             if settings["TumblingWindowInSeconds"]:
@@ -213,8 +241,8 @@ class MappingPoller:
             batch = pending[:limit]
             delivered = [r for r in batch if filters.matches_any(patterns, r.event)]
             if not delivered:
-                await self._acknowledge(shard, batch[-1], checkpoints)
-                pending, limit = pending[len(batch):], len(pending) - len(batch)
+                await acknowledge(batch[-1])
+                pending, limit = pending[len(batch):], full
                 continue
             events = [r.event for r in delivered]
             event = window.event(events, shard, self.source.arn, final=False) if window else {"Records": events}
@@ -231,27 +259,27 @@ class MappingPoller:
                     window.state = returned_state(outcome.body) or {}
                     self._windows[shard] = window
                     await self.window_store.save(self.mapping.uuid, shard, window)
-                await self._acknowledge(shard, batch[-1], checkpoints)
+                await acknowledge(batch[-1])
                 await self.report(self.mapping, OK)
-                pending, attempts, limit = pending[len(batch):], 0, len(pending) - len(batch)
+                pending, attempts, limit = pending[len(batch):], 0, full
                 continue
             attempts += 1
             if outcome.retry_from:
                 # The records before the first one the function reported are done.
                 done_through = delivered[outcome.retry_from - 1]
                 cut = batch.index(done_through) + 1
-                await self._acknowledge(shard, batch[cut - 1], checkpoints)
-                pending, limit = pending[cut:], max(1, limit - cut)
+                await acknowledge(batch[cut - 1])
+                pending, limit = pending[cut:], max(1, len(batch) - cut)
             await self.report(self.mapping, "PROBLEM: Function call failed")
             retries = settings["MaximumRetryAttempts"]
             if retries != -1 and attempts > retries:
-                failed = pending[:limit]
+                failed = pending[:min(limit, len(batch))]
                 await self._discard(shard, failed, "RetryAttemptsExhausted", attempts, outcome)
-                await self._acknowledge(shard, failed[-1], checkpoints)
-                pending, attempts, limit = pending[len(failed):], 0, len(pending) - len(failed)
+                await acknowledge(failed[-1])
+                pending, attempts, limit = pending[len(failed):], 0, full
                 continue
-            if settings["BisectBatchOnFunctionError"] and limit > 1 and not outcome.retry_from:
-                limit = (limit + 1) // 2
+            if settings["BisectBatchOnFunctionError"] and len(batch) > 1 and not outcome.retry_from:
+                limit = (len(batch) + 1) // 2
             await self._pause(min(RETRY_PAUSE_S * 2 ** (attempts - 1), RETRY_PAUSE_MAX_S))
 
     async def _invoke(self, payload: bytes, records: list[SourceRecord]) -> Outcome | None:

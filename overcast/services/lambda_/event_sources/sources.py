@@ -34,6 +34,10 @@ class EventSource(Protocol):
     async def read(self, shard: str, after: str | None, limit: int) -> list[SourceRecord]:
         """Up to `limit` records of the shard after `after` (None: from the oldest kept)."""
 
+    def ordering_key(self, record: SourceRecord) -> int:
+        """A stable number for what must stay in order within a shard (an item's key, a
+        partition key): ParallelizationFactor spreads records over parts by it."""
+
     def watch(self, wake: Callable[[], None]) -> Callable[[], None]:
         """Call `wake` (on the event loop) when the source gains records; returns the unwatch."""
 

@@ -265,3 +265,32 @@ def test_quick_disable_enable_delivers_each_record_once_in_order(lam, ddb):
     # A disabled poller finishes and acknowledges the batch in hand before the next one starts.
     assert keys_delivered(seen) == [f"q{i}" for i in range(4)]
     wait_state(lam, mapping_id, "Enabled")
+
+
+def test_parallelization_keeps_each_item_in_order_and_lets_other_items_pass_a_stuck_one(lam, ddb):
+    # ParallelizationFactor: several batches of one shard at once, an item's changes in order
+    # (AWS, "Concurrent batches per shard"); a failing item holds only its own part.
+    table, stream = stream_table(ddb)
+    function, sink = recording_function(lam, ddb)
+    put(ddb, table, "stuck", fail={"N": "1000000"})
+    for version in range(1, 4):
+        put(ddb, table, "m", v={"N": str(version)})
+    others = [f"k{i}" for i in range(12)]
+    for key in others:
+        put(ddb, table, key)
+    mapping_id = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                                 StartingPosition="TRIM_HORIZON", BatchSize=5,
+                                                 ParallelizationFactor=10)["UUID"]
+    seen = wait_deliveries(ddb, sink, lambda s: keys_delivered(s).count("stuck") >= 2
+                           and any(k in others for k in keys_delivered(s)))
+    assert any(k in others for k in keys_delivered(seen))
+    # Unblocked by an update: the stuck record is given up on at its next failure.
+    lam.update_event_source_mapping(UUID=mapping_id, MaximumRetryAttempts=0)
+    seen = wait_deliveries(ddb, sink, lambda s: set(others) | {"m"} <= set(keys_delivered(s)))
+    put(ddb, table, "later")
+    seen = wait_deliveries(ddb, sink, lambda s: "later" in keys_delivered(s))
+    keys = keys_delivered(seen)
+    versions = [d["record"]["dynamodb"]["NewImage"]["v"]["N"] for d in seen if keys_delivered([d]) == ["m"]]
+    assert versions == ["1", "2", "3"]
+    assert all(keys.count(k) == 1 for k in others + ["later"])
+    assert keys[-1] == "later"
