@@ -6,5 +6,6 @@
 - `store.py`       mappings and their per-shard checkpoints, in their own schema namespace
 - `poller.py`      one task per enabled mapping: read, filter, invoke, retry, checkpoint
 - `filters.py`     FilterCriteria's event-pattern language
+- `windows.py`     tumbling windows and the state they carry
 - `sources.py`     what a source adapter provides; `dynamodb_streams.py` is the first one
 """

@@ -11,6 +11,9 @@ to the function synchronously, and checkpoints durably after each batch it is do
   at the lowest sequence number named (AWS, "Configuring partial batch response with DynamoDB
   and Lambda").
 - Records FilterCriteria turns away are not delivered and count as processed.
+- ParallelizationFactor runs several batches of a shard at once, split by item key
+  (_poll_shard_concurrently); TumblingWindowInSeconds hands state from batch to batch of a window
+  (windows.py).
 - Delivery is at least once: a batch is acknowledged only after the function returned, so a
   crash in between delivers it again after the restart.
 """

@@ -80,3 +80,36 @@ def test_state_is_carried_through_a_window_and_handed_over_at_its_end(fresh_serv
     assert seen[-1]["record"]["state"] == {}
     assert seen[-1]["record"]["window"]["start"] != start
     assert len(deliveries(ddb, sink)) == len(seen)
+
+
+def test_window_state_survives_a_restart(fresh_server):
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    ddb = make_client("dynamodb", fresh_server.endpoint_url)
+    window_start = (int(time.time()) // 300 + 1) * 300
+    move_clock(fresh_server.endpoint_url, {"set": window_start + 1})
+    table, stream = stream_table(ddb)
+    _, sink = recording_function(lam, ddb)
+    function = unique("esm-agg")
+    lam.create_function(FunctionName=function, Runtime="python3.12", Role=ROLE, Handler="agg.handler",
+                        Code={"ZipFile": zip_of({"agg.py": AGGREGATOR})}, Timeout=30,
+                        Environment={"Variables": {"SINK": sink}})
+    mapping_id = lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                                 StartingPosition="LATEST", TumblingWindowInSeconds=300)["UUID"]
+    wait_state(lam, mapping_id, "Enabled")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    wait_deliveries(ddb, sink, lambda s: len(s) >= 1)
+    # Disabled first, so the state the call returned is stored before the server stops.
+    lam.update_event_source_mapping(UUID=mapping_id, Enabled=False)
+    wait_state(lam, mapping_id, "Disabled")
+    offset = move_clock(fresh_server.endpoint_url, {"advance": 0})["offset"]
+    fresh_server.restart()
+    # The clock's offset is the server's own: set it again after the restart.
+    move_clock(fresh_server.endpoint_url, {"set": time.time() + offset})
+    lam = make_client("lambda", fresh_server.endpoint_url)
+    ddb = make_client("dynamodb", fresh_server.endpoint_url)
+    lam.update_event_source_mapping(UUID=mapping_id, Enabled=True)
+    wait_state(lam, mapping_id, "Enabled")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "b"}})
+    seen = wait_deliveries(ddb, sink, lambda s: len(s) >= 2)
+    assert seen[-1]["record"]["keys"] == ["b"]
+    assert seen[-1]["record"]["state"] == {"keys": "a,"}
