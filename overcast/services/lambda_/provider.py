@@ -26,6 +26,7 @@ from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
 from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
+from overcast.services.lambda_.url_configs import UrlConfigOps
 from overcast.services.lambda_.versions import VersionOps
 
 WORK_PREFIX = "overcast-lambda-"
@@ -63,7 +64,8 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
+class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, UrlConfigOps,
+               FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
