@@ -102,6 +102,10 @@ class UrlConfigOps(LambdaBase):
         await self.store.put_url(FunctionUrl(url_id, record.account, record.region, record.name, qualifier, doc))
         out = copy.deepcopy(doc)
         out.pop("LastModifiedTime")  # CreateFunctionUrlConfig's output has no such member
+        if not params.get("InvokeMode"):
+            # Nor an InvokeMode that was not asked for (LocalStack's AWS-validated
+            # test_lambda_url_invocation, recorded 2025-11-24); Get shows the default.
+            out.pop("InvokeMode")
         return out
 
     async def get_function_url_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
