@@ -19,6 +19,7 @@ from overcast.services.lambda_.async_invoke import AsyncInvokeOps
 from overcast.services.lambda_.code import CodeCache, remove_tree
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
+from overcast.services.lambda_.layer_policies import LayerPolicyOps
 from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
@@ -64,8 +65,8 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, UrlConfigOps,
-               FunctionOps):
+class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerPolicyOps, LayerOps,
+               UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
