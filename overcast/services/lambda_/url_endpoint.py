@@ -30,7 +30,7 @@ from overcast.services.lambda_.url_payloads import (
 )
 
 if TYPE_CHECKING:
-    from overcast.services.lambda_.models import FunctionUrl
+    from overcast.services.lambda_.models import FunctionRecord, FunctionUrl
     from overcast.services.lambda_.provider import Provider
     from overcast.services.registry import ProviderRegistry
 
@@ -110,7 +110,7 @@ class FunctionUrlEndpoint:
             return _error(413, json.dumps({"Message": f"Request must be smaller than {MAX_REQUEST_BYTES} bytes "
                                                       "for the InvokeFunction operation"}).encode(),
                           "RequestEntityTooLargeException")
-        account_id, authorizer, refusal = self._authorize(provider, request, url, body)
+        account_id, authorizer, refusal = self._authorize(provider, request, url, record, body)
         if refusal is not None:
             return refusal
         request_id = str(uuid.uuid4())
@@ -133,7 +133,7 @@ class FunctionUrlEndpoint:
         headers.append(("x-amzn-RequestId", request_id))
         return Response(answer.status, headers, answer.body)
 
-    def _authorize(self, provider: Provider, request: Request, url: FunctionUrl,
+    def _authorize(self, provider: Provider, request: Request, url: FunctionUrl, record: FunctionRecord,
                    body: bytes) -> tuple[str, dict[str, Any] | None, Response | None]:
         """(the caller's account, the event's authorizer, None) or a refusal."""
         forbidden = _error(403, FORBIDDEN_BODY, "AccessDeniedException")
@@ -155,13 +155,13 @@ class FunctionUrlEndpoint:
                                   "cognitoIdentity": None, "principalOrgId": None,
                                   "userArn": f"arn:aws:iam::{account}:root", "userId": account}}
             return account, authorizer, None
-        record = provider.store.get(url.account, url.region, url.name)
-        statements = (record.policy.get(url.qualifier) if record is not None else None) or []
+        # The policy of the URL's target: the unqualified function's, or the alias's.
+        statements = record.policy.get(url.qualifier) or []
         if not any(allows_public_url(statement) for statement in statements):
             return "", None, forbidden
         return "anonymous", None, None
 
-    async def _invoke(self, provider: Provider, record: Any, url: FunctionUrl, event: dict[str, Any],
+    async def _invoke(self, provider: Provider, record: FunctionRecord, url: FunctionUrl, event: dict[str, Any],
                       request_id: str) -> UrlResponse:
         from overcast.services.lambda_.invoke import InvalidRuntime
         from overcast.services.lambda_.runtime.pool import Throttled
