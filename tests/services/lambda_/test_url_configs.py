@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from tests.services.lambda_.helpers import create_python, refused, unique
+from tests.services.lambda_.helpers import call_url, create_python, refused, signed_headers, unique
 
 HANDLER = "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n"
 AWS = "/work/main/.venv/bin/aws"
@@ -158,6 +158,12 @@ def test_urls_survive_kill_9(fresh_server):
     got = lam.get_function_url_config(FunctionName=name)
     assert (got["FunctionUrl"], got["AuthType"], got["Cors"]) == (created["FunctionUrl"], "AWS_IAM",
                                                                   {"AllowOrigins": ["*"]})
+    # The restarted server serves it too, before any Lambda API call has loaded the service.
+    fresh_server.kill9()
+    fresh_server.start()
+    status, _, data, _ = call_url(fresh_server.port, created["FunctionUrl"], "GET", "/",
+                              headers=signed_headers(created["FunctionUrl"], "GET", "/", b""))
+    assert (status, data) == (200, b"ok")
 
 
 def test_the_cli_creates_and_lists_urls(lam, aws_cli_env):

@@ -5,16 +5,13 @@ http.client by its Host (<url-id>.lambda-url.<region>.localhost) and by the path
 from __future__ import annotations
 
 import base64
-import http.client
 import json
 from urllib.parse import urlsplit
 
 import pytest
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 
-from tests.services.lambda_.helpers import create_python
+from tests.services.lambda_.helpers import call_url as call
+from tests.services.lambda_.helpers import create_python, signed_headers
 from tests.support.server import ServerProcess
 
 FUNCTION = """
@@ -38,26 +35,6 @@ def handler(event, context):
 """
 FORBIDDEN = {"Message": "Forbidden. For troubleshooting Function URL authorization issues, see: "
                         "https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}
-
-
-def call(server_port: int, function_url: str, method: str = "GET", path: str = "/", body: bytes | None = None,
-         headers: dict | None = None, path_form: bool = False) -> tuple[int, dict, bytes, list]:
-    """(status, headers by lower-case name, body, raw header pairs) of one request to a function URL."""
-    parts = urlsplit(function_url)
-    url_id = parts.hostname.split(".")[0]
-    conn = http.client.HTTPConnection("127.0.0.1", server_port, timeout=30)
-    sent = dict(headers or {})
-    if path_form:
-        target = f"/_overcast/lambda-url/{url_id}{path}"
-    else:
-        target = path
-        sent.setdefault("Host", parts.netloc)
-    conn.request(method, target, body=body, headers=sent)
-    response = conn.getresponse()
-    data = response.read()
-    pairs = response.getheaders()
-    conn.close()
-    return response.status, {k.lower(): v for k, v in pairs}, data, pairs
 
 
 def make_public(lam, name: str, qualifier: str | None = None) -> None:
@@ -198,13 +175,6 @@ def test_cors_preflight_and_response_headers_come_from_the_url(lam, server):
 
     status, headers, _, _ = call(server.port, url, "GET", "/?mode=binary", headers={"Origin": "https://other"})
     assert "access-control-allow-origin" not in headers
-
-
-def signed_headers(url: str, method: str, path: str, body: bytes, key: str = "test", secret: str = "test") -> dict:
-    """The headers botocore's own SigV4 signer adds for a request to the URL (service "lambda")."""
-    request = AWSRequest(method=method, url=url.rstrip("/") + path, data=body)
-    SigV4Auth(Credentials(key, secret), "lambda", "us-east-1").add_auth(request)
-    return dict(request.headers.items())
 
 
 def test_aws_iam_urls_take_signed_requests_only(lam, server):
