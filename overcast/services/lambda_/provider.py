@@ -19,6 +19,7 @@ from overcast.services.lambda_.async_invoke import AsyncInvokeOps
 from overcast.services.lambda_.code import CodeCache, remove_tree
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
+from overcast.services.lambda_.layer_policies import LayerPolicyOps
 from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
@@ -26,6 +27,7 @@ from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
 from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
+from overcast.services.lambda_.url_configs import UrlConfigOps
 from overcast.services.lambda_.versions import VersionOps
 
 WORK_PREFIX = "overcast-lambda-"
@@ -63,7 +65,8 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
+class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerPolicyOps, LayerOps,
+               UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
