@@ -353,3 +353,8 @@ class InvalidBucketState(ServiceError):
 
     code = "InvalidBucketState"
     status = 409
+
+
+class MissingRequestBodyError(ServiceError):
+    code = "MissingRequestBodyError"
+    status = 400

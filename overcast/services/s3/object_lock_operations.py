@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.server.context import RequestContext
 from overcast.services.s3 import object_lock, versions
 from overcast.services.s3.bucket_config import not_found
-from overcast.services.s3.errors import InvalidBucketState, MalformedXML
+from overcast.services.s3.errors import InvalidBucketState, MalformedXML, MissingRequestBodyError
 from overcast.services.s3.store import decode_json
 
 if TYPE_CHECKING:
@@ -38,7 +38,10 @@ class ObjectLockOperations:
     async def put_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket = params["Bucket"]
         self.store.require_bucket(bucket)
-        document = params.get("ObjectLockConfiguration")
+        if "ObjectLockConfiguration" not in params:
+            # No body at all (moto's aws_verified test_put_object_lock_misconfiguration).
+            raise MissingRequestBodyError("Request Body is empty")
+        document = params["ObjectLockConfiguration"]
         # x-amz-bucket-object-lock-token (Token) was how AWS Support let an existing bucket take
         # Object Lock; since November 2023 any bucket with versioning Enabled may, so it is not
         # needed and is ignored.
@@ -76,6 +79,8 @@ class ObjectLockOperations:
 
     async def put_object_retention(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
+        if "Retention" not in params:  # no body: refused before the bucket's lock is looked at
+            raise MalformedXML()
         self._require_lock(bucket)
         now = self.clock.time()
         wanted = object_lock.new_retention(params.get("Retention"), now)
@@ -102,6 +107,8 @@ class ObjectLockOperations:
 
     async def put_object_legal_hold(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         bucket, key = params["Bucket"], params["Key"]
+        if "LegalHold" not in params:  # no body: refused before the bucket's lock is looked at
+            raise MalformedXML()
         self._require_lock(bucket)
         status = (params.get("LegalHold") or {}).get("Status")
         if status not in object_lock.HOLD_STATUSES:

@@ -294,7 +294,7 @@ class ObjectOperations:
                                               ctx.request.headers.get("x-amz-object-lock-retain-until-date"))
         else:
             lock = {}
-        config = self.store.get_config(bucket)
+        config = self.store.recent_config(bucket)
         object_lock.require_lock_for(lock, config)
         if (for_upload and object_lock.requires_integrity(lock, config)
                 and not object_lock.carries_integrity(params, ctx.request.headers)):

@@ -278,6 +278,14 @@ class S3Store:
                 self._configs[name] = config
         return config
 
+    def recent_config(self, name: str) -> dict[str, Any] | None:
+        """get_config, but read from the cache even while commits are in flight (no query per
+        object write under write load); it may lag a configuration change by that commit. For
+        checks a write's own transaction repeats or that only ever turn one way (Object Lock,
+        once enabled, stays)."""
+        config = self._configs.get(name)
+        return config if config is not None else self.get_config(name)
+
     def versioning_ever_on(self, name: str) -> bool:
         """Whether the bucket's versioning is or was on. Read from the cached configuration even
         while commits are in flight: a GET's version header may lag a versioning change by the

@@ -134,3 +134,11 @@ def test_object_lock_through_the_aws_cli(aws_cli_env, tmp_path):
     refused = aws(aws_cli_env, "s3api", "put-bucket-versioning", "--bucket", bucket, "--versioning-configuration",
                   "Status=Suspended", check=False)
     assert refused.returncode != 0 and "InvalidBucketState" in refused.stderr
+
+
+def test_a_configuration_request_without_a_body_is_refused(s3, locked_bucket):
+    # What boto3 sends for put_object_lock_configuration without ObjectLockConfiguration.
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_lock_configuration(Bucket=locked_bucket)
+    assert_error(exc, "MissingRequestBodyError", 400, "Request Body is empty")
+    assert lock_configuration(s3, locked_bucket) == {"ObjectLockEnabled": "Enabled"}
