@@ -412,6 +412,14 @@ class S3Store:
             (bucket, start, bucket, start, limit))
         return [r[0] for r in rows]
 
+    def keys_with_noncurrent_versions(self, bucket: str, start: str, inclusive: bool, limit: int) -> list[str]:
+        """Keys that have a noncurrent version (or delete marker), from `start`, in order."""
+        op = ">=" if inclusive else ">"
+        rows = self.db.fetchall(
+            f"SELECT DISTINCT key FROM s3_versions WHERE bucket = ? AND key {op} ? ORDER BY key LIMIT ?",
+            (bucket, start, limit))
+        return [r[0] for r in rows]
+
     def get_segments(self, bucket: str, key: str, etag: str) -> list[tuple[int, int, str]] | None:
         """(part_number, size, blob_id) of a multipart object, in order; None when the object
         is no longer the one with this ETag (replaced since its row was read)."""
