@@ -212,14 +212,16 @@ def new_retention(retention: dict[str, Any] | None, now: float) -> dict[str, Any
 
 def retention_change_refusal(current: dict[str, Any], wanted: dict[str, Any], now: float,
                              bypass: bool) -> ServiceError | None:
-    """A retention in force may be extended by anyone; removing it, shortening it or turning
-    COMPLIANCE into GOVERNANCE is refused, in GOVERNANCE only without the bypass header."""
+    """A retention in force may be extended, in its own mode, by anyone. Any other change
+    (removing it, shortening it, changing its mode) is refused: in COMPLIANCE always, in
+    GOVERNANCE without the bypass header (user guide: governance-mode versions' "lock settings"
+    are altered only with s3:BypassGovernanceRetention; ceph s3-tests, none marked fails_on_aws:
+    test_object_lock_changing_mode_from_governance_with/without_bypass, ..._from_compliance)."""
     mode = retention_in_force(current, now)
     if mode is None:
         return None
-    reduces = (not wanted or wanted[RETAIN_UNTIL] < float(current[RETAIN_UNTIL])
-               or (mode == "COMPLIANCE" and wanted[MODE] == "GOVERNANCE"))
-    if reduces and (mode == "COMPLIANCE" or not bypass):
+    extends = bool(wanted) and wanted[MODE] == mode and wanted[RETAIN_UNTIL] >= float(current[RETAIN_UNTIL])
+    if not extends and (mode == "COMPLIANCE" or not bypass):
         return protected()
     return None
 

@@ -201,6 +201,20 @@ def test_governance_retention_is_extended_freely_and_shortened_only_with_bypass(
     s3.put_object_retention(Bucket=locked_bucket, Key="doc", VersionId=version, BypassGovernanceRetention=True,
                             Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later(1)})
     assert s3.get_object_retention(Bucket=locked_bucket, Key="doc")["Retention"]["RetainUntilDate"] == later(1)
+    # Its mode, like its date, changes only with the bypass (the same date, COMPLIANCE and back).
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_retention(Bucket=locked_bucket, Key="doc", VersionId=version,
+                                Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later(1)})
+    assert_error(exc, "AccessDenied", 403, PROTECTED)
+    s3.put_object_retention(Bucket=locked_bucket, Key="doc", VersionId=version, BypassGovernanceRetention=True,
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": later(1)})
+    with pytest.raises(ClientError) as exc:
+        s3.put_object_retention(Bucket=locked_bucket, Key="doc", VersionId=version, BypassGovernanceRetention=True,
+                                Retention={"Mode": "GOVERNANCE", "RetainUntilDate": later(1)})
+    assert_error(exc, "AccessDenied", 403, PROTECTED)
+    assert s3.get_object_retention(Bucket=locked_bucket, Key="doc")["Retention"]["Mode"] == "COMPLIANCE"
+    version = s3.put_object(Bucket=locked_bucket, Key="doc", Body=b"y", ObjectLockMode="GOVERNANCE",
+                            ObjectLockRetainUntilDate=later(2))["VersionId"]
     # Removing it with the bypass leaves the version unprotected.
     s3.put_object_retention(Bucket=locked_bucket, Key="doc", VersionId=version, BypassGovernanceRetention=True,
                             Retention={})
