@@ -31,6 +31,8 @@ HOLD_STATUSES = ("ON", "OFF")
 DAY = 86400
 # S3 counts a year of retention as 365 days (the user guide's event-hold durations).
 YEAR = 365 * DAY
+MAX_RETENTION_YEARS = 100
+MAX_RETENTION_DAYS = MAX_RETENTION_YEARS * 365
 
 PROTECTED_MESSAGE = "Access Denied because object protected by object lock."
 
@@ -79,6 +81,10 @@ def validate_configuration(config: dict[str, Any] | None) -> dict[str, Any]:
     if not isinstance(period, int) or period <= 0:
         raise InvalidArgument("Default retention period must be a positive integer value", ArgumentName=unit,
                               ArgumentValue=str(period))
+    # "The maximum retention period is 100 years" (user guide); S3's wording past it as
+    # storj/edge#528 and versitygw#1738 report it.
+    if period > (MAX_RETENTION_DAYS if unit == "Days" else MAX_RETENTION_YEARS):
+        raise InvalidArgument("Default retention period too large.", ArgumentName=unit, ArgumentValue=str(period))
     return {"ObjectLockEnabled": "Enabled",
             "Rule": {"DefaultRetention": {"Mode": retention["Mode"], unit: period}}}
 

@@ -70,7 +70,7 @@ def test_default_retention_is_set_replaced_and_removed(s3, locked_bucket):
     days = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}}
     s3.put_object_lock_configuration(Bucket=locked_bucket, ObjectLockConfiguration=days)
     assert lock_configuration(s3, locked_bucket) == days
-    years = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 2}}}
+    years = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 100}}}
     # The token that once let AWS Support enable Object Lock on an existing bucket is accepted.
     s3.put_object_lock_configuration(Bucket=locked_bucket, ObjectLockConfiguration=years, Token="any-token")
     assert lock_configuration(s3, locked_bucket) == years
@@ -99,12 +99,17 @@ def test_a_malformed_configuration_is_refused_and_changes_nothing(s3, locked_buc
     assert lock_configuration(s3, locked_bucket) == kept
 
 
-@pytest.mark.parametrize("period", [{"Days": 0}, {"Years": -1}], ids=["days-0", "years-negative"])
-def test_a_period_that_is_not_positive_is_an_invalid_argument(s3, locked_bucket, period):
+@pytest.mark.parametrize("period, message", [
+    ({"Days": 0}, "Default retention period must be a positive integer value"),
+    ({"Years": -1}, "Default retention period must be a positive integer value"),
+    ({"Days": 999999999}, "Default retention period too large."),
+    ({"Years": 101}, "Default retention period too large."),
+], ids=["days-0", "years-negative", "days-too-many", "years-past-100"])
+def test_a_period_out_of_range_is_an_invalid_argument(s3, locked_bucket, period, message):
     document = {"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", **period}}}
     with pytest.raises(ClientError) as exc:
         s3.put_object_lock_configuration(Bucket=locked_bucket, ObjectLockConfiguration=document)
-    error = assert_error(exc, "InvalidArgument", 400, "Default retention period must be a positive integer value")
+    error = assert_error(exc, "InvalidArgument", 400, message)
     assert error["ArgumentName"] == next(iter(period))
     assert lock_configuration(s3, locked_bucket) == {"ObjectLockEnabled": "Enabled"}
 
