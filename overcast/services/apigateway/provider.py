@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway.authorizers import AuthorizerOps
 from overcast.services.apigateway.deployments import DeploymentOps
+from overcast.services.apigateway.documentation import DocumentationOps
 from overcast.services.apigateway.domains import DomainOps
 from overcast.services.apigateway.gateway_responses import GatewayResponseOps
 from overcast.services.apigateway.integrations import IntegrationOps
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 
 class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps, StageOps, ModelOps,
                AuthorizerOps, GatewayResponseOps, ApiKeyOps, UsagePlanOps, TagOps, OpenApiOps,
-               DomainOps, BaseProvider):
+               DomainOps, DocumentationOps, BaseProvider):
     service = "apigateway"
 
     def __init__(self, runtime: ServiceRuntime):
