@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
 from overcast.services.apigateway.authorizers import AuthorizerOps
+from overcast.services.apigateway.client_certificates import ClientCertificateOps
 from overcast.services.apigateway.deployments import DeploymentOps
 from overcast.services.apigateway.documentation import DocumentationOps
 from overcast.services.apigateway.domains import DomainOps
@@ -26,6 +27,7 @@ from overcast.services.apigateway.store import ApiGatewayStore
 from overcast.services.apigateway.tags import TagOps
 from overcast.services.apigateway.usage_meter import UsageMeter
 from overcast.services.apigateway.usage_plans import UsagePlanOps
+from overcast.services.apigateway.vpc_links import VpcLinkOps
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
 
 class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps, StageOps, ModelOps,
                AuthorizerOps, GatewayResponseOps, ApiKeyOps, UsagePlanOps, TagOps, OpenApiOps,
-               DomainOps, DocumentationOps, BaseProvider):
+               DomainOps, DocumentationOps, ClientCertificateOps, VpcLinkOps, BaseProvider):
     service = "apigateway"
 
     def __init__(self, runtime: ServiceRuntime):
