@@ -121,29 +121,6 @@ def is_documented(part: dict[str, Any]) -> bool:
         return True
 
 
-def export_part(part: dict[str, Any]) -> dict[str, Any]:
-    """A part inside an exported x-amazon-apigateway-documentation object: properties as JSON,
-    and the location without fields left at their defaults, as AWS's exports show them."""
-    location = {k: v for k, v in part["location"].items() if DEFAULTS.get(k) != v}
-    try:
-        properties = json.loads(part["properties"])
-    except ValueError:
-        properties = part["properties"]
-    return {"location": location, "properties": properties}
-
-
-def documentation_extension(doc: dict[str, Any], version_name: str | None) -> dict[str, Any] | None:
-    """The x-amazon-apigateway-documentation object of a stage's published version, if any."""
-    import time
-
-    version = (doc.get("documentationVersions") or {}).get(version_name or "")
-    if version is None:
-        return None
-    return {"version": version["version"],
-            "createdDate": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(version["createdDate"]))),
-            "documentationParts": [export_part(p) for p in version["_parts"]]}
-
-
 class DocumentationImport:
     """Parts from an OpenAPI definition's x-amazon-apigateway-documentation into an API document.
 

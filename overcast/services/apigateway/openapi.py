@@ -10,7 +10,8 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
 from overcast.services.apigateway.common import ApiOps
-from overcast.services.apigateway.documentation import DocumentationImport, documentation_extension
+from overcast.services.apigateway.documentation import DocumentationImport
+from overcast.services.apigateway.documentation_export import add_published_documentation
 from overcast.services.apigateway.integrations import null_empty_templates
 from overcast.services.apigateway.restapis import new_api_doc
 from overcast.services.apigateway.store import new_id
@@ -378,9 +379,7 @@ class OpenApiOps(ApiOps):
         # "By default, documentation parts are included" (the developer guide's publishing page):
         # the stage's published version, unless extensions names others without documentation.
         if not extensions or "documentation" in extensions:
-            published = documentation_extension(doc, stage.get("documentationVersion"))
-            if published is not None:
-                document["x-amazon-apigateway-documentation"] = published
+            add_published_documentation(document, doc, stage.get("documentationVersion"))
         if "yaml" in (params.get("accepts") or ""):
             import yaml
 

@@ -346,3 +346,39 @@ def test_documentation_survives_kill9(fresh_server):
     part = client.get_documentation_part(restApiId=api_id, documentationPartId=part_id)
     assert json.loads(part["properties"]) == {"description": "kept"}
     assert client.get_documentation_version(restApiId=api_id, documentationVersion="1")["version"] == "1"
+
+
+def test_export_writes_openapi_attributes_into_entities(apigw):
+    """The developer guide's publishing example: OpenAPI attributes and x- extensions of the
+    published parts go into the entities they document, other keys (foo) do not, and the API
+    part's info version does not replace the export's."""
+    api_id, root = new_api(apigw)
+    mock_method(apigw, api_id, root)
+    apigw.create_deployment(restApiId=api_id, stageName="test")
+    parts = [
+        ({"type": "API"}, {"description": "API description", "foo": "API foo", "x-bar": "API x-bar",
+                           "info": {"description": "API info description", "version": "API info version",
+                                    "foo": "API info foo", "x-bar": "API info x-bar"}}),
+        ({"type": "METHOD", "method": "GET"}, {"description": "Method description.", "x-example": "x- Method example",
+                                               "foo": "Method foo"}),
+        ({"type": "RESOURCE"}, {"description": "resource description", "foo": "resource foo",
+                                "x-bar": "resource x-bar"}),
+        ({"type": "RESPONSE", "statusCode": "200"}, {"description": "Everything went well"}),
+    ]
+    for location, properties in parts:
+        apigw.create_documentation_part(restApiId=api_id, location=location, properties=json.dumps(properties))
+    apigw.create_documentation_version(restApiId=api_id, documentationVersion="1.0.0", stageName="test")
+    for export_type in ("oas30", "swagger"):
+        exported = json.loads(apigw.get_export(restApiId=api_id, stageName="test", exportType=export_type,
+                                               parameters={"extensions": "documentation"})["body"].read())
+        info = exported["info"]
+        assert info["description"] == "API info description" and info["x-bar"] == "API info x-bar"
+        assert "foo" not in info and info["version"] != "API info version"
+        assert exported["x-bar"] == "API x-bar" and "foo" not in exported
+        item = exported["paths"]["/"]
+        assert item["x-bar"] == "resource x-bar" and "foo" not in item
+        operation = item["get"]
+        assert operation["description"] == "Method description." and operation["x-example"] == "x- Method example"
+        assert "foo" not in operation
+        assert operation["responses"]["200"]["description"] == "Everything went well"
+        assert len(exported["x-amazon-apigateway-documentation"]["documentationParts"]) == 4
