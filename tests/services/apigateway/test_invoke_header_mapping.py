@@ -70,3 +70,35 @@ def test_aws_integrations_refuse_more_headers(apigw, client_factory, server, hea
     apigw.create_deployment(restApiId=api_id, stageName="test")
     answer = call(server, api_id, "test", "/")
     assert (answer.status, answer.body) == (200, b"body")
+
+
+def test_http_proxy_drops_the_client_headers_aws_drops(apigw, server, backend):  # noqa: F811
+    """HTTP_PROXY passes the client's headers on, except those AWS's recorded backend never saw
+    (no-param-integration: Content-MD5, Max-Forwards, Proxy-Authenticate, Server, TE, Trailer,
+    Upgrade, Via, WWW-Authenticate missing, Referer and Warn kept)."""
+    api_id = _http_api(apigw, "HTTP_PROXY", backend + "/echo", {})
+    sent = {"Content-MD5": "m", "Max-Forwards": "2", "Proxy-Authenticate": "Basic", "Server": "s", "TE": "deflate",
+            "Trailer": "Expires", "Upgrade": "HTTP/2.0", "Via": "p.example.net", "WWW-Authenticate": "Basic x",
+            "Referer": "https://example.com/", "Warn": "299 x"}
+    seen = call(server, api_id, "test", "/", headers=sent).json()["headers"]
+    assert seen["referer"] == "https://example.com/" and seen["warn"] == "299 x"
+    for name in ("content-md5", "max-forwards", "proxy-authenticate", "server", "te", "trailer", "upgrade", "via",
+                 "www-authenticate"):
+        assert name not in seen, name
+
+
+@pytest.mark.parametrize("kind", ["HTTP", "HTTP_PROXY"])
+def test_mapped_headers_aws_never_forwards(apigw, server, backend, kind):  # noqa: F811
+    """Mapped Connection, Expect, Proxy-Authenticate, TE and Via never reach the backend; mapped
+    Trailer, Upgrade and Max-Forwards do (full-integration in the same snapshots)."""
+    mapping = {f"integration.request.header.{name}": f"'{value}'" for name, value in (
+        ("Connection", "keep-alive"), ("Expect", "200-ok"), ("Proxy-Authenticate", "Basic"), ("TE", "gzip"),
+        ("Via", "othersite.net"), ("Trailer", "user-agent"), ("Upgrade", "HTTP/2.0"), ("Max-Forwards", "2"))}
+    api_id = _http_api(apigw, kind, backend + "/echo", mapping)
+    answer = call(server, api_id, "test", "/")
+    assert answer.status == 200
+    seen = answer.json()["headers"]
+    assert (seen["trailer"], seen["upgrade"], seen["max-forwards"]) == ("user-agent", "HTTP/2.0", "2")
+    for name in ("expect", "proxy-authenticate", "te", "via"):
+        assert name not in seen, name
+    assert seen.get("connection") != "keep-alive"
