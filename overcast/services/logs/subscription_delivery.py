@@ -15,7 +15,6 @@ is bound to S3's own outbox table and its records' ordering keys).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import gzip
 import json
@@ -24,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from overcast.protocol.errors import ServiceError
+from overcast.services.outbox_delivery import OutboxDelivery
 
 if TYPE_CHECKING:
     from overcast.services.internal import InternalClient
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("overcast.logs.subscriptions")
 
 BATCH = 100
-IDLE_RECHECK = 30.0  # seconds between retries of deliveries Lambda could not take
 # A message's JSON before compression: gzip and base64 keep even incompressible text under
 # Lambda's 1 MiB asynchronous payload (4/3 of 700 KB plus the envelope).
 MAX_MESSAGE_BYTES = 700_000
@@ -96,40 +95,18 @@ def lambda_event(document: str) -> bytes:
     return json.dumps({"awslogs": {"data": data}}).encode()
 
 
-class SubscriptionDelivery:
+class SubscriptionDelivery(OutboxDelivery):
+    log = log
+
     def __init__(self, outbox: Outbox, internal: InternalClient):
+        super().__init__(internal)
         self.outbox = outbox
-        self.internal = internal
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        self.outbox.on_enqueued = self.wake_threadsafe
-        self._task = self._loop.create_task(self._run())
+    def attach(self, wake: Callable[[], None]) -> None:
+        self.outbox.on_enqueued = wake
 
-    def stop(self) -> None:
+    def detach(self, wake: Callable[[], None]) -> None:
         self.outbox.on_enqueued = None
-        if self._task is not None:
-            self._task.cancel()
-
-    def wake_threadsafe(self) -> None:
-        self._loop.call_soon_threadsafe(self._wake.set)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                progressed = await self.deliver_pending()
-            except Exception:
-                log.exception("delivering subscription filter events failed")
-                progressed = False
-            if progressed:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_RECHECK)
-            except TimeoutError:
-                pass
 
     async def deliver_pending(self) -> bool:
         """Deliver what is queued now; True when some delivery left the outbox."""
