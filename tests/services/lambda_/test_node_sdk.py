@@ -81,16 +81,20 @@ def test_commonjs_function_puts_and_gets_with_the_document_client(lam, client_fa
     assert stored_item(client_factory, table, "cjs") == {"id": {"S": "cjs"}, "n": {"N": "3"}, "tags": {"L": [{"S": "a"}]}}
 
 
+# A started spare process takes most functions; others (another /tmp size) start node afresh.
 @needs_sdk
-def test_es_module_function_imports_the_sdk(lam, client_factory, table):
+@pytest.mark.parametrize("tmp_mb", [512, 1024], ids=["spare-process", "fresh-process"])
+def test_es_module_function_imports_the_sdk(lam, client_factory, table, tmp_mb):
     name = create_node(lam, {"index.mjs": (
         "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\n"
         "import { DynamoDBDocumentClient, PutCommand, GetCommand } from '@aws-sdk/lib-dynamodb';\n"
         "const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));\n"
-        "export const handler = async (event) => {\n" + DOCUMENT_CLIENT_CALLS + "};\n")}, **SDK_FUNCTION)
-    answer = answer_of(lam, name, {"table": table, "id": "esm"})
-    assert answer == {"item": {"id": "esm", "n": 3, "tags": ["a"]}, "region": "us-east-1", "key": "test"}
-    assert stored_item(client_factory, table, "esm")["n"] == {"N": "3"}
+        "export const handler = async (event) => {\n" + DOCUMENT_CLIENT_CALLS + "};\n")},
+        EphemeralStorage={"Size": tmp_mb}, **SDK_FUNCTION)
+    key = f"esm-{tmp_mb}"
+    answer = answer_of(lam, name, {"table": table, "id": key})
+    assert answer == {"item": {"id": key, "n": 3, "tags": ["a"]}, "region": "us-east-1", "key": "test"}
+    assert stored_item(client_factory, table, key)["n"] == {"N": "3"}
 
 
 @needs_sdk

@@ -121,16 +121,34 @@ function isEsModule(file) {
 }
 
 // An ES module handler's imports find packages in NODE_PATH's directories (the layers' and the AWS
-// SDK's), as on AWS, through node_path_imports.mjs. Only for ES modules: require() reads NODE_PATH
-// itself, and the hooks cost a thread (~30 ms and ~10 MB on Node 20) that a CommonJS function does
-// not need.
-function extendNodePathToImports(file) {
-  const { register } = require("module");
-  if (typeof register !== "function" || !isEsModule(file)) return;  // register: Node 18.19 and 20.6 on
-  const directories = (process.env.NODE_PATH || "").split(path.delimiter)
+// SDK's), as on AWS, through the resolve hooks of node_path_imports.mjs (node:module register, from
+// Node 18.19 and 20.6). Their thread costs ~40 ms and ~10 MB on Node 20: a spare started for a
+// server with the SDK starts them while it waits and sends them NODE_PATH once assigned; otherwise
+// they start only for an ES module handler with somewhere to look, as require() reads NODE_PATH
+// itself.
+const IMPORT_HOOKS = pathToFileURL(path.join(__dirname, "node_path_imports.mjs")).href;
+let sendImportDirectories = null;  // set once a spare has started the hooks
+
+function nodePathDirectories() {
+  return (process.env.NODE_PATH || "").split(path.delimiter)
     .filter((dir) => path.basename(dir) === "node_modules" && fs.existsSync(dir));
-  if (directories.length === 0) return;
-  register(pathToFileURL(path.join(__dirname, "node_path_imports.mjs")).href, { data: { directories } });
+}
+
+function startImportHooksEarly() {
+  const { register } = require("module");
+  if (typeof register !== "function") return;
+  const { port1, port2 } = new (require("worker_threads").MessageChannel)();
+  register(IMPORT_HOOKS, { data: { port: port2 }, transferList: [port2] });
+  port1.unref();
+  sendImportDirectories = (directories) => port1.postMessage(directories);
+}
+
+function extendNodePathToImports(file) {
+  if (sendImportDirectories !== null) return;  // a spare's hooks have theirs already
+  const { register } = require("module");
+  if (typeof register !== "function" || !isEsModule(file)) return;
+  const directories = nodePathDirectories();
+  if (directories.length > 0) register(IMPORT_HOOKS, { data: { directories } });
 }
 
 // RFC 6761 lets every name under .localhost mean this machine, as browsers and systemd-resolved
@@ -296,11 +314,15 @@ async function becomeAssigned() {
   Object.assign(process.env, assignment.env);
   process.chdir(assignment.cwd);
   require("module").Module._initPaths();  // NODE_PATH is read at start-up otherwise
+  if (sendImportDirectories !== null) sendImportDirectories(nodePathDirectories());
   process.stdin.destroy();
 }
 
 async function main() {
-  if (process.env.OVERCAST_SPARE === "1") await becomeAssigned();
+  if (process.env.OVERCAST_SPARE === "1") {
+    if (process.env.OVERCAST_SPARE_IMPORT_HOOKS === "1") startImportHooksEarly();
+    await becomeAssigned();
+  }
   [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
   patchConsole();
   resolveLocalhostSubdomains();

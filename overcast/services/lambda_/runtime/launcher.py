@@ -167,7 +167,8 @@ class Launcher:
             # A spare is started before its function is known: it gets the empty /opt of a
             # function without layers (when /opt can be mounted at all).
             spares = self._node_spares[node] = NodeSpares(
-                node, NODE_BOOTSTRAP, lambda: self._opt_dirs.get(()) if self._opt_error == "" else None)
+                node, NODE_BOOTSTRAP, lambda: self._opt_dirs.get(()) if self._opt_error == "" else None,
+                lambda: self.node_sdk.modules() is not None)
         return spares
 
     # -- /opt ---------------------------------------------------------------------------------

@@ -9,10 +9,26 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 
 let parentURLs = [];
+let directoriesKnown = Promise.resolve();
 
+function parentURLsOf(directories) {
+  return directories.map((dir) => pathToFileURL(path.join(path.dirname(dir), "overcast-node-path-import.mjs")).href);
+}
+
+// The directories come with the registration, or, in a spare process started before its function
+// was known, as one message on `port` once it is.
 export function initialize(data) {
-  parentURLs = data.directories.map(
-    (dir) => pathToFileURL(path.join(path.dirname(dir), "overcast-node-path-import.mjs")).href);
+  if (data.port === undefined) {
+    parentURLs = parentURLsOf(data.directories);
+    return;
+  }
+  directoriesKnown = new Promise((resolve) => {
+    data.port.once("message", (directories) => {
+      parentURLs = parentURLsOf(directories);
+      data.port.close();
+      resolve();
+    });
+  });
 }
 
 // Relative, absolute, URL and package-internal ("#x") specifiers never come from NODE_PATH.
@@ -25,6 +41,7 @@ export async function resolve(specifier, context, nextResolve) {
     return await nextResolve(specifier, context);
   } catch (error) {
     if (!error || error.code !== "ERR_MODULE_NOT_FOUND" || !isBare(specifier)) throw error;
+    await directoriesKnown;
     for (const parentURL of parentURLs) {
       try {
         return await nextResolve(specifier, { ...context, parentURL });
