@@ -16,6 +16,7 @@ import pytest
 from overcast.config import default_node_sdk_dir
 from overcast.services.lambda_.runtime.node_sdk import modules_dir
 from overcast.services.lambda_.runtime.node_sdk_install import write_manifest
+from tests.conftest import make_client
 from tests.services.lambda_.helpers import ROLE, invoke_json, unique, zip_of
 from tests.support.server import ServerProcess
 
@@ -162,8 +163,6 @@ def server_without_sdk(tmp_path):
 
 
 def test_a_missing_sdk_is_named_with_the_command_that_installs_it_once(server_without_sdk):
-    from tests.conftest import make_client
-
     server, empty = server_without_sdk
     lam = make_client("lambda", server.endpoint_url)
     hint = (f"Overcast: @aws-sdk/client-dynamodb is part of the AWS SDK for JavaScript v3, which AWS's Node.js "
