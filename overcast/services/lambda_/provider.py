@@ -76,7 +76,7 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         sweep_stale_work_roots()
         self.work_root = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
         self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
-        self.launcher = Launcher(self.work_root)
+        self.launcher = Launcher(self.work_root, node_sdk_root=self.config.lambda_node_sdk)
         self.log_shipper = LogShipper(runtime.internal, runtime.clock)
         self.account_concurrency = self.config.lambda_concurrency
         self.pool = ExecutionPool(self.launcher, self.log_shipper, self.work_root,
