@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 
@@ -33,7 +34,37 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             serve.add_argument(flag, dest=setting.flag, type=type(default) if default is not None else str,
                                default=None, help=help_text)
+    add_node_sdk_commands(sub)
     return parser
+
+
+def add_node_sdk_commands(sub: argparse._SubParsersAction) -> None:
+    node_sdk = sub.add_parser(
+        "lambda-node-sdk",
+        help="set up the AWS SDK for JavaScript v3 that Node.js functions use without bundling it",
+        description="AWS's Node.js runtimes include the AWS SDK for JavaScript v3; Overcast's find it in a "
+        "per-user directory that this command fills with npm (once; after that, functions run offline).",
+    )
+    actions = node_sdk.add_subparsers(dest="node_sdk_command", metavar="ACTION", required=True)
+    install = actions.add_parser(
+        "install",
+        help="npm-install the commonly used clients (and any named) into the directory the server reads",
+        description="Install @aws-sdk/client-dynamodb, lib-dynamodb, client-s3 and the other commonly used "
+        "clients, plus any PACKAGE named, with npm. Running it again is quick, and keeps what is there.",
+    )
+    install.add_argument("packages", nargs="*", metavar="PACKAGE",
+                         help="more packages, e.g. @aws-sdk/client-athena (a version may follow an @)")
+    install.add_argument("--dir", dest="node_sdk_dir", metavar="DIR", default=None,
+                         help="where to install [env OVERCAST_LAMBDA_NODE_SDK; default "
+                              "$XDG_CACHE_HOME/overcast/node-sdk or ~/.cache/overcast/node-sdk]")
+
+
+def node_sdk_command(args: argparse.Namespace) -> int:
+    from overcast.config import default_node_sdk_dir
+    from overcast.services.lambda_.runtime.node_sdk_install import install
+
+    server_default = os.environ.get("OVERCAST_LAMBDA_NODE_SDK") or default_node_sdk_dir()
+    return install(args.node_sdk_dir or server_default, args.packages, server_default)
 
 
 def configure_logging(level: str) -> None:
@@ -70,6 +101,8 @@ def serve(config: Config) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "lambda-node-sdk":
+        return node_sdk_command(args)
     if args.command != "serve":
         parser.print_help()
         return 0 if args.command is None else 2

@@ -12,6 +12,14 @@ def default_data_dir() -> str:
     return os.path.join(base, "overcast")
 
 
+def default_node_sdk_dir() -> str:
+    """Where `overcast lambda-node-sdk install` puts the AWS SDK for JavaScript v3 and the server
+    looks for it: a per-user cache ($XDG_CACHE_HOME/overcast/node-sdk, else ~/.cache/...), not the
+    data directory, since it is downloaded software that can be installed again, not state."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "overcast", "node-sdk")
+
+
 @dataclass(frozen=True)
 class Setting:
     flag: str
@@ -42,6 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
             "refuse API Gateway control-plane calls past AWS's fixed per-account quotas (CreateRestApi once "
             "every 3 or 30 s, CreateDeployment once every 5 s, 10 calls a second in all, ...) with "
             "TooManyRequestsException, as AWS does; off, so that local deployments are not slowed"),
+    Setting("lambda_node_sdk", "OVERCAST_LAMBDA_NODE_SDK", None,
+            "directory holding the AWS SDK for JavaScript v3 that Node.js functions find as on AWS, as "
+            "`overcast lambda-node-sdk install` fills it (default: $XDG_CACHE_HOME/overcast/node-sdk or "
+            "~/.cache/overcast/node-sdk)"),
 )
 
 
@@ -60,6 +72,7 @@ class Config:
     lambda_idle_timeout: float = 600.0
     apigateway_control_plane_quotas: bool = False
     dynamodb_transfer_seconds: float = 0.0
+    lambda_node_sdk: str = field(default_factory=default_node_sdk_dir)
 
     @property
     def credential_map(self) -> dict[str, str]:

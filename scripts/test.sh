@@ -26,6 +26,16 @@ if [ -z "${OVERCAST_SKIP_BROWSER_INSTALL:-}" ] && command -v apt-get >/dev/null 
   fi
 fi
 
+# Node.js functions find the AWS SDK for JavaScript v3 as on AWS's runtimes once it is installed:
+# by npm, into the per-user cache that a server started without flags reads, as the tests' are
+# (quick and offline when it is there already). The tests that need it skip without npm.
+if command -v npm >/dev/null 2>&1; then
+  env -u OVERCAST_LAMBDA_NODE_SDK .venv/bin/python -m overcast.cli lambda-node-sdk install \
+    || echo "could not install the AWS SDK for JavaScript v3; the tests that need it will skip"
+else
+  echo "npm not found: the tests of Node.js functions that use the AWS SDK for JavaScript v3 will skip"
+fi
+
 echo "== ruff"
 .venv/bin/ruff check overcast tests bench
 echo "== mypy"

@@ -1,5 +1,6 @@
 """The data planes that answer before the AWS API chain: website hosts, execute-api hosts,
-S3's browser-facing endpoints (CORS preflight, form uploads), and Lambda's code links.
+function URL hosts, S3's browser-facing endpoints (CORS preflight, form uploads), and Lambda's
+code links.
 
 Every request passes these matchers, and start-up must stay fast, so each matcher is a cheap
 test (a method, a header, a Host suffix) and the module behind it is imported only when a
@@ -25,11 +26,14 @@ class DataPlanes:
         self.app = app
         app.internal_routes.register("s3-website", self._website_path_form)
         app.internal_routes.register("lambda", self._lambda_code_download)
+        app.internal_routes.register("lambda-url", self._lambda_url_path_form)
 
     def match(self, request: Request) -> Handler | None:
         host = request.headers.get("host", "")
         if ".s3-website" in host:
             return self.website.matcher(request)
+        if ".lambda-url." in host:
+            return self.lambda_url.matcher(request)
         handler = self.execute_api.match(request)  # invoke URLs and custom domain names
         if handler is not None:
             return handler
@@ -53,6 +57,12 @@ class DataPlanes:
         return ExecuteApiEndpoint(self.app.registry)
 
     @cached_property
+    def lambda_url(self) -> Any:
+        from overcast.services.lambda_.url_endpoint import FunctionUrlEndpoint
+
+        return FunctionUrlEndpoint(self.app.registry)
+
+    @cached_property
     def s3_cors(self) -> Any:
         from overcast.services.s3.cors import CorsEndpoint
 
@@ -66,6 +76,10 @@ class DataPlanes:
 
     async def _website_path_form(self, request: Request) -> Response:
         return await self.website.serve_path_form(request)
+
+    async def _lambda_url_path_form(self, request: Request) -> Response:
+        """/_overcast/lambda-url/<url-id>/<path>: a function URL for clients that cannot set Host."""
+        return await self.lambda_url.serve_path_form(request)
 
     async def _lambda_code_download(self, request: Request) -> Response:
         """GetFunction's Code.Location: served by Lambda, loaded on demand (after a restart the

@@ -104,6 +104,10 @@ class S3Parser(RestXmlParser):
         argument = head + "".join(part[:1].upper() + part[1:] for part in rest)
         if argument == "partNumber":
             message = "Part number must be an integer between 1 and 10000, inclusive"
+        elif wire_name == "x-amz-object-lock-retain-until-date":
+            # Object Lock names its date header as sent (S3's answer as versitygw#1733 reports it).
+            return ServiceError("The retain until date must be provided in ISO 8601 format", code="InvalidArgument",
+                                status=400, ArgumentName=wire_name, ArgumentValue=text)
         elif (op.name, wire_name) in _KEBAB_COUNT_ARGUMENTS:
             # These two listings word a non-integer count their own way, the argument kebab-cased
             # (responses recorded against s3.amazonaws.com; other S3 implementations' suites).

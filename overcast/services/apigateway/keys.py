@@ -62,7 +62,9 @@ class ApiKeyOps:
         apply_patch(key, params.get("patchOperations"), KEY_PATCH)
         key["lastUpdatedDate"] = now()
         await self.store.put("apikey", ctx.account_id, ctx.region, key["id"], key)
-        return key_view(key, False)
+        # UpdateApiKey answers tags even when there are none (LocalStack's AWS-validated
+        # test_api_key_required_for_methods, update-api-key-disabled: "tags": {}).
+        return {**key_view(key, False), "tags": key.get("tags") or {}}
 
     async def delete_api_key(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         key = self.api_key(ctx, params["apiKey"])

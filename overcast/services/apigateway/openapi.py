@@ -10,6 +10,8 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.apigateway import errors
 from overcast.services.apigateway.common import ApiOps
+from overcast.services.apigateway.documentation import DocumentationImport
+from overcast.services.apigateway.documentation_export import add_published_documentation
 from overcast.services.apigateway.integrations import null_empty_templates
 from overcast.services.apigateway.restapis import new_api_doc
 from overcast.services.apigateway.store import new_id
@@ -340,21 +342,26 @@ class OpenApiOps(ApiOps):
                                                      "dualstack" if endpoint_type == "PRIVATE" else "ipv4"},
                            "disableExecuteApiEndpoint": False})
         Importer(document, doc).run()
+        _import_documentation(document, doc, params, "overwrite")
         await self.save(ctx, doc)
         return doc["api"]
 
     async def put_rest_api(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         existing = self.api(ctx, params["restApiId"])
         document = parse_document(params.get("body"))
-        if (params.get("mode") or "merge") == "overwrite":
+        mode = params.get("mode") or "merge"
+        if mode == "overwrite":
             doc = new_api_doc(dict(existing["api"]))
             doc["api"]["rootResourceId"] = existing["api"]["rootResourceId"]
             root = existing["api"]["rootResourceId"]
             doc["resources"] = {root: {"id": root, "path": "/", "resourceMethods": {}}}
             doc["deployments"], doc["stages"] = existing["deployments"], existing["stages"]
+            # Published documentation versions belong to the stages, not to the definition.
+            doc["documentationVersions"] = existing.get("documentationVersions") or {}
         else:
             doc = existing
         Importer(document, doc).run()
+        _import_documentation(document, doc, params, mode)
         await self.save(ctx, doc)
         return doc["api"]
 
@@ -369,6 +376,10 @@ class OpenApiOps(ApiOps):
         snapshot = doc["deployments"][stage["deploymentId"]]["snapshot"]
         host = f"{doc['api']['id']}.execute-api.{ctx.region}.amazonaws.com"
         document = export_document(doc, snapshot, stage, kind == "swagger", with_integrations, host)
+        # "By default, documentation parts are included" (the developer guide's publishing page):
+        # the stage's published version, unless extensions names others without documentation.
+        if not extensions or "documentation" in extensions:
+            add_published_documentation(document, doc, stage.get("documentationVersion"))
         if "yaml" in (params.get("accepts") or ""):
             import yaml
 
@@ -376,6 +387,14 @@ class OpenApiOps(ApiOps):
                     "contentDisposition": f'attachment; filename="{kind}_{stage["stageName"]}.yaml"'}
         return {"contentType": "application/json", "body": json.dumps(document, indent=2).encode(),
                 "contentDisposition": f'attachment; filename="{kind}_{stage["stageName"]}.json"'}
+
+
+def _import_documentation(document: dict[str, Any], doc: dict[str, Any], params: dict[str, Any], mode: str) -> None:
+    """The definition's x-amazon-apigateway-documentation parts, unless the import asks
+    ignore=documentation (the developer guide's "Import API documentation" page)."""
+    if (params.get("parameters") or {}).get("ignore") == "documentation":
+        return
+    DocumentationImport(doc, mode).run(document)
 
 
 def _endpoint_type(params: dict[str, Any]) -> str:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
 from overcast.services.apigateway.authorizers import AuthorizerOps
+from overcast.services.apigateway.client_certificates import ClientCertificateOps
 from overcast.services.apigateway.deployments import DeploymentOps
+from overcast.services.apigateway.documentation import DocumentationOps
 from overcast.services.apigateway.domains import DomainOps
 from overcast.services.apigateway.gateway_responses import GatewayResponseOps
 from overcast.services.apigateway.integrations import IntegrationOps
@@ -25,6 +27,7 @@ from overcast.services.apigateway.store import ApiGatewayStore
 from overcast.services.apigateway.tags import TagOps
 from overcast.services.apigateway.usage_meter import UsageMeter
 from overcast.services.apigateway.usage_plans import UsagePlanOps
+from overcast.services.apigateway.vpc_links import VpcLinkOps
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
 
 class Provider(RestApiOps, ResourceOps, MethodOps, IntegrationOps, DeploymentOps, StageOps, ModelOps,
                AuthorizerOps, GatewayResponseOps, ApiKeyOps, UsagePlanOps, TagOps, OpenApiOps,
-               DomainOps, BaseProvider):
+               DomainOps, DocumentationOps, ClientCertificateOps, VpcLinkOps, BaseProvider):
     service = "apigateway"
 
     def __init__(self, runtime: ServiceRuntime):

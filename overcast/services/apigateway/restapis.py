@@ -185,7 +185,9 @@ class RestApiOps(ApiOps):
             api.pop("binaryMediaTypes", None)
         doc["api"] = api
         await self.save(ctx, doc)
-        return api
+        # UpdateRestApi answers tags even when there are none (LocalStack's AWS-validated
+        # test_update_rest_api_operation_add_remove: "tags": {} on every update).
+        return {**api, "tags": api.get("tags") or {}}
 
     async def delete_rest_api(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         doc = self.api(ctx, params["restApiId"])

@@ -42,15 +42,38 @@ DEFAULT_METHOD_SETTING = {
 }
 
 
+# What UpdateStage answers for a path it does not know, word for word (missing commas included):
+# LocalStack's AWS-validated test_create_update_stages, for /documentation_version and /tags/tag1
+# (recorded 2023 and 2024).
+_STAGE_PATHS = (
+    "/deploymentId, /description, /cacheClusterEnabled, /cacheClusterSize, /clientCertificateId, /accessLogSettings, "
+    "/accessLogSettings/destinationArn, /accessLogSettings/format, /{resourcePath}/{httpMethod}/metrics/enabled, "
+    "/{resourcePath}/{httpMethod}/logging/dataTrace, /{resourcePath}/{httpMethod}/logging/loglevel, "
+    "/{resourcePath}/{httpMethod}/throttling/burstLimit/{resourcePath}/{httpMethod}/throttling/rateLimit"
+    "/{resourcePath}/{httpMethod}/caching/ttlInSeconds, /{resourcePath}/{httpMethod}/caching/enabled, "
+    "/{resourcePath}/{httpMethod}/caching/dataEncrypted, "
+    "/{resourcePath}/{httpMethod}/caching/requireAuthorizationForCacheControl, "
+    "/{resourcePath}/{httpMethod}/caching/unauthorizedCacheControlHeaderStrategy, /*/*/metrics/enabled, "
+    "/*/*/logging/dataTrace, /*/*/logging/loglevel, /*/*/throttling/burstLimit /*/*/throttling/rateLimit "
+    "/*/*/caching/ttlInSeconds, /*/*/caching/enabled, /*/*/caching/dataEncrypted, "
+    "/*/*/caching/requireAuthorizationForCacheControl, /*/*/caching/unauthorizedCacheControlHeaderStrategy, "
+    "/variables/{variable_name}, /tracingEnabled")
+
+
+def invalid_stage_path(path: str) -> errors.BadRequest:
+    return errors.BadRequest(f"Invalid method setting path: {path}. Must be one of: [{_STAGE_PATHS}]")
+
+
 def _method_settings_patch(stage: dict[str, Any], op: str, segments: list[str], operation: dict[str, Any]) -> bool:
-    if len(segments) < 3 or segments[0] in STAGE_PATCH:
+    if segments[0] in STAGE_PATCH:
         return False
+    if len(segments) < 3:
+        raise invalid_stage_path(operation.get("path", ""))
     # Segments were unescaped; the resource path may itself hold '/', so the method and setting
     # are read from the end: .../{method}/{group}/{name}.
     setting_key = "/".join(segments[-2:])
     if setting_key not in METHOD_SETTINGS:
-        raise errors.BadRequest(f"Invalid method setting path: {operation.get('path')}. Must be one of: "
-                                f"[{', '.join('.../' + k for k in METHOD_SETTINGS)}]")
+        raise invalid_stage_path(operation.get("path", ""))
     method_key = "/".join(segments[:-2]).lstrip("/")
     member, kind = METHOD_SETTINGS[setting_key]
     settings = stage.setdefault("methodSettings", {})

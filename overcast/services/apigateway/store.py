@@ -23,7 +23,7 @@ MIGRATIONS = [
     USAGE_MIGRATION,
 ]
 
-KINDS = ("restapi", "apikey", "usageplan", "account", "domain")
+KINDS = ("restapi", "apikey", "usageplan", "account", "domain", "clientcertificate", "vpclink")
 _ALPHABET = string.ascii_lowercase + string.digits
 
 Key = tuple[str, str, str]  # (account, region, id)

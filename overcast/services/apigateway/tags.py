@@ -23,8 +23,10 @@ class TagOps:
                     return "restapi", parts[1], doc, doc["api"]
                 if len(parts) == 4 and parts[2] == "stages" and parts[3] in doc["stages"]:
                     return "restapi", parts[1], doc, doc["stages"][parts[3]]
-        if len(parts) == 2 and parts[0] in ("apikeys", "usageplans"):
-            kind = "apikey" if parts[0] == "apikeys" else "usageplan"
+        kinds = {"apikeys": "apikey", "usageplans": "usageplan", "clientcertificates": "clientcertificate",
+                 "vpclinks": "vpclink"}
+        if len(parts) == 2 and parts[0] in kinds:
+            kind = kinds[parts[0]]
             doc = self.store.get(kind, ctx.account_id, ctx.region, parts[1])
             if doc is not None:
                 return kind, parts[1], doc, doc

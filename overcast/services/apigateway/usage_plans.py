@@ -18,8 +18,18 @@ PLAN_PATCH = {
     "quota": ("object", {"limit": "int", "period": "str", "offset": "int"}),
 }
 
-def plan_view(plan: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in plan.items() if not k.startswith("_")}
+def plan_view(plan: dict[str, Any], with_tags: bool = False) -> dict[str, Any]:
+    """A plan as AWS answers it. GetUsagePlan and UpdateUsagePlan always carry tags ({} when
+    there are none); CreateUsagePlan and GetUsagePlans only when there are some (LocalStack's
+    AWS-validated test_usage_plan_crud, recorded 2024)."""
+    view = {k: v for k, v in plan.items() if not k.startswith("_")}
+    if with_tags:
+        view.setdefault("tags", {})
+    return view
+
+
+def invalid_stage_for_plan(api_id: str, stage: str, plan_id: str) -> errors.NotFound:
+    return errors.NotFound(f"Invalid API Stage {{api: {api_id}, stage: {stage}}} specified for usageplan {plan_id}")
 
 class UsagePlanOps:
     store: ApiGatewayStore
@@ -49,7 +59,7 @@ class UsagePlanOps:
         return plan_view(plan)
 
     def get_usage_plan(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return plan_view(self.usage_plan(ctx, params["usagePlanId"]))
+        return plan_view(self.usage_plan(ctx, params["usagePlanId"]), with_tags=True)
 
     def get_usage_plans(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         plans = self.store.list("usageplan", ctx.account_id, ctx.region)
@@ -65,20 +75,24 @@ class UsagePlanOps:
                 return False
             value = operation.get("value") or ""
             stages = list(target.get("apiStages") or [])
+            api_id, colon, stage = value.partition(":")
+            if op in ("add", "remove") and not (api_id and colon and stage):
+                # no value, or one that is not <apiId>:<stage> (test_usage_plan_crud's
+                # update-wrong-api-stages-no-value / -wrong-value)
+                raise errors.BadRequest("Invalid API Stage specified")
             if op == "add":
-                api_id, _, stage = value.partition(":")
-                entry = {"apiId": api_id, "stage": stage}
-                self._check_api_stages(ctx, [entry])
-                stages.append(entry)
+                doc = self.store.get("restapi", ctx.account_id, ctx.region, api_id)
+                if doc is None or stage not in doc["stages"]:
+                    raise invalid_stage_for_plan(api_id, stage, target["id"])
+                stages.append({"apiId": api_id, "stage": stage})
             elif op == "remove":
-                api_id, _, stage = value.partition(":")
                 stages = [s for s in stages if (s["apiId"], s["stage"]) != (api_id, stage)]
             target["apiStages"] = stages
             return True
 
         apply_patch(plan, params.get("patchOperations"), PLAN_PATCH, api_stages)
         await self.store.put("usageplan", ctx.account_id, ctx.region, plan["id"], plan)
-        return plan_view(plan)
+        return plan_view(plan, with_tags=True)
 
     async def delete_usage_plan(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         plan = self.usage_plan(ctx, params["usagePlanId"])

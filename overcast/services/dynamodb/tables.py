@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import store, streams, vectors
 from overcast.services.dynamodb.errors import (
@@ -568,10 +569,19 @@ _ALONE = (("SSESpecification", "Server-Side Encryption modification must be the 
           ("DeletionProtectionEnabled", "DeletionProtection modification must be the only operation in the request"))
 
 
+# Global tables (replicas in other Regions, multi-Region consistency, witnesses): accepting these
+# and changing nothing would tell a deployment tool its replica exists; they are refused plainly.
+_GLOBAL_TABLE_MEMBERS = ("ReplicaUpdates", "MultiRegionConsistency", "GlobalTableWitnessUpdates")
+
+
 def _check_update_request(params: dict) -> None:
     present = [m for m in _UPDATE_MEMBERS if params.get(m) not in (None, [])]
     if not present:
         raise ValidationException(_NOTHING_TO_UPDATE)
+    global_table = [m for m in _GLOBAL_TABLE_MEMBERS if m in present]
+    if global_table:
+        raise ServiceError(f"Overcast does not implement DynamoDB global tables yet (UpdateTable with "
+                           f"{', '.join(global_table)}).", code="NotImplemented", status=501, sender_fault=False)
     for member, message in _ALONE:
         if member in present and len(present) > 1:
             raise invalid(message)

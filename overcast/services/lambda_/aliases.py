@@ -106,5 +106,5 @@ class AliasOps(LambdaBase):
         if record.aliases.pop(params["Name"], None) is not None:
             record.policy.pop(params["Name"], None)
             record.event_invoke_configs.pop(params["Name"], None)
-            await self.store.put(record)
+            await self.store.put_dropping_urls(record, params["Name"])  # the alias's URL goes with it
         return {}

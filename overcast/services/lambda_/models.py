@@ -61,3 +61,13 @@ class LayerVersion:
     @property
     def arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account}:layer:{self.name}"
+
+
+@dataclass
+class FunctionUrl:
+    url_id: str  # the first label of the URL's host
+    account: str
+    region: str
+    name: str  # the function's name
+    qualifier: str  # "" for the unqualified function, else an alias name
+    doc: dict[str, Any]  # GetFunctionUrlConfig's output as stored

@@ -113,6 +113,9 @@ class PolicyOps(LambdaBase):
             condition.setdefault("StringEquals", {})["lambda:EventSourceToken"] = params["EventSourceToken"]
         if params.get("FunctionUrlAuthType"):
             condition.setdefault("StringEquals", {})["lambda:FunctionUrlAuthType"] = params["FunctionUrlAuthType"]
+        if params.get("InvokedViaFunctionUrl"):
+            # A Bool condition key, as AWS's policy examples write it for function URLs.
+            condition.setdefault("Bool", {})["lambda:InvokedViaFunctionUrl"] = "true"
         if condition:
             statement["Condition"] = condition
         statements.append(statement)

@@ -20,6 +20,7 @@ from overcast.services.lambda_.code import CodeCache, remove_tree
 from overcast.services.lambda_.event_sources.control import EventSourceMappingOps
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
+from overcast.services.lambda_.layer_policies import LayerPolicyOps
 from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
@@ -27,6 +28,7 @@ from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
 from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
+from overcast.services.lambda_.url_configs import UrlConfigOps
 from overcast.services.lambda_.versions import VersionOps
 
 WORK_PREFIX = "overcast-lambda-"
@@ -64,7 +66,8 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerOps, FunctionOps):
+class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps,
+               LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -74,7 +77,7 @@ class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, Ali
         sweep_stale_work_roots()
         self.work_root = tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-")
         self.codes = CodeCache(os.path.join(self.work_root, "code"), self.blobs)
-        self.launcher = Launcher(self.work_root)
+        self.launcher = Launcher(self.work_root, node_sdk_root=self.config.lambda_node_sdk)
         self.log_shipper = LogShipper(runtime.internal, runtime.clock)
         self.account_concurrency = self.config.lambda_concurrency
         self.pool = ExecutionPool(self.launcher, self.log_shipper, self.work_root,

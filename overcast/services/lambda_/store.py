@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from overcast.services.lambda_.models import FunctionRecord, LayerVersion
+from overcast.services.lambda_.models import FunctionRecord, FunctionUrl, LayerVersion
 from overcast.storage.interface import Database, Migration
 
 MIGRATIONS = [
@@ -16,6 +16,13 @@ MIGRATIONS = [
         "CREATE TABLE lambda_layers (account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, "
         "version INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, name, version))",
         "CREATE TABLE lambda_async_queue (id TEXT PRIMARY KEY, due REAL NOT NULL, doc TEXT NOT NULL)",
+    ]),
+    # Function URLs: one row per URL, keyed by its id (the host's first label), which is how the
+    # data plane finds it; a function or alias that goes takes its rows with it.
+    Migration(2, [
+        "CREATE TABLE lambda_function_urls (url_id TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
+        "name TEXT NOT NULL, qualifier TEXT NOT NULL, doc TEXT NOT NULL)",
+        "CREATE UNIQUE INDEX lambda_function_urls_by_target ON lambda_function_urls (account, region, name, qualifier)",
     ]),
 ]
 
@@ -29,6 +36,9 @@ class LambdaStore:
         # "deleted") for the functions that already use them, and so that their numbers are
         # never given out again.
         self.deleted_layers: dict[tuple[str, str, str], dict[int, LayerVersion]] = {}
+        # Function URLs by id (what a request's host names) and by (account, region, name, qualifier).
+        self.urls: dict[str, FunctionUrl] = {}
+        self.urls_by_target: dict[tuple[str, str, str, str], FunctionUrl] = {}
 
     def load(self) -> None:
         self.db.migrate("lambda", MIGRATIONS)
@@ -40,6 +50,9 @@ class LambdaStore:
             layer = LayerVersion(account, region, name, version, json.loads(doc))
             kept = self.deleted_layers if layer.doc.get("deleted") else self.layers
             kept.setdefault((account, region, name), {})[version] = layer
+        for url_id, account, region, name, qualifier, doc in self.db.fetchall(
+                "SELECT url_id, account, region, name, qualifier, doc FROM lambda_function_urls"):
+            self._remember_url(FunctionUrl(url_id, account, region, name, qualifier, json.loads(doc)))
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -58,11 +71,61 @@ class LambdaStore:
             (record.account, record.region, record.name, doc)))
         self.functions[(record.account, record.region, record.name)] = record
 
+    async def put_dropping_urls(self, record: FunctionRecord, qualifier: str) -> None:
+        """Store the function and drop the URL of one of its qualifiers (an alias that went), in
+        one transaction."""
+        doc = json.dumps(record.to_doc())
+        key = (record.account, record.region, record.name)
+
+        def write(tx: Any) -> None:
+            tx.execute("INSERT INTO lambda_functions (account, region, name, doc) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (account, region, name) DO UPDATE SET doc = excluded.doc", (*key, doc))
+            tx.execute("DELETE FROM lambda_function_urls WHERE account = ? AND region = ? AND name = ? "
+                       "AND qualifier = ?", (*key, qualifier))
+
+        await self.db.write(write)
+        self.functions[key] = record
+        self._forget_url(self.urls_by_target.get((*key, qualifier)))
+
     async def delete(self, record: FunctionRecord) -> None:
+        key = (record.account, record.region, record.name)
+
+        def write(tx: Any) -> None:
+            tx.execute("DELETE FROM lambda_functions WHERE account = ? AND region = ? AND name = ?", key)
+            tx.execute("DELETE FROM lambda_function_urls WHERE account = ? AND region = ? AND name = ?", key)
+
+        await self.db.write(write)
+        self.functions.pop(key, None)
+        for url in self.urls_of(*key):
+            self._forget_url(url)
+
+    # -- function URLs ------------------------------------------------------------------------
+
+    def urls_of(self, account: str, region: str, name: str) -> list[FunctionUrl]:
+        return [url for url in self.urls.values()
+                if (url.account, url.region, url.name) == (account, region, name)]
+
+    async def put_url(self, url: FunctionUrl) -> None:
+        doc = json.dumps(url.doc)
         await self.db.write(lambda tx: tx.execute(
-            "DELETE FROM lambda_functions WHERE account = ? AND region = ? AND name = ?",
-            (record.account, record.region, record.name)))
-        self.functions.pop((record.account, record.region, record.name), None)
+            "INSERT INTO lambda_function_urls (url_id, account, region, name, qualifier, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url_id) DO UPDATE SET doc = excluded.doc",
+            (url.url_id, url.account, url.region, url.name, url.qualifier, doc)))
+        self._remember_url(url)
+
+    async def delete_url(self, url: FunctionUrl) -> None:
+        await self.db.write(lambda tx: tx.execute("DELETE FROM lambda_function_urls WHERE url_id = ?",
+                                                  (url.url_id,)))
+        self._forget_url(url)
+
+    def _remember_url(self, url: FunctionUrl) -> None:
+        self.urls[url.url_id] = url
+        self.urls_by_target[(url.account, url.region, url.name, url.qualifier)] = url
+
+    def _forget_url(self, url: FunctionUrl | None) -> None:
+        if url is not None:
+            self.urls.pop(url.url_id, None)
+            self.urls_by_target.pop((url.account, url.region, url.name, url.qualifier), None)
 
     def blob_referenced(self, blob_id: str) -> bool:
         """Whether a function, a version or a layer version still needs this code bundle: a

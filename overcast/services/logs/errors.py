@@ -41,3 +41,16 @@ class Validation(ServiceError):
 
     code = "ValidationException"
     status = 400
+
+
+class AccessDenied(ServiceError):
+    """A Lambda destination in another account (LocalStack's AWS-validated
+    test_put_subscription_filter_errors: 400, not 403)."""
+
+    code = "AccessDeniedException"
+    status = 400
+
+
+class LimitExceeded(ServiceError):
+    code = "LimitExceededException"
+    status = 400

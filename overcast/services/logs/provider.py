@@ -1,4 +1,5 @@
-"""CloudWatch Logs: log groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention."""
+"""CloudWatch Logs: log groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention.
+Metric filters are in metric_filters.py, subscription filters in subscription_filters.py."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from overcast.services.logs.errors import (
 from overcast.services.logs.filters import InvalidFilterPattern, compile_extractor, compile_pattern
 from overcast.services.logs.metric_filters import MetricFiltersMixin
 from overcast.services.logs.store import MIGRATIONS
+from overcast.services.logs.subscription_delivery import Outbox, SubscriptionDelivery
+from overcast.services.logs.subscription_filters import SubscriptionFiltersMixin
 
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                   3288, 3653)
@@ -103,8 +106,10 @@ def _group_token_name(token: str) -> str:
     return name
 
 
-class Provider(MetricFiltersMixin, BaseProvider):
+class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, BaseProvider):
     service = "logs"
+    delivery: SubscriptionDelivery | None = None
+    outbox: Outbox  # set by start()
 
     def admit(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         """CloudWatch Logs checks the model's lengths, ranges, patterns and enums itself and
@@ -127,6 +132,17 @@ class Provider(MetricFiltersMixin, BaseProvider):
     def start(self) -> None:
         self.db.migrate("logs", MIGRATIONS)
         self.runtime.scheduler.every(3600.0, self._expire, first_in=60.0)
+        self._load_subscriptions()
+        self.outbox = Outbox(self.db)
+        try:
+            self.delivery = SubscriptionDelivery(self.outbox, self.runtime.internal)
+        except RuntimeError:  # built outside the event loop (engine tests): nothing to deliver
+            return
+        self.delivery.start()
+
+    def stop(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
 
     def _expire(self, now: float) -> None:
         """Drop events older than their group's retention (on Overcast's clock)."""
@@ -185,9 +201,11 @@ class Provider(MetricFiltersMixin, BaseProvider):
             tx.execute("DELETE FROM logs_streams WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_tags WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_metric_filters WHERE account = ? AND region = ? AND grp = ?", key)
+            tx.execute("DELETE FROM logs_subscription_filters WHERE account = ? AND region = ? AND grp = ?", key)
             tx.execute("DELETE FROM logs_groups WHERE account = ? AND region = ? AND name = ?", key)
 
         await self.db.write(delete, bulk=True)  # every event of the group goes
+        self._refresh_subscriptions(key)
         return {}
 
     async def describe_log_groups(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -380,6 +398,8 @@ class Provider(MetricFiltersMixin, BaseProvider):
         wall = int(time.time() * 1000)
         key = (ctx.account_id, ctx.region, group, stream)
         rejected: dict[str, int] = {}
+        # Only a group with subscription filters pays for them (an in-memory lookup otherwise).
+        subscriptions = self.subscriptions_of(*key[:3])
 
         def insert(tx):
             group_row = tx.fetchone("SELECT retention FROM logs_groups WHERE account = ? AND region = ? AND name = ?",
@@ -409,9 +429,15 @@ class Provider(MetricFiltersMixin, BaseProvider):
             kept = events[first:end]
             if not kept:
                 return
+            before = tx.fetchone("SELECT COALESCE(MAX(seq), 0) FROM logs_events")[0] if subscriptions else 0
             tx.executemany("INSERT INTO logs_events (account, region, grp, stream, ts, ingest, message) "
                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
                            [(*key, int(e["timestamp"]), ingest, e["message"]) for e in kept])
+            if subscriptions:
+                # The events as stored (their sequence is the id FilterLogEvents gives them too),
+                # queued for delivery in this same transaction: acknowledged means on its way.
+                stored = tx.fetchall("SELECT seq, ts, message FROM logs_events WHERE seq > ? ORDER BY seq", (before,))
+                self.outbox.tx_enqueue(tx, *key, subscriptions, stored)
             # storedBytes counts each message's UTF-8 bytes plus 26 bytes of overhead per event.
             size = sum(len(e["message"].encode()) + 26 for e in kept)
             low, high = int(kept[0]["timestamp"]), int(kept[-1]["timestamp"])

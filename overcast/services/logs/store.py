@@ -1,4 +1,5 @@
-"""Tables for log groups, streams, events and log groups' tags."""
+"""Tables for log groups, streams, events, log groups' tags, metric and subscription filters, and the
+outbox of subscription deliveries."""
 
 from __future__ import annotations
 
@@ -29,5 +30,16 @@ MIGRATIONS = [
         "grp TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, pattern TEXT NOT NULL, "
         "transformations TEXT NOT NULL, transformed INTEGER NOT NULL DEFAULT 0, "
         "PRIMARY KEY (account, region, grp, name))",
+    ]),
+    # Version 4: subscription filters (subscription_filters.py), kept with their group, and the
+    # outbox of their deliveries: written in PutLogEvents' own transaction, so that events it
+    # acknowledged reach the destination after a crash (subscription_delivery.py).
+    Migration(4, [
+        "CREATE TABLE IF NOT EXISTS logs_subscription_filters (account TEXT NOT NULL, region TEXT NOT NULL, "
+        "grp TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, pattern TEXT NOT NULL, "
+        "destination TEXT NOT NULL, role TEXT, distribution TEXT NOT NULL, transformed INTEGER NOT NULL DEFAULT 0, "
+        "PRIMARY KEY (account, region, grp, name))",
+        "CREATE TABLE IF NOT EXISTS logs_deliveries (id INTEGER PRIMARY KEY, account TEXT NOT NULL, "
+        "region TEXT NOT NULL, destination TEXT NOT NULL, ordering_key TEXT NOT NULL, payload TEXT NOT NULL)",
     ]),
 ]

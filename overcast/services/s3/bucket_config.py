@@ -28,12 +28,14 @@ from overcast.services.s3.acls import (
 from overcast.services.s3.errors import (
     CrossLocationLoggingProhibitted,
     InvalidArgument,
+    InvalidBucketState,
     InvalidRequest,
     InvalidTargetBucketForLogging,
     MalformedXML,
     NoSuchBucket,
 )
 from overcast.services.s3.events import refuse_overlaps, validate_notification
+from overcast.services.s3.object_lock import lock_enabled_in
 from overcast.services.s3.policy import policy_is_public, validate_policy
 from overcast.services.s3.public_access import BUCKET_OWNER_ENFORCED, acls_disabled
 
@@ -52,7 +54,7 @@ _MISSING = {
     "PublicAccessBlock": ("NoSuchPublicAccessBlockConfiguration",
                           "The public access block configuration was not found"),
     "OwnershipControls": ("OwnershipControlsNotFoundError", "The bucket ownership controls were not found"),
-    # Neither can be set yet (see below); asked for, they are absent, in S3's words.
+    # Replication cannot be set yet (see below); asked for, it is absent, in S3's words.
     "Replication": ("ReplicationConfigurationNotFoundError", "The replication configuration was not found"),
     "ObjectLock": ("ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"),
 }
@@ -334,18 +336,14 @@ class BucketConfigOperations:
     async def delete_bucket_tagging(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return await self._set_section(params["Bucket"], "Tagging", None)
 
-    # ---- replication and Object Lock: not offered yet, but read by tools ----------------------
-    # Terraform's aws_s3_bucket reads both after every change; a bucket has neither (CreateBucket
-    # refuses ObjectLockEnabledForBucket, and PutBucketReplication is not offered).
+    # ---- replication: not offered yet, but read by tools -------------------------------------
+    # Terraform's aws_s3_bucket reads it after every change; PutBucketReplication is not offered.
 
     def get_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"ReplicationConfiguration": self._required_section(params["Bucket"], "Replication")}
 
     async def delete_bucket_replication(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return await self._set_section(params["Bucket"], "Replication", None)
-
-    def get_object_lock_configuration(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        return {"ObjectLockConfiguration": self._required_section(params["Bucket"], "ObjectLock")}
 
     # ---- public access block, ownership, encryption --------------------------------------------
 
@@ -397,10 +395,22 @@ class BucketConfigOperations:
 
     async def put_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         status = (params.get("VersioningConfiguration") or {}).get("Status")
-        self.store.require_bucket(params["Bucket"])
+        bucket = params["Bucket"]
+        self.store.require_bucket(bucket)
         if status not in ("Enabled", "Suspended"):
             raise MalformedXML()
-        return await self._set_section(params["Bucket"], "Versioning", status)
+        store = self.store
+
+        def write(tx: Tx) -> None:
+            # Object Lock keeps versioning on: suspending it is refused, enabling it again is not
+            # (LocalStack's AWS-validated test_disable_versioning_on_locked_bucket).
+            if status == "Suspended" and lock_enabled_in(store.tx_require_bucket(tx, bucket)):
+                raise InvalidBucketState("An Object Lock configuration is present on this bucket, so the "
+                                         "versioning state cannot be changed.")
+            store.tx_set_config(tx, bucket, "Versioning", status)
+
+        await self.db.write(write)
+        return {}
 
     def get_bucket_versioning(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         status = self._section(params["Bucket"], "Versioning")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
+from overcast.services.s3 import object_lock
 from overcast.services.s3.acls import new_bucket_config
 from overcast.services.s3.errors import (
     BucketAlreadyExists,
@@ -40,14 +40,16 @@ class BucketOperations:
     async def create_bucket(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = params["Bucket"]
         validate_bucket_name(name)
-        if params.get("ObjectLockEnabledForBucket"):
-            # Refused rather than ignored: a bucket that looked locked would not keep its objects.
-            raise ServiceError("Overcast does not implement S3 Object Lock yet.", code="NotImplemented", status=501)
         configuration = params.get("CreateBucketConfiguration") or {}
         region = bucket_region(ctx.region, configuration.get("LocationConstraint"))
         # Block Public Access on and ACLs disabled unless asked otherwise, as on AWS since April
         # 2023; refused combinations are refused before anything is written.
         config = new_bucket_config(params, ctx.account_id)
+        if params.get("ObjectLockEnabledForBucket"):
+            # x-amz-bucket-object-lock-enabled: Object Lock on, and versioning with it (which
+            # Object Lock needs and never lets go of).
+            config["Versioning"] = "Enabled"
+            config[object_lock.SECTION] = {"ObjectLockEnabled": "Enabled"}
         store = self.store
         record = Bucket(name=name, account_id=ctx.account_id, region=region,
                         created=round(self.clock.time(), 3))

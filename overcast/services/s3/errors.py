@@ -346,3 +346,15 @@ class InvalidBucketAclWithBlockPublicAccessError(ServiceError):
 
     def __init__(self) -> None:
         super().__init__("Bucket cannot have public ACLs set with BlockPublicAccess enabled")
+
+
+class InvalidBucketState(ServiceError):
+    """A request the bucket's state forbids (Object Lock needs versioning Enabled, and keeps it)."""
+
+    code = "InvalidBucketState"
+    status = 409
+
+
+class MissingRequestBodyError(ServiceError):
+    code = "MissingRequestBodyError"
+    status = 400

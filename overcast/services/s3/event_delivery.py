@@ -9,13 +9,14 @@ delivered once the service exists.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from overcast.protocol.errors import ServiceError
 from overcast.services.arns import arn_home
+from overcast.services.outbox_delivery import OutboxDelivery
 from overcast.services.s3.upload_store import EventStore
 
 if TYPE_CHECKING:
@@ -24,44 +25,21 @@ if TYPE_CHECKING:
 log = logging.getLogger("overcast.s3.events")
 
 BATCH = 100
-IDLE_RECHECK = 30.0  # seconds between retries of destinations that could not take an event
 
 
-class EventDelivery:
+class EventDelivery(OutboxDelivery):
+    log = log
+
     def __init__(self, events: EventStore, internal: InternalClient):
+        super().__init__(internal)
         self.events = events
-        self.internal = internal
-        self._wake = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
-        self._task: asyncio.Task | None = None
 
-    def start(self) -> None:
-        EventStore.on_enqueued = self.wake_threadsafe
-        self._task = self._loop.create_task(self._run())
+    def attach(self, wake: Callable[[], None]) -> None:
+        EventStore.on_enqueued = wake
 
-    def stop(self) -> None:
-        if EventStore.on_enqueued == self.wake_threadsafe:
+    def detach(self, wake: Callable[[], None]) -> None:
+        if EventStore.on_enqueued == wake:
             EventStore.on_enqueued = None
-        if self._task is not None:
-            self._task.cancel()
-
-    def wake_threadsafe(self) -> None:
-        self._loop.call_soon_threadsafe(self._wake.set)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                progressed = await self.deliver_pending()
-            except Exception:
-                log.exception("delivering S3 events failed")
-                progressed = False
-            if progressed:
-                continue
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=IDLE_RECHECK)
-            except TimeoutError:
-                pass
 
     async def deliver_pending(self) -> bool:
         """Deliver what is queued now; True when some record left the outbox."""

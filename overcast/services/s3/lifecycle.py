@@ -1,5 +1,7 @@
-"""Lifecycle rules that act: Expiration (Days, Date) deletes objects and
-AbortIncompleteMultipartUpload aborts stale uploads, by the server's clock.
+"""Lifecycle rules that act: Expiration (Days, Date) deletes objects (in a versioned bucket: adds
+a delete marker), NoncurrentVersionExpiration deletes noncurrent versions
+(lifecycle_noncurrent.py) and AbortIncompleteMultipartUpload aborts stale uploads, by the
+server's clock.
 
 Runs on the scheduler's thread, periodically and whenever the clock is moved, so a test can
 advance time past an expiry and see the objects go. Deletions go through the same store calls
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from overcast.services.s3 import events, versions
 from overcast.services.s3.events import ChangeContext
+from overcast.services.s3.lifecycle_noncurrent import expire_noncurrent
 from overcast.services.s3.objects import unlink_after_commit
 
 if TYPE_CHECKING:
@@ -33,6 +36,12 @@ _BATCH = 500
 def _next_midnight(epoch: float) -> float:
     """AWS rounds an expiry up to the next midnight UTC."""
     return math.ceil(epoch / DAY) * DAY
+
+
+def _lifecycle_change() -> ChangeContext:
+    """Who the events of lifecycle's deletions name: S3 itself."""
+    return ChangeContext(region="", request_id=str(uuid.uuid4()), source_ip="s3.amazonaws.com",
+                         principal="AWS:s3.amazonaws.com", account_id="")
 
 
 class RuleFilter:
@@ -78,6 +87,9 @@ class LifecycleSweeper:
             cutoff = date.timestamp() if isinstance(date, datetime) else None
             if cutoff is None or now >= cutoff:
                 self._expire(bucket, rule_filter, now, int(days) if days is not None else None)
+        noncurrent = rule.get("NoncurrentVersionExpiration") or {}
+        if noncurrent.get("NoncurrentDays") is not None:
+            expire_noncurrent(self.store, self.db, self.blobs, bucket, rule_filter, noncurrent, now, _lifecycle_change())
         abort = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
         if abort is not None:
             self._abort_uploads(bucket, rule_filter.prefix, now, int(abort))
@@ -114,8 +126,7 @@ class LifecycleSweeper:
     def _delete(self, bucket: str, entries: list[tuple[str, float]], now: float) -> None:
         store, blobs = self.store, self.blobs
 
-        change = ChangeContext(region="", request_id=str(uuid.uuid4()), source_ip="s3.amazonaws.com",
-                               principal="AWS:s3.amazonaws.com", account_id="")
+        change = _lifecycle_change()
 
         def write(tx: Tx) -> None:
             config = store.tx_require_bucket(tx, bucket)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from overcast.protocol import checksums
 from overcast.server.context import RequestContext
-from overcast.services.s3 import conditions, events, versions
+from overcast.services.s3 import conditions, events, object_lock, versions
 from overcast.services.s3.acls import refuse_acl
 from overcast.services.s3.bodies import ObjectReplaced, object_bytes
 from overcast.services.s3.errors import (
@@ -134,6 +134,9 @@ class MultipartOperations:
         headers = object_headers(params, target.account_id)
         apply_default_encryption(self.store, bucket, headers)
         refuse_acl(self.store, bucket, params, target.account_id)
+        # The upload's own lock is kept with it; the bucket's default is applied at completion,
+        # when the version is created.
+        headers.update(self._requested_lock(ctx, params, bucket))
         algorithm = checksums.normalize_algorithm(params.get("ChecksumAlgorithm"))
         if params.get("ChecksumAlgorithm") and algorithm is None:
             raise InvalidRequest("Value for x-amz-checksum-algorithm header is invalid.")
@@ -270,6 +273,7 @@ class MultipartOperations:
             available = uploads.tx_parts(tx, upload_id)
             chosen = _choose_parts(upload, requested, available)
             obj = _assemble(upload, chosen, params, now)
+            object_lock.apply_default_retention(obj.headers, config, now)
             outcome = versions.tx_replace(tx, config, obj)
             conditions.check_write(params, key, outcome.previous_etag)
             store.tx_put_object(tx, obj)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from overcast.server.context import RequestContext
@@ -26,11 +27,13 @@ class ObjectAttributeOperations:
 
     async def _update_headers(self, bucket: str, key: str, name: str, value: Any,
                               version_id: str | None = None, method: str = "PUT",
-                              current_marker_not_allowed: bool = False) -> dict[str, Any]:
+                              current_marker_not_allowed: bool = False,
+                              change: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Change one stored header of the current object or of the version named; the
         output's VersionId names the version changed. A delete marker named by id is 405
         (Allow: DELETE); a current one is NoSuchKey, or 405 without the marker's headers where
-        `current_marker_not_allowed` (PutObjectAcl, as recorded against s3.amazonaws.com)."""
+        `current_marker_not_allowed` (PutObjectAcl, as recorded against s3.amazonaws.com).
+        `change`, when given, edits the headers in place instead (and may refuse by raising)."""
         store = self.store
         refuse_empty_version_id(version_id)
         if version_id is not None and not versions.looks_like_version_id(version_id):
@@ -39,7 +42,10 @@ class ObjectAttributeOperations:
 
         def write(tx: Tx) -> str | None:
             store.tx_require_bucket(tx, bucket)
-            status, found_version = store.tx_set_object_header(tx, bucket, key, name, value, version_id)
+            if change is not None:
+                status, found_version = store.tx_change_object_headers(tx, bucket, key, change, version_id)
+            else:
+                status, found_version = store.tx_set_object_header(tx, bucket, key, name, value, version_id)
             if status == "missing":
                 raise NoSuchKey(key) if version_id is None else NoSuchVersion(key, version_id)
             if status == "delete-marker":

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, unquote
 from overcast.protocol import checksums
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
-from overcast.services.s3 import conditions, events, versions
+from overcast.services.s3 import conditions, events, object_lock, versions
 from overcast.services.s3.access import authorize_anonymous
 from overcast.services.s3.acls import CANNED_ACLS, refuse_acl
 from overcast.services.s3.bodies import ObjectReplaced, inline_bytes, object_bytes
@@ -86,6 +86,8 @@ _RESPONSE_OVERRIDES = (
 # The request members _read_output looks at beyond the range: most reads carry none of them.
 _OVERRIDE_MEMBERS = frozenset({"ResponseExpires", *(param for param, _ in _RESPONSE_OVERRIDES)})
 MAX_DELETE_KEYS = 1000
+# The request members of a write that ask for an Object Lock: most writes carry none of them.
+_LOCK_MEMBERS = frozenset({"ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"})
 # A read that finds its blob already replaced retries against the newer row this many times.
 _READ_ATTEMPTS = 3
 
@@ -161,8 +163,8 @@ def object_output(obj: StoredObject) -> dict[str, Any]:
         "AcceptRanges": "bytes",
     }
     for name, value in obj.headers.items():
-        if name == "Expires":
-            out["Expires"] = to_datetime(value)
+        if name == "Expires" or name == object_lock.RETAIN_UNTIL:
+            out[name] = to_datetime(value)
         elif name == TAGS:
             out["TagCount"] = len(value)
         elif name != ACL:
@@ -256,12 +258,15 @@ class ObjectOperations:
         if not ACL_MEMBERS.isdisjoint(params):
             refuse_acl(self.store, bucket, params, target.account_id)
         integrity = UploadIntegrity.from_request(params, ctx.request.headers)
+        lock = self._requested_lock(ctx, params, bucket, for_upload=True)
         if params.get("IfMatch") is not None or params.get("IfNoneMatch") is not None:
             # Fail before streaming a body that could not be stored; re-checked at commit.
             current = self.store.get_object(bucket, key)
             conditions.check_write(params, key, current.etag if current else None)
         # Everything the headers can refuse is refused before the body is streamed to a blob.
         headers = object_headers(params, target.account_id)
+        if lock:
+            headers.update(lock)
         apply_default_encryption(self.store, bucket, headers)
         received = await receive_body(params.get("Body"), self.blobs, integrity.observers())
         try:
@@ -279,6 +284,23 @@ class ObjectOperations:
         add_version(out, outcome)
         return out
 
+    def _requested_lock(self, ctx: RequestContext, params: dict[str, Any], bucket: str,
+                        for_upload: bool = False) -> dict[str, Any]:
+        """The lock a write asks for, refused as S3 refuses it: bad headers first, then a bucket
+        without Object Lock, then (PutObject, `for_upload`) a body without Content-MD5 or a
+        checksum where a lock will be set, the bucket's default included."""
+        if not _LOCK_MEMBERS.isdisjoint(params):
+            lock = object_lock.requested_lock(params, self.clock.time(),
+                                              ctx.request.headers.get("x-amz-object-lock-retain-until-date"))
+        else:
+            lock = {}
+        config = self.store.recent_config(bucket)
+        object_lock.require_lock_for(lock, config)
+        if (for_upload and object_lock.requires_integrity(lock, config)
+                and not object_lock.carries_integrity(params, ctx.request.headers)):
+            raise object_lock.refuse_without_integrity()
+        return lock
+
     async def _commit(self, obj: StoredObject, params: dict[str, Any] | None = None,
                       change: ChangeContext | None = None,
                       event_name: str = "ObjectCreated:Put") -> versions.Outcome:
@@ -288,6 +310,8 @@ class ObjectOperations:
 
         def write(tx: Tx) -> versions.Outcome:
             config, current = store.tx_require_bucket_and_current(tx, obj.bucket, obj.key)
+            # The bucket's default retention as of this commit, for a version without its own.
+            object_lock.apply_default_retention(obj.headers, config, obj.last_modified)
             outcome = versions.tx_replace(tx, config, obj, current)
             if params is not None:
                 conditions.check_write(params, obj.key, outcome.previous_etag)
@@ -458,9 +482,11 @@ class ObjectOperations:
         bucket, key = params["Bucket"], params["Key"]
         self.store.require_bucket(bucket)
         authorize_anonymous(ctx, self.store, "s3:DeleteObject", bucket, key)
+        self._check_bypass(params, bucket)
         target = (key, params.get("VersionId"))
         outcome = (await self._delete_keys(bucket, [target], ChangeContext.of(ctx),
-                                           {target: params["IfMatch"]} if params.get("IfMatch") else None))[0]
+                                           {target: params["IfMatch"]} if params.get("IfMatch") else None,
+                                           bool(params.get("BypassGovernanceRetention"))))[0]
         if isinstance(outcome, ServiceError):
             raise outcome
         out: dict[str, Any] = {}
@@ -477,12 +503,14 @@ class ObjectOperations:
         if not entries or len(entries) > MAX_DELETE_KEYS:
             raise MalformedXML()
         self.store.require_bucket(bucket)
+        self._check_bypass(params, bucket)
         # A (key, version) named twice is deleted and reported once, as S3 does (recorded against
         # s3.amazonaws.com: the same key twice without a version id makes one delete marker).
         targets = list(dict.fromkeys((entry["Key"], entry.get("VersionId")) for entry in entries))
         # Each entry's ETag is its own: another entry for the same key (another version) is not bound by it.
         etags = {(entry["Key"], entry.get("VersionId")): entry["ETag"] for entry in entries if entry.get("ETag")}
-        outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx), etags or None)
+        outcomes = await self._delete_keys(bucket, targets, ChangeContext.of(ctx), etags or None,
+                                           bool(params.get("BypassGovernanceRetention")))
         deleted, errors = [], []
         for (key, version_id), outcome in zip(targets, outcomes, strict=True):
             if isinstance(outcome, ServiceError):
@@ -513,17 +541,26 @@ class ObjectOperations:
     async def _delete_keys(self, bucket: str, targets: list[tuple[str, str | None]],
                            change: ChangeContext | None = None,
                            if_match: dict[tuple[str, str | None], str] | None = None,
-                           ) -> list[versions.Outcome | ServiceError]:
+                           bypass_governance: bool = False) -> list[versions.Outcome | ServiceError]:
         """Delete each (key, version); `if_match` maps a target to the ETag (or "*") its key's
         current version must have, else it is not deleted and its entry is the error instead
-        (conditional deletes, S3 user guide: evaluated against the current version only)."""
+        (conditional deletes, S3 user guide: evaluated against the current version only). A
+        version deleted by id that Object Lock protects is not deleted either: its entry is
+        AccessDenied (a delete without a version id only adds a delete marker, which is allowed)."""
         store, blobs = self.store, self.blobs
         now = self._now()
 
         def write(tx: Tx) -> list[versions.Outcome | ServiceError]:
             config = store.tx_require_bucket(tx, bucket)
+            locking = object_lock.lock_enabled_in(config)
             outcomes: list[versions.Outcome | ServiceError] = []
             for key, version_id in targets:
+                if locking and version_id is not None:
+                    headers = store.tx_version_headers(tx, bucket, key, version_id)
+                    refusal = object_lock.deletion_refusal(headers, now, bypass_governance) if headers else None
+                    if refusal is not None:
+                        outcomes.append(refusal)
+                        continue
                 condition = if_match.get((key, version_id)) if if_match is not None else None
                 if condition is not None:
                     refusal = _delete_refusal(versions.current_etag(tx, bucket, key), condition, key)
@@ -540,6 +577,13 @@ class ObjectOperations:
             return outcomes
 
         return await self.db.write(write)
+
+    def _check_bypass(self, params: dict[str, Any], bucket: str) -> None:
+        """x-amz-bypass-governance-retention, true or false, only on a bucket with Object Lock
+        (LocalStack's AWS-validated test_delete_object_with_no_locking)."""
+        if "BypassGovernanceRetention" in params and not object_lock.lock_enabled(self.store.get_config(bucket)):
+            raise InvalidArgument("x-amz-bypass-governance-retention is only applicable to Object Lock enabled "
+                                  "buckets.", ArgumentName="x-amz-bypass-governance-retention")
 
     # ---- CopyObject --------------------------------------------------------------------------
 
@@ -563,6 +607,7 @@ class ObjectOperations:
         conditions.validate_write_conditions(params)
         acl = request_acl(params, target.account_id)
         refuse_acl(self.store, bucket, params, target.account_id)
+        lock = self._requested_lock(ctx, params, bucket)
         for attempt in range(_READ_ATTEMPTS):
             source = self._find_copy_source(src_bucket, src_key, src_version, "CopyObject")
             conditions.check_copy_source(params, source)
@@ -598,6 +643,8 @@ class ObjectOperations:
         # nor a restored copy's state (a copy is a new object).
         obj.headers.pop(ACL, None)
         obj.headers.pop(RESTORE, None)
+        object_lock.strip_lock(obj.headers)
+        obj.headers.update(lock)
         if acl:
             obj.headers[ACL] = acl
         if (params.get("TaggingDirective") or "COPY").upper() == "REPLACE":

@@ -24,6 +24,7 @@ from overcast.services.s3.lifecycle import LifecycleSweeper
 from overcast.services.s3.listing import ListingOperations, VersionListingOperations
 from overcast.services.s3.multipart import MultipartOperations
 from overcast.services.s3.object_attributes import ObjectAttributeOperations
+from overcast.services.s3.object_lock_operations import ObjectLockOperations
 from overcast.services.s3.objects import ObjectOperations
 from overcast.services.s3.restore import RestoreOperations
 from overcast.services.s3.store import S3Store
@@ -36,7 +37,8 @@ BLOB_SUBDIR = "s3"
 
 
 class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, ObjectAttributeOperations,
-               RestoreOperations, ListingOperations, VersionListingOperations, MultipartOperations, BaseProvider):
+               RestoreOperations, ListingOperations, VersionListingOperations, MultipartOperations, ObjectLockOperations,
+               BaseProvider):
     service = "s3"
 
     def __init__(self, runtime: ServiceRuntime):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -277,6 +278,14 @@ class S3Store:
                 self._configs[name] = config
         return config
 
+    def recent_config(self, name: str) -> dict[str, Any] | None:
+        """get_config, but read from the cache even while commits are in flight (no query per
+        object write under write load); it may lag a configuration change by that commit. For
+        checks a write's own transaction repeats or that only ever turn one way (Object Lock,
+        once enabled, stays)."""
+        config = self._configs.get(name)
+        return config if config is not None else self.get_config(name)
+
     def versioning_ever_on(self, name: str) -> bool:
         """Whether the bucket's versioning is or was on. Read from the cached configuration even
         while commits are in flight: a GET's version header may lag a versioning change by the
@@ -403,6 +412,14 @@ class S3Store:
             (bucket, start, bucket, start, limit))
         return [r[0] for r in rows]
 
+    def keys_with_noncurrent_versions(self, bucket: str, start: str, inclusive: bool, limit: int) -> list[str]:
+        """Keys that have a noncurrent version (or delete marker), from `start`, in order."""
+        op = ">=" if inclusive else ">"
+        rows = self.db.fetchall(
+            f"SELECT DISTINCT key FROM s3_versions WHERE bucket = ? AND key {op} ? ORDER BY key LIMIT ?",
+            (bucket, start, limit))
+        return [r[0] for r in rows]
+
     def get_segments(self, bucket: str, key: str, etag: str) -> list[tuple[int, int, str]] | None:
         """(part_number, size, blob_id) of a multipart object, in order; None when the object
         is no longer the one with this ETag (replaced since its row was read)."""
@@ -483,6 +500,20 @@ class S3Store:
         """Set (None: remove) one entry of the stored headers of an object, or of the version
         named. Returns "ok", "missing" (no such object or version) or "delete-marker", and the
         version id of the row found (None for the null version of a never-versioned key)."""
+
+        def change(headers: dict[str, Any]) -> None:
+            if value is None:
+                headers.pop(name, None)
+            else:
+                headers[name] = value
+
+        return S3Store.tx_change_object_headers(tx, bucket, key, change, version_id)
+
+    @staticmethod
+    def tx_change_object_headers(tx: Tx, bucket: str, key: str, change: Callable[[dict[str, Any]], None],
+                                 version_id: str | None = None) -> tuple[str, str | None]:
+        """tx_set_object_header with `change` given the stored headers to edit in place (it may
+        raise, to refuse the change, which then writes nothing)."""
         row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_objects WHERE bucket = ? AND key = ?",
                           (bucket, key))
         table, where = "s3_objects", "bucket = ? AND key = ?"
@@ -496,12 +527,23 @@ class S3Store:
         if row[2]:
             return "delete-marker", row[1]
         headers = json.loads(row[0])
-        if value is None:
-            headers.pop(name, None)
-        else:
-            headers[name] = value
+        change(headers)
         tx.execute(f"UPDATE {table} SET headers = ? WHERE {where}", (encode_headers(headers), *args))
         return "ok", row[1]
+
+    @staticmethod
+    def tx_version_headers(tx: Tx, bucket: str, key: str, version_id: str) -> dict[str, Any] | None:
+        """The stored headers of the version named (current or not); None when there is no such
+        version or it is a delete marker (which nothing locks)."""
+        row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_objects WHERE bucket = ? AND key = ?",
+                          (bucket, key))
+        if row is None or (row[1] or "null") != version_id:
+            row = tx.fetchone("SELECT headers, version_id, delete_marker FROM s3_versions "
+                              "WHERE bucket = ? AND key = ? AND version_id = ?", (bucket, key, version_id))
+        if row is None or row[2]:
+            return None
+        headers: dict[str, Any] = json.loads(row[0])
+        return headers
 
     @staticmethod
     def tx_delete_object(tx: Tx, bucket: str, key: str) -> list[str] | None:

@@ -83,3 +83,56 @@ def test_s3_objects_by_path_through_api(apigw, client_factory, server):
     assert (got.status, got.json()) == (200, {"put_id": 1})
     assert call(server, api_id, "dev", "/docs/put.json", "DELETE").status == 200  # mapped by the 200 response
     assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+
+
+def test_s3_bucket_by_path_lists_creates_and_deletes(apigw, client_factory, server):
+    """path/{bucket} with no key is the bucket: GET answers S3's ListBucketResult XML, PUT creates
+    the bucket, DELETE deletes it (the developer guide's "API as an Amazon S3 proxy" tutorial,
+    GET /S3/apig-demo-5 answering the listing XML)."""
+    import xml.etree.ElementTree as ET
+
+    s3 = client_factory("s3")
+    bucket = f"apigw-list-{uuid.uuid4().hex[:8]}"
+    api_id, root = new_api(apigw)
+    folder = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{folder}")["id"]
+    for verb in ("GET", "PUT", "DELETE"):
+        apigw.put_method(restApiId=api_id, resourceId=folder, httpMethod=verb, authorizationType="NONE",
+                         requestParameters={"method.request.path.folder": True,
+                                            "method.request.querystring.prefix": False})
+        apigw.put_integration(
+            restApiId=api_id, resourceId=folder, httpMethod=verb, type="AWS", integrationHttpMethod=verb,
+            uri="arn:aws:apigateway:us-east-1:s3:path/{bucket}",
+            credentials="arn:aws:iam::000000000000:role/apigateway-s3",
+            requestParameters={"integration.request.path.bucket": "method.request.path.folder",
+                               "integration.request.querystring.prefix": "method.request.querystring.prefix"})
+        apigw.put_method_response(restApiId=api_id, resourceId=folder, httpMethod=verb, statusCode="200")
+        apigw.put_integration_response(restApiId=api_id, resourceId=folder, httpMethod=verb, statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+
+    # us-east-1 takes no LocationConstraint (S3 refuses one naming it), so the body is empty here.
+    created = call(server, api_id, "dev", f"/{bucket}", "PUT", "", {"Content-Type": "application/xml"})
+    assert created.status == 200
+    s3.head_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="Readme.txt", Body=b"Hello, World!")
+    s3.put_object(Bucket=bucket, Key="docs/a.txt", Body=b"a")
+
+    listed = call(server, api_id, "dev", f"/{bucket}")
+    assert listed.status == 200
+    ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    document = ET.fromstring(listed.body)
+    assert document.tag == "{http://s3.amazonaws.com/doc/2006-03-01/}ListBucketResult"
+    assert document.findtext("s3:Name", namespaces=ns) == bucket
+    assert document.findtext("s3:IsTruncated", namespaces=ns) == "false"
+    contents = {c.findtext("s3:Key", namespaces=ns): c.findtext("s3:Size", namespaces=ns)
+                for c in document.findall("s3:Contents", ns)}
+    assert contents == {"Readme.txt": "13", "docs/a.txt": "1"}
+    prefixed = ET.fromstring(call(server, api_id, "dev", f"/{bucket}?prefix=docs/").body)
+    assert [c.findtext("s3:Key", namespaces=ns) for c in prefixed.findall("s3:Contents", ns)] == ["docs/a.txt"]
+
+    # S3's error passes through as its XML; the only integration response (the default) maps it to 200.
+    missing = call(server, api_id, "dev", f"/{bucket}-nope")
+    assert missing.status == 200 and b"<Code>NoSuchBucket</Code>" in missing.body
+    for key in ("Readme.txt", "docs/a.txt"):
+        s3.delete_object(Bucket=bucket, Key=key)
+    assert call(server, api_id, "dev", f"/{bucket}", "DELETE").status == 200  # S3 204, mapped by the 200 response
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]

@@ -93,6 +93,19 @@ def test_proxy_event_keeps_repeated_headers_apart(proxy_api, server):
     assert event["headers"]["X-Multi"] == "second"
 
 
+def test_proxy_event_header_names(proxy_api, server):
+    """Names arrive as the client wrote them, except Authorization, which AWS Pascal-cases
+    (LocalStack's AWS-validated test_lambda_aws_proxy_integration: 'authorization' and
+    'aUThorization' arrive as Authorization, 'tEsT-HEADeR' as sent)."""
+    api_id, _ = proxy_api
+    event = call(server, api_id, "live", "/pets", "GET", None,
+                 {"tEsT-HEADeR": "aValUE", "aUThorization": "Bearer token123"}).json()
+    assert event["headers"]["tEsT-HEADeR"] == "aValUE" and event["multiValueHeaders"]["tEsT-HEADeR"] == ["aValUE"]
+    assert event["headers"]["Authorization"] == "Bearer token123"
+    assert event["multiValueHeaders"]["Authorization"] == ["Bearer token123"]
+    assert "aUThorization" not in event["headers"] and "aUThorization" not in event["multiValueHeaders"]
+
+
 def test_proxy_event_has_every_field(proxy_api, server):
     api_id, proxy_id = proxy_api
     answer = call(server, api_id, "live", "/pets/7?a=1&a=2&b=x", "PUT", '{"hello": "world"}',

@@ -77,7 +77,8 @@ def test_request_validation(apigw, server):
     assert call(server, api_id, "dev", "/?owner=me", "POST", '{"name": "Rex"}', good).status == 200
     missing = call(server, api_id, "dev", "/", "POST", '{"name": "Rex"}', {"Content-Type": "application/json"})
     assert missing.status == 400
-    assert missing.json() == {"message": "Missing required request parameters: [owner, X-Id]"}
+    # listed by full parameter name, header before querystring, whatever order they were added in
+    assert missing.json() == {"message": "Missing required request parameters: [X-Id, owner]"}
     bad_body = call(server, api_id, "dev", "/?owner=me", "POST", '{"age": -1}', good)
     assert bad_body.status == 400
     assert bad_body.json() == {"message": "Invalid request body"}
@@ -325,3 +326,21 @@ def test_authorization_type_in_any_case_and_integration_shapes(apigw):
     answer = apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="PUT", statusCode="200",
                                             responseTemplates={})
     assert answer["responseTemplates"] == {}
+
+
+def test_missing_parameters_are_listed_as_aws_lists_them(apigw, server):
+    """LocalStack's AWS-validated test_api_gateway_request_validator: a path parameter the
+    resource path lacks, a query string and a header, added in that order, are reported as
+    "[x-header-param, issuer, qs1]"."""
+    api_id, root = new_api(apigw)
+    validator = apigw.create_request_validator(restApiId=api_id, name="params", validateRequestParameters=True)["id"]
+    mock_method(apigw, api_id, root, verb="POST", response_template="{}", requestValidatorId=validator,
+                requestParameters={"method.request.path.issuer": True, "method.request.querystring.qs1": True,
+                                   "method.request.header.x-header-param": True})
+    deploy(apigw, api_id)
+    answer = call(server, api_id, "dev", "/", "POST", "{}", {"Content-Type": "application/json"})
+    assert (answer.status, answer.json()) == (400, {"message": "Missing required request parameters: "
+                                                               "[x-header-param, issuer, qs1]"})
+    only_qs = call(server, api_id, "dev", "/", "POST", "{}", {"Content-Type": "application/json",
+                                                              "x-header-param": "v"})
+    assert only_qs.json() == {"message": "Missing required request parameters: [issuer, qs1]"}

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
+from urllib.parse import urlsplit
 
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 # Re-exported: the Lambda tests import everything they need from here.
 from tests.support.errors import error_of, refused
 from tests.support.lambda_code import ROLE, unique, zip_of
 
-__all__ = ["ROLE", "create_python", "error_of", "invoke_at_once", "invoke_json", "refused", "unique", "wait_for",
-           "zip_of"]
+__all__ = ["ROLE", "call_url", "create_python", "error_of", "invoke_at_once", "invoke_json", "refused",
+           "signed_headers", "unique", "wait_for", "zip_of"]
 
 
 def create_python(client, source: str, name: str | None = None, handler: str = "lambda_function.handler",
@@ -59,3 +64,29 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
             raise AssertionError("condition not met in time")
         time.sleep(interval)
 
+
+def call_url(server_port: int, function_url: str, method: str = "GET", path: str = "/", body: bytes | None = None,
+             headers: dict | None = None, path_form: bool = False) -> tuple[int, dict, bytes, list]:
+    """(status, headers by lower-case name, body, raw header pairs) of one request to a function URL."""
+    parts = urlsplit(function_url)
+    url_id = parts.hostname.split(".")[0]
+    conn = http.client.HTTPConnection("127.0.0.1", server_port, timeout=30)
+    sent = dict(headers or {})
+    if path_form:
+        target = f"/_overcast/lambda-url/{url_id}{path}"
+    else:
+        target = path
+        sent.setdefault("Host", parts.netloc)
+    conn.request(method, target, body=body, headers=sent)
+    response = conn.getresponse()
+    data = response.read()
+    pairs = response.getheaders()
+    conn.close()
+    return response.status, {k.lower(): v for k, v in pairs}, data, pairs
+
+
+def signed_headers(url: str, method: str, path: str, body: bytes, key: str = "test", secret: str = "test") -> dict:
+    """The headers botocore's own SigV4 signer adds for a request to the URL (service "lambda")."""
+    request = AWSRequest(method=method, url=url.rstrip("/") + path, data=body)
+    SigV4Auth(Credentials(key, secret), "lambda", "us-east-1").add_auth(request)
+    return dict(request.headers.items())

@@ -196,7 +196,7 @@ def test_a_missing_bucket_is_named_before_a_bad_document(s3, call, params):
 
 
 def test_replication_and_object_lock_are_absent_as_s3_says(s3, bucket):
-    # What Terraform's aws_s3_bucket reads after every change: neither can be set in Overcast yet.
+    # What Terraform's aws_s3_bucket reads after every change, of a bucket that has neither.
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_replication(Bucket=bucket)
     assert_error(exc, "ReplicationConfigurationNotFoundError", 404, "The replication configuration was not found")
@@ -208,13 +208,3 @@ def test_replication_and_object_lock_are_absent_as_s3_says(s3, bucket):
     with pytest.raises(ClientError) as exc:
         s3.get_bucket_replication(Bucket="no-such-bucket-for-replication")
     assert_error(exc, "NoSuchBucket", 404)
-
-
-def test_a_bucket_with_object_lock_is_refused_not_created_unlocked(s3):
-    name = "object-lock-refused-bucket"
-    with pytest.raises(ClientError) as exc:
-        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-    assert_error(exc, "NotImplemented", 501, "Overcast does not implement S3 Object Lock yet.")
-    with pytest.raises(ClientError) as exc:
-        s3.head_bucket(Bucket=name)
-    assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404

@@ -18,8 +18,17 @@ from overcast.services.apigateway.invoke.pipeline import (
     request_mappings,
 )
 
-# Hop-by-hop headers and those the client connection owns are not forwarded.
-_SKIP_REQUEST = {"host", "content-length", "connection", "transfer-encoding", "keep-alive", "expect"}
+# Hop-by-hop headers and those the client connection owns are not forwarded. Of a client's
+# headers an HTTP_PROXY integration passes on, AWS also drops these (LocalStack's AWS-validated
+# TestApiGatewayHeaderRemapping, HTTP_PROXY no-param-integration: the client sent them, the backend
+# did not see them).
+_SKIP_REQUEST = {"host", "content-length", "connection", "transfer-encoding", "keep-alive", "expect",
+                 "content-md5", "max-forwards", "proxy-authenticate", "server", "te", "trailer", "upgrade", "via",
+                 "www-authenticate"}
+# Headers a parameter mapping may name but that never reach the backend (the same snapshots'
+# full-integration: mapped Connection, Expect, Proxy-Authenticate, TE and Via are missing, while
+# mapped Trailer, Upgrade, Server or Max-Forwards arrive).
+_DROPPED_MAPPED = {"connection", "expect", "proxy-authenticate", "te", "via", "keep-alive"}
 _SKIP_RESPONSE = {"transfer-encoding", "keep-alive"}
 # A proxied backend's own transport headers come back renamed, not dropped (LocalStack's
 # AWS-validated TestApiGatewayHeaderRemapping: x-amzn-Remapped-Content-Length and the like).
@@ -31,6 +40,7 @@ def _backend_headers(inv: Invocation, headers: dict[str, str], proxy: bool) -> d
     """What API Gateway adds to a request to an HTTP backend (LocalStack's AWS-validated
     test_http_integration_with_lambda): its API's id always; for a non-proxy integration also its
     own User-Agent and a JSON Accept, unless the integration mapped them."""
+    headers = {name: value for name, value in headers.items() if name.lower() not in _DROPPED_MAPPED}
     present = {name.lower() for name in headers}
     added = {"X-Amzn-Apigateway-Api-Id": inv.api_id}
     if not proxy:

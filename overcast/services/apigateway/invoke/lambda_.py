@@ -60,6 +60,11 @@ def proxy_event(inv: Invocation) -> dict[str, Any]:
     sent = inv.request.raw_headers if inv.request is not None and inv.request.raw_headers is not None else None
     multi_headers: dict[str, list[str]] = {}
     for name, value in sent if sent is not None else inv.headers.items():
+        if name.lower() == "authorization":
+            # The one name AWS rewrites: 'authorization' or 'aUThorization' arrives as
+            # Authorization, while 'tEsT-HEADeR' stays as sent (LocalStack's AWS-validated
+            # test_lambda_aws_proxy_integration, recorded 2024).
+            name = "Authorization"
         multi_headers.setdefault(name, []).append(value)
     headers = {name: values[-1] for name, values in multi_headers.items()}
     query = inv.querystring()

@@ -50,12 +50,12 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _principal_matches(principal: Any) -> bool:
+def _principal_matches(principal: Any, services: tuple[str, ...]) -> bool:
     if principal == "*":
         return True
     if not isinstance(principal, dict):
         return False
-    if PRINCIPAL in _as_list(principal.get("Service")):
+    if any(service in services for service in _as_list(principal.get("Service"))):
         return True
     return "*" in _as_list(principal.get("AWS"))
 
@@ -87,14 +87,16 @@ def _condition_holds(condition: dict[str, Any] | None, source_arn: str, account:
     return True
 
 
-def policy_allows(policy: dict[str, Any], source_arns: tuple[str, ...], account: str) -> bool:
-    """True when a statement allows apigateway.amazonaws.com to invoke for one of `source_arns`
+def policy_allows(policy: dict[str, Any], source_arns: tuple[str, ...], account: str,
+                  services: tuple[str, ...] = (PRINCIPAL,)) -> bool:
+    """True when a statement allows the service principal (apigateway.amazonaws.com unless
+    `services` names others: CloudWatch Logs' subscriptions) to invoke for one of `source_arns`
     (the method ARN's equivalent spellings) and no statement denies it."""
     allowed = False
     for statement in _as_list(policy.get("Statement")):
         if not isinstance(statement, dict):
             continue
-        if not _principal_matches(statement.get("Principal")) or not _action_matches(statement.get("Action")):
+        if not _principal_matches(statement.get("Principal"), services) or not _action_matches(statement.get("Action")):
             continue
         if not any(_condition_holds(statement.get("Condition"), arn, account) for arn in source_arns):
             continue

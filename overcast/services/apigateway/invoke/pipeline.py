@@ -327,12 +327,34 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
 # -- dispatch ---------------------------------------------------------------------------------------
 
 
+# Headers an integration request may not be given by a parameter mapping: PutIntegration takes
+# the mapping, but every invocation then fails with 500 "Internal server error" (LocalStack's
+# AWS-validated TestApiGatewayHeaderRemapping snapshots, recorded 2024: HTTP and HTTP_PROXY
+# refuse the two framing headers; AWS and AWS_PROXY, which sign their own request, five more).
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
+_UNMAPPABLE_HEADERS = {
+    "HTTP": _FRAMING_HEADERS, "HTTP_PROXY": _FRAMING_HEADERS,
+    "AWS": _FRAMING_HEADERS | {"authorization", "connection", "expect", "proxy-authenticate", "te"},
+}
+_UNMAPPABLE_HEADERS["AWS_PROXY"] = _UNMAPPABLE_HEADERS["AWS"]
+_HEADER_TARGET = "integration.request.header."
+
+
+def _maps_unmappable_header(kind: str, integration: dict[str, Any]) -> bool:
+    refused = _UNMAPPABLE_HEADERS.get(kind)
+    return refused is not None and any(
+        target[:len(_HEADER_TARGET)] == _HEADER_TARGET and target[len(_HEADER_TARGET):].lower() in refused
+        for target in integration.get("requestParameters") or {})
+
+
 async def run_integration(gateway: Gateway, inv: Invocation) -> MethodResult:
     validate_request(inv)
     integration = inv.method.get("methodIntegration")
     if integration is None:
         raise internal_error()
     kind = integration.get("type")
+    if _maps_unmappable_header(kind or "", integration):
+        raise internal_error()
     if inv.tracing:
         inv.note(f"Method request path: {inv.path_params}")
         inv.note(f"Method request query string: {inv.querystring()}")

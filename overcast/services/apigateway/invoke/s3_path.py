@@ -39,9 +39,11 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
     method = integration.get("httpMethod") or inv.verb
     if method == "ANY":
         method = inv.verb
+    if not key:
+        return await _bucket_call(gateway, inv, integration, bucket, method)
     operations = {"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}
-    if not key or method not in operations:
-        raise internal_error()  # bucket-level calls answer XML listings Overcast does not build here
+    if method not in operations:
+        raise internal_error()
     params: dict[str, Any] = {"Bucket": bucket, "Key": key}
     if method == "PUT":
         params["Body"] = integration_request_body(inv, integration).encode("utf-8")
@@ -51,11 +53,72 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
         output = await gateway.internal.call("s3", operations[method], params, account_id=inv.account,
                                              region=inv.region)
     except ServiceError as exc:
-        body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{escape(exc.code)}</Code>"
-                f"<Message>{escape(exc.message)}</Message></Error>")
-        return IntegrationResult(exc.status, {"Content-Type": "application/xml"}, body, str(exc.status))
+        return _s3_error(exc)
     headers = {name: str(output[member]) for name, member in (("Content-Type", "ContentType"), ("ETag", "ETag"))
                if output.get(member) is not None}
     status = 204 if method == "DELETE" else 200
     data = await read_body(output.get("Body")) if method == "GET" else b""
     return IntegrationResult(status, headers, data.decode("utf-8", errors="replace"), str(status))
+
+
+def _s3_error(exc: ServiceError) -> IntegrationResult:
+    body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{escape(exc.code)}</Code>"
+            f"<Message>{escape(exc.message)}</Message></Error>")
+    return IntegrationResult(exc.status, {"Content-Type": "application/xml"}, body, str(exc.status))
+
+
+# ListObjects' query parameters an integration may map (integration.request.querystring.*).
+_LIST_PARAMETERS = {"prefix": "Prefix", "delimiter": "Delimiter", "marker": "Marker", "max-keys": "MaxKeys",
+                    "encoding-type": "EncodingType"}
+
+
+async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str, Any], bucket: str,
+                       method: str) -> IntegrationResult:
+    """path/<bucket> with no key addresses the bucket itself: GET lists its objects and answers
+    S3's ListBucketResult XML, PUT creates it, DELETE deletes it (the developer guide's "API as an
+    Amazon S3 proxy" tutorial, GET /S3/apig-demo-5 answering the listing)."""
+    if method == "GET":
+        params: dict[str, Any] = {"Bucket": bucket}
+        query = request_mappings(inv, integration).get("querystring", {})
+        for name, member in _LIST_PARAMETERS.items():
+            if query.get(name):
+                params[member] = int(query[name]) if member == "MaxKeys" and query[name].isdigit() else query[name]
+        try:
+            output = await gateway.internal.call("s3", "ListObjects", params, account_id=inv.account,
+                                                 region=inv.region)
+        except ServiceError as exc:
+            return _s3_error(exc)
+        return IntegrationResult(200, {"Content-Type": "application/xml"}, _s3_xml("ListObjects", output), "200")
+    operations = {"PUT": ("CreateBucket", 200), "DELETE": ("DeleteBucket", 204), "HEAD": ("HeadBucket", 200)}
+    if method not in operations:
+        raise internal_error()
+    operation, status = operations[method]
+    params = {"Bucket": bucket}
+    if method == "PUT":
+        region = _location_constraint(integration_request_body(inv, integration))
+        if region:
+            params["CreateBucketConfiguration"] = {"LocationConstraint": region}
+    try:
+        await gateway.internal.call("s3", operation, params, account_id=inv.account, region=inv.region)
+    except ServiceError as exc:
+        return _s3_error(exc)
+    return IntegrationResult(status, {}, "", str(status))
+
+
+def _location_constraint(body: str) -> str | None:
+    """The region a CreateBucketConfiguration body names, if the request carries one."""
+    import re
+
+    found = re.search(r"<LocationConstraint>\s*([^<\s]*)\s*</LocationConstraint>", body or "")
+    return found.group(1) if found and found.group(1) else None
+
+
+def _s3_xml(operation: str, output: dict[str, Any]) -> str:
+    """An S3 operation's output as S3 writes it on the wire, through S3's own serializer."""
+    from overcast.protocol.model import load_service_model
+    from overcast.protocol.registry import serializer_for
+
+    model = load_service_model("s3")
+    serializer = serializer_for(model)
+    op = model.operation(operation)
+    return (serializer.encode_body(op, serializer.plan(op), output) or b"").decode("utf-8")

@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 def validate(inv: Invocation, validator: dict[str, Any]) -> None:
     if validator.get("validateRequestParameters"):
         missing = []
-        for name, required in (inv.method.get("requestParameters") or {}).items():
+        # AWS lists them in the order of their full names (method.request.header.* before path.*
+        # before querystring.*), not as they were added (LocalStack's AWS-validated
+        # test_api_gateway_request_validator: "[x-header-param, issuer, qs1]", recorded 2024).
+        for name, required in sorted((inv.method.get("requestParameters") or {}).items()):
             if not required:
                 continue
             location, _, key = name[len("method.request."):].partition(".")

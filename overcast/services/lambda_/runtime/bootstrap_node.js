@@ -106,6 +106,64 @@ function formatted(err) {
   }
 }
 
+// Whether Node loads `file` as an ES module: .mjs, or .js under a package.json of "type": "module".
+function isEsModule(file) {
+  if (file.endsWith(".mjs")) return true;
+  if (!file.endsWith(".js")) return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).type === "module";
+    } catch (e) {
+      if (e.code !== "ENOENT") return false;  // Node stops at the nearest package.json, even a bad one
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+// An ES module handler's imports find packages in NODE_PATH's directories (the layers' and the AWS
+// SDK's), as on AWS, through the resolve hooks of node_path_imports.mjs (node:module register, from
+// Node 18.19 and 20.6). Their thread costs ~40 ms and ~10 MB on Node 20: a spare started for a
+// server with the SDK starts them while it waits and sends them NODE_PATH once assigned; otherwise
+// they start only for an ES module handler with somewhere to look, as require() reads NODE_PATH
+// itself.
+const IMPORT_HOOKS = pathToFileURL(path.join(__dirname, "node_path_imports.mjs")).href;
+let sendImportDirectories = null;  // set once a spare has started the hooks
+
+function nodePathDirectories() {
+  return (process.env.NODE_PATH || "").split(path.delimiter)
+    .filter((dir) => path.basename(dir) === "node_modules" && fs.existsSync(dir));
+}
+
+function startImportHooksEarly() {
+  const { register } = require("module");
+  if (typeof register !== "function") return;
+  const { port1, port2 } = new (require("worker_threads").MessageChannel)();
+  register(IMPORT_HOOKS, { data: { port: port2 }, transferList: [port2] });
+  port1.unref();
+  sendImportDirectories = (directories) => port1.postMessage(directories);
+}
+
+function extendNodePathToImports(file) {
+  if (sendImportDirectories !== null) return;  // a spare's hooks have theirs already
+  const { register } = require("module");
+  if (typeof register !== "function" || !isEsModule(file)) return;
+  const directories = nodePathDirectories();
+  if (directories.length > 0) register(IMPORT_HOOKS, { data: { directories } });
+}
+
+// RFC 6761 lets every name under .localhost mean this machine, as browsers and systemd-resolved
+// take it; glibc alone does not. The AWS SDK addresses S3 buckets as <bucket>.<endpoint host>, so
+// under Overcast's http://localhost:<port> a function's `new S3Client({})` calls <bucket>.localhost,
+// as browsers reach Overcast's S3 websites and API hosts. Names are looked up as "localhost" itself.
+function resolveLocalhostSubdomains() {
+  const dns = require("dns");
+  const lookup = dns.lookup;
+  dns.lookup = function (hostname, ...rest) {
+    const local = typeof hostname === "string" && hostname.toLowerCase().replace(/\.$/, "").endsWith(".localhost");
+    return lookup.call(this, local ? "localhost" : hostname, ...rest);
+  };
+}
+
 class HandlerError extends Error {
   constructor(name, message) {
     super(message);
@@ -137,6 +195,7 @@ async function loadHandler() {
     throw new HandlerError("Runtime.ImportModuleError",
       `Error: Cannot find module '${moduleName}'\nRequire stack:\n- /var/runtime/index.mjs`);
   }
+  extendNodePathToImports(file);
   let mod;
   try {
     mod = await import(pathToFileURL(file).href);
@@ -255,13 +314,18 @@ async function becomeAssigned() {
   Object.assign(process.env, assignment.env);
   process.chdir(assignment.cwd);
   require("module").Module._initPaths();  // NODE_PATH is read at start-up otherwise
+  if (sendImportDirectories !== null) sendImportDirectories(nodePathDirectories());
   process.stdin.destroy();
 }
 
 async function main() {
-  if (process.env.OVERCAST_SPARE === "1") await becomeAssigned();
+  if (process.env.OVERCAST_SPARE === "1") {
+    if (process.env.OVERCAST_SPARE_IMPORT_HOOKS === "1") startImportHooksEarly();
+    await becomeAssigned();
+  }
   [apiHost, apiPort] = process.env.AWS_LAMBDA_RUNTIME_API.split(":");
   patchConsole();
+  resolveLocalhostSubdomains();
   // A handler that never settles must time out, not end the process when the loop runs dry.
   setInterval(() => {}, 1 << 30);
   let handler;

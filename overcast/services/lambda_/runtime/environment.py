@@ -68,11 +68,12 @@ def session_token(spec: FunctionSpec) -> str:
 
 
 def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir: str,
-                      opt_mounted: bool = False) -> dict[str, str]:
+                      opt_mounted: bool = False, node_sdk_modules: str | None = None) -> dict[str, str]:
     """The variables a function sees: Lambda's, its own, credentials, and the way back to Overcast.
 
     With `opt_mounted`, the layers are at /opt and the paths name /opt as on Lambda; otherwise
-    they name each unpacked layer, the last one first (it overrides the others)."""
+    they name each unpacked layer, the last one first (it overrides the others).
+    `node_sdk_modules` is the installed AWS SDK for JavaScript v3 (node_sdk.py), if any."""
     layer_roots = ["/opt"] if opt_mounted else list(reversed(spec.layer_dirs))
     layer_bins = [os.path.join(d, "bin") for d in layer_roots]
     layer_libs = [os.path.join(d, "lib") for d in layer_roots]
@@ -110,7 +111,9 @@ def build_environment(spec: FunctionSpec, api_address: str, stream: str, tmp_dir
     env["LD_LIBRARY_PATH"] = ":".join([spec.code_dir, os.path.join(spec.code_dir, "lib"), *layer_libs])
     if spec.family == "node":
         modules = [os.path.join(d, "nodejs", "node_modules") for d in layer_roots]
-        env["NODE_PATH"] = ":".join([*modules, os.path.join(spec.code_dir, "node_modules")])
+        # After the layers, where AWS has /var/runtime/node_modules (the SDK's place).
+        runtime_modules = [node_sdk_modules] if node_sdk_modules else []
+        env["NODE_PATH"] = ":".join([*modules, *runtime_modules, os.path.join(spec.code_dir, "node_modules")])
     env.update(dict(spec.environment))
     return env
 
@@ -166,7 +169,8 @@ class Environment:
         await self.api.start()
         opt_source = await self.launcher.opt_source(self.spec.layer_dirs)
         env = build_environment(self.spec, self.api.address, self.stream_name, self.tmp_dir,
-                                opt_mounted=opt_source is not None)
+                                opt_mounted=opt_source is not None,
+                                node_sdk_modules=self.launcher.node_sdk.modules() if self.spec.family == "node" else None)
         read_fd, write_fd = os.pipe()
         self._reader_done = loop.create_future()
         self._spawn_started = time.perf_counter()
@@ -500,6 +504,10 @@ class Environment:
             report_status = f"error\tError Type: {kind}"
             if self._oom:
                 max_memory = self.spec.memory_mb
+        if function_error and self.spec.family == "node":
+            hint = self.launcher.node_sdk.hint_once(self.spec.concurrency_key, payload)
+            if hint:
+                self._emit(hint)
         self._emit(f"END RequestId: {rid}")
         report = (f"REPORT RequestId: {rid}\tDuration: {duration_ms:.2f} ms\t"
                   f"Billed Duration: {max(1, math.ceil(duration_ms))} ms\tMemory Size: {self.spec.memory_mb} MB\t"

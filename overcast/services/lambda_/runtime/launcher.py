@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from overcast.services.lambda_.runtime import opt_mount
 from overcast.services.lambda_.runtime.layer_merge import merge_layers
+from overcast.services.lambda_.runtime.node_sdk import NodeSdk
 from overcast.services.lambda_.runtime.node_spares import NodeSpares
 from overcast.services.lambda_.runtime.processes import (
     HERE,
@@ -71,9 +72,11 @@ def _python_candidates(version: str) -> list[str]:
 
 
 class Launcher:
-    def __init__(self, work_root: str, opt_target: str = OPT):
+    def __init__(self, work_root: str, opt_target: str = OPT, node_sdk_root: str | None = None):
         self.work_root = work_root
         self.opt_target = opt_target  # only ever /opt but in the tests of the fallback
+        # The AWS SDK for JavaScript v3 that Node.js functions find as on AWS (None: none).
+        self.node_sdk = NodeSdk(node_sdk_root)
         self._pythons: dict[str, tuple[str, str | None]] = {}
         self._zygotes: dict[str, Zygote] = {}
         self._node_spares: dict[str, NodeSpares] = {}
@@ -164,7 +167,8 @@ class Launcher:
             # A spare is started before its function is known: it gets the empty /opt of a
             # function without layers (when /opt can be mounted at all).
             spares = self._node_spares[node] = NodeSpares(
-                node, NODE_BOOTSTRAP, lambda: self._opt_dirs.get(()) if self._opt_error == "" else None)
+                node, NODE_BOOTSTRAP, lambda: self._opt_dirs.get(()) if self._opt_error == "" else None,
+                lambda: self.node_sdk.modules() is not None)
         return spares
 
     # -- /opt ---------------------------------------------------------------------------------

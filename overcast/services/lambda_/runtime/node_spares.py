@@ -34,10 +34,14 @@ class NodeSpare:
 
 
 class NodeSpares:
-    def __init__(self, node: str, bootstrap: str, opt_source: Callable[[], str | None] = lambda: None):
+    def __init__(self, node: str, bootstrap: str, opt_source: Callable[[], str | None] = lambda: None,
+                 import_hooks: Callable[[], bool] = lambda: False):
         self.node = node
         self.bootstrap = bootstrap
         self.opt_source = opt_source
+        # Whether a spare starts bootstrap_node.js's import hooks while it waits (when the AWS SDK is
+        # installed, so that ES module functions' cold starts do not wait for the hooks' thread).
+        self.import_hooks = import_hooks
         self._spare: NodeSpare | None = None
         self._starting: asyncio.Task | None = None
         self._stopped = False
@@ -60,6 +64,8 @@ class NodeSpares:
         opt_source = self.opt_source()
 
         env = dict(minimal_process_env(), OVERCAST_SPARE="1")
+        if self.import_hooks():
+            env["OVERCAST_SPARE_IMPORT_HOOKS"] = "1"
         try:
             proc = await asyncio.create_subprocess_exec(
                 self.node, self.bootstrap, stdin=asyncio.subprocess.PIPE, stdout=write_fd, stderr=write_fd,

@@ -1,0 +1,64 @@
+"""Lifecycle's NoncurrentVersionExpiration by the server's clock: noncurrent versions go
+NoncurrentDays after they became noncurrent, the NewerNoncurrentVersions newest kept, and never
+while Object Lock protects them ("a locked version of an object cannot be deleted by a S3
+Lifecycle expiration policy", S3 user guide)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import make_client
+from tests.services.s3.conftest import unique_bucket_name
+from tests.services.s3.test_lifecycle import move_clock, wait_for
+
+DAY = 86400
+
+
+def version_ids(s3, bucket: str) -> set[str]:
+    listing = s3.list_object_versions(Bucket=bucket)
+    return {v["VersionId"] for v in listing.get("Versions", []) + listing.get("DeleteMarkers", [])}
+
+
+def test_noncurrent_versions_expire_but_the_newest_are_kept(fresh_server):
+    s3 = make_client("s3", fresh_server.endpoint_url)
+    bucket = unique_bucket_name("noncurrent")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    oldest, newer, current = (s3.put_object(Bucket=bucket, Key="logs/doc", Body=b"v")["VersionId"] for _ in range(3))
+    outside = [s3.put_object(Bucket=bucket, Key="keep/doc", Body=b"v")["VersionId"] for _ in range(2)]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "old", "Filter": {"Prefix": "logs/"}, "Status": "Enabled",
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 2, "NewerNoncurrentVersions": 1}}]})
+    try:
+        move_clock(fresh_server, {"advance": 1 * DAY})
+        time.sleep(0.5)  # a sweep ran on the move; nothing was due yet
+        assert version_ids(s3, bucket) == {oldest, newer, current, *outside}
+        move_clock(fresh_server, {"advance": 2 * DAY})
+        assert wait_for(lambda: version_ids(s3, bucket) == {newer, current, *outside})
+    finally:
+        move_clock(fresh_server, {"reset": True})
+
+
+def test_noncurrent_expiration_skips_locked_versions_until_their_lock_ends(fresh_server):
+    s3 = make_client("s3", fresh_server.endpoint_url)
+    bucket = unique_bucket_name("noncurrent-lock")
+    s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=True)
+    until = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    retained = s3.put_object(Bucket=bucket, Key="doc", Body=b"1", ObjectLockMode="COMPLIANCE",
+                             ObjectLockRetainUntilDate=until)["VersionId"]
+    held = s3.put_object(Bucket=bucket, Key="doc", Body=b"2", ObjectLockLegalHoldStatus="ON")["VersionId"]
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"3")  # unlocked: the first to go
+    current = s3.put_object(Bucket=bucket, Key="doc", Body=b"4")["VersionId"]
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "all", "Filter": {}, "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 1}}]})
+    try:
+        move_clock(fresh_server, {"advance": 3 * DAY})
+        assert wait_for(lambda: version_ids(s3, bucket) == {retained, held, current})
+        move_clock(fresh_server, {"advance": 10 * DAY})  # the retention is over; the legal hold is not
+        assert wait_for(lambda: version_ids(s3, bucket) == {held, current})
+        s3.put_object_legal_hold(Bucket=bucket, Key="doc", VersionId=held, LegalHold={"Status": "OFF"})
+        move_clock(fresh_server, {"advance": 60})
+        assert wait_for(lambda: version_ids(s3, bucket) == {current})
+    finally:
+        move_clock(fresh_server, {"reset": True})
