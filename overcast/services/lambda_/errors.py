@@ -29,6 +29,14 @@ class InvalidParameterValue(ServiceError):
         super().__init__(message, Type="User")
 
 
+class ProvisionedConcurrencyConfigNotFound(ServiceError):
+    code = "ProvisionedConcurrencyConfigNotFoundException"
+    status = 404
+
+    def __init__(self, message: str = "No Provisioned Concurrency Config found for this function"):
+        super().__init__(message, Type="User")
+
+
 class LambdaValidation(ServiceError):
     code = "ValidationException"
     status = 400

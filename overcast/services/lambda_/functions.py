@@ -27,6 +27,9 @@ MAX_LAYERS = 5
 
 
 class FunctionOps(LambdaBase):
+    reconcile_provisioned: Any  # ProvisionedConcurrencyOps.reconcile_provisioned
+    forget_provisioned: Any  # ProvisionedConcurrencyOps.forget_provisioned
+
     # -- code ---------------------------------------------------------------------------------
 
     async def _code_bytes(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> bytes:
@@ -282,13 +285,16 @@ class FunctionOps(LambdaBase):
                                        f"[{', '.join(users)}]")
             removed = record.versions.pop(qualifier)
             record.event_invoke_configs.pop(qualifier, None)
+            record.provisioned_concurrency.pop(qualifier, None)
             await self.store.put(record)
+            self.reconcile_provisioned(record)
             self.release_blob(removed["code"]["blob_id"])
             self.release_deleted_layers()
             self.pool.retire(record.account, record.region, record.name, qualifier)
             return {}
         await self.store.delete(record)
         self.pool.retire(record.account, record.region, record.name)
+        self.forget_provisioned(record.account, record.region, record.name)
         for blob_id in {record.code.blob_id, *(entry["code"]["blob_id"] for entry in record.versions.values())}:
             self.release_blob(blob_id)
         self.release_deleted_layers()

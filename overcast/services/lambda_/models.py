@@ -34,6 +34,9 @@ class FunctionRecord:
     # Published versions: "1" -> {"config": {...}, "code": {...}}
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Provisioned concurrency by qualifier (an alias or a version):
+    # {"Requested": n, "LastModified": "..."}; what is allocated lives in the pool.
+    provisioned_concurrency: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:

@@ -23,6 +23,7 @@ from overcast.services.lambda_.layer_policies import LayerPolicyOps
 from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
+from overcast.services.lambda_.provisioned import ProvisionedConcurrencyOps
 from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
 from overcast.services.lambda_.settings import SettingsOps
@@ -65,8 +66,8 @@ def kill_processes_under(root: str) -> None:
                 pass
 
 
-class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, LayerPolicyOps, LayerOps,
-               UrlConfigOps, FunctionOps):
+class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, ProvisionedConcurrencyOps,
+               LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -83,6 +84,7 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
                                   account_limit=self.account_concurrency,
                                   idle_timeout_s=self.config.lambda_idle_timeout)
         self._specs = {}
+        self._allocations = {}
 
     def start(self) -> None:
         self.store.load()
@@ -96,6 +98,10 @@ class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, Setti
         # Most functions are Python: have the zygote importing boto3 while the first
         # CreateFunction is still being answered.
         self.launcher.prewarm("python{}.{}".format(*sys.version_info[:2]))
+        # Provisioned concurrency survives a restart: its environments start again.
+        for record in list(self.store.functions.values()):
+            if record.provisioned_concurrency:
+                self.reconcile_provisioned(record)
 
     def stop(self) -> None:
         self.stop_async_worker()

@@ -16,10 +16,10 @@ from overcast.services.lambda_.errors import (
     validation_error,
 )
 from overcast.services.lambda_.models import FunctionRecord
+from overcast.services.lambda_.provisioned import MIN_UNRESERVED, provisioned_total
 from overcast.services.lambda_.validation import MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, parse_function_ref
 from overcast.services.lambda_.versions import paginate
 
-MIN_UNRESERVED = 100
 DESTINATION_ARN_PATTERN = (r"^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1})?:"
                            r"(\d{12})?:(.*)")
 _DESTINATION_ARN = re.compile(DESTINATION_ARN_PATTERN)
@@ -35,6 +35,7 @@ def check_tag_count(tags: dict[str, str]) -> None:
 
 class SettingsOps(LambdaBase):
     account_concurrency: int
+    claimed_concurrency: Any  # ProvisionedConcurrencyOps.claimed_concurrency
 
     # -- tags ---------------------------------------------------------------------------------
 
@@ -64,10 +65,6 @@ class SettingsOps(LambdaBase):
 
     # -- concurrency --------------------------------------------------------------------------
 
-    def _reserved_total(self, ctx: RequestContext, excluding: str | None = None) -> int:
-        return sum(r.reserved_concurrency or 0 for r in self.store.functions_in(ctx.account_id, ctx.region)
-                   if r.name != excluding)
-
     async def put_function_concurrency(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         wanted = params["ReservedConcurrentExecutions"]
         if wanted < 0:  # a request constraint: answered before the function is looked up
@@ -78,7 +75,13 @@ class SettingsOps(LambdaBase):
             raise InvalidParameterValue(
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
                 "operation. Please specify either a function name or an unqualified function ARN.")
-        if self.account_concurrency - self._reserved_total(ctx, record.name) - wanted < MIN_UNRESERVED:
+        provisioned = provisioned_total(record)
+        if wanted < provisioned:
+            # Worded (spaces included) as LocalStack's AWS-validated test_reserved_provisioned_overlap
+            # recorded it.
+            raise InvalidParameterValue(f" ReservedConcurrentExecutions  {wanted} should not be lower than "
+                                        f"function's total provisioned concurrency [{provisioned}].")
+        if self.account_concurrency - self.claimed_concurrency(ctx, record.name) - wanted < MIN_UNRESERVED:
             raise InvalidParameterValue(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].")
@@ -257,7 +260,7 @@ class SettingsOps(LambdaBase):
         return {
             "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,
                              "CodeSizeZipped": MAX_ZIP_BYTES, "ConcurrentExecutions": self.account_concurrency,
-                             "UnreservedConcurrentExecutions": self.account_concurrency - self._reserved_total(ctx)},
+                             "UnreservedConcurrentExecutions": self.account_concurrency - self.claimed_concurrency(ctx)},
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(records)},
         }
 
