@@ -19,6 +19,7 @@ from overcast.services.lambda_.errors import (
     ResourceConflict,
 )
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+from overcast.services.lambda_.runtime_management import check_runtime_change
 from overcast.services.lambda_.settings import check_tag_count
 from overcast.services.lambda_.versions import STATE_FIELDS
 
@@ -329,6 +330,7 @@ class FunctionOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         self.check_revision(record, params.get("RevisionId"))
         self._validate_config(params)
+        check_runtime_change(record, params.get("Runtime"))
         if params.get("Runtime") or params.get("Handler"):
             v.check_runtime(params.get("Runtime") or record.config["Runtime"],
                             params.get("Handler") or record.config["Handler"], "Zip")

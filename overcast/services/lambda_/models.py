@@ -37,6 +37,9 @@ class FunctionRecord:
     # Provisioned concurrency by qualifier (an alias or a version):
     # {"Requested": n, "LastModified": "..."}; what is allocated lives in the pool.
     provisioned_concurrency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Runtime update mode by version ({"UpdateRuntimeOn": ..., "RuntimeVersionArn": ...}); Auto when absent.
+    runtime_management: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recursive_loop: str = "Terminate"  # Lambda's default for recursive loop detection
 
     @property
     def arn(self) -> str:

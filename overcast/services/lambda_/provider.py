@@ -24,8 +24,10 @@ from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
 from overcast.services.lambda_.provisioned import ProvisionedConcurrencyOps
+from overcast.services.lambda_.recursion import RecursionOps
 from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
+from overcast.services.lambda_.runtime_management import RuntimeManagementOps
 from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
 from overcast.services.lambda_.url_configs import UrlConfigOps
@@ -67,7 +69,7 @@ def kill_processes_under(root: str) -> None:
 
 
 class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, ProvisionedConcurrencyOps,
-               LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
+               RuntimeManagementOps, RecursionOps, LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
