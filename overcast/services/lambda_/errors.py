@@ -37,6 +37,22 @@ class ProvisionedConcurrencyConfigNotFound(ServiceError):
         super().__init__(message, Type="User")
 
 
+class CodeSigningConfigNotFound(ServiceError):
+    code = "CodeSigningConfigNotFoundException"
+    status = 404
+
+    def __init__(self, message: str):
+        super().__init__(message, Type="User")
+
+
+class CodeVerificationFailed(ServiceError):
+    code = "CodeVerificationFailedException"
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message, Type="User")
+
+
 class LambdaValidation(ServiceError):
     code = "ValidationException"
     status = 400

@@ -30,6 +30,7 @@ MAX_LAYERS = 5
 class FunctionOps(LambdaBase):
     reconcile_provisioned: Any  # ProvisionedConcurrencyOps.reconcile_provisioned
     forget_provisioned: Any  # ProvisionedConcurrencyOps.forget_provisioned
+    check_code_signature: Any  # CodeSigningOps.check_code_signature
 
     # -- code ---------------------------------------------------------------------------------
 
@@ -153,6 +154,8 @@ class FunctionOps(LambdaBase):
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
         self._check_layers(ctx, params)
+        # The configuration must exist, and under Enforce unsigned code is refused (code_signing.py).
+        self.check_code_signature(ctx, params.get("CodeSigningConfigArn") or "", name)
         code = await self._new_code(ctx, params.get("Code") or {}, "CreateFunction")
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
@@ -179,7 +182,8 @@ class FunctionOps(LambdaBase):
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
         }
         self._apply_config(ctx, config, params)
-        record = FunctionRecord(ctx.account_id, ctx.region, name, config, code, tags=dict(params.get("Tags") or {}))
+        record = FunctionRecord(ctx.account_id, ctx.region, name, config, code, tags=dict(params.get("Tags") or {}),
+                                code_signing_config_arn=params.get("CodeSigningConfigArn") or "")
         if params.get("Publish"):
             self.publish(record, params.get("Description") or "")
         await self.store.put(record)
@@ -305,6 +309,7 @@ class FunctionOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         self.check_revision(record, params.get("RevisionId"))
         v.check_architectures(params.get("Architectures"))
+        self.check_code_signature(ctx, record.code_signing_config_arn, record.name)
         code = await self._new_code(ctx, params, "UpdateFunctionCode")
         if params.get("DryRun"):
             out = self.configuration(record)

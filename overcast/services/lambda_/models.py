@@ -40,6 +40,7 @@ class FunctionRecord:
     # Runtime update mode by version ({"UpdateRuntimeOn": ..., "RuntimeVersionArn": ...}); Auto when absent.
     runtime_management: dict[str, dict[str, Any]] = field(default_factory=dict)
     recursive_loop: str = "Terminate"  # Lambda's default for recursive loop detection
+    code_signing_config_arn: str = ""  # the code signing configuration it uses, if any
 
     @property
     def arn(self) -> str:

@@ -17,6 +17,7 @@ from overcast.services.lambda_ import code_download
 from overcast.services.lambda_.aliases import AliasOps
 from overcast.services.lambda_.async_invoke import AsyncInvokeOps
 from overcast.services.lambda_.code import CodeCache, remove_tree
+from overcast.services.lambda_.code_signing import CodeSigningOps
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
 from overcast.services.lambda_.layer_policies import LayerPolicyOps
@@ -69,7 +70,7 @@ def kill_processes_under(root: str) -> None:
 
 
 class Provider(AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps, ProvisionedConcurrencyOps,
-               RuntimeManagementOps, RecursionOps, LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
+               RuntimeManagementOps, RecursionOps, CodeSigningOps, LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):

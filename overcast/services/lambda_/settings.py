@@ -8,6 +8,7 @@ from typing import Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
+from overcast.services.lambda_.code_signing import is_code_signing_arn
 from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.errors import (
     InvalidParameterValue,
@@ -36,6 +37,7 @@ def check_tag_count(tags: dict[str, str]) -> None:
 class SettingsOps(LambdaBase):
     account_concurrency: int
     claimed_concurrency: Any  # ProvisionedConcurrencyOps.claimed_concurrency
+    tag_code_signing_config: Any  # CodeSigningOps.tag_code_signing_config
 
     # -- tags ---------------------------------------------------------------------------------
 
@@ -47,6 +49,11 @@ class SettingsOps(LambdaBase):
         return record
 
     async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            current = (await self.tag_code_signing_config(ctx, params["Resource"], None))
+            check_tag_count({**current, **(params.get("Tags") or {})})
+            await self.tag_code_signing_config(ctx, params["Resource"], params.get("Tags") or {})
+            return {}
         record = self._tagged(ctx, params["Resource"])
         check_tag_count({**record.tags, **(params.get("Tags") or {})})
         record.tags.update(params.get("Tags") or {})
@@ -54,6 +61,9 @@ class SettingsOps(LambdaBase):
         return {}
 
     async def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            await self.tag_code_signing_config(ctx, params["Resource"], None, params.get("TagKeys") or [])
+            return {}
         record = self._tagged(ctx, params["Resource"])
         for key in params.get("TagKeys") or []:
             record.tags.pop(key, None)
@@ -61,6 +71,8 @@ class SettingsOps(LambdaBase):
         return {}
 
     async def list_tags(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            return {"Tags": await self.tag_code_signing_config(ctx, params["Resource"], None)}
         return {"Tags": dict(self._tagged(ctx, params["Resource"]).tags)}
 
     # -- concurrency --------------------------------------------------------------------------
@@ -99,20 +111,6 @@ class SettingsOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         record.reserved_concurrency = None
         await self.store.put(record)
-        return {}
-
-    # -- code signing ------------------------------------------------------------------------
-    # Overcast has no code signing configurations (CreateCodeSigningConfig is not offered), so no
-    # function has one attached. Terraform reads this after every change to a zip function, so
-    # the answer matters even without them.
-
-    async def get_function_code_signing_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record, _ = self.find(ctx, params["FunctionName"])
-        return {"CodeSigningConfigArn": "", "FunctionName": record.name}
-
-    async def delete_function_code_signing_config(self, ctx: RequestContext,
-                                                  params: dict[str, Any]) -> dict[str, Any]:
-        self.find(ctx, params["FunctionName"])
         return {}
 
     # -- event invoke configuration -----------------------------------------------------------
