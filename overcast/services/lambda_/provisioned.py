@@ -132,6 +132,10 @@ class ProvisionedConcurrencyOps(LambdaBase):
                                                  ) -> dict[str, Any]:
         record, qualifier = self._pc_target(
             ctx, params, "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+        if not qualifier.isdigit() and (record.aliases[qualifier].get("RoutingConfig") or {}).get(
+                "AdditionalVersionWeights"):
+            # Quoted from AWS in hashicorp/terraform#24957 and terraform-provider-aws#48116.
+            raise InvalidParameterValue("Alias with weights can not be used with Provisioned Concurrency")
         if self._target_version(record, qualifier) is None:  # an alias of $LATEST: nothing published to start
             raise InvalidParameterValue("Provisioned Concurrency Configs cannot be applied to unpublished function "
                                         "versions.")

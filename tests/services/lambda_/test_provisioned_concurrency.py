@@ -31,6 +31,8 @@ import os, time
 print("initialized", os.getpid())
 
 def handler(event, context):
+    if event.get("crash"):
+        os._exit(1)
     hold = event.get("hold")
     if hold:
         open(hold + ".started", "w").close()
@@ -118,6 +120,18 @@ def test_a_busy_provisioned_environment_sends_the_next_invocation_on_demand(lam,
     assert init_type(lam, name, version) == "provisioned-concurrency"  # free again
 
 
+def test_a_lost_provisioned_environment_is_replaced(lam):
+    name, version = published(lam)
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
+    ready(lam, name, version)
+    response, body = invoke_json(lam, name, {"crash": True}, Qualifier=version)
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
+    # Another environment is started in its place and takes the version's invocations again.
+    wait_for(lambda: init_type(lam, name, version) == "provisioned-concurrency", timeout=30)
+    config = lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
+    assert (config["Status"], config["AvailableProvisionedConcurrentExecutions"]) == ("READY", 1)
+
+
 def test_errors_as_lambda_words_them(lam, lam_unchecked):
     name, version = published(lam)
     alias_arn = f"{ACCOUNT_ARN}:{name}"
@@ -154,6 +168,14 @@ def test_errors_as_lambda_words_them(lam, lam_unchecked):
     assert refused(put, FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1) == (
         "InvalidParameterValueException",
         "Provisioned Concurrency Configs cannot be applied to unpublished function versions.", 400)
+    second = lam.publish_version(FunctionName=name, Description="second")["Version"]
+    if second == version:  # nothing changed since: make a change to publish
+        lam.update_function_configuration(FunctionName=name, Timeout=7)
+        second = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="weighted", FunctionVersion=version,
+                     RoutingConfig={"AdditionalVersionWeights": {second: 0.5}})
+    assert refused(put, FunctionName=name, Qualifier="weighted", ProvisionedConcurrentExecutions=1) == (
+        "InvalidParameterValueException", "Alias with weights can not be used with Provisioned Concurrency", 400)
     lam.create_alias(FunctionName=name, Name="dev", FunctionVersion="$LATEST")
     assert refused(put, FunctionName=name, Qualifier="dev", ProvisionedConcurrentExecutions=1) == (
         "InvalidParameterValueException",

@@ -151,16 +151,21 @@ class ExecutionPool:
             env = free.pop()
             if env.alive and env.spec.revision == spec.revision:
                 return env
-            self._drop_provisioned(env)
+            self._lose_provisioned(env)
         return None
 
     def _give_back_provisioned(self, env: ProvisionedEnvironment) -> None:
-        held = self._provisioned.get(env.owner, [])
-        if env.alive and env in held:
+        if env.alive and env in self._provisioned.get(env.owner, []):
             self._provisioned_free[env.spec.pool_key].append(env)
-            return
+        else:
+            self._lose_provisioned(env)
+
+    def _lose_provisioned(self, env: ProvisionedEnvironment) -> None:
+        """Stop an environment that is no longer wanted or usable; one its configuration still
+        holds (it crashed, timed out, ran out of memory) is replaced, as Lambda replaces it."""
         self._drop_provisioned(env)
-        if env in held:  # lost (a crash, a timeout): Lambda starts another in its place
+        held = self._provisioned.get(env.owner, [])
+        if env in held:
             held.remove(env)
             asyncio.get_running_loop().create_task(self._start_provisioned(env.owner, env.spec, replacing=True))
 
