@@ -14,6 +14,7 @@ environments; a restarted server starts them again.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ from overcast.services.lambda_.models import FunctionRecord
 from overcast.services.lambda_.runtime.provisioned_env import InitFailed
 from overcast.services.lambda_.validation import check_qualifier_matches, parse_function_ref
 from overcast.services.lambda_.versions import paginate
+
+log = logging.getLogger("overcast.lambda")
 
 MIN_UNRESERVED = 100  # what Lambda leaves to functions without reserved concurrency
 # Environments actually started per configuration. Lambda allows hundreds; here each is a
@@ -245,6 +248,11 @@ class ProvisionedConcurrencyOps(LambdaBase):
         try:
             await self.pool.provision(key, spec, min(allocation.requested, MAX_STARTED))
         except (InitFailed, RuntimeError, OSError):
+            self.pool.unprovision(key)
+            allocation.failure = INIT_FAILURE
+            return
+        except Exception:  # not the function's fault, but the environments are not there either
+            log.exception("could not start provisioned environments of %s", record.name)
             self.pool.unprovision(key)
             allocation.failure = INIT_FAILURE
             return
