@@ -13,11 +13,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from overcast.services.lambda_.runtime.environment import INIT_TIMEOUT_S, Environment
+from overcast.services.lambda_.runtime.environment import Environment
 from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.spec import FunctionSpec, LogSink
 
 INITIALIZATION_TYPE = ("AWS_LAMBDA_INITIALIZATION_TYPE", "provisioned-concurrency")
+# On-demand initialization is cut off at 10 s; for provisioned concurrency the limit is 130 s or
+# the function's timeout, whichever is higher (the Lambda developer guide, "Init phase").
+PROVISIONED_INIT_TIMEOUT_S = 130.0
 
 
 class InitFailed(Exception):
@@ -49,7 +52,7 @@ class ProvisionedEnvironment(Environment):
         self.process.exited.add_done_callback(lambda _: self._init_ended(InitFailed("the runtime exited")))
         try:
             await asyncio.wait_for(asyncio.shield(self._initialized),
-                                   max(INIT_TIMEOUT_S, float(self.spec.timeout_s)))
+                                   max(PROVISIONED_INIT_TIMEOUT_S, float(self.spec.timeout_s)))
         except TimeoutError:
             raise InitFailed("initialization timed out") from None
 
