@@ -53,6 +53,7 @@ class ExecutionPool:
         # Environments are started for provisioned concurrency a few at a time (each is a process
         # initializing its function: hundreds at once would starve the server).
         self._starting = asyncio.Semaphore(4)
+        self._replacing: set[asyncio.Task] = set()
 
     # -- invoking -----------------------------------------------------------------------------
 
@@ -167,7 +168,10 @@ class ExecutionPool:
         held = self._provisioned.get(env.owner, [])
         if env in held:
             held.remove(env)
-            asyncio.get_running_loop().create_task(self._start_provisioned(env.owner, env.spec, replacing=True))
+            task = asyncio.get_running_loop().create_task(
+                self._start_provisioned(env.owner, env.spec, replacing=True))
+            self._replacing.add(task)  # held until done: the loop keeps only a weak reference
+            task.add_done_callback(self._replacing.discard)
 
     def _drop_provisioned(self, env: ProvisionedEnvironment) -> None:
         free = self._provisioned_free.get(env.spec.pool_key, [])
