@@ -19,6 +19,8 @@ from overcast.services.lambda_.versions import paginate
 
 
 class AliasOps(LambdaBase):
+    reconcile_provisioned: Any  # ProvisionedConcurrencyOps.reconcile_provisioned
+
     def _check_version_exists(self, record: FunctionRecord, version: str) -> None:
         if version != LATEST and version not in record.versions:
             raise ResourceNotFound(f"Function not found: {record.arn}:{version}")
@@ -99,6 +101,7 @@ class AliasOps(LambdaBase):
             alias.pop("RoutingConfig", None)
         alias["RevisionId"] = new_revision()
         await self.store.put(record)
+        self.reconcile_provisioned(record)  # an alias's provisioned environments move with it
         return copy.deepcopy(alias)
 
     async def delete_alias(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -106,5 +109,8 @@ class AliasOps(LambdaBase):
         if record.aliases.pop(params["Name"], None) is not None:
             record.policy.pop(params["Name"], None)
             record.event_invoke_configs.pop(params["Name"], None)
+            # Its provisioned concurrency goes too (LocalStack's AWS-validated test_lambda_provisioned_lifecycle).
+            record.provisioned_concurrency.pop(params["Name"], None)
             await self.store.put_dropping_urls(record, params["Name"])  # the alias's URL goes with it
+            self.reconcile_provisioned(record)
         return {}

@@ -29,6 +29,30 @@ class InvalidParameterValue(ServiceError):
         super().__init__(message, Type="User")
 
 
+class ProvisionedConcurrencyConfigNotFound(ServiceError):
+    code = "ProvisionedConcurrencyConfigNotFoundException"
+    status = 404
+
+    def __init__(self, message: str = "No Provisioned Concurrency Config found for this function"):
+        super().__init__(message, Type="User")
+
+
+class CodeSigningConfigNotFound(ServiceError):
+    code = "CodeSigningConfigNotFoundException"
+    status = 404
+
+    def __init__(self, message: str):
+        super().__init__(message, Type="User")
+
+
+class CodeVerificationFailed(ServiceError):
+    code = "CodeVerificationFailedException"
+    status = 400
+
+    def __init__(self, message: str):
+        super().__init__(message, Type="User")
+
+
 class LambdaValidation(ServiceError):
     code = "ValidationException"
     status = 400

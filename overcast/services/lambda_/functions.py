@@ -19,6 +19,7 @@ from overcast.services.lambda_.errors import (
     ResourceConflict,
 )
 from overcast.services.lambda_.models import CodeInfo, FunctionRecord
+from overcast.services.lambda_.runtime_management import check_runtime_change
 from overcast.services.lambda_.settings import check_tag_count
 from overcast.services.lambda_.versions import STATE_FIELDS
 
@@ -27,6 +28,10 @@ MAX_LAYERS = 5
 
 
 class FunctionOps(LambdaBase):
+    reconcile_provisioned: Any  # ProvisionedConcurrencyOps.reconcile_provisioned
+    forget_provisioned: Any  # ProvisionedConcurrencyOps.forget_provisioned
+    check_code_signature: Any  # CodeSigningOps.check_code_signature
+
     # -- code ---------------------------------------------------------------------------------
 
     async def _code_bytes(self, ctx: RequestContext, params: dict[str, Any], operation: str) -> bytes:
@@ -149,6 +154,8 @@ class FunctionOps(LambdaBase):
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
         self._check_layers(ctx, params)
+        # The configuration must exist, and under Enforce unsigned code is refused (code_signing.py).
+        self.check_code_signature(ctx, params.get("CodeSigningConfigArn") or "", name)
         code = await self._new_code(ctx, params.get("Code") or {}, "CreateFunction")
         if self.store.get(ctx.account_id, ctx.region, name) is not None:
             raise ResourceConflict(f"Function already exist: {name}")
@@ -175,7 +182,8 @@ class FunctionOps(LambdaBase):
             "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{name}"},
         }
         self._apply_config(ctx, config, params)
-        record = FunctionRecord(ctx.account_id, ctx.region, name, config, code, tags=dict(params.get("Tags") or {}))
+        record = FunctionRecord(ctx.account_id, ctx.region, name, config, code, tags=dict(params.get("Tags") or {}),
+                                code_signing_config_arn=params.get("CodeSigningConfigArn") or "")
         if params.get("Publish"):
             self.publish(record, params.get("Description") or "")
         await self.store.put(record)
@@ -282,13 +290,16 @@ class FunctionOps(LambdaBase):
                                        f"[{', '.join(users)}]")
             removed = record.versions.pop(qualifier)
             record.event_invoke_configs.pop(qualifier, None)
+            record.provisioned_concurrency.pop(qualifier, None)
             await self.store.put(record)
+            self.reconcile_provisioned(record)
             self.release_blob(removed["code"]["blob_id"])
             self.release_deleted_layers()
             self.pool.retire(record.account, record.region, record.name, qualifier)
             return {}
         await self.store.delete(record)
         self.pool.retire(record.account, record.region, record.name)
+        self.forget_provisioned(record.account, record.region, record.name)
         for blob_id in {record.code.blob_id, *(entry["code"]["blob_id"] for entry in record.versions.values())}:
             self.release_blob(blob_id)
         self.release_deleted_layers()
@@ -298,6 +309,7 @@ class FunctionOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         self.check_revision(record, params.get("RevisionId"))
         v.check_architectures(params.get("Architectures"))
+        self.check_code_signature(ctx, record.code_signing_config_arn, record.name)
         code = await self._new_code(ctx, params, "UpdateFunctionCode")
         if params.get("DryRun"):
             out = self.configuration(record)
@@ -323,6 +335,7 @@ class FunctionOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         self.check_revision(record, params.get("RevisionId"))
         self._validate_config(params)
+        check_runtime_change(record, params.get("Runtime"))
         if params.get("Runtime") or params.get("Handler"):
             v.check_runtime(params.get("Runtime") or record.config["Runtime"],
                             params.get("Handler") or record.config["Handler"], "Zip")

@@ -69,6 +69,7 @@ def _refuse_non_numeric(name: str) -> Any:
 
 class InvokeOps(LambdaBase):
     _specs: dict[tuple, FunctionSpec]
+    on_demand_limit: Any  # ProvisionedConcurrencyOps.on_demand_limit
 
     async def spec_for(self, record: FunctionRecord, version: str) -> FunctionSpec:
         # Every invoke comes here: a cached spec is found from the configuration alone.
@@ -104,13 +105,16 @@ class InvokeOps(LambdaBase):
                              qualified_arn: str | None = None) -> InvokeResult:
         """Run one invocation to its end (used by synchronous and asynchronous invokes alike)."""
         # A throttled call is answered before anything is prepared for it (checked again below).
-        self.pool.check_capacity((record.account, record.region, record.name), record.reserved_concurrency)
+        # Reserved concurrency held by provisioned environments is not on demand: only an
+        # invocation that finds one of its version's free gets past it.
+        on_demand = self.on_demand_limit(record)
+        self.pool.check_capacity((record.account, record.region, record.name), on_demand, version)
         spec = await self.spec_for(record, version)
         inv = Invocation(request_id=request_id or str(uuid.uuid4()), payload=payload or b"{}",
                          invoked_function_arn=qualified_arn or record.arn, timeout_s=float(spec.timeout_s),
                          client_context=client_context, trace_id=new_trace_id())
         try:
-            return await self.pool.invoke(spec, inv, record.reserved_concurrency)
+            return await self.pool.invoke(spec, inv, on_demand)
         except RuntimeUnavailable as e:
             raise InvalidRuntime(str(e)) from None
         except (RuntimeError, OSError) as e:

@@ -34,6 +34,13 @@ class FunctionRecord:
     # Published versions: "1" -> {"config": {...}, "code": {...}}
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)
     aliases: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Provisioned concurrency by qualifier (an alias or a version):
+    # {"Requested": n, "LastModified": "..."}; what is allocated lives in the pool.
+    provisioned_concurrency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Runtime update mode by version ({"UpdateRuntimeOn": ..., "RuntimeVersionArn": ...}); Auto when absent.
+    runtime_management: dict[str, dict[str, Any]] = field(default_factory=dict)
+    recursive_loop: str = "Terminate"  # Lambda's default for recursive loop detection
+    code_signing_config_arn: str = ""  # the code signing configuration it uses, if any
 
     @property
     def arn(self) -> str:

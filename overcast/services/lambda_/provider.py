@@ -17,6 +17,7 @@ from overcast.services.lambda_ import code_download
 from overcast.services.lambda_.aliases import AliasOps
 from overcast.services.lambda_.async_invoke import AsyncInvokeOps
 from overcast.services.lambda_.code import CodeCache, remove_tree
+from overcast.services.lambda_.code_signing import CodeSigningOps
 from overcast.services.lambda_.event_sources.control import EventSourceMappingOps
 from overcast.services.lambda_.functions import FunctionOps
 from overcast.services.lambda_.invoke import InvokeOps
@@ -24,8 +25,11 @@ from overcast.services.lambda_.layer_policies import LayerPolicyOps
 from overcast.services.lambda_.layers import LayerOps
 from overcast.services.lambda_.log_shipping import LogShipper
 from overcast.services.lambda_.permissions import PolicyOps
+from overcast.services.lambda_.provisioned import ProvisionedConcurrencyOps
+from overcast.services.lambda_.recursion import RecursionOps
 from overcast.services.lambda_.runtime.launcher import Launcher
 from overcast.services.lambda_.runtime.pool import ExecutionPool
+from overcast.services.lambda_.runtime_management import RuntimeManagementOps
 from overcast.services.lambda_.settings import SettingsOps
 from overcast.services.lambda_.store import LambdaStore
 from overcast.services.lambda_.url_configs import UrlConfigOps
@@ -67,7 +71,8 @@ def kill_processes_under(root: str) -> None:
 
 
 class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, AliasOps, PolicyOps, SettingsOps,
-               LayerPolicyOps, LayerOps, UrlConfigOps, FunctionOps):
+               ProvisionedConcurrencyOps, RuntimeManagementOps, RecursionOps, CodeSigningOps, LayerPolicyOps, LayerOps,
+               UrlConfigOps, FunctionOps):
     service = "lambda"
 
     def __init__(self, runtime: ServiceRuntime):
@@ -84,6 +89,7 @@ class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, Ali
                                   account_limit=self.account_concurrency,
                                   idle_timeout_s=self.config.lambda_idle_timeout)
         self._specs = {}
+        self._allocations = {}
 
     def start(self) -> None:
         self.store.load()
@@ -98,6 +104,10 @@ class Provider(EventSourceMappingOps, AsyncInvokeOps, InvokeOps, VersionOps, Ali
         # Most functions are Python: have the zygote importing boto3 while the first
         # CreateFunction is still being answered.
         self.launcher.prewarm("python{}.{}".format(*sys.version_info[:2]))
+        # Provisioned concurrency survives a restart: its environments start again.
+        for record in list(self.store.functions.values()):
+            if record.provisioned_concurrency:
+                self.reconcile_provisioned(record)
 
     def stop(self) -> None:
         self.stop_event_sources()

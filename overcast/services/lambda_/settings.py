@@ -8,6 +8,7 @@ from typing import Any
 
 from overcast.protocol.errors import ServiceError
 from overcast.server.context import RequestContext
+from overcast.services.lambda_.code_signing import is_code_signing_arn
 from overcast.services.lambda_.common import LATEST, LambdaBase
 from overcast.services.lambda_.errors import (
     InvalidParameterValue,
@@ -16,10 +17,10 @@ from overcast.services.lambda_.errors import (
     validation_error,
 )
 from overcast.services.lambda_.models import FunctionRecord
+from overcast.services.lambda_.provisioned import MIN_UNRESERVED, provisioned_total
 from overcast.services.lambda_.validation import MAX_UNZIPPED_BYTES, MAX_ZIP_BYTES, parse_function_ref
 from overcast.services.lambda_.versions import paginate
 
-MIN_UNRESERVED = 100
 DESTINATION_ARN_PATTERN = (r"^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}((-gov)|(-iso(b?)))?-[a-z]+-\d{1})?:"
                            r"(\d{12})?:(.*)")
 _DESTINATION_ARN = re.compile(DESTINATION_ARN_PATTERN)
@@ -35,6 +36,8 @@ def check_tag_count(tags: dict[str, str]) -> None:
 
 class SettingsOps(LambdaBase):
     account_concurrency: int
+    claimed_concurrency: Any  # ProvisionedConcurrencyOps.claimed_concurrency
+    tag_code_signing_config: Any  # CodeSigningOps.tag_code_signing_config
 
     # -- tags ---------------------------------------------------------------------------------
 
@@ -46,6 +49,11 @@ class SettingsOps(LambdaBase):
         return record
 
     async def tag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            current = (await self.tag_code_signing_config(ctx, params["Resource"], None))
+            check_tag_count({**current, **(params.get("Tags") or {})})
+            await self.tag_code_signing_config(ctx, params["Resource"], params.get("Tags") or {})
+            return {}
         record = self._tagged(ctx, params["Resource"])
         check_tag_count({**record.tags, **(params.get("Tags") or {})})
         record.tags.update(params.get("Tags") or {})
@@ -53,6 +61,9 @@ class SettingsOps(LambdaBase):
         return {}
 
     async def untag_resource(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            await self.tag_code_signing_config(ctx, params["Resource"], None, params.get("TagKeys") or [])
+            return {}
         record = self._tagged(ctx, params["Resource"])
         for key in params.get("TagKeys") or []:
             record.tags.pop(key, None)
@@ -60,13 +71,11 @@ class SettingsOps(LambdaBase):
         return {}
 
     async def list_tags(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+        if is_code_signing_arn(params["Resource"]):
+            return {"Tags": await self.tag_code_signing_config(ctx, params["Resource"], None)}
         return {"Tags": dict(self._tagged(ctx, params["Resource"]).tags)}
 
     # -- concurrency --------------------------------------------------------------------------
-
-    def _reserved_total(self, ctx: RequestContext, excluding: str | None = None) -> int:
-        return sum(r.reserved_concurrency or 0 for r in self.store.functions_in(ctx.account_id, ctx.region)
-                   if r.name != excluding)
 
     async def put_function_concurrency(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         wanted = params["ReservedConcurrentExecutions"]
@@ -78,7 +87,13 @@ class SettingsOps(LambdaBase):
             raise InvalidParameterValue(
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this "
                 "operation. Please specify either a function name or an unqualified function ARN.")
-        if self.account_concurrency - self._reserved_total(ctx, record.name) - wanted < MIN_UNRESERVED:
+        provisioned = provisioned_total(record)
+        if wanted < provisioned:
+            # Worded (spaces included) as LocalStack's AWS-validated test_reserved_provisioned_overlap
+            # recorded it.
+            raise InvalidParameterValue(f" ReservedConcurrentExecutions  {wanted} should not be lower than "
+                                        f"function's total provisioned concurrency [{provisioned}].")
+        if self.account_concurrency - self.claimed_concurrency(ctx, record.name) - wanted < MIN_UNRESERVED:
             raise InvalidParameterValue(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 f"UnreservedConcurrentExecution below its minimum value of [{MIN_UNRESERVED}].")
@@ -96,20 +111,6 @@ class SettingsOps(LambdaBase):
         record, _ = self.find(ctx, params["FunctionName"])
         record.reserved_concurrency = None
         await self.store.put(record)
-        return {}
-
-    # -- code signing ------------------------------------------------------------------------
-    # Overcast has no code signing configurations (CreateCodeSigningConfig is not offered), so no
-    # function has one attached. Terraform reads this after every change to a zip function, so
-    # the answer matters even without them.
-
-    async def get_function_code_signing_config(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-        record, _ = self.find(ctx, params["FunctionName"])
-        return {"CodeSigningConfigArn": "", "FunctionName": record.name}
-
-    async def delete_function_code_signing_config(self, ctx: RequestContext,
-                                                  params: dict[str, Any]) -> dict[str, Any]:
-        self.find(ctx, params["FunctionName"])
         return {}
 
     # -- event invoke configuration -----------------------------------------------------------
@@ -257,7 +258,7 @@ class SettingsOps(LambdaBase):
         return {
             "AccountLimit": {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": MAX_UNZIPPED_BYTES,
                              "CodeSizeZipped": MAX_ZIP_BYTES, "ConcurrentExecutions": self.account_concurrency,
-                             "UnreservedConcurrentExecutions": self.account_concurrency - self._reserved_total(ctx)},
+                             "UnreservedConcurrentExecutions": self.account_concurrency - self.claimed_concurrency(ctx)},
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(records)},
         }
 

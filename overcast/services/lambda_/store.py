@@ -24,6 +24,11 @@ MIGRATIONS = [
         "name TEXT NOT NULL, qualifier TEXT NOT NULL, doc TEXT NOT NULL)",
         "CREATE UNIQUE INDEX lambda_function_urls_by_target ON lambda_function_urls (account, region, name, qualifier)",
     ]),
+    # Code signing configurations: account-level resources that functions refer to by ARN.
+    Migration(3, [
+        "CREATE TABLE lambda_code_signing_configs (arn TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, "
+        "doc TEXT NOT NULL)",
+    ]),
 ]
 
 
@@ -39,6 +44,9 @@ class LambdaStore:
         # Function URLs by id (what a request's host names) and by (account, region, name, qualifier).
         self.urls: dict[str, FunctionUrl] = {}
         self.urls_by_target: dict[tuple[str, str, str, str], FunctionUrl] = {}
+        # Code signing configurations by ARN: CreateCodeSigningConfig's answer, plus "Tags" and
+        # "created" (the order they are listed in).
+        self.code_signing: dict[str, dict[str, Any]] = {}
 
     def load(self) -> None:
         self.db.migrate("lambda", MIGRATIONS)
@@ -53,6 +61,8 @@ class LambdaStore:
         for url_id, account, region, name, qualifier, doc in self.db.fetchall(
                 "SELECT url_id, account, region, name, qualifier, doc FROM lambda_function_urls"):
             self._remember_url(FunctionUrl(url_id, account, region, name, qualifier, json.loads(doc)))
+        for arn, doc in self.db.fetchall("SELECT arn, doc FROM lambda_code_signing_configs"):
+            self.code_signing[arn] = json.loads(doc)
 
     # -- functions ----------------------------------------------------------------------------
 
@@ -166,6 +176,19 @@ class LambdaStore:
         """A layer version as functions see it: deleted ones included."""
         key = (account, region, name)
         return self.layers.get(key, {}).get(version) or self.deleted_layers.get(key, {}).get(version)
+
+    # -- code signing configurations ----------------------------------------------------------
+
+    async def put_code_signing(self, arn: str, account: str, region: str, doc: dict[str, Any]) -> None:
+        text = json.dumps(doc)
+        await self.db.write(lambda tx: tx.execute(
+            "INSERT INTO lambda_code_signing_configs (arn, account, region, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (arn) DO UPDATE SET doc = excluded.doc", (arn, account, region, text)))
+        self.code_signing[arn] = doc
+
+    async def delete_code_signing(self, arn: str) -> None:
+        await self.db.write(lambda tx: tx.execute("DELETE FROM lambda_code_signing_configs WHERE arn = ?", (arn,)))
+        self.code_signing.pop(arn, None)
 
     # -- layers -------------------------------------------------------------------------------
 
