@@ -17,6 +17,7 @@ from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 from overcast.services.s3.bucket_config import BucketConfigOperations
+from overcast.services.s3.bucket_reporting import BucketReportingOperations
 from overcast.services.s3.buckets import BucketOperations
 from overcast.services.s3.event_delivery import EventDelivery
 from overcast.services.s3.lifecycle import INTERVAL as LIFECYCLE_INTERVAL
@@ -36,7 +37,7 @@ log = logging.getLogger("overcast.s3")
 BLOB_SUBDIR = "s3"
 
 
-class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, ObjectAttributeOperations,
+class Provider(BucketOperations, BucketConfigOperations, BucketReportingOperations, ObjectOperations, ObjectAttributeOperations,
                RestoreOperations, ListingOperations, VersionListingOperations, MultipartOperations, ObjectLockOperations,
                BaseProvider):
     service = "s3"
