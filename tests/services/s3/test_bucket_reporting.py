@@ -195,3 +195,11 @@ def test_the_aws_cli_writes_and_reads_them(aws_cli_env, s3, bucket):
     refused = aws(aws_cli_env, "s3api", "get-bucket-metrics-configuration", "--bucket", bucket, "--id", "nope",
                   check=False)
     assert refused.returncode != 0 and "NoSuchConfiguration" in refused.stderr
+
+
+def test_a_token_no_listing_gave_is_refused(s3, bucket):
+    s3.put_bucket_inventory_configuration(Bucket=bucket, Id="i", InventoryConfiguration=inventory("i", bucket))
+    with pytest.raises(ClientError) as exc:
+        s3.list_bucket_inventory_configurations(Bucket=bucket, ContinuationToken="_w")
+    error = assert_error(exc, "InvalidArgument", 400, "The continuation token provided is incorrect")
+    assert error["ArgumentName"] == "continuation-token" and error["ArgumentValue"] == "_w"
