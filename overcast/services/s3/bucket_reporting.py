@@ -3,8 +3,8 @@ inventory, storage class analysis and Intelligent-Tiering archive tiers (what Te
 aws_s3_bucket_metric, _inventory, _analytics_configuration and
 _intelligent_tiering_configuration write).
 
-They are stored and answered as S3 answers them; nothing is measured, reported, exported or
-archived. Each kind is one section of the bucket's configuration (id -> document), written in
+They are stored and answered as S3 answers them. Daily CSV inventories of current versions are
+delivered by inventory_reports.py; nothing else is measured, reported, exported or archived. Each kind is one section of the bucket's configuration (id -> document), written in
 one transaction that reads the section afresh, so concurrent writes of different ids keep each
 other, and a bucket's deletion takes them all with it.
 """
@@ -139,7 +139,7 @@ class BucketReportingOperations:
     def list_bucket_metrics_configurations(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         return self._list_configurations(METRICS, params)
 
-    # ---- inventory (configurations only: no report is ever written) ---------------------------
+    # ---- inventory (reports: inventory_reports.py) --------------------------------------------
 
     async def put_bucket_inventory_configuration(self, ctx: RequestContext,
                                                  params: dict[str, Any]) -> dict[str, Any]:
