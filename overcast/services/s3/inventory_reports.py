@@ -1,5 +1,5 @@
-"""S3 Inventory reports, delivered daily by the server's clock: for each enabled inventory
-configuration asking for CSV, daily, current versions, one gzipped CSV list of the source
+"""S3 Inventory reports, delivered by the server's clock: for each enabled inventory
+configuration asking for CSV and current versions, one gzipped CSV list of the source
 bucket's objects (under the configuration's prefix) with its manifest files, written into the
 destination bucket where the user guide's "Locating your inventory list" puts them:
 
@@ -9,8 +9,8 @@ destination bucket where the user guide's "Locating your inventory list" puts th
 
 A day's report is stamped at that day's midnight (UTC, by the clock), so it has one fixed set of
 keys: a sweep that finds the day's manifest.checksum (written last) in place skips it, and one
-interrupted by a restart is simply written again. Weekly schedules, ORC and Parquet, and lists of
-all versions are kept as configurations but not reported.
+interrupted by a restart is simply written again. Weekly inventories come on Sundays after the
+first. ORC and Parquet, and lists of all versions, are kept as configurations but not reported.
 """
 
 from __future__ import annotations
@@ -50,8 +50,15 @@ def reported(config: dict[str, Any]) -> bool:
     """Whether Overcast writes reports for this configuration."""
     destination = config["Destination"]["S3BucketDestination"]
     return bool(config.get("IsEnabled") and destination.get("Format") == "CSV"
-                and config["Schedule"].get("Frequency") == "Daily"
                 and config.get("IncludedObjectVersions") == "Current")
+
+
+def due_today(config: dict[str, Any], day: datetime, delivered_before: bool) -> bool:
+    """Daily reports every day; weekly ones "every Sunday (UTC time zone) after the initial
+    report" (the user guide's S3 Inventory page), the initial one on the first day it can be."""
+    if config["Schedule"].get("Frequency") == "Daily":
+        return True
+    return day.weekday() == 6 or not delivered_before
 
 
 def report_root(source: str, config: dict[str, Any]) -> str:
@@ -105,15 +112,23 @@ class InventoryReporter:
                 target = self.store.get_bucket(destination_bucket(config))
                 if target is None:
                     continue  # S3 cannot deliver to a bucket that is gone either
-                checksum_key = f"{report_root(source, config)}{stamp}/manifest.checksum"
+                root = report_root(source, config)
                 job = (source, config["Id"], stamp)
-                if job in self._running or self.store.get_object(target.name, checksum_key) is not None:
+                if job in self._running or self.store.get_object(target.name, f"{root}{stamp}/manifest.checksum"):
+                    continue
+                if not due_today(config, day, self._delivered_before(target.name, root)):
                     continue
                 if self.loop.is_closed():
                     return
                 future = asyncio.run_coroutine_threadsafe(self._deliver(source, config, day), self.loop)
                 self._running[job] = future
                 future.add_done_callback(functools.partial(self._finished, job))
+
+    def _delivered_before(self, bucket: str, root: str) -> bool:
+        """Whether a whole report of this configuration is in its destination already. Report
+        folders (digits) sort before data/ and hive/, and a folder's manifest.checksum first."""
+        rows = self.store.list_after(bucket, root, _PAGE, inclusive=True)
+        return any(row[0].startswith(root) and row[0].endswith("/manifest.checksum") for row in rows)
 
     def _finished(self, job: tuple[str, str, str], future: Future[None]) -> None:
         self._running.pop(job, None)

@@ -42,8 +42,9 @@ def wait_for_manifests(s3, bucket: str, prefix: str, count: int) -> list[str]:
         time.sleep(0.2)
 
 
-# Noon of a fixed day, so that the day's report has known keys.
+# Noon of a fixed day (a Sunday), so that the day's report has known keys.
 NOON = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)
+DAY = 86400
 
 
 def test_a_daily_csv_inventory_is_delivered_once_a_day(fresh_server):
@@ -57,9 +58,8 @@ def test_a_daily_csv_inventory_is_delivered_once_a_day(fresh_server):
     s3.put_object(Bucket=source, Key="logs/z.txt", Body=b"0123456789")
     s3.put_object(Bucket=source, Key="other/skipped.txt", Body=b"x")
     s3.put_bucket_inventory_configuration(Bucket=source, Id="daily", InventoryConfiguration=inventory("daily", target))
-    # Reports this server does not write: weekly, ORC, all versions, disabled.
-    for config_id, changes in (("weekly", {"Schedule": {"Frequency": "Weekly"}}),
-                               ("versions", {"IncludedObjectVersions": "All"}),
+    # Reports this server does not write: ORC, all versions, disabled.
+    for config_id, changes in (("versions", {"IncludedObjectVersions": "All"}),
                                ("orc", {"Destination": {"S3BucketDestination": {
                                    "Bucket": f"arn:aws:s3:::{target}", "Format": "ORC"}}}),
                                ("disabled", {"IsEnabled": False})):
@@ -112,3 +112,25 @@ def test_a_daily_csv_inventory_is_delivered_once_a_day(fresh_server):
         assert len(wait_for_manifests(s3, target, root, 2)) == 2
     finally:
         move_clock(fresh_server, {"reset": True})
+
+
+def test_a_weekly_inventory_comes_first_at_once_then_on_sundays(fresh_server):
+    s3 = make_client("s3", fresh_server.endpoint_url)
+    wednesday = NOON.timestamp() + 3 * DAY
+    move_clock(fresh_server, {"set": wednesday})
+    source, target = unique_bucket_name("source"), unique_bucket_name("reports")
+    s3.create_bucket(Bucket=source)
+    s3.create_bucket(Bucket=target)
+    s3.put_object(Bucket=source, Key="logs/a.txt", Body=b"a")
+    s3.put_bucket_inventory_configuration(Bucket=source, Id="weekly", InventoryConfiguration=inventory(
+        "weekly", target, Schedule={"Frequency": "Weekly"}))
+    root = f"inv/{source}/weekly/"
+
+    move_clock(fresh_server, {"advance": 1})
+    assert wait_for_manifests(s3, target, root, 1) == [f"{root}2030-03-13T00-00Z/manifest.checksum"]
+    for day in (1, 2, 3):  # Thursday to Saturday: nothing
+        move_clock(fresh_server, {"set": wednesday + day * DAY})
+    time.sleep(1.0)
+    assert len(wait_for_manifests(s3, target, root, 1)) == 1
+    move_clock(fresh_server, {"set": wednesday + 4 * DAY})  # Sunday
+    assert wait_for_manifests(s3, target, root, 2)[-1] == f"{root}2030-03-17T00-00Z/manifest.checksum"
