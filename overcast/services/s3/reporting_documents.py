@@ -70,10 +70,12 @@ def check_filter(spec: Any, choices: tuple[str, ...]) -> None:
 
 
 def check_metrics(query_id: str, config: dict[str, Any]) -> None:
+    """PutBucketMetricsConfiguration. A document Id unlike the query's is MalformedXML (S3's
+    answer to `--id myid2` with `"Id": "avc"` in aws/aws-cli#4476)."""
     config_id = _require(config.get("Id"))
     check_filter(config.get("Filter"), ("Prefix", "Tag", "AccessPointArn", "And"))
     if config_id != query_id:
-        raise _mismatched_id()
+        raise MalformedXML()
 
 
 def check_inventory(query_id: str, config: dict[str, Any]) -> None:
@@ -109,7 +111,7 @@ def check_inventory(query_id: str, config: dict[str, Any]) -> None:
 
 def check_analytics(query_id: str, config: dict[str, Any]) -> None:
     """PutBucketAnalyticsConfiguration. A different id in the document is MalformedXML here, not
-    IdMismatch (LocalStack's analytics tests, validated against AWS)."""
+    the inventory's IdMismatch (LocalStack's analytics validation)."""
     config_id = _require(config.get("Id"))
     analysis = config.get("StorageClassAnalysis")
     if analysis is None:
@@ -132,7 +134,8 @@ def check_analytics(query_id: str, config: dict[str, Any]) -> None:
 def check_intelligent_tiering(query_id: str, config: dict[str, Any]) -> None:
     """PutBucketIntelligentTieringConfiguration: a status, one or more tiers, and each tier's
     days within its bounds, worded as S3 words the lower one ("Days specified in ARCHIVE_ACCESS
-    tier should not be less than 90", as CloudFormation users quote S3's refusal)."""
+    tier should not be less than 90", as CloudFormation users quote S3's refusal). A document Id
+    unlike the query's is MalformedXML (aws/aws-sdk#336, resolved by AWS as mismatched Ids)."""
     config_id = _require(config.get("Id"))
     _one_of(config.get("Status"), ("Enabled", "Disabled"))
     check_filter(config.get("Filter"), ("Prefix", "Tag", "And"))

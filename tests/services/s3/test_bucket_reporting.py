@@ -101,16 +101,16 @@ def test_listings_come_in_pages_of_a_hundred(s3, bucket):
 
 def test_metrics_document_refusals_change_nothing(s3, bucket, server):
     s3.put_bucket_metrics_configuration(Bucket=bucket, Id="kept", MetricsConfiguration=metrics("kept"))
-    with pytest.raises(ClientError) as exc:
-        s3.put_bucket_metrics_configuration(Bucket=bucket, Id="kept", MetricsConfiguration=metrics("other", "x/"))
-    assert_error(exc, "IdMismatch", 400, "Document ID does not match the specified configuration ID.")
-    # The schema's choice: one of Prefix, Tag, AccessPointArn or And, never two.
     unchecked = make_client("s3", server.endpoint_url, parameter_validation=False)
-    with pytest.raises(ClientError) as exc:
-        unchecked.put_bucket_metrics_configuration(Bucket=bucket, Id="kept", MetricsConfiguration={
-            "Id": "kept", "Filter": {"Prefix": "x/", "Tag": {"Key": "k", "Value": "v"}}})
-    assert_error(exc, "MalformedXML", 400,
-                 "The XML you provided was not well-formed or did not validate against our published schema")
+    # A document Id unlike the query's (aws/aws-cli#4476: S3 answers MalformedXML); the schema's
+    # choice of one of Prefix, Tag, AccessPointArn or And, never two; a tag without its value.
+    for document in (metrics("other", "x/"),
+                     {"Id": "kept", "Filter": {"Prefix": "x/", "Tag": {"Key": "k", "Value": "v"}}},
+                     {"Id": "kept", "Filter": {"Tag": {"Key": "k"}}}):
+        with pytest.raises(ClientError) as exc:
+            unchecked.put_bucket_metrics_configuration(Bucket=bucket, Id="kept", MetricsConfiguration=document)
+        assert_error(exc, "MalformedXML", 400,
+                     "The XML you provided was not well-formed or did not validate against our published schema")
     assert s3.get_bucket_metrics_configuration(Bucket=bucket, Id="kept")["MetricsConfiguration"] == metrics("kept")
     assert listed(s3, bucket)["metrics"] == ["kept"]
 
