@@ -96,10 +96,10 @@ def test_rest_xml_service_without_provider_is_501(client_factory):
 def test_s3_operation_without_implementation_is_501_naming_it(s3):
     bucket = unique("notimpl")
     s3.create_bucket(Bucket=bucket)
-    response = client_error(s3.get_bucket_analytics_configuration, Bucket=bucket, Id="x")
+    response = client_error(s3.get_bucket_metadata_table_configuration, Bucket=bucket)
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert response["Error"]["Code"] == "NotImplemented"
-    assert response["Error"]["Message"] == "Overcast does not implement s3:GetBucketAnalyticsConfiguration yet."
+    assert response["Error"]["Message"] == "Overcast does not implement s3:GetBucketMetadataTableConfiguration yet."
 
 
 # ------------------------------------------------------------------ json (DynamoDB, Logs, SQS)

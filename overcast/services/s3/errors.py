@@ -358,3 +358,25 @@ class InvalidBucketState(ServiceError):
 class MissingRequestBodyError(ServiceError):
     code = "MissingRequestBodyError"
     status = 400
+
+
+class NoSuchConfiguration(ServiceError):
+    """A metrics, inventory, analytics or Intelligent-Tiering configuration id the bucket lacks
+    (LocalStack's AWS-validated TestS3MetricsConfiguration snapshots: no BucketName member)."""
+
+    code = "NoSuchConfiguration"
+    status = 404
+
+    def __init__(self) -> None:
+        super().__init__("The specified configuration does not exist.")
+
+
+class TooManyConfigurations(ServiceError):
+    """A new configuration past the 1,000 of its kind a bucket may hold."""
+
+    code = "TooManyConfigurations"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("You are attempting to create a new configuration but have already reached the "
+                         "1,000-configuration limit.")

@@ -6,6 +6,7 @@ them together with the runtime and prepares the storage on start.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -17,8 +18,11 @@ from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.base import ServiceRuntime
 from overcast.services.s3.bucket_config import BucketConfigOperations
+from overcast.services.s3.bucket_reporting import BucketReportingOperations
 from overcast.services.s3.buckets import BucketOperations
 from overcast.services.s3.event_delivery import EventDelivery
+from overcast.services.s3.inventory_reports import INTERVAL as INVENTORY_INTERVAL
+from overcast.services.s3.inventory_reports import InventoryReporter
 from overcast.services.s3.lifecycle import INTERVAL as LIFECYCLE_INTERVAL
 from overcast.services.s3.lifecycle import LifecycleSweeper
 from overcast.services.s3.listing import ListingOperations, VersionListingOperations
@@ -36,7 +40,7 @@ log = logging.getLogger("overcast.s3")
 BLOB_SUBDIR = "s3"
 
 
-class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, ObjectAttributeOperations,
+class Provider(BucketOperations, BucketConfigOperations, BucketReportingOperations, ObjectOperations, ObjectAttributeOperations,
                RestoreOperations, ListingOperations, VersionListingOperations, MultipartOperations, ObjectLockOperations,
                BaseProvider):
     service = "s3"
@@ -62,9 +66,12 @@ class Provider(BucketOperations, BucketConfigOperations, ObjectOperations, Objec
         sweeper = LifecycleSweeper(self.store, self.uploads, self.db, self.blobs)
         self.runtime.scheduler.every(LIFECYCLE_INTERVAL, sweeper, first_in=5.0)
         try:
-            self.delivery = EventDelivery(self.events, self.runtime.internal)
-        except RuntimeError:  # built outside the event loop (engine tests): nothing to deliver
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # started outside the event loop (engine tests): nothing to deliver
             return
+        reporter = InventoryReporter(self.store, self.runtime.internal, loop)
+        self.runtime.scheduler.every(INVENTORY_INTERVAL, reporter, first_in=5.0)
+        self.delivery = EventDelivery(self.events, self.runtime.internal)
         self.delivery.start()
 
     def stop(self) -> None:
