@@ -1,6 +1,6 @@
 """CloudWatch Logs: log groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention.
 Metric filters are in metric_filters.py, subscription filters in subscription_filters.py, Logs
-Insights queries under insights/."""
+Insights queries and query definitions under insights/."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from overcast.services.logs.errors import (
     stream_not_found,
 )
 from overcast.services.logs.filters import InvalidFilterPattern, compile_extractor, compile_pattern
+from overcast.services.logs.insights.definitions import QueryDefinitionsMixin
 from overcast.services.logs.insights.queries import QueriesMixin
 from overcast.services.logs.metric_filters import MetricFiltersMixin
 from overcast.services.logs.store import MIGRATIONS
@@ -108,7 +109,8 @@ def _group_token_name(token: str) -> str:
     return name
 
 
-class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, QueriesMixin, BaseProvider):
+class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, QueriesMixin, QueryDefinitionsMixin,
+               BaseProvider):
     service = "logs"
     delivery: SubscriptionDelivery | None = None
     outbox: Outbox  # set by start()

@@ -32,6 +32,13 @@ MAX_CONCURRENT = 100  # "up to 100 concurrent CloudWatch Logs insights queries" 
 KEPT_MS = 7 * 86400 * 1000  # how long a query's results are kept (the Logs quotas page)
 PAGE = 500  # events read per statement
 _ACTIVE = ("Scheduled", "Running")
+# Words of ours where no answer of AWS's has been recorded: the time range, the choice of
+# groups, an unknown query id, a pointer that is no pointer or names no event, the quota.
+END_BEFORE_START = "The end time of the query must not be before its start time."
+ONE_GROUP_PARAMETER = "Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be specified."
+QUERY_NOT_FOUND = "The specified query could not be found."
+BAD_POINTER = "The specified logRecordPointer is invalid."
+RECORD_NOT_FOUND = "The specified log record does not exist."
 
 
 class _Cancelled(Exception):
@@ -92,13 +99,12 @@ class QueriesMixin:
     async def start_query(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if params.get(key)]
         if len(given) != 1:
-            raise InvalidParameter("Exactly one of logGroupName, logGroupNames or logGroupIdentifiers must be "
-                                   "specified.")
+            raise InvalidParameter(ONE_GROUP_PARAMETER)
         raw = params[given[0]]
         groups = [_group_from_identifier(name) for name in ([raw] if isinstance(raw, str) else raw)]
         start, end = int(params["startTime"]), int(params["endTime"])
         if end < start:
-            raise InvalidParameter("The end time of the query must not be before its start time.")
+            raise InvalidParameter(END_BEFORE_START)
         commands = parse_query(params["queryString"])
         for name in groups:
             if self._group(ctx, name) is None:  # type: ignore[attr-defined]
@@ -179,7 +185,7 @@ class QueriesMixin:
     def _query_run(self, ctx: RequestContext, query_id: str) -> QueryRun:
         query = self._query_runs.get(query_id)
         if query is None or query.account != ctx.account_id or query.region != ctx.region:
-            raise ResourceNotFound("The specified query could not be found.")
+            raise ResourceNotFound(QUERY_NOT_FOUND)
         return query
 
     def get_query_results(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -234,7 +240,7 @@ class QueriesMixin:
     def get_log_record(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         place = read_pointer(params["logRecordPointer"])
         if place is None:
-            raise InvalidParameter("The specified logRecordPointer is invalid.")
+            raise InvalidParameter(BAD_POINTER)
         account, region, group, seq = place
         row = None
         if (account, region) == (ctx.account_id, ctx.region):
@@ -242,7 +248,7 @@ class QueriesMixin:
                 "SELECT stream, ts, ingest, message FROM logs_events WHERE seq = ? AND account = ? AND region = ? "
                 "AND grp = ?", (seq, account, region, group))
         if row is None:
-            raise ResourceNotFound("The specified log record does not exist.")
+            raise ResourceNotFound(RECORD_NOT_FOUND)
         record = event_record(account, region, group, seq, *row)
         record.pop("@ptr")
         # The record gives every field; its times as epoch milliseconds (API_GetLogRecord's example).
