@@ -32,8 +32,9 @@ def lam(client_factory):
 @pytest.fixture(scope="module")
 def function_reports(lam, logs):
     """A 256 MB function invoked three times, and its REPORT lines as shipped."""
-    name = create_python(lam, "def handler(e, c):\n    print('working on', e['n'])\n    return e['n']\n",
-                         MemorySize=256)
+    name = create_python(lam, "import json\n\ndef handler(e, c):\n"
+                              "    print('working on ' + json.dumps({'n': e['n'], 'job': {'kind': 'demo'}}))\n"
+                              "    return e['n']\n", MemorySize=256)
     for n in range(3):
         invoke_json(lam, name, {"n": n})
     group = f"/aws/lambda/{name}"
@@ -70,6 +71,14 @@ def test_types_and_request_ids(logs, function_reports):
     assert found == [{"@type": "END", "lines": "3", "requests": "3"},
                      {"@type": "REPORT", "lines": "3", "requests": "3"},
                      {"@type": "START", "lines": "3", "requests": "3"}]
+
+
+def test_embedded_json_fragment(logs, function_reports):
+    # In Lambda logs the first JSON fragment of a line is discovered ("Lambda logs" row of the
+    # discovered-fields page), here after "working on ".
+    group, _ = function_reports
+    found = rows(run_query(logs, "filter job.kind = 'demo' | stats count(*) as lines, sum(n) as total", group))
+    assert found == [{"lines": "3", "total": "3"}]
 
 
 def test_memory_query(logs, function_reports):

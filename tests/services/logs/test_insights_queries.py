@@ -61,6 +61,14 @@ def test_fields_flattened_json_and_expressions(logs, orders):
          "tag": f"{'ERROR' if n % 3 == 0 else 'INFO'}-{n}"} for n in (9, 8, 7)]
 
 
+def test_discovered_name_starting_with_at(logs):
+    # A JSON key that starts with @ is shown with a second @ (the discovered-fields page).
+    now = int(time.time() * 1000)
+    group = make_group(logs, {"s": [(now - 1000, json.dumps({"@example.com": "x", "@timestamp": "not ours"}))]})
+    found = rows(run_query(logs, "fields `@@example.com`, @@timestamp, @timestamp", group))
+    assert found == [{"@@example.com": "x", "@@timestamp": "not ours", "@timestamp": stamp(now - 1000)}]
+
+
 def test_filter_operators(logs, orders):
     group, _ = orders
 
@@ -193,10 +201,11 @@ def test_get_log_group_fields(logs):
     now = int(time.time())
     group = make_group(logs, {"s": [(now * 1000 - 2000, json.dumps({"a": 1, "b": {"c": 2}})),
                                     (now * 1000 - 1000, "plain text")]})
-    fields = {f["name"]: f["percent"] for f in logs.get_log_group_fields(logGroupName=group, time=now)
-              ["logGroupFields"]}
-    assert fields["@timestamp"] == 100 and fields["@message"] == 100 and fields["@logStream"] == 100
-    assert fields["a"] == 50 and fields["b.c"] == 50
+    listed = logs.get_log_group_fields(logGroupName=group, time=now)["logGroupFields"]
+    # The five system fields of every event, then the discovered ones, most frequent first.
+    assert listed == [{"name": name, "percent": 100} for name in
+                      ("@ingestionTime", "@log", "@logStream", "@message", "@timestamp")] + [
+        {"name": "a", "percent": 50}, {"name": "b.c", "percent": 50}]
     # Events far from `time` are not looked at.
     assert logs.get_log_group_fields(logGroupName=group, time=now - 7200)["logGroupFields"] == []
 
@@ -227,3 +236,19 @@ def test_aws_cli_start_query_and_results(logs, orders, aws_cli_env):
     parsed = json.loads(answer.stdout)
     assert parsed["status"] == "Complete"
     assert parsed["results"] == [[{"field": "errors", "value": "4"}]]
+
+
+# The sort page's example of its natural order, ascending.
+NATURAL_ORDER = ["!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj", "a12345hfh", "0", "01",
+                 "1", "2", "3"]
+
+
+def test_sort_natural_order(logs):
+    now = int(time.time() * 1000)
+    shuffled = NATURAL_ORDER[7:] + NATURAL_ORDER[:7]
+    group = make_group(logs, {"s": [(now - 5000 + i, json.dumps({"v": v})) for i, v in enumerate(shuffled)]
+                                   + [(now - 1000, json.dumps({"other": 1}))]})
+    ascending = [r.get("v") for r in rows(run_query(logs, "fields v | sort v asc", group))]
+    assert ascending == NATURAL_ORDER + [None]  # the event without the field comes last
+    descending = [r.get("v") for r in rows(run_query(logs, "fields v | sort v desc", group))]
+    assert descending == NATURAL_ORDER[::-1] + [None]

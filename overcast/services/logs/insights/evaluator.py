@@ -10,6 +10,7 @@ limit, else 1,000 (the default the API reference gives)."""
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from overcast.services.logs.insights.parser import (
     Sort,
     Stats,
 )
-from overcast.services.logs.insights.values import to_number, to_text
+from overcast.services.logs.insights.values import to_text
 
 DEFAULT_LIMIT = 1000
 # What a query with no fields, display or stats command shows of each event.
@@ -182,7 +183,7 @@ def _limit(command: Limit, stream: Iterator[Record], keep: int | None) -> Iterat
 
 
 class _SortKey:
-    """Compares records by the sort keys: numbers before text, absent values last either way."""
+    """Compares records by the sort keys, each descending or not; absent values come last."""
 
     __slots__ = ("values", "descending")
 
@@ -195,17 +196,30 @@ class _SortKey:
                 continue
             if mine is None or theirs is None:
                 return theirs is None
-            if mine[0] != theirs[0]:
-                return mine[0] < theirs[0]
-            return mine[1] > theirs[1] if descending else mine[1] < theirs[1]
+            return mine > theirs if descending else mine < theirs
         return False
 
 
-def _sort_value(value: Any) -> tuple[int, Any] | None:
+_NUMBER_VALUE = re.compile(r"-?\d+(?:\.\d+)?")
+_CHUNKS = re.compile(r"\d+|\D+")
+
+
+def _sort_value(value: Any) -> tuple[Any, ...] | None:
+    """The sort page's natural order, ascending: every non-number before every number; a
+    non-number compared chunk by chunk (runs of digits and of other characters), other
+    characters by Unicode, runs of digits by length and then value; numbers by value.
+
+    A run of digits meets a run of other characters at their first characters, and no
+    character lies between '0' and '9' in Unicode, so "0" stands for every digit there."""
     if value is None:
         return None
-    number = to_number(value) if not isinstance(value, bool) else None
-    return (0, number) if number is not None else (1, to_text(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, value, "")
+    text = to_text(value)
+    if _NUMBER_VALUE.fullmatch(text):
+        return (1, float(text), text)
+    return (0, tuple(("0", len(chunk), int(chunk)) if chunk[0].isdigit() else (chunk, 0, 0)
+                     for chunk in _CHUNKS.findall(text)))
 
 
 def _sort(command: Sort, stream: Iterator[Record], keep: int | None) -> Iterator[Record]:

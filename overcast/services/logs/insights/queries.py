@@ -129,10 +129,13 @@ class QueriesMixin:
         return {"queryId": query.id}
 
     def _submit(self, query: QueryRun) -> None:
-        if self._query_workers is None:
-            self._query_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="logs-insights")
+        """Hand the query to a worker (from a request, or from the scheduler's thread)."""
+        with self._query_lock:
+            if self._query_workers is None:
+                self._query_workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="logs-insights")
+            workers = self._query_workers
         try:
-            self._query_workers.submit(self._execute, query)
+            workers.submit(self._execute, query)
         except RuntimeError:  # shutting down
             pass
 
@@ -276,8 +279,10 @@ class QueriesMixin:
             for name in record:
                 if name != "@ptr":
                     counts[name] = counts.get(name, 0) + 1
-        return {"logGroupFields": [{"name": name, "percent": round(100 * count / total)}
-                                   for name, count in sorted(counts.items())]}
+        # Most frequent first (get-log-group-fields: "sorted by the frequency percentage, starting
+        # with the highest percentage"), then by name.
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return {"logGroupFields": [{"name": name, "percent": round(100 * count / total)} for name, count in ordered]}
 
 
 def _described(query: QueryRun) -> dict[str, Any]:

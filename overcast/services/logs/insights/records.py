@@ -1,9 +1,10 @@
 """What a query sees of one log event: the system fields (@timestamp, @message, @logStream, @log,
 @ingestionTime, @ptr) and the fields Insights discovers in it (the "Supported logs and
 discovered fields" page): a JSON message's fields flattened with dots (a.b.c, arrays by index:
-a.0.b), and in Lambda's log groups the START, END and REPORT lines' @type, @requestId,
-@duration, @billedDuration, @memorySize, @maxMemoryUsed and @initDuration, the sizes in bytes
-(the page's example divides @memorySize by 1000 twice for MB)."""
+a.0.b; a key that starts with @ gets a second one, @@example.com), and in Lambda's log groups
+the first JSON fragment embedded in a line, and the START, END and REPORT lines' @type,
+@requestId, @duration, @billedDuration, @memorySize, @maxMemoryUsed and @initDuration, the
+sizes in bytes (the query examples page divides @memorySize by 1000 twice for MB)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ _REPORT_PARTS = {"Duration": ("@duration", 1), "Billed Duration": ("@billedDurat
                  "Memory Size": ("@memorySize", 1000 * 1000), "Max Memory Used": ("@maxMemoryUsed", 1000 * 1000),
                  "Init Duration": ("@initDuration", 1)}
 _REPORT_PART = re.compile(r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+)")
-MAX_JSON_FIELDS = 1000  # a guard against a message with a huge document; Insights also caps discovery
+MAX_JSON_FIELDS = 200  # "no more than 200 log event fields" (the parse page)
+_DECODER = json.JSONDecoder()
 
 
 def pointer(account: str, region: str, group: str, seq: int) -> str:
@@ -45,22 +47,28 @@ def event_record(account: str, region: str, group: str, seq: int, stream: str, t
                  message: str) -> dict[str, Any]:
     record: dict[str, Any] = {"@timestamp": Timestamp(ts), "@message": message, "@logStream": stream,
                               "@log": f"{account}:{group}", "@ingestionTime": Timestamp(ingest)}
+    lambda_group = group.startswith(LAMBDA_GROUP_PREFIX)
     if message.lstrip().startswith("{"):
-        _add_json_fields(record, message)
-    if group.startswith(LAMBDA_GROUP_PREFIX):
+        _add_json_fields(record, message, 0)
+    elif lambda_group and "{" in message:
+        _add_json_fields(record, message, message.index("{"))
+    if lambda_group:
         _add_lambda_fields(record, message)
     record["@ptr"] = pointer(account, region, group, seq)
     return record
 
 
-def _add_json_fields(record: dict[str, Any], message: str) -> None:
+def _add_json_fields(record: dict[str, Any], message: str, start: int) -> None:
     try:
-        document = json.loads(message)
+        if start:  # a fragment inside a Lambda line: "[INFO] <time> <request id> {...}"
+            document, _ = _DECODER.raw_decode(message, start)
+        else:
+            document = json.loads(message)
     except ValueError:
         return
     if not isinstance(document, dict):
         return
-    todo: list[tuple[str, Any]] = [(str(k), v) for k, v in reversed(document.items())]
+    todo: list[tuple[str, Any]] = [("@" + k if k.startswith("@") else k, v) for k, v in reversed(document.items())]
     added = 0
     while todo and added < MAX_JSON_FIELDS:
         name, value = todo.pop()
