@@ -52,6 +52,9 @@ def test_unknown_log_group(logs, group):
     ("fields nosuch(@message)", "Unknown function: nosuch", 7, 12),
     ("stats count(*) by bin(7parsecs)", "Invalid time period: 7parsecs", 22, 29),
     ("filter @message like /unclosed", "Unterminated regular expression", 21, 29),
+    # After stats only its columns exist (AWS's words quoted in trade-tariff/trade-tariff-backend#3464).
+    ("stats count(*) as n by level | sort latency desc", "Unknown symbols found in or after stats: latency", 36, 42),
+    ("stats count(*) as n, n * ratio as scaled", "Unknown symbols found in or after stats: ratio", 25, 29),
 ])
 def test_malformed_query_says_where(logs, group, query, message, start, end):
     code, said, status, compile_error = start_refused(logs, group, query)

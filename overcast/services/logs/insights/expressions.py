@@ -36,6 +36,8 @@ class Literal(Expression):
 @dataclass
 class FieldRef(Expression):
     name: str
+    start: int = field(default=-1, compare=False)  # where the query names it, for errors
+    end: int = field(default=-1, compare=False)
 
     def evaluate(self, record: dict[str, Any]) -> Any:
         return record.get(self.name)

@@ -43,6 +43,7 @@ class Fields:
 @dataclass
 class Display:
     names: list[str]
+    refs: list[FieldRef] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Parse:
 @dataclass
 class Dedup:
     names: list[str]
+    refs: list[FieldRef] = field(default_factory=list)
 
 
 Command = Fields | Display | Filter | Stats | Sort | Limit | Parse | Dedup
@@ -135,22 +137,29 @@ class _Parser:
             commands.append(self.command())
         if self.token.kind != "end":
             raise self.fail("{<EOF>, '|'}")
+        scope = _Scope()
+        for command in commands:
+            scope.check(command)
         return commands
 
     def command(self) -> Command:
         if not self.at_keyword(*COMMANDS):
             raise self.fail(_EXPECTED_COMMAND)
         word = self.advance().text.lower()
-        return getattr(self, "command_" + word)()
+        self.named: list[FieldRef] = []
+        command = getattr(self, "command_" + word)()
+        if isinstance(command, (Display, Dedup)):
+            command.refs = self.named
+        return command
 
     def command_fields(self) -> Fields:
         return Fields(self.named_list(allow_aggregates=False))
 
     def command_display(self) -> Display:
-        return Display(self.name_list())
+        return Display(self.name_list(remember=True))
 
     def command_dedup(self) -> Dedup:
-        return Dedup(self.name_list())
+        return Dedup(self.name_list(remember=True))
 
     def command_filter(self) -> Filter:
         condition = self.expression()
@@ -235,11 +244,15 @@ class _Parser:
                 return items
             self.advance()
 
-    def name_list(self) -> list[str]:
+    def name_list(self, remember: bool = False) -> list[str]:
+        """Field names separated by commas; `remember` keeps them as references, for scope()."""
+        first = self.pos
         names = [self.field_name()]
         while self.at_op(","):
             self.advance()
             names.append(self.field_name())
+        if remember:
+            self.named = [FieldRef(t.text, t.start, t.end) for t in self.tokens[first:self.pos] if t.kind != "op"]
         return names
 
     def field_name(self) -> str:
@@ -346,7 +359,7 @@ class _Parser:
             return _period(token)
         if token.kind == "field":
             self.advance()
-            return FieldRef(token.text)
+            return FieldRef(token.text, token.start, token.end)
         if token.kind == "name":
             self.advance()
             if self.at_op("("):
@@ -354,7 +367,7 @@ class _Parser:
             lowered = token.text.lower()
             if lowered in ("true", "false"):
                 return Literal(lowered == "true")
-            return FieldRef(token.text)
+            return FieldRef(token.text, token.start, token.end)
         if self.at_op("("):
             self.advance()
             inner = self.expression()
@@ -398,6 +411,59 @@ class _Parser:
         if canonical is None:
             raise MalformedQuery(f"Unknown function: {name}", name_token.start, name_token.end)
         return Call(canonical, args)
+
+
+class _Scope:
+    """After a stats command only its columns exist, and the fields later commands make: a
+    reference to any other field is refused, in AWS's words ("Unknown symbols found in or after
+    stats: request_source", quoted from AWS in trade-tariff/trade-tariff-backend#3464). Inside
+    a stats command, what lies outside its aggregate functions may name its by-fields and the
+    items before it (the query examples page's `provisonedMemoryMB - maxMemoryUsedMB`)."""
+
+    def __init__(self) -> None:
+        self.known: set[str] | None = None  # None: before any stats, every field may exist
+
+    def check(self, command: Command) -> None:
+        if isinstance(command, Stats):
+            for _, expression in command.groups:
+                self.require(expression)
+            for aggregate in command.aggregates:
+                for arg in aggregate.args:
+                    self.require(arg)
+            visible = {name for name, _ in command.groups}
+            for name, expression in command.items:
+                self.require(expression, visible)
+                visible.add(name)
+            self.known = visible
+        elif isinstance(command, Fields):
+            for name, expression in command.items:
+                self.require(expression)
+                if self.known is not None:
+                    self.known.add(name)
+        elif isinstance(command, Filter):
+            self.require(command.condition)
+        elif isinstance(command, Sort):
+            for expression, _ in command.keys:
+                self.require(expression)
+        elif isinstance(command, Parse):
+            self.require(command.source)
+            if self.known is not None:
+                self.known.update(command.names)
+        elif isinstance(command, (Display, Dedup)):
+            for ref in command.refs:
+                self.require(ref)
+
+    def require(self, expression: Expression, names: set[str] | None = None) -> None:
+        names = self.known if names is None else names
+        if names is None:
+            return
+        unknown = [node for node in walk(expression) if isinstance(node, FieldRef) and node.name not in names
+                   and node.start >= 0]
+        if unknown:
+            unknown.sort(key=lambda node: node.start)
+            listed = ", ".join(dict.fromkeys(node.name for node in unknown))
+            raise MalformedQuery(f"Unknown symbols found in or after stats: {listed}", unknown[0].start,
+                                 unknown[0].end)
 
 
 def _period(token: Token) -> Period:
