@@ -44,6 +44,8 @@ def test_scheduled_cancelled_and_quota(held_server):
     assert described[0]["status"] == "Scheduled" and described[0]["logGroupName"] == group
     assert described[0]["queryLanguage"] == "CWLI" and described[0]["createTime"] > 0
     assert logs.describe_queries(logGroupName=group, status="Complete")["queries"] == []
+    assert logs.describe_queries(logGroupName=group, queryLanguage="SQL")["queries"] == []
+    assert len(logs.describe_queries(logGroupName=group, queryLanguage="CWLI")["queries"]) == 1
 
     assert logs.stop_query(queryId=first)["success"] is True
     assert logs.stop_query(queryId=first)["success"] is False  # already stopped

@@ -108,7 +108,7 @@ def run(query: Plan, events: Iterable[Record], counters: Counters, limit: int | 
 def _row(record: Record, columns: list[str]) -> list[dict[str, str]]:
     row = [{"field": name, "value": to_text(record[name])} for name in columns if record.get(name) is not None]
     if "@ptr" in record and "@ptr" not in columns:
-        row.append({"field": "@ptr", "value": record["@ptr"]})
+        row.append({"field": "@ptr", "value": str(record["@ptr"])})
     return row
 
 

@@ -223,7 +223,9 @@ class QueriesMixin:
         with self._query_lock:
             queries = [q for q in self._query_runs.values() if q.account == ctx.account_id and q.region == ctx.region
                        and (group is None or group in q.groups)
-                       and (not params.get("status") or q.status == params["status"])]
+                       and (not params.get("status") or q.status == params["status"])
+                       # Only Logs Insights QL runs here; asking for SQL or PPL queries finds none.
+                       and params.get("queryLanguage", "CWLI") == "CWLI"]
         queries.sort(key=lambda q: q.created, reverse=True)
         start = 0
         if params.get("nextToken"):

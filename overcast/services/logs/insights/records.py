@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from overcast.protocol import jsoncodec
 from overcast.services.logs.insights.values import Timestamp
 
 LAMBDA_GROUP_PREFIX = "/aws/lambda/"
@@ -30,6 +31,18 @@ def pointer(account: str, region: str, group: str, seq: int) -> str:
     """@ptr: where the event lives, for GetLogRecord; opaque to the caller, as AWS's is."""
     raw = json.dumps([account, region, group, seq], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class Pointer:
+    """@ptr, written out only for the rows a query returns (most events never need it)."""
+
+    __slots__ = ("place",)
+
+    def __init__(self, account: str, region: str, group: str, seq: int):
+        self.place = (account, region, group, seq)
+
+    def __str__(self) -> str:
+        return pointer(*self.place)
 
 
 def read_pointer(text: str) -> tuple[str, str, str, int] | None:
@@ -54,7 +67,7 @@ def event_record(account: str, region: str, group: str, seq: int, stream: str, t
         _add_json_fields(record, message, message.index("{"))
     if lambda_group:
         _add_lambda_fields(record, message)
-    record["@ptr"] = pointer(account, region, group, seq)
+    record["@ptr"] = Pointer(account, region, group, seq)
     return record
 
 
@@ -63,7 +76,7 @@ def _add_json_fields(record: dict[str, Any], message: str, start: int) -> None:
         if start:  # a fragment inside a Lambda line: "[INFO] <time> <request id> {...}"
             document, _ = _DECODER.raw_decode(message, start)
         else:
-            document = json.loads(message)
+            document = jsoncodec.loads(message)
     except ValueError:
         return
     if not isinstance(document, dict):
