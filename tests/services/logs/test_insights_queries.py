@@ -41,12 +41,17 @@ def test_default_fields_order_and_pointer(logs, orders):
     group, base = orders
     answer = run_query(logs, "filter level = 'ERROR'", group)
     found = rows(answer)
-    # Newest first, with the event's time, message, stream and group (account:name).
+    # Without fields, "the results show the @timestamp and all log data in the @message field"
+    # (the query syntax page); newest first, and each row's @ptr last.
+    assert [list(r) for r in found] == [["@timestamp", "@message"]] * 4
     assert [r["@timestamp"] for r in found] == [stamp(base + i * 60_000) for i in (9, 6, 3, 0)]
     assert json.loads(found[0]["@message"])["n"] == 9
-    assert found[0]["@logStream"] == "web" and found[1]["@logStream"] == "worker"
-    assert found[0]["@log"] == f"000000000000:{group}"
     assert all(row[-1]["field"] == "@ptr" for row in answer["results"])
+    # The console's default query names the stream and the group (account:name) as well.
+    found = rows(run_query(logs, "fields @timestamp, @message, @logStream, @log | sort @timestamp desc | limit 2",
+                           group))
+    assert [(r["@logStream"], r["@log"]) for r in found] == [("web", f"000000000000:{group}"),
+                                                             ("worker", f"000000000000:{group}")]
     assert answer["statistics"]["recordsMatched"] == 4.0
     assert answer["statistics"]["recordsScanned"] == 10.0
     assert answer["statistics"]["bytesScanned"] > 0
@@ -160,6 +165,20 @@ def test_string_functions_display_and_dedup(logs):
         {"t": "Item0", "up": "ITEM0", "low": "item0", "len": "9", "tail": "b-c", "head": "a", "plus": "a+b+c",
          "either": "a-b-c"},
     ]
+
+
+def test_function_examples_of_the_syntax_page(logs):
+    # The examples the query syntax page gives for its string and datetime functions.
+    now = int(time.time() * 1000)
+    group = make_group(logs, {"s": [(now - 1000, json.dumps({"s": "xyZfooxyZ", "f": "foo", "x": 10}))]})
+    [found] = rows(run_query(logs, "fields ltrim(s, 'xyZ') as l, rtrim(s, 'xyZ') as r, trim(s, 'xyZ') as t, "
+                                   "substr(s, 3, 3) as sub, replace(f, 'o', '0') as rep, strcontains(s, 'foo') as c, "
+                                   "2 ^ 3 as p, x % 3 as m, abs(3 - x) as a, greatest(1, x, 4) as g, "
+                                   "datefloor(@timestamp, 1h) as fl, dateceil(@timestamp, 1h) as ce", group))
+    hour = (now - 1000) - (now - 1000) % 3_600_000
+    assert found == {"l": "fooxyZ", "r": "xyZfoo", "t": "foo", "sub": "foo", "rep": "f00", "c": "1", "p": "8",
+                     "m": "1", "a": "7", "g": "10", "fl": stamp(hour),
+                     "ce": stamp(hour if hour == now - 1000 else hour + 3_600_000)}
 
 
 def test_time_range_is_inclusive_seconds(logs):

@@ -31,8 +31,10 @@ from overcast.services.logs.insights.parser import (
 from overcast.services.logs.insights.values import to_text
 
 DEFAULT_LIMIT = 1000
-# What a query with no fields, display or stats command shows of each event.
-DEFAULT_COLUMNS = ["@timestamp", "@message", "@logStream", "@log"]
+# What a query with no fields, display or stats command shows of each event: "the results show
+# the @timestamp and all log data in the @message field" (the query syntax page, on
+# `filter (duration>2000)`).
+DEFAULT_COLUMNS = ["@timestamp", "@message"]
 
 Record = dict[str, Any]
 

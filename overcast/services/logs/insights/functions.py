@@ -36,7 +36,11 @@ def floor_time(ms: int, amount: float, unit: str) -> Timestamp:
     months = max(1, int(amount) * _UNIT_MONTHS[unit])
     moment = dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
     index = moment.year * 12 + moment.month - 1
-    index -= index % months
+    return _month_start(index - index % months)
+
+
+def _month_start(index: int) -> Timestamp:
+    """The first millisecond of a month counted from year 0 (index = year * 12 + month - 1)."""
     start = dt.datetime(index // 12, index % 12 + 1, 1, tzinfo=dt.UTC)
     return Timestamp(calendar.timegm(start.timetuple()) * 1000)
 
@@ -120,6 +124,22 @@ def _datefloor(args: list[Any]) -> Any:
     return floor_time(int(ms), *period)
 
 
+def _dateceil(args: list[Any]) -> Any:
+    """The period's end: the floor, plus one period unless the time is already on a boundary."""
+    ms, period = to_number(args[0]) if args else None, args[1] if len(args) > 1 else None
+    if ms is None or not isinstance(period, tuple):
+        return None
+    floor = floor_time(int(ms), *period)
+    if floor == int(ms):
+        return floor
+    amount, unit = period
+    if unit in _UNIT_MS:
+        return Timestamp(floor + max(1, int(amount * _UNIT_MS[unit])))
+    moment = dt.datetime.fromtimestamp(floor / 1000, dt.UTC)
+    index = moment.year * 12 + moment.month - 1 + max(1, int(amount) * _UNIT_MONTHS[unit])
+    return _month_start(index)
+
+
 def _from_millis(args: list[Any]) -> Any:
     ms = to_number(args[0]) if args else None
     return None if ms is None else Timestamp(int(ms))
@@ -165,6 +185,7 @@ SCALAR: dict[str, Callable[[list[Any]], Any]] = {
     "greatest": _extreme(max),
     "least": _extreme(min),
     "datefloor": _datefloor,
+    "dateceil": _dateceil,
     "fromMillis": _from_millis,
     "toMillis": _to_millis,
 }
