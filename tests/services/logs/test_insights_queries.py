@@ -271,3 +271,25 @@ def test_sort_natural_order(logs):
     assert ascending == NATURAL_ORDER + [None]  # the event without the field comes last
     descending = [r.get("v") for r in rows(run_query(logs, "fields v | sort v desc", group))]
     assert descending == NATURAL_ORDER[::-1] + [None]
+
+
+def test_limit_any_stops_early(logs, orders):
+    group, _ = orders
+    answer = run_query(logs, "fields n | limit any 2", group)
+    assert len(answer["results"]) == 2
+    # It stops reading there; a plain limit reads every event (the limit page).
+    assert answer["statistics"]["recordsScanned"] == 2.0
+    assert run_query(logs, "fields n | limit 2", group)["statistics"]["recordsScanned"] == 10.0
+
+
+def test_default_row_cap(logs):
+    # Without limit, at most 10,000 rows (the limit page); StartQuery's limit lowers it.
+    now = int(time.time() * 1000)
+    group = make_group(logs, {"a": [(now - 20_000 + i, f"a{i}") for i in range(6000)],
+                              "b": [(now - 10_000 + i, f"b{i}") for i in range(4001)]})
+    answer = run_query(logs, "fields @message", group)
+    assert len(answer["results"]) == 10000 and "nextToken" not in answer
+    assert answer["statistics"]["recordsMatched"] == 10001.0
+    assert answer["results"][0][0] == {"field": "@message", "value": "b4000"}  # newest first
+    assert answer["results"][-1][0] == {"field": "@message", "value": "a1"}
+    assert len(run_query(logs, "fields @message | limit 20", group, limit=5)["results"]) == 5

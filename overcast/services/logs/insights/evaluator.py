@@ -4,8 +4,8 @@ filter, display and dedup pass records on; stats and sort gather (stats one accu
 group, sort followed by limit only the rows it keeps).
 
 Without a sort command and before any stats, records arrive newest first, which is Insights'
-default order; the rows a query returns are capped by its limit command, else StartQuery's
-limit, else 1,000 (the default the API reference gives)."""
+default order; the rows a query returns are capped by StartQuery's limit and its limit
+command, else by 10,000 (DEFAULT_LIMIT)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,9 @@ from overcast.services.logs.insights.parser import (
 )
 from overcast.services.logs.insights.values import to_text
 
-DEFAULT_LIMIT = 1000
+# "If you omit limit, the query defaults to returning up to 10,000 log events" (the limit page;
+# StartQuery's limit: "The default is 10,000").
+DEFAULT_LIMIT = 10000
 # What a query with no fields, display or stats command shows of each event: "the results show
 # the @timestamp and all log data in the @message field" (the query syntax page, on
 # `filter (duration>2000)`).
@@ -97,8 +99,9 @@ def run(query: Plan, events: Iterable[Record], counters: Counters, limit: int | 
         stream = _STAGES[type(command)](command, stream, keep)
     if not matched_counted:
         stream = _count_matched(stream, counters)
-    # A limit command has cut the rows already; otherwise StartQuery's limit or the default.
-    cap = None if query.limit_command else (limit or DEFAULT_LIMIT)
+    # StartQuery's limit caps the rows; without it, a limit command has cut them already, or
+    # the default does.
+    cap = limit or (None if query.limit_command else DEFAULT_LIMIT)
     columns = query.columns or DEFAULT_COLUMNS
     rows: list[list[dict[str, str]]] = []
     for record in stream:
@@ -176,12 +179,16 @@ def _dedup(command: Dedup, stream: Iterator[Record], keep: int | None) -> Iterat
 
 
 def _limit(command: Limit, stream: Iterator[Record], keep: int | None) -> Iterator[Record]:
+    """The first N; the rest are still read (the statistics count them), unless `limit any N`
+    asks to stop there ("the query completes early once enough results are found", the
+    limit page)."""
     taken = 0
     for record in stream:
         if taken < command.count:
             taken += 1
             yield record
-        # the rest are still read, so that the statistics count them
+            if command.any and taken == command.count:
+                return  # before asking for one more event
 
 
 class _SortKey:

@@ -63,7 +63,7 @@ def _numbers(fn: Callable[..., Any]) -> Callable[[list[Any]], Any]:
             return None
         try:
             return fn(*numbers)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except (ValueError, ZeroDivisionError, OverflowError, TypeError):  # TypeError: too few or many
             return None
     return call
 

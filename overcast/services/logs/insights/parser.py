@@ -66,6 +66,7 @@ class Sort:
 @dataclass
 class Limit:
     count: int
+    any: bool = False  # `limit any N`: stop reading once N events have come through
 
 
 @dataclass
@@ -194,11 +195,14 @@ class _Parser:
             self.advance()
 
     def command_limit(self) -> Limit:
+        early = self.at_keyword("any")
+        if early:
+            self.advance()
         token = self.token
         if token.kind != "number" or not token.text.isdigit() or int(token.text) < 1:
             raise self.fail("INTEGER")
         self.advance()
-        return Limit(int(token.text))
+        return Limit(int(token.text), early)
 
     def command_parse(self) -> Parse:
         if self.token.kind in ("string", "regex"):
