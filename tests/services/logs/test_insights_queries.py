@@ -120,8 +120,12 @@ def test_stats_by_field_and_aggregates(logs, orders):
 
 def test_stats_earliest_latest_and_bin(logs, orders):
     group, base = orders
-    found = rows(run_query(logs, "stats earliest(n) as first, latest(n) as last, count(*) as c", group))
-    assert found == [{"first": "0", "last": "9", "c": "10"}]
+    found = rows(run_query(logs, "stats earliest(n) as first, latest(n) as last, count(*) as c, "
+                                 "sortsFirst(items.0.sku) as low, sortsLast(items.0.sku) as high", group))
+    # sortsFirst/sortsLast: the values that come first and last in the sort command's order.
+    assert found == [{"first": "0", "last": "9", "c": "10", "low": "sku0", "high": "sku9"}]
+    # No event matched: no row, not a row of zeros.
+    assert run_query(logs, "filter n > 100 | stats count(*)", group)["results"] == []
     found = rows(run_query(logs, "stats count(*) as c by bin(5m) as slot | sort slot asc", group))
     expected: dict[int, int] = {}
     for i in range(10):

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from overcast.services.logs.insights.values import Timestamp, to_number
+from overcast.services.logs.insights.values import Timestamp, sort_key, to_number
 
 
 class Accumulator:
@@ -121,6 +121,25 @@ class Extreme(Accumulator):
         return None if self.best is None else self.best[1]
 
 
+class SortsFirst(Accumulator):
+    """sortsFirst(field) and sortsLast(field): the value that sorts first or last, in the sort
+    command's natural order."""
+
+    def __init__(self, last: bool):
+        self.last = last
+        self.best: tuple[Any, Any] | None = None
+
+    def add(self, values: list[Any], timestamp: int) -> None:
+        key = sort_key(values[0])
+        if key is None:
+            return
+        if self.best is None or (key > self.best[0] if self.last else key < self.best[0]):
+            self.best = (key, values[0])
+
+    def result(self) -> Any:
+        return None if self.best is None else self.best[1]
+
+
 @dataclass(frozen=True)
 class AggregateSpec:
     arity: tuple[int, int]
@@ -139,4 +158,6 @@ AGGREGATES: dict[str, AggregateSpec] = {
     "percentile": AggregateSpec((2, 2), lambda args: Percentile()),
     "earliest": AggregateSpec((1, 1), lambda args: Extreme(latest=False)),
     "latest": AggregateSpec((1, 1), lambda args: Extreme(latest=True)),
+    "sortsfirst": AggregateSpec((1, 1), lambda args: SortsFirst(last=False)),
+    "sortslast": AggregateSpec((1, 1), lambda args: SortsFirst(last=True)),
 }

@@ -10,7 +10,6 @@ command, else by 10,000 (DEFAULT_LIMIT)."""
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from overcast.services.logs.insights.parser import (
     Sort,
     Stats,
 )
-from overcast.services.logs.insights.values import to_text
+from overcast.services.logs.insights.values import sort_key, to_text
 
 # "If you omit limit, the query defaults to returning up to 10,000 log events" (the limit page;
 # StartQuery's limit: "The default is 10,000").
@@ -209,33 +208,11 @@ class _SortKey:
         return False
 
 
-_NUMBER_VALUE = re.compile(r"-?\d+(?:\.\d+)?")
-_CHUNKS = re.compile(r"\d+|\D+")
-
-
-def _sort_value(value: Any) -> tuple[Any, ...] | None:
-    """The sort page's natural order, ascending: every non-number before every number; a
-    non-number compared chunk by chunk (runs of digits and of other characters), other
-    characters by Unicode, runs of digits by length and then value; numbers by value.
-
-    A run of digits meets a run of other characters at their first characters, and no
-    character lies between '0' and '9' in Unicode, so "0" stands for every digit there."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return (1, value, "")
-    text = to_text(value)
-    if _NUMBER_VALUE.fullmatch(text):
-        return (1, float(text), text)
-    return (0, tuple(("0", len(chunk), int(chunk)) if chunk[0].isdigit() else (chunk, 0, 0)
-                     for chunk in _CHUNKS.findall(text)))
-
-
 def _sort(command: Sort, stream: Iterator[Record], keep: int | None) -> Iterator[Record]:
     directions = [descending for _, descending in command.keys]
 
     def key(record: Record) -> _SortKey:
-        return _SortKey([_sort_value(expression.evaluate(record)) for expression, _ in command.keys], directions)
+        return _SortKey([sort_key(expression.evaluate(record)) for expression, _ in command.keys], directions)
 
     if keep is not None:  # sort | limit n: only the n first are held
         yield from heapq.nsmallest(keep, stream, key=key)
@@ -255,8 +232,6 @@ def _stats(command: Stats, stream: Iterator[Record], keep: int | None) -> Iterat
         timestamp = int(record.get("@timestamp") or 0)
         for aggregate, accumulator in zip(command.aggregates, entry[1], strict=True):
             accumulator.add([arg.evaluate(record) for arg in aggregate.args], timestamp)
-    if not groups and not command.groups:  # stats over no events: one row (count 0)
-        groups[()] = ({}, [AGGREGATES[a.name].make(len(a.args)) for a in command.aggregates])
     for output, accumulators in groups.values():
         for aggregate, accumulator in zip(command.aggregates, accumulators, strict=True):
             output[aggregate.slot] = accumulator.result()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from typing import Any
 
 
@@ -44,5 +45,23 @@ def to_text(value: Any) -> str:
     return str(value)
 
 
-def present(value: Any) -> bool:
-    return value is not None
+_NUMBER_VALUE = re.compile(r"-?\d+(?:\.\d+)?")
+_CHUNKS = re.compile(r"\d+|\D+")
+
+
+def sort_key(value: Any) -> tuple[Any, ...] | None:
+    """The sort page's natural order, ascending: every non-number before every number; a
+    non-number compared chunk by chunk (runs of digits and of other characters), other
+    characters by Unicode, runs of digits by length and then value; numbers by value.
+
+    A run of digits meets a run of other characters at their first characters, and no
+    character lies between '0' and '9' in Unicode, so "0" stands for every digit there."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (1, value, "")
+    text = to_text(value)
+    if _NUMBER_VALUE.fullmatch(text):
+        return (1, float(text), text)
+    return (0, tuple(("0", len(chunk), int(chunk)) if chunk[0].isdigit() else (chunk, 0, 0)
+                     for chunk in _CHUNKS.findall(text)))
