@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from overcast.services.logs.insights.aggregates import AGGREGATES
 from overcast.services.logs.insights.errors import MalformedQuery
@@ -287,7 +286,7 @@ class _Parser:
         return left
 
     def negation(self) -> Expression:
-        if self.at_keyword("not") or self.at_op("!"):
+        if self.at_keyword("not"):
             self.advance()
             return Not(self.negation())
         return self.comparison()
@@ -497,7 +496,3 @@ def _glob(pattern: str) -> re.Pattern[str]:
         if i < len(parts) - 1:
             regex += "(.*)" if i == len(parts) - 2 and parts[-1] == "" else "(.*?)"
     return re.compile(regex, re.DOTALL)
-
-
-def constant(expression: Expression) -> Any:
-    return expression.evaluate({})

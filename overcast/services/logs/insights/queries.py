@@ -159,18 +159,22 @@ class QueriesMixin:
 
     def _events(self, query: QueryRun) -> Iterator[dict[str, Any]]:
         """The events of the query's groups and time range, newest first, streamed by pages."""
-        streams = [self._group_events(query, group) for group in query.groups]
+        streams = [self._group_events(query.account, query.region, group, query.start_ms, query.end_ms, query)
+                   for group in query.groups]
         for _, _, record in heapq.merge(*streams):
             yield record
 
-    def _group_events(self, query: QueryRun, group: str) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    def _group_events(self, account: str, region: str, group: str, start_ms: int, end_ms: int,
+                      query: QueryRun | None = None) -> Iterator[tuple[int, int, dict[str, Any]]]:
+        """One group's events in [start_ms, end_ms], newest first, a page per statement; a
+        query's are cut short when it is stopped."""
         before: tuple[int, int] | None = None
         while True:
-            if query.cancelled:
+            if query is not None and query.cancelled:
                 raise _Cancelled()
             sql = ("SELECT seq, stream, ts, ingest, message FROM logs_events WHERE account = ? AND region = ? "
                    "AND grp = ? AND ts >= ? AND ts <= ?")
-            args: list[Any] = [query.account, query.region, group, query.start_ms, query.end_ms]
+            args: list[Any] = [account, region, group, start_ms, end_ms]
             if before is not None:
                 sql += " AND (ts < ? OR (ts = ? AND seq < ?))"
                 args.extend((before[0], before[0], before[1]))
@@ -178,7 +182,7 @@ class QueriesMixin:
                                     (*args, PAGE))
             for seq, stream, ts, ingest, message in rows:
                 # Sorted by (-ts, -seq): heapq.merge gives the newest first across groups.
-                yield -ts, -seq, event_record(query.account, query.region, group, seq, stream, ts, ingest, message)
+                yield -ts, -seq, event_record(account, region, group, seq, stream, ts, ingest, message)
             if len(rows) < PAGE:
                 return
             before = (rows[-1][2], rows[-1][0])
@@ -274,9 +278,7 @@ class QueriesMixin:
             low = high - 15 * 60 * 1000
         counts: dict[str, int] = {}
         total = 0
-        probe = QueryRun(id="", account=ctx.account_id, region=ctx.region, groups=[group], query_string="",
-                         start_ms=low, end_ms=high, limit=None, plan=Plan([]), created=0)
-        for _, _, record in self._group_events(probe, group):
+        for _, _, record in self._group_events(ctx.account_id, ctx.region, group, low, high):
             total += 1
             for name in record:
                 if name != "@ptr":
