@@ -39,6 +39,7 @@ ONE_GROUP_PARAMETER = "Exactly one of logGroupName, logGroupNames or logGroupIde
 QUERY_NOT_FOUND = "The specified query could not be found."
 BAD_POINTER = "The specified logRecordPointer is invalid."
 RECORD_NOT_FOUND = "The specified log record does not exist."
+TOO_MANY_QUERIES = f"Account maximum query concurrency limit of [{MAX_CONCURRENT}] reached."
 
 
 class _Cancelled(Exception):
@@ -119,7 +120,7 @@ class QueriesMixin:
             active = sum(1 for q in self._query_runs.values()
                          if q.account == ctx.account_id and q.region == ctx.region and q.status in _ACTIVE)
             if active >= MAX_CONCURRENT:
-                raise LimitExceeded(f"Account maximum query concurrency limit of [{MAX_CONCURRENT}] reached.")
+                raise LimitExceeded(TOO_MANY_QUERIES)
             self._query_runs[query.id] = query
         delay = float(getattr(self.config, "logs_query_seconds", 0.0) or 0.0)  # type: ignore[attr-defined]
         if delay > 0:
