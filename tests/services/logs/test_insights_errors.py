@@ -55,6 +55,8 @@ def test_unknown_log_group(logs, group):
     # After stats only its columns exist (AWS's words quoted in trade-tariff/trade-tariff-backend#3464).
     ("stats count(*) as n by level | sort latency desc", "Unknown symbols found in or after stats: latency", 36, 42),
     ("stats count(*) as n, n * ratio as scaled", "Unknown symbols found in or after stats: ratio", 25, 29),
+    ("SOURCE logGroups(bogus: ['x']) | fields a",
+     "mismatched input 'bogus' expecting {namePrefix, logGroupClass, accountIdentifiers}", 17, 21),
 ])
 def test_malformed_query_says_where(logs, group, query, message, start, end):
     code, said, status, compile_error = start_refused(logs, group, query)

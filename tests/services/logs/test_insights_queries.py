@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -297,3 +298,34 @@ def test_default_row_cap(logs):
     assert answer["results"][0][0] == {"field": "@message", "value": "b4000"}  # newest first
     assert answer["results"][-1][0] == {"field": "@message", "value": "a1"}
     assert len(run_query(logs, "fields @message | limit 20", group, limit=5)["results"]) == 5
+
+
+def test_source_command_selects_groups(logs):
+    # SOURCE logGroups(...) in the query instead of the group parameters (API_StartQuery, the
+    # SOURCE page): by name prefix, Standard-class groups unless another class is named.
+    now = int(time.time() * 1000)
+    prefix = f"/source-{uuid.uuid4().hex[:8]}"
+    first = make_group(logs, {"s": [(now - 3000, "first")]}, prefix=prefix)
+    second = make_group(logs, {"s": [(now - 2000, "second")]}, prefix=prefix)
+    make_group(logs, {"s": [(now - 1000, "elsewhere")]})
+    rare = f"{prefix}/rare"
+    logs.create_log_group(logGroupName=rare, logGroupClass="INFREQUENT_ACCESS")
+    logs.create_log_stream(logGroupName=rare, logStreamName="s")
+    logs.put_log_events(logGroupName=rare, logStreamName="s", logEvents=[{"timestamp": now - 500, "message": "rare"}])
+
+    def messages(query: str) -> list[str]:
+        query_id = logs.start_query(startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+                                    queryString=query)["queryId"]
+        return [r["@message"] for r in rows(wait_complete(logs, query_id))]
+
+    assert messages(f"SOURCE logGroups(namePrefix: ['{prefix}']) | fields @message") == ["second", "first"]
+    assert messages(f"SOURCE logGroups(namePrefix: ['{prefix}'], class: ['INFREQUENT_ACCESS']) "
+                    "| fields @message") == ["rare"]
+    query_id = logs.start_query(startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+                                queryString=f"SOURCE logGroups(namePrefix: ['{prefix}']) | stats count(*) as c")[
+        "queryId"]
+    assert rows(wait_complete(logs, query_id)) == [{"c": "2"}]
+    [described] = [q for q in logs.describe_queries()["queries"] if q["queryId"] == query_id]
+    sources = " ".join(f'"{group}"' for group in sorted((first, second)))
+    assert described["queryString"].startswith(f"SOURCE {sources} START=")
+    assert described["queryString"].endswith(" | stats count(*) as c")

@@ -88,7 +88,29 @@ _EXPECTED_COMMAND = "{" + ", ".join(f"K_{name.upper()}" for name in COMMANDS) + 
 _slots = itertools.count()
 
 
-def parse_query(query: str) -> list[Command]:
+@dataclass
+class Source:
+    """SOURCE logGroups(namePrefix: [...], logGroupClass: [...], accountIdentifiers: [...]): the
+    log groups a query names itself (the SOURCE page; the API and CLI only)."""
+
+    prefixes: list[str]
+    classes: list[str]
+    accounts: list[str]
+
+
+# The SOURCE page's keywords; `class` as well, the form of its own examples.
+_SOURCE_KEYS = {"nameprefix": "prefixes", "class": "classes",
+                "accountidentifiers": "accounts", "accountidentifier": "accounts", "loggroupclass": "classes"}
+
+
+@dataclass
+class ParsedQuery:
+    source: Source | None
+    commands: list[Command]
+    body: str  # the query after its SOURCE command, if it has one
+
+
+def parse_query(query: str) -> ParsedQuery:
     return _Parser(query).query()
 
 
@@ -130,7 +152,13 @@ class _Parser:
 
     # -- commands ---------------------------------------------------------------------------
 
-    def query(self) -> list[Command]:
+    def query(self) -> ParsedQuery:
+        source = None
+        if self.at_keyword("source"):
+            self.advance()
+            source = self.source_command()
+            self.expect_op("|")
+        body = self.query_text[self.token.start:] if source is not None else self.query_text
         commands = [self.command()]
         while self.at_op("|"):
             self.advance()
@@ -140,7 +168,30 @@ class _Parser:
         scope = _Scope()
         for command in commands:
             scope.check(command)
-        return commands
+        return ParsedQuery(source, commands, body)
+
+    def source_command(self) -> Source:
+        if not self.at_keyword("loggroups"):
+            raise self.fail("K_LOGGROUPS")
+        self.advance()
+        self.expect_op("(")
+        found: dict[str, list[str]] = {"prefixes": [], "classes": [], "accounts": []}
+        while not self.at_op(")"):
+            key = self.token
+            if key.kind != "name" or key.text.lower() not in _SOURCE_KEYS:
+                raise self.fail("{namePrefix, logGroupClass, accountIdentifiers}")
+            self.advance()
+            self.expect_op(":")
+            values = self.operand()
+            items = values.items if isinstance(values, ListOf) else [values]
+            if not all(isinstance(item, Literal) and isinstance(item.value, str) for item in items):
+                raise MalformedQuery("SOURCE values are strings in a list", key.start, self.tokens[self.pos - 1].end)
+            found[_SOURCE_KEYS[key.text.lower()]].extend(str(item.evaluate({})) for item in items)
+            if not self.at_op(","):
+                break
+            self.advance()
+        self.expect_op(")")
+        return Source(found["prefixes"], found["classes"], found["accounts"])
 
     def command(self) -> Command:
         if not self.at_keyword(*COMMANDS):

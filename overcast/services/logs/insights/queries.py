@@ -22,7 +22,7 @@ from typing import Any
 from overcast.server.context import RequestContext
 from overcast.services.logs.errors import InvalidParameter, LimitExceeded, ResourceNotFound, group_not_found
 from overcast.services.logs.insights.evaluator import Counters, Plan, plan, run
-from overcast.services.logs.insights.parser import parse_query
+from overcast.services.logs.insights.parser import Source, parse_query
 from overcast.services.logs.insights.records import event_record, read_pointer
 from overcast.services.logs.insights.values import Timestamp, to_text
 
@@ -99,20 +99,25 @@ class QueriesMixin:
 
     async def start_query(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         given = [key for key in ("logGroupName", "logGroupNames", "logGroupIdentifiers") if params.get(key)]
-        if len(given) != 1:
-            raise InvalidParameter(ONE_GROUP_PARAMETER)
-        raw = params[given[0]]
-        groups = [_group_from_identifier(name) for name in ([raw] if isinstance(raw, str) else raw)]
         start, end = int(params["startTime"]), int(params["endTime"])
         if end < start:
             raise InvalidParameter(END_BEFORE_START)
-        commands = parse_query(params["queryString"])
-        for name in groups:
-            if self._group(ctx, name) is None:  # type: ignore[attr-defined]
-                raise _missing_group(name, ctx.account_id)
+        parsed = parse_query(params["queryString"])
+        # Exactly one of the three parameters, or a SOURCE command in the query (API_StartQuery).
+        if len(given) > 1 or (not given and parsed.source is None):
+            raise InvalidParameter(ONE_GROUP_PARAMETER)
+        if given:
+            raw = params[given[0]]
+            groups = [_group_from_identifier(name) for name in ([raw] if isinstance(raw, str) else raw)]
+            for name in groups:
+                if self._group(ctx, name) is None:  # type: ignore[attr-defined]
+                    raise _missing_group(name, ctx.account_id)
+        else:
+            groups = self._source_groups(ctx, parsed.source)  # type: ignore[arg-type]
+        commands = parsed.commands
         now = self._now_ms()  # type: ignore[attr-defined]
         query = QueryRun(id=str(uuid.uuid4()), account=ctx.account_id, region=ctx.region, groups=groups,
-                         query_string=params["queryString"], start_ms=start * 1000, end_ms=end * 1000 + 999,
+                         query_string=parsed.body, start_ms=start * 1000, end_ms=end * 1000 + 999,
                          limit=params.get("limit"), plan=plan(commands), created=now)
         with self._query_lock:
             for old in [q for q in self._query_runs.values() if q.created < now - KEPT_MS]:
@@ -128,6 +133,17 @@ class QueriesMixin:
         else:
             self._submit(query)
         return {"queryId": query.id}
+
+    def _source_groups(self, ctx: RequestContext, source: Source) -> list[str]:
+        """The groups a SOURCE command selects: by name prefix (all without one) and class
+        (Standard unless named); another account's groups are not this account's to query."""
+        if source.accounts and ctx.account_id not in source.accounts:
+            return []
+        classes = {c.upper().replace(" ", "_") for c in source.classes} or {"STANDARD"}
+        rows = self.db.fetchall("SELECT name, class FROM logs_groups WHERE account = ? AND region = ? "  # type: ignore[attr-defined]
+                                "ORDER BY name", (ctx.account_id, ctx.region))
+        return [name for name, group_class in rows if group_class in classes
+                and (not source.prefixes or any(name.startswith(p) for p in source.prefixes))]
 
     def _submit(self, query: QueryRun) -> None:
         """Hand the query to a worker (from a request, or from the scheduler's thread)."""
@@ -295,5 +311,8 @@ def _described(query: QueryRun) -> dict[str, Any]:
     # command before it (LocalStack's AWS-validated test_describe_queries).
     sources = " ".join(f'"{group}"' for group in query.groups)
     text = f"SOURCE {sources} START={query.start_ms} END={query.end_ms} | {query.query_string}"
-    return {"queryLanguage": "CWLI", "queryId": query.id, "queryString": text, "status": query.status,
-            "createTime": query.created, "logGroupName": query.groups[0]}
+    described = {"queryLanguage": "CWLI", "queryId": query.id, "queryString": text, "status": query.status,
+                 "createTime": query.created}
+    if query.groups:
+        described["logGroupName"] = query.groups[0]
+    return described
