@@ -54,8 +54,6 @@ class Counters:
 class Plan:
     commands: list[Command]
     columns: list[str] | None = None
-    sorted: bool = False
-    stats: bool = False
     limit_command: bool = False
 
 
@@ -71,11 +69,8 @@ def plan(commands: list[Command]) -> Plan:
         elif isinstance(command, Stats):
             columns = [name for name, _ in command.groups] + [name for name, _ in command.items]
             display = None
-            out.stats = True
         elif isinstance(command, Display):
             display = list(command.names)
-        elif isinstance(command, Sort):
-            out.sorted = True
         elif isinstance(command, Limit):
             out.limit_command = True
     out.columns = display if display is not None else columns
