@@ -46,6 +46,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("dynamodb_transfer_seconds", "OVERCAST_DYNAMODB_TRANSFER_SECONDS", 0.0,
             "clock seconds a DynamoDB export to S3 or import from S3 stays IN_PROGRESS before it runs "
             "(AWS's take minutes); moving the clock (/_overcast/clock) releases it"),
+    Setting("logs_query_seconds", "OVERCAST_LOGS_QUERY_SECONDS", 0.0,
+            "clock seconds a CloudWatch Logs Insights query stays Scheduled before it runs; moving the clock "
+            "(/_overcast/clock) releases it"),
     Setting("apigateway_control_plane_quotas", "OVERCAST_APIGATEWAY_CONTROL_PLANE_QUOTAS", False,
             "refuse API Gateway control-plane calls past AWS's fixed per-account quotas (CreateRestApi once "
             "every 3 or 30 s, CreateDeployment once every 5 s, 10 calls a second in all, ...) with "
@@ -72,6 +75,7 @@ class Config:
     lambda_idle_timeout: float = 600.0
     apigateway_control_plane_quotas: bool = False
     dynamodb_transfer_seconds: float = 0.0
+    logs_query_seconds: float = 0.0
     lambda_node_sdk: str = field(default_factory=default_node_sdk_dir)
 
     @property

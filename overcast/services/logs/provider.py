@@ -1,5 +1,6 @@
 """CloudWatch Logs: log groups and streams, PutLogEvents, GetLogEvents, FilterLogEvents, retention.
-Metric filters are in metric_filters.py, subscription filters in subscription_filters.py."""
+Metric filters are in metric_filters.py, subscription filters in subscription_filters.py, Logs
+Insights queries and query definitions under insights/."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from overcast.services.logs.errors import (
     stream_not_found,
 )
 from overcast.services.logs.filters import InvalidFilterPattern, compile_extractor, compile_pattern
+from overcast.services.logs.insights.definitions import QueryDefinitionsMixin
+from overcast.services.logs.insights.queries import QueriesMixin
 from overcast.services.logs.metric_filters import MetricFiltersMixin
 from overcast.services.logs.store import MIGRATIONS
 from overcast.services.logs.subscription_delivery import Outbox, SubscriptionDelivery
@@ -106,7 +109,8 @@ def _group_token_name(token: str) -> str:
     return name
 
 
-class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, BaseProvider):
+class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, QueriesMixin, QueryDefinitionsMixin,
+               BaseProvider):
     service = "logs"
     delivery: SubscriptionDelivery | None = None
     outbox: Outbox  # set by start()
@@ -133,6 +137,7 @@ class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, BaseProvider):
         self.db.migrate("logs", MIGRATIONS)
         self.runtime.scheduler.every(3600.0, self._expire, first_in=60.0)
         self._load_subscriptions()
+        self._queries_start()
         self.outbox = Outbox(self.db)
         try:
             self.delivery = SubscriptionDelivery(self.outbox, self.runtime.internal)
@@ -141,6 +146,7 @@ class Provider(MetricFiltersMixin, SubscriptionFiltersMixin, BaseProvider):
         self.delivery.start()
 
     def stop(self) -> None:
+        self._queries_stop()
         if self.delivery is not None:
             self.delivery.stop()
 

@@ -1,5 +1,5 @@
 """Tables for log groups, streams, events, log groups' tags, metric and subscription filters, and the
-outbox of subscription deliveries."""
+outbox of subscription deliveries, and saved Logs Insights query definitions."""
 
 from __future__ import annotations
 
@@ -43,3 +43,11 @@ MIGRATIONS = [
         "region TEXT NOT NULL, destination TEXT NOT NULL, ordering_key TEXT NOT NULL, payload TEXT NOT NULL)",
     ]),
 ]
+MIGRATIONS.append(
+    # Version 5: saved Logs Insights query definitions (insights/definitions.py), kept by id.
+    Migration(5, [
+        "CREATE TABLE IF NOT EXISTS logs_query_definitions (account TEXT NOT NULL, region TEXT NOT NULL, "
+        "id TEXT NOT NULL, name TEXT NOT NULL, query TEXT NOT NULL, groups TEXT NOT NULL, modified INTEGER NOT NULL, "
+        "PRIMARY KEY (account, region, id))",
+    ]),
+)

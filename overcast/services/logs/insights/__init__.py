@@ -1,0 +1,1 @@
+"""CloudWatch Logs Insights: the query language (lexer, parser, evaluator) and the query operations."""
