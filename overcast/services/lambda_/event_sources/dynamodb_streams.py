@@ -45,6 +45,7 @@ class _Watchers:
         with self._lock:
             self._by_stream.setdefault(stream_arn, []).append(entry)
             streams.on_record_appended = self.notify
+            streams.watched_streams = frozenset(self._by_stream)
 
         def remove() -> None:
             with self._lock:
@@ -53,6 +54,8 @@ class _Watchers:
                     entries.remove(entry)
                 if not entries:
                     self._by_stream.pop(stream_arn, None)
+                # A stream no poller waits on goes back to costing its writers nothing.
+                streams.watched_streams = frozenset(self._by_stream)
         return remove
 
     def notify(self, stream_arn: str) -> None:
