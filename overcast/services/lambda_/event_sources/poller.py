@@ -99,8 +99,7 @@ class MappingPoller:
         checkpoint says exactly what it was given)."""
         self._stopping = True
         self._wake.set()
-        if self._unwatch is not None:
-            self._unwatch()
+        self._let_go()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=30)
@@ -109,10 +108,17 @@ class MappingPoller:
 
     def cancel(self) -> None:
         self._stopping = True
-        if self._unwatch is not None:
-            self._unwatch()
+        self._let_go()
         if self._task is not None:
             self._task.cancel()
+
+    def _let_go(self) -> None:
+        """Stop hearing of new records and of clock moves: a stopped poller must not be kept
+        alive (nor woken) by the stream's watchers or the clock's listeners."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.clock.remove_listener(self._clock_moved)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once for new records, a moved clock or stop()."""
