@@ -95,7 +95,8 @@ class FunctionUrlEndpoint:
         provider = self._provider()
         url = provider.store.urls.get(url_id)
         record = provider.store.get(url.account, url.region, url.name) if url is not None else None
-        if url is None or record is None:
+        if url is None or record is None or (domain and f".lambda-url.{url.region}." not in domain):
+            # A URL is served at its own Region's endpoint only: another Region's host names none.
             return _error(403, UNKNOWN_URL_BODY, "AccessDeniedException")
         cors = url.doc.get("Cors")
         origin = request.headers.get("origin")
@@ -151,6 +152,12 @@ class FunctionUrlEndpoint:
                 except ServiceError as exc:
                     return "", None, _error(403, json.dumps({"Message": exc.message}).encode(), exc.code)
             account = sigv4.account_for_access_key(auth.access_key, url.account)
+            if account != url.account and not any(allows_account_url(statement, account)
+                                                   for statement in record.policy.get(url.qualifier) or []):
+                # Another account's principal needs the function's resource-based policy as well
+                # as its own identity policy (the developer guide, "Control access to Lambda
+                # function URLs": cross-account AWS_IAM).
+                return "", None, forbidden
             authorizer = {"iam": {"accessKey": auth.access_key, "accountId": account, "callerId": account,
                                   "cognitoIdentity": None, "principalOrgId": None,
                                   "userArn": f"arn:aws:iam::{account}:root", "userId": account}}
@@ -195,6 +202,23 @@ def allows_public_url(statement: dict[str, Any]) -> bool:
     if not condition:
         return True
     return condition == {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+
+
+def allows_account_url(statement: dict[str, Any], account: str) -> bool:
+    """Whether a policy statement lets principals of `account` call an AWS_IAM function URL:
+    lambda:InvokeFunctionUrl for that account (its root or any of its principals) or "*", under
+    no condition but FunctionUrlAuthType AWS_IAM (conditions Overcast cannot judge grant nothing)."""
+    if statement.get("Effect") != "Allow" or statement.get("Action") not in ("lambda:InvokeFunctionUrl", "lambda:*",
+                                                                            "*"):
+        return False
+    principal = statement.get("Principal")
+    named = principal.get("AWS") if isinstance(principal, dict) else principal
+    names = named if isinstance(named, list) else [named]
+    if not any(name in ("*", account) or (isinstance(name, str) and name.startswith(f"arn:aws:iam::{account}:"))
+               for name in names):
+        return False
+    condition = statement.get("Condition") or {}
+    return not condition or condition == {"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}}
 
 
 def _allowed_origin(cors: dict[str, Any], origin: str) -> str | None:

@@ -217,3 +217,36 @@ def test_add_permission_writes_the_invoked_via_function_url_condition(lam):
         FunctionName=name, StatementId="via-url", Action="lambda:InvokeFunction", Principal="*",
         InvokedViaFunctionUrl=True)["Statement"])
     assert statement["Condition"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+
+
+def test_aws_iam_urls_refuse_other_accounts_without_a_resource_policy_grant(lam, server):
+    """Another account's signed request reaches an AWS_IAM URL only through the function's
+    resource-based policy (the developer guide's cross-account example: Principal naming the
+    account, Action lambda:InvokeFunctionUrl, condition FunctionUrlAuthType AWS_IAM)."""
+    name = create_python(lam, FUNCTION)
+    url = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+
+    def as_account(account: str):
+        return call(server.port, url, "GET", "/?mode=echo",
+                    headers=signed_headers(url, "GET", "/?mode=echo", b"", key=account))
+
+    status, headers, data, _ = as_account("222222222222")
+    assert (status, json.loads(data), headers["x-amzn-errortype"]) == (403, FORBIDDEN, "AccessDeniedException")
+    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunctionUrl",
+                       Principal="333333333333", FunctionUrlAuthType="AWS_IAM")
+    assert as_account("222222222222")[0] == 403  # a grant to a third account is not one to this one
+    lam.add_permission(FunctionName=name, StatementId="partner", Action="lambda:InvokeFunctionUrl",
+                       Principal="arn:aws:iam::222222222222:role/example", FunctionUrlAuthType="AWS_IAM")
+    status, _, data, _ = as_account("222222222222")
+    assert status == 200
+    assert json.loads(data)["event"]["requestContext"]["accountId"] == "222222222222"
+    assert as_account("333333333333")[0] == 200
+
+
+def test_a_url_is_not_served_at_another_regions_host(public_url, server):
+    _, url = public_url
+    elsewhere = url.replace(".lambda-url.us-east-1.", ".lambda-url.eu-west-1.")
+    assert elsewhere != url
+    status, headers, data, _ = call(server.port, elsewhere, "GET", "/?mode=plain")
+    assert (status, data, headers["x-amzn-errortype"]) == (403, b'{"Message":null}', "AccessDeniedException")
+    assert call(server.port, url, "GET", "/?mode=plain")[0] == 200
