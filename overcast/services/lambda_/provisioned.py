@@ -147,6 +147,12 @@ class ProvisionedConcurrencyOps(LambdaBase):
         self._check_conflicts(record, qualifier)
         record.provisioned_concurrency[qualifier] = {"Requested": wanted, "LastModified": now_iso()}
         await self.store.put(record)
+        key = (record.account, record.region, record.name, qualifier)
+        failed = self._allocations.get(key)
+        if failed is not None and failed.failure:
+            # Put again, a configuration that failed is applied afresh, even unchanged (reconcile
+            # alone keeps an allocation whose version and count are what is asked).
+            self._release_allocation(key)
         self.reconcile_provisioned(record)
         return self._pc_out(record, qualifier)
 

@@ -295,6 +295,43 @@ def test_a_function_that_fails_to_initialize_is_failed(lam):
         "FAILED", "FUNCTION_ERROR_INIT_FAILURE", 0)
 
 
+# A custom runtime that fails to initialize until a file exists (what it needed came back), then
+# answers every invocation with how its environment was started.
+BOOTSTRAP_NEEDS_FILE = """#!/usr/bin/env python3
+import os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/"
+if not os.path.exists(os.environ["NEEDED"]):
+    request = urllib.request.Request(api + "init/error", data=b'{"errorMessage": "no", "errorType": "Init.Failed"}',
+                                     method="POST", headers={"Lambda-Runtime-Function-Error-Type": "Init.Failed"})
+    urllib.request.urlopen(request).read()
+    raise SystemExit(1)
+while True:
+    with urllib.request.urlopen(api + "invocation/next") as next_one:
+        request_id = next_one.headers["Lambda-Runtime-Aws-Request-Id"]
+    answer = ('"' + os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] + '"').encode()
+    urllib.request.urlopen(urllib.request.Request(api + "invocation/" + request_id + "/response", data=answer,
+                                                  method="POST")).read()
+"""
+
+
+def test_putting_a_failed_configuration_again_applies_it_again(lam, tmp_path):
+    """A FAILED configuration put again, with the same count, is applied afresh (IN_PROGRESS, then
+    READY once initialization succeeds), not left FAILED as an unchanged request."""
+    needed = tmp_path / "needed"
+    name = unique("retried")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                        Environment={"Variables": {"NEEDED": str(needed)}},
+                        Code={"ZipFile": zip_of({"bootstrap": BOOTSTRAP_NEEDS_FILE}, executable=("bootstrap",))})
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
+    assert ready(lam, name, version)["Status"] == "FAILED"
+    needed.write_text("")
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
+    again = ready(lam, name, version)
+    assert (again["Status"], again["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
+    assert init_type(lam, name, version) == "provisioned-concurrency"
+
+
 def test_deleting_a_version_or_function_takes_its_configuration(lam):
     name, version = published(lam)
     lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
@@ -336,4 +373,5 @@ def test_configurations_survive_kill_9_and_start_again(fresh_server):
     assert (again["Status"], again["RequestedProvisionedConcurrentExecutions"], again["LastModified"]) == (
         "READY", 1, put["LastModified"])
     assert init_type(lam, name, version) == "provisioned-concurrency"
+
 
