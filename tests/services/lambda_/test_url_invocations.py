@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -250,3 +250,42 @@ def test_a_url_is_not_served_at_another_regions_host(public_url, server):
     status, headers, data, _ = call(server.port, elsewhere, "GET", "/?mode=plain")
     assert (status, data, headers["x-amzn-errortype"]) == (403, b'{"Message":null}', "AccessDeniedException")
     assert call(server.port, url, "GET", "/?mode=plain")[0] == 200
+
+
+# Answers with the response object the request's query names (r=<JSON>).
+ANSWERS_AS_TOLD = """
+import json
+
+def handler(event, context):
+    return json.loads(event["queryStringParameters"]["r"])
+"""
+
+
+@pytest.fixture(scope="module")
+def told_url(lam):
+    name = create_python(lam, ANSWERS_AS_TOLD)
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    make_public(lam, name)
+    return url
+
+
+@pytest.mark.parametrize("answer", [
+    {"statusCode": 200, "headers": ["x"]}, {"statusCode": 200, "headers": "x"}, {"statusCode": 99999},
+    {"statusCode": -1}, {"statusCode": True}, {"statusCode": 200, "cookies": "a=1"}])
+def test_a_response_object_that_cannot_be_a_response_is_a_502(told_url, server, answer):
+    """Headers that are not an object, a status outside HTTP's, cookies that are not a list: the
+    function answered wrongly, and the client gets the 502 of a failed function (these were a
+    server traceback and a dropped connection, or a status line HTTP clients refuse)."""
+    status, _, data, _ = call(server.port, told_url, "GET", "/?r=" + quote(json.dumps(answer)))
+    assert (status, data) == (502, b"Internal Server Error")
+
+
+def test_a_function_does_not_frame_the_response(told_url, server):
+    """Content-Length and Transfer-Encoding from the function would frame the message wrongly
+    (a client waiting for 1000 bytes, or for chunks that never come): the endpoint frames the body
+    it sends."""
+    for framing in ({"Content-Length": "1000"}, {"Transfer-Encoding": "chunked"}, {"Connection": "close"}):
+        answer = {"statusCode": 200, "headers": {"X-Kept": "yes", **framing}, "body": "hello"}
+        status, headers, data, _ = call(server.port, told_url, "GET", "/?r=" + quote(json.dumps(answer)))
+        assert (status, data, headers["x-kept"], headers["content-length"]) == (200, b"hello", "yes", "5")
+        assert "transfer-encoding" not in headers
