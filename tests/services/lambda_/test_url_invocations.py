@@ -38,9 +38,13 @@ FORBIDDEN = {"Message": "Forbidden. For troubleshooting Function URL authorizati
 
 
 def make_public(lam, name: str, qualifier: str | None = None) -> None:
+    """The two statements a public URL needs since October 2025 (the developer guide's "Control
+    access to Lambda function URLs")."""
     extra = {"Qualifier": qualifier} if qualifier else {}
     lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
                        FunctionUrlAuthType="NONE", **extra)
+    lam.add_permission(FunctionName=name, StatementId="public-invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +131,21 @@ def test_an_unknown_url_and_a_url_without_a_public_statement_are_refused(lam, se
     status, headers, data, _ = call(server.port, url, "GET", "/?mode=plain")
     assert (status, json.loads(data), headers["x-amzn-errortype"]) == (403, FORBIDDEN, "AccessDeniedException")
     # A statement for some other principal or action does not open the URL.
-    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunction", Principal="*")
+    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunction", Principal="*",
+                       SourceAccount="111122223333")
     assert call(server.port, url, "GET", "/?mode=plain")[0] == 403
     make_public(lam, name)
     assert call(server.port, url, "GET", "/?mode=plain")[:3:2] == (200, b'{"hello":"world"}')
+    # Since October 2025 a URL needs both statements: either alone leaves it closed.
     lam.remove_permission(FunctionName=name, StatementId="public")
-    assert call(server.port, url, "GET", "/?mode=plain")[0] == 403
+    status, _, data, _ = call(server.port, url, "GET", "/?mode=plain")
+    assert (status, json.loads(data)) == (403, FORBIDDEN)
+    lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    assert call(server.port, url, "GET", "/?mode=plain")[0] == 200
+    lam.remove_permission(FunctionName=name, StatementId="public-invoke")
+    status, _, data, _ = call(server.port, url, "GET", "/?mode=plain")
+    assert (status, json.loads(data)) == (403, FORBIDDEN)
 
     unknown = url.replace(urlsplit(url).hostname.split(".")[0], "0123456789abcdefghijklmnopqrstuv")
     for path_form in (False, True):
@@ -232,11 +245,16 @@ def test_aws_iam_urls_refuse_other_accounts_without_a_resource_policy_grant(lam,
 
     status, headers, data, _ = as_account("222222222222")
     assert (status, json.loads(data), headers["x-amzn-errortype"]) == (403, FORBIDDEN, "AccessDeniedException")
-    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunctionUrl",
-                       Principal="333333333333", FunctionUrlAuthType="AWS_IAM")
+    for action, condition in (("lambda:InvokeFunctionUrl", {"FunctionUrlAuthType": "AWS_IAM"}),
+                              ("lambda:InvokeFunction", {"InvokedViaFunctionUrl": True})):
+        lam.add_permission(FunctionName=name, StatementId=f"other-{action[7:]}", Action=action,
+                           Principal="333333333333", **condition)
     assert as_account("222222222222")[0] == 403  # a grant to a third account is not one to this one
     lam.add_permission(FunctionName=name, StatementId="partner", Action="lambda:InvokeFunctionUrl",
                        Principal="arn:aws:iam::222222222222:role/example", FunctionUrlAuthType="AWS_IAM")
+    assert as_account("222222222222")[0] == 403  # lambda:InvokeFunction is needed as well (October 2025 on)
+    lam.add_permission(FunctionName=name, StatementId="partner-invoke", Action="lambda:InvokeFunction",
+                       Principal="arn:aws:iam::222222222222:role/example", InvokedViaFunctionUrl=True)
     status, _, data, _ = as_account("222222222222")
     assert status == 200
     assert json.loads(data)["event"]["requestContext"]["accountId"] == "222222222222"
