@@ -190,8 +190,11 @@ class EventSourceMappingOps(LambdaBase):
         account, region = ref.account or ctx.account_id, ref.region or ctx.region
         record = self.store.get(account, region, ref.name)
         qualifier = ref.qualifier
-        if record is None or (qualifier not in (None, LATEST) and qualifier not in record.versions
-                              and qualifier not in record.aliases):
+        # A mapping invokes a function of its own account and Region only: it is the function's
+        # own trigger, and its poller would otherwise call another account's function unasked.
+        if (account, region) != (ctx.account_id, ctx.region) or record is None or (
+                qualifier not in (None, LATEST) and qualifier not in record.versions
+                and qualifier not in record.aliases):
             raise InvalidParameterValue("Function does not exist")
         arn = f"arn:aws:lambda:{region}:{account}:function:{ref.name}"
         return f"{arn}:{qualifier}" if qualifier else arn
