@@ -54,3 +54,26 @@ def test_only_watched_streams_ask_for_a_wake_up(tmp_path):
         assert asyncio.run(scenario()) == [1, 0, 0]
     finally:
         close()
+
+
+def test_the_records_of_one_commit_wake_a_poller_once():
+    """A transaction of many items asks once per record; the poller is woken once for all of them
+    (and again for records appended after that wake-up ran)."""
+    arn = _table("many").description["LatestStreamArn"]
+
+    async def scenario() -> list[int]:
+        wakes: list[int] = []
+        remove = WATCHERS.add(arn, lambda: wakes.append(1))
+        try:
+            for _ in range(100):  # as the committer thread calls them, before the loop runs again
+                streams.on_record_appended(arn)  # type: ignore[misc]
+            await asyncio.sleep(0)
+            counts = [len(wakes)]
+            streams.on_record_appended(arn)  # type: ignore[misc]
+            await asyncio.sleep(0)
+            counts.append(len(wakes))
+        finally:
+            remove()
+        return counts
+
+    assert asyncio.run(scenario()) == [1, 2]

@@ -39,6 +39,9 @@ class _Watchers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_stream: dict[str, list[tuple[asyncio.AbstractEventLoop, Callable[[], None]]]] = {}
+        # Streams whose wake-ups are scheduled and not yet run: a transaction of many items (one
+        # after_commit each) wakes each poller once, not once per record.
+        self._pending: set[str] = set()
 
     def add(self, stream_arn: str, wake: Callable[[], None]) -> Callable[[], None]:
         entry = (asyncio.get_running_loop(), wake)
@@ -60,12 +63,23 @@ class _Watchers:
 
     def notify(self, stream_arn: str) -> None:
         with self._lock:
+            if stream_arn in self._pending:
+                return
             entries = list(self._by_stream.get(stream_arn, ()))
+            if entries:
+                self._pending.add(stream_arn)
         for loop, wake in entries:
             try:
-                loop.call_soon_threadsafe(wake)
+                loop.call_soon_threadsafe(self._wake, stream_arn, wake)
             except RuntimeError:  # that loop is closed: its poller is gone
-                pass
+                with self._lock:
+                    self._pending.discard(stream_arn)
+
+    def _wake(self, stream_arn: str, wake: Callable[[], None]) -> None:
+        # Cleared before waking: a record appended from here on schedules a wake-up of its own.
+        with self._lock:
+            self._pending.discard(stream_arn)
+        wake()
 
 
 WATCHERS = _Watchers()
