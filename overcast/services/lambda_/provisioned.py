@@ -74,6 +74,10 @@ class ProvisionedConcurrencyOps(LambdaBase):
         qualifier = check_qualifier_matches(ref, params.get("Qualifier")) or ""
         if qualifier == LATEST:
             raise InvalidParameterValue(latest_message)
+        if ref.region and ref.region != ctx.region:
+            # As every other operation answers an ARN of another Region (LambdaBase.find): not
+            # the caller's Region's function of that name.
+            raise ResourceNotFound(f"Functions from '{ref.region}' are not reachable in this region ('{ctx.region}')")
         record = self.store.get(ref.account or ctx.account_id, ctx.region, ref.name)
         arn = self.function_arn(ctx, ref.name)
         if not qualifier.isdigit():

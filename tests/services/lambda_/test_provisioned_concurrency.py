@@ -187,6 +187,20 @@ def test_errors_as_lambda_words_them(lam, lam_unchecked):
     assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
 
 
+def test_a_function_arn_of_another_region_is_not_the_callers_function(lam):
+    """The four operations, like every other, do not take another Region's ARN for the caller's
+    Region's function of that name."""
+    name, version = published(lam)
+    elsewhere = f"arn:aws:lambda:eu-west-1:000000000000:function:{name}"
+    unreachable = ("ResourceNotFoundException",
+                   "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')", 404)
+    assert refused(lam.put_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version,
+                   ProvisionedConcurrentExecutions=1) == unreachable
+    assert refused(lam.get_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version) == unreachable
+    assert refused(lam.delete_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version) == unreachable
+    assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+
+
 def test_an_alias_and_its_version_cannot_both_be_provisioned(lam):
     name, version = published(lam)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
