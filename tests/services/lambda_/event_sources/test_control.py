@@ -360,3 +360,29 @@ def test_a_mapping_invokes_a_function_of_its_own_account_and_region_only(lam, so
                                           Enabled=False)
     assert own["FunctionArn"] == arn
     lam.delete_event_source_mapping(UUID=own["UUID"])
+
+
+def test_concurrent_creates_of_one_pair_make_one_mapping(lam, source):
+    """Two mappings of one stream to one function would deliver every record twice: creates racing
+    each other make one, and the rest meet AWS's duplicate conflict."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    function, stream = source
+
+    def create(_):
+        try:
+            return lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                                   StartingPosition="LATEST", Enabled=False)["UUID"]
+        except ClientError as error:
+            return (error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(create, range(6)))
+    made = [answer for answer in answers if isinstance(answer, str)]
+    assert len(made) == 1
+    assert [answer for answer in answers if not isinstance(answer, str)] == [("ResourceConflictException", 409)] * 5
+    listed = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+    assert [mapping["UUID"] for mapping in listed] == made
+    lam.delete_event_source_mapping(UUID=made[0])
