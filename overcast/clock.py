@@ -41,7 +41,19 @@ class Clock:
         self._notify()
 
     def on_change(self, listener: Callable[[], None]) -> None:
-        self._listeners.append(listener)
+        with self._lock:
+            self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        """Stop telling `listener` (something short-lived, such as an event source mapping's
+        poller, that must not be kept alive and called after it is gone)."""
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+    @property
+    def listener_count(self) -> int:
+        return len(self._listeners)
 
     def _notify(self) -> None:
         for listener in list(self._listeners):

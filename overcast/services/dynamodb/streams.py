@@ -18,8 +18,13 @@ RETENTION_SECONDS = 24 * 3600
 TTL_IDENTITY = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
 
 # Called with a stream's ARN (from the thread that committed) once a record appended to it is
-# durable: Lambda's event source mappings wake on it instead of polling their streams.
+# durable: Lambda's event source mappings wake on it instead of polling their streams. Only the
+# streams in `watched_streams` (those a poller waits on) ask for it: an after_commit callback
+# makes its batch finish on the committer thread, a cost every other stream's writes must not
+# pay. Both are set by the watchers (lambda_/event_sources/dynamodb_streams.py) and replaced
+# whole, never edited, so a writer reads them without a lock.
 on_record_appended: Callable[[str], None] | None = None
+watched_streams: frozenset[str] = frozenset()
 
 
 def stream_label(now: float) -> str:
@@ -72,7 +77,7 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
         record["userIdentity"] = identity
     tx.execute("INSERT INTO dynamodb_stream_records (stream_arn, seq, created, record) VALUES (?, ?, ?, ?)",
                (stream_arn, seq, now, codec.dumps(record)))
-    if on_record_appended is not None:
+    if stream_arn in watched_streams and on_record_appended is not None:
         tx.after_commit(functools.partial(on_record_appended, stream_arn))
 
 

@@ -21,6 +21,13 @@ class ResourceConflict(ServiceError):
         super().__init__(message, Type="User")
 
 
+class AccessDenied(ServiceError):
+    """Refused by a resource-based policy (another account's layer version that is not shared)."""
+
+    code = "AccessDeniedException"
+    status = 403
+
+
 class InvalidParameterValue(ServiceError):
     code = "InvalidParameterValueException"
     status = 400

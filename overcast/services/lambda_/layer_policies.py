@@ -18,7 +18,12 @@ from typing import Any
 
 from overcast.server.context import RequestContext
 from overcast.services.lambda_.common import LambdaBase, new_revision
-from overcast.services.lambda_.errors import PreconditionFailed, ResourceConflict, ResourceNotFound
+from overcast.services.lambda_.errors import (
+    AccessDenied,
+    PreconditionFailed,
+    ResourceConflict,
+    ResourceNotFound,
+)
 from overcast.services.lambda_.models import LayerVersion
 
 _ACCOUNT = re.compile(r"\d{12}")
@@ -29,6 +34,28 @@ def layer_principal(principal: str) -> Any:
     if _ACCOUNT.fullmatch(principal):
         return {"AWS": f"arn:aws:iam::{principal}:root"}
     return principal if principal == "*" else {"AWS": principal}
+
+
+def layer_shared_with(layer: LayerVersion, account: str) -> bool:
+    """Whether `account` may use the layer version: its own, or granted lambda:GetLayerVersion by
+    the version's policy (to that account or to "*"; a grant to an organization needs
+    organizations, which Overcast has none of, so it grants nothing here)."""
+    if layer.account == account:
+        return True
+    for statement in (layer.doc.get("policy") or {}).get("statements") or []:
+        if statement.get("Effect") == "Allow" and statement.get("Action") == "lambda:GetLayerVersion" \
+                and not statement.get("Condition") \
+                and statement.get("Principal") in ("*", {"AWS": f"arn:aws:iam::{account}:root"}):
+            return True
+    return False
+
+
+def not_shared(account: str, layer_version_arn: str) -> AccessDenied:
+    """AWS's refusal of another account's layer version that no policy shares (as CreateFunction
+    answers it, quoted by users: crucial-project/serverless-shell#2, aws-samples/sample-serverless-mcp-servers#7)."""
+    return AccessDenied(f"User: arn:aws:iam::{account}:root is not authorized to perform: lambda:GetLayerVersion on "
+                        f"resource: {layer_version_arn} because no resource-based policy allows the "
+                        "lambda:GetLayerVersion action")
 
 
 class LayerPolicyOps(LambdaBase):

@@ -11,10 +11,12 @@ from overcast.server.context import RequestContext
 from overcast.services.lambda_.code import check_zip, store_zip
 from overcast.services.lambda_.common import LambdaBase, now_iso
 from overcast.services.lambda_.errors import InvalidParameterValue, ResourceNotFound
+from overcast.services.lambda_.layer_policies import layer_shared_with, not_shared
 from overcast.services.lambda_.models import CodeInfo, LayerVersion
 from overcast.services.lambda_.versions import paginate
 
 _LAYER_VERSION_ARN = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:([a-z0-9-]+):(\d{12}):layer:([a-zA-Z0-9-_]+):(\d+)$")
+_LAYER_ACCOUNT = re.compile(r"^arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:(\d{12}):layer:")
 _LAYER_NAME = re.compile(r"^(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:layer:)?([a-zA-Z0-9-_]{1,140})$")
 
 
@@ -27,8 +29,14 @@ class LayerOps(LambdaBase):
             raise InvalidParameterValue(f"Invalid layer name: {value}")
         return match.group(1)
 
-    def _layer(self, ctx: RequestContext, name: str, version: int) -> LayerVersion:
-        layer = self.store.layers.get((ctx.account_id, ctx.region, name), {}).get(int(version))
+    def _layer(self, ctx: RequestContext, name: str, version: int, account: str | None = None) -> LayerVersion:
+        """A layer version of the caller's account, or of `account` (an ARN's) when the caller may
+        use it: another account's version that is not shared with the caller (or is not there)
+        is refused as AWS refuses it, without saying which."""
+        owner = account or ctx.account_id
+        layer = self.store.layers.get((owner, ctx.region, name), {}).get(int(version))
+        if owner != ctx.account_id and (layer is None or not layer_shared_with(layer, ctx.account_id)):
+            raise not_shared(ctx.account_id, f"arn:aws:lambda:{ctx.region}:{owner}:layer:{name}:{version}")
         if layer is None:
             raise ResourceNotFound("The resource you requested does not exist.")
         return layer
@@ -68,13 +76,18 @@ class LayerOps(LambdaBase):
 
     async def get_layer_version(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         _check_version_number(params["VersionNumber"])
-        return self._out(self._layer(ctx, self._layer_name(params["LayerName"]), params["VersionNumber"]))
+        account = _LAYER_ACCOUNT.match(params["LayerName"] or "")
+        return self._out(self._layer(ctx, self._layer_name(params["LayerName"]), params["VersionNumber"],
+                                     account=account.group(1) if account else None))
 
     async def get_layer_version_by_arn(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         match = _LAYER_VERSION_ARN.match(params.get("Arn") or "")
         if match is None:
             raise InvalidParameterValue(f"Invalid layer version ARN: {params.get('Arn')}")
-        return self._out(self._layer(ctx, match.group(3), int(match.group(4))))
+        if match.group(1) != ctx.region:
+            raise ResourceNotFound("The resource you requested does not exist.")
+        # The version the ARN names, in its own account (not the caller's layer of that name).
+        return self._out(self._layer(ctx, match.group(3), int(match.group(4)), account=match.group(2)))
 
     async def list_layer_versions(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         name = self._layer_name(params["LayerName"])
@@ -113,6 +126,8 @@ class LayerOps(LambdaBase):
             layer = self.store.layers.get((account, region, name), {}).get(int(number))
         if layer is None:
             raise InvalidParameterValue(f"Layer version {arn} does not exist.")
+        if not layer_shared_with(layer, ctx.account_id):
+            raise not_shared(ctx.account_id, arn)
         return {"Arn": arn, "CodeSize": layer.doc["code"]["size"]}
 
     async def layer_dirs_for(self, config: dict[str, Any]) -> list[str]:

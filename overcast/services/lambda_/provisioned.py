@@ -74,6 +74,10 @@ class ProvisionedConcurrencyOps(LambdaBase):
         qualifier = check_qualifier_matches(ref, params.get("Qualifier")) or ""
         if qualifier == LATEST:
             raise InvalidParameterValue(latest_message)
+        if ref.region and ref.region != ctx.region:
+            # As every other operation answers an ARN of another Region (LambdaBase.find): not
+            # the caller's Region's function of that name.
+            raise ResourceNotFound(f"Functions from '{ref.region}' are not reachable in this region ('{ctx.region}')")
         record = self.store.get(ref.account or ctx.account_id, ctx.region, ref.name)
         arn = self.function_arn(ctx, ref.name)
         if not qualifier.isdigit():
@@ -147,6 +151,12 @@ class ProvisionedConcurrencyOps(LambdaBase):
         self._check_conflicts(record, qualifier)
         record.provisioned_concurrency[qualifier] = {"Requested": wanted, "LastModified": now_iso()}
         await self.store.put(record)
+        key = (record.account, record.region, record.name, qualifier)
+        failed = self._allocations.get(key)
+        if failed is not None and failed.failure:
+            # Put again, a configuration that failed is applied afresh, even unchanged (reconcile
+            # alone keeps an allocation whose version and count are what is asked).
+            self._release_allocation(key)
         self.reconcile_provisioned(record)
         return self._pc_out(record, qualifier)
 

@@ -123,6 +123,16 @@ class LambdaStore:
             (url.url_id, url.account, url.region, url.name, url.qualifier, doc)))
         self._remember_url(url)
 
+    async def add_url(self, url: FunctionUrl) -> None:
+        """Store a new URL, holding its target from the start: a concurrent create for the same
+        function or alias finds it taken instead of failing on the unique index."""
+        self._remember_url(url)
+        try:
+            await self.put_url(url)
+        except BaseException:
+            self._forget_url(url)
+            raise
+
     async def delete_url(self, url: FunctionUrl) -> None:
         await self.db.write(lambda tx: tx.execute("DELETE FROM lambda_function_urls WHERE url_id = ?",
                                                   (url.url_id,)))

@@ -99,7 +99,7 @@ class UrlConfigOps(LambdaBase):
                                "InvokeMode": params.get("InvokeMode") or "BUFFERED"}
         if params.get("Cors") is not None:
             doc["Cors"] = copy.deepcopy(params["Cors"])
-        await self.store.put_url(FunctionUrl(url_id, record.account, record.region, record.name, qualifier, doc))
+        await self.store.add_url(FunctionUrl(url_id, record.account, record.region, record.name, qualifier, doc))
         out = copy.deepcopy(doc)
         out.pop("LastModifiedTime")  # CreateFunctionUrlConfig's output has no such member
         if not params.get("InvokeMode"):

@@ -4,8 +4,9 @@
     http://localhost:4566/_overcast/lambda-url/<url-id>/<path>   (for clients that cannot set Host)
 
 A request is answered as Lambda answers it: CORS preflights from the URL's Cors settings, then
-the URL's auth type (AWS_IAM: a SigV4 signature, checked under --verify-signatures; NONE: a
-resource-policy statement letting "*" call lambda:InvokeFunctionUrl), then the function (the
+the URL's auth type (AWS_IAM: a SigV4 signature, checked under --verify-signatures, and for
+another account's caller the function's policy; NONE: resource-policy statements letting "*" call
+lambda:InvokeFunctionUrl and lambda:InvokeFunction), then the function (the
 alias's version for an alias's URL) runs with the payload format 2.0 event (url_payloads.py).
 RESPONSE_STREAM URLs are answered buffered, once the function has finished.
 """
@@ -95,7 +96,8 @@ class FunctionUrlEndpoint:
         provider = self._provider()
         url = provider.store.urls.get(url_id)
         record = provider.store.get(url.account, url.region, url.name) if url is not None else None
-        if url is None or record is None:
+        if url is None or record is None or (domain and f".lambda-url.{url.region}." not in domain):
+            # A URL is served at its own Region's endpoint only: another Region's host names none.
             return _error(403, UNKNOWN_URL_BODY, "AccessDeniedException")
         cors = url.doc.get("Cors")
         origin = request.headers.get("origin")
@@ -151,13 +153,18 @@ class FunctionUrlEndpoint:
                 except ServiceError as exc:
                     return "", None, _error(403, json.dumps({"Message": exc.message}).encode(), exc.code)
             account = sigv4.account_for_access_key(auth.access_key, url.account)
+            if account != url.account and not allows_account_url(record.policy.get(url.qualifier) or [], account):
+                # Another account's principal needs the function's resource-based policy as well
+                # as its own identity policy (the developer guide, "Control access to Lambda
+                # function URLs": cross-account AWS_IAM).
+                return "", None, forbidden
             authorizer = {"iam": {"accessKey": auth.access_key, "accountId": account, "callerId": account,
                                   "cognitoIdentity": None, "principalOrgId": None,
                                   "userArn": f"arn:aws:iam::{account}:root", "userId": account}}
             return account, authorizer, None
         # The policy of the URL's target: the unqualified function's, or the alias's.
         statements = record.policy.get(url.qualifier) or []
-        if not any(allows_public_url(statement) for statement in statements):
+        if not allows_public_url(statements):
             return "", None, forbidden
         return "anonymous", None, None
 
@@ -183,18 +190,47 @@ class FunctionUrlEndpoint:
         return response_for(result.payload)
 
 
-def allows_public_url(statement: dict[str, Any]) -> bool:
-    """Whether a policy statement lets anyone call the URL of an AuthType NONE function URL:
-    lambda:InvokeFunctionUrl for principal "*", under no condition but FunctionUrlAuthType NONE
-    (the statement AddPermission writes for --function-url-auth-type NONE)."""
-    if statement.get("Effect") != "Allow" or statement.get("Principal") not in ("*", {"AWS": "*"}):
+# What a resource-based policy must grant a function URL's caller. Since October 2025 a new
+# function URL needs both actions (the developer guide, "Control access to Lambda function URLs":
+# "new function URLs will require both lambda:InvokeFunctionUrl and lambda:InvokeFunction
+# permissions"), each under no condition but the one AddPermission writes for it.
+_URL_ACTIONS = {
+    "lambda:InvokeFunctionUrl": lambda auth: {"StringEquals": {"lambda:FunctionUrlAuthType": auth}},
+    "lambda:InvokeFunction": lambda auth: {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+}
+
+
+def _grants(statement: dict[str, Any], action: str, auth_type: str, principal_ok: Any) -> bool:
+    if statement.get("Effect") != "Allow" or statement.get("Action") not in (action, "lambda:*", "*"):
         return False
-    if statement.get("Action") not in ("lambda:InvokeFunctionUrl", "lambda:*", "*"):
+    principal = statement.get("Principal")
+    named = principal.get("AWS") if isinstance(principal, dict) else principal
+    if not any(principal_ok(name) for name in (named if isinstance(named, list) else [named])):
         return False
     condition = statement.get("Condition") or {}
-    if not condition:
-        return True
-    return condition == {"StringEquals": {"lambda:FunctionUrlAuthType": "NONE"}}
+    return not condition or condition == _URL_ACTIONS[action](auth_type)
+
+
+def policy_allows_url(statements: list[dict[str, Any]], auth_type: str, principal_ok: Any) -> bool:
+    """Whether the statements let a principal (`principal_ok` judges the names a statement's
+    Principal gives) call a function URL of `auth_type`: both actions granted."""
+    return all(any(_grants(statement, action, auth_type, principal_ok) for statement in statements)
+               for action in _URL_ACTIONS)
+
+
+def allows_public_url(statements: list[dict[str, Any]]) -> bool:
+    """An AuthType NONE URL is open to anyone only when the policy grants "*" both actions (the
+    statements AddPermission writes with --function-url-auth-type NONE and with
+    --invoked-via-function-url)."""
+    return policy_allows_url(statements, "NONE", lambda name: name == "*")
+
+
+def allows_account_url(statements: list[dict[str, Any]], account: str) -> bool:
+    """An AWS_IAM URL takes another account's principals only when the policy grants that
+    account (its root or any of its principals) or "*" both actions (conditions Overcast cannot
+    judge grant nothing)."""
+    return policy_allows_url(statements, "AWS_IAM", lambda name: name in ("*", account) or (
+        isinstance(name, str) and name.startswith(f"arn:aws:iam::{account}:")))
 
 
 def _allowed_origin(cors: dict[str, Any], origin: str) -> str | None:

@@ -14,6 +14,8 @@ from typing import Any
 # base64, as Lambda passes form posts and binary uploads.
 _TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
 _TEXT_SUFFIXES = ("+json", "+xml")
+# Headers a function's response may not set: they frame the HTTP message, which the server writes.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
 @dataclass
@@ -105,16 +107,25 @@ def response_for(payload: bytes) -> UrlResponse:
     if not isinstance(value, dict) or "statusCode" not in value:
         compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
         return UrlResponse(200, [("Content-Type", "application/json")], compact)
+    # A response that cannot be one (a status outside HTTP's, headers that are not an object,
+    # cookies that are not a list) is the function's error: 502, as for a failed function.
     try:
         status = int(value["statusCode"])
     except (TypeError, ValueError):
         return function_error_response()
+    function_headers = value.get("headers") or {}
+    cookies = value.get("cookies") or []
+    if isinstance(value["statusCode"], bool) or not 100 <= status <= 599 or not isinstance(function_headers, dict) \
+            or not isinstance(cookies, list):
+        return function_error_response()
     headers: list[tuple[str, str]] = []
-    for name, header_value in (value.get("headers") or {}).items():
+    for name, header_value in function_headers.items():
+        if str(name).lower() in _FRAMING_HEADERS:
+            continue  # the body's length and coding are the endpoint's to say, for the body it sends
         headers.append((str(name), _header_text(header_value)))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
-    for cookie in value.get("cookies") or ():
+    for cookie in cookies:
         headers.append(("Set-Cookie", str(cookie)))
     body = value.get("body")
     if body is None:

@@ -111,3 +111,45 @@ def test_policies_survive_a_restart_and_the_cli_reads_them(fresh_server):
     got = json.loads(out.stdout)
     assert got["RevisionId"] == added["RevisionId"]
     assert json.loads(got["Policy"])["Statement"][0]["Sid"] == "all"
+
+
+def _account_client(server, account: str):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                        aws_access_key_id=account, aws_secret_access_key="test",
+                        config=Config(retries={"max_attempts": 1}))
+
+
+def test_another_accounts_layer_is_used_only_once_shared(lam, server):
+    """A layer version's policy is what lets another account use it: CreateFunction and
+    GetLayerVersion(ByArn) from an account it is not shared with are refused with AWS's
+    AccessDeniedException (its words as users quote them), and allowed once a statement grants
+    that account (or "*") lambda:GetLayerVersion. By ARN, the version is the ARN's account's,
+    never the caller's own layer of the same name."""
+    name, layer = publish(lam)
+    arn = layer["LayerVersionArn"]
+    other = _account_client(server, "222222222222")
+    own = other.publish_layer_version(LayerName=name, Content={"ZipFile": zip_of({"python/own.py": "Y = 2\n"})})
+    assert own["LayerVersionArn"] != arn
+    denied = ("AccessDeniedException",
+              f"User: arn:aws:iam::222222222222:root is not authorized to perform: lambda:GetLayerVersion on "
+              f"resource: {arn} because no resource-based policy allows the lambda:GetLayerVersion action", 403)
+    function = unique("borrower")
+    create = dict(FunctionName=function, Runtime="python3.11", Role="arn:aws:iam::222222222222:role/r",
+                  Handler="m.handler", Code={"ZipFile": zip_of({"m.py": "def handler(e, c):\n    return 1\n"})},
+                  Layers=[arn])
+    assert refused(other.create_function, **create) == denied
+    assert refused(other.get_layer_version_by_arn, Arn=arn) == denied
+    assert refused(other.get_layer_version, LayerName=layer["LayerArn"], VersionNumber=1) == denied
+    lam.add_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="third",
+                                     Action="lambda:GetLayerVersion", Principal="333333333333")
+    assert refused(other.create_function, **create) == denied  # shared with another account only
+
+    lam.add_layer_version_permission(LayerName=name, VersionNumber=1, StatementId="partner",
+                                     Action="lambda:GetLayerVersion", Principal="222222222222")
+    assert other.get_layer_version_by_arn(Arn=arn)["Content"]["CodeSha256"] == layer["Content"]["CodeSha256"]
+    assert other.get_layer_version(LayerName=layer["LayerArn"], VersionNumber=1)["LayerVersionArn"] == arn
+    assert other.create_function(**create)["Layers"][0]["Arn"] == arn
+    assert other.get_layer_version(LayerName=name, VersionNumber=1)["LayerVersionArn"] == own["LayerVersionArn"]

@@ -187,6 +187,20 @@ def test_errors_as_lambda_words_them(lam, lam_unchecked):
     assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
 
 
+def test_a_function_arn_of_another_region_is_not_the_callers_function(lam):
+    """The four operations, like every other, do not take another Region's ARN for the caller's
+    Region's function of that name."""
+    name, version = published(lam)
+    elsewhere = f"arn:aws:lambda:eu-west-1:000000000000:function:{name}"
+    unreachable = ("ResourceNotFoundException",
+                   "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')", 404)
+    assert refused(lam.put_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version,
+                   ProvisionedConcurrentExecutions=1) == unreachable
+    assert refused(lam.get_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version) == unreachable
+    assert refused(lam.delete_provisioned_concurrency_config, FunctionName=elsewhere, Qualifier=version) == unreachable
+    assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+
+
 def test_an_alias_and_its_version_cannot_both_be_provisioned(lam):
     name, version = published(lam)
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=version)
@@ -295,6 +309,43 @@ def test_a_function_that_fails_to_initialize_is_failed(lam):
         "FAILED", "FUNCTION_ERROR_INIT_FAILURE", 0)
 
 
+# A custom runtime that fails to initialize until a file exists (what it needed came back), then
+# answers every invocation with how its environment was started.
+BOOTSTRAP_NEEDS_FILE = """#!/usr/bin/env python3
+import os, urllib.request
+api = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/"
+if not os.path.exists(os.environ["NEEDED"]):
+    request = urllib.request.Request(api + "init/error", data=b'{"errorMessage": "no", "errorType": "Init.Failed"}',
+                                     method="POST", headers={"Lambda-Runtime-Function-Error-Type": "Init.Failed"})
+    urllib.request.urlopen(request).read()
+    raise SystemExit(1)
+while True:
+    with urllib.request.urlopen(api + "invocation/next") as next_one:
+        request_id = next_one.headers["Lambda-Runtime-Aws-Request-Id"]
+    answer = ('"' + os.environ["AWS_LAMBDA_INITIALIZATION_TYPE"] + '"').encode()
+    urllib.request.urlopen(urllib.request.Request(api + "invocation/" + request_id + "/response", data=answer,
+                                                  method="POST")).read()
+"""
+
+
+def test_putting_a_failed_configuration_again_applies_it_again(lam, tmp_path):
+    """A FAILED configuration put again, with the same count, is applied afresh (IN_PROGRESS, then
+    READY once initialization succeeds), not left FAILED as an unchanged request."""
+    needed = tmp_path / "needed"
+    name = unique("retried")
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Role=ROLE, Handler="x",
+                        Environment={"Variables": {"NEEDED": str(needed)}},
+                        Code={"ZipFile": zip_of({"bootstrap": BOOTSTRAP_NEEDS_FILE}, executable=("bootstrap",))})
+    version = lam.publish_version(FunctionName=name)["Version"]
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
+    assert ready(lam, name, version)["Status"] == "FAILED"
+    needed.write_text("")
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
+    again = ready(lam, name, version)
+    assert (again["Status"], again["AllocatedProvisionedConcurrentExecutions"]) == ("READY", 1)
+    assert init_type(lam, name, version) == "provisioned-concurrency"
+
+
 def test_deleting_a_version_or_function_takes_its_configuration(lam):
     name, version = published(lam)
     lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=1)
@@ -336,4 +387,5 @@ def test_configurations_survive_kill_9_and_start_again(fresh_server):
     assert (again["Status"], again["RequestedProvisionedConcurrentExecutions"], again["LastModified"]) == (
         "READY", 1, put["LastModified"])
     assert init_type(lam, name, version) == "provisioned-concurrency"
+
 

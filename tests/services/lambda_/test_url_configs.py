@@ -179,3 +179,27 @@ def test_the_cli_creates_and_lists_urls(lam, aws_cli_env):
     assert created["Cors"] == {"AllowOrigins": ["https://a.example"], "MaxAge": 5}
     listed = cli("list-function-url-configs", "--function-name", name)
     assert [c["FunctionUrl"] for c in listed["FunctionUrlConfigs"]] == [created["FunctionUrl"]]
+
+
+def test_concurrent_creates_make_one_url(lam):
+    """Creates of the same function's URL racing each other: one URL, the others the conflict
+    (the second insert used to meet the table's unique index: a 500 and a traceback)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    name = create_python(lam, "def handler(e, c):\n    return 1\n")
+
+    def create(_):
+        try:
+            return lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+        except ClientError as error:
+            return (error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(create, range(8)))
+    urls = [answer for answer in answers if isinstance(answer, str)]
+    assert len(urls) == 1
+    assert [answer for answer in answers if not isinstance(answer, str)] == [("ResourceConflictException", 409)] * 7
+    listed = lam.list_function_url_configs(FunctionName=name)["FunctionUrlConfigs"]
+    assert [entry["FunctionUrl"] for entry in listed] == urls

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -38,9 +38,13 @@ FORBIDDEN = {"Message": "Forbidden. For troubleshooting Function URL authorizati
 
 
 def make_public(lam, name: str, qualifier: str | None = None) -> None:
+    """The two statements a public URL needs since October 2025 (the developer guide's "Control
+    access to Lambda function URLs")."""
     extra = {"Qualifier": qualifier} if qualifier else {}
     lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
                        FunctionUrlAuthType="NONE", **extra)
+    lam.add_permission(FunctionName=name, StatementId="public-invoke", Action="lambda:InvokeFunction", Principal="*",
+                       InvokedViaFunctionUrl=True, **extra)
 
 
 @pytest.fixture(scope="module")
@@ -127,12 +131,21 @@ def test_an_unknown_url_and_a_url_without_a_public_statement_are_refused(lam, se
     status, headers, data, _ = call(server.port, url, "GET", "/?mode=plain")
     assert (status, json.loads(data), headers["x-amzn-errortype"]) == (403, FORBIDDEN, "AccessDeniedException")
     # A statement for some other principal or action does not open the URL.
-    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunction", Principal="*")
+    lam.add_permission(FunctionName=name, StatementId="other", Action="lambda:InvokeFunction", Principal="*",
+                       SourceAccount="111122223333")
     assert call(server.port, url, "GET", "/?mode=plain")[0] == 403
     make_public(lam, name)
     assert call(server.port, url, "GET", "/?mode=plain")[:3:2] == (200, b'{"hello":"world"}')
+    # Since October 2025 a URL needs both statements: either alone leaves it closed.
     lam.remove_permission(FunctionName=name, StatementId="public")
-    assert call(server.port, url, "GET", "/?mode=plain")[0] == 403
+    status, _, data, _ = call(server.port, url, "GET", "/?mode=plain")
+    assert (status, json.loads(data)) == (403, FORBIDDEN)
+    lam.add_permission(FunctionName=name, StatementId="public", Action="lambda:InvokeFunctionUrl", Principal="*",
+                       FunctionUrlAuthType="NONE")
+    assert call(server.port, url, "GET", "/?mode=plain")[0] == 200
+    lam.remove_permission(FunctionName=name, StatementId="public-invoke")
+    status, _, data, _ = call(server.port, url, "GET", "/?mode=plain")
+    assert (status, json.loads(data)) == (403, FORBIDDEN)
 
     unknown = url.replace(urlsplit(url).hostname.split(".")[0], "0123456789abcdefghijklmnopqrstuv")
     for path_form in (False, True):
@@ -217,3 +230,80 @@ def test_add_permission_writes_the_invoked_via_function_url_condition(lam):
         FunctionName=name, StatementId="via-url", Action="lambda:InvokeFunction", Principal="*",
         InvokedViaFunctionUrl=True)["Statement"])
     assert statement["Condition"] == {"Bool": {"lambda:InvokedViaFunctionUrl": "true"}}
+
+
+def test_aws_iam_urls_refuse_other_accounts_without_a_resource_policy_grant(lam, server):
+    """Another account's signed request reaches an AWS_IAM URL only through the function's
+    resource-based policy (the developer guide's cross-account example: Principal naming the
+    account, Action lambda:InvokeFunctionUrl, condition FunctionUrlAuthType AWS_IAM)."""
+    name = create_python(lam, FUNCTION)
+    url = lam.create_function_url_config(FunctionName=name, AuthType="AWS_IAM")["FunctionUrl"]
+
+    def as_account(account: str):
+        return call(server.port, url, "GET", "/?mode=echo",
+                    headers=signed_headers(url, "GET", "/?mode=echo", b"", key=account))
+
+    status, headers, data, _ = as_account("222222222222")
+    assert (status, json.loads(data), headers["x-amzn-errortype"]) == (403, FORBIDDEN, "AccessDeniedException")
+    for action, condition in (("lambda:InvokeFunctionUrl", {"FunctionUrlAuthType": "AWS_IAM"}),
+                              ("lambda:InvokeFunction", {"InvokedViaFunctionUrl": True})):
+        lam.add_permission(FunctionName=name, StatementId=f"other-{action[7:]}", Action=action,
+                           Principal="333333333333", **condition)
+    assert as_account("222222222222")[0] == 403  # a grant to a third account is not one to this one
+    lam.add_permission(FunctionName=name, StatementId="partner", Action="lambda:InvokeFunctionUrl",
+                       Principal="arn:aws:iam::222222222222:role/example", FunctionUrlAuthType="AWS_IAM")
+    assert as_account("222222222222")[0] == 403  # lambda:InvokeFunction is needed as well (October 2025 on)
+    lam.add_permission(FunctionName=name, StatementId="partner-invoke", Action="lambda:InvokeFunction",
+                       Principal="arn:aws:iam::222222222222:role/example", InvokedViaFunctionUrl=True)
+    status, _, data, _ = as_account("222222222222")
+    assert status == 200
+    assert json.loads(data)["event"]["requestContext"]["accountId"] == "222222222222"
+    assert as_account("333333333333")[0] == 200
+
+
+def test_a_url_is_not_served_at_another_regions_host(public_url, server):
+    _, url = public_url
+    elsewhere = url.replace(".lambda-url.us-east-1.", ".lambda-url.eu-west-1.")
+    assert elsewhere != url
+    status, headers, data, _ = call(server.port, elsewhere, "GET", "/?mode=plain")
+    assert (status, data, headers["x-amzn-errortype"]) == (403, b'{"Message":null}', "AccessDeniedException")
+    assert call(server.port, url, "GET", "/?mode=plain")[0] == 200
+
+
+# Answers with the response object the request's query names (r=<JSON>).
+ANSWERS_AS_TOLD = """
+import json
+
+def handler(event, context):
+    return json.loads(event["queryStringParameters"]["r"])
+"""
+
+
+@pytest.fixture(scope="module")
+def told_url(lam):
+    name = create_python(lam, ANSWERS_AS_TOLD)
+    url = lam.create_function_url_config(FunctionName=name, AuthType="NONE")["FunctionUrl"]
+    make_public(lam, name)
+    return url
+
+
+@pytest.mark.parametrize("answer", [
+    {"statusCode": 200, "headers": ["x"]}, {"statusCode": 200, "headers": "x"}, {"statusCode": 99999},
+    {"statusCode": -1}, {"statusCode": True}, {"statusCode": 200, "cookies": "a=1"}])
+def test_a_response_object_that_cannot_be_a_response_is_a_502(told_url, server, answer):
+    """Headers that are not an object, a status outside HTTP's, cookies that are not a list: the
+    function answered wrongly, and the client gets the 502 of a failed function (these were a
+    server traceback and a dropped connection, or a status line HTTP clients refuse)."""
+    status, _, data, _ = call(server.port, told_url, "GET", "/?r=" + quote(json.dumps(answer)))
+    assert (status, data) == (502, b"Internal Server Error")
+
+
+def test_a_function_does_not_frame_the_response(told_url, server):
+    """Content-Length and Transfer-Encoding from the function would frame the message wrongly
+    (a client waiting for 1000 bytes, or for chunks that never come): the endpoint frames the body
+    it sends."""
+    for framing in ({"Content-Length": "1000"}, {"Transfer-Encoding": "chunked"}, {"Connection": "close"}):
+        answer = {"statusCode": 200, "headers": {"X-Kept": "yes", **framing}, "body": "hello"}
+        status, headers, data, _ = call(server.port, told_url, "GET", "/?r=" + quote(json.dumps(answer)))
+        assert (status, data, headers["x-kept"], headers["content-length"]) == (200, b"hello", "yes", "5")
+        assert "transfer-encoding" not in headers

@@ -190,8 +190,11 @@ class EventSourceMappingOps(LambdaBase):
         account, region = ref.account or ctx.account_id, ref.region or ctx.region
         record = self.store.get(account, region, ref.name)
         qualifier = ref.qualifier
-        if record is None or (qualifier not in (None, LATEST) and qualifier not in record.versions
-                              and qualifier not in record.aliases):
+        # A mapping invokes a function of its own account and Region only: it is the function's
+        # own trigger, and its poller would otherwise call another account's function unasked.
+        if (account, region) != (ctx.account_id, ctx.region) or record is None or (
+                qualifier not in (None, LATEST) and qualifier not in record.versions
+                and qualifier not in record.aliases):
             raise InvalidParameterValue("Function does not exist")
         arn = f"arn:aws:lambda:{region}:{account}:function:{ref.name}"
         return f"{arn}:{qualifier}" if qualifier else arn
@@ -234,13 +237,19 @@ class EventSourceMappingOps(LambdaBase):
                           function_arn=function_arn, event_source_arn=source_arn, settings=settings,
                           state="Creating", settled_state=ENABLED if enabled else DISABLED, last_modified=now,
                           tags=dict(params.get("Tags") or {}))
-        if settings["StartingPosition"] == "LATEST":
-            # LATEST is the stream's end when the mapping is created: records written after this
-            # answer are delivered (Lambda's own start is a few seconds later, with no such promise).
-            for shard, position in (await source.latest_positions()).items():
-                await self.esm_store.save_checkpoint(mapping.uuid, shard, position)
+        # Held from here, before anything is awaited: a concurrent create of the same pair meets
+        # it in the duplicate check above (two mappings would deliver every record twice).
         self.mappings[mapping.uuid] = mapping
-        await self._save(mapping)
+        try:
+            if settings["StartingPosition"] == "LATEST":
+                # LATEST is the stream's end when the mapping is created: records written after this
+                # answer are delivered (Lambda's own start is a few seconds later, with no such promise).
+                for shard, position in (await source.latest_positions()).items():
+                    await self.esm_store.save_checkpoint(mapping.uuid, shard, position)
+            await self._save(mapping)
+        except BaseException:
+            self.mappings.pop(mapping.uuid, None)
+            raise
         self._settle_soon(mapping.uuid)
         return mapping.describe()
 

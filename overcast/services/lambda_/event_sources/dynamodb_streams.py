@@ -39,12 +39,16 @@ class _Watchers:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_stream: dict[str, list[tuple[asyncio.AbstractEventLoop, Callable[[], None]]]] = {}
+        # Streams whose wake-ups are scheduled and not yet run: a transaction of many items (one
+        # after_commit each) wakes each poller once, not once per record.
+        self._pending: set[str] = set()
 
     def add(self, stream_arn: str, wake: Callable[[], None]) -> Callable[[], None]:
         entry = (asyncio.get_running_loop(), wake)
         with self._lock:
             self._by_stream.setdefault(stream_arn, []).append(entry)
             streams.on_record_appended = self.notify
+            streams.watched_streams = frozenset(self._by_stream)
 
         def remove() -> None:
             with self._lock:
@@ -53,16 +57,29 @@ class _Watchers:
                     entries.remove(entry)
                 if not entries:
                     self._by_stream.pop(stream_arn, None)
+                # A stream no poller waits on goes back to costing its writers nothing.
+                streams.watched_streams = frozenset(self._by_stream)
         return remove
 
     def notify(self, stream_arn: str) -> None:
         with self._lock:
+            if stream_arn in self._pending:
+                return
             entries = list(self._by_stream.get(stream_arn, ()))
+            if entries:
+                self._pending.add(stream_arn)
         for loop, wake in entries:
             try:
-                loop.call_soon_threadsafe(wake)
+                loop.call_soon_threadsafe(self._wake, stream_arn, wake)
             except RuntimeError:  # that loop is closed: its poller is gone
-                pass
+                with self._lock:
+                    self._pending.discard(stream_arn)
+
+    def _wake(self, stream_arn: str, wake: Callable[[], None]) -> None:
+        # Cleared before waking: a record appended from here on schedules a wake-up of its own.
+        with self._lock:
+            self._pending.discard(stream_arn)
+        wake()
 
 
 WATCHERS = _Watchers()

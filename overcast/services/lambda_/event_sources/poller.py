@@ -99,8 +99,7 @@ class MappingPoller:
         checkpoint says exactly what it was given)."""
         self._stopping = True
         self._wake.set()
-        if self._unwatch is not None:
-            self._unwatch()
+        self._let_go()
         if self._task is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(self._task), timeout=30)
@@ -109,10 +108,17 @@ class MappingPoller:
 
     def cancel(self) -> None:
         self._stopping = True
-        if self._unwatch is not None:
-            self._unwatch()
+        self._let_go()
         if self._task is not None:
             self._task.cancel()
+
+    def _let_go(self) -> None:
+        """Stop hearing of new records and of clock moves: a stopped poller must not be kept
+        alive (nor woken) by the stream's watchers or the clock's listeners."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.clock.remove_listener(self._clock_moved)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, but wake at once for new records, a moved clock or stop()."""
@@ -193,8 +199,9 @@ class MappingPoller:
             await self._acknowledge(shard, records[-1], checkpoints)
         return True
 
-    async def _acknowledge(self, shard: str, record: SourceRecord, checkpoints: dict[str, str]) -> None:
-        await self.store.save_checkpoint(self.mapping.uuid, shard, record.position)
+    async def _acknowledge(self, shard: str, record: SourceRecord, checkpoints: dict[str, str],
+                           window: Window | None = None) -> None:
+        await self.store.save_checkpoint(self.mapping.uuid, shard, record.position, window)
         checkpoints[shard] = record.position
 
     async def _process(self, shard: str, records: list[SourceRecord], checkpoints: dict[str, str],
@@ -202,9 +209,9 @@ class MappingPoller:
         """Deliver `records` (in order, in batches) until each is acknowledged or discarded; without
         `checkpointing` (one of several concurrent parts of a read) the caller checkpoints."""
 
-        async def acknowledge(record: SourceRecord) -> None:
+        async def acknowledge(record: SourceRecord, window: Window | None = None) -> None:
             if checkpointing:
-                await self._acknowledge(shard, record, checkpoints)
+                await self._acknowledge(shard, record, checkpoints, window)
 
         pending = records
         attempts = 0  # failed invocations of the batch starting at pending[0]
@@ -261,8 +268,10 @@ class MappingPoller:
                 if window is not None:
                     window.state = returned_state(outcome.body) or {}
                     self._windows[shard] = window
-                    await self.window_store.save(self.mapping.uuid, shard, window)
-                await acknowledge(batch[-1])
+                    if not checkpointing:  # not so today: windows are read one batch at a time
+                        await self.window_store.save(self.mapping.uuid, shard, window)
+                # The window's new state and the checkpoint past the batch are one write.
+                await acknowledge(batch[-1], window)
                 await self.report(self.mapping, OK)
                 pending, attempts, limit = pending[len(batch):], 0, full
                 continue

@@ -51,8 +51,16 @@ class MappingStore:
     def checkpoints(self, uuid: str) -> dict[str, str]:
         return dict(self.db.fetchall("SELECT shard, position FROM lambda_esm_checkpoints WHERE uuid = ?", (uuid,)))
 
-    async def save_checkpoint(self, uuid: str, shard: str, position: str) -> None:
-        """Acknowledged once durable: a restart resumes after `position`."""
-        await self.db.write(lambda tx: tx.execute(
-            "INSERT INTO lambda_esm_checkpoints (uuid, shard, position) VALUES (?, ?, ?) "
-            "ON CONFLICT (uuid, shard) DO UPDATE SET position = excluded.position", (uuid, shard, position)))
+    async def save_checkpoint(self, uuid: str, shard: str, position: str,
+                              window: windows.Window | None = None) -> None:
+        """Acknowledged once durable: a restart resumes after `position`. With a tumbling
+        `window`, its state moves in the same transaction, so a crash never leaves a state that
+        already counts records the checkpoint would deliver again."""
+
+        def write(tx: Tx) -> None:
+            tx.execute("INSERT INTO lambda_esm_checkpoints (uuid, shard, position) VALUES (?, ?, ?) "
+                       "ON CONFLICT (uuid, shard) DO UPDATE SET position = excluded.position", (uuid, shard, position))
+            if window is not None:
+                windows.write_window(tx, uuid, shard, window)
+
+        await self.db.write(write)

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from overcast.storage.interface import Database, Migration
+from overcast.storage.interface import Database, Migration, Tx
 
 # The state a function returns is a map of strings; AWS ends a window early past 1 MB of it.
 MAX_STATE_BYTES = 1024 * 1024
@@ -73,11 +73,14 @@ class WindowStore:
                 self.db.fetchall("SELECT shard, doc FROM lambda_esm_windows WHERE uuid = ?", (uuid,))}
 
     async def save(self, uuid: str, shard: str, window: Window | None) -> None:
-        if window is None:
-            await self.db.write(lambda tx: tx.execute(
-                "DELETE FROM lambda_esm_windows WHERE uuid = ? AND shard = ?", (uuid, shard)))
-            return
-        doc = json.dumps({"start": window.start, "length": window.length, "state": window.state})
-        await self.db.write(lambda tx: tx.execute(
-            "INSERT INTO lambda_esm_windows (uuid, shard, doc) VALUES (?, ?, ?) "
-            "ON CONFLICT (uuid, shard) DO UPDATE SET doc = excluded.doc", (uuid, shard, doc)))
+        await self.db.write(lambda tx: write_window(tx, uuid, shard, window))
+
+
+def write_window(tx: Tx, uuid: str, shard: str, window: Window | None) -> None:
+    """Store (or, with None, drop) a shard's open window, in the caller's transaction."""
+    if window is None:
+        tx.execute("DELETE FROM lambda_esm_windows WHERE uuid = ? AND shard = ?", (uuid, shard))
+        return
+    doc = json.dumps({"start": window.start, "length": window.length, "state": window.state})
+    tx.execute("INSERT INTO lambda_esm_windows (uuid, shard, doc) VALUES (?, ?, ?) "
+               "ON CONFLICT (uuid, shard) DO UPDATE SET doc = excluded.doc", (uuid, shard, doc))

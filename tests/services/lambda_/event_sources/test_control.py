@@ -337,3 +337,52 @@ def test_too_many_tags_on_a_mapping(lam, ddb, source):
                    StartingPosition="LATEST", Tags={f"k{i}": "v" for i in range(51)}) == (
         "InvalidParameterValueException", "Number of tags exceeds resource tag limit.", 400)
     assert lam.list_event_source_mappings(EventSourceArn=other_stream)["EventSourceMappings"] == []
+
+
+def test_a_mapping_invokes_a_function_of_its_own_account_and_region_only(lam, source, server):
+    """Another account's mapping naming this function by ARN (on create or update), or a
+    function ARN of another Region, is refused as a missing function: its poller would have
+    invoked a function its account has no hold on."""
+    import boto3
+    from botocore.config import Config
+
+    function, stream = source
+    arn = f"arn:aws:lambda:us-east-1:000000000000:function:{function}"
+    stranger = boto3.client("lambda", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                            aws_access_key_id="222222222222", aws_secret_access_key="test",
+                            config=Config(retries={"max_attempts": 1}))
+    missing = ("InvalidParameterValueException", "Function does not exist", 400)
+    assert refused(stranger.create_event_source_mapping, FunctionName=arn, EventSourceArn=stream,
+                   StartingPosition="LATEST") == missing
+    assert refused(lam.create_event_source_mapping, FunctionName=arn.replace("us-east-1", "eu-west-1"),
+                   EventSourceArn=stream, StartingPosition="LATEST") == missing
+    own = lam.create_event_source_mapping(FunctionName=arn, EventSourceArn=stream, StartingPosition="LATEST",
+                                          Enabled=False)
+    assert own["FunctionArn"] == arn
+    lam.delete_event_source_mapping(UUID=own["UUID"])
+
+
+def test_concurrent_creates_of_one_pair_make_one_mapping(lam, source):
+    """Two mappings of one stream to one function would deliver every record twice: creates racing
+    each other make one, and the rest meet AWS's duplicate conflict."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from botocore.exceptions import ClientError
+
+    function, stream = source
+
+    def create(_):
+        try:
+            return lam.create_event_source_mapping(FunctionName=function, EventSourceArn=stream,
+                                                   StartingPosition="LATEST", Enabled=False)["UUID"]
+        except ClientError as error:
+            return (error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"])
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(create, range(6)))
+    made = [answer for answer in answers if isinstance(answer, str)]
+    assert len(made) == 1
+    assert [answer for answer in answers if not isinstance(answer, str)] == [("ResourceConflictException", 409)] * 5
+    listed = lam.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]
+    assert [mapping["UUID"] for mapping in listed] == made
+    lam.delete_event_source_mapping(UUID=made[0])
