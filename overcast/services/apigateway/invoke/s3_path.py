@@ -5,6 +5,7 @@ same object answering what was put)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
@@ -70,6 +71,7 @@ def _s3_error(exc: ServiceError) -> IntegrationResult:
 # ListObjects' query parameters an integration may map (integration.request.querystring.*).
 _LIST_PARAMETERS = {"prefix": "Prefix", "delimiter": "Delimiter", "marker": "Marker", "max-keys": "MaxKeys",
                     "encoding-type": "EncodingType"}
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str, Any], bucket: str,
@@ -82,7 +84,14 @@ async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str,
         query = request_mappings(inv, integration).get("querystring", {})
         for name, member in _LIST_PARAMETERS.items():
             if query.get(name):
-                params[member] = int(query[name]) if member == "MaxKeys" and query[name].isdigit() else query[name]
+                params[member] = query[name]
+        if "MaxKeys" in params:
+            if not _INTEGER.fullmatch(params["MaxKeys"]):
+                # S3's answer to a max-keys that is no integer, as its REST API words it (the S3
+                # parser's); ListObjects itself is only ever handed an integer (a string was a 500).
+                return _s3_error(ServiceError("Argument maxKeys must be an integer between 0 and 2147483647",
+                                              code="InvalidArgument", status=400))
+            params["MaxKeys"] = int(params["MaxKeys"])
         try:
             output = await gateway.internal.call("s3", "ListObjects", params, account_id=inv.account,
                                                  region=inv.region)
@@ -107,8 +116,6 @@ async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str,
 
 def _location_constraint(body: str) -> str | None:
     """The region a CreateBucketConfiguration body names, if the request carries one."""
-    import re
-
     found = re.search(r"<LocationConstraint>\s*([^<\s]*)\s*</LocationConstraint>", body or "")
     return found.group(1) if found and found.group(1) else None
 
