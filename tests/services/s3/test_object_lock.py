@@ -364,3 +364,43 @@ def test_a_retain_until_date_that_is_not_a_date_is_refused(s3, server, locked_bu
     assert b"<Message>The retain until date must be provided in ISO 8601 format</Message>" in body
     assert b"<ArgumentValue>not-a-date</ArgumentValue>" in body
     assert_absent(s3, locked_bucket, "bad-date")
+
+
+def test_an_anonymous_reader_sees_a_lock_only_with_the_permission_to_read_it(s3, server, locked_bucket):
+    """GetObject and HeadObject answer the retention headers only to a requester with
+    s3:GetObjectRetention and the legal hold only to one with s3:GetObjectLegalHold (their API
+    references); a public s3:GetObject grant shows the object, not its lock."""
+    import json
+
+    from botocore import UNSIGNED
+
+    from tests.conftest import make_client
+
+    until = later()
+    s3.put_object(Bucket=locked_bucket, Key="doc", Body=b"x", ObjectLockMode="GOVERNANCE",
+                  ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus="ON")
+    s3.delete_public_access_block(Bucket=locked_bucket)
+
+    def allow(*actions: str) -> None:
+        s3.put_bucket_policy(Bucket=locked_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": list(actions),
+             "Resource": f"arn:aws:s3:::{locked_bucket}/*"}]}))
+
+    anonymous = make_client("s3", server.endpoint_url, signature_version=UNSIGNED)
+    lock_members = ("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+
+    def shown() -> list[dict]:
+        answers = [anonymous.head_object(Bucket=locked_bucket, Key="doc"),
+                   anonymous.get_object(Bucket=locked_bucket, Key="doc")]
+        return [{member: answer[member] for member in lock_members if member in answer} for answer in answers]
+
+    allow("s3:GetObject")
+    assert shown() == [{}, {}]
+    allow("s3:GetObject", "s3:GetObjectRetention")
+    assert shown() == [{"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}] * 2
+    allow("s3:GetObject", "s3:GetObjectLegalHold")
+    assert shown() == [{"ObjectLockLegalHoldStatus": "ON"}] * 2
+    # The owner's signed requests see all of it.
+    head = s3.head_object(Bucket=locked_bucket, Key="doc")
+    assert {member: head[member] for member in lock_members} == {
+        "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until, "ObjectLockLegalHoldStatus": "ON"}
