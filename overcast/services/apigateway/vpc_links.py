@@ -58,6 +58,9 @@ class VpcLinkOps:
     async def update_vpc_link(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         link = dict(self.vpc_link(ctx, params["vpcLinkId"]))
         check_ops(params.get("patchOperations"), "updateVpcLinkInput")
+        if any(str(op.get("path") or "").startswith("/targetArns") for op in params.get("patchOperations") or []):
+            # AWS's answer (quoted in hashicorp/terraform-provider-aws#2512).
+            raise errors.BadRequest("Target arns are not allowed to be changed/added.")
         apply_patch(link, params.get("patchOperations"), {"name": "str", "description": "str"})
         if not link.get("name"):
             raise errors.BadRequest("VPC link name must be non-empty")

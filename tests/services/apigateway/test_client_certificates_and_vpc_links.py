@@ -118,6 +118,12 @@ def test_a_vpc_link_a_stage_serves_is_not_deleted_and_takes_one_target(apigw):
         apigw.create_vpc_link(name="two", targetArns=[nlb.format(1), nlb.format(2)])
     assert error_of(e) == ("BadRequestException", "More than one target arn specified for vpc link.", 400)
     direct = apigw.create_vpc_link(name="direct", targetArns=[nlb.format(1)])["id"]
+    for op in ("replace", "add"):
+        with pytest.raises(ClientError) as e:
+            apigw.update_vpc_link(vpcLinkId=direct, patchOperations=[
+                {"op": op, "path": "/targetArns", "value": nlb.format(3)}])
+        assert error_of(e) == ("BadRequestException", "Target arns are not allowed to be changed/added.", 400)
+    assert apigw.get_vpc_link(vpcLinkId=direct)["targetArns"] == [nlb.format(1)]
     by_variable = apigw.create_vpc_link(name="by-variable", targetArns=[nlb.format(2)])["id"]
     api_id, root = new_api(apigw)
     for verb, connection in (("GET", direct), ("POST", "${stageVariables.link}")):
