@@ -14,7 +14,7 @@ TestS3ObjectLock* tests and snapshots, moto's aws_verified test_s3_locking.py.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -247,6 +247,8 @@ def _pacific(epoch: float) -> str:
     (LocalStack's AWS-validated snapshot of PutObjectRetention), whatever the Region."""
     try:
         moment = datetime.fromtimestamp(epoch, ZoneInfo("America/Los_Angeles"))
-    except ZoneInfoNotFoundError:  # no time zone data on this machine: say it in UTC
-        moment = datetime.fromtimestamp(epoch, UTC)
+    except (ZoneInfoNotFoundError, OverflowError, ValueError, OSError):
+        # No time zone data on this machine, or a date at the calendar's edge (year 1 is year 0
+        # in Pacific time, which datetime cannot hold: it was a 500): say it in UTC.
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=epoch)
     return moment.strftime("%a %b %d %H:%M:%S %Z %Y")

@@ -241,7 +241,7 @@ def test_compliance_retention_is_only_ever_extended(s3, locked_bucket):
     assert s3.get_object_retention(Bucket=locked_bucket, Key="doc")["Retention"]["RetainUntilDate"] == later(4)
 
 
-def test_a_bad_retention_document_is_refused(s3, locked_bucket):
+def test_a_bad_retention_document_is_refused(s3, server, locked_bucket):
     s3.put_object(Bucket=locked_bucket, Key="doc", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.put_object_retention(Bucket=locked_bucket, Key="doc", Retention={"Mode": "GOVERNANCE"})
@@ -254,6 +254,14 @@ def test_a_bad_retention_document_is_refused(s3, locked_bucket):
     if pacific_time_known():
         # S3 names the date in US Pacific time, whatever the Region (LocalStack's AWS-validated snapshot).
         assert error["ArgumentValue"] == "Tue Dec 31 16:00:00 PST 2019"
+    # The calendar's first day is past too (naming it in Pacific time, year 0, was a 500).
+    document = (b"<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>0001-01-01T00:00:00Z</RetainUntilDate>"
+                b"</Retention>")
+    status, _, body = raw_request(server.endpoint_url, "PUT", f"/{locked_bucket}/doc?retention", document,
+                                  {"Content-MD5": base64.b64encode(hashlib.md5(document).digest()).decode()})
+    assert status == 400, body
+    assert b"<Code>InvalidArgument</Code>" in body
+    assert b"<Message>The retain until date must be in the future!</Message>" in body
     with pytest.raises(ClientError) as exc:
         s3.put_object_legal_hold(Bucket=locked_bucket, Key="doc", LegalHold={"Status": "MAYBE"})
     assert_error(exc, "MalformedXML", 400)
