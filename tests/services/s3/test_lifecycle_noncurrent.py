@@ -62,3 +62,25 @@ def test_noncurrent_expiration_skips_locked_versions_until_their_lock_ends(fresh
         assert wait_for(lambda: version_ids(s3, bucket) == {current})
     finally:
         move_clock(fresh_server, {"reset": True})
+
+
+def test_newer_noncurrent_versions_alone_is_refused(s3):
+    """NoncurrentVersionExpiration needs NoncurrentDays: with NewerNoncurrentVersions alone AWS answers
+    InvalidArgument "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer"
+    (hashicorp/terraform-provider-aws#35328). It was stored, and then never acted on."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from tests.services.s3.conftest import assert_error
+
+    bucket = unique_bucket_name("noncurrent-count")
+    s3.create_bucket(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+            {"ID": "keep-3", "Filter": {}, "Status": "Enabled",
+             "NoncurrentVersionExpiration": {"NewerNoncurrentVersions": 3}}]})
+    assert_error(exc, "InvalidArgument", 400,
+                 "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert_error(exc, "NoSuchLifecycleConfiguration", 404)
