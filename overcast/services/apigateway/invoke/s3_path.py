@@ -50,6 +50,17 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
         params["Body"] = integration_request_body(inv, integration).encode("utf-8")
         if inv.content_type:
             params["ContentType"] = inv.content_type
+        # The integration request's mapped headers are what S3 receives (the S3 proxy tutorial
+        # maps Content-Type, x-amz-meta-* and the like this way).
+        metadata: dict[str, str] = {}
+        for name, value in request_mappings(inv, integration).get("header", {}).items():
+            lowered = name.lower()
+            if lowered in _PUT_HEADERS:
+                params[_PUT_HEADERS[lowered]] = value
+            elif lowered.startswith("x-amz-meta-"):
+                metadata[lowered[len("x-amz-meta-"):]] = value
+        if metadata:
+            params["Metadata"] = metadata
     try:
         output = await gateway.internal.call("s3", operations[method], params, account_id=inv.account,
                                              region=inv.region)
@@ -60,6 +71,12 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
     status = 204 if method == "DELETE" else 200
     data = await read_body(output.get("Body")) if method == "GET" else b""
     return IntegrationResult(status, headers, data.decode("utf-8", errors="replace"), str(status))
+
+
+# Headers of a PutObject an integration may map, by the PutObject member each sets.
+_PUT_HEADERS = {"content-type": "ContentType", "cache-control": "CacheControl",
+                "content-disposition": "ContentDisposition", "content-encoding": "ContentEncoding",
+                "content-language": "ContentLanguage"}
 
 
 def _s3_error(exc: ServiceError) -> IntegrationResult:
