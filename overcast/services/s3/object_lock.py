@@ -169,8 +169,8 @@ def carries_integrity(params: dict[str, Any], headers: dict[str, str]) -> bool:
     return "x-amz-checksum-" in (headers.get("x-amz-trailer") or "").lower()
 
 
-def refuse_without_integrity() -> ServiceError:
-    return InvalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with "
+def refuse_without_integrity(request: str = "Put Object") -> ServiceError:
+    return InvalidRequest(f"Content-MD5 OR x-amz-checksum- HTTP header is required for {request} requests with "
                           "Object Lock parameters")
 
 

@@ -412,3 +412,33 @@ def test_an_anonymous_reader_sees_a_lock_only_with_the_permission_to_read_it(s3,
     head = s3.head_object(Bucket=locked_bucket, Key="doc")
     assert {member: head[member] for member in lock_members} == {
         "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until, "ObjectLockLegalHoldStatus": "ON"}
+
+
+def test_a_part_of_a_locked_upload_needs_content_md5_or_a_checksum(s3, server, locked_bucket):
+    """UploadPart into an upload that will set a lock, its own or the bucket's default retention, is
+    refused without Content-MD5 or a checksum, as PutObject is ("Content-MD5 OR x-amz-checksum- HTTP
+    header is required for Put Part requests with Object Lock parameters", S3's answer quoted in
+    s3tools/s3cmd#1436); an upload that sets none takes a bare part."""
+    md5 = base64.b64encode(hashlib.md5(b"part").digest()).decode()
+
+    def put_part(key: str, upload_id: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        status, _, body = raw_request(server.endpoint_url, "PUT",
+                                      f"/{locked_bucket}/{key}?partNumber=1&uploadId={upload_id}", b"part", headers)
+        return status, body
+
+    plain = s3.create_multipart_upload(Bucket=locked_bucket, Key="plain")["UploadId"]
+    assert put_part("plain", plain)[0] == 200
+    held = s3.create_multipart_upload(Bucket=locked_bucket, Key="held", ObjectLockLegalHoldStatus="ON")["UploadId"]
+    status, body = put_part("held", held)
+    assert status == 400 and b"<Code>InvalidRequest</Code>" in body
+    assert (b"Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock "
+            b"parameters") in body
+    assert put_part("held", held, {"Content-MD5": md5})[0] == 200
+    set_default(s3, locked_bucket, "GOVERNANCE", Days=1)
+    assert put_part("plain", plain)[0] == 400
+    # boto3 sends a checksum with every part, and completes the upload.
+    etag = s3.upload_part(Bucket=locked_bucket, Key="plain", UploadId=plain, PartNumber=1, Body=b"part")["ETag"]
+    done = s3.complete_multipart_upload(Bucket=locked_bucket, Key="plain", UploadId=plain,
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.head_object(Bucket=locked_bucket, Key="plain", VersionId=done["VersionId"])["ObjectLockMode"] == \
+        "GOVERNANCE"
