@@ -173,6 +173,18 @@ class DocumentationImport:
     def _read(entry: Any) -> tuple[dict[str, Any], Any]:
         if not isinstance(entry, dict) or not isinstance(entry.get("location"), dict):
             raise errors.BadRequest("a documentation part needs a location object")
+        location = dict(entry["location"])
+        for field in ("type", "path", "method", "statusCode", "name"):
+            value = location.get(field)
+            if isinstance(value, bool):
+                location[field] = "true" if value else "false"
+            elif isinstance(value, (int, float)):
+                # A YAML definition's `statusCode: 200` is a number; AWS reads a location's
+                # fields as text, as the model types them.
+                location[field] = str(value)
+            elif value is not None and not isinstance(value, str):
+                raise errors.BadRequest(f"Invalid location: the field '{field}' must be a string")
+        entry = {**entry, "location": location}
         problem = location_problem(entry["location"], "location")
         if problem:
             raise errors.BadRequest(problem)

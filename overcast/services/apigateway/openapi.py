@@ -22,7 +22,10 @@ AUTHORIZER_TYPES = {"token": "TOKEN", "request": "REQUEST", "cognito_user_pools"
 
 
 def parse_document(body: Any) -> dict[str, Any]:
-    text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body or "")
+    try:
+        text = body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else str(body or "")
+    except UnicodeDecodeError:  # a definition is JSON or YAML text, which is UTF-8 (it was a 500)
+        raise errors.BadRequest("Invalid OpenAPI input: the document is not UTF-8 text") from None
     try:
         document = json.loads(text)
     except ValueError:

@@ -184,7 +184,12 @@ def _validate_lifecycle_actions(rule: dict[str, Any]) -> None:
     if isinstance(date, datetime) and (date.timestamp() % 86400 or date.microsecond):
         raise InvalidArgument("'Date' must be at midnight GMT", ArgumentName="Date",
                               ArgumentValue=date.isoformat())
-    _positive(rule.get("NoncurrentVersionExpiration") or {}, "NoncurrentDays",
+    noncurrent = rule.get("NoncurrentVersionExpiration")
+    if noncurrent is not None and noncurrent.get("NoncurrentDays") is None:
+        # NewerNoncurrentVersions alone is refused in the same words as a NoncurrentDays of 0
+        # (AWS's answer in hashicorp/terraform-provider-aws#35328): the action needs its days.
+        raise InvalidArgument("'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
+    _positive(noncurrent or {}, "NoncurrentDays",
               "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
     _positive(rule.get("AbortIncompleteMultipartUpload") or {}, "DaysAfterInitiation",
               "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive integer")

@@ -1,5 +1,6 @@
 """Lifecycle rules that act: Expiration (Days, Date) deletes objects (in a versioned bucket: adds
-a delete marker), NoncurrentVersionExpiration deletes noncurrent versions
+a delete marker) and, with ExpiredObjectDeleteMarker too, removes delete markers that have nothing
+left under them; NoncurrentVersionExpiration deletes noncurrent versions
 (lifecycle_noncurrent.py) and AbortIncompleteMultipartUpload aborts stale uploads, by the
 server's clock.
 
@@ -81,31 +82,47 @@ class LifecycleSweeper:
 
     def _apply(self, bucket: str, rule: dict[str, Any], now: float) -> None:
         rule_filter = RuleFilter(rule)
+        # Noncurrent versions first, so that a delete marker they leave alone is expired below in
+        # the same sweep.
+        noncurrent = rule.get("NoncurrentVersionExpiration") or {}
+        if noncurrent.get("NoncurrentDays") is not None:
+            expire_noncurrent(self.store, self.db, self.blobs, bucket, rule_filter, noncurrent, now, _lifecycle_change())
         expiration = rule.get("Expiration") or {}
         days, date = expiration.get("Days"), expiration.get("Date")
         if days is not None or date is not None:
             cutoff = date.timestamp() if isinstance(date, datetime) else None
             if cutoff is None or now >= cutoff:
                 self._expire(bucket, rule_filter, now, int(days) if days is not None else None)
-        noncurrent = rule.get("NoncurrentVersionExpiration") or {}
-        if noncurrent.get("NoncurrentDays") is not None:
-            expire_noncurrent(self.store, self.db, self.blobs, bucket, rule_filter, noncurrent, now, _lifecycle_change())
+        elif expiration.get("ExpiredObjectDeleteMarker") is True:
+            self._expire(bucket, rule_filter, now, None, objects=False)
         abort = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
         if abort is not None:
             self._abort_uploads(bucket, rule_filter.prefix, now, int(abort))
 
-    def _expire(self, bucket: str, rule_filter: RuleFilter, now: float, days: int | None) -> None:
+    def _expire(self, bucket: str, rule_filter: RuleFilter, now: float, days: int | None,
+                objects: bool = True) -> None:
+        """Expire current versions (`objects`) past `days` (None: all, a Date rule that is due),
+        and expired object delete markers: a current delete marker with no noncurrent version
+        under it goes too, as S3 removes one "if the lifecycle configuration is set to delete
+        current versions, or the ExpiredObjectDeleteMarker action is explicitly set" (S3 user
+        guide, managing delete markers). A tag or size filter matches no delete marker."""
         cursor, inclusive = rule_filter.prefix, True
+        markers_match = not rule_filter.tags and rule_filter.larger_than is None and rule_filter.smaller_than is None
         while True:
             rows = self.store.list_after(bucket, cursor, 1000, inclusive)
             doomed = []
+            markers = []
             for key, size, _etag, last_modified, *_rest, delete_marker in rows:
                 if not key.startswith(rule_filter.prefix):
                     rows = []
                     break
-                if delete_marker:
-                    continue
                 if days is not None and _next_midnight(last_modified + days * DAY) > now:
+                    continue
+                if delete_marker:
+                    if markers_match and not self.store.has_noncurrent_versions(bucket, key):
+                        markers.append((key, last_modified))
+                    continue
+                if not objects:
                     continue
                 if not rule_filter.size_matches(size):
                     continue
@@ -114,6 +131,8 @@ class LifecycleSweeper:
                 doomed.append((key, last_modified))
             for start in range(0, len(doomed), _BATCH):
                 self._delete(bucket, doomed[start:start + _BATCH], now)
+            for start in range(0, len(markers), _BATCH):
+                self._delete_markers(bucket, markers[start:start + _BATCH], now)
             if len(rows) < 1000:
                 return
             cursor, inclusive = rows[-1][0], False
@@ -142,6 +161,26 @@ class LifecycleSweeper:
                 name = "LifecycleExpiration:DeleteMarkerCreated" if outcome.delete_marker else "LifecycleExpiration:Delete"
                 events.enqueue(tx, config, change, name, bucket, key)
             unlink_after_commit(tx, blobs, unlinked)
+
+        self.db.write_blocking(write)
+
+    def _delete_markers(self, bucket: str, entries: list[tuple[str, float]], now: float) -> None:
+        store = self.store
+        change = _lifecycle_change()
+
+        def write(tx: Tx) -> None:
+            config = store.tx_require_bucket(tx, bucket)
+            for key, last_modified in entries:
+                row = tx.fetchone("SELECT version_id, delete_marker, last_modified FROM s3_objects "
+                                  "WHERE bucket = ? AND key = ?", (bucket, key))
+                # Still that delete marker, and still nothing under it.
+                if row is None or not row[1] or row[2] != last_modified:
+                    continue
+                if tx.fetchone("SELECT 1 FROM s3_versions WHERE bucket = ? AND key = ? LIMIT 1",
+                               (bucket, key)) is not None:
+                    continue
+                versions.tx_delete(tx, config, bucket, key, row[0] or "null", now)
+                events.enqueue(tx, config, change, "LifecycleExpiration:Delete", bucket, key)
 
         self.db.write_blocking(write)
 

@@ -172,6 +172,12 @@ class MultipartOperations:
                                   ArgumentValue=query["versionId"])
         number = _part_number(params)
         upload = self._upload_for(params)
+        # A part of an upload that sets a lock, its own or the bucket's default, needs Content-MD5
+        # or a checksum as PutObject does (S3's answer quoted in s3tools/s3cmd#1436).
+        lock = {name: upload.headers[name] for name in object_lock.LOCK_HEADERS if name in upload.headers}
+        if (object_lock.requires_integrity(lock, self.store.recent_config(upload.bucket))
+                and not object_lock.carries_integrity(params, ctx.request.headers)):
+            raise object_lock.refuse_without_integrity("Put Part")
         keep = upload.checksum_algorithm or DEFAULT_ALGORITHM
         integrity = UploadIntegrity.from_request(params, ctx.request.headers, keep=keep,
                                                  strict=upload.checksum_algorithm is not None)
@@ -213,6 +219,12 @@ class MultipartOperations:
     async def upload_part_copy(self, ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         number = _part_number(params)
         upload = self._upload_for(params)
+        # A part of an upload that sets a lock, its own or the bucket's default, needs Content-MD5
+        # or a checksum as PutObject does (S3's answer quoted in s3tools/s3cmd#1436).
+        lock = {name: upload.headers[name] for name in object_lock.LOCK_HEADERS if name in upload.headers}
+        if (object_lock.requires_integrity(lock, self.store.recent_config(upload.bucket))
+                and not object_lock.carries_integrity(params, ctx.request.headers)):
+            raise object_lock.refuse_without_integrity("Put Part")
         src_bucket, src_key, src_version = parse_copy_source(params["CopySource"])
         algorithm = upload.checksum_algorithm or DEFAULT_ALGORITHM
         for attempt in range(3):

@@ -14,7 +14,7 @@ TestS3ObjectLock* tests and snapshots, moto's aws_verified test_s3_locking.py.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -169,8 +169,8 @@ def carries_integrity(params: dict[str, Any], headers: dict[str, str]) -> bool:
     return "x-amz-checksum-" in (headers.get("x-amz-trailer") or "").lower()
 
 
-def refuse_without_integrity() -> ServiceError:
-    return InvalidRequest("Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with "
+def refuse_without_integrity(request: str = "Put Object") -> ServiceError:
+    return InvalidRequest(f"Content-MD5 OR x-amz-checksum- HTTP header is required for {request} requests with "
                           "Object Lock parameters")
 
 
@@ -247,6 +247,8 @@ def _pacific(epoch: float) -> str:
     (LocalStack's AWS-validated snapshot of PutObjectRetention), whatever the Region."""
     try:
         moment = datetime.fromtimestamp(epoch, ZoneInfo("America/Los_Angeles"))
-    except ZoneInfoNotFoundError:  # no time zone data on this machine: say it in UTC
-        moment = datetime.fromtimestamp(epoch, UTC)
+    except (ZoneInfoNotFoundError, OverflowError, ValueError, OSError):
+        # No time zone data on this machine, or a date at the calendar's edge (year 1 is year 0
+        # in Pacific time, which datetime cannot hold: it was a 500): say it in UTC.
+        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=epoch)
     return moment.strftime("%a %b %d %H:%M:%S %Z %Y")

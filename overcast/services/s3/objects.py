@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote
 
 from overcast.protocol import checksums
-from overcast.protocol.errors import ServiceError
+from overcast.protocol.errors import AccessDenied, ServiceError
 from overcast.server.context import RequestContext
 from overcast.services.s3 import conditions, events, object_lock, versions
 from overcast.services.s3.access import authorize_anonymous
@@ -88,6 +88,9 @@ _OVERRIDE_MEMBERS = frozenset({"ResponseExpires", *(param for param, _ in _RESPO
 MAX_DELETE_KEYS = 1000
 # The request members of a write that ask for an Object Lock: most writes carry none of them.
 _LOCK_MEMBERS = frozenset({"ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus"})
+# The lock members of a read's answer, and the permission a caller needs to be shown them.
+_LOCK_READ_ACTIONS = (("s3:GetObjectRetention", (object_lock.MODE, object_lock.RETAIN_UNTIL)),
+                      ("s3:GetObjectLegalHold", (object_lock.LEGAL_HOLD,)))
 # A read that finds its blob already replaced retries against the newer row this many times.
 _READ_ATTEMPTS = 3
 
@@ -406,6 +409,8 @@ class ObjectOperations:
             if obj.storage_class in ARCHIVED_CLASSES:
                 check_readable(obj, self._now())
             out, (first, last) = self._read_output(obj, params)
+            if ctx.anonymous:
+                self._hide_lock(ctx, out, bucket, key)
             inline = inline_bytes(obj, first, last)  # small objects: no coroutine to run
             if inline is not None:
                 out["Body"] = inline
@@ -424,7 +429,22 @@ class ObjectOperations:
         out, _ = self._read_output(obj, params)
         if RESTORE in out:
             visible_restore(out, obj, self._now())
+        if ctx.anonymous:
+            self._hide_lock(ctx, out, params["Bucket"], params["Key"])
         return out
+
+    def _hide_lock(self, ctx: RequestContext, out: dict[str, Any], bucket: str, key: str) -> None:
+        """GetObject and HeadObject answer a version's retention only to a caller with
+        s3:GetObjectRetention, and its legal hold only to one with s3:GetObjectLegalHold (their
+        references: "This header is only returned if the requester has the ... permission"); an
+        anonymous reader has them only where the bucket policy grants them."""
+        for action, members in _LOCK_READ_ACTIONS:
+            if any(member in out for member in members):
+                try:
+                    authorize_anonymous(ctx, self.store, action, bucket, key)
+                except AccessDenied:
+                    for member in members:
+                        out.pop(member, None)
 
     def _read_output(self, obj: StoredObject, params: dict[str, Any]) -> tuple[dict[str, Any], tuple[int, int]]:
         """Conditions, range and the response members; returns them with the span to serve."""

@@ -412,6 +412,10 @@ class S3Store:
             (bucket, start, bucket, start, limit))
         return [r[0] for r in rows]
 
+    def has_noncurrent_versions(self, bucket: str, key: str) -> bool:
+        return self.db.fetchone("SELECT 1 FROM s3_versions WHERE bucket = ? AND key = ? LIMIT 1",
+                                (bucket, key)) is not None
+
     def keys_with_noncurrent_versions(self, bucket: str, start: str, inclusive: bool, limit: int) -> list[str]:
         """Keys that have a noncurrent version (or delete marker), from `start`, in order."""
         op = ">=" if inclusive else ">"

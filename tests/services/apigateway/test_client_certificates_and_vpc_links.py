@@ -106,3 +106,38 @@ def test_certificates_and_links_survive_kill9(fresh_server):
     got = client.get_client_certificate(clientCertificateId=certificate["clientCertificateId"])
     assert got["pemEncodedCertificate"] == certificate["pemEncodedCertificate"]
     assert client.get_vpc_link(vpcLinkId=link["id"])["name"] == "kept"
+
+
+def test_a_vpc_link_a_stage_serves_is_not_deleted_and_takes_one_target(apigw):
+    """DeleteVpcLink while a deployed stage's integration goes through the link is AWS's
+    BadRequestException naming [RESTApiId:Method:Resource:Stage] (quoted in klothoplatform/klotho#202,
+    hashicorp/terraform#18392); the link goes once nothing deployed names it. A link has one target
+    ("More than one target arn specified for vpc link.", hashicorp/terraform-provider-aws#2512)."""
+    nlb = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/net/nlb/{}"
+    with pytest.raises(ClientError) as e:
+        apigw.create_vpc_link(name="two", targetArns=[nlb.format(1), nlb.format(2)])
+    assert error_of(e) == ("BadRequestException", "More than one target arn specified for vpc link.", 400)
+    direct = apigw.create_vpc_link(name="direct", targetArns=[nlb.format(1)])["id"]
+    for op in ("replace", "add"):
+        with pytest.raises(ClientError) as e:
+            apigw.update_vpc_link(vpcLinkId=direct, patchOperations=[
+                {"op": op, "path": "/targetArns", "value": nlb.format(3)}])
+        assert error_of(e) == ("BadRequestException", "Target arns are not allowed to be changed/added.", 400)
+    assert apigw.get_vpc_link(vpcLinkId=direct)["targetArns"] == [nlb.format(1)]
+    by_variable = apigw.create_vpc_link(name="by-variable", targetArns=[nlb.format(2)])["id"]
+    api_id, root = new_api(apigw)
+    for verb, connection in (("GET", direct), ("POST", "${stageVariables.link}")):
+        apigw.put_method(restApiId=api_id, resourceId=root, httpMethod=verb, authorizationType="NONE")
+        apigw.put_integration(restApiId=api_id, resourceId=root, httpMethod=verb, type="HTTP_PROXY",
+                              integrationHttpMethod=verb, uri="http://nlb.internal/", connectionType="VPC_LINK",
+                              connectionId=connection)
+    apigw.create_deployment(restApiId=api_id, stageName="prod", variables={"link": by_variable})
+    for link_id, verb in ((direct, "GET"), (by_variable, "POST")):
+        with pytest.raises(ClientError) as e:
+            apigw.delete_vpc_link(vpcLinkId=link_id)
+        assert error_of(e) == ("BadRequestException", f"Cannot delete vpc link. Vpc link '{link_id}', is referenced in "
+                               f"[{api_id}:{verb}:{root}:prod] in format of [RESTApiId:Method:Resource:Stage].", 400)
+        assert apigw.get_vpc_link(vpcLinkId=link_id)["id"] == link_id
+    apigw.delete_stage(restApiId=api_id, stageName="prod")
+    for link_id in (direct, by_variable):
+        apigw.delete_vpc_link(vpcLinkId=link_id)

@@ -382,3 +382,27 @@ def test_export_writes_openapi_attributes_into_entities(apigw):
         assert "foo" not in operation
         assert operation["responses"]["200"]["description"] == "Everything went well"
         assert len(exported["x-amazon-apigateway-documentation"]["documentationParts"]) == 4
+
+
+def test_import_reads_non_text_location_fields_and_refuses_bytes_that_are_no_text(apigw):
+    """A YAML definition writes `statusCode: 200`, a number: the part is imported with "200" (a
+    location's fields are text); a field that is an object or a list is a warning; a body that
+    is not UTF-8 is a BadRequest. The first and the last were 500s."""
+    api_id, _ = new_api(apigw)
+    yaml_body = (b"swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n"
+                 b"x-amazon-apigateway-documentation:\n  documentationParts:\n"
+                 b"  - location: {type: RESPONSE, method: GET, statusCode: 200}\n"
+                 b"    properties: {description: ok}\n"
+                 b"  - location: {type: MODEL, name: {nested: 1}}\n"
+                 b"    properties: {}\n")
+    answer = apigw.import_documentation_parts(restApiId=api_id, body=yaml_body)
+    assert len(answer["ids"]) == 1
+    assert answer["warnings"] == ["documentationParts[1]: Invalid location: the field 'name' must be a string"]
+    [part] = apigw.get_documentation_parts(restApiId=api_id)["items"]
+    assert part["location"] == {"type": "RESPONSE", "path": "/", "method": "GET", "statusCode": "200"}
+    with pytest.raises(ClientError) as e:
+        apigw.import_documentation_parts(restApiId=api_id, body="{}".encode("utf-16"))
+    assert error_of(e) == ("BadRequestException", "Invalid OpenAPI input: the document is not UTF-8 text", 400)
+    with pytest.raises(ClientError) as e:
+        apigw.import_rest_api(body=b"\xff\xfe{")
+    assert error_of(e)[0::2] == ("BadRequestException", 400)

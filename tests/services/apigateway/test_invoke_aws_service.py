@@ -136,3 +136,69 @@ def test_s3_bucket_by_path_lists_creates_and_deletes(apigw, client_factory, serv
         s3.delete_object(Bucket=bucket, Key=key)
     assert call(server, api_id, "dev", f"/{bucket}", "DELETE").status == 200  # S3 204, mapped by the 200 response
     assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_s3_bucket_listing_max_keys_from_a_mapping(apigw, client_factory, server):
+    """A max-keys mapped from the method's query string reaches ListObjects as S3 would read it:
+    an integer pages the listing, anything else is S3's InvalidArgument passed through (it was a
+    500 from a TypeError inside the listing)."""
+    import xml.etree.ElementTree as ET
+
+    s3 = client_factory("s3")
+    bucket = f"apigw-max-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    for key in ("a", "b"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"x")
+    api_id, root = new_api(apigw)
+    apigw.put_method(restApiId=api_id, resourceId=root, httpMethod="GET", authorizationType="NONE",
+                     requestParameters={"method.request.querystring.mk": False})
+    apigw.put_integration(
+        restApiId=api_id, resourceId=root, httpMethod="GET", type="AWS", integrationHttpMethod="GET",
+        uri=f"arn:aws:apigateway:us-east-1:s3:path/{bucket}", credentials="arn:aws:iam::000000000000:role/apigateway-s3",
+        requestParameters={"integration.request.querystring.max-keys": "method.request.querystring.mk"})
+    apigw.put_method_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=root, httpMethod="GET", statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+
+    ns = {"s3": "http://s3.amazonaws.com/doc/2006-03-01/"}
+    paged = call(server, api_id, "dev", "/?mk=1")
+    assert paged.status == 200
+    document = ET.fromstring(paged.body)
+    assert document.findtext("s3:IsTruncated", namespaces=ns) == "true"
+    assert [c.findtext("s3:Key", namespaces=ns) for c in document.findall("s3:Contents", ns)] == ["a"]
+    for value in ("abc", "1.5", "-1"):
+        refused = call(server, api_id, "dev", f"/?mk={value}")
+        assert refused.status == 200, (value, refused.body)  # the default integration response maps it
+        error = ET.fromstring(refused.body)
+        assert error.findtext("Code") == "InvalidArgument"
+        assert error.findtext("Message") == "Argument maxKeys must be an integer between 0 and 2147483647"
+
+
+def test_s3_object_put_takes_the_mapped_headers(apigw, client_factory, server):
+    """The integration request's mapped headers reach S3 with the object (the developer guide's
+    S3 proxy tutorial maps Content-Type, and x-amz-meta-* the same way): a static Content-Type
+    wins over the client's, and a mapped metadata header is stored as metadata. They were ignored."""
+    s3 = client_factory("s3")
+    bucket = f"apigw-headers-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=bucket)
+    api_id, root = new_api(apigw)
+    item = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="{item}")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=item, httpMethod="PUT", authorizationType="NONE",
+                     requestParameters={"method.request.path.item": True, "method.request.header.x-author": False})
+    apigw.put_integration(
+        restApiId=api_id, resourceId=item, httpMethod="PUT", type="AWS", integrationHttpMethod="PUT",
+        uri=f"arn:aws:apigateway:us-east-1:s3:path/{bucket}/{{key}}",
+        credentials="arn:aws:iam::000000000000:role/apigateway-s3",
+        requestParameters={"integration.request.path.key": "method.request.path.item",
+                           "integration.request.header.Content-Type": "'text/markdown'",
+                           "integration.request.header.Cache-Control": "'max-age=60'",
+                           "integration.request.header.x-amz-meta-author": "method.request.header.x-author"})
+    apigw.put_method_response(restApiId=api_id, resourceId=item, httpMethod="PUT", statusCode="200")
+    apigw.put_integration_response(restApiId=api_id, resourceId=item, httpMethod="PUT", statusCode="200")
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    put = call(server, api_id, "dev", "/notes.md", "PUT", "# hello",
+               {"Content-Type": "application/json", "x-author": "ada"})
+    assert put.status == 200
+    head = s3.head_object(Bucket=bucket, Key="notes.md")
+    assert (head["ContentType"], head["CacheControl"], head["Metadata"]) == (
+        "text/markdown", "max-age=60", {"author": "ada"})

@@ -62,3 +62,60 @@ def test_noncurrent_expiration_skips_locked_versions_until_their_lock_ends(fresh
         assert wait_for(lambda: version_ids(s3, bucket) == {current})
     finally:
         move_clock(fresh_server, {"reset": True})
+
+
+def test_newer_noncurrent_versions_alone_is_refused(s3):
+    """NoncurrentVersionExpiration needs NoncurrentDays: with NewerNoncurrentVersions alone AWS answers
+    InvalidArgument "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer"
+    (hashicorp/terraform-provider-aws#35328). It was stored, and then never acted on."""
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from tests.services.s3.conftest import assert_error
+
+    bucket = unique_bucket_name("noncurrent-count")
+    s3.create_bucket(Bucket=bucket)
+    with pytest.raises(ClientError) as exc:
+        s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+            {"ID": "keep-3", "Filter": {}, "Status": "Enabled",
+             "NoncurrentVersionExpiration": {"NewerNoncurrentVersions": 3}}]})
+    assert_error(exc, "InvalidArgument", 400,
+                 "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer")
+    with pytest.raises(ClientError) as exc:
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
+    assert_error(exc, "NoSuchLifecycleConfiguration", 404)
+
+
+def test_expired_object_delete_markers_go_once_nothing_is_under_them(fresh_server):
+    """The user guide's clean-up rule, NoncurrentVersionExpiration with ExpiredObjectDeleteMarker:
+    once a deleted object's versions have expired, the delete marker left alone on top goes too
+    ("If the lifecycle configuration is set to delete current versions, or the
+    ExpiredObjectDeleteMarker action is explicitly set, Amazon S3 removes the expired object's
+    delete marker", managing delete markers). A marker with a version under it stays, as does a
+    current object. It was stored and never acted on: the bucket kept its markers for ever."""
+    s3 = make_client("s3", fresh_server.endpoint_url)
+    bucket = unique_bucket_name("expired-markers")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=bucket, Key="clean/gone", Body=b"v")
+    s3.delete_object(Bucket=bucket, Key="clean/gone")  # a marker over one version, to expire first
+    s3.put_object(Bucket=bucket, Key="clean/live", Body=b"v")
+    s3.put_object(Bucket=bucket, Key="days/gone", Body=b"v")
+    days_marker = s3.delete_object(Bucket=bucket, Key="days/gone")["VersionId"]
+    s3.delete_object(Bucket=bucket, Key="days/gone", VersionId=s3.list_object_versions(
+        Bucket=bucket, Prefix="days/")["Versions"][0]["VersionId"])  # the marker alone is left
+    s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": [
+        {"ID": "clean", "Filter": {"Prefix": "clean/"}, "Status": "Enabled",
+         "NoncurrentVersionExpiration": {"NoncurrentDays": 1}, "Expiration": {"ExpiredObjectDeleteMarker": True}},
+        {"ID": "days", "Filter": {"Prefix": "days/"}, "Status": "Enabled", "Expiration": {"Days": 5}}]})
+    try:
+        move_clock(fresh_server, {"advance": 3 * DAY})
+        # clean/gone's version expired and then its marker; days/gone's marker is younger than 5 days.
+        assert wait_for(lambda: [m["VersionId"] for m in s3.list_object_versions(Bucket=bucket).get(
+            "DeleteMarkers", [])] == [days_marker])
+        assert [v["Key"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == ["clean/live"]
+        move_clock(fresh_server, {"advance": 3 * DAY})
+        assert wait_for(lambda: "DeleteMarkers" not in s3.list_object_versions(Bucket=bucket))
+        assert [v["Key"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == ["clean/live"]
+    finally:
+        move_clock(fresh_server, {"reset": True})

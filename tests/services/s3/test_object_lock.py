@@ -241,7 +241,7 @@ def test_compliance_retention_is_only_ever_extended(s3, locked_bucket):
     assert s3.get_object_retention(Bucket=locked_bucket, Key="doc")["Retention"]["RetainUntilDate"] == later(4)
 
 
-def test_a_bad_retention_document_is_refused(s3, locked_bucket):
+def test_a_bad_retention_document_is_refused(s3, server, locked_bucket):
     s3.put_object(Bucket=locked_bucket, Key="doc", Body=b"x")
     with pytest.raises(ClientError) as exc:
         s3.put_object_retention(Bucket=locked_bucket, Key="doc", Retention={"Mode": "GOVERNANCE"})
@@ -254,6 +254,14 @@ def test_a_bad_retention_document_is_refused(s3, locked_bucket):
     if pacific_time_known():
         # S3 names the date in US Pacific time, whatever the Region (LocalStack's AWS-validated snapshot).
         assert error["ArgumentValue"] == "Tue Dec 31 16:00:00 PST 2019"
+    # The calendar's first day is past too (naming it in Pacific time, year 0, was a 500).
+    document = (b"<Retention><Mode>COMPLIANCE</Mode><RetainUntilDate>0001-01-01T00:00:00Z</RetainUntilDate>"
+                b"</Retention>")
+    status, _, body = raw_request(server.endpoint_url, "PUT", f"/{locked_bucket}/doc?retention", document,
+                                  {"Content-MD5": base64.b64encode(hashlib.md5(document).digest()).decode()})
+    assert status == 400, body
+    assert b"<Code>InvalidArgument</Code>" in body
+    assert b"<Message>The retain until date must be in the future!</Message>" in body
     with pytest.raises(ClientError) as exc:
         s3.put_object_legal_hold(Bucket=locked_bucket, Key="doc", LegalHold={"Status": "MAYBE"})
     assert_error(exc, "MalformedXML", 400)
@@ -364,3 +372,73 @@ def test_a_retain_until_date_that_is_not_a_date_is_refused(s3, server, locked_bu
     assert b"<Message>The retain until date must be provided in ISO 8601 format</Message>" in body
     assert b"<ArgumentValue>not-a-date</ArgumentValue>" in body
     assert_absent(s3, locked_bucket, "bad-date")
+
+
+def test_an_anonymous_reader_sees_a_lock_only_with_the_permission_to_read_it(s3, server, locked_bucket):
+    """GetObject and HeadObject answer the retention headers only to a requester with
+    s3:GetObjectRetention and the legal hold only to one with s3:GetObjectLegalHold (their API
+    references); a public s3:GetObject grant shows the object, not its lock."""
+    import json
+
+    from botocore import UNSIGNED
+
+    from tests.conftest import make_client
+
+    until = later()
+    s3.put_object(Bucket=locked_bucket, Key="doc", Body=b"x", ObjectLockMode="GOVERNANCE",
+                  ObjectLockRetainUntilDate=until, ObjectLockLegalHoldStatus="ON")
+    s3.delete_public_access_block(Bucket=locked_bucket)
+
+    def allow(*actions: str) -> None:
+        s3.put_bucket_policy(Bucket=locked_bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": list(actions),
+             "Resource": f"arn:aws:s3:::{locked_bucket}/*"}]}))
+
+    anonymous = make_client("s3", server.endpoint_url, signature_version=UNSIGNED)
+    lock_members = ("ObjectLockMode", "ObjectLockRetainUntilDate", "ObjectLockLegalHoldStatus")
+
+    def shown() -> list[dict]:
+        answers = [anonymous.head_object(Bucket=locked_bucket, Key="doc"),
+                   anonymous.get_object(Bucket=locked_bucket, Key="doc")]
+        return [{member: answer[member] for member in lock_members if member in answer} for answer in answers]
+
+    allow("s3:GetObject")
+    assert shown() == [{}, {}]
+    allow("s3:GetObject", "s3:GetObjectRetention")
+    assert shown() == [{"ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until}] * 2
+    allow("s3:GetObject", "s3:GetObjectLegalHold")
+    assert shown() == [{"ObjectLockLegalHoldStatus": "ON"}] * 2
+    # The owner's signed requests see all of it.
+    head = s3.head_object(Bucket=locked_bucket, Key="doc")
+    assert {member: head[member] for member in lock_members} == {
+        "ObjectLockMode": "GOVERNANCE", "ObjectLockRetainUntilDate": until, "ObjectLockLegalHoldStatus": "ON"}
+
+
+def test_a_part_of_a_locked_upload_needs_content_md5_or_a_checksum(s3, server, locked_bucket):
+    """UploadPart into an upload that will set a lock, its own or the bucket's default retention, is
+    refused without Content-MD5 or a checksum, as PutObject is ("Content-MD5 OR x-amz-checksum- HTTP
+    header is required for Put Part requests with Object Lock parameters", S3's answer quoted in
+    s3tools/s3cmd#1436); an upload that sets none takes a bare part."""
+    md5 = base64.b64encode(hashlib.md5(b"part").digest()).decode()
+
+    def put_part(key: str, upload_id: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        status, _, body = raw_request(server.endpoint_url, "PUT",
+                                      f"/{locked_bucket}/{key}?partNumber=1&uploadId={upload_id}", b"part", headers)
+        return status, body
+
+    plain = s3.create_multipart_upload(Bucket=locked_bucket, Key="plain")["UploadId"]
+    assert put_part("plain", plain)[0] == 200
+    held = s3.create_multipart_upload(Bucket=locked_bucket, Key="held", ObjectLockLegalHoldStatus="ON")["UploadId"]
+    status, body = put_part("held", held)
+    assert status == 400 and b"<Code>InvalidRequest</Code>" in body
+    assert (b"Content-MD5 OR x-amz-checksum- HTTP header is required for Put Part requests with Object Lock "
+            b"parameters") in body
+    assert put_part("held", held, {"Content-MD5": md5})[0] == 200
+    set_default(s3, locked_bucket, "GOVERNANCE", Days=1)
+    assert put_part("plain", plain)[0] == 400
+    # boto3 sends a checksum with every part, and completes the upload.
+    etag = s3.upload_part(Bucket=locked_bucket, Key="plain", UploadId=plain, PartNumber=1, Body=b"part")["ETag"]
+    done = s3.complete_multipart_upload(Bucket=locked_bucket, Key="plain", UploadId=plain,
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.head_object(Bucket=locked_bucket, Key="plain", VersionId=done["VersionId"])["ObjectLockMode"] == \
+        "GOVERNANCE"

@@ -5,6 +5,7 @@ same object answering what was put)."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 from xml.sax.saxutils import escape
@@ -49,6 +50,17 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
         params["Body"] = integration_request_body(inv, integration).encode("utf-8")
         if inv.content_type:
             params["ContentType"] = inv.content_type
+        # The integration request's mapped headers are what S3 receives (the S3 proxy tutorial
+        # maps Content-Type, x-amz-meta-* and the like this way).
+        metadata: dict[str, str] = {}
+        for name, value in request_mappings(inv, integration).get("header", {}).items():
+            lowered = name.lower()
+            if lowered in _PUT_HEADERS:
+                params[_PUT_HEADERS[lowered]] = value
+            elif lowered.startswith("x-amz-meta-"):
+                metadata[lowered[len("x-amz-meta-"):]] = value
+        if metadata:
+            params["Metadata"] = metadata
     try:
         output = await gateway.internal.call("s3", operations[method], params, account_id=inv.account,
                                              region=inv.region)
@@ -61,6 +73,12 @@ async def s3_path(gateway: Gateway, inv: Invocation, integration: dict[str, Any]
     return IntegrationResult(status, headers, data.decode("utf-8", errors="replace"), str(status))
 
 
+# Headers of a PutObject an integration may map, by the PutObject member each sets.
+_PUT_HEADERS = {"content-type": "ContentType", "cache-control": "CacheControl",
+                "content-disposition": "ContentDisposition", "content-encoding": "ContentEncoding",
+                "content-language": "ContentLanguage"}
+
+
 def _s3_error(exc: ServiceError) -> IntegrationResult:
     body = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{escape(exc.code)}</Code>"
             f"<Message>{escape(exc.message)}</Message></Error>")
@@ -70,6 +88,7 @@ def _s3_error(exc: ServiceError) -> IntegrationResult:
 # ListObjects' query parameters an integration may map (integration.request.querystring.*).
 _LIST_PARAMETERS = {"prefix": "Prefix", "delimiter": "Delimiter", "marker": "Marker", "max-keys": "MaxKeys",
                     "encoding-type": "EncodingType"}
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str, Any], bucket: str,
@@ -82,7 +101,14 @@ async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str,
         query = request_mappings(inv, integration).get("querystring", {})
         for name, member in _LIST_PARAMETERS.items():
             if query.get(name):
-                params[member] = int(query[name]) if member == "MaxKeys" and query[name].isdigit() else query[name]
+                params[member] = query[name]
+        if "MaxKeys" in params:
+            if not _INTEGER.fullmatch(params["MaxKeys"]):
+                # S3's answer to a max-keys that is no integer, as its REST API words it (the S3
+                # parser's); ListObjects itself is only ever handed an integer (a string was a 500).
+                return _s3_error(ServiceError("Argument maxKeys must be an integer between 0 and 2147483647",
+                                              code="InvalidArgument", status=400))
+            params["MaxKeys"] = int(params["MaxKeys"])
         try:
             output = await gateway.internal.call("s3", "ListObjects", params, account_id=inv.account,
                                                  region=inv.region)
@@ -107,8 +133,6 @@ async def _bucket_call(gateway: Gateway, inv: Invocation, integration: dict[str,
 
 def _location_constraint(body: str) -> str | None:
     """The region a CreateBucketConfiguration body names, if the request carries one."""
-    import re
-
     found = re.search(r"<LocationConstraint>\s*([^<\s]*)\s*</LocationConstraint>", body or "")
     return found.group(1) if found and found.group(1) else None
 
