@@ -8,6 +8,7 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from overcast.services.base import Provider as BaseProvider
+from overcast.services.lambda_.cross_account import check_cross_account
 from overcast.services.lambda_.errors import InvalidParameterValue, PreconditionFailed, ResourceNotFound
 from overcast.services.lambda_.models import FunctionRecord
 from overcast.services.lambda_.validation import check_qualifier_matches, parse_function_ref
@@ -72,6 +73,8 @@ class LambdaBase(BaseProvider):
             # A function is reached in its own Region only (as AWS words it, quoted by its users).
             raise ResourceNotFound(f"Functions from '{ref.region}' are not reachable in this region ('{ctx.region}')")
         record = self.store.get(ref.account or ctx.account_id, ctx.region, ref.name)
+        if ref.account and ref.account != ctx.account_id and not ctx.extra.get("internal"):
+            check_cross_account(ctx, ref.account, ref.name, record, qualifier)
         if record is None:
             raise ResourceNotFound(f"Function not found: {self.function_arn(ctx, ref.name, qualifier)}")
         return record, qualifier
