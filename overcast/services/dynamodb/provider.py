@@ -17,6 +17,7 @@ from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
 from overcast.services.dynamodb.query import QueryMixin
+from overcast.services.dynamodb.replicas import ReplicasMixin
 from overcast.services.dynamodb.resource_policies import ResourcePoliciesMixin
 from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
@@ -26,7 +27,7 @@ from overcast.services.dynamodb.ttl import TtlMixin
 from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 
-class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
+class Provider(TablesMixin, ReplicasMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
                BackupsMixin, ExportsMixin, ImportsMixin, TransfersMixin, ResourcePoliciesMixin, FeaturesMixin,
                SearchVectorsMixin, BaseProvider):
     service = "dynamodb"
@@ -40,6 +41,7 @@ class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, Trans
         for row in self.db.fetchall(f"SELECT {store.TABLE_COLUMNS} FROM dynamodb_tables"):
             table = store.table_from_row(row)
             self._tables[(table.account, table.region, table.name)] = table
+        self._link_groups()
         self._start_ttl()
         self._start_transfers()
 
