@@ -322,3 +322,21 @@ def test_replicas_survive_kill9(fresh_server):
     streams_other = _client(fresh_server.endpoint_url, OTHER, "dynamodbstreams")
     records = _records(streams_other, other.describe_table(TableName=name)["Table"]["LatestStreamArn"])
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["durable", "after"]
+
+
+def test_backups_and_point_in_time_recovery_of_a_replica_read_the_shared_items(regions):
+    home, other = regions[HOME], regions[OTHER]
+    name = _table(home)
+    _add_replica(home, other, name, OTHER)
+    home.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    assert other.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "DISABLED"  # each Region's own
+    other.put_item(TableName=name, Item={"pk": {"S": "written-there"}, "sk": {"S": "1"}})
+    restored = unique_name("restored")
+    home.restore_table_to_point_in_time(SourceTableName=name, TargetTableName=restored, UseLatestRestorableTime=True)
+    assert home.get_item(TableName=restored, Key={"pk": {"S": "written-there"}, "sk": {"S": "1"}})["Item"]
+    backup = other.create_backup(TableName=name, BackupName="of-the-replica")["BackupDetails"]["BackupArn"]
+    home.put_item(TableName=name, Item={"pk": {"S": "later"}, "sk": {"S": "1"}})
+    from_backup = unique_name("from-backup")
+    other.restore_table_from_backup(TargetTableName=from_backup, BackupArn=backup)
+    assert [i["pk"]["S"] for i in other.scan(TableName=from_backup)["Items"]] == ["written-there"]
