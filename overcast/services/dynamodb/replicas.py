@@ -23,8 +23,8 @@ from dataclasses import replace
 from typing import Any
 
 from overcast.server.context import RequestContext
-from overcast.services.dynamodb import store, streams
-from overcast.services.dynamodb.errors import ValidationException, invalid
+from overcast.services.dynamodb import codec, store, streams
+from overcast.services.dynamodb.errors import ResourceInUseException, ValidationException, invalid
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.tables import (
     billing_mode,
@@ -57,6 +57,15 @@ SOURCE_HELD = ("Replica cannot be deleted because it has acted as a source regio
 PROTECTED = ("Resource cannot be deleted as it is currently protected against deletion. "
              "Disable deletion protection first.")
 ON_DEMAND_THROUGHPUT = "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+
+
+def check_unchanged(tx: Tx, table: Table) -> None:
+    """Inside the write: the group is still as this request found it. Another replica change that
+    committed meanwhile makes this one a change to a table in use, as DynamoDB answers a second
+    replica action while one is under way (DDB-TABLE-227, DDB-TABLE-265)."""
+    row = tx.fetchone("SELECT meta FROM dynamodb_tables WHERE id = ?", (table.meta_id,))
+    if row is None or codec.meta_loads(row[0]).get("replication", {}) != table.replication:
+        raise ResourceInUseException("The resource which you are attempting to change is in use.")
 
 
 def already_tables(name: str) -> ValidationException:
@@ -260,6 +269,7 @@ class ReplicasMixin:
             opened.append(updated[group.index(table)])
 
         def write(tx: Tx) -> None:
+            check_unchanged(tx, table)
             if tx.fetchone("SELECT 1 FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
                            (table.account, region, table.name)):
                 raise already_tables(table.name)
@@ -310,6 +320,7 @@ class ReplicasMixin:
         updated = [replace(t, replication=copy.deepcopy(replication)) for t in staying]
 
         def write(tx: Tx) -> None:
+            check_unchanged(tx, table)
             if updated:
                 store.drop_table_row(tx, leaving)
             else:
@@ -346,6 +357,7 @@ class ReplicasMixin:
         updated = [replace(changed.get(t.region, t), replication=copy.deepcopy(replication)) for t in group.values()]
 
         def write(tx: Tx) -> None:
+            check_unchanged(tx, table)
             for member_table in updated:
                 store.save_table(tx, member_table)
 

@@ -4,6 +4,7 @@ answering them (ack-api-quirks' DDB-TABLE findings, aws-cli #4906, terraform-pro
 
 from __future__ import annotations
 
+import threading
 import time
 
 import boto3
@@ -340,3 +341,36 @@ def test_backups_and_point_in_time_recovery_of_a_replica_read_the_shared_items(r
     from_backup = unique_name("from-backup")
     other.restore_table_from_backup(TargetTableName=from_backup, BackupArn=backup)
     assert [i["pk"]["S"] for i in other.scan(TableName=from_backup)["Items"]] == ["written-there"]
+
+
+def test_concurrent_replica_changes_leave_one_consistent_group(regions, server):
+    home = regions[HOME]
+    name = _table(home)
+    outcomes: dict[str, str] = {}
+
+    def add(region: str) -> None:
+        client = _client(server.endpoint_url, HOME)
+        try:
+            client.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": region}}])
+            outcomes[region] = "created"
+        except client.exceptions.ResourceInUseException as error:
+            assert error.response["Error"]["Message"] == "The resource which you are attempting to change is in use."
+            outcomes[region] = "in use"
+
+    threads = [threading.Thread(target=add, args=(region,)) for region in (OTHER, THIRD)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    listed = {r["RegionName"] for r in home.describe_table(TableName=name)["Table"].get("Replicas", [])}
+    assert listed == {region for region, outcome in outcomes.items() if outcome == "created"} and listed
+    for region in (OTHER, THIRD):
+        assert _exists(regions[region], name) == (region in listed)
+
+
+def _exists(client, name: str) -> bool:
+    try:
+        client.describe_table(TableName=name)
+        return True
+    except client.exceptions.ResourceNotFoundException:
+        return False
