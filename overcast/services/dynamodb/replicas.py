@@ -250,6 +250,10 @@ class ReplicasMixin:
         _regional(description, table.arn, arn)
         enable_stream(description, {"StreamEnabled": True, "StreamViewType": view}, now)
         key = action.get("KMSMasterKeyId")
+        if key is None and _customer_managed(table):
+            # A group encrypted with the customer's own key needs one named for each new replica
+            # (ack-api-quirks DDB-TABLE-313; the words as terraform-provider-aws #29102 quotes them).
+            raise invalid("KMSMasterKeyId must be specified for each replica.")
         if key is not None or table.description.get("SSEDescription"):
             sse = sse_description({"Enabled": True, "SSEType": "KMS", **({"KMSMasterKeyId": key} if key else {})},
                                   region, table.account)
@@ -383,6 +387,15 @@ class ReplicasMixin:
             result.append(replace(member, description=shared_copy(updated.description, member.description),
                                   ttl=dict(updated.ttl)))
         return result
+
+
+def _customer_managed(table: Table) -> bool:
+    """Whether the table is encrypted with a key of the customer's (not the AWS managed one)."""
+    sse = table.description.get("SSEDescription")
+    if not sse:
+        return False
+    managed = sse_description({"Enabled": True, "SSEType": "KMS"}, table.region, table.account)
+    return managed is None or sse.get("KMSMasterKeyArn") != managed["KMSMasterKeyArn"]
 
 
 def _set_overrides(member: dict, action: dict) -> None:

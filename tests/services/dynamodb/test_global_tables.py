@@ -374,3 +374,16 @@ def _exists(client, name: str) -> bool:
         return True
     except client.exceptions.ResourceNotFoundException:
         return False
+
+
+def test_a_table_with_its_own_key_needs_a_key_for_each_replica(regions):
+    home, other = regions[HOME], regions[OTHER]
+    key = "11111111-2222-3333-4444-555555555555"
+    name = _table(home, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": key})
+    assert refused(home.update_table, TableName=name, ReplicaUpdates=[{"Create": {"RegionName": OTHER}}]) == (
+        "ValidationException", "One or more parameter values were invalid: KMSMasterKeyId must be specified for each replica.", 400)
+    home.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": OTHER, "KMSMasterKeyId": key}}])
+    # Named by its ARN in the replica's Region, in both Regions' views.
+    there = other.describe_table(TableName=name)["Table"]
+    assert there["SSEDescription"]["KMSMasterKeyArn"].endswith(f":key/{key}") and OTHER in there["SSEDescription"]["KMSMasterKeyArn"]
+    assert home.describe_table(TableName=name)["Table"]["Replicas"][0]["KMSMasterKeyId"] == there["SSEDescription"]["KMSMasterKeyArn"]
