@@ -10,6 +10,7 @@ from overcast.services.dynamodb.batch import BatchMixin
 from overcast.services.dynamodb.errors import ResourceNotFoundException
 from overcast.services.dynamodb.exports import ExportsMixin
 from overcast.services.dynamodb.features import FeaturesMixin
+from overcast.services.dynamodb.global_tables_2017 import GlobalTables2017Mixin
 from overcast.services.dynamodb.imports import ImportsMixin
 from overcast.services.dynamodb.itemcache import ABSENT, CacheClearingDatabase, ItemCache
 from overcast.services.dynamodb.items import ItemsMixin
@@ -29,7 +30,7 @@ from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 class Provider(TablesMixin, ReplicasMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
                BackupsMixin, ExportsMixin, ImportsMixin, TransfersMixin, ResourcePoliciesMixin, FeaturesMixin,
-               SearchVectorsMixin, BaseProvider):
+               SearchVectorsMixin, GlobalTables2017Mixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:

@@ -387,3 +387,25 @@ def test_a_table_with_its_own_key_needs_a_key_for_each_replica(regions):
     there = other.describe_table(TableName=name)["Table"]
     assert there["SSEDescription"]["KMSMasterKeyArn"].endswith(f":key/{key}") and OTHER in there["SSEDescription"]["KMSMasterKeyArn"]
     assert home.describe_table(TableName=name)["Table"]["Replicas"][0]["KMSMasterKeyId"] == there["SSEDescription"]["KMSMasterKeyArn"]
+
+
+def test_the_2017_operations_answer_as_dynamodb_does_today(regions):
+    # AWS creates no 2017.11.29 global tables any more, and its operations do not see 2019.11.21
+    # ones (ack-api-quirks DDB-GLOBALTABLE-001, -002, DDB-GLOBALTABLESETTINGS-001).
+    home, other = regions[HOME], regions[OTHER]
+    name = _table(home)
+    _add_replica(home, other, name, OTHER)
+    not_supported = ("ValidationException", "One or more parameter values were invalid: DynamoDB global tables version "
+                     "2017.11.29 is not supported. We recommend using DynamoDB global tables version 2019.11.21, "
+                     "instead of version 2017.11.29 (Legacy).", 400)
+    assert refused(home.create_global_table, GlobalTableName=name,
+                   ReplicationGroup=[{"RegionName": HOME}, {"RegionName": THIRD}]) == not_supported
+    assert refused(home.update_global_table, GlobalTableName="no-such-global-table",
+                   ReplicaUpdates=[{"Create": {"RegionName": THIRD}}]) == not_supported
+    missing = ("GlobalTableNotFoundException", f"Global table with name: '{name}' does not exist.", 400)
+    assert refused(home.describe_global_table, GlobalTableName=name) == missing
+    assert refused(other.describe_global_table_settings, GlobalTableName=name) == missing
+    assert refused(home.update_global_table_settings, GlobalTableName=name, GlobalTableBillingMode="PAY_PER_REQUEST") == missing
+    assert refused(home.update_global_table, GlobalTableName=name, ReplicaUpdates=[{"Delete": {"RegionName": OTHER}}]) == missing
+    assert home.list_global_tables()["GlobalTables"] == []
+    assert [r["RegionName"] for r in home.describe_table(TableName=name)["Table"]["Replicas"]] == [OTHER]  # untouched
