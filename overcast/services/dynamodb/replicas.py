@@ -18,10 +18,14 @@ replica ACTIVE, which is what boto3's waiters and Terraform poll for.
 from __future__ import annotations
 
 import copy
+import functools
+import json
+import os
 import uuid
 from dataclasses import replace
 from typing import Any
 
+from overcast.protocol.model import _botocore_data_dir
 from overcast.server.context import RequestContext
 from overcast.services.dynamodb import codec, store, streams
 from overcast.services.dynamodb.errors import ResourceInUseException, ValidationException, invalid
@@ -77,6 +81,26 @@ def already_tables(name: str) -> ValidationException:
 def not_members(regions: list[str]) -> ValidationException:
     return ValidationException("Update global table operation failed because one or more replicas were not part of "
                                f"the global table. Please retry the request without these replicas: [{', '.join(regions)}].")
+
+
+@functools.cache
+def _partition_regions() -> tuple[tuple[str, ...], ...]:
+    """The Regions of each AWS partition, from botocore's partitions.json (read on first need)."""
+    with open(os.path.join(_botocore_data_dir(), "partitions.json")) as file:
+        partitions = json.load(file)["partitions"]
+    return tuple(tuple(r for r in p["regions"] if not r.endswith("-global")) for p in partitions)
+
+
+def check_replica_region(home: str, region: str) -> None:
+    """A replica goes to a Region of the home Region's partition. DynamoDB lists the Regions it
+    supports in its refusal; the list here is botocore's, in its order. A home Region that no
+    partition knows (a local name) leaves the choice to the caller."""
+    for regions in _partition_regions():
+        if home in regions:
+            if region not in regions:
+                raise ValidationException(f"Region {region} is not supported. The latest version of global tables are "
+                                          f"only supported in the following regions: [{', '.join(regions)}]")
+            return
 
 
 def members(table: Table) -> list[dict[str, Any]]:
@@ -225,6 +249,7 @@ class ReplicasMixin:
 
     async def _create_replica(self, ctx: RequestContext, table: Table, action: dict, now: float) -> dict:
         region = action["RegionName"]
+        check_replica_region(table.region, region)
         # Overcast has no Application Auto Scaling, so no provisioned table can meet AWS's
         # condition (write auto scaling on the table and every index): it is refused as AWS
         # refuses such a table, and on-demand tables take replicas.

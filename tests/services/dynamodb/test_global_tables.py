@@ -218,6 +218,10 @@ def test_refusals_word_for_word(regions, raw):
         "ValidationException", "Update table operation with more than one type of replica actions not allowed.", 400)
     assert replica_refusal({"Update": {"RegionName": OTHER}}) == (
         "ValidationException", "There are no actions specified in the Replica Update Action of the request.", 400)
+    code, message, status = replica_refusal({"Create": {"RegionName": "EU-WEST-1"}})
+    assert (code, status) == ("ValidationException", 400)
+    assert message.startswith("Region EU-WEST-1 is not supported. The latest version of global tables are only "
+                              "supported in the following regions: [") and f" {OTHER}," in message
     assert replica_refusal({"Delete": {"RegionName": THIRD}}) == (
         "ValidationException", "Update global table operation failed because one or more replicas were not part of "
         f"the global table. Please retry the request without these replicas: [{THIRD}].", 400)
