@@ -37,9 +37,13 @@ from overcast.services.dynamodb.tables import (
     sse_description,
     timestamp,
 )
+from overcast.services.dynamodb.warmth import warm_throughput
 from overcast.storage.interface import Tx
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
+# DescribeTable's GlobalTableSettingsReplicationMode, on the table and each replica, while it has
+# replicas (ack-api-quirks DDB-TABLE-229).
+SETTINGS_REPLICATION = "ENABLED_WITH_OVERRIDES"
 # A Region that a replica was added from cannot leave the group for a day (AWS's rule).
 SOURCE_HOLD_SECONDS = 24 * 3600
 # What a group shares: its schema, its indexes and its capacity. A member's ARN, TableId, stream,
@@ -197,6 +201,7 @@ class ReplicasMixin:
         if not table.replication:
             return
         body["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
+        body["GlobalTableSettingsReplicationMode"] = SETTINGS_REPLICATION
         entries = []
         for member in members(table):
             if member["RegionName"] == table.region:
@@ -206,26 +211,34 @@ class ReplicasMixin:
         body["Replicas"] = entries
 
     def _replica_entry(self, member: dict, peer: Table | None, viewer: Table) -> dict:
-        """One other member as a ReplicaDescription: overrides appear only where set (DDB-TABLE-250/252)."""
+        """One other member as a ReplicaDescription: overrides appear only where set; no ReplicaArn
+        (DDB-TABLE-229, 250, 252)."""
         entry: dict[str, Any] = {"RegionName": member["RegionName"], "ReplicaStatus": "ACTIVE"}
         if peer is None:
             return entry
+        on_demand = billing_mode(peer.description) == "PAY_PER_REQUEST"
+        entry["WarmThroughput"] = warm_throughput(peer.description, on_demand)
         sse = peer.description.get("SSEDescription")
         if sse and sse.get("KMSMasterKeyArn"):
             entry["KMSMasterKeyId"] = sse["KMSMasterKeyArn"]
         if member.get("OnDemandThroughputOverride"):
             entry["OnDemandThroughputOverride"] = dict(member["OnDemandThroughputOverride"])
-        indexes = viewer.description.get("GlobalSecondaryIndexes")
+        indexes = peer.description.get("GlobalSecondaryIndexes")
         if indexes:
             overrides = member.get("GlobalSecondaryIndexes", {})
-            entry["GlobalSecondaryIndexes"] = [
-                {"IndexName": i["IndexName"], **({"OnDemandThroughputOverride": dict(overrides[i["IndexName"]])}
-                                                 if i["IndexName"] in overrides else {})} for i in indexes]
+            entry["GlobalSecondaryIndexes"] = []
+            for index in indexes:
+                shown: dict[str, Any] = {"IndexName": index["IndexName"]}
+                if index["IndexName"] in overrides:
+                    shown["OnDemandThroughputOverride"] = dict(overrides[index["IndexName"]])
+                shown["WarmThroughput"] = warm_throughput(index, on_demand)
+                entry["GlobalSecondaryIndexes"].append(shown)
         summary = peer.description.get("TableClassSummary")
         if summary:  # a class never set is not shown (STANDARD); one set is, even STANDARD (DDB-TABLE-294)
             entry["ReplicaTableClassSummary"] = {"TableClass": summary["TableClass"]}
             if "LastUpdateDateTime" in summary:
                 entry["ReplicaTableClassSummary"]["LastUpdateDateTime"] = timestamp(summary["LastUpdateDateTime"])
+        entry["GlobalTableSettingsReplicationMode"] = SETTINGS_REPLICATION
         return entry
 
     # -- UpdateTable ReplicaUpdates
