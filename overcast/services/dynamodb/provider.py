@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.dynamodb import codec, store
@@ -39,6 +41,7 @@ class Provider(TablesMixin, ReplicasMixin, TagsMixin, ItemsMixin, QueryMixin, Ba
         self.db.migrate("dynamodb", store.MIGRATIONS)
         # Table metadata is read on every request, so it lives in memory; writes keep it in step.
         self._tables: dict[tuple[str, str, str], Table] = {}
+        self._group_locks: dict[tuple[str, str], asyncio.Lock] = {}  # replicas.py
         for row in self.db.fetchall(f"SELECT {store.TABLE_COLUMNS} FROM dynamodb_tables"):
             table = store.table_from_row(row)
             self._tables[(table.account, table.region, table.name)] = table

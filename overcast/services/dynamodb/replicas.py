@@ -17,11 +17,14 @@ replica ACTIVE, which is what boto3's waiters and Terraform poll for.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import functools
 import json
 import os
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
@@ -163,6 +166,21 @@ class ReplicasMixin:
     """ReplicaUpdates and the group's bookkeeping; the Provider supplies _tables, _now and self.db."""
 
     # -- the group in memory
+
+    @contextlib.asynccontextmanager
+    async def _group_changes(self, ctx: RequestContext, name: Any) -> AsyncIterator[None]:
+        """Serialise the changes that a global table's members share (replica changes, UpdateTable,
+        UpdateTimeToLive, DeleteTable) per account and table name: each reads the group, then
+        writes every member, and two interleaved would each miss the other's change. One lock per
+        name ever changed: a few bytes each."""
+        if isinstance(name, str) and ":table/" in name:
+            name = name.split(":table/", 1)[1].split("/", 1)[0]
+        key = (ctx.account_id, str(name))
+        lock = self._group_locks.get(key)
+        if lock is None:
+            lock = self._group_locks[key] = asyncio.Lock()
+        async with lock:
+            yield
 
     def _group(self, table: Table) -> list[Table]:
         """Every member's Table, in the order the members joined (the table alone when not global)."""

@@ -367,6 +367,10 @@ class TablesMixin:
         return result
 
     async def delete_table(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._delete_table(ctx, params)
+
+    async def _delete_table(self, ctx: RequestContext, params: dict) -> dict:
         name = check_table_name(params.get("TableName"))
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
@@ -394,6 +398,10 @@ class TablesMixin:
         return {"TableDescription": body}
 
     async def update_table(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._update_table(ctx, params)
+
+    async def _update_table(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         _check_update_request(params)
         if params.get("ReplicaUpdates"):

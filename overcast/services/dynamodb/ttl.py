@@ -36,6 +36,10 @@ class TtlMixin:
             scheduler.every(HISTORY_TRIM_INTERVAL, self.trim_history)
 
     async def update_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._update_time_to_live(ctx, params)
+
+    async def _update_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         spec = params.get("TimeToLiveSpecification") or {}
         enabled = bool(spec.get("Enabled"))
