@@ -225,10 +225,10 @@ class ReplicasMixin:
             if member["RegionName"] == table.region:
                 continue
             peer = self._tables.get((table.account, member["RegionName"], table.name))
-            entries.append(self._replica_entry(member, peer, table))
+            entries.append(self._replica_entry(member, peer))
         body["Replicas"] = entries
 
-    def _replica_entry(self, member: dict, peer: Table | None, viewer: Table) -> dict:
+    def _replica_entry(self, member: dict, peer: Table | None) -> dict:
         """One other member as a ReplicaDescription: overrides appear only where set; no ReplicaArn
         (DDB-TABLE-229, 250, 252)."""
         entry: dict[str, Any] = {"RegionName": member["RegionName"], "ReplicaStatus": "ACTIVE"}
