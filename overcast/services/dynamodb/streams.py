@@ -50,9 +50,12 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
     if spec is None or (old is None and new is None):
         return
     _append(tx, table.description["LatestStreamArn"], spec["StreamViewType"], table.region, keys, old, new, now, identity)
-    # A global table's change goes to every replica's stream too, as AWS replicates it there.
+    # A global table's change goes to every replica's stream too, as AWS replicates it there. A
+    # replicated change carries no userIdentity: a TTL deletion is marked as the service's only in
+    # the Region that expired the item (consumers tell replicated TTL removes by their absence,
+    # jgilbert01/aws-lambda-stream #426).
     for stream_arn, view, region in table.peer_streams:
-        _append(tx, stream_arn, view, region, keys, old, new, now, identity)
+        _append(tx, stream_arn, view, region, keys, old, new, now, None)
 
 
 def _append(tx: Tx, stream_arn: str, view: str, region: str, keys: dict, old: dict | None, new: dict | None,
