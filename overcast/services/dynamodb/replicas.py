@@ -383,6 +383,9 @@ class ReplicasMixin:
             check_unchanged(tx, table)
             if updated:
                 store.drop_table_row(tx, leaving)
+                if not any(t.pitr.get("Enabled") for t in updated):
+                    # The history was kept for the leaving member alone: nobody reads it now.
+                    tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (leaving.id,))
             else:
                 store.drop_table(tx, leaving)
             if leaving.stream_arn:
