@@ -280,6 +280,8 @@ class BackupsMixin:
 
         def write(tx: Tx) -> None:
             store.save_table(tx, updated)
+            if table.peers_keep_history:
+                return  # another replica of the global table keeps the shared items' history
             if not enabled:
                 tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
             elif starting:
@@ -290,6 +292,7 @@ class BackupsMixin:
 
         await self.db.write(write, bulk=True)
         self._tables[(table.account, table.region, table.name)] = updated
+        self._relink(updated)  # the other replicas learn whether history is kept
         return {"ContinuousBackupsDescription": self._continuous(updated)}
 
     async def restore_table_to_point_in_time(self, ctx: RequestContext, params: dict) -> dict:

@@ -75,6 +75,10 @@ class TableNotFoundException(DynamoError):
     code = "TableNotFoundException"
 
 
+class GlobalTableNotFoundException(DynamoError):
+    code = "GlobalTableNotFoundException"
+
+
 class TableAlreadyExistsException(DynamoError):
     code = "TableAlreadyExistsException"
 

@@ -66,6 +66,25 @@ class Table:
     # CloudWatch Contributor Insights by index name ("" for the table): mode and when it last
     # changed (features.py); a resource absent here has it disabled and never changed.
     insights: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Global tables (replicas.py). A replica is a table of its own in another Region: its own
+    # metadata row (`row_id`) over the item store it shares with the rest of its group (`id`).
+    # `replication` is the group as stored in every member's metadata ({} for a lone table).
+    row_id: int | None = None
+    replication: dict[str, Any] = field(default_factory=dict)
+    # Derived from the group when it is loaded or changes, never stored: the other members'
+    # streams, which every change is also written to (AWS writes replicated changes into each
+    # Region's stream), and whether any other member keeps point-in-time history of the shared items.
+    peer_streams: tuple[tuple[str, str, str], ...] = ()  # (stream ARN, view type, Region)
+    peers_keep_history: bool = False
+
+    @property
+    def meta_id(self) -> int:
+        """The row of dynamodb_tables holding this table's own metadata."""
+        return self.id if self.row_id is None else self.row_id
+
+    @property
+    def keeps_history(self) -> bool:
+        return bool(self.pitr.get("Enabled")) or self.peers_keep_history
 
     @property
     def arn(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from overcast.server.context import RequestContext
 from overcast.services.base import Provider as BaseProvider
 from overcast.services.dynamodb import codec, store
@@ -10,6 +12,7 @@ from overcast.services.dynamodb.batch import BatchMixin
 from overcast.services.dynamodb.errors import ResourceNotFoundException
 from overcast.services.dynamodb.exports import ExportsMixin
 from overcast.services.dynamodb.features import FeaturesMixin
+from overcast.services.dynamodb.global_tables_2017 import GlobalTables2017Mixin
 from overcast.services.dynamodb.imports import ImportsMixin
 from overcast.services.dynamodb.itemcache import ABSENT, CacheClearingDatabase, ItemCache
 from overcast.services.dynamodb.items import ItemsMixin
@@ -17,6 +20,7 @@ from overcast.services.dynamodb.keys import scan_hash
 from overcast.services.dynamodb.models import Table
 from overcast.services.dynamodb.partiql.executor import PartiqlMixin
 from overcast.services.dynamodb.query import QueryMixin
+from overcast.services.dynamodb.replicas import ReplicasMixin
 from overcast.services.dynamodb.resource_policies import ResourcePoliciesMixin
 from overcast.services.dynamodb.tables import TablesMixin, check_table_name
 from overcast.services.dynamodb.tags import TagsMixin
@@ -26,9 +30,9 @@ from overcast.services.dynamodb.ttl import TtlMixin
 from overcast.services.dynamodb.vectorsearch import SearchVectorsMixin
 
 
-class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
+class Provider(TablesMixin, ReplicasMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, TransactionsMixin, PartiqlMixin, TtlMixin,
                BackupsMixin, ExportsMixin, ImportsMixin, TransfersMixin, ResourcePoliciesMixin, FeaturesMixin,
-               SearchVectorsMixin, BaseProvider):
+               SearchVectorsMixin, GlobalTables2017Mixin, BaseProvider):
     service = "dynamodb"
 
     def start(self) -> None:
@@ -37,9 +41,11 @@ class Provider(TablesMixin, TagsMixin, ItemsMixin, QueryMixin, BatchMixin, Trans
         self.db.migrate("dynamodb", store.MIGRATIONS)
         # Table metadata is read on every request, so it lives in memory; writes keep it in step.
         self._tables: dict[tuple[str, str, str], Table] = {}
+        self._group_locks: dict[tuple[str, str], asyncio.Lock] = {}  # replicas.py
         for row in self.db.fetchall(f"SELECT {store.TABLE_COLUMNS} FROM dynamodb_tables"):
             table = store.table_from_row(row)
             self._tables[(table.account, table.region, table.name)] = table
+        self._link_groups()
         self._start_ttl()
         self._start_transfers()
 

@@ -7,6 +7,8 @@ the page it returns, not with the table.
 
 from __future__ import annotations
 
+from typing import Any
+
 from overcast.services.dynamodb import codec, itemcollections, vectors
 from overcast.services.dynamodb.keys import encode_key_tuple, encode_key_value, scan_hash
 from overcast.services.dynamodb.models import IndexMeta, Table
@@ -147,16 +149,24 @@ MIGRATIONS = [
 # -- tables
 
 def table_from_row(row: tuple) -> Table:
-    table_id, account, region, name, meta = row
+    row_id, account, region, name, meta = row
     data = codec.meta_loads(meta)
-    # Tables stored before a member existed load without it (its default).
-    return Table(table_id, account, region, name, data["description"], data.get("tags", {}),
-                 data.get("ttl", {}), data.get("pitr", {}), data.get("policies", {}), data.get("insights", {}))
+    # A replica's items are those of the table it was made from ("data_id"); tables stored before
+    # a member existed load without it (its default).
+    data_id = data.get("data_id", row_id)
+    return Table(data_id, account, region, name, data["description"], data.get("tags", {}),
+                 data.get("ttl", {}), data.get("pitr", {}), data.get("policies", {}), data.get("insights", {}),
+                 row_id=None if data_id == row_id else row_id, replication=data.get("replication", {}))
 
 
 def table_meta(table: Table) -> str:
-    return codec.meta_dumps({"description": table.description, "tags": table.tags, "ttl": table.ttl, "pitr": table.pitr,
-                             "policies": table.policies, "insights": table.insights})
+    meta: dict[str, Any] = {"description": table.description, "tags": table.tags, "ttl": table.ttl, "pitr": table.pitr,
+            "policies": table.policies, "insights": table.insights}
+    if table.row_id is not None:
+        meta["data_id"] = table.id
+    if table.replication:
+        meta["replication"] = table.replication
+    return codec.meta_dumps(meta)
 
 
 TABLE_COLUMNS = "id, account, region, name, meta"
@@ -172,11 +182,16 @@ def insert_table(tx: Tx, table: Table) -> int:
 
 
 def save_table(tx: Tx, table: Table) -> None:
-    tx.execute("UPDATE dynamodb_tables SET meta = ? WHERE id = ?", (table_meta(table), table.id))
+    tx.execute("UPDATE dynamodb_tables SET meta = ? WHERE id = ?", (table_meta(table), table.meta_id))
+
+
+def drop_table_row(tx: Tx, table: Table) -> None:
+    """Forget the table's own metadata, leaving its items (a replica's group still holds them)."""
+    tx.execute("DELETE FROM dynamodb_tables WHERE id = ?", (table.meta_id,))
 
 
 def drop_table(tx: Tx, table: Table) -> None:
-    tx.execute("DELETE FROM dynamodb_tables WHERE id = ?", (table.id,))
+    drop_table_row(tx, table)
     tx.execute("DELETE FROM dynamodb_items WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_index_items WHERE table_id = ?", (table.id,))
     tx.execute("DELETE FROM dynamodb_item_history WHERE table_id = ?", (table.id,))
@@ -261,7 +276,7 @@ _UPSERT_INDEX_ITEM = (
 def is_plain(table: Table) -> bool:
     """Whether storing an item in the table is one items row and nothing else (no index rows,
     history or stream records), so that several such writes can share one statement."""
-    return (not table.indexes() and table.stream_spec is None and not table.pitr.get("Enabled")
+    return (not table.indexes() and table.stream_spec is None and not table.keeps_history
             and not table.vector_indexes())
 
 
@@ -315,7 +330,7 @@ def write_item(tx: Tx, table: Table, pk: bytes, sk: bytes, old: dict | None, new
     point-in-time recovery on, its history) in step. `text` is the new item already encoded."""
     if new is not None and text is None:
         text = codec.dumps(new)
-    if table.pitr.get("Enabled"):
+    if table.keeps_history:
         tx.execute(_UPSERT_HISTORY, (table.id, pk, sk, now, text))
     if new is None:
         tx.execute("DELETE FROM dynamodb_items WHERE table_id = ? AND shash = ? AND pk = ? AND sk = ?",

@@ -42,7 +42,7 @@ def open_stream(tx: Tx, table: Table, now: float) -> None:
     tx.execute(
         "INSERT INTO dynamodb_streams (stream_arn, table_id, account, region, table_name, created, disabled, meta) "
         "VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
-        (table.description["LatestStreamArn"], table.id, table.account, table.region, table.name, now, codec.meta_dumps(meta)))
+        (table.description["LatestStreamArn"], table.meta_id, table.account, table.region, table.name, now, codec.meta_dumps(meta)))
 
 
 def close_stream(tx: Tx, stream_arn: str, now: float) -> None:
@@ -54,8 +54,17 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
     spec = table.stream_spec
     if spec is None or (old is None and new is None):
         return
-    stream_arn = table.description["LatestStreamArn"]
-    view = spec["StreamViewType"]
+    _append(tx, table.description["LatestStreamArn"], spec["StreamViewType"], table.region, keys, old, new, now, identity)
+    # A global table's change goes to every replica's stream too, as AWS replicates it there. A
+    # replicated change carries no userIdentity: a TTL deletion is marked as the service's only in
+    # the Region that expired the item (consumers tell replicated TTL removes by their absence,
+    # jgilbert01/aws-lambda-stream #426).
+    for stream_arn, view, region in table.peer_streams:
+        _append(tx, stream_arn, view, region, keys, old, new, now, None)
+
+
+def _append(tx: Tx, stream_arn: str, view: str, region: str, keys: dict, old: dict | None, new: dict | None,
+            now: float, identity: dict | None) -> None:
     seq = last_sequence(tx, stream_arn) + 1
     body: dict[str, Any] = {"ApproximateCreationDateTime": int(now), "Keys": keys}
     if view in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES") and new is not None:
@@ -70,7 +79,7 @@ def append_record(tx: Tx, table: Table, keys: dict, old: dict | None, new: dict 
         "eventName": "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY"),
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
-        "awsRegion": table.region,
+        "awsRegion": region,
         "dynamodb": body,
     }
     if identity is not None:
@@ -116,5 +125,5 @@ def trim(tx: Tx, now: float) -> None:
 def is_stream_of(reader: Tx | Database, table: Table, stream_arn: str) -> bool:
     """Whether `stream_arn` is one of the table's streams, the current one or an earlier one
     (a disabled stream keeps its resource-based policy)."""
-    row = reader.fetchone("SELECT 1 FROM dynamodb_streams WHERE stream_arn = ? AND table_id = ?", (stream_arn, table.id))
+    row = reader.fetchone("SELECT 1 FROM dynamodb_streams WHERE stream_arn = ? AND table_id = ?", (stream_arn, table.meta_id))
     return row is not None

@@ -83,7 +83,7 @@ def check_name(name: Any, member: str) -> str:
 _TABLE_CLASSES = ("STANDARD", "STANDARD_INFREQUENT_ACCESS")
 
 
-def _check_table_class(table_class: Any) -> None:
+def check_table_class(table_class: Any) -> None:
     if table_class is not None and table_class not in _TABLE_CLASSES:
         raise ValidationException("Invalid table-class parameter provided. Please try again with a valid table-class "
                                   "value: [STANDARD, STANDARD_INFREQUENT_ACCESS].")
@@ -215,12 +215,12 @@ def new_table_description(params: dict, account: str, region: str, now: float) -
     stream = params.get("StreamSpecification")
     _check_stream_on_create(stream)
     if stream and stream.get("StreamEnabled"):
-        _enable_stream(description, stream, now)
+        enable_stream(description, stream, now)
     if params.get("SSESpecification"):
         sse = sse_description(params["SSESpecification"], region, account)
         if sse:
             description["SSEDescription"] = sse
-    _check_table_class(params.get("TableClass"))
+    check_table_class(params.get("TableClass"))
     if params.get("TableClass"):
         description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
     description["DeletionProtectionEnabled"] = bool(params.get("DeletionProtectionEnabled", False))
@@ -248,7 +248,7 @@ def _table_settings(description: dict, params: dict, on_demand: bool) -> None:
         set_on_demand_limits(description, params["OnDemandThroughput"], on_demand, "table")
 
 
-def _enable_stream(description: dict, spec: dict, now: float) -> None:
+def enable_stream(description: dict, spec: dict, now: float) -> None:
     view = spec.get("StreamViewType")
     if view not in _VIEW_TYPES:
         raise ValidationException(
@@ -338,6 +338,7 @@ class TablesMixin:
         vectors.describe(body, lambda name: vectors.index_counts(self.db, table.id, name) if counts else (0, 0))
         if not body.get("StreamSpecification", {}).get("StreamEnabled"):
             body.pop("StreamSpecification", None)  # tables whose stream was disabled before this was fixed
+        self._describe_replication(body, table)
         return body
 
     def _counts(self, table: Table) -> tuple[int, int]:
@@ -366,6 +367,10 @@ class TablesMixin:
         return result
 
     async def delete_table(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._delete_table(ctx, params)
+
+    async def _delete_table(self, ctx: RequestContext, params: dict) -> dict:
         name = check_table_name(params.get("TableName"))
         table = self._tables.get((ctx.account_id, ctx.region, name))
         if table is None:
@@ -375,6 +380,12 @@ class TablesMixin:
                 "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.")
         body = self._describe(table)
         now = self._now()
+        if table.replication:
+            # One Region's replica goes; the others keep the items (replicas.py).
+            self._check_leaving(table, table.region, now)
+            await self._leave_group(table, table.region, now)
+            body["TableStatus"] = "DELETING"
+            return {"TableDescription": body}
 
         def delete(tx: Tx) -> None:
             store.drop_table(tx, table)
@@ -387,8 +398,14 @@ class TablesMixin:
         return {"TableDescription": body}
 
     async def update_table(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._update_table(ctx, params)
+
+    async def _update_table(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         _check_update_request(params)
+        if params.get("ReplicaUpdates"):
+            return await self._update_replicas(ctx, table, params["ReplicaUpdates"])
         vectors.check_update_request(params)
         now = self._now()
         description = copy.deepcopy(table.description)
@@ -441,8 +458,11 @@ class TablesMixin:
                 raise ValidationException(f"Table already has an enabled stream: TableName: {table.name}")
             if not enabled and not active:
                 raise ValidationException(f"Table has no stream to disable: TableName: {table.name}")
+            if not enabled and table.replication:
+                # Every replica's changes flow through its stream (terraform-provider-aws #20019).
+                raise invalid("Disabling Stream is not allowed for a Global Table replica.")
             if enabled:
-                _enable_stream(description, stream, now)
+                enable_stream(description, stream, now)
                 opened = True
             else:
                 # DescribeTable then shows no StreamSpecification, but still names the last stream.
@@ -450,15 +470,17 @@ class TablesMixin:
                 description.pop("StreamSpecification", None)
         if params.get("DeletionProtectionEnabled") is not None:
             description["DeletionProtectionEnabled"] = bool(params["DeletionProtectionEnabled"])
-        _check_table_class(params.get("TableClass"))
+        check_table_class(params.get("TableClass"))
         if params.get("TableClass"):
             description["TableClassSummary"] = {"TableClass": params["TableClass"], "LastUpdateDateTime": now}
         if params.get("SSESpecification") is not None:
             _update_sse(description, params["SSESpecification"], table)
         updated = replace(table, description=description)
+        group = self._with_group(updated)  # schema, indexes and capacity are the whole group's
 
         def write(tx: Tx) -> None:
-            store.save_table(tx, updated)
+            for member in group:
+                store.save_table(tx, member)
             for index_name in deleted_indexes:
                 store.drop_index(tx, updated, index_name)
             for index in updated.indexes():
@@ -475,7 +497,7 @@ class TablesMixin:
 
         # An index is filled or emptied whole.
         await self.db.write(write, bulk=bool(created_indexes or deleted_indexes or created_vectors or deleted_vectors))
-        self._tables[(table.account, table.region, table.name)] = updated
+        self._put_group(group)
         body = self._describe(updated)
         changing = (created_indexes or deleted_indexes or created_vectors or deleted_vectors
                     or params.get("ProvisionedThroughput") or billing or stream is not None)
@@ -569,18 +591,22 @@ _ALONE = (("SSESpecification", "Server-Side Encryption modification must be the 
           ("DeletionProtectionEnabled", "DeletionProtection modification must be the only operation in the request"))
 
 
-# Global tables (replicas in other Regions, multi-Region consistency, witnesses): accepting these
-# and changing nothing would tell a deployment tool its replica exists; they are refused plainly.
-_GLOBAL_TABLE_MEMBERS = ("ReplicaUpdates", "MultiRegionConsistency", "GlobalTableWitnessUpdates")
+# Multi-Region strong consistency and witnesses (replicas.py builds the eventually consistent
+# global tables): accepting these and changing nothing would tell a deployment tool its strongly
+# consistent group exists; they are refused plainly.
+_GLOBAL_TABLE_MEMBERS = ("MultiRegionConsistency", "GlobalTableWitnessUpdates")
 
 
 def _check_update_request(params: dict) -> None:
     present = [m for m in _UPDATE_MEMBERS if params.get(m) not in (None, [])]
     if not present:
         raise ValidationException(_NOTHING_TO_UPDATE)
+    if "ReplicaUpdates" in present and len(present) > 1:
+        # Checked before anything else about the request or the table (DDB-TABLE-224).
+        raise invalid("Replica modification must be the only operation in the request")
     global_table = [m for m in _GLOBAL_TABLE_MEMBERS if m in present]
     if global_table:
-        raise ServiceError(f"Overcast does not implement DynamoDB global tables yet (UpdateTable with "
+        raise ServiceError(f"Overcast does not implement DynamoDB multi-Region strong consistency yet (UpdateTable with "
                            f"{', '.join(global_table)}).", code="NotImplemented", status=501, sender_fault=False)
     for member, message in _ALONE:
         if member in present and len(present) > 1:

@@ -36,6 +36,10 @@ class TtlMixin:
             scheduler.every(HISTORY_TRIM_INTERVAL, self.trim_history)
 
     async def update_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
+        async with self._group_changes(ctx, params.get("TableName")):
+            return await self._update_time_to_live(ctx, params)
+
+    async def _update_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
         table = self._table(ctx, params.get("TableName"), describe_style=True)
         spec = params.get("TimeToLiveSpecification") or {}
         enabled = bool(spec.get("Enabled"))
@@ -57,13 +61,15 @@ class TtlMixin:
         if changed is not None and 0 <= now - changed < TTL_CHANGE_INTERVAL:
             raise ValidationException("Time to live has been modified multiple times within a fixed interval")
         updated = replace(table, ttl={"Enabled": enabled, "AttributeName": name, "ChangedAt": now})
+        group = self._with_group(updated)  # a global table's replicas take the setting too
 
         def write(tx: Tx) -> None:
-            store.save_table(tx, updated)
-            store.refresh_expiry(tx, updated)
+            for member in group:
+                store.save_table(tx, member)
+            store.refresh_expiry(tx, updated)  # once: the group shares its items
 
         await self.db.write(write, bulk=True)  # every item's expiry is looked at
-        self._tables[(table.account, table.region, table.name)] = updated
+        self._put_group(group)
         return {"TimeToLiveSpecification": {"Enabled": enabled, "AttributeName": name}}
 
     def describe_time_to_live(self, ctx: RequestContext, params: dict) -> dict:
@@ -75,8 +81,12 @@ class TtlMixin:
     def sweep_expired(self, now: float) -> int:
         """Delete every item whose TTL has passed (called by the scheduler with the clock's time)."""
         deleted = 0
+        swept: set[int] = set()
         for table in list(self._tables.values()):
-            if table.ttl.get("Enabled"):
+            # A global table's items expire once, through any one member: the deletion goes to
+            # every member's stream from there.
+            if table.ttl.get("Enabled") and table.id not in swept:
+                swept.add(table.id)
                 while True:
                     count = self.db.write_blocking(lambda tx, t=table: _sweep_table(tx, t, now))
                     deleted += count
@@ -87,7 +97,7 @@ class TtlMixin:
 
     def trim_history(self, now: float) -> None:
         """Drop point-in-time-recovery history that has left every table's recovery window."""
-        tables = [t for t in list(self._tables.values()) if t.pitr.get("Enabled")]
+        tables = list({t.id: t for t in list(self._tables.values()) if t.pitr.get("Enabled")}.values())
         if tables:
             self.db.write_blocking(lambda tx: _trim_histories(tx, tables, now))
 

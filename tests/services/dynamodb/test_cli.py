@@ -64,3 +64,20 @@ def test_cli_multi_attribute_index_and_resource_policy(aws_cli_env):
     got = _aws(aws_cli_env, "get-resource-policy", "--resource-arn", arn)
     assert got["RevisionId"] == put["RevisionId"] and json.loads(got["Policy"])["Statement"][0]["Action"] == "dynamodb:GetItem"
     _aws(aws_cli_env, "delete-table", "--table-name", name)
+
+
+def test_cli_adds_a_replica_in_another_region(aws_cli_env):
+    # The developer guide's tutorial: update-table --replica-updates, then describe-table in the replica's Region.
+    name = unique_name("cli-global")
+    _aws(aws_cli_env, "create-table", "--table-name", name, "--billing-mode", "PAY_PER_REQUEST",
+         "--key-schema", "AttributeName=pk,KeyType=HASH", "--attribute-definitions", "AttributeName=pk,AttributeType=S")
+    answer = _aws(aws_cli_env, "update-table", "--table-name", name, "--replica-updates", "Create={RegionName=us-west-2}")
+    assert answer["TableDescription"]["GlobalTableVersion"] == "2019.11.21"
+    _aws(aws_cli_env, "wait", "table-exists", "--table-name", name, "--region", "us-west-2")
+    replica = _aws(aws_cli_env, "describe-table", "--table-name", name, "--region", "us-west-2")["Table"]
+    assert [(r["RegionName"], r["ReplicaStatus"]) for r in replica["Replicas"]] == [("us-east-1", "ACTIVE")]
+    _aws(aws_cli_env, "put-item", "--table-name", name, "--item", json.dumps({"pk": {"S": "a"}}), "--region", "us-west-2")
+    assert _aws(aws_cli_env, "get-item", "--table-name", name, "--key", json.dumps({"pk": {"S": "a"}}))["Item"]
+    _aws(aws_cli_env, "delete-table", "--table-name", name, "--region", "us-west-2")
+    assert "Replicas" not in _aws(aws_cli_env, "describe-table", "--table-name", name)["Table"]
+    _aws(aws_cli_env, "delete-table", "--table-name", name)

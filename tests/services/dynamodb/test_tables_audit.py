@@ -84,13 +84,14 @@ def test_update_table_with_nothing_to_change(raw, make_table):
     assert refused(raw.update_table, TableName=name, AttributeDefinitions=PK_DEFINED) == ("ValidationException", message, 400)
 
 
-def test_global_table_changes_are_refused_not_ignored(raw, ddb, make_table):
-    # Replicas in other Regions are not built: saying yes would tell Terraform its replica exists.
+def test_strongly_consistent_global_table_changes_are_refused_not_ignored(raw, ddb, make_table):
+    # Multi-Region strong consistency is not built (replicas are: test_global_tables.py): saying
+    # yes would tell Terraform its strongly consistent group exists.
     name = make_table(StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
     before = ddb.describe_table(TableName=name)["Table"]
-    replica = refused(raw.update_table, TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
-    assert replica == ("NotImplemented",
-                       "Overcast does not implement DynamoDB global tables yet (UpdateTable with ReplicaUpdates).", 501)
+    consistency = refused(raw.update_table, TableName=name, MultiRegionConsistency="STRONG")
+    assert consistency == ("NotImplemented", "Overcast does not implement DynamoDB multi-Region strong consistency yet "
+                           "(UpdateTable with MultiRegionConsistency).", 501)
     both = refused(raw.update_table, TableName=name, MultiRegionConsistency="STRONG",
                    GlobalTableWitnessUpdates=[{"Create": {"RegionName": "us-west-2"}}])
     assert both[1].endswith("(UpdateTable with MultiRegionConsistency, GlobalTableWitnessUpdates).")
