@@ -354,3 +354,51 @@ def test_function_calls_overcast_through_aws_endpoint_url(lam, function_jar):
     # Without a JDK 21 the closest one runs it, and the function's log says so.
     assert ("java21 is not installed on this machine" in tail) == (jdk.major != 21)
 
+
+
+def test_layer_java_lib_jars_are_on_the_classpath(lam, function_jar):
+    """A layer's java/lib/*.jar is on the classpath (AWS's /opt/java/lib)."""
+    package, layer = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(function_jar)) as source, zipfile.ZipFile(package, "w") as code, \
+            zipfile.ZipFile(layer, "w") as library:
+        for item in source.infolist():
+            if item.filename.startswith("lib/"):
+                library.writestr("java/" + item.filename, source.read(item.filename))
+            else:
+                code.writestr(item, source.read(item.filename))
+    arn = lam.publish_layer_version(LayerName=unique("greeter"), Content={"ZipFile": layer.getvalue()},
+                                    CompatibleRuntimes=["java17"])["LayerVersionArn"]
+    name = create_java(lam, package.getvalue(), "example.Info::greet", Layers=[arn])
+    response, body = invoke_json(lam, name, "lin")
+    assert "FunctionError" not in response, body
+    assert body == "hello, lin (from lib/greeter.jar)"
+
+
+def _javac_major() -> int:
+    out = subprocess.run([JAVAC, "-version"], capture_output=True, text=True)
+    match = re.search(r"javac (\d+)", out.stdout + out.stderr)
+    return int(match.group(1)) if match else 0
+
+
+@pytest.mark.skipif(JAVAC is None or _javac_major() < 17, reason="records need javac 17 or later")
+def test_record_input_and_output(lam, tmp_path):
+    """Records in and out, as the developer guide's Java 17 handler example takes them."""
+    source = tmp_path / "src" / "example" / "Points.java"
+    source.parent.mkdir(parents=True)
+    source.write_text("""
+        package example;
+        public class Points {
+            public record Point(int x, int y, String label) {}
+            public record Sum(long total, String label) {}
+            public Sum add(Point p) { return new Sum((long) p.x() + p.y(), p.label()); }
+        }""")
+    classes = tmp_path / "classes"
+    subprocess.run([JAVAC, "--release", "17", "-d", str(classes), str(source)], check=True, capture_output=True)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        for path in classes.rglob("*.class"):
+            archive.write(path, path.relative_to(classes).as_posix())
+    name = create_java(lam, code.getvalue(), "example.Points::add")
+    response, body = invoke_json(lam, name, {"x": 2, "y": 40, "label": "answer"})
+    assert "FunctionError" not in response, body
+    assert body == {"total": 42, "label": "answer"}

@@ -50,6 +50,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.LinkedList;
@@ -391,7 +392,7 @@ public final class OvercastJavaRuntime {
         }
 
         static Fault of(Throwable t, boolean direct) {
-            filter(t, direct, Collections.newSetFromMap(new java.util.IdentityHashMap<Throwable, Boolean>()));
+            filter(t, direct);
             String msg = t.getLocalizedMessage() == null ? t.getClass().getName() : t.getLocalizedMessage();
             List<String> frames = new ArrayList<String>();
             for (StackTraceElement element : t.getStackTrace()) {
@@ -401,6 +402,7 @@ public final class OvercastJavaRuntime {
         }
 
         static Fault loading(Throwable t, String msg, boolean fatal) {
+            filter(t, false);
             return new Fault(msg, t.getClass().getName(), traceOf(t), null, fatal);
         }
 
@@ -408,6 +410,10 @@ public final class OvercastJavaRuntime {
             StringWriter text = new StringWriter();
             t.printStackTrace(new PrintWriter(text));
             return text.toString();
+        }
+
+        static void filter(Throwable t, boolean direct) {
+            filter(t, direct, Collections.newSetFromMap(new IdentityHashMap<Throwable, Boolean>()));
         }
 
         /** Our own frames are cut from the trace; so are the reflective calls into the handler
@@ -770,7 +776,7 @@ public final class OvercastJavaRuntime {
                 try {
                     event = Types.convert(Json.parse(new String(inv.response.body, StandardCharsets.UTF_8)), input);
                 } catch (Throwable t) {
-                    Fault.filter(t, false, Collections.newSetFromMap(new java.util.IdentityHashMap<Throwable, Boolean>()));
+                    Fault.filter(t, false);
                     throw new RuntimeException("An error occurred during JSON parsing", t);
                 }
             }
