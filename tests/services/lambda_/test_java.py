@@ -77,6 +77,7 @@ FUNCTIONS = {
             public String handleRequest(Map<String, Object> event, Context context) {
                 calls++;
                 System.out.println("hello from java " + event.get("name"));
+                System.err.println("to stderr");
                 context.getLogger().log("logger line");
                 Object n = event.get("n");
                 return "calls=" + calls + " name=" + event.get("name") + " n=" + (n == null ? "" : n.getClass().getSimpleName());
@@ -155,6 +156,9 @@ FUNCTIONS = {
             }
             public static Object boom(Map<String, Object> event) {
                 throw new IllegalStateException("boom: " + event.get("why"));
+            }
+            public static String property(String name) {
+                return System.getProperty(name);
             }
             public static String greet(String name) {
                 return lib.Greeter.greet(name);
@@ -239,7 +243,7 @@ def test_request_handler_map_input_warm_reuse_and_logs(lam, function_jar):
     assert "FunctionError" not in response, body
     assert body == "calls=1 name=ada n=Integer"
     tail = tail_of(response)
-    assert "hello from java ada" in tail and "logger line" in tail
+    assert "hello from java ada" in tail and "to stderr" in tail and "logger line" in tail
     assert "INIT_START Runtime Version: java17" in tail and "REPORT RequestId" in tail
     # The same environment serves the next call: the class's static state is still there.
     response, body = invoke_json(lam, name, {"name": "grace", "n": 12345678901}, LogType="Tail")
@@ -284,6 +288,14 @@ def test_environment_variables(lam, function_jar):
     assert body == name
     _, body = invoke_json(lam, name, "AWS_EXECUTION_ENV")
     assert body == "AWS_Lambda_java17"
+
+
+def test_java_tool_options_reach_the_jvm(lam, function_jar):
+    name = create_java(lam, function_jar, "example.Info::property",
+                       Environment={"Variables": {"JAVA_TOOL_OPTIONS": "-Dgreeting=from-options"}})
+    response, body = invoke_json(lam, name, "greeting", LogType="Tail")
+    assert body == "from-options"
+    assert "Picked up JAVA_TOOL_OPTIONS: -Dgreeting=from-options" in tail_of(response)
 
 
 def test_thrown_exception_error_shape(lam, function_jar):
