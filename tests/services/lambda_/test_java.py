@@ -117,7 +117,7 @@ FUNCTIONS = {
                 public String sku;
                 public double price;
             }
-            public static class Receipt {
+            static class Receipt {
                 private final String orderId;
                 private final double total;
                 private final boolean bulk;

@@ -695,11 +695,7 @@ public final class OvercastJavaRuntime {
         }
 
         static Object invoke(Method m, Object target, Object[] args) throws Throwable {
-            try {
-                m.setAccessible(true);
-            } catch (RuntimeException e) {
-                // a method of a class its module does not open: it is public, so invoke works anyway
-            }
+            Types.accessible(m);
             try {
                 return m.invoke(target, args);
             } catch (InvocationTargetException e) {
@@ -1230,10 +1226,21 @@ public final class OvercastJavaRuntime {
                 }
                 Field field = publicField(cls, entry.getKey());
                 if (field != null) {
+                    accessible(field);
                     field.set(result, convert(entry.getValue(), field.getGenericType()));
                 }
             }
             return result;
+        }
+
+        /** A public member of a class that is not itself public (a nested class, say) is only
+         * reached once made accessible; a module that does not open it keeps it closed. */
+        static void accessible(java.lang.reflect.AccessibleObject member) {
+            try {
+                member.setAccessible(true);
+            } catch (RuntimeException e) {
+                // left as it is: public members of public classes work without it
+            }
         }
 
         static Field publicField(Class<?> cls, String name) {
@@ -1284,6 +1291,7 @@ public final class OvercastJavaRuntime {
             for (Field field : cls.getFields()) {
                 int mods = field.getModifiers();
                 if (!Modifier.isStatic(mods) && !Modifier.isTransient(mods)) {
+                    accessible(field);
                     result.put(field.getName(), field.get(bean));
                 }
             }
@@ -1300,11 +1308,7 @@ public final class OvercastJavaRuntime {
                     property = beanName(name.substring(2));
                 }
                 if (property != null && !result.containsKey(property)) {
-                    try {
-                        m.setAccessible(true);
-                    } catch (RuntimeException e) {
-                        // public anyway
-                    }
+                    accessible(m);
                     result.put(property, m.invoke(bean));
                 }
             }
