@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -59,9 +60,17 @@ CORE = {
         }""",
     "ClientContext": """
         public interface ClientContext {
-            Object getClient();
+            Client getClient();
             java.util.Map<String, String> getCustom();
             java.util.Map<String, String> getEnvironment();
+        }""",
+    "Client": """
+        public interface Client {
+            String getInstallationId();
+            String getAppTitle();
+            String getAppVersionName();
+            String getAppVersionCode();
+            String getAppPackageName();
         }""",
 }
 
@@ -149,6 +158,11 @@ FUNCTIONS = {
                 out.put("remaining", context.getRemainingTimeInMillis());
                 out.put("logGroup", context.getLogGroupName());
                 out.put("logStream", context.getLogStreamName());
+                if (context.getClientContext() != null) {
+                    out.put("clientCustom", context.getClientContext().getCustom());
+                    out.put("appTitle", context.getClientContext().getClient().getAppTitle());
+                }
+                out.put("identity", context.getIdentity() == null ? null : context.getIdentity().getIdentityId());
                 return out;
             }
             public static String env(String name) {
@@ -270,7 +284,9 @@ def test_pojo_method_handler(lam, function_jar):
 
 def test_context_fields(lam, function_jar):
     name = create_java(lam, function_jar, "example.Info::context")
-    response, body = invoke_json(lam, name, {})
+    client_context = base64.b64encode(json.dumps({"custom": {"a": "b"}, "client": {"app_title": "t"},
+                                                  "env": {}}).encode()).decode()
+    response, body = invoke_json(lam, name, {}, ClientContext=client_context)
     assert "FunctionError" not in response, body
     assert body["requestId"] == response["ResponseMetadata"]["RequestId"]
     assert body["functionName"] == name and body["functionVersion"] == "$LATEST"
@@ -278,6 +294,8 @@ def test_context_fields(lam, function_jar):
     assert body["memory"] == 512 and 0 < body["remaining"] <= 30000
     assert body["logGroup"] == f"/aws/lambda/{name}"
     assert re.fullmatch(r"\d{4}/\d{2}/\d{2}/\[\$LATEST\][0-9a-f]{32}", body["logStream"])
+    assert body["clientCustom"] == {"a": "b"} and body["appTitle"] == "t"
+    assert body["identity"] is None
 
 
 def test_environment_variables(lam, function_jar):
