@@ -1,8 +1,8 @@
 """Java runtimes: which JDK runs a java* function, our runtime client compiled for it, the JVM's flags.
 
-Overcast's Java runtime client is one source file (java/OvercastJavaRuntime.java) using only the
-JDK. Each JDK compiles it once, with its own javac, into a per-user cache keyed by the source's
-hash and the JDK's version ($XDG_CACHE_HOME/overcast/java-runtime, else ~/.cache/...): a cold start
+Overcast's Java runtime client is a few source files (java/OvercastJavaRuntime*.java) using only
+the JDK. Each JDK compiles them once, with its own javac, into a per-user cache keyed by the
+sources' hash and the JDK's version ($XDG_CACHE_HOME/overcast/java-runtime, else ~/.cache/...): a cold start
 then costs one JVM start (about 50 ms here), where running the source directly (`java File.java`)
 costs the compiler's start on every cold start (0.6-0.8 s and 100 MB).
 
@@ -27,7 +27,7 @@ from overcast.services.lambda_.runtime.processes import HERE, minimal_process_en
 
 log = logging.getLogger("overcast.lambda")
 
-CLIENT_SOURCE = os.path.join(HERE, "java", "OvercastJavaRuntime.java")
+CLIENT_SOURCES = tuple(sorted(glob.glob(os.path.join(HERE, "java", "*.java"))))
 CLIENT_CLASS = "OvercastJavaRuntime"
 _VERSION = re.compile(r'version "([^"]+)"')
 
@@ -164,8 +164,11 @@ def default_cache_root() -> str:
 
 
 def client_key(jdk: Jdk) -> str:
-    with open(CLIENT_SOURCE, "rb") as f:
-        digest = hashlib.sha256(f.read()).hexdigest()[:16]
+    digest_of = hashlib.sha256()
+    for source in CLIENT_SOURCES:
+        with open(source, "rb") as f:
+            digest_of.update(os.path.basename(source).encode() + b"\0" + f.read() + b"\0")
+    digest = digest_of.hexdigest()[:16]
     return f"{digest}-{re.sub(r'[^A-Za-z0-9._+-]', '_', jdk.version)}"
 
 
@@ -190,7 +193,7 @@ def compile_client(jdk: Jdk, cache_roots: list[str]) -> str:
             last_error = e
             continue
         try:
-            out = subprocess.run([javac, "-nowarn", "-encoding", "UTF-8", "-d", work, CLIENT_SOURCE],
+            out = subprocess.run([javac, "-nowarn", "-encoding", "UTF-8", "-d", work, *CLIENT_SOURCES],
                                  capture_output=True, text=True, timeout=300, env=minimal_process_env())
             if out.returncode != 0:
                 raise JavaUnavailable(f"{javac} could not compile Overcast's Java runtime client: "

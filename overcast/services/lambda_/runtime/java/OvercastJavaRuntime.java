@@ -2,8 +2,10 @@
  * Overcast's Java runtime client: loads the handler and serves invocations over the Runtime API.
  *
  * It runs inside function processes under whichever JDK the runtime maps to, so it uses only the
- * JDK and stays compatible with Java 8 (no var, no java.net.http). The server compiles it once
- * per JDK (launcher_java.py). The function's classes are loaded as AWS's Java runtime loads them:
+ * JDK and stays compatible with Java 8 (no var, no java.net.http). The server compiles it, with
+ * OvercastJavaRuntimeContext, -Types and -Json beside it, once per JDK (java_runtime.py). Its
+ * classes are in the unnamed package under names no function would use: a function's own
+ * classes are loaded by a child of the loader that loaded these. The function's classes are loaded as AWS's Java runtime loads them:
  * the task root, then lib/*.jar, then the layers' java/lib/*.jar, each directory's jars in
  * lexical order. aws-lambda-java-core (RequestHandler, RequestStreamHandler, Context, ...) comes
  * from the function's own jar, so it is only ever reached by name, through reflection.
@@ -23,11 +25,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
-import java.lang.reflect.GenericArrayType;
-import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -35,33 +34,21 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Proxy;
 import java.lang.reflect.Type;
 import java.lang.reflect.TypeVariable;
-import java.lang.reflect.WildcardType;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.net.Socket;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.LinkedList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.SortedMap;
-import java.util.SortedSet;
-import java.util.TreeMap;
-import java.util.TreeSet;
 
 public final class OvercastJavaRuntime {
     static final String CORE = "com.amazonaws.services.lambda.runtime.";
@@ -100,7 +87,7 @@ public final class OvercastJavaRuntime {
         contextType = optionalClass(CORE + "Context");
         loggerType = optionalClass(CORE + "LambdaLogger");
         if (loggerType != null) {
-            logger = Proxy.newProxyInstance(loader, new Class<?>[] {loggerType}, new LoggerProxy());
+            logger = Proxy.newProxyInstance(loader, new Class<?>[] {loggerType}, new OvercastJavaRuntimeContext.Logger());
             installRuntimeLogger();
         }
 
@@ -458,7 +445,7 @@ public final class OvercastJavaRuntime {
             if (withTrace && frames != null) {
                 doc.put("stackTrace", frames);
             }
-            return Json.write(doc).getBytes(StandardCharsets.UTF_8);
+            return OvercastJavaRuntimeJson.write(doc).getBytes(StandardCharsets.UTF_8);
         }
 
         String headerType() {
@@ -565,7 +552,7 @@ public final class OvercastJavaRuntime {
             Map<TypeVariable<?>, Type> bindings = new HashMap<TypeVariable<?>, Type>();
             while (!queue.isEmpty()) {
                 Type current = queue.removeFirst();
-                Class<?> raw = Types.raw(current);
+                Class<?> raw = OvercastJavaRuntimeTypes.raw(current);
                 if (raw == null) {
                     continue;
                 }
@@ -695,7 +682,7 @@ public final class OvercastJavaRuntime {
         }
 
         static Object invoke(Method m, Object target, Object[] args) throws Throwable {
-            Types.accessible(m);
+            OvercastJavaRuntimeTypes.accessible(m);
             try {
                 return m.invoke(target, args);
             } catch (InvocationTargetException e) {
@@ -742,7 +729,7 @@ public final class OvercastJavaRuntime {
                 args.add(result);
             }
             if (context) {
-                args.add(LambdaContext.of(inv));
+                args.add(OvercastJavaRuntimeContext.of(inv));
             }
             invoke(method, target, args.toArray());
             return result.toByteArray();
@@ -770,7 +757,7 @@ public final class OvercastJavaRuntime {
             Object event = null;
             if (input != null) {
                 try {
-                    event = Types.convert(Json.parse(new String(inv.response.body, StandardCharsets.UTF_8)), input);
+                    event = OvercastJavaRuntimeTypes.convert(OvercastJavaRuntimeJson.parse(new String(inv.response.body, StandardCharsets.UTF_8)), input);
                 } catch (Throwable t) {
                     Fault.filter(t, false);
                     throw new RuntimeException("An error occurred during JSON parsing", t);
@@ -781,836 +768,17 @@ public final class OvercastJavaRuntime {
                 args.add(event);
             }
             if (context) {
-                args.add(LambdaContext.of(inv));
+                args.add(OvercastJavaRuntimeContext.of(inv));
             }
             Object result = invoke(method, target, args.toArray());
-            if (Types.isVoid(output)) {
+            if (OvercastJavaRuntimeTypes.isVoid(output)) {
                 return "null".getBytes(StandardCharsets.UTF_8);
             }
             try {
-                return Json.write(result).getBytes(StandardCharsets.UTF_8);
+                return OvercastJavaRuntimeJson.write(result).getBytes(StandardCharsets.UTF_8);
             } catch (Throwable t) {
                 throw new RuntimeException("An error occurred during JSON serialization of response", t);
             }
-        }
-    }
-
-    // -- the context ------------------------------------------------------------------------------
-
-    /** The function's Context: a proxy of the aws-lambda-java-core interface in its own jar. */
-    static final class LambdaContext implements InvocationHandler {
-        static final String FUNCTION_NAME = System.getenv("AWS_LAMBDA_FUNCTION_NAME");
-        static final String FUNCTION_VERSION = System.getenv("AWS_LAMBDA_FUNCTION_VERSION");
-        static final String LOG_GROUP = System.getenv("AWS_LAMBDA_LOG_GROUP_NAME");
-        static final String LOG_STREAM = System.getenv("AWS_LAMBDA_LOG_STREAM_NAME");
-        static final int MEMORY = parseInt(System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"));
-
-        final Invocation inv;
-
-        LambdaContext(Invocation inv) {
-            this.inv = inv;
-        }
-
-        static int parseInt(String text) {
-            try {
-                return text == null ? 0 : Integer.parseInt(text.trim());
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-
-        static Object of(Invocation inv) {
-            if (contextType == null) {
-                return null;
-            }
-            return Proxy.newProxyInstance(loader, new Class<?>[] {contextType}, new LambdaContext(inv));
-        }
-
-        public Object invoke(Object proxy, Method method, Object[] args) {
-            String name = method.getName();
-            if (name.equals("getAwsRequestId")) {
-                return inv.requestId;
-            } else if (name.equals("getFunctionName")) {
-                return FUNCTION_NAME;
-            } else if (name.equals("getFunctionVersion")) {
-                return FUNCTION_VERSION;
-            } else if (name.equals("getInvokedFunctionArn")) {
-                return inv.header("lambda-runtime-invoked-function-arn");
-            } else if (name.equals("getLogGroupName")) {
-                return LOG_GROUP;
-            } else if (name.equals("getLogStreamName")) {
-                return LOG_STREAM;
-            } else if (name.equals("getMemoryLimitInMB")) {
-                return MEMORY;
-            } else if (name.equals("getRemainingTimeInMillis")) {
-                return (int) Math.max(0, inv.deadlineMs - System.currentTimeMillis());
-            } else if (name.equals("getLogger")) {
-                return logger;
-            } else if (name.equals("getXrayTraceId")) {
-                return inv.header("lambda-runtime-trace-id");
-            } else if (name.equals("getIdentity")) {
-                return identity();
-            } else if (name.equals("getClientContext")) {
-                return clientContext();
-            } else if (name.equals("toString") && method.getParameterTypes().length == 0) {
-                return "LambdaContext[requestId=" + inv.requestId + "]";
-            } else if (name.equals("hashCode") && method.getParameterTypes().length == 0) {
-                return System.identityHashCode(proxy);
-            } else if (name.equals("equals") && method.getParameterTypes().length == 1) {
-                return proxy == args[0];
-            }
-            return Types.defaultValue(method.getReturnType());
-        }
-
-        Object identity() {
-            String header = inv.header("lambda-runtime-cognito-identity");
-            Class<?> type = optionalClass(CORE + "CognitoIdentity");
-            if (header == null || header.isEmpty() || type == null) {
-                return null;
-            }
-            Object doc = Json.parse(header);
-            final Map<?, ?> fields = doc instanceof Map ? (Map<?, ?>) doc : Collections.emptyMap();
-            return view(type, new String[][] {
-                {"getIdentityId", "cognitoIdentityId"}, {"getIdentityPoolId", "cognitoIdentityPoolId"}}, fields);
-        }
-
-        Object clientContext() {
-            String header = inv.header("lambda-runtime-client-context");
-            Class<?> type = optionalClass(CORE + "ClientContext");
-            if (header == null || header.isEmpty() || type == null) {
-                return null;
-            }
-            Object doc = Json.parse(header);
-            Map<?, ?> fields = doc instanceof Map ? (Map<?, ?>) doc : Collections.emptyMap();
-            Map<String, Object> values = new HashMap<String, Object>();
-            values.put("custom", fields.get("custom"));
-            values.put("env", fields.get("env"));
-            Class<?> clientType = optionalClass(CORE + "Client");
-            Object client = fields.get("client");
-            if (clientType != null && client instanceof Map) {
-                values.put("client", view(clientType, new String[][] {
-                    {"getInstallationId", "installation_id"}, {"getAppTitle", "app_title"},
-                    {"getAppVersionName", "app_version_name"}, {"getAppVersionCode", "app_version_code"},
-                    {"getAppPackageName", "app_package_name"}}, (Map<?, ?>) client));
-            }
-            return view(type, new String[][] {{"getClient", "client"}, {"getCustom", "custom"}, {"getEnvironment", "env"}},
-                values);
-        }
-
-        /** A proxy of `type` whose getters answer the named fields of a JSON document. */
-        static Object view(Class<?> type, final String[][] getters, final Map<?, ?> fields) {
-            return Proxy.newProxyInstance(loader, new Class<?>[] {type}, new InvocationHandler() {
-                public Object invoke(Object proxy, Method method, Object[] args) {
-                    for (String[] getter : getters) {
-                        if (getter[0].equals(method.getName())) {
-                            Object value = fields.get(getter[1]);
-                            return method.getReturnType() == String.class && value != null ? String.valueOf(value) : value;
-                        }
-                    }
-                    if (method.getName().equals("hashCode")) {
-                        return System.identityHashCode(proxy);
-                    }
-                    if (method.getName().equals("equals")) {
-                        return proxy == args[0];
-                    }
-                    if (method.getName().equals("toString")) {
-                        return String.valueOf(fields);
-                    }
-                    return Types.defaultValue(method.getReturnType());
-                }
-            });
-        }
-    }
-
-    /** LambdaLogger: each call is one log event, as on AWS. */
-    static final class LoggerProxy implements InvocationHandler {
-        public Object invoke(Object proxy, Method method, Object[] args) {
-            String name = method.getName();
-            if (name.equals("log") && args != null && args.length > 0) {
-                Object message = args[0];
-                if (message instanceof byte[]) {
-                    logEvent(new String((byte[]) message, StandardCharsets.UTF_8));
-                } else {
-                    logEvent(String.valueOf(message));
-                }
-                return null;
-            }
-            if (name.equals("hashCode")) {
-                return System.identityHashCode(proxy);
-            }
-            if (name.equals("equals")) {
-                return proxy == args[0];
-            }
-            if (name.equals("toString")) {
-                return "LambdaLogger";
-            }
-            return Types.defaultValue(method.getReturnType());
-        }
-    }
-
-    // -- types ------------------------------------------------------------------------------------
-
-    /** JSON values to the handler's declared types and back, as AWS's serializer (Jackson) reads
-     * them: POJOs by setters and public fields, records by their components, unknown properties
-     * ignored, standard bean names (getURL is "URL", getName is "name"), nulls left out. */
-    static final class Types {
-        static boolean isVoid(Type t) {
-            return t == null || t == void.class || t == Void.class;
-        }
-
-        static Object defaultValue(Class<?> type) {
-            if (!type.isPrimitive() || type == void.class) {
-                return null;
-            }
-            if (type == boolean.class) {
-                return false;
-            }
-            if (type == char.class) {
-                return '\0';
-            }
-            return convertNumber(0, type);
-        }
-
-        static Class<?> raw(Type t) {
-            if (t instanceof Class) {
-                return (Class<?>) t;
-            }
-            if (t instanceof ParameterizedType) {
-                return raw(((ParameterizedType) t).getRawType());
-            }
-            if (t instanceof GenericArrayType) {
-                Class<?> component = raw(((GenericArrayType) t).getGenericComponentType());
-                return component == null ? null : Array.newInstance(component, 0).getClass();
-            }
-            if (t instanceof WildcardType) {
-                return raw(((WildcardType) t).getUpperBounds()[0]);
-            }
-            if (t instanceof TypeVariable) {
-                Type[] bounds = ((TypeVariable<?>) t).getBounds();
-                return bounds.length == 0 ? Object.class : raw(bounds[0]);
-            }
-            return null;
-        }
-
-        static Type argument(Type t, int index) {
-            if (t instanceof ParameterizedType) {
-                Type[] args = ((ParameterizedType) t).getActualTypeArguments();
-                if (index < args.length) {
-                    return args[index];
-                }
-            }
-            return Object.class;
-        }
-
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        static Object convert(Object value, Type type) throws Exception {
-            Class<?> cls = raw(type);
-            if (cls == null || cls == Object.class) {
-                return value;
-            }
-            if (value == null) {
-                return defaultValue(cls);
-            }
-            if (cls == Optional.class) {
-                return Optional.ofNullable(convert(value, argument(type, 0)));
-            }
-            boolean container = Map.class.isAssignableFrom(cls) || Collection.class.isAssignableFrom(cls) || cls.isArray();
-            if (value instanceof List && !container) {
-                List<?> list = (List<?>) value;
-                if (list.size() == 1) {
-                    return convert(list.get(0), type); // a single value wrapped in an array
-                }
-                if (list.isEmpty() && !cls.isPrimitive()) {
-                    return null;
-                }
-            }
-            if (cls == String.class || cls == CharSequence.class) {
-                if (value instanceof Map || value instanceof List) {
-                    throw new IllegalArgumentException("Cannot deserialize value of type `java.lang.String` from "
-                        + (value instanceof Map ? "Object" : "Array") + " value");
-                }
-                return String.valueOf(value);
-            }
-            if (cls == boolean.class || cls == Boolean.class) {
-                if (value instanceof Boolean) {
-                    return value;
-                }
-                if (value instanceof String) {
-                    String text = ((String) value).trim();
-                    if (text.equals("true") || text.equals("false")) {
-                        return Boolean.valueOf(text);
-                    }
-                }
-                if (value instanceof Number) {
-                    return ((Number) value).intValue() != 0;
-                }
-                throw new IllegalArgumentException("Cannot deserialize value of type `" + cls.getName() + "` from " + describe(value));
-            }
-            if (cls == char.class || cls == Character.class) {
-                String text = String.valueOf(value);
-                if (text.length() == 1) {
-                    return text.charAt(0);
-                }
-                throw new IllegalArgumentException("Cannot coerce String value (\"" + text + "\") to `char` value");
-            }
-            if (cls.isPrimitive() || Number.class.isAssignableFrom(cls)) {
-                Number number;
-                if (value instanceof Number) {
-                    number = (Number) value;
-                } else if (value instanceof String) {
-                    String text = ((String) value).trim();
-                    if (text.isEmpty()) {
-                        return cls.isPrimitive() ? defaultValue(cls) : null;
-                    }
-                    number = new BigDecimal(text);
-                } else {
-                    throw new IllegalArgumentException("Cannot deserialize value of type `" + cls.getName() + "` from " + describe(value));
-                }
-                return convertNumber(number, cls);
-            }
-            if (cls.isEnum()) {
-                String name = String.valueOf(value);
-                for (Object constant : cls.getEnumConstants()) {
-                    if (((Enum<?>) constant).name().equals(name)) {
-                        return constant;
-                    }
-                }
-                return null;
-            }
-            if (cls.isArray()) {
-                if (cls == byte[].class && value instanceof String) {
-                    return Base64.getDecoder().decode((String) value);
-                }
-                List<?> items = value instanceof List ? (List<?>) value : Collections.singletonList(value);
-                Type component = type instanceof GenericArrayType
-                    ? ((GenericArrayType) type).getGenericComponentType() : cls.getComponentType();
-                Object array = Array.newInstance(cls.getComponentType(), items.size());
-                for (int i = 0; i < items.size(); i++) {
-                    Array.set(array, i, convert(items.get(i), component));
-                }
-                return array;
-            }
-            if (Collection.class.isAssignableFrom(cls)) {
-                List<?> items = value instanceof List ? (List<?>) value : Collections.singletonList(value);
-                Collection<Object> result;
-                if (!cls.isInterface() && !Modifier.isAbstract(cls.getModifiers())) {
-                    result = (Collection<Object>) cls.getDeclaredConstructor().newInstance();
-                } else if (SortedSet.class.isAssignableFrom(cls)) {
-                    result = new TreeSet<Object>();
-                } else if (Set.class.isAssignableFrom(cls)) {
-                    result = new LinkedHashSet<Object>();
-                } else {
-                    result = new ArrayList<Object>();
-                }
-                Type element = argument(type, 0);
-                for (Object item : items) {
-                    result.add(convert(item, element));
-                }
-                return result;
-            }
-            if (Map.class.isAssignableFrom(cls)) {
-                if (!(value instanceof Map)) {
-                    throw new IllegalArgumentException("Cannot deserialize value of type `" + cls.getName() + "` from " + describe(value));
-                }
-                Map<Object, Object> result;
-                if (!cls.isInterface() && !Modifier.isAbstract(cls.getModifiers())) {
-                    result = (Map<Object, Object>) cls.getDeclaredConstructor().newInstance();
-                } else if (SortedMap.class.isAssignableFrom(cls)) {
-                    result = new TreeMap<Object, Object>();
-                } else {
-                    result = new LinkedHashMap<Object, Object>();
-                }
-                Type keyType = argument(type, 0);
-                Type valueType = argument(type, 1);
-                for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
-                    result.put(convert(entry.getKey(), keyType), convert(entry.getValue(), valueType));
-                }
-                return result;
-            }
-            if (value instanceof String && ((String) value).isEmpty()) {
-                return null; // an empty string reads as a null object
-            }
-            if (!(value instanceof Map)) {
-                throw new IllegalArgumentException("Cannot construct instance of `" + cls.getName()
-                    + "`: no delegate- or property-based Creator to deserialize from " + describe(value));
-            }
-            return pojo((Map<String, Object>) value, cls, type);
-        }
-
-        static String describe(Object value) {
-            if (value instanceof Map) {
-                return "Object value";
-            }
-            if (value instanceof List) {
-                return "Array value";
-            }
-            if (value instanceof String) {
-                return "String value (\"" + value + "\")";
-            }
-            return value.getClass().getSimpleName() + " value (" + value + ")";
-        }
-
-        static Object convertNumber(Number number, Class<?> cls) {
-            if (cls == int.class || cls == Integer.class) {
-                return number.intValue();
-            }
-            if (cls == long.class || cls == Long.class) {
-                return number.longValue();
-            }
-            if (cls == double.class || cls == Double.class) {
-                return number.doubleValue();
-            }
-            if (cls == float.class || cls == Float.class) {
-                return number.floatValue();
-            }
-            if (cls == short.class || cls == Short.class) {
-                return number.shortValue();
-            }
-            if (cls == byte.class || cls == Byte.class) {
-                return number.byteValue();
-            }
-            if (cls == BigDecimal.class) {
-                return number instanceof BigDecimal ? number : new BigDecimal(number.toString());
-            }
-            if (cls == BigInteger.class) {
-                return number instanceof BigInteger ? number : new BigDecimal(number.toString()).toBigInteger();
-            }
-            return number;
-        }
-
-        static Object pojo(Map<String, Object> fields, Class<?> cls, Type type) throws Exception {
-            Object[] components = recordComponents(cls);
-            if (components != null) {
-                Class<?>[] types = new Class<?>[components.length];
-                Object[] values = new Object[components.length];
-                for (int i = 0; i < components.length; i++) {
-                    Method getType = components[i].getClass().getMethod("getType");
-                    Method getGenericType = components[i].getClass().getMethod("getGenericType");
-                    Method getName = components[i].getClass().getMethod("getName");
-                    types[i] = (Class<?>) getType.invoke(components[i]);
-                    Type generic = (Type) getGenericType.invoke(components[i]);
-                    Object value = fields.get((String) getName.invoke(components[i]));
-                    values[i] = value == null ? defaultValue(types[i]) : convert(value, generic);
-                }
-                Constructor<?> constructor = cls.getDeclaredConstructor(types);
-                constructor.setAccessible(true);
-                return constructor.newInstance(values);
-            }
-            Constructor<?> constructor;
-            try {
-                constructor = cls.getDeclaredConstructor();
-            } catch (NoSuchMethodException e) {
-                throw new IllegalArgumentException("Cannot construct instance of `" + cls.getName()
-                    + "` (no Creators, like default constructor, exist)");
-            }
-            constructor.setAccessible(true);
-            Object result = constructor.newInstance();
-            Map<String, Method> setters = new HashMap<String, Method>();
-            for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {
-                for (Method m : c.getDeclaredMethods()) {
-                    if (m.getName().startsWith("set") && m.getName().length() > 3 && m.getParameterTypes().length == 1
-                            && !Modifier.isStatic(m.getModifiers())) {
-                        String property = beanName(m.getName().substring(3));
-                        if (!setters.containsKey(property)) {
-                            setters.put(property, m);
-                        }
-                    }
-                }
-            }
-            for (Map.Entry<String, Object> entry : fields.entrySet()) {
-                Method setter = setters.get(entry.getKey());
-                if (setter != null) {
-                    setter.setAccessible(true);
-                    setter.invoke(result, convert(entry.getValue(), setter.getGenericParameterTypes()[0]));
-                    continue;
-                }
-                Field field = publicField(cls, entry.getKey());
-                if (field != null) {
-                    accessible(field);
-                    field.set(result, convert(entry.getValue(), field.getGenericType()));
-                }
-            }
-            return result;
-        }
-
-        /** A public member of a class that is not itself public (a nested class, say) is only
-         * reached once made accessible; a module that does not open it keeps it closed. */
-        static void accessible(java.lang.reflect.AccessibleObject member) {
-            try {
-                member.setAccessible(true);
-            } catch (RuntimeException e) {
-                // left as it is: public members of public classes work without it
-            }
-        }
-
-        static Field publicField(Class<?> cls, String name) {
-            try {
-                Field field = cls.getField(name);
-                int mods = field.getModifiers();
-                return Modifier.isStatic(mods) || Modifier.isFinal(mods) ? null : field;
-            } catch (NoSuchFieldException e) {
-                return null;
-            }
-        }
-
-        /** The record's components (Java 16+), reached by reflection so this file compiles on Java 8. */
-        static Object[] recordComponents(Class<?> cls) {
-            try {
-                Method isRecord = Class.class.getMethod("isRecord");
-                if (!(Boolean) isRecord.invoke(cls)) {
-                    return null;
-                }
-                return (Object[]) Class.class.getMethod("getRecordComponents").invoke(cls);
-            } catch (Exception e) {
-                return null;
-            }
-        }
-
-        /** The property a getter or setter names, as java.beans (and Jackson's standard naming) has it. */
-        static String beanName(String rest) {
-            if (rest.length() > 1 && Character.isUpperCase(rest.charAt(0)) && Character.isUpperCase(rest.charAt(1))) {
-                return rest;
-            }
-            return Character.toLowerCase(rest.charAt(0)) + rest.substring(1);
-        }
-
-        /** A POJO's properties in order: public fields, then public getters (or a record's components). */
-        static Map<String, Object> properties(Object bean) throws Exception {
-            Class<?> cls = bean.getClass();
-            Map<String, Object> result = new LinkedHashMap<String, Object>();
-            Object[] components = recordComponents(cls);
-            if (components != null) {
-                for (Object component : components) {
-                    String name = (String) component.getClass().getMethod("getName").invoke(component);
-                    Method accessor = (Method) component.getClass().getMethod("getAccessor").invoke(component);
-                    accessor.setAccessible(true);
-                    result.put(name, accessor.invoke(bean));
-                }
-                return result;
-            }
-            for (Field field : cls.getFields()) {
-                int mods = field.getModifiers();
-                if (!Modifier.isStatic(mods) && !Modifier.isTransient(mods)) {
-                    accessible(field);
-                    result.put(field.getName(), field.get(bean));
-                }
-            }
-            for (Method m : cls.getMethods()) {
-                if (Modifier.isStatic(m.getModifiers()) || m.getParameterTypes().length != 0
-                        || m.getDeclaringClass() == Object.class) {
-                    continue;
-                }
-                String name = m.getName();
-                String property = null;
-                if (name.startsWith("get") && name.length() > 3 && m.getReturnType() != void.class) {
-                    property = beanName(name.substring(3));
-                } else if (name.startsWith("is") && name.length() > 2 && m.getReturnType() == boolean.class) {
-                    property = beanName(name.substring(2));
-                }
-                if (property != null && !result.containsKey(property)) {
-                    accessible(m);
-                    result.put(property, m.invoke(bean));
-                }
-            }
-            return result;
-        }
-    }
-
-    // -- JSON -------------------------------------------------------------------------------------
-
-    static final class Json {
-        final String text;
-        int pos;
-
-        Json(String text) {
-            this.text = text;
-        }
-
-        static Object parse(String text) {
-            Json parser = new Json(text);
-            parser.space();
-            Object value = parser.value();
-            parser.space();
-            if (parser.pos != text.length()) {
-                throw parser.error("Unexpected character");
-            }
-            return value;
-        }
-
-        IllegalArgumentException error(String what) {
-            return new IllegalArgumentException(what + " at offset " + pos);
-        }
-
-        void space() {
-            while (pos < text.length()) {
-                char c = text.charAt(pos);
-                if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-                    break;
-                }
-                pos++;
-            }
-        }
-
-        Object value() {
-            if (pos >= text.length()) {
-                throw error("No content to map due to end-of-input");
-            }
-            char c = text.charAt(pos);
-            if (c == '{') {
-                pos++;
-                Map<String, Object> map = new LinkedHashMap<String, Object>();
-                space();
-                if (peek('}')) {
-                    return map;
-                }
-                while (true) {
-                    space();
-                    if (pos >= text.length() || text.charAt(pos) != '"') {
-                        throw error("Expected a field name");
-                    }
-                    String key = string();
-                    space();
-                    expect(':');
-                    space();
-                    map.put(key, value());
-                    space();
-                    if (peek('}')) {
-                        return map;
-                    }
-                    expect(',');
-                }
-            }
-            if (c == '[') {
-                pos++;
-                List<Object> list = new ArrayList<Object>();
-                space();
-                if (peek(']')) {
-                    return list;
-                }
-                while (true) {
-                    space();
-                    list.add(value());
-                    space();
-                    if (peek(']')) {
-                        return list;
-                    }
-                    expect(',');
-                }
-            }
-            if (c == '"') {
-                return string();
-            }
-            if (text.startsWith("true", pos)) {
-                pos += 4;
-                return Boolean.TRUE;
-            }
-            if (text.startsWith("false", pos)) {
-                pos += 5;
-                return Boolean.FALSE;
-            }
-            if (text.startsWith("null", pos)) {
-                pos += 4;
-                return null;
-            }
-            return number();
-        }
-
-        boolean peek(char c) {
-            if (pos < text.length() && text.charAt(pos) == c) {
-                pos++;
-                return true;
-            }
-            return false;
-        }
-
-        void expect(char c) {
-            if (!peek(c)) {
-                throw error("Expected '" + c + "'");
-            }
-        }
-
-        String string() {
-            pos++; // the opening quote
-            StringBuilder out = new StringBuilder();
-            while (true) {
-                if (pos >= text.length()) {
-                    throw error("Unterminated string");
-                }
-                char c = text.charAt(pos++);
-                if (c == '"') {
-                    return out.toString();
-                }
-                if (c != '\\') {
-                    out.append(c);
-                    continue;
-                }
-                if (pos >= text.length()) {
-                    throw error("Unterminated string");
-                }
-                char e = text.charAt(pos++);
-                switch (e) {
-                    case 'n': out.append('\n'); break;
-                    case 't': out.append('\t'); break;
-                    case 'r': out.append('\r'); break;
-                    case 'b': out.append('\b'); break;
-                    case 'f': out.append('\f'); break;
-                    case 'u':
-                        if (pos + 4 > text.length()) {
-                            throw error("Bad unicode escape");
-                        }
-                        out.append((char) Integer.parseInt(text.substring(pos, pos + 4), 16));
-                        pos += 4;
-                        break;
-                    default: out.append(e);
-                }
-            }
-        }
-
-        Object number() {
-            int start = pos;
-            boolean decimal = false;
-            while (pos < text.length()) {
-                char c = text.charAt(pos);
-                if (c == '.' || c == 'e' || c == 'E') {
-                    decimal = true;
-                } else if (!(c == '-' || c == '+' || (c >= '0' && c <= '9'))) {
-                    break;
-                }
-                pos++;
-            }
-            String digits = text.substring(start, pos);
-            if (digits.isEmpty()) {
-                throw error("Unrecognized token");
-            }
-            if (decimal) {
-                return Double.parseDouble(digits);
-            }
-            BigInteger big = new BigInteger(digits);
-            if (big.bitLength() < 32) {
-                return big.intValue();
-            }
-            if (big.bitLength() < 64) {
-                return big.longValue();
-            }
-            return big;
-        }
-
-        static String write(Object value) {
-            StringBuilder out = new StringBuilder();
-            try {
-                write(value, out, 0);
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-            return out.toString();
-        }
-
-        static void write(Object value, StringBuilder out, int depth) throws Exception {
-            if (depth > 1000) {
-                throw new IllegalStateException("Document nesting depth exceeds the maximum allowed (1000)");
-            }
-            if (value == null) {
-                out.append("null");
-            } else if (value instanceof String || value instanceof Character || value instanceof Enum) {
-                quote(value instanceof Enum ? ((Enum<?>) value).name() : value.toString(), out);
-            } else if (value instanceof Boolean) {
-                out.append(value.toString());
-            } else if (value instanceof Double || value instanceof Float) {
-                double d = ((Number) value).doubleValue();
-                if (Double.isNaN(d) || Double.isInfinite(d)) {
-                    quote(value.toString(), out);
-                } else {
-                    out.append(value.toString());
-                }
-            } else if (value instanceof Number) {
-                out.append(value.toString());
-            } else if (value instanceof Optional) {
-                write(((Optional<?>) value).orElse(null), out, depth + 1);
-            } else if (value instanceof Date) {
-                out.append(((Date) value).getTime());
-            } else if (value instanceof Map) {
-                out.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> entry : ((Map<?, ?>) value).entrySet()) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    quote(String.valueOf(entry.getKey()), out);
-                    out.append(':');
-                    write(entry.getValue(), out, depth + 1);
-                }
-                out.append('}');
-            } else if (value instanceof Iterable) {
-                out.append('[');
-                boolean first = true;
-                for (Object item : (Iterable<?>) value) {
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    write(item, out, depth + 1);
-                }
-                out.append(']');
-            } else if (value instanceof byte[]) {
-                quote(Base64.getEncoder().encodeToString((byte[]) value), out);
-            } else if (value instanceof char[]) {
-                quote(new String((char[]) value), out);
-            } else if (value.getClass().isArray()) {
-                out.append('[');
-                int n = Array.getLength(value);
-                for (int i = 0; i < n; i++) {
-                    if (i > 0) {
-                        out.append(',');
-                    }
-                    write(Array.get(value, i), out, depth + 1);
-                }
-                out.append(']');
-            } else if (value.getClass().getName().startsWith("java.time.") || value instanceof java.util.UUID
-                    || value instanceof java.net.URI || value instanceof URL || value instanceof Class) {
-                quote(value instanceof Class ? ((Class<?>) value).getName() : value.toString(), out);
-            } else {
-                out.append('{');
-                boolean first = true;
-                for (Map.Entry<String, Object> entry : Types.properties(value).entrySet()) {
-                    if (entry.getValue() == null) {
-                        continue; // nulls are left out, as AWS's serializer leaves them out
-                    }
-                    if (!first) {
-                        out.append(',');
-                    }
-                    first = false;
-                    quote(entry.getKey(), out);
-                    out.append(':');
-                    write(entry.getValue(), out, depth + 1);
-                }
-                out.append('}');
-            }
-        }
-
-        static void quote(String text, StringBuilder out) {
-            out.append('"');
-            for (int i = 0; i < text.length(); i++) {
-                char c = text.charAt(i);
-                switch (c) {
-                    case '"': out.append("\\\""); break;
-                    case '\\': out.append("\\\\"); break;
-                    case '\n': out.append("\\n"); break;
-                    case '\r': out.append("\\r"); break;
-                    case '\t': out.append("\\t"); break;
-                    case '\b': out.append("\\b"); break;
-                    case '\f': out.append("\\f"); break;
-                    default:
-                        if (c < 0x20) {
-                            out.append(String.format("\\u%04X", (int) c));
-                        } else {
-                            out.append(c);
-                        }
-                }
-            }
-            out.append('"');
         }
     }
 }
