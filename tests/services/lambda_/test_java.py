@@ -178,6 +178,41 @@ FUNCTIONS = {
                 return lib.Greeter.greet(name);
             }
         }""",
+    "example/Events.java": """
+        package example;
+        import java.time.Instant;
+        import java.util.List;
+        // Shaped as aws-lambda-java-events' SQSEvent and ScheduledEvent: bean properties whose
+        // names the events spell otherwise ("Records", "eventSourceARN", "detail-type").
+        public class Events {
+            public static class SQSEvent {
+                private List<SQSMessage> records;
+                public List<SQSMessage> getRecords() { return records; }
+                public void setRecords(List<SQSMessage> records) { this.records = records; }
+            }
+            public static class SQSMessage {
+                private String body;
+                private String eventSourceArn;
+                public String getBody() { return body; }
+                public void setBody(String body) { this.body = body; }
+                public String getEventSourceArn() { return eventSourceArn; }
+                public void setEventSourceArn(String arn) { this.eventSourceArn = arn; }
+            }
+            public static class ScheduledEvent {
+                private String detailType;
+                private Instant time;
+                public void setDetailType(String detailType) { this.detailType = detailType; }
+                public void setTime(Instant time) { this.time = time; }
+                public String describe() { return detailType + " at " + time.getEpochSecond(); }
+            }
+            public String sqs(SQSEvent event) {
+                SQSMessage first = event.getRecords().get(0);
+                return event.getRecords().size() + " " + first.getBody() + " " + first.getEventSourceArn();
+            }
+            public String scheduled(ScheduledEvent event) {
+                return event.describe();
+            }
+        }""",
     "example/CallOvercast.java": """
         package example;
         import java.net.URI;
@@ -280,6 +315,18 @@ def test_pojo_method_handler(lam, function_jar):
     assert "FunctionError" not in response, body
     # Getters name the properties (isBulk is "bulk"); a null property is left out.
     assert body == {"orderId": "o-1", "total": 70.0, "bulk": True}
+
+
+def test_event_classes_as_aws_lambda_java_events_spells_them(lam, function_jar):
+    name = create_java(lam, function_jar, "example.Events::sqs")
+    event = {"Records": [{"messageId": "m1", "body": "hi", "eventSourceARN": "arn:aws:sqs:us-east-1:0:q"},
+                         {"messageId": "m2", "body": "there"}]}
+    response, body = invoke_json(lam, name, event)
+    assert "FunctionError" not in response, body
+    assert body == "2 hi arn:aws:sqs:us-east-1:0:q"
+    name = create_java(lam, function_jar, "example.Events::scheduled")
+    _, body = invoke_json(lam, name, {"detail-type": "Scheduled Event", "time": "2026-01-02T03:04:05Z"})
+    assert body == "Scheduled Event at 1767323045"
 
 
 def test_context_fields(lam, function_jar):

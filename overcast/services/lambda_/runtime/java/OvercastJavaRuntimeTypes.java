@@ -8,6 +8,7 @@ import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.GenericArrayType;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.ParameterizedType;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -214,10 +216,73 @@ final class OvercastJavaRuntimeTypes {
             return null; // an empty string reads as a null object
         }
         if (!(value instanceof Map)) {
+            Object made = fromScalar(value, cls);
+            if (made != null) {
+                return made;
+            }
             throw new IllegalArgumentException("Cannot construct instance of `" + cls.getName()
                 + "`: no delegate- or property-based Creator to deserialize from " + describe(value));
         }
         return pojo((Map<String, Object>) value, cls, type);
+    }
+
+    /** A value class read from a string or a number: java.util.Date from epoch milliseconds, and
+     * classes with a static valueOf, parse or fromString, or a constructor taking the text (as
+     * java.time's classes, UUID, URI, or joda-time's DateTime that aws-lambda-java-events uses). */
+    static Object fromScalar(Object value, Class<?> cls) throws Exception {
+        if (value instanceof Number && cls == Date.class) {
+            return new Date(((Number) value).longValue());
+        }
+        if (value instanceof Number && cls.getName().equals("org.joda.time.DateTime")) {
+            return cls.getConstructor(long.class).newInstance(((Number) value).longValue());
+        }
+        String text = String.valueOf(value);
+        for (String name : new String[] {"valueOf", "parse", "fromString", "create"}) {
+            for (Class<?> parameter : new Class<?>[] {String.class, CharSequence.class}) {
+                try {
+                    Method factory = cls.getMethod(name, parameter);
+                    if (Modifier.isStatic(factory.getModifiers()) && cls.isAssignableFrom(factory.getReturnType())) {
+                        return unwrapped(factory, null, text);
+                    }
+                } catch (NoSuchMethodException e) {
+                    // the next one
+                }
+            }
+        }
+        for (Class<?> parameter : new Class<?>[] {String.class, Object.class}) {
+            try {
+                Constructor<?> constructor = cls.getConstructor(parameter);
+                try {
+                    return constructor.newInstance(text);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+                }
+            } catch (NoSuchMethodException e) {
+                // the next one
+            }
+        }
+        return null;
+    }
+
+    static Object unwrapped(Method method, Object target, Object argument) throws Exception {
+        try {
+            return method.invoke(target, argument);
+        } catch (InvocationTargetException e) {
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
+    }
+
+    /** A JSON name as a property name, for the names AWS's event classes spell otherwise:
+     * "Records" for records, "eventSourceARN" for eventSourceArn, "detail-type" for detailType. */
+    static String loose(String name) {
+        StringBuilder out = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c != '-' && c != '_') {
+                out.append(Character.toLowerCase(c));
+            }
+        }
+        return out.toString();
     }
 
     static String describe(Object value) {
@@ -289,6 +354,7 @@ final class OvercastJavaRuntimeTypes {
         constructor.setAccessible(true);
         Object result = constructor.newInstance();
         Map<String, Method> setters = new HashMap<String, Method>();
+        Map<String, Method> looseSetters = new HashMap<String, Method>();
         for (Class<?> c = cls; c != null && c != Object.class; c = c.getSuperclass()) {
             for (Method m : c.getDeclaredMethods()) {
                 if (m.getName().startsWith("set") && m.getName().length() > 3 && m.getParameterTypes().length == 1
@@ -297,18 +363,25 @@ final class OvercastJavaRuntimeTypes {
                     if (!setters.containsKey(property)) {
                         setters.put(property, m);
                     }
+                    if (!looseSetters.containsKey(loose(property))) {
+                        looseSetters.put(loose(property), m);
+                    }
                 }
             }
         }
         for (Map.Entry<String, Object> entry : fields.entrySet()) {
-            Method setter = setters.get(entry.getKey());
-            if (setter != null) {
-                setter.setAccessible(true);
-                setter.invoke(result, convert(entry.getValue(), setter.getGenericParameterTypes()[0]));
-                continue;
+            String key = entry.getKey();
+            Method setter = setters.get(key);
+            Field field = setter == null ? publicField(cls, key) : null;
+            if (setter == null && field == null) {
+                // AWS reads its event classes (aws-lambda-java-events) with mix-ins naming their
+                // properties as the events spell them; a name matched loosely stands in for those.
+                setter = looseSetters.get(loose(key));
             }
-            Field field = publicField(cls, entry.getKey());
-            if (field != null) {
+            if (setter != null) {
+                accessible(setter);
+                setter.invoke(result, convert(entry.getValue(), setter.getGenericParameterTypes()[0]));
+            } else if (field != null) {
                 accessible(field);
                 field.set(result, convert(entry.getValue(), field.getGenericType()));
             }
