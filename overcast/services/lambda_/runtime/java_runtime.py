@@ -2,9 +2,11 @@
 
 Overcast's Java runtime client is a few source files (java/OvercastJavaRuntime*.java) using only
 the JDK. Each JDK compiles them once, with its own javac, into a per-user cache keyed by the
-sources' hash and the JDK's version ($XDG_CACHE_HOME/overcast/java-runtime, else ~/.cache/...): a cold start
-then costs one JVM start (about 50 ms here), where running the source directly (`java File.java`)
-costs the compiler's start on every cold start (0.6-0.8 s and 100 MB).
+sources' hash and the JDK's version ($XDG_CACHE_HOME/overcast/java-runtime, else ~/.cache/...),
+taking about 1.2 s once. A cold start then costs one JVM start (a JVM that loads the client and
+exits takes 0.05 s and 35 MB here; a function's whole init, 0.15-0.25 s), where running the
+source directly (`java File.java`) would add the compiler's start to every cold start (0.6-0.8 s
+and 100 MB, most of a 128 MB function).
 
 A runtime runs on the JDK of its major version when one is installed (java21 on JDK 21);
 otherwise on the closest newer one (a newer JVM reads older class files), else the newest older
