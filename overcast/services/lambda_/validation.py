@@ -25,7 +25,7 @@ DEPRECATED_RUNTIMES = (
     "dotnetcore2.1", "dotnetcore3.1", "dotnet6", "ruby2.5", "ruby2.7", "go1.x", "java8",
 )
 ALL_RUNTIMES = SUPPORTED_RUNTIMES + DEPRECATED_RUNTIMES
-EXECUTABLE_FAMILIES = ("python", "nodejs", "provided")
+EXECUTABLE_FAMILIES = ("python", "nodejs", "java", "provided")
 
 # The model's pattern for FunctionName, which the messages quote. What a reference is read with
 # is wider, as the model's NamespacedFunctionName (GetFunction, Invoke, ...): a name with a dot

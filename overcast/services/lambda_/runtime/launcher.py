@@ -17,7 +17,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from overcast.services.lambda_.runtime import opt_mount
+from overcast.services.lambda_.runtime import java_runtime, opt_mount
 from overcast.services.lambda_.runtime.layer_merge import merge_layers
 from overcast.services.lambda_.runtime.node_sdk import NodeSdk
 from overcast.services.lambda_.runtime.node_spares import NodeSpares
@@ -78,6 +78,8 @@ class Launcher:
         # The AWS SDK for JavaScript v3 that Node.js functions find as on AWS (None: none).
         self.node_sdk = NodeSdk(node_sdk_root)
         self._pythons: dict[str, tuple[str, str | None]] = {}
+        self._jdks: dict[str, tuple[java_runtime.Jdk, str | None]] = {}
+        self._java_clients: dict[str, asyncio.Future[str]] = {}
         self._zygotes: dict[str, Zygote] = {}
         self._node_spares: dict[str, NodeSpares] = {}
         self._sdk_path: str | None = None
@@ -99,7 +101,30 @@ class Launcher:
             if not node:
                 raise RuntimeUnavailable(f"No Node.js installation found to run {runtime}.")
             return node, None
+        if runtime.startswith("java"):
+            jdk, warning = self._jdk_for(runtime)
+            return jdk.java, warning
         return "", None
+
+    def _jdk_for(self, runtime: str) -> tuple[java_runtime.Jdk, str | None]:
+        if runtime not in self._jdks:
+            try:
+                self._jdks[runtime] = java_runtime.find_jdk(runtime)
+            except java_runtime.JavaUnavailable as e:
+                raise RuntimeUnavailable(str(e)) from None
+        return self._jdks[runtime]
+
+    async def java_client(self, jdk: java_runtime.Jdk) -> str:
+        """Our Java runtime client's classes for a JDK, compiled (once, off the loop) if need be."""
+        compiled = self._java_clients.get(jdk.java)
+        if compiled is None or (compiled.done() and compiled.exception() is not None):
+            roots = [java_runtime.default_cache_root(), os.path.join(self.work_root, "java-runtime")]
+            compiled = self._java_clients[jdk.java] = asyncio.ensure_future(
+                asyncio.to_thread(java_runtime.compile_client, jdk, roots))
+        try:
+            return await asyncio.shield(compiled)
+        except java_runtime.JavaUnavailable as e:
+            raise RuntimeUnavailable(str(e)) from None
 
     def _python_for(self, runtime: str) -> tuple[str, str | None]:
         if runtime in self._pythons:
@@ -247,6 +272,14 @@ class Launcher:
             task = asyncio.get_running_loop().create_task(probe_then_start_spare())
             task.add_done_callback(lambda t: t.cancelled() or t.exception())
             return
+        if runtime.startswith("java"):
+            try:
+                jdk, _ = self._jdk_for(runtime)
+            except RuntimeUnavailable:
+                return
+            compiling = asyncio.ensure_future(self.java_client(jdk))
+            compiling.add_done_callback(lambda t: t.cancelled() or t.exception())
+            return
         if not runtime.startswith("python"):
             return
         try:
@@ -278,6 +311,12 @@ class Launcher:
                 if handle is not None:
                     return handle
             return await spawn_exec([program, NODE_BOOTSTRAP], cwd, env, out_fd, file_size_limit, opt_source)
+        if runtime.startswith("java"):
+            jdk, _ = self._jdk_for(runtime)
+            classes = await self.java_client(jdk)
+            layer_roots = [OPT] if opt_source is not None else list(reversed(layer_dirs))
+            argv = java_runtime.jvm_argv(runtime, jdk, classes, env, layer_roots)
+            return await spawn_exec(argv, cwd, env, out_fd, file_size_limit, opt_source)
         bootstrap = self.find_bootstrap(code_dir, layer_dirs)
         if bootstrap is None:
             raise RuntimeUnavailable("Couldn't find valid bootstrap(s): [/var/task/bootstrap /opt/bootstrap]")
