@@ -81,8 +81,8 @@ class InvokeOps(LambdaBase):
         config, code_doc = self.version_doc(record, version)
         runtime = config.get("Runtime") or ""
         if not runtime_family(runtime):
-            raise InvalidRuntime(f"Overcast cannot run {runtime} functions; it runs python, nodejs and "
-                                 f"provided runtimes.")
+            raise InvalidRuntime(f"Overcast cannot run {runtime} functions; it runs python, nodejs, java "
+                                 f"and provided runtimes.")
         code_dir = await self.codes.ensure(CodeInfo(**code_doc))
         layer_dirs = await self.layer_dirs_for(config) if hasattr(self, "layer_dirs_for") else ()
         access_key, secret_key = next(iter(self.config.credential_map.items()), ("test", "test"))
