@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.services.apigateway.conftest import allow_apigateway, call, new_api
+from tests.services.apigateway.conftest import allow_apigateway, call, mock_method, new_api
 from tests.services.lambda_.helpers import create_python
 
 # A PNG's signature and header chunk: bytes that are not UTF-8 (0x89, 0x00s, 0xff...).
@@ -237,3 +237,16 @@ def test_convert_to_binary_decodes_a_lambda_result(apigw, client_factory, server
     got = call(server, api_id, "dev", "/", headers={"Accept": "image/png"})
     assert got.status == 200 and got.body == bytes(range(256))
     assert got.headers["content-type"] == "image/png"
+
+
+def test_binary_media_types_star_makes_every_accept_binary(apigw, server):
+    """With */* every Accept asks for binary: a MOCK method's text answer is then to be
+    base64-decoded, and its response template cannot be given binary, so AWS answers 500 (the
+    re:Post report "API Gateway Mock Integration Fails with Binary Media Types */*"); a request
+    that names no Accept still gets the templated text."""
+    api_id, root = new_api(apigw, binaryMediaTypes=["*/*"])
+    mock_method(apigw, api_id, root, response_template='{"ok": true}')
+    apigw.create_deployment(restApiId=api_id, stageName="dev")
+    assert call(server, api_id, "dev", "/").json() == {"ok": True}
+    failed = call(server, api_id, "dev", "/", headers={"Accept": "*/*"})
+    assert failed.status == 500 and failed.json() == {"message": "Internal server error"}

@@ -379,16 +379,21 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
                    "method.request": inv.method_request_sources(), "context": inv.context(),
                    "stageVariables": inv.stage_variables}
         mapped = apply_mappings(chosen["responseParameters"], "method.response.", sources).get("header", {})
+    content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
     if isinstance(body, bytes):
-        # A binary payload passes through untemplated, as the Accept header's type unless a
-        # mapping names one (AWS answers a CONVERT_TO_BINARY method with the Accept header's type).
+        if template:
+            # A template is given text only, as on the request side (AWS answers a MOCK method
+            # 500 once binaryMediaTypes is */*, which a client's Accept: */* then matches).
+            inv.note("Execution failed due to configuration error: Unable to transform response")
+            raise internal_error()
+        # A binary payload passes through as the Accept header's type unless a mapping names one
+        # (AWS answers a CONVERT_TO_BINARY method with the Accept header's type).
         headers = [("Content-Type", inv.headers.get("accept") or "application/octet-stream")]
         for name, value in mapped.items():
             headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
             headers.append((name, str(value)))
         inv.note(f"Method response body after transformations: [Binary Data] ({len(body)} bytes)")
         return MethodResult(status, headers, body)
-    content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
     if template:  # an empty template (null as AWS stores it) passes the body through
         body = render_for(inv, template, body)
     # Only a template can have set $context.responseOverride; without one there is none to read.
