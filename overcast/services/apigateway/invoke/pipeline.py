@@ -12,7 +12,7 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from overcast.services.apigateway.invoke import vtl
@@ -73,8 +73,10 @@ class Invocation:
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
 
-    @property
+    @cached_property
     def body_text(self) -> str:
+        """The body read as text, decoded once: parameter mappings read it for every mapping
+        (an S3 path/ PUT three times), and an uploaded image may be megabytes."""
         return self.body.decode("utf-8", errors="replace")
 
     def querystring(self) -> dict[str, str]:
