@@ -118,7 +118,7 @@ async def http_proxy(inv: Invocation, integration: dict[str, Any]) -> MethodResu
 
 async def http_integration(inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
     mapped = request_mappings(inv, integration)
-    body = integration_request_body(inv, integration).encode("utf-8")
+    body = integration_request_body(inv, integration)
     # The template may have overridden parameters: $context.requestOverride.{header,querystring,path}.
     override = inv.context().get("requestOverride") or {}
     headers = {**mapped.get("header", {}), **{k: str(v) for k, v in (override.get("header") or {}).items()}}
@@ -132,4 +132,4 @@ async def http_integration(inv: Invocation, integration: dict[str, Any]) -> Inte
     if method == "ANY":
         method = inv.verb
     status, response_headers, data = await send(inv, integration, method, url, headers, body)
-    return IntegrationResult(status, dict(response_headers), data.decode("utf-8", errors="replace"), str(status))
+    return IntegrationResult(status, dict(response_headers), data, str(status))

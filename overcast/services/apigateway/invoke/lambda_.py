@@ -4,7 +4,6 @@ selectionPattern against errorMessage), plus AWS service actions through the int
 from __future__ import annotations
 
 import base64
-import fnmatch
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from overcast.services.apigateway.invoke.pipeline import (
     Invocation,
     MethodResult,
     integration_request_body,
+    is_binary,
 )
 from overcast.services.apigateway.invoke.s3_path import s3_path
 from overcast.services.arns import arn_home
@@ -44,13 +44,6 @@ def function_from_uri(uri: str, stage_variables: dict[str, str]) -> str | None:
     rest = uri[start + len(marker):]
     end = rest.rfind("/invocations")
     return rest[:end] if end >= 0 else rest
-
-
-def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
-    if not content_type or not binary_types:
-        return False
-    kind = content_type.split(";")[0].strip().lower()
-    return any(fnmatch.fnmatch(kind, pattern.lower()) for pattern in binary_types)
 
 
 def proxy_event(inv: Invocation) -> dict[str, Any]:
@@ -216,7 +209,7 @@ async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[s
         return await s3_path(gateway, inv, integration, parts[5])
     body = integration_request_body(inv, integration)
     if ":lambda:path/" in uri:
-        result = await invoke_function(gateway, inv, integration, body.encode("utf-8"))
+        result = await invoke_function(gateway, inv, integration, body)
         text = result["Payload"].decode("utf-8", errors="replace")
         if result.get("FunctionError"):
             message = function_error_message(text)
@@ -225,7 +218,7 @@ async def aws_integration(gateway: Gateway, inv: Invocation, integration: dict[s
     return await service_action(gateway, inv, uri, body)
 
 
-async def service_action(gateway: Gateway, inv: Invocation, uri: str, body: str) -> IntegrationResult:
+async def service_action(gateway: Gateway, inv: Invocation, uri: str, body: bytes) -> IntegrationResult:
     """arn:aws:apigateway:<region>:<service>:action/<Operation>: call Overcast's own service."""
     try:
         _, _, _, _, service, target = uri.split(":", 5)

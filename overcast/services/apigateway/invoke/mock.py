@@ -10,14 +10,16 @@ from typing import Any
 from overcast.services.apigateway.invoke.pipeline import (
     IntegrationResult,
     Invocation,
-    integration_request_body,
+    integration_request_payload,
 )
 
 _STATUS = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
 
 
 def mock_integration(inv: Invocation, integration: dict[str, Any]) -> IntegrationResult:
-    rendered = integration_request_body(inv, integration)
+    rendered = integration_request_payload(inv, integration)
+    if isinstance(rendered, bytes):
+        rendered = rendered.decode("utf-8", errors="replace")
     # Most request templates render the same short text every time: parse each such text once.
     status = _cached_status(rendered) if len(rendered) <= 256 else mock_status(rendered)
     return IntegrationResult(status=status, headers={}, body="", selector=str(status))

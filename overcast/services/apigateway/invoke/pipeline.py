@@ -7,11 +7,12 @@ cache happen before this, in gateway.py; failures become gateway responses there
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import re
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from overcast.services.apigateway.invoke import vtl
@@ -72,8 +73,10 @@ class Invocation:
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
 
-    @property
+    @cached_property
     def body_text(self) -> str:
+        """The body read as text, decoded once: parameter mappings read it for every mapping
+        (an S3 path/ PUT three times), and an uploaded image may be megabytes."""
         return self.body.decode("utf-8", errors="replace")
 
     def querystring(self) -> dict[str, str]:
@@ -145,8 +148,15 @@ class IntegrationResult:
 
     status: int  # the backend's status (HTTP), the mock's statusCode, 200 for Lambda
     headers: dict[str, str]
-    body: str
+    body: str | bytes  # bytes as a backend (HTTP, S3) sent them; text where the integration made text
     selector: str | None  # what selectionPattern is matched against (None: use the default)
+
+    @property
+    def text(self) -> str:
+        """The body as a template or mapping reads it: bytes decoded as UTF-8 (what is not UTF-8
+        becomes U+FFFD, as AWS makes it of a text payload)."""
+        body = self.body
+        return body if isinstance(body, str) else body.decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -154,6 +164,32 @@ class MethodResult:
     status: int
     headers: list[tuple[str, str]]
     body: bytes
+
+
+def response_payload(inv: Invocation, handling: str | None, result: IntegrationResult) -> str | bytes:
+    """The integration response's payload for the method response: text as str, binary as bytes.
+
+    The payload is binary when the integration response's Content-Type matches the API's
+    binaryMediaTypes; the method response is asked for binary when the first type of the request's
+    Accept header does. Without contentHandling a binary payload stays binary for a binary Accept
+    and becomes base64 text otherwise, and a text payload stays text for a text Accept and is
+    base64-decoded for a binary one; CONVERT_TO_TEXT makes text of either (base64 of a binary
+    payload), CONVERT_TO_BINARY binary of either (a text payload base64-decoded, a 500 when it is
+    not base64). ("Content type conversions in API Gateway"; LocalStack's AWS-validated
+    TestApiGatewayS3BinarySupport response tests, an S3 GET with each of them.)
+    """
+    binary_types = inv.snapshot.get("api", {}).get("binaryMediaTypes")
+    if not binary_types and handling != "CONVERT_TO_BINARY":
+        return result.text
+    accept = (inv.headers.get("accept") or "").split(",")[0]
+    as_text = handling == "CONVERT_TO_TEXT" or (handling is None and not is_binary(accept, binary_types))
+    content_type = next((v for k, v in result.headers.items() if k.lower() == "content-type"), None)
+    if is_binary(content_type, binary_types):
+        data = result.body if isinstance(result.body, bytes) else result.body.encode("utf-8")
+        return base64.b64encode(data).decode("ascii") if as_text else data
+    if as_text:
+        return result.text
+    return decode_base64(result.body)
 
 
 # -- the method request ---------------------------------------------------------------------------
@@ -177,30 +213,77 @@ def unsupported_media_type() -> GatewayError:
                         error_type="UnsupportedMediaTypeException")
 
 
-def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> str:
-    """The request template rendered, or the body passed through as passthroughBehavior allows."""
+def integration_request_body(inv: Invocation, integration: dict[str, Any]) -> bytes:
+    """The integration request's body as bytes (see integration_request_payload)."""
+    payload = integration_request_payload(inv, integration)
+    return payload.encode("utf-8") if isinstance(payload, str) else payload
+
+
+def integration_request_payload(inv: Invocation, integration: dict[str, Any]) -> str | bytes:
+    """The request template rendered, or the body passed through as passthroughBehavior allows:
+    text as str, binary as bytes.
+
+    The payload is binary when its Content-Type matches the API's binaryMediaTypes, text
+    otherwise; contentHandling then converts it ("Content type conversions in API Gateway"):
+    CONVERT_TO_TEXT base64-encodes a binary payload, CONVERT_TO_BINARY base64-decodes a text one
+    (a 500 when it is not base64), and without it each stays what it is. Text is the body read as
+    UTF-8, so bytes that are not UTF-8 arrive as U+FFFD (LocalStack's AWS-validated
+    TestApiGatewayS3BinarySupport: a gzip body PUT as text reaches S3 99 bytes long, 67 as
+    binary). A template is given text only: a binary payload that selects one fails with 500
+    (the same tests: CONVERT_TO_BINARY with a matching application/json template).
+    """
     templates = integration.get("requestTemplates")
-    if integration.get("contentHandling") == "CONVERT_TO_TEXT" and _is_binary(inv):
-        # A binary payload becomes base64 text, which templates then see as $input.body.
-        inv.body = base64.b64encode(inv.body)
+    payload = _request_payload(inv, integration.get("contentHandling"))
     _, template = select_template(templates, inv.content_type)
     if template is None:
         behaviour = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
         if behaviour == "NEVER" or (behaviour == "WHEN_NO_TEMPLATES" and templates):
             raise unsupported_media_type()
-        inv.note("Endpoint request body after transformations: " + inv.body_text)
-        return inv.body_text
+        text = inv.body_text if payload is None else payload
+        if inv.tracing:
+            inv.note("Endpoint request body after transformations: "
+                     + (text if isinstance(text, str) else text.decode("utf-8", errors="replace")))
+        return text
+    if isinstance(payload, bytes):
+        inv.note("Execution failed due to configuration error: Unable to transform request")
+        raise internal_error()
     # A request without a body is "{}" to a request template's $input.body, whatever its content
     # type (AWS's behaviour, recorded by LocalStack's validated tests, localstack#12413).
-    rendered = render_for(inv, template, inv.body_text or "{}")
+    rendered = render_for(inv, template, (inv.body_text if payload is None else payload) or "{}")
     inv.note("Endpoint request body after transformations: " + rendered)
     return rendered
 
 
-def _is_binary(inv: Invocation) -> bool:
-    from overcast.services.apigateway.invoke.lambda_ import is_binary
+def _request_payload(inv: Invocation, handling: str | None) -> str | bytes | None:
+    """The method request's payload after contentHandling: bytes when binary, str when converted
+    to text, None for the body as text unchanged (the common case, read lazily)."""
+    if not inv.body:
+        return None
+    binary_types = inv.snapshot.get("api", {}).get("binaryMediaTypes")
+    if binary_types and is_binary(inv.content_type, binary_types):
+        return base64.b64encode(inv.body).decode("ascii") if handling == "CONVERT_TO_TEXT" else inv.body
+    if handling == "CONVERT_TO_BINARY":
+        return decode_base64(inv.body)
+    return None
 
-    return is_binary(inv.content_type, inv.snapshot.get("api", {}).get("binaryMediaTypes"))
+
+def decode_base64(data: str | bytes) -> bytes:
+    """Base64 text as the bytes it encodes, or the 500 AWS answers when it is not base64.
+    Characters outside the alphabet are skipped, as AWS skips them: a non-proxy Lambda function's
+    JSON string result ("iVBOR...", quotes included) decodes to its image, while text whose
+    letters do not make whole base64 quanta fails (the AWS-validated tests above)."""
+    try:
+        return base64.b64decode(data)
+    except ValueError:
+        raise internal_error() from None
+
+
+def is_binary(content_type: str | None, binary_types: list[str] | None) -> bool:
+    """Whether a media type is one of the API's binaryMediaTypes (wildcards allowed: image/*, */*)."""
+    if not content_type or not binary_types:
+        return False
+    kind = content_type.split(";")[0].strip().lower()
+    return any(fnmatch.fnmatchcase(kind, pattern.lower()) for pattern in binary_types)
 
 
 def render(template: str, variables: dict[str, Any]) -> str:
@@ -291,23 +374,30 @@ def integration_response(inv: Invocation, integration: dict[str, Any], result: I
                  "output mapping configured. Endpoint Response Status Code: " + str(result.status))
         raise internal_error()
     status = int(chosen["statusCode"])
+    body = response_payload(inv, chosen.get("contentHandling"), result)
     mapped: dict[str, str] = {}
     if chosen.get("responseParameters"):
-        sources = {"integration.response": {"header": result.headers, "body": result.body},
+        sources = {"integration.response": {"header": result.headers, "body": result.text},
                    "method.request": inv.method_request_sources(), "context": inv.context(),
                    "stageVariables": inv.stage_variables}
         mapped = apply_mappings(chosen["responseParameters"], "method.response.", sources).get("header", {})
     content_type, template = select_response_template(chosen.get("responseTemplates"), inv.headers.get("accept"))
-    if chosen.get("contentHandling") == "CONVERT_TO_BINARY":
-        try:
-            data = base64.b64decode(result.body)
-        except ValueError:
-            raise internal_error() from None
-        return MethodResult(status, [("Content-Type", inv.headers.get("accept") or "application/octet-stream")], data)
+    if isinstance(body, bytes):
+        if template:
+            # A template is given text only, as on the request side (AWS answers a MOCK method
+            # 500 once binaryMediaTypes is */*, which a client's Accept: */* then matches).
+            inv.note("Execution failed due to configuration error: Unable to transform response")
+            raise internal_error()
+        # A binary payload passes through as the Accept header's type unless a mapping names one
+        # (AWS answers a CONVERT_TO_BINARY method with the Accept header's type).
+        headers = [("Content-Type", inv.headers.get("accept") or "application/octet-stream")]
+        for name, value in mapped.items():
+            headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
+            headers.append((name, str(value)))
+        inv.note(f"Method response body after transformations: [Binary Data] ({len(body)} bytes)")
+        return MethodResult(status, headers, body)
     if template:  # an empty template (null as AWS stores it) passes the body through
-        body = render_for(inv, template, result.body)
-    else:
-        body = result.body
+        body = render_for(inv, template, body)
     # Only a template can have set $context.responseOverride; without one there is none to read.
     override = (inv._context or {}).get("responseOverride") or {}
     if override.get("status"):
