@@ -219,7 +219,13 @@ def jvm_argv(runtime: str, jdk: Jdk, classes: str, env: dict[str, str], layer_ro
     the serial collector, and for java17 and later tiered compilation stopped at level 1 (C1), which
     AWS's Java customization guide gives as those runtimes' default. JAVA_TOOL_OPTIONS, when the
     function sets it, reaches the JVM through the environment, as on AWS. java.io.tmpdir is the
-    environment's own /tmp."""
+    environment's own /tmp, and so is user.home (HOME, as for every runtime here; the JVM would
+    take the server user's home from the password file).
+
+    Nothing is written outside the environment: no perf data in the machine's /tmp
+    (-XX:-UsePerfData; HotSpot writes /tmp/hsperfdata_<user>/<pid> whatever TMPDIR says), and a
+    JVM crash's report goes to stderr, the function's log, as AWS's -XX:+ErrorFileToStderr sends
+    it (by default it is written to the working directory: the function's shared code)."""
     try:
         memory_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
     except ValueError:
@@ -228,6 +234,13 @@ def jvm_argv(runtime: str, jdk: Jdk, classes: str, env: dict[str, str], layer_ro
              "-Djava.net.preferIPv4Stack=true"]
     if runtime_major(runtime) >= 17:
         flags += ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"]
+    flags.append("-XX:-UsePerfData")
+    if jdk.major >= 9:
+        flags.append("-XX:+ErrorFileToStderr")
+    elif env.get("TMPDIR"):  # Java 8 has no ErrorFileToStderr: the environment's /tmp then
+        flags.append(f"-XX:ErrorFile={env['TMPDIR']}/hs_err_pid%p.log")
     if env.get("TMPDIR"):
         flags.append(f"-Djava.io.tmpdir={env['TMPDIR']}")
+    if env.get("HOME"):
+        flags.append(f"-Duser.home={env['HOME']}")
     return [jdk.java, *flags, "-cp", classes, CLIENT_CLASS, *layer_roots]
