@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 
 from overcast.services.lambda_.runtime.processes import HERE, minimal_process_env
@@ -174,6 +175,30 @@ def client_key(jdk: Jdk) -> str:
     return f"{digest}-{re.sub(r'[^A-Za-z0-9._+-]', '_', jdk.version)}"
 
 
+WORK_PREFIX = ".compiling-"
+# A compilation's directory untouched for this long was abandoned (its server killed mid-compile,
+# by kill -9 or a power cut): javac is given 300 s, so no live compilation is that old.
+ABANDONED_AFTER_S = 3600
+
+
+def _remove_abandoned(root: str) -> None:
+    """Drop the half-written compilations that servers killed while compiling left behind."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        if not name.startswith(WORK_PREFIX):
+            continue
+        path = os.path.join(root, name)
+        try:
+            if now - os.lstat(path).st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def compile_client(jdk: Jdk, cache_roots: list[str]) -> str:
     """The directory holding the runtime client's classes for this JDK, compiled on first use.
     Written to a temporary directory and renamed into place, so servers sharing the cache never
@@ -190,7 +215,8 @@ def compile_client(jdk: Jdk, cache_roots: list[str]) -> str:
     for root in cache_roots:
         try:
             os.makedirs(root, exist_ok=True)
-            work = tempfile.mkdtemp(prefix=".compiling-", dir=root)
+            _remove_abandoned(root)
+            work = tempfile.mkdtemp(prefix=WORK_PREFIX, dir=root)
         except OSError as e:
             last_error = e
             continue
