@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 
 import pytest
@@ -100,6 +102,17 @@ def test_stop_a_finished_query(logs, group):
 def test_bad_log_record_pointers(logs):
     assert refused(logs.get_log_record, logRecordPointer="not a pointer!") == (
         "InvalidParameterException", "The specified logRecordPointer is invalid.", 400)
+    # A pointer's shape with a sequence number past SQLite's integers answered 500.
+    raw = json.dumps(["000000000000", "us-east-1", "/g", 10**30], separators=(",", ":")).encode()
+    pointer = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert refused(logs.get_log_record, logRecordPointer=pointer) == (
+        "InvalidParameterException", "The specified logRecordPointer is invalid.", 400)
+
+
+def test_log_group_fields_at_a_far_time(logs):
+    # `time` is any long: far from every event, no fields (it answered 500).
+    group = make_group(logs, {"s": [(int(time.time() * 1000) - 1000, '{"a": 1}')]})
+    assert logs.get_log_group_fields(logGroupName=group, time=2**62)["logGroupFields"] == []
 
 
 def test_log_record_of_a_deleted_group(logs):

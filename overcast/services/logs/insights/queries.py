@@ -294,7 +294,9 @@ class QueriesMixin:
             raise group_not_found()
         # Around `time` 8 minutes each way, else the last 15 minutes (API_GetLogGroupFields).
         if params.get("time") is not None:
-            low, high = (int(params["time"]) - 480) * 1000, (int(params["time"]) + 480) * 1000
+            # (Any long, as the model allows: held to SQLite's integers, past every event.)
+            low = min((int(params["time"]) - 480) * 1000, _LATEST_MS)
+            high = min((int(params["time"]) + 480) * 1000, _LATEST_MS)
         else:
             high = self._now_ms()  # type: ignore[attr-defined]
             low = high - 15 * 60 * 1000
