@@ -67,6 +67,26 @@ def test_malformed_query_says_where(logs, group, query, message, start, end):
     assert compile_error == {"location": {"startCharOffset": start, "endCharOffset": end}, "message": message}
 
 
+
+@pytest.mark.parametrize("query", [
+    "filter " + "(" * 3000 + "@message = 'x'" + ")" * 3000,  # within the 10,000 characters
+    "filter " + "not " * 2000 + "@message = 'x'",
+    "fields " + "-" * 4000 + "1 as x",
+    "fields " + "1 + " * 2000 + "1 as x",  # a tree 2,000 deep, which evaluation would recurse
+    "filter @message in " + "[" * 3000,
+])
+def test_deeply_nested_expressions_are_refused_not_failed(logs, group, query):
+    # These answered 500 (the parser's recursion ran out of stack) or failed the query.
+    code, said, status, _ = start_refused(logs, group, query)
+    assert (code, status) == ("MalformedQueryException", 400)
+    assert said.startswith("The query's expressions are nested too deeply")
+
+
+def test_reasonably_nested_expressions_run(logs, group):
+    answer = run_query(logs, "filter " + "(" * 40 + "@message = 'hello'" + ")" * 40
+                       + " | fields " + "1 + " * 150 + "1 as x", group)
+    assert [[cell["value"] for cell in row if cell["field"] == "x"] for row in answer["results"]] == [["151"]]
+
 def test_time_range_and_group_parameters(logs, group):
     now = int(time.time())
     code, message, status = refused(logs.start_query, logGroupName=group, startTime=now, endTime=now - 1,
