@@ -8,6 +8,7 @@ function's jar carries aws-lambda-java-core, these carry a stand-in for its inte
 from __future__ import annotations
 
 import base64
+import glob
 import io
 import json
 import re
@@ -211,6 +212,27 @@ FUNCTIONS = {
             }
             public String scheduled(ScheduledEvent event) {
                 return event.describe();
+            }
+        }""",
+    "example/Footprint.java": """
+        package example;
+        import java.util.LinkedHashMap;
+        import java.util.Map;
+        public class Footprint {
+            public static Map<String, Object> where(String ignored) {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put("pid", ProcessHandle.current().pid());
+                out.put("userHome", System.getProperty("user.home"));
+                out.put("home", System.getenv("HOME"));
+                out.put("tmpdir", System.getProperty("java.io.tmpdir"));
+                out.put("taskRoot", System.getenv("LAMBDA_TASK_ROOT"));
+                return out;
+            }
+            public static String crash(String ignored) throws Exception {
+                java.lang.reflect.Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+                field.setAccessible(true);
+                ((sun.misc.Unsafe) field.get(null)).putAddress(0, 0);
+                return "survived";
             }
         }""",
     "example/CallOvercast.java": """
@@ -479,3 +501,21 @@ def test_record_input_and_output(lam, tmp_path):
     response, body = invoke_json(lam, name, {"x": 2, "y": 40, "label": "answer"})
     assert "FunctionError" not in response, body
     assert body == {"total": 42, "label": "answer"}
+
+
+def test_jvm_writes_nothing_outside_its_environment(lam, function_jar):
+    """The JVM keeps to the environment: user.home is HOME (not the server user's home, where
+    SDKs would find ~/.aws), no perf data in the machine's /tmp (HotSpot's /tmp/hsperfdata_<user>,
+    whatever TMPDIR says), and a crash's report in the function's log, as AWS's
+    -XX:+ErrorFileToStderr puts it, rather than an hs_err file in the function's code."""
+    name = create_java(lam, function_jar, "example.Footprint::where")
+    _, body = invoke_json(lam, name, "x")
+    assert body["userHome"] == body["home"] == body["tmpdir"]
+    assert glob.glob(f"/tmp/hsperfdata_*/{body['pid']}") == []
+    task_root = Path(body["taskRoot"])
+    name = create_java(lam, function_jar, "example.Footprint::crash")
+    response, body = invoke_json(lam, name, "x", LogType="Tail")
+    assert response["FunctionError"] == "Unhandled" and body["errorType"] == "Runtime.ExitError"
+    tail = tail_of(response)
+    assert "END." in tail and "hs_err_pid" not in tail  # the whole report, in the log
+    assert list(task_root.glob("hs_err_pid*")) == []

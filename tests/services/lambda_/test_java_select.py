@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
@@ -66,3 +67,26 @@ def test_a_jdk_is_described_from_its_release_file(tmp_path, monkeypatch):
     found, warning = java_runtime.find_jdk("java21")
     assert (found.major, found.version, warning) == (21, "21.0.4", None)
     assert found.javac == os.path.join(os.path.dirname(java), "javac")
+
+
+def test_compilations_abandoned_by_a_killed_server_are_removed(tmp_path):
+    """A server killed while compiling leaves its .compiling-* directory behind; the next
+    compilation in that cache removes those an hour old and leaves a live one (another server's,
+    just begun) alone. The finished client is renamed into place whole."""
+    home = tmp_path / "jdk"
+    (home / "bin").mkdir(parents=True)
+    javac = home / "bin" / "javac"
+    # Stands in for javac: `javac -nowarn -encoding UTF-8 -d DIR sources...` writes the class.
+    javac.write_text('#!/bin/sh\ntouch "$5/OvercastJavaRuntime.class"\n')
+    os.chmod(javac, 0o755)
+    (home / "bin" / "java").write_text("")
+    cache = tmp_path / "cache"
+    abandoned, live = cache / ".compiling-abandoned", cache / ".compiling-live"
+    for directory in (abandoned, live):
+        directory.mkdir(parents=True)
+        (directory / "OvercastJavaRuntime.class").write_text("half")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    ready = java_runtime.compile_client(Jdk(str(home / "bin" / "java"), str(home), 17, "17.0.99"), [str(cache)])
+    assert os.path.isfile(os.path.join(ready, "OvercastJavaRuntime.class"))
+    assert sorted(p.name for p in cache.iterdir()) == [".compiling-live", os.path.basename(ready)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 
 import pytest
@@ -65,6 +67,26 @@ def test_malformed_query_says_where(logs, group, query, message, start, end):
     assert compile_error == {"location": {"startCharOffset": start, "endCharOffset": end}, "message": message}
 
 
+
+@pytest.mark.parametrize("query", [
+    "filter " + "(" * 3000 + "@message = 'x'" + ")" * 3000,  # within the 10,000 characters
+    "filter " + "not " * 2000 + "@message = 'x'",
+    "fields " + "-" * 4000 + "1 as x",
+    "fields " + "1 + " * 2000 + "1 as x",  # a tree 2,000 deep, which evaluation would recurse
+    "filter @message in " + "[" * 3000,
+])
+def test_deeply_nested_expressions_are_refused_not_failed(logs, group, query):
+    # These answered 500 (the parser's recursion ran out of stack) or failed the query.
+    code, said, status, _ = start_refused(logs, group, query)
+    assert (code, status) == ("MalformedQueryException", 400)
+    assert said.startswith("The query's expressions are nested too deeply")
+
+
+def test_reasonably_nested_expressions_run(logs, group):
+    answer = run_query(logs, "filter " + "(" * 40 + "@message = 'hello'" + ")" * 40
+                       + " | fields " + "1 + " * 150 + "1 as x", group)
+    assert [[cell["value"] for cell in row if cell["field"] == "x"] for row in answer["results"]] == [["151"]]
+
 def test_time_range_and_group_parameters(logs, group):
     now = int(time.time())
     code, message, status = refused(logs.start_query, logGroupName=group, startTime=now, endTime=now - 1,
@@ -100,6 +122,17 @@ def test_stop_a_finished_query(logs, group):
 def test_bad_log_record_pointers(logs):
     assert refused(logs.get_log_record, logRecordPointer="not a pointer!") == (
         "InvalidParameterException", "The specified logRecordPointer is invalid.", 400)
+    # A pointer's shape with a sequence number past SQLite's integers answered 500.
+    raw = json.dumps(["000000000000", "us-east-1", "/g", 10**30], separators=(",", ":")).encode()
+    pointer = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert refused(logs.get_log_record, logRecordPointer=pointer) == (
+        "InvalidParameterException", "The specified logRecordPointer is invalid.", 400)
+
+
+def test_log_group_fields_at_a_far_time(logs):
+    # `time` is any long: far from every event, no fields (it answered 500).
+    group = make_group(logs, {"s": [(int(time.time() * 1000) - 1000, '{"a": 1}')]})
+    assert logs.get_log_group_fields(logGroupName=group, time=2**62)["logGroupFields"] == []
 
 
 def test_log_record_of_a_deleted_group(logs):

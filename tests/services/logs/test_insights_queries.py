@@ -195,6 +195,30 @@ def test_time_range_is_inclusive_seconds(logs):
     assert answer["statistics"]["recordsScanned"] == 2.0
 
 
+
+def test_time_range_to_the_end_of_time(logs):
+    # endTime is any long: a query up to the model's largest second reads every event from its
+    # start on (it failed, its milliseconds past SQLite's integers).
+    now = int(time.time())
+    group = make_group(logs, {"s": [(now * 1000 - 2000, "old"), (now * 1000 + 3_600_000, "later")]})
+    answer = run_query(logs, "fields @message", group, start=now - 60, end=2**63 - 1)
+    assert [r["@message"] for r in rows(answer)] == ["later", "old"]
+    answer = run_query(logs, "fields @message", group, start=2**62, end=2**63 - 1)
+    assert rows(answer) == []
+
+
+def test_group_named_twice_is_read_once(logs):
+    now = int(time.time() * 1000)
+    group = make_group(logs, {"s": [(now - 2000, "a"), (now - 1000, "b")]})
+    answer = run_query(logs, "fields @message", [group, group])
+    assert [r["@message"] for r in rows(answer)] == ["b", "a"]
+    assert answer["statistics"]["recordsScanned"] == 2.0
+    query_id = logs.start_query(logGroupIdentifiers=[group, f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"],
+                                startTime=now // 1000 - 60, endTime=now // 1000 + 60,
+                                queryString="stats count(*) as c")["queryId"]
+    answer = wait_complete(logs, query_id)
+    assert answer["status"] == "Complete" and rows(answer) == [{"c": "2"}]
+
 def test_several_groups_interleave_newest_first(logs):
     now = int(time.time() * 1000)
     one = make_group(logs, {"s": [(now - 4000, "one-a"), (now - 2000, "one-b")]})

@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 
 from overcast.services.lambda_.runtime.processes import HERE, minimal_process_env
@@ -174,6 +175,30 @@ def client_key(jdk: Jdk) -> str:
     return f"{digest}-{re.sub(r'[^A-Za-z0-9._+-]', '_', jdk.version)}"
 
 
+WORK_PREFIX = ".compiling-"
+# A compilation's directory untouched for this long was abandoned (its server killed mid-compile,
+# by kill -9 or a power cut): javac is given 300 s, so no live compilation is that old.
+ABANDONED_AFTER_S = 3600
+
+
+def _remove_abandoned(root: str) -> None:
+    """Drop the half-written compilations that servers killed while compiling left behind."""
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return
+    now = time.time()
+    for name in names:
+        if not name.startswith(WORK_PREFIX):
+            continue
+        path = os.path.join(root, name)
+        try:
+            if now - os.lstat(path).st_mtime > ABANDONED_AFTER_S:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def compile_client(jdk: Jdk, cache_roots: list[str]) -> str:
     """The directory holding the runtime client's classes for this JDK, compiled on first use.
     Written to a temporary directory and renamed into place, so servers sharing the cache never
@@ -190,7 +215,8 @@ def compile_client(jdk: Jdk, cache_roots: list[str]) -> str:
     for root in cache_roots:
         try:
             os.makedirs(root, exist_ok=True)
-            work = tempfile.mkdtemp(prefix=".compiling-", dir=root)
+            _remove_abandoned(root)
+            work = tempfile.mkdtemp(prefix=WORK_PREFIX, dir=root)
         except OSError as e:
             last_error = e
             continue
@@ -219,7 +245,13 @@ def jvm_argv(runtime: str, jdk: Jdk, classes: str, env: dict[str, str], layer_ro
     the serial collector, and for java17 and later tiered compilation stopped at level 1 (C1), which
     AWS's Java customization guide gives as those runtimes' default. JAVA_TOOL_OPTIONS, when the
     function sets it, reaches the JVM through the environment, as on AWS. java.io.tmpdir is the
-    environment's own /tmp."""
+    environment's own /tmp, and so is user.home (HOME, as for every runtime here; the JVM would
+    take the server user's home from the password file).
+
+    Nothing is written outside the environment: no perf data in the machine's /tmp
+    (-XX:-UsePerfData; HotSpot writes /tmp/hsperfdata_<user>/<pid> whatever TMPDIR says), and a
+    JVM crash's report goes to stderr, the function's log, as AWS's -XX:+ErrorFileToStderr sends
+    it (by default it is written to the working directory: the function's shared code)."""
     try:
         memory_mb = int(env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") or 128)
     except ValueError:
@@ -228,6 +260,13 @@ def jvm_argv(runtime: str, jdk: Jdk, classes: str, env: dict[str, str], layer_ro
              "-Djava.net.preferIPv4Stack=true"]
     if runtime_major(runtime) >= 17:
         flags += ["-XX:+TieredCompilation", "-XX:TieredStopAtLevel=1"]
+    flags.append("-XX:-UsePerfData")
+    if jdk.major >= 9:
+        flags.append("-XX:+ErrorFileToStderr")
+    elif env.get("TMPDIR"):  # Java 8 has no ErrorFileToStderr: the environment's /tmp then
+        flags.append(f"-XX:ErrorFile={env['TMPDIR']}/hs_err_pid%p.log")
     if env.get("TMPDIR"):
         flags.append(f"-Djava.io.tmpdir={env['TMPDIR']}")
+    if env.get("HOME"):
+        flags.append(f"-Duser.home={env['HOME']}")
     return [jdk.java, *flags, "-cp", classes, CLIENT_CLASS, *layer_roots]

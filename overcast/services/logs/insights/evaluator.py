@@ -85,23 +85,35 @@ def run(query: Plan, events: Iterable[Record], counters: Counters, limit: int | 
     stream: Iterator[Record] = _counted_source(events, counters)
     matched_counted = False
     commands = query.commands
-    for i, command in enumerate(commands):
-        if isinstance(command, Stats) and not matched_counted:
-            stream, matched_counted = _count_matched(stream, counters), True
-        following = commands[i + 1] if i + 1 < len(commands) else None
-        keep = following.count if isinstance(command, Sort) and isinstance(following, Limit) else None
-        stream = _STAGES[type(command)](command, stream, keep)
-    if not matched_counted:
-        stream = _count_matched(stream, counters)
     # StartQuery's limit caps the rows; without it, a limit command has cut them already, or
     # the default does.
     cap = limit or (None if query.limit_command else DEFAULT_LIMIT)
+    for i, command in enumerate(commands):
+        if isinstance(command, Stats) and not matched_counted:
+            stream, matched_counted = _count_matched(stream, counters), True
+        keep = _rows_kept(commands[i + 1:], cap) if isinstance(command, Sort) else None
+        stream = _STAGES[type(command)](command, stream, keep)
+    if not matched_counted:
+        stream = _count_matched(stream, counters)
     columns = query.columns or DEFAULT_COLUMNS
     rows: list[list[dict[str, str]]] = []
     for record in stream:
         if cap is None or len(rows) < cap:
             rows.append(_row(record, columns))
     return rows
+
+
+def _rows_kept(following: list[Command], cap: int | None) -> int | None:
+    """How many of a sort's first rows can reach the results: the fewest of the limits before
+    any command that drops or regroups rows (filter, dedup, stats, another sort), else the
+    query's cap. A sort then holds only those rows, never the whole time range's events."""
+    kept = cap
+    for command in following:
+        if isinstance(command, Limit):
+            return command.count if kept is None else min(kept, command.count)
+        if not isinstance(command, (Fields, Display, Parse)):
+            return None
+    return kept
 
 
 def _row(record: Record, columns: list[str]) -> list[dict[str, str]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from overcast.services.logs.insights.aggregates import AGGREGATES
@@ -110,6 +111,24 @@ class ParsedQuery:
     body: str  # the query after its SOURCE command, if it has one
 
 
+# How deeply a query's expressions may nest: parentheses, function arguments, lists and chains
+# of not, unary minus or ^ (each level costs the recursive-descent parser about ten frames of
+# Python's stack), and how deep an expression's tree may grow (evaluation recurses down it).
+MAX_NESTING = 50
+MAX_TREE_DEPTH = 200
+NESTED_TOO_DEEPLY = (f"The query's expressions are nested too deeply (at most {MAX_NESTING} levels of nesting "
+                     f"and {MAX_TREE_DEPTH} operators deep)")
+
+
+def _tree_depth(expression: Expression) -> int:
+    deepest, todo = 0, [(expression, 1)]
+    while todo:
+        node, depth = todo.pop()
+        deepest = max(deepest, depth)
+        todo.extend((child, depth + 1) for child in node.children())
+    return deepest
+
+
 def parse_query(query: str) -> ParsedQuery:
     return _Parser(query).query()
 
@@ -119,6 +138,7 @@ class _Parser:
         self.query_text = query
         self.tokens = tokenize(query)
         self.pos = 0
+        self.depth = 0  # expressions and prefix operators being parsed, one inside the other
 
     # -- tokens -----------------------------------------------------------------------------
 
@@ -322,7 +342,27 @@ class _Parser:
 
     # -- expressions ------------------------------------------------------------------------
 
+    def deeper(self, parse: Callable[[], Expression]) -> Expression:
+        """Parses one level further in; past MAX_NESTING the query is refused (Python's stack
+        would end first, an internal error), and so is an expression whose tree is deeper than
+        MAX_TREE_DEPTH (a + b + ... + z thousands long, which evaluation could not recurse)."""
+        if self.depth >= MAX_NESTING:
+            token = self.token
+            raise MalformedQuery(NESTED_TOO_DEEPLY, token.start, token.end)
+        self.depth += 1
+        start = self.token
+        try:
+            expression = parse()
+        finally:
+            self.depth -= 1
+        if self.depth == 0 and _tree_depth(expression) > MAX_TREE_DEPTH:
+            raise MalformedQuery(NESTED_TOO_DEEPLY, start.start, self.tokens[self.pos - 1].end)
+        return expression
+
     def expression(self) -> Expression:
+        return self.deeper(self._expression)
+
+    def _expression(self) -> Expression:
         left = self.conjunction()
         while self.at_keyword("or") or self.at_op("||"):
             self.advance()
@@ -339,7 +379,7 @@ class _Parser:
     def negation(self) -> Expression:
         if self.at_keyword("not"):
             self.advance()
-            return Not(self.negation())
+            return Not(self.deeper(self.negation))
         return self.comparison()
 
     def comparison(self) -> Expression:
@@ -388,13 +428,13 @@ class _Parser:
         base = self.unary()
         if self.at_op("^"):
             self.advance()
-            return Binary("^", base, self.power())
+            return Binary("^", base, self.deeper(self.power))
         return base
 
     def unary(self) -> Expression:
         if self.at_op("-"):
             self.advance()
-            return Negate(self.unary())
+            return Negate(self.deeper(self.unary))
         return self.operand()
 
     def operand(self) -> Expression:

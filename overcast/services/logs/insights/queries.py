@@ -32,6 +32,9 @@ MAX_CONCURRENT = 100  # "up to 100 concurrent CloudWatch Logs insights queries" 
 KEPT_MS = 7 * 86400 * 1000  # how long a query's results are kept (the Logs quotas page)
 PAGE = 500  # events read per statement
 _ACTIVE = ("Scheduled", "Running")
+# The model lets startTime and endTime be any long; in milliseconds the time range stops at
+# SQLite's largest integer, past every event (a far endTime means "up to now and beyond").
+_LATEST_MS = 2**63 - 1
 # Words of ours where no answer of AWS's has been recorded: the time range, the choice of
 # groups, an unknown query id, a pointer that is no pointer or names no event, the quota.
 END_BEFORE_START = "The end time of the query must not be before its start time."
@@ -108,7 +111,8 @@ class QueriesMixin:
             raise InvalidParameter(ONE_GROUP_PARAMETER)
         if given:
             raw = params[given[0]]
-            groups = [_group_from_identifier(name) for name in ([raw] if isinstance(raw, str) else raw)]
+            # A group named twice (or by name and by ARN) is read once.
+            groups = list(dict.fromkeys(_group_from_identifier(name) for name in ([raw] if isinstance(raw, str) else raw)))
             for name in groups:
                 if self._group(ctx, name) is None:  # type: ignore[attr-defined]
                     raise _missing_group(name, ctx.account_id)
@@ -117,7 +121,8 @@ class QueriesMixin:
         commands = parsed.commands
         now = self._now_ms()  # type: ignore[attr-defined]
         query = QueryRun(id=str(uuid.uuid4()), account=ctx.account_id, region=ctx.region, groups=groups,
-                         query_string=parsed.body, start_ms=start * 1000, end_ms=end * 1000 + 999,
+                         query_string=parsed.body, start_ms=min(start * 1000, _LATEST_MS),
+                         end_ms=min(end * 1000 + 999, _LATEST_MS),
                          limit=params.get("limit"), plan=plan(commands), created=now)
         with self._query_lock:
             for old in [q for q in self._query_runs.values() if q.created < now - KEPT_MS]:
@@ -289,7 +294,9 @@ class QueriesMixin:
             raise group_not_found()
         # Around `time` 8 minutes each way, else the last 15 minutes (API_GetLogGroupFields).
         if params.get("time") is not None:
-            low, high = (int(params["time"]) - 480) * 1000, (int(params["time"]) + 480) * 1000
+            # (Any long, as the model allows: held to SQLite's integers, past every event.)
+            low = min((int(params["time"]) - 480) * 1000, _LATEST_MS)
+            high = min((int(params["time"]) + 480) * 1000, _LATEST_MS)
         else:
             high = self._now_ms()  # type: ignore[attr-defined]
             low = high - 15 * 60 * 1000

@@ -53,6 +53,8 @@ def read_pointer(text: str) -> tuple[str, str, str, int] | None:
         return None
     if not (isinstance(account, str) and isinstance(region, str) and isinstance(group, str) and type(seq) is int):
         return None
+    if not 0 < seq < 2**63:  # no event's sequence number (nor one SQLite can hold)
+        return None
     return account, region, group, seq
 
 
