@@ -174,9 +174,10 @@ TABLE_COLUMNS = "id, account, region, name, meta"
 
 # Where a table's id keys rows: a new table's id is past every one of them, so that rows left
 # under a deleted table's id (written by a database from before DeleteTable closed the door on
-# writes in flight) never become a new table's items. Each MAX reads one end of a primary key.
+# writes in flight) never become a new table's items, nor a deleted table's stream, kept a day,
+# the new table's. Each MAX reads one end of a primary key, but the streams' (a row a stream).
 _ID_HOLDERS = ("dynamodb_items", "dynamodb_index_items", "dynamodb_item_history", "dynamodb_collections",
-               "dynamodb_vector_items")
+               "dynamodb_vector_items", "dynamodb_streams")
 
 
 def insert_table(tx: Tx, table: Table) -> int:

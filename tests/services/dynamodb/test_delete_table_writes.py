@@ -3,8 +3,11 @@ outlives it into the next table made."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
+
+import pytest
 
 from tests.conftest import make_client
 from tests.services.dynamodb.conftest import on_demand_table
@@ -66,3 +69,25 @@ def test_a_new_table_never_takes_the_id_of_rows_a_deleted_table_left(fresh_serve
     client = make_client("dynamodb", fresh_server.endpoint_url)
     successor = on_demand_table(client, "successor")
     assert client.scan(TableName=successor)["Items"] == []
+
+
+def test_a_deleted_tables_stream_is_not_the_next_tables_of_that_name(fresh_server):
+    # The closed stream is kept a day; a table made again under the name is another table, and
+    # the old stream is not one of its streams.
+    client = make_client("dynamodb", fresh_server.endpoint_url)
+    stream = {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    name = on_demand_table(client, "again", StreamSpecification=stream)
+    old_stream = client.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+    client.delete_table(TableName=name)
+    client.create_table(TableName=name, BillingMode="PAY_PER_REQUEST", StreamSpecification=stream,
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    assert client.describe_table(TableName=name)["Table"]["LatestStreamArn"] != old_stream
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000000:root"},
+        "Action": "dynamodb:GetRecords", "Resource": old_stream}]})
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as missing:
+        client.put_resource_policy(ResourceArn=old_stream, Policy=policy)
+    label = old_stream.rsplit("/", 1)[1]
+    assert missing.value.response["Error"]["Message"] == (
+        f"Requested resource not found: Stream: {label} not found for Table: {name}")
