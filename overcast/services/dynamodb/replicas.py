@@ -289,6 +289,9 @@ class ReplicasMixin:
         if (table.account, region, table.name) in self._tables or self._importing(table.account, region, table.name):
             raise already_tables(table.name)
         check_table_class(action.get("TableClassOverride"))
+        if action.get("ProvisionedThroughputOverride") is not None:
+            # Every group here is on demand (above): as an Update action's override is refused.
+            raise ValidationException(ON_DEMAND_THROUGHPUT)
         group = self._group(table)
         source_description = copy.deepcopy(table.description)
         opened: list[Table] = []

@@ -449,3 +449,17 @@ def test_a_client_request_token_is_one_regions(regions):
     home.transact_write_items(**put)
     other.transact_write_items(**put)
     assert other.get_item(TableName=lone, Key={"pk": {"S": "p"}, "sk": {"S": "1"}})["Item"] == {"pk": {"S": "p"}, "sk": {"S": "1"}}
+
+
+def test_a_new_replica_of_an_on_demand_table_takes_no_provisioned_override(regions):
+    # As an Update action's override is refused; the Create action's was taken and kept nowhere.
+    home = regions[HOME]
+    name = _table(home)
+    with pytest.raises(home.exceptions.ClientError) as refusal:
+        home.update_table(TableName=name, ReplicaUpdates=[{"Create": {
+            "RegionName": OTHER, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5}}}])
+    error = refusal.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ValidationException",
+        "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST", 400)
+    assert "Replicas" not in home.describe_table(TableName=name)["Table"]
