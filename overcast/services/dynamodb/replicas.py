@@ -289,6 +289,9 @@ class ReplicasMixin:
         if (table.account, region, table.name) in self._tables or self._importing(table.account, region, table.name):
             raise already_tables(table.name)
         check_table_class(action.get("TableClassOverride"))
+        if action.get("ProvisionedThroughputOverride") is not None:
+            # Every group here is on demand (above): as an Update action's override is refused.
+            raise ValidationException(ON_DEMAND_THROUGHPUT)
         group = self._group(table)
         source_description = copy.deepcopy(table.description)
         opened: list[Table] = []
@@ -393,9 +396,18 @@ class ReplicasMixin:
             for member_table in updated:
                 store.save_table(tx, member_table)
 
-        await self.db.write(write, bulk=not updated)
-        self._tables.pop((leaving.account, leaving.region, leaving.name), None)
+        # The group changes in memory before its write is queued (see TablesMixin._delete_table):
+        # a write arriving meanwhile finds the leaving member gone, and the last member's items
+        # are dropped after every write that found it.
+        key = (leaving.account, leaving.region, leaving.name)
+        self._tables.pop(key, None)
         self._put_group(updated)
+        try:
+            await self.db.write(write, bulk=not updated)
+        except Exception:  # not applied (a cancelled caller's write still is: not restored then)
+            if key not in self._tables:
+                self._put_group(group)
+            raise
 
     async def _change_replicas(self, table: Table, actions: list[dict], now: float) -> dict:
         on_demand = billing_mode(table.description) == "PAY_PER_REQUEST"

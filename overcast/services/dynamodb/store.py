@@ -172,13 +172,25 @@ def table_meta(table: Table) -> str:
 TABLE_COLUMNS = "id, account, region, name, meta"
 
 
+# Where a table's id keys rows: a new table's id is past every one of them, so that rows left
+# under a deleted table's id (written by a database from before DeleteTable closed the door on
+# writes in flight) never become a new table's items, nor a deleted table's stream, kept a day,
+# the new table's. Each MAX reads one end of a primary key, but the streams' (a row a stream).
+_ID_HOLDERS = ("dynamodb_items", "dynamodb_index_items", "dynamodb_item_history", "dynamodb_collections",
+               "dynamodb_vector_items", "dynamodb_streams")
+
+
 def insert_table(tx: Tx, table: Table) -> int:
-    tx.execute("INSERT INTO dynamodb_tables (account, region, name, meta) VALUES (?, ?, ?, ?)",
-               (table.account, table.region, table.name, table_meta(table)))
-    row = tx.fetchone("SELECT id FROM dynamodb_tables WHERE account = ? AND region = ? AND name = ?",
-                      (table.account, table.region, table.name))
-    assert row is not None, "the row inserted just above"
-    return row[0]
+    """Store a new table's metadata row and return its id. SQLite would hand a deleted table's
+    id (the largest) to the next table, so the id is chosen here, never reused."""
+    highest = 0
+    for column, holder in (("id", "dynamodb_tables"), *(("table_id", h) for h in _ID_HOLDERS)):
+        row = tx.fetchone(f"SELECT MAX({column}) FROM {holder}")
+        highest = max(highest, (row[0] if row else None) or 0)
+    table_id = highest + 1
+    tx.execute("INSERT INTO dynamodb_tables (id, account, region, name, meta) VALUES (?, ?, ?, ?, ?)",
+               (table_id, table.account, table.region, table.name, table_meta(table)))
+    return table_id
 
 
 def save_table(tx: Tx, table: Table) -> None:

@@ -392,8 +392,17 @@ class TablesMixin:
             if table.stream_arn:
                 streams.close_stream(tx, table.stream_arn, now)
 
-        await self.db.write(delete, bulk=True)  # every item of the table goes
-        self._tables.pop((table.account, table.region, table.name), None)
+        # The table leaves before its drop is queued, in the same turn of the event loop: a write
+        # that found it is already queued ahead of the drop (and goes with the table); one
+        # arriving from now on finds no table, as DynamoDB answers writes to a DELETING table.
+        # Gone only after the drop, a write queued meanwhile outlived its table, acknowledged.
+        key = (table.account, table.region, table.name)
+        self._tables.pop(key, None)
+        try:
+            await self.db.write(delete, bulk=True)  # every item of the table goes
+        except Exception:  # not applied (a cancelled caller's write still is: not restored then)
+            self._tables.setdefault(key, table)
+            raise
         body["TableStatus"] = "DELETING"
         return {"TableDescription": body}
 

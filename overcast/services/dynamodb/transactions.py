@@ -300,7 +300,7 @@ class TransactionsMixin:
         """Commit a transaction of plain puts (see _plain_puts): its token and its items rows,
         one statement each."""
         now = self._now()
-        account = ctx.account_id
+        account = token_scope(ctx)
 
         def run(tx: Tx) -> bool:
             if token and not self._claim_token(tx, account, token, digest, now):
@@ -317,7 +317,7 @@ class TransactionsMixin:
         and the item it left, or None when the token says the request was applied before. The
         usual transaction of plain puts takes _plain_puts and _commit_rows instead."""
         now = self._now()
-        account = ctx.account_id
+        account = token_scope(ctx)
 
         def run(tx: Tx) -> list[tuple[Write, dict | None, dict | None]] | None:
             if token and not self._claim_token(tx, account, token, digest, now):
@@ -380,6 +380,14 @@ class TransactionsMixin:
             raise IdempotentParameterMismatchException(
                 "The request uses the same client token as a previous, but non-identical request.")
         return False
+
+
+def token_scope(ctx: RequestContext) -> str:
+    """Whom a ClientRequestToken belongs to: an account in one Region. Each Region's DynamoDB is
+    its own service, so the same token sent to two Regions (two tables of one name, or two
+    replicas of a global table) is two requests, each applied; the dynamodb_tokens row's account
+    column holds "account/Region"."""
+    return f"{ctx.account_id}/{ctx.region}"
 
 
 _CLAIM_TOKEN = (

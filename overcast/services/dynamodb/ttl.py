@@ -97,7 +97,17 @@ class TtlMixin:
 
     def trim_history(self, now: float) -> None:
         """Drop point-in-time-recovery history that has left every table's recovery window."""
-        tables = list({t.id: t for t in list(self._tables.values()) if t.pitr.get("Enabled")}.values())
+        from overcast.services.dynamodb.backups import earliest_restorable
+
+        # A global table's members share one history, each keeping its own window over it: the
+        # history is trimmed once, to the widest window (the earliest start) any member keeps.
+        widest: dict[int, Table] = {}
+        for table in list(self._tables.values()):
+            if table.pitr.get("Enabled"):
+                kept = widest.get(table.id)
+                if kept is None or earliest_restorable(table, now) < earliest_restorable(kept, now):
+                    widest[table.id] = table
+        tables = list(widest.values())
         if tables:
             self.db.write_blocking(lambda tx: _trim_histories(tx, tables, now))
 

@@ -424,3 +424,42 @@ def test_the_2017_operations_answer_as_dynamodb_does_today(regions):
     assert refused(home.update_global_table, GlobalTableName=name, ReplicaUpdates=[{"Delete": {"RegionName": OTHER}}]) == missing
     assert home.list_global_tables()["GlobalTables"] == []
     assert [r["RegionName"] for r in home.describe_table(TableName=name)["Table"]["Replicas"]] == [OTHER]  # untouched
+
+
+def test_a_client_request_token_is_one_regions(regions):
+    # Each Region's DynamoDB is its own service: the same token sent to two Regions is two
+    # requests, both applied; a retry within one Region is applied once.
+    home, other = regions[HOME], regions[OTHER]
+    name = _table(home)
+    _add_replica(home, other, name, OTHER)
+    request = {"TransactItems": [{"Update": {"TableName": name, "Key": {"pk": {"S": "n"}, "sk": {"S": "1"}},
+                                             "UpdateExpression": "ADD hits :one",
+                                             "ExpressionAttributeValues": {":one": {"N": "1"}}}}],
+               "ClientRequestToken": "order-0001"}
+    home.transact_write_items(**request)
+    home.transact_write_items(**request)  # a retry: applied once
+    other.transact_write_items(**request)
+    item = home.get_item(TableName=name, Key={"pk": {"S": "n"}, "sk": {"S": "1"}}, ConsistentRead=True)["Item"]
+    assert item["hits"] == {"N": "2"}
+    # Two plain tables of one name in two Regions: the second Region's put is not a replay.
+    lone = _table(home)
+    _table(other, lone)
+    put = {"TransactItems": [{"Put": {"TableName": lone, "Item": {"pk": {"S": "p"}, "sk": {"S": "1"}}}}],
+           "ClientRequestToken": "order-0002"}
+    home.transact_write_items(**put)
+    other.transact_write_items(**put)
+    assert other.get_item(TableName=lone, Key={"pk": {"S": "p"}, "sk": {"S": "1"}})["Item"] == {"pk": {"S": "p"}, "sk": {"S": "1"}}
+
+
+def test_a_new_replica_of_an_on_demand_table_takes_no_provisioned_override(regions):
+    # As an Update action's override is refused; the Create action's was taken and kept nowhere.
+    home = regions[HOME]
+    name = _table(home)
+    with pytest.raises(home.exceptions.ClientError) as refusal:
+        home.update_table(TableName=name, ReplicaUpdates=[{"Create": {
+            "RegionName": OTHER, "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5}}}])
+    error = refusal.value.response
+    assert (error["Error"]["Code"], error["Error"]["Message"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "ValidationException",
+        "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST", 400)
+    assert "Replicas" not in home.describe_table(TableName=name)["Table"]

@@ -33,3 +33,28 @@ def test_point_in_time_history_is_trimmed_outside_the_window(engine):
     engine("restore_table_to_point_in_time", SourceTableName="history", TargetTableName="history-copy",
            UseLatestRestorableTime=True)
     assert engine("scan", TableName="history-copy")["Items"] == [{"pk": {"S": "k"}, "v": {"N": "3"}}]
+
+
+def test_a_global_tables_history_is_trimmed_to_the_widest_window_of_its_replicas(engine):
+    # The replicas share one item history, each reading it through its own recovery window: a
+    # replica whose recovery began later must not trim away what the older replica restores from.
+    engine("create_table", TableName="shared", BillingMode="PAY_PER_REQUEST",
+           KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    engine("update_continuous_backups", TableName="shared",
+           PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    clock = engine.provider.clock
+    engine("put_item", TableName="shared", Item={"pk": {"S": "k"}, "v": {"N": "1"}})
+    first = clock.time()
+    clock.advance(2 * 86400)
+    engine("put_item", TableName="shared", Item={"pk": {"S": "k"}, "v": {"N": "2"}})
+    engine("update_table", TableName="shared", ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    engine.ctx.region = "eu-west-1"
+    engine("update_continuous_backups", TableName="shared",
+           PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    clock.advance(3600)
+    engine("put_item", TableName="shared", Item={"pk": {"S": "k"}, "v": {"N": "3"}})
+    engine.provider.trim_history(clock.time())
+    engine.ctx.region = "us-east-1"
+    engine("restore_table_to_point_in_time", SourceTableName="shared", TargetTableName="shared-then",
+           RestoreDateTime=first + 1)
+    assert engine("scan", TableName="shared-then")["Items"] == [{"pk": {"S": "k"}, "v": {"N": "1"}}]
